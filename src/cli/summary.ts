@@ -1,0 +1,42 @@
+import { relative } from 'node:path'
+import { type RunSummary, countPeriods, publicationFailed } from '../pipeline/index.js'
+
+const n = (value: number) => value.toLocaleString('en-GB')
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+
+/** The one-screen summary printed at the end of a run. */
+export function formatSummary(summary: RunSummary, cwd = process.cwd()): string {
+  const rel = (p: string) => relative(cwd, p) || '.'
+  const lines: string[] = []
+  lines.push(`DataWarp run ${summary.runId}${summary.dryRun ? ' (dry run: nothing written)' : ''}`)
+  if (summary.database) lines.push(`  database: ${summary.database}`)
+  for (const pub of summary.publications) {
+    const rows = pub.periods.reduce((sum, p) => sum + p.rows, 0)
+    const count = (status: string) => pub.periods.filter((p) => p.status === status).length
+    const mark = publicationFailed(pub) ? 'FAILED' : 'ok'
+    lines.push(
+      `  ${pub.code.padEnd(28)} ${mark.padEnd(6)} loaded ${count('loaded')}, skipped ${count('skipped')}, failed ${count('failed')}${summary.dryRun ? `, planned ${count('planned')}` : ''}  ${n(rows)} rows`,
+    )
+    if (pub.error) lines.push(`      error: ${pub.error}${pub.where ? ` (${pub.where})` : ''}`)
+    for (const p of pub.periods) {
+      const detail =
+        p.status === 'failed'
+          ? `${p.error}${p.where ? ` (${p.where})` : ''}`
+          : p.status === 'skipped'
+            ? (p.reason ?? '')
+            : `${n(p.rows)} rows in ${seconds(p.durationMs)}${p.reason ? ` — ${p.reason}` : ''}`
+      lines.push(`      ${p.period.padEnd(10)} ${p.status.padEnd(8)} ${detail}`)
+      for (const change of p.manifestChanges ?? []) lines.push(`                 manifest: ${change}`)
+    }
+  }
+  if (summary.error) lines.push(`  error: ${summary.error}`)
+  if (summary.exported) lines.push(`  exported ${summary.exported.sources} sources → ${rel(summary.exported.catalog)}`)
+  const total = summary.publications.reduce((sum, p) => sum + p.periods.reduce((s, o) => s + (o.status === 'loaded' ? o.rows : 0), 0), 0)
+  lines.push(
+    `${summary.failed ? 'FAILED' : 'Done'}: ${countPeriods(summary, 'loaded')} periods loaded (${n(total)} rows), ${countPeriods(summary, 'skipped')} skipped, ${countPeriods(summary, 'failed')} failed in ${seconds(summary.durationMs)}`,
+  )
+  if (countPeriods(summary, 'loaded') === 0 && !summary.failed && !summary.dryRun) lines.push('Nothing new to load.')
+  if (summary.workDir) lines.push(`Working files kept for inspection: ${rel(summary.workDir)}`)
+  lines.push(`Event log: ${rel(summary.eventLog)}`)
+  return lines.join('\n')
+}

@@ -1,0 +1,1 @@
+export { ConfigError, formatProblem, loadConfig } from './load-config.js'

@@ -1,0 +1,277 @@
+/**
+ * A streaming XLSX reader on yauzl + saxes. Workbook-level parts (workbook, relationships, styles,
+ * shared strings) are read once on open; sheet XML is streamed from the ZIP on every pass and never
+ * held in memory, so a sheet can be far larger than the heap.
+ */
+import { open as openFile } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
+import { DataWarpError, type Location } from '../../model/table.js'
+import {
+  parseDateStyles,
+  parseRelationships,
+  parseWorkbook,
+  type Relationship,
+  relationshipsPartFor,
+} from './parts.js'
+import { parseSharedStrings } from './shared-strings.js'
+import {
+  type MergedRange,
+  SheetContentError,
+  type SheetContext,
+  SheetParser,
+  type SheetRow,
+} from './sheet.js'
+import { decodeXmlChunks } from './xml.js'
+import { ZipPackage } from './zip.js'
+
+export type { MergedRange, SheetRow } from './sheet.js'
+
+export interface SheetInfo {
+  name: string
+  /** 0-based position in the workbook's sheet order (the order of the tabs). */
+  index: number
+  /** state="hidden" or state="veryHidden". */
+  hidden: boolean
+  kind: 'worksheet' | 'chartsheet' | 'other'
+}
+
+const OFFICE_DOCUMENT = '/officeDocument'
+const DEFAULT_WORKBOOK_PART = 'xl/workbook.xml'
+
+export class XlsxWorkbook {
+  /** Merged ranges of sheets already streamed to the end, so merges() need not stream them again. */
+  private readonly mergeCache = new Map<number, MergedRange[]>()
+  private closed = false
+
+  private constructor(
+    readonly path: string,
+    private readonly zip: ZipPackage,
+    readonly sheets: readonly SheetInfo[],
+    /** The part name of each sheet (same order as `sheets`); undefined when the workbook does not say. */
+    private readonly sheetParts: readonly (string | undefined)[],
+    private readonly context: SheetContext,
+  ) {}
+
+  /** Opens a workbook and reads its workbook, relationship, style and shared-string parts. */
+  static async open(path: string): Promise<XlsxWorkbook> {
+    let zip: ZipPackage
+    try {
+      zip = await ZipPackage.open(path)
+    } catch (error) {
+      throw await notAZip(path, error)
+    }
+    try {
+      return await XlsxWorkbook.load(path, zip)
+    } catch (error) {
+      zip.close()
+      throw error
+    }
+  }
+
+  private static async load(path: string, zip: ZipPackage): Promise<XlsxWorkbook> {
+    const where: Location = { file: path }
+    const workbookPart = await findWorkbookPart(path, zip)
+    const relsPart = relationshipsPartFor(workbookPart)
+    const rels = zip.has(relsPart)
+      ? await readPart(path, zip, relsPart, (s, f) => parseRelationships(s, f, workbookPart))
+      : new Map<string, Relationship>()
+    const definition = await readPart(path, zip, workbookPart, parseWorkbook)
+
+    const byType = (suffix: string) =>
+      [...rels.values()].find((rel) => !rel.external && rel.type.endsWith(suffix))
+    const stylesPart = byType('/styles')?.target ?? 'xl/styles.xml'
+    const stringsPart = byType('/sharedStrings')?.target ?? 'xl/sharedStrings.xml'
+    const dateStyles = zip.has(stylesPart) ? await readPart(path, zip, stylesPart, parseDateStyles) : []
+    const sharedStrings = zip.has(stringsPart)
+      ? await readPart(path, zip, stringsPart, parseSharedStrings)
+      : []
+
+    const sheets: SheetInfo[] = []
+    const parts: (string | undefined)[] = []
+    for (const [index, sheet] of definition.sheets.entries()) {
+      const rel = sheet.relationshipId === undefined ? undefined : rels.get(sheet.relationshipId)
+      const kind = rel?.type.endsWith('/worksheet')
+        ? 'worksheet'
+        : rel?.type.endsWith('/chartsheet')
+          ? 'chartsheet'
+          : 'other'
+      const hidden = sheet.state === 'hidden' || sheet.state === 'veryHidden'
+      sheets.push({ name: sheet.name, index, hidden, kind })
+      parts.push(rel && !rel.external ? rel.target : undefined)
+    }
+    if (sheets.length === 0) throw new DataWarpError(`not an XLSX workbook: ${path} lists no sheets`, where)
+    return new XlsxWorkbook(path, zip, sheets, parts, {
+      sharedStrings,
+      dateStyles,
+      date1904: definition.date1904,
+    })
+  }
+
+  /**
+   * Streams a sheet's rows that have at least one non-empty cell, in file order. Each call reads the
+   * sheet afresh from the ZIP; the stream is paused while the consumer works on a row.
+   */
+  async *rows(sheet: string): AsyncIterable<SheetRow> {
+    const { index, name, part } = this.sheetPart(sheet)
+    const parser = new SheetParser(this.context, part, true)
+    const stream = await this.openSheet(part, name)
+    try {
+      for await (const text of decodeXmlChunks(stream)) {
+        parser.write(text)
+        const rows = parser.takeRows()
+        for (const row of rows) yield row
+      }
+      parser.close()
+      for (const row of parser.takeRows()) yield row
+      this.mergeCache.set(index, parser.merges)
+    } catch (error) {
+      throw this.sheetError(error, name)
+    } finally {
+      stream.destroy()
+    }
+  }
+
+  /** The sheet's merged cell ranges (1-based, inclusive), in file order. */
+  async merges(sheet: string): Promise<MergedRange[]> {
+    const { index, name, part } = this.sheetPart(sheet)
+    let merges = this.mergeCache.get(index)
+    if (!merges) {
+      const parser = new SheetParser(this.context, part, false)
+      const stream = await this.openSheet(part, name)
+      try {
+        for await (const text of decodeXmlChunks(stream)) parser.write(text)
+        parser.close()
+      } catch (error) {
+        throw this.sheetError(error, name)
+      } finally {
+        stream.destroy()
+      }
+      merges = parser.merges
+      this.mergeCache.set(index, merges)
+    }
+    return merges.map((range) => ({ ...range }))
+  }
+
+  /** Releases the ZIP file handle (after any streams still open have finished). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.zip.close()
+  }
+
+  private sheetPart(sheet: string): { index: number; name: string; part: string } {
+    if (this.closed) throw new DataWarpError(`workbook ${this.path} is closed`, { file: this.path, sheet })
+    let index = this.sheets.findIndex((info) => info.name === sheet)
+    if (index < 0) {
+      // Excel treats sheet names as case-insensitive.
+      const folded = sheet.toLowerCase()
+      index = this.sheets.findIndex((info) => info.name.toLowerCase() === folded)
+    }
+    const info = this.sheets[index]
+    if (!info) {
+      const names = this.sheets.map((s) => `"${s.name}"`).join(', ')
+      throw new DataWarpError(`no sheet named "${sheet}" in ${this.path}; its sheets are ${names}`, {
+        file: this.path,
+        sheet,
+      })
+    }
+    const part = this.sheetParts[index]
+    if (part === undefined || !this.zip.has(part)) {
+      throw new DataWarpError(
+        `sheet "${info.name}" of ${this.path} has no readable part${part ? ` (${part} is missing)` : ''}`,
+        { file: this.path, sheet: info.name },
+      )
+    }
+    return { index, name: info.name, part }
+  }
+
+  private async openSheet(part: string, sheet: string): Promise<Readable> {
+    try {
+      return await this.zip.openStream(part)
+    } catch (error) {
+      throw this.sheetError(error, sheet)
+    }
+  }
+
+  private sheetError(error: unknown, sheet: string): DataWarpError {
+    if (error instanceof DataWarpError) return error
+    const where = { file: this.path, sheet }
+    const message = error instanceof Error ? error.message : String(error)
+    if (error instanceof SheetContentError) {
+      return new DataWarpError(`sheet "${sheet}" of ${this.path}: ${message}`, where)
+    }
+    const what = isXmlError(error) ? 'malformed XML' : 'cannot read'
+    return new DataWarpError(`${what} in sheet "${sheet}" of ${this.path}: ${message}`, where)
+  }
+}
+
+/** The workbook part named by the package relationships, else xl/workbook.xml. */
+async function findWorkbookPart(path: string, zip: ZipPackage): Promise<string> {
+  if (zip.has('_rels/.rels')) {
+    const rels = await readPart(path, zip, '_rels/.rels', (s, f) => parseRelationships(s, f, ''))
+    const main = [...rels.values()].find((rel) => !rel.external && rel.type.endsWith(OFFICE_DOCUMENT))
+    if (main && zip.has(main.target) && main.target.toLowerCase().endsWith('.xml')) return main.target
+  }
+  if (zip.has(DEFAULT_WORKBOOK_PART)) return DEFAULT_WORKBOOK_PART
+  const where = { file: path }
+  if (zip.has('xl/workbook.bin')) {
+    throw new DataWarpError(`not an XLSX workbook: ${path} is a binary (.xlsb) workbook`, where)
+  }
+  const names = zip.names()
+  const sample = names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '')
+  throw new DataWarpError(
+    `not an XLSX workbook: ${path} is a ZIP file without xl/workbook.xml (it holds ${names.length} entries: ${sample || 'none'})`,
+    where,
+  )
+}
+
+/** Streams one workbook-level part through its parser, turning failures into DataWarpErrors. */
+async function readPart<T>(
+  path: string,
+  zip: ZipPackage,
+  part: string,
+  parse: (stream: Readable, fileName: string) => Promise<T>,
+): Promise<T> {
+  try {
+    return await parse(await zip.openStream(part), part)
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const what = isXmlError(error) ? 'malformed XML' : 'cannot read'
+    throw new DataWarpError(`${what} in ${part} of ${path}: ${message}`, { file: path })
+  }
+}
+
+/** saxes reports errors as "fileName:line:column: message"; we name each parser after its part. */
+function isXmlError(error: unknown): boolean {
+  return error instanceof Error && /^[^:]*\.(?:xml|rels):\d+:\d+: /i.test(error.message)
+}
+
+/** Explains why a file yauzl could not open is not an XLSX workbook. */
+async function notAZip(path: string, error: unknown): Promise<DataWarpError> {
+  const where = { file: path }
+  const reason = error instanceof Error ? error.message : String(error)
+  let head: Buffer
+  try {
+    const handle = await openFile(path, 'r')
+    try {
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0)
+      head = buffer.subarray(0, bytesRead)
+    } finally {
+      await handle.close()
+    }
+  } catch {
+    return new DataWarpError(`cannot open workbook ${path}: ${reason}`, where)
+  }
+  if (head.length === 0) return new DataWarpError(`not an XLSX workbook: ${path} is empty`, where)
+  if (head.subarray(0, 8).equals(Buffer.from('d0cf11e0a1b11ae1', 'hex'))) {
+    return new DataWarpError(
+      `not an XLSX workbook: ${path} is an OLE2 compound file (a legacy .xls workbook, or a password-protected .xlsx)`,
+      where,
+    )
+  }
+  const start = head.toString('latin1').trimStart().slice(0, 64).toLowerCase()
+  if (start.startsWith('<!doctype html') || start.startsWith('<html')) {
+    return new DataWarpError(`not an XLSX workbook: ${path} is an HTML page, not a ZIP file`, where)
+  }
+  return new DataWarpError(`not an XLSX workbook: ${path} is not a ZIP file (${reason})`, where)
+}

@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { STATUS_CODES } from 'node:http'
+import { basename, isAbsolute, join, resolve } from 'node:path'
+import { Readable } from 'node:stream'
+import type { ReadableStream as WebReadableStream } from 'node:stream/web'
+import { fileURLToPath } from 'node:url'
+import { DataWarpError } from '../model/table.js'
+import { claimUniquePath, contentDispositionFileName, fileNameFromUrl, safeFileName } from './file-name.js'
+import { sniffFileKind } from './sniff.js'
+import { streamToFile, type Written } from './stream-to-file.js'
+import type { FetchedFile, FetchOptions } from './types.js'
+
+const USER_AGENT = 'DataWarp/0.1 (statistics loader)'
+const DEFAULT_BACKOFF_MS = 500
+/** A server's Retry-After is honoured up to this long. */
+const MAX_RETRY_AFTER_MS = 30_000
+
+/**
+ * Downloads (http/https) or copies (file:// URLs and plain paths) one file into `destDir`,
+ * hashing it on the way. Retries transient HTTP failures; never overwrites an earlier file.
+ */
+export async function fetchToFile(url: string, destDir: string, options: FetchOptions): Promise<FetchedFile> {
+  const source = classifySource(url, options.baseDir)
+  await mkdir(destDir, { recursive: true })
+  if (source.type === 'local') return copyLocal(url, source.path, destDir, options)
+  return download(url, source.url, destDir, options)
+}
+
+type Source = { type: 'http'; url: URL } | { type: 'local'; path: string }
+
+function classifySource(url: string, baseDir: string): Source {
+  const trimmed = url.trim()
+  if (trimmed === '') throw new DataWarpError('empty URL', { file: url })
+  // A scheme has two or more characters, so "C:\data\x.csv" stays a path.
+  const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(trimmed)?.[1]?.toLowerCase()
+  if (scheme === undefined) {
+    return { type: 'local', path: isAbsolute(trimmed) ? trimmed : resolve(baseDir, trimmed) }
+  }
+  if (scheme !== 'http' && scheme !== 'https' && scheme !== 'file') {
+    throw new DataWarpError(
+      `unsupported URL scheme "${scheme}:" in ${url} (use http(s)://, file:// or a path)`,
+      {
+        file: url,
+      },
+    )
+  }
+  let parsed: URL
+  try {
+    parsed = new URL(trimmed)
+  } catch {
+    throw new DataWarpError(`invalid URL: ${url}`, { file: url })
+  }
+  if (scheme === 'file') {
+    try {
+      return { type: 'local', path: fileURLToPath(parsed) }
+    } catch (error) {
+      throw new DataWarpError(`invalid file URL ${url}: ${(error as Error).message}`, { file: url })
+    }
+  }
+  return { type: 'http', url: parsed }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Local files
+
+async function copyLocal(
+  url: string,
+  path: string,
+  destDir: string,
+  options: FetchOptions,
+): Promise<FetchedFile> {
+  const from = path === url ? path : `${path} (from ${url})`
+  let size: number
+  try {
+    const info = await stat(path)
+    if (!info.isFile()) throw new DataWarpError(`cannot read ${from}: not a file`, { file: url })
+    size = info.size
+  } catch (error) {
+    if (error instanceof DataWarpError) throw error
+    throw new DataWarpError(`cannot read ${from}: ${fsReason(error)}`, { file: url })
+  }
+  if (size > options.maxBytes) {
+    throw new DataWarpError(`${from} is ${size} bytes, larger than the limit of ${options.maxBytes} bytes`, {
+      file: url,
+    })
+  }
+  const part = partPath(destDir)
+  try {
+    const written = await streamToFile(createReadStream(path), part, (bytes) =>
+      bytes > options.maxBytes
+        ? new DataWarpError(`${from} grew past the limit of ${options.maxBytes} bytes while copying`, {
+            file: url,
+          })
+        : undefined,
+    )
+    const fetched = await finish(url, part, safeFileName(basename(path)), written, destDir, undefined)
+    options.onAttempt?.({ url, attempt: 1 })
+    return fetched
+  } catch (error) {
+    await rm(part, { force: true })
+    options.onAttempt?.({ url, attempt: 1, error: (error as Error).message })
+    if (error instanceof DataWarpError) throw error
+    throw new DataWarpError(`cannot copy ${from} into ${destDir}: ${fsReason(error)}`, { file: url })
+  }
+}
+
+function fsReason(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ENOENT') return 'no such file'
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'EISDIR') return 'it is a folder'
+  return (error as Error).message
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP(S)
+
+/** Why one attempt failed, and whether another attempt could help. */
+class AttemptFailure extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message)
+  }
+}
+
+interface Downloaded {
+  status: number
+  part: string
+  written: Written
+  fileName: string
+  contentType?: string
+}
+
+async function download(
+  url: string,
+  target: URL,
+  destDir: string,
+  options: FetchOptions,
+): Promise<FetchedFile> {
+  const attempts = 1 + (Number.isFinite(options.retries) ? Math.max(0, Math.floor(options.retries)) : 0)
+  const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS
+  let last: AttemptFailure | undefined
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    if (last) await sleep(backoffDelay(backoffMs, attempt - 1, last.retryAfterMs))
+    let result: Downloaded
+    try {
+      result = await attemptDownload(target, destDir, options)
+    } catch (error) {
+      const failure =
+        error instanceof AttemptFailure
+          ? error
+          : new AttemptFailure((error as Error).message, false, undefined)
+      options.onAttempt?.({ url, attempt, error: failure.message, status: failure.status })
+      if (!failure.retryable) {
+        const separator = failure.message.startsWith('returned ') ? ' ' : ': '
+        throw new DataWarpError(`GET ${url}${separator}${failure.message}`, { file: url })
+      }
+      last = failure
+      continue
+    }
+    options.onAttempt?.({ url, attempt, status: result.status })
+    try {
+      return await finish(url, result.part, result.fileName, result.written, destDir, result.contentType)
+    } catch (error) {
+      await rm(result.part, { force: true })
+      throw new DataWarpError(`GET ${url}: cannot store the file in ${destDir}: ${fsReason(error)}`, {
+        file: url,
+      })
+    }
+  }
+  const plural = attempts === 1 ? 'attempt' : 'attempts'
+  throw new DataWarpError(
+    `GET ${url} failed after ${attempts} ${plural}; last: ${last?.message ?? 'unknown error'}`,
+    {
+      file: url,
+    },
+  )
+}
+
+async function attemptDownload(target: URL, destDir: string, options: FetchOptions): Promise<Downloaded> {
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, options.timeoutMs)
+  const part = partPath(destDir)
+  const seconds = formatSeconds(options.timeoutMs)
+  try {
+    let response: Response
+    try {
+      response = await fetch(target, {
+        signal: controller.signal,
+        redirect: 'follow',
+        headers: { 'user-agent': USER_AGENT, accept: '*/*' },
+      })
+    } catch (error) {
+      throw new AttemptFailure(
+        timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error),
+        true,
+      )
+    }
+
+    if (!response.ok) {
+      await response.body?.cancel().catch(() => {})
+      const status = response.status
+      const text = `returned ${status} ${response.statusText || STATUS_CODES[status] || ''}`.trimEnd()
+      const retryable = status === 429 || status >= 500
+      throw new AttemptFailure(text, retryable, status, retryable ? retryAfterMs(response) : undefined)
+    }
+
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN)
+    if (Number.isFinite(declared) && declared > options.maxBytes) {
+      await response.body?.cancel().catch(() => {})
+      throw new AttemptFailure(
+        `Content-Length ${declared} exceeds the limit of ${options.maxBytes} bytes`,
+        false,
+        response.status,
+      )
+    }
+
+    const tooLarge = new AttemptFailure(
+      `the body exceeds the limit of ${options.maxBytes} bytes`,
+      false,
+      response.status,
+    )
+    const body = response.body
+      ? Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>)
+      : Readable.from([])
+    let written: Written
+    try {
+      written = await streamToFile(body, part, (bytes) => (bytes > options.maxBytes ? tooLarge : undefined))
+    } catch (error) {
+      if (error === tooLarge) throw tooLarge
+      if (isLocalFsError(error)) throw new AttemptFailure(`cannot write ${part}: ${fsReason(error)}`, false)
+      throw new AttemptFailure(
+        timedOut ? `timed out after ${seconds} reading the body` : networkReason(error),
+        true,
+      )
+    }
+    const finalUrl = response.url ? new URL(response.url) : target
+    const fileName = safeFileName(
+      contentDispositionFileName(response.headers.get('content-disposition')) ??
+        fileNameFromUrl(finalUrl) ??
+        '',
+    )
+    return {
+      status: response.status,
+      part,
+      written,
+      fileName,
+      contentType: response.headers.get('content-type') ?? undefined,
+    }
+  } catch (error) {
+    controller.abort()
+    await rm(part, { force: true })
+    throw error
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Moves a completed `.part` file to a name of its own in destDir, and sniffs what it is. */
+async function finish(
+  url: string,
+  part: string,
+  fileName: string,
+  written: Written,
+  destDir: string,
+  contentType: string | undefined,
+): Promise<FetchedFile> {
+  const path = await claimUniquePath(destDir, fileName, url)
+  try {
+    await rename(part, path)
+  } catch (error) {
+    await rm(path, { force: true })
+    throw error
+  }
+  const kind = await sniffFileKind(path, fileName)
+  const fetched: FetchedFile = { url, path, fileName, bytes: written.bytes, sha256: written.sha256, kind }
+  if (contentType !== undefined) fetched.contentType = contentType
+  return fetched
+}
+
+function partPath(destDir: string): string {
+  return join(destDir, `.datawarp-${randomUUID()}.part`)
+}
+
+/** "connection reset (ECONNRESET)" rather than fetch's bare "fetch failed". */
+function networkReason(error: unknown): string {
+  const messages: string[] = []
+  let code: string | undefined
+  let current: unknown = error
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    const c = (current as NodeJS.ErrnoException).code
+    if (c && !code) code = c
+    if (current.message && current.message !== 'fetch failed' && current.message !== 'terminated') {
+      messages.push(current.message)
+    }
+    current = (current as { cause?: unknown }).cause
+  }
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') messages.unshift('connection reset')
+  const text = [...new Set(messages)].join(': ') || 'network error'
+  return code ? `${text} (${code})` : text
+}
+
+const LOCAL_FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EISDIR', 'EMFILE', 'ENFILE'])
+
+function isLocalFsError(error: unknown): boolean {
+  return LOCAL_FS_CODES.has((error as NodeJS.ErrnoException)?.code ?? '')
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const header = response.headers.get('retry-after')
+  if (!header) return undefined
+  const seconds = Number(header)
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now()
+  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined
+}
+
+/** base × 2^(retry−1), ±50% jitter; at least what the server asked for in Retry-After. */
+function backoffDelay(baseMs: number, retry: number, serverAskedMs: number | undefined): number {
+  const exponential = baseMs * 2 ** (retry - 1)
+  const jittered = exponential * (0.5 + Math.random())
+  return Math.max(jittered, serverAskedMs ?? 0)
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((done) => setTimeout(done, ms))
+}

@@ -1,0 +1,15 @@
+/** The fetch stage: downloads or copies each configured file, sniffs what it is, and unpacks ZIPs. */
+export { fetchToFile } from './fetch-to-file.js'
+export { sniffFileKind } from './sniff.js'
+export type {
+  AttemptInfo,
+  FetchedFile,
+  FetchOptions,
+  FileKind,
+  IgnoredMember,
+  UnpackedMember,
+  UnpackedZip,
+  ZipLimits,
+} from './types.js'
+export { DATA_KINDS } from './types.js'
+export { DEFAULT_ZIP_MAX_ENTRIES, DEFAULT_ZIP_MAX_RATIO, defaultZipLimits, unpackZip } from './unpack-zip.js'

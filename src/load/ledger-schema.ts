@@ -1,0 +1,84 @@
+import type pg from 'pg'
+
+/**
+ * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
+ * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
+ */
+export const LEDGER_SCHEMA_VERSION = 1
+
+const DDL = `
+CREATE SCHEMA IF NOT EXISTS datawarp;
+
+CREATE TABLE IF NOT EXISTS datawarp.schema_version (version integer PRIMARY KEY);
+
+CREATE TABLE IF NOT EXISTS datawarp.runs (
+  run_id      text PRIMARY KEY,
+  started_at  timestamptz NOT NULL,
+  finished_at timestamptz,
+  status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+  summary     jsonb
+);
+
+-- One row per attempt to load a (publication, period). Skips are not rows; they are in runs.summary.
+CREATE TABLE IF NOT EXISTS datawarp.loads (
+  load_id       bigserial PRIMARY KEY,
+  run_id        text NOT NULL,
+  publication   text NOT NULL,
+  period        text NOT NULL,
+  status        text NOT NULL CHECK (status IN ('loaded', 'failed')),
+  manifest_hash text,
+  rows_loaded   bigint,
+  started_at    timestamptz NOT NULL,
+  finished_at   timestamptz NOT NULL,
+  duration_ms   integer NOT NULL,
+  error         text,
+  error_where   text
+);
+CREATE INDEX IF NOT EXISTS loads_publication_period ON datawarp.loads (publication, period, load_id DESC);
+
+-- One row per table loaded by a successful load: which file it came from and what it held.
+CREATE TABLE IF NOT EXISTS datawarp.load_sources (
+  load_id     bigint NOT NULL REFERENCES datawarp.loads ON DELETE CASCADE,
+  source_key  text NOT NULL,
+  table_name  text NOT NULL,
+  url         text NOT NULL,
+  file_name   text NOT NULL,
+  sheet       text,
+  sha256      text NOT NULL,
+  bytes       bigint NOT NULL,
+  rows_read   bigint NOT NULL,
+  rows_loaded bigint NOT NULL,
+  fields      jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS load_sources_load ON datawarp.load_sources (load_id);
+
+-- The canonical description of every loaded source, so exports need the database alone.
+CREATE TABLE IF NOT EXISTS datawarp.sources (
+  publication      text NOT NULL,
+  source_key       text NOT NULL,
+  publication_name text NOT NULL,
+  table_schema     text NOT NULL,
+  table_name       text NOT NULL,
+  title            text,
+  description      text,
+  fields           jsonb NOT NULL,
+  updated_at       timestamptz NOT NULL,
+  PRIMARY KEY (publication, source_key)
+);
+`
+
+/** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
+export async function ensureLedger(client: pg.ClientBase): Promise<void> {
+  await client.query('BEGIN')
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.ledger'))`)
+    await client.query(DDL)
+    await client.query('INSERT INTO datawarp.schema_version VALUES ($1) ON CONFLICT DO NOTHING', [
+      LEDGER_SCHEMA_VERSION,
+    ])
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK')
+    throw error
+  }
+}

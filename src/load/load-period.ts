@@ -1,0 +1,209 @@
+import type pg from 'pg'
+import type { SourceBinding } from '../manifest/index.js'
+import type { CanonicalManifest } from '../model/manifest.js'
+import { DataWarpError, type ExtractedTable } from '../model/table.js'
+import { copyRows } from './copy-rows.js'
+import { quoteIdent } from './sql-types.js'
+import { ensureTable } from './table-ddl.js'
+
+export interface LoadedFile {
+  readonly url: string
+  /** As recorded in each row's _source_file: the file name, or "zip/member" for a ZIP member. */
+  readonly name: string
+  readonly sha256: string
+  readonly bytes: number
+}
+
+export interface PeriodTable {
+  readonly binding: SourceBinding
+  readonly table: ExtractedTable
+  readonly file: LoadedFile
+}
+
+export interface PeriodLoad {
+  readonly runId: string
+  readonly publication: { readonly code: string; readonly name: string }
+  readonly period: string
+  readonly manifest: CanonicalManifest
+  readonly manifestHash: string
+  readonly tables: readonly PeriodTable[]
+  readonly onRows?: (source: string, rows: number) => void
+}
+
+export interface SourceLoadResult {
+  readonly sourceKey: string
+  readonly table: string
+  readonly file: string
+  readonly rows: number
+}
+
+export interface PeriodLoadResult {
+  readonly loadId: number
+  readonly rows: number
+  readonly sources: readonly SourceLoadResult[]
+  readonly schemaChanges: readonly string[]
+  readonly durationMs: number
+}
+
+/** A publication's schema and lock key; one load of a publication runs at a time. */
+const lockPublication = (client: pg.PoolClient, code: string) =>
+  client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code])
+
+/**
+ * Loads one (publication, period) in ONE transaction: tables created or widened, the period's earlier rows
+ * deleted from every table of the publication, the new rows copied in, the ledger written. Any failure rolls
+ * all of it back, so the database is as before.
+ */
+export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<PeriodLoadResult> {
+  const started = Date.now()
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    await lockPublication(client, load.publication.code)
+    const schema = load.publication.code
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
+
+    const used = new Map(load.tables.map((t) => [t.binding.source.key, t.binding.source]))
+    const schemaChanges: string[] = []
+    for (const source of used.values()) schemaChanges.push(...(await ensureTable(client, schema, source)))
+    await deletePeriod(client, schema, load.period, [...used.values()].map((s) => s.table))
+
+    const { rows } = await client.query<{ load_id: string; now: Date }>(
+      `INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms)
+       VALUES ($1, $2, $3, 'loaded', $4, to_timestamp($5 / 1000.0), now(), 0) RETURNING load_id, now()`,
+      [load.runId, load.publication.code, load.period, load.manifestHash, started],
+    )
+    const loadId = Number(rows[0]!.load_id)
+    const loadedAt = rows[0]!.now.toISOString()
+
+    const results: SourceLoadResult[] = []
+    for (const { binding, table, file } of load.tables) {
+      const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]))
+      const columns = binding.columns.map((name) => ({ name, type: fields.get(name)!.type }))
+      const counted = await copyRows(
+        client,
+        table,
+        {
+          schema,
+          table: binding.source.table,
+          columns,
+          constants: [
+            { name: '_period', value: load.period },
+            { name: '_load_id', value: String(loadId) },
+            { name: '_source_file', value: file.name },
+            { name: '_loaded_at', value: loadedAt },
+          ],
+        },
+        (n) => load.onRows?.(binding.source.key, n),
+      )
+      if (counted.read !== counted.written) {
+        throw new DataWarpError(
+          `read ${counted.read} rows but PostgreSQL wrote ${counted.written} into ${schema}.${binding.source.table}`,
+          { file: file.name, sheet: table.sheet },
+        )
+      }
+      await client.query(
+        `INSERT INTO datawarp.load_sources
+           (load_id, source_key, table_name, url, file_name, sheet, sha256, bytes, rows_read, rows_loaded, fields)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [
+          loadId,
+          binding.source.key,
+          binding.source.table,
+          file.url,
+          file.name,
+          table.sheet ?? null,
+          file.sha256,
+          file.bytes,
+          counted.read,
+          counted.written,
+          JSON.stringify(columns),
+        ],
+      )
+      results.push({ sourceKey: binding.source.key, table: binding.source.table, file: file.name, rows: counted.written })
+    }
+    await upsertSources(client, load, [...used.values()].map((s) => s.key))
+    const total = results.reduce((sum, r) => sum + r.rows, 0)
+    const durationMs = Date.now() - started
+    await client.query(
+      'UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3 WHERE load_id = $1',
+      [loadId, total, durationMs],
+    )
+    await client.query('COMMIT')
+    return { loadId, rows: total, sources: results, schemaChanges, durationMs }
+  } catch (error) {
+    try {
+      await client.query('ROLLBACK')
+    } catch (rollbackError) {
+      broken = rollbackError as Error
+    }
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}
+
+/** Removes the period from every table of the publication: a republication replaces, never duplicates. */
+async function deletePeriod(client: pg.PoolClient, schema: string, period: string, tables: string[]) {
+  const known = await client.query<{ table_name: string }>(
+    `SELECT table_name FROM datawarp.sources WHERE publication = $1
+       AND EXISTS (SELECT 1 FROM information_schema.tables t WHERE t.table_schema = $1 AND t.table_name = sources.table_name)`,
+    [schema],
+  )
+  const all = new Set([...tables, ...known.rows.map((r) => r.table_name)])
+  for (const table of all) {
+    await client.query(`DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE _period = $1`, [period])
+  }
+}
+
+async function upsertSources(client: pg.PoolClient, load: PeriodLoad, keys: string[]) {
+  for (const source of load.manifest.sources.filter((s) => keys.includes(s.key))) {
+    await client.query(
+      `INSERT INTO datawarp.sources
+         (publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at)
+       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, now())
+       ON CONFLICT (publication, source_key) DO UPDATE SET
+         publication_name = EXCLUDED.publication_name, table_name = EXCLUDED.table_name, title = EXCLUDED.title,
+         description = EXCLUDED.description, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`,
+      [
+        load.publication.code,
+        source.key,
+        load.manifest.name,
+        source.table,
+        source.title ?? null,
+        source.description ?? null,
+        JSON.stringify(source.schema.fields),
+      ],
+    )
+  }
+}
+
+/** Records a failed attempt after its transaction rolled back, so the ledger says what happened and why. */
+export async function recordFailedLoad(
+  pool: pg.Pool,
+  failure: {
+    runId: string
+    publication: string
+    period: string
+    startedAt: number
+    error: string
+    where?: string
+    manifestHash?: string
+  },
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, error, error_where)
+     VALUES ($1, $2, $3, 'failed', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8)`,
+    [
+      failure.runId,
+      failure.publication,
+      failure.period,
+      failure.manifestHash ?? null,
+      failure.startedAt,
+      Date.now() - failure.startedAt,
+      failure.error,
+      failure.where ?? null,
+    ],
+  )
+}

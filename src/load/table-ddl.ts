@@ -1,0 +1,49 @@
+import type pg from 'pg'
+import type { FieldType, Source } from '../model/manifest.js'
+import { LINEAGE_COLUMNS, SQL_TYPE, quoteIdent } from './sql-types.js'
+
+/** PostgreSQL's name for each type we create, as information_schema reports it. */
+const REPORTED_TYPE: Record<string, FieldType> = {
+  bigint: 'integer',
+  numeric: 'number',
+  boolean: 'boolean',
+  date: 'date',
+  'timestamp without time zone': 'datetime',
+  text: 'string',
+}
+
+/**
+ * Creates the source's table or brings it up to the manifest: new columns are added (older periods get NULL),
+ * widened types are altered in place. Columns are never dropped: data a later period lacks stays.
+ */
+export async function ensureTable(client: pg.PoolClient, schema: string, source: Source): Promise<string[]> {
+  const qualified = `${quoteIdent(schema)}.${quoteIdent(source.table)}`
+  const changes: string[] = []
+  const existing = await client.query<{ column_name: string; data_type: string }>(
+    'SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+    [schema, source.table],
+  )
+  if (existing.rowCount === 0) {
+    const columns = [
+      ...source.schema.fields.map((f) => `${quoteIdent(f.name)} ${SQL_TYPE[f.type]}`),
+      ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
+    ]
+    await client.query(`CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n)`)
+    await client.query(`CREATE INDEX ON ${qualified} (_period)`)
+    return [`created table ${schema}.${source.table}`]
+  }
+  const have = new Map(existing.rows.map((r) => [r.column_name, REPORTED_TYPE[r.data_type]]))
+  for (const field of source.schema.fields) {
+    const current = have.get(field.name)
+    const column = quoteIdent(field.name)
+    if (!have.has(field.name)) {
+      await client.query(`ALTER TABLE ${qualified} ADD COLUMN ${column} ${SQL_TYPE[field.type]}`)
+      changes.push(`added column ${source.table}.${field.name}`)
+    } else if (current !== field.type) {
+      const using = field.type === 'string' ? `${column}::text` : `${column}::${SQL_TYPE[field.type]}`
+      await client.query(`ALTER TABLE ${qualified} ALTER COLUMN ${column} TYPE ${SQL_TYPE[field.type]} USING ${using}`)
+      changes.push(`changed ${source.table}.${field.name} from ${current ?? 'unknown'} to ${field.type}`)
+    }
+  }
+  return changes
+}

@@ -1,0 +1,5 @@
+export { manifestHash, readCanonicalManifest, renderCanonicalManifest, writeCanonicalManifest } from './canonical.js'
+export { physicalName, physicalNames } from './physical-name.js'
+export { draftKeys, profileTable } from './profile.js'
+export { type Reconciliation, type SourceBinding, reconcile } from './reconcile.js'
+export { ValueError, toSqlText } from './values.js'

@@ -1,0 +1,92 @@
+import type { DraftField, DraftSource } from '../model/manifest.js'
+import type { ExtractedTable } from '../model/table.js'
+import { physicalNames } from './physical-name.js'
+import { fileGlob, fileKey, sheetKey } from './source-key.js'
+import { type ValueKind, classify, stringText, typeFor } from './values.js'
+
+const SAMPLE_COUNT = 3
+
+interface ColumnProfile {
+  kinds: Set<ValueKind>
+  nulls: number
+  markers: number
+  samples: string[]
+}
+
+/** Reads a whole table once and describes it: row count, and per column its type, nulls, markers and samples. */
+export async function profileTable(table: ExtractedTable, key: string): Promise<DraftSource> {
+  const columns: ColumnProfile[] = table.headers.map(() => ({ kinds: new Set(), nulls: 0, markers: 0, samples: [] }))
+  const excluded: { position: number; reason: string }[] = []
+  let rows = 0
+  for await (const row of table.rows({ skipped: (position, reason) => excluded.push({ position, reason }) })) {
+    rows++
+    for (let i = 0; i < columns.length; i++) {
+      const value = row.cells[i] ?? null
+      const column = columns[i]!
+      const kind = classify(value)
+      column.kinds.add(kind)
+      if (kind === 'empty') column.nulls++
+      else if (kind === 'marker') column.markers++
+      if (kind !== 'empty' && column.samples.length < SAMPLE_COUNT) {
+        const text = stringText(value)
+        if (!column.samples.includes(text)) column.samples.push(text)
+      }
+    }
+  }
+  const names = physicalNames(table.headers)
+  const fields: DraftField[] = columns.map((c, i) => {
+    const type = typeFor(c.kinds)
+    const markersAreNull = type !== 'string'
+    return {
+      name: names[i]!,
+      title: table.headers[i]!,
+      type,
+      samples: c.samples,
+      nulls: c.nulls + (markersAreNull ? c.markers : 0),
+      suppressed: markersAreNull ? c.markers : 0,
+    }
+  })
+  return {
+    key,
+    file: table.file,
+    ...(table.zip ? { zip: table.zip } : {}),
+    ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
+    match: { file: fileGlob(table.file), ...(table.sheet !== undefined ? { sheet: table.sheet } : {}) },
+    headerRows: table.headerRows,
+    rows,
+    excludedRows: summariseExcluded(excluded),
+    fields,
+  }
+}
+
+/** "3 rows (41–43): footnote" style summary, so no row is dropped without a word in the draft. */
+function summariseExcluded(excluded: { position: number; reason: string }[]): string[] {
+  const byReason = new Map<string, number[]>()
+  for (const { position, reason } of excluded) {
+    const list = byReason.get(reason) ?? []
+    list.push(position)
+    byReason.set(reason, list)
+  }
+  return [...byReason].map(([reason, positions]) => {
+    const first = positions[0]
+    const last = positions[positions.length - 1]
+    const where = positions.length === 1 ? `${first}` : `${first}–${last}`
+    return `${positions.length} row${positions.length === 1 ? '' : 's'} (${where}): ${reason}`
+  })
+}
+
+/** The key a table gets in a draft: its sheet for workbooks, its file name (period words removed) otherwise. */
+export function draftKeys(tables: readonly ExtractedTable[]): string[] {
+  const base = tables.map((t) => (t.sheet !== undefined ? sheetKey(t.sheet) : fileKey(t.file)))
+  const seen = new Map<string, number>()
+  for (const k of base) seen.set(k, (seen.get(k) ?? 0) + 1)
+  const used = new Set<string>()
+  return tables.map((t, i) => {
+    let key = base[i]!
+    if ((seen.get(key) ?? 0) > 1 && t.sheet !== undefined) key = `${fileKey(t.file)}_${key}`.slice(0, 63)
+    let candidate = key
+    for (let n = 2; used.has(candidate); n++) candidate = `${key.slice(0, 60)}_${n}`
+    used.add(candidate)
+    return candidate
+  })
+}

@@ -1,0 +1,95 @@
+import { snakeWords } from './physical-name.js'
+
+const MONTH_WORD =
+  /^(jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december)$/i
+const RELEASE_WORD = /^(revised|final|provisional|prov|rev|updated|v)$/i
+/** Words of a name: camelCase humps, upper-case runs, lower-case runs and digit runs. */
+const WORD = /[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g
+
+interface Word {
+  readonly text: string
+  readonly start: number
+  readonly end: number
+}
+
+/** Words that only say which release a file is: month names, years, dates, version and revision marks. */
+function periodWords(name: string): Set<Word> {
+  const words: Word[] = [...name.matchAll(WORD)].map((m) => ({
+    text: m[0],
+    start: m.index,
+    end: m.index + m[0].length,
+  }))
+  const isMonth = (w?: Word) => !!w && MONTH_WORD.test(w.text)
+  const touches = (a?: Word, b?: Word) => !!a && !!b && a.end === b.start
+  const standalone = (i: number) => {
+    const w = words[i]!
+    const before = name[w.start - 1]
+    const after = name[w.end]
+    return !(before && /[A-Za-z]/.test(before)) && !(after && /[A-Za-z]/.test(after))
+  }
+  const period = new Set<Word>()
+  words.forEach((w, i) => {
+    if (isMonth(w) || RELEASE_WORD.test(w.text)) period.add(w)
+    else if (/^\d+$/.test(w.text)) {
+      const afterMonth = touches(words[i - 1], w) && isMonth(words[i - 1])
+      const afterVersion = touches(words[i - 1], w) && /^v$/i.test(words[i - 1]!.text)
+      if (standalone(i) || afterMonth || afterVersion) period.add(w)
+    }
+  })
+  return period
+}
+
+/** The file name without its extension and folders. */
+export function fileStem(fileName: string): string {
+  const base = fileName.split('/').pop() ?? fileName
+  return base.replace(/\.[A-Za-z0-9]{1,5}$/, '')
+}
+
+/**
+ * A glob that matches this file in any period: the words that only name a release become "*".
+ * "Submissions via OC Systems - May 2024.xlsx" → "Submissions via OC Systems - * *.xlsx".
+ */
+export function fileGlob(fileName: string): string {
+  const base = fileName.split('/').pop() ?? fileName
+  const period = periodWords(base)
+  let glob = ''
+  let at = 0
+  for (const w of [...period].sort((a, b) => a.start - b.start)) {
+    glob += `${base.slice(at, w.start)}*`
+    at = w.end
+  }
+  glob += base.slice(at)
+  return glob.replace(/\*(?:[-_ ]*\*)+/g, (m) => (m.includes(' ') ? m.replace(/\*+/g, '*') : '*'))
+}
+
+/** A stable snake_case key from a file name with its period words removed ("data" when nothing is left). */
+export function fileKey(fileName: string): string {
+  const stem = fileStem(fileName)
+  const period = periodWords(stem)
+  let kept = ''
+  let at = 0
+  for (const w of [...period].sort((a, b) => a.start - b.start)) {
+    kept += `${stem.slice(at, w.start)} `
+    at = w.end
+  }
+  kept += stem.slice(at)
+  return asKey(snakeWords(kept) || 'data')
+}
+
+export function sheetKey(sheet: string): string {
+  return asKey(snakeWords(sheet) || 'sheet')
+}
+
+function asKey(words: string): string {
+  const key = /^[a-z]/.test(words) ? words : `t_${words}`
+  return key.slice(0, 63).replace(/_+$/, '')
+}
+
+/** Case-insensitive glob match where "*" is any run of characters. */
+export function globMatches(glob: string, name: string): boolean {
+  const pattern = glob
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*')
+  return new RegExp(`^${pattern}$`, 'i').test(name.split('/').pop() ?? name)
+}

@@ -1,0 +1,186 @@
+import type { FieldType } from '../model/manifest.js'
+import type { CellValue } from '../model/table.js'
+
+/**
+ * How cell values are read: one set of rules for type inference (profile) and for loading (toSqlText), so
+ * what the draft promised is what the load writes.
+ */
+
+/** Suppression and placeholder markers: NULL in numeric and date fields, text elsewhere. */
+export const MISSING_MARKERS = ['*', 'c', ':', '..', '-', 'x', 'z', '[c]', '[x]', '[z]'] as const
+const MARKERS = new Set<string>(MISSING_MARKERS)
+
+export type ValueKind = 'empty' | 'marker' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string'
+
+const INTEGER = /^[+-]?(?:0|[1-9]\d*)$/
+const INTEGER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/
+const NUMBER = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/
+const NUMBER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+$/
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
+const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/
+const DAY_MON_YEAR = /^(\d{1,2})[-\s]?([A-Za-z]{3})[-\s]?(\d{4})$/
+const MON_YEAR = /^([A-Za-z]{3})[-\s]?(\d{4})$/
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
+const UK_DATETIME = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))?$/
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const LARGEST_BIGINT_DIGITS = 18
+
+const pad = (n: number, width = 2) => String(n).padStart(width, '0')
+
+function validDate(y: number, m: number, d: number): string | undefined {
+  if (m < 1 || m > 12 || d < 1) return undefined
+  if (d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return undefined
+  return `${pad(y, 4)}-${pad(m)}-${pad(d)}`
+}
+
+/** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */
+export function parseTextDate(text: string): string | undefined {
+  let m = ISO_DATE.exec(text)
+  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]))
+  m = UK_DATE.exec(text)
+  if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]))
+  m = DAY_MON_YEAR.exec(text)
+  if (m) {
+    const month = MONTHS.indexOf(m[2]!.toLowerCase()) + 1
+    return month ? validDate(Number(m[3]), month, Number(m[1])) : undefined
+  }
+  m = MON_YEAR.exec(text)
+  if (m) {
+    const month = MONTHS.indexOf(m[1]!.toLowerCase()) + 1
+    return month ? validDate(Number(m[2]), month, 1) : undefined
+  }
+  return undefined
+}
+
+/** A text date-time as 'YYYY-MM-DD HH:MM:SS[.fff][+zz]' for PostgreSQL, or undefined. */
+export function parseTextDateTime(text: string): string | undefined {
+  let m = ISO_DATETIME.exec(text)
+  if (m) {
+    const date = validDate(Number(m[1]), Number(m[2]), Number(m[3]))
+    if (!date || Number(m[4]) > 23 || Number(m[5]) > 59) return undefined
+    return `${date} ${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ?? ''}${m[8] ?? ''}`
+  }
+  m = UK_DATETIME.exec(text)
+  if (m) {
+    const date = validDate(Number(m[3]), Number(m[2]), Number(m[1]))
+    if (!date || Number(m[4]) > 23) return undefined
+    return `${date} ${pad(Number(m[4]))}:${m[5]}:${m[6] ?? '00'}`
+  }
+  return undefined
+}
+
+function isMidnight(d: Date): boolean {
+  return d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0
+}
+
+function dateText(d: Date): string {
+  return d.toISOString().slice(0, 10)
+}
+
+function dateTimeText(d: Date): string {
+  return d.toISOString().replace('T', ' ').replace('Z', '')
+}
+
+/** What a single cell looks like. Text is judged trimmed; leading-zero digit strings stay text (codes). */
+export function classify(value: CellValue): ValueKind {
+  if (value === null) return 'empty'
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) return 'string'
+      return Number.isSafeInteger(value) ? 'integer' : 'number'
+    case 'boolean':
+      return 'boolean'
+    case 'string':
+      return classifyText(value.trim())
+    default:
+      return isMidnight(value) ? 'date' : 'datetime'
+  }
+}
+
+function classifyText(text: string): ValueKind {
+  if (text === '') return 'empty'
+  if (MARKERS.has(text)) return 'marker'
+  const first = text.charCodeAt(0)
+  const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46
+  if (numericStart) {
+    if (INTEGER.test(text)) return text.replace(/^[+-]/, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
+    if (INTEGER_GROUPED.test(text)) return text.replace(/[^0-9]/g, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
+    if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'
+    if (NUMBER_GROUPED.test(text)) return 'number'
+  }
+  const lower = text.toLowerCase()
+  if (lower === 'true' || lower === 'false') return 'boolean'
+  if (text.length <= 10 && parseTextDate(text)) return 'date'
+  if (text.length >= 15 && text.length <= 35 && parseTextDateTime(text)) return 'datetime'
+  return 'string'
+}
+
+/** The narrowest field type that holds every kind seen. Markers do not decide a type. */
+export function typeFor(kinds: ReadonlySet<ValueKind>): FieldType {
+  const seen = new Set([...kinds].filter((k) => k !== 'empty' && k !== 'marker'))
+  if (seen.size === 0 || seen.has('string')) return 'string'
+  const only = (...allowed: ValueKind[]) => [...seen].every((k) => allowed.includes(k))
+  if (only('integer')) return 'integer'
+  if (only('integer', 'number')) return 'number'
+  if (only('boolean')) return 'boolean'
+  if (only('date')) return 'date'
+  if (only('date', 'datetime')) return 'datetime'
+  return 'string'
+}
+
+/** The type that holds values of both: how a canonical field widens when a period needs more. */
+export function widenType(a: FieldType, b: FieldType): FieldType {
+  if (a === b) return a
+  const pair = new Set([a, b])
+  if (pair.has('integer') && pair.has('number')) return 'number'
+  if (pair.has('date') && pair.has('datetime')) return 'datetime'
+  return 'string'
+}
+
+export class ValueError extends Error {}
+
+/**
+ * The text PostgreSQL's COPY gets for a cell in a field of the given type, or null for NULL.
+ * Throws ValueError when the value does not fit (the draft would have widened the type, so this is a bug
+ * or a manifest edited by hand).
+ */
+export function toSqlText(value: CellValue, type: FieldType): string | null {
+  if (value === null) return null
+  if (type === 'string') return stringText(value)
+  const kind = classify(value)
+  if (kind === 'empty' || kind === 'marker') return null
+  switch (type) {
+    case 'integer':
+      if (kind === 'integer') return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
+      break
+    case 'number':
+      if (kind === 'integer' || kind === 'number')
+        return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
+      break
+    case 'boolean':
+      if (kind === 'boolean') return typeof value === 'boolean' ? (value ? 't' : 'f') : String(value).trim().toLowerCase()
+      break
+    case 'date':
+      if (kind === 'date') return value instanceof Date ? dateText(value) : parseTextDate(String(value).trim())!
+      break
+    case 'datetime':
+      if (kind === 'date' || kind === 'datetime') {
+        if (value instanceof Date) return dateTimeText(value)
+        const text = String(value).trim()
+        return kind === 'date' ? `${parseTextDate(text)} 00:00:00` : parseTextDateTime(text)!
+      }
+      break
+  }
+  throw new ValueError(`value ${JSON.stringify(stringText(value))} is not ${article(type)} ${type}`)
+}
+
+const article = (type: string) => (/^[aeiou]/.test(type) ? 'an' : 'a')
+
+/** A cell as text: what a string field stores and what samples show. */
+export function stringText(value: CellValue): string {
+  if (value === null) return ''
+  if (typeof value === 'string') return value
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE'
+  if (typeof value === 'number') return String(value)
+  return isMidnight(value) ? dateText(value) : dateTimeText(value)
+}

@@ -1,0 +1,107 @@
+import { z } from 'zod'
+import { PERIOD_GRAMMAR, isPeriodError, parsePeriod } from './period.js'
+
+/** snake_case: lower-case words of letters and digits joined by single underscores. */
+export const SNAKE_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
+
+const periodText = z
+  .union([z.string(), z.number()])
+  .transform(String)
+  .superRefine((value, ctx) => {
+    const parsed = parsePeriod(value)
+    if (isPeriodError(parsed)) ctx.addIssue({ code: 'custom', message: parsed.error })
+  })
+  .describe(`A period: ${PERIOD_GRAMMAR}`)
+
+export const UrlEntrySchema = z.strictObject({
+  period: periodText,
+  url: z
+    .string()
+    .min(1)
+    .describe('http(s):// or file:// URL, or a path relative to the config file'),
+})
+
+export const PublicationSchema = z.strictObject({
+  name: z.string().min(1).describe('Human name of the publication'),
+  description: z.string().optional(),
+  canonical_manifest: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Path of the canonical manifest, relative to the repository root'),
+  urls: z.array(UrlEntrySchema).default([]).describe('One entry per file: the period it belongs to and where'),
+})
+
+export const RetentionSchema = z.strictObject({
+  logs_days: z.number().int().positive().default(7).describe('Days event logs stay before the monthly archive'),
+  artifact_days: z.number().int().positive().default(7).describe('Retention of workflow artifacts'),
+})
+
+export const FetchSettingsSchema = z.strictObject({
+  timeout_seconds: z.number().positive().default(300).describe('Per attempt, including the body'),
+  retries: z.number().int().min(0).max(10).default(3),
+  max_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 ** 3)
+    .describe('Largest download, and largest total unpacked from one ZIP'),
+})
+
+export const SettingsSchema = z.strictObject({
+  retention: RetentionSchema.prefault({}),
+  fetch: FetchSettingsSchema.prefault({}),
+})
+
+/** The top level of config/publications.yaml. Publications are validated one by one (see loadConfig). */
+export const ConfigShapeSchema = z.strictObject({
+  settings: SettingsSchema.prefault({}),
+  publications: z.record(z.string(), z.unknown()),
+})
+
+/** The whole file, for editors (exported as JSON Schema). */
+export const ConfigFileSchema = z.strictObject({
+  settings: SettingsSchema.optional(),
+  publications: z.record(z.string().regex(SNAKE_CODE), PublicationSchema),
+})
+
+export type Settings = z.output<typeof SettingsSchema>
+export type PublicationEntry = z.output<typeof PublicationSchema>
+
+export interface PeriodSource {
+  readonly period: string
+  readonly url: string
+  /** 1-based line of the entry in the config file. */
+  readonly line: number
+}
+
+export interface Publication {
+  readonly code: string
+  readonly name: string
+  readonly description?: string
+  readonly canonicalManifest: string
+  readonly urls: readonly PeriodSource[]
+}
+
+export interface ConfigProblem {
+  readonly file: string
+  readonly line: number
+  readonly field: string
+  readonly message: string
+  /** The publication the problem belongs to; absent for problems that make the whole file unusable. */
+  readonly publication?: string
+}
+
+export interface Config {
+  readonly file: string
+  /** The folder paths in the config are relative to. */
+  readonly baseDir: string
+  readonly settings: Settings
+  readonly publications: readonly Publication[]
+  /** Publications that could not be read, with why. A run reports them as failed and goes on. */
+  readonly problems: readonly ConfigProblem[]
+}
+
+export function defaultCanonicalManifestPath(code: string): string {
+  return `manifests/canonical/${code}/${code}_canonical.yaml`
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod'
+import { SNAKE_CODE } from './config.js'
+
+/**
+ * Field types use Frictionless Table Schema names. Each maps to one PostgreSQL type (see load/sql-types.ts);
+ * inference prefers the wide types so later periods keep fitting.
+ */
+export const FieldTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string'])
+export type FieldType = z.output<typeof FieldTypeSchema>
+
+export const FieldSchema = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).describe('Physical column name; never changes once loaded'),
+  title: z.string().describe('The header as the publication wrote it'),
+  type: FieldTypeSchema,
+  description: z.string().optional(),
+})
+export type Field = z.output<typeof FieldSchema>
+
+export const SourceMatchSchema = z.strictObject({
+  file: z.string().describe('Glob on the file (or ZIP member) name; * stands for period words'),
+  sheet: z.string().optional().describe('Sheet name, for workbooks'),
+})
+
+export const SourceSchema = z.strictObject({
+  key: z.string().regex(SNAKE_CODE).max(63).describe('Stable key of the source within the publication'),
+  table: z.string().regex(SNAKE_CODE).max(63).describe('PostgreSQL table, in the schema named after the publication'),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  match: SourceMatchSchema,
+  schema: z.strictObject({
+    fields: z.array(FieldSchema).min(1),
+    missingValues: z.array(z.string()).optional().describe('Markers read as NULL in numeric and date fields'),
+  }),
+})
+export type Source = z.output<typeof SourceSchema>
+
+export const CanonicalManifestSchema = z.strictObject({
+  publication: z.string().regex(SNAKE_CODE),
+  name: z.string(),
+  description: z.string().optional(),
+  sources: z.array(SourceSchema),
+})
+export type CanonicalManifest = z.output<typeof CanonicalManifestSchema>
+
+/** A draft: what one period's files hold, before it is matched to the canonical manifest. */
+export interface DraftField extends Field {
+  readonly samples: readonly string[]
+  readonly nulls: number
+  readonly suppressed: number
+}
+
+export interface DraftSource {
+  readonly key: string
+  readonly file: string
+  readonly zip?: string
+  readonly sheet?: string
+  readonly match: z.output<typeof SourceMatchSchema>
+  readonly headerRows: readonly number[]
+  readonly rows: number
+  /** Rows of the sheet or file that are not data, summarised with the reason (never silent). */
+  readonly excludedRows: readonly string[]
+  readonly fields: readonly DraftField[]
+}
+
+export interface DraftManifest {
+  readonly publication: string
+  readonly period: string
+  readonly sources: readonly DraftSource[]
+  readonly skipped: readonly { file: string; sheet?: string; reason: string }[]
+}

@@ -1,0 +1,83 @@
+/** What the extract stage hands to the manifest and load stages: tables, read row by row from disk. */
+
+/** One cell as a reader returns it. Dates are UTC midnight (or the exact UTC instant for date-times). */
+export type CellValue = string | number | boolean | Date | null
+
+export interface TableRow {
+  /** Where the row is in its file: 1-based line (CSV) or row number (sheet). */
+  readonly position: number
+  readonly cells: readonly CellValue[]
+}
+
+export interface RowObserver {
+  skipped(position: number, reason: string): void
+}
+
+export interface ExtractedTable {
+  /** The downloaded file's name (or the ZIP member's path inside the ZIP). */
+  readonly file: string
+  /** The ZIP this file came from, when it did. */
+  readonly zip?: string
+  readonly sheet?: string
+  /** One label per column, as the publication wrote it (multi-row headers joined with " > "). */
+  readonly headers: readonly string[]
+  /** 1-based rows or lines holding the header. */
+  readonly headerRows: readonly number[]
+  /**
+   * Streams the data rows (never the header), each with exactly headers.length cells. Re-iterable.
+   * Rows left out (blank, repeated header, footnotes after the table) are reported to the observer.
+   */
+  rows(observer?: RowObserver): AsyncIterable<TableRow>
+}
+
+export interface SkippedPart {
+  readonly file: string
+  readonly sheet?: string
+  readonly reason: string
+}
+
+export interface ExtractedFile {
+  readonly tables: readonly ExtractedTable[]
+  readonly skipped: readonly SkippedPart[]
+}
+
+/** Names the place a problem was found, so an error message can say it. */
+export interface Location {
+  file?: string
+  sheet?: string
+  row?: number
+  column?: string
+  line?: number
+}
+
+export class DataWarpError extends Error {
+  constructor(
+    message: string,
+    readonly where: Location = {},
+  ) {
+    super(message)
+    this.name = 'DataWarpError'
+  }
+}
+
+export function describeLocation(where: Location): string {
+  const parts: string[] = []
+  if (where.file) parts.push(where.file)
+  if (where.sheet) parts.push(`sheet "${where.sheet}"`)
+  if (where.line !== undefined) parts.push(`line ${where.line}`)
+  if (where.row !== undefined) parts.push(`row ${where.row}`)
+  if (where.column) parts.push(`column "${where.column}"`)
+  return parts.join(', ')
+}
+
+export type FileKind = 'xlsx' | 'ods' | 'zip' | 'csv' | 'xls' | 'html' | 'pdf' | 'unknown'
+
+/** A downloaded file (or a member unpacked from a ZIP) ready for extraction. */
+export interface LocalFile {
+  readonly path: string
+  /** The name the publication gave it (for a ZIP member, its path inside the ZIP). */
+  readonly fileName: string
+  readonly kind: FileKind
+  /** The ZIP's file name when this file was unpacked from one. */
+  readonly zip?: string
+}

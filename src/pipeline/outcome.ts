@@ -1,0 +1,51 @@
+/** What a run did, per publication and period: the summary the CLI prints and the Action reports. */
+export type PeriodStatusKind = 'loaded' | 'skipped' | 'failed' | 'planned'
+
+export interface PeriodOutcome {
+  readonly period: string
+  readonly status: PeriodStatusKind
+  readonly rows: number
+  readonly durationMs: number
+  /** Why it was skipped, or what a dry run would do. */
+  readonly reason?: string
+  readonly error?: string
+  readonly where?: string
+  /** Changes to the canonical manifest this period brought. */
+  readonly manifestChanges?: readonly string[]
+  readonly sources?: readonly { source: string; table: string; file: string; rows: number }[]
+}
+
+export interface PublicationOutcome {
+  readonly code: string
+  readonly name?: string
+  readonly periods: readonly PeriodOutcome[]
+  /** A failure of the publication as a whole (config entry, canonical manifest). */
+  readonly error?: string
+  readonly where?: string
+  readonly manifestWritten?: string
+}
+
+export interface RunSummary {
+  readonly runId: string
+  readonly startedAt: string
+  readonly durationMs: number
+  readonly dryRun: boolean
+  readonly database?: string
+  readonly publications: readonly PublicationOutcome[]
+  readonly exported?: { readonly sources: number; readonly catalog: string; readonly durationMs: number }
+  /** A failure of the run as a whole (config file unreadable, database unreachable, export failed). */
+  readonly error?: string
+  readonly eventLog: string
+  readonly stateFile?: string
+  /** The run's working folder when kept (a failure), for inspection. */
+  readonly workDir?: string
+  readonly failed: boolean
+}
+
+export function countPeriods(summary: RunSummary, status: PeriodStatusKind): number {
+  return summary.publications.reduce((n, p) => n + p.periods.filter((o) => o.status === status).length, 0)
+}
+
+export function publicationFailed(outcome: PublicationOutcome): boolean {
+  return outcome.error !== undefined || outcome.periods.some((p) => p.status === 'failed')
+}

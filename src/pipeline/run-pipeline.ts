@@ -1,0 +1,168 @@
+import { existsSync, rmSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { ConfigError, loadConfig } from '../config/index.js'
+import { exportAll } from '../export/index.js'
+import { type Database, ensureLedger, ledgerStatus, openDatabase, recordRunEnd, recordRunStart } from '../load/index.js'
+import { readCanonicalManifest } from '../manifest/index.js'
+import type { Config, PeriodSource, Publication } from '../model/config.js'
+import type { CanonicalManifest } from '../model/manifest.js'
+import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
+import { type PeriodOutcome, type PublicationOutcome, type RunSummary, publicationFailed } from './outcome.js'
+import { newRunId, projectPaths } from './paths.js'
+import { processPeriod } from './process-period.js'
+
+export interface RunOptions {
+  readonly configPath: string
+  /** The project root: data/, tmp/ and canonical manifest paths are relative to it. */
+  readonly root: string
+  /** A PostgreSQL URL; without one the embedded server under data/db/ is used. */
+  readonly databaseUrl?: string
+  readonly publications?: readonly string[]
+  readonly periods?: readonly string[]
+  readonly force?: boolean
+  readonly dryRun?: boolean
+  readonly onEvent?: (line: Record<string, unknown>) => void
+  readonly onRows?: (publication: string, period: string, source: string, rows: number) => void
+}
+
+function groupByPeriod(urls: readonly PeriodSource[], only?: readonly string[]): [string, PeriodSource[]][] {
+  const groups = new Map<string, PeriodSource[]>()
+  for (const entry of urls) {
+    if (only && !only.includes(entry.period)) continue
+    groups.set(entry.period, [...(groups.get(entry.period) ?? []), entry])
+  }
+  return [...groups].sort(([a], [b]) => a.localeCompare(b))
+}
+
+/** Runs every selected publication; one publication's failure never stops the others. */
+export async function runPipeline(options: RunOptions): Promise<RunSummary> {
+  const started = new Date()
+  const runId = newRunId(started)
+  const paths = projectPaths(options.root)
+  const log = new EventLog(runId, paths.logs, started)
+  if (options.onEvent) log.onEvent(options.onEvent)
+  const workDir = resolve(paths.workRoot, runId)
+  const dryRun = options.dryRun ?? false
+  const finish = (parts: Partial<RunSummary> & { publications: PublicationOutcome[] }): RunSummary => {
+    const failed = parts.error !== undefined || parts.publications.some(publicationFailed)
+    if (!failed && existsSync(workDir)) rmSync(workDir, { recursive: true, force: true })
+    const summary: RunSummary = {
+      runId,
+      startedAt: started.toISOString(),
+      durationMs: Date.now() - started.getTime(),
+      dryRun,
+      eventLog: log.path,
+      ...parts,
+      ...(failed && existsSync(workDir) ? { workDir } : {}),
+      failed,
+    }
+    log.emit({ level: failed ? 'error' : 'info', event: 'run.end', duration_ms: summary.durationMs, failed })
+    return summary
+  }
+  log.emit({ event: 'run.start', config: options.configPath, dry_run: dryRun, force: options.force ?? false })
+
+  let config: Config
+  try {
+    config = loadConfig(options.configPath)
+  } catch (error) {
+    const message = error instanceof ConfigError ? error.message : errorDetail(error).message
+    log.emit({ level: 'error', event: 'config.error', error: { message } })
+    return finish({ publications: [], error: message })
+  }
+  const unknown = (options.publications ?? []).filter(
+    (code) => !config.publications.some((p) => p.code === code) && !config.problems.some((p) => p.publication === code),
+  )
+  if (unknown.length > 0) {
+    const message = `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`
+    return finish({ publications: [], error: message })
+  }
+  const selected = (code: string) => !options.publications || options.publications.includes(code)
+
+  let db: Database
+  try {
+    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: paths.data })
+    const client = await db.pool.connect()
+    try {
+      await ensureLedger(client)
+    } finally {
+      client.release()
+    }
+  } catch (error) {
+    const detail = errorDetail(error)
+    log.emit({ level: 'error', event: 'database.error', error: detail })
+    return finish({ publications: [], error: detail.message })
+  }
+  try {
+    if (!dryRun) await recordRunStart(db.pool, runId)
+    const outcomes: PublicationOutcome[] = []
+    for (const problem of config.problems) {
+      if (!problem.publication || !selected(problem.publication)) continue
+      const message = `${problem.field}: ${problem.message}`
+      log.emit({ level: 'error', event: 'config.error', publication: problem.publication, error: { message, where: `${problem.file}, line ${problem.line}` } })
+      const existing = outcomes.find((o) => o.code === problem.publication)
+      if (!existing) outcomes.push({ code: problem.publication, periods: [], error: message, where: `${problem.file}, line ${problem.line}` })
+    }
+    for (const publication of config.publications.filter((p) => selected(p.code))) {
+      outcomes.push(await runPublication(publication, config, db, log, workDir, options))
+    }
+    const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'))
+    let exported: RunSummary['exported']
+    let error: string | undefined
+    if (!dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))) {
+      try {
+        const result = await log.stage('export', {}, () => exportAll(db.pool, paths.exports), (r) => r.sources.length)
+        exported = { sources: result.sources.length, catalog: result.catalogPath, durationMs: result.durationMs }
+      } catch (e) {
+        error = `export failed: ${errorDetail(e).message}`
+      }
+    }
+    let stateFile: string | undefined
+    if (!dryRun) {
+      writeStateFile(paths.stateFile, await ledgerStatus(db.pool))
+      stateFile = paths.stateFile
+    }
+    const summary = finish({ publications: outcomes, database: db.displayUrl, ...(exported ? { exported } : {}), ...(stateFile ? { stateFile } : {}), ...(error ? { error } : {}) })
+    if (!dryRun) await recordRunEnd(db.pool, runId, !summary.failed, summary)
+    return summary
+  } finally {
+    await db.close()
+  }
+}
+
+async function runPublication(
+  publication: Publication,
+  config: Config,
+  db: Database,
+  log: EventLog,
+  workDir: string,
+  options: RunOptions,
+): Promise<PublicationOutcome> {
+  const manifestPath = resolve(options.root, publication.canonicalManifest)
+  let manifest: CanonicalManifest | undefined
+  try {
+    manifest = readCanonicalManifest(manifestPath)
+  } catch (error) {
+    const detail = errorDetail(error)
+    log.emit({ level: 'error', event: 'manifest.error', publication: publication.code, error: detail })
+    return { code: publication.code, name: publication.name, periods: [], error: detail.message, ...(detail.where ? { where: detail.where } : {}) }
+  }
+  const periods: PeriodOutcome[] = []
+  const ctx = {
+    pool: db.pool,
+    config,
+    publication,
+    log,
+    workDir,
+    manifestPath,
+    force: options.force ?? false,
+    dryRun: options.dryRun ?? false,
+    onRows: undefined as undefined | ((source: string, rows: number) => void),
+  }
+  for (const [period, entries] of groupByPeriod(publication.urls, options.periods)) {
+    ctx.onRows = options.onRows ? (source, rows) => options.onRows!(publication.code, period, source, rows) : undefined
+    const result = await processPeriod(ctx, period, entries, manifest)
+    manifest = result.manifest
+    periods.push(result.outcome)
+  }
+  return { code: publication.code, name: publication.name, periods }
+}
