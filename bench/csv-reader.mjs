@@ -17,7 +17,8 @@ function line(i, kind) {
   const region = kind === 'cp1252' && i % 1000 === 0 ? 'North East \u2013 Yorkshire' : 'North East'
   let name = `Practice ${i % 977}`
   if (kind === 'quoted' && i % 10 === 0) {
-    name = i % 30 === 0 ? `"Practice ${i}, Leeds"` : i % 20 === 0 ? `"The ""Old"" Surgery"` : `"Unit 4\nHigh St"`
+    name =
+      i % 30 === 0 ? `"Practice ${i}, Leeds"` : i % 20 === 0 ? `"The ""Old"" Surgery"` : `"Unit 4\nHigh St"`
   }
   return `Y${String(i % 99999).padStart(5, '0')},E${i % 1000},${region},${name},2024-0${(i % 9) + 1}-01,${i % 5 === 0 ? '' : i % 250},${(i * 7) % 10007},${(i % 100) / 4},GMS,${i}\r\n`
 }
@@ -73,7 +74,8 @@ async function measure(kind) {
 }
 
 if (variant) {
-  if (!VARIANTS.includes(variant)) throw new Error(`unknown variant ${variant}; one of ${VARIANTS.join(', ')}`)
+  if (!VARIANTS.includes(variant))
+    throw new Error(`unknown variant ${variant}; one of ${VARIANTS.join(', ')}`)
   await generate(variant)
   await measure(variant)
 } else {

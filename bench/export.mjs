@@ -30,7 +30,7 @@ const fields = [
     type: 'string',
     sql: `(ARRAY['London','Midlands','North East and Yorkshire','North West','South East','South West','East of England'])[g % 7 + 1]`,
   },
-  { name: 'appointment_date', title: 'Appointment date', type: 'date', sql: `date '2023-01-01' + (g % 730)` },
+  { name: 'appointment_date', title: 'Appointment date', type: 'date', sql: `date '2023-01-01' + (g % 730)::int` },
   { name: 'appointments', title: 'Appointments', type: 'integer', sql: '(g * 7919) % 100000' },
   {
     name: 'dna_count',
@@ -46,7 +46,7 @@ const fields = [
     type: 'string',
     sql: `CASE WHEN g % 10 = 0 THEN 'Note for row ' || g || E' \\u2013 r\\u00e9vis\\u00e9' WHEN g % 1000 = 1 THEN E'tab\\there ' || g ELSE NULL END`,
   },
-  { name: 'snapshot_date', title: 'Snapshot date', type: 'date', sql: `date '2024-01-31' + (g % 12) * 30` },
+  { name: 'snapshot_date', title: 'Snapshot date', type: 'date', sql: `date '2024-01-31' + (g % 12)::int * 30` },
 ]
 const SQL_TYPE = { integer: 'bigint', number: 'numeric', date: 'date', string: 'text' }
 const DUCK_TYPE = { integer: 'BIGINT', number: 'DOUBLE', date: 'DATE', string: 'VARCHAR' }
@@ -88,7 +88,7 @@ try {
             ${periods} - g % ${periods},
             'appointments_' || (${periods} - 1 - g % ${periods}) || '.csv',
             timestamptz '2025-01-01 00:00:00+00' + (g % ${periods}) * interval '1 hour'
-     FROM generate_series(1, ${rowCount}) AS g`,
+     FROM generate_series(1::bigint, ${rowCount}) AS g`,
   )
   await pool.query('VACUUM ANALYZE bench_pub.appointments')
   await pool.query(

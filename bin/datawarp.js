@@ -1,4 +1,5 @@
 #!/usr/bin/env node
 import { main } from '../build/cli/main.js'
 
-process.exitCode = await main(process.argv.slice(2))
+// Exit explicitly: the embedded PostgreSQL's exit hook would otherwise end the process with code 0.
+process.exit(await main(process.argv.slice(2)))

@@ -93,7 +93,7 @@ async function run(options: Options): Promise<number> {
   })
   if (onRows) process.stderr.write('\r\x1b[K')
   process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`)
-  if (summary.error && summary.publications.length === 0 && !summary.database) return 2
+  if (summary.errorStage === 'config') return 2
   return summary.failed ? 1 : 0
 }
 

@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { LineCounter, type Node, isMap, isNode, isScalar, isSeq, parseDocument } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import {
   type Config,
-  ConfigShapeSchema,
   type ConfigProblem,
+  ConfigShapeSchema,
+  defaultCanonicalManifestPath,
   type Publication,
   PublicationSchema,
   SNAKE_CODE,
-  defaultCanonicalManifestPath,
 } from '../model/config.js'
 
 export class ConfigError extends Error {
@@ -37,28 +37,33 @@ export function loadConfig(file: string): Config {
   }
   const lines = new LineCounter()
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true })
-  const lineOf = (node: unknown) =>
-    isNode(node) && node.range ? lines.linePos(node.range[0]).line : 1
+  const lineOf = (node: unknown) => (isNode(node) && node.range ? lines.linePos(node.range[0]).line : 1)
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => ({
         file,
-        line: e.linePos?.[0]?.line ?? 1,
+        // prettyErrors: false leaves linePos unset, so the line comes from the error's offset.
+        line: e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line,
         field: '',
         message: e.message.split('\n')[0] ?? e.message,
       })),
     )
   }
   const problemsAt = (issues: z.core.$ZodIssue[], base: (string | number)[], publication?: string) =>
-    issues.map((issue) => {
+    issues.flatMap((issue) => {
       const path = [...base, ...issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p))]
-      return {
+      const problem = (at: (string | number)[], message: string, atKey = false) => ({
         file,
-        line: lineOf(nearestNode(doc.contents, path)),
-        field: path.join('.'),
-        message: issue.message,
+        line: lineOf((atKey && keyNode(doc.contents, at)) || nearestNode(doc.contents, at)),
+        field: at.join('.'),
+        message,
         ...(publication ? { publication } : {}),
+      })
+      // An unknown key is reported at its own line and path, not at the map that holds it.
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => problem([...path, key], `Unrecognized key: "${key}"`, true))
       }
+      return [problem(path, issue.message)]
     })
 
   const shape = ConfigShapeSchema.safeParse(doc.toJS() ?? {})
@@ -71,7 +76,7 @@ export function loadConfig(file: string): Config {
     if (!SNAKE_CODE.test(code) || code.length > 63) {
       problems.push({
         file,
-        line: lineOf(nearestNode(doc.contents, base)),
+        line: lineOf(keyNode(doc.contents, base) ?? nearestNode(doc.contents, base)),
         field: base.join('.'),
         message: `publication code "${code}" must be snake_case (a-z, 0-9, single underscores), at most 63 characters`,
         publication: code,
@@ -97,6 +102,15 @@ export function loadConfig(file: string): Config {
     })
   }
   return { file, baseDir: dirname(path), settings: shape.data.settings, publications, problems }
+}
+
+/** The key node of the last step of a path (the line a key is written on), when the path exists. */
+function keyNode(root: unknown, path: readonly (string | number)[]): Node | undefined {
+  if (!isMap(root) || path.length === 0) return undefined
+  const parent = path.length === 1 ? root : root.getIn(path.slice(0, -1), true)
+  if (!isMap(parent)) return undefined
+  const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === path[path.length - 1])
+  return isNode(pair?.key) ? pair.key : undefined
 }
 
 /** The deepest YAML node that exists along a path, so a missing field points at its parent's line. */

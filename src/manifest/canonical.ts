@@ -1,8 +1,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { Document, LineCounter, isNode, isSeq, parseDocument, visit } from 'yaml'
-import { type CanonicalManifest, CanonicalManifestSchema, type Field, type Source } from '../model/manifest.js'
+import { Document, isNode, isSeq, LineCounter, parseDocument, visit } from 'yaml'
+import {
+  type CanonicalManifest,
+  CanonicalManifestSchema,
+  type Field,
+  type Source,
+} from '../model/manifest.js'
 import { DataWarpError } from '../model/table.js'
 
 const HEADER = (code: string) =>
@@ -17,12 +22,20 @@ export function readCanonicalManifest(path: string): CanonicalManifest | undefin
   const doc = parseDocument(text, { lineCounter: lines })
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!
-    throw new DataWarpError(`invalid YAML: ${e.message.split('\n')[0]}`, { file: path, line: e.linePos?.[0]?.line })
+    throw new DataWarpError(`invalid YAML: ${e.message.split('\n')[0]}`, {
+      file: path,
+      line: e.linePos?.[0]?.line,
+    })
   }
   const parsed = CanonicalManifestSchema.safeParse(doc.toJS())
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
-    const node = doc.getIn(issue.path as (string | number)[], true)
+    // The nearest node that exists: a missing key points at its parent, an unknown key at itself.
+    const at = [...issue.path, ...(issue.code === 'unrecognized_keys' ? issue.keys.slice(0, 1) : [])]
+    let node: unknown
+    for (let n = at.length; n > 0 && !isNode(node); n--)
+      node = doc.getIn(at.slice(0, n) as (string | number)[], true)
+    if (!isNode(node)) node = doc.contents
     const line = isNode(node) && node.range ? lines.linePos(node.range[0]).line : undefined
     throw new DataWarpError(`${issue.path.join('.')}: ${issue.message}`, { file: path, line })
   }
@@ -61,7 +74,11 @@ export function renderCanonicalManifest(manifest: CanonicalManifest): string {
   // Marker lists read best on one line: missingValues: ["*", c, ":"]
   visit(doc, {
     Pair(_, pair) {
-      if (isNode(pair.key) && String((pair.key as { value?: unknown }).value) === 'missingValues' && isSeq(pair.value)) {
+      if (
+        isNode(pair.key) &&
+        String((pair.key as { value?: unknown }).value) === 'missingValues' &&
+        isSeq(pair.value)
+      ) {
         pair.value.flow = true
       }
     },
@@ -71,7 +88,9 @@ export function renderCanonicalManifest(manifest: CanonicalManifest): string {
 
 /** Identifies the schema a load used: the manifest's content, not its comments or formatting. */
 export function manifestHash(manifest: CanonicalManifest): string {
-  return createHash('sha256').update(JSON.stringify(ordered(manifest))).digest('hex')
+  return createHash('sha256')
+    .update(JSON.stringify(ordered(manifest)))
+    .digest('hex')
 }
 
 /** Writes atomically (temp file + rename), and only when the content changed. Returns whether it wrote. */

@@ -3,7 +3,11 @@ import { createHash } from 'node:crypto'
 const MAX_IDENTIFIER = 63
 
 /** Footnote markers such as "[1]", "[2, 3]", "[note 4]" and superscript digits: kept in titles, not in names. */
-export const FOOTNOTE_MARKER = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:,|and|&)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi
+export const FOOTNOTE_MARKER =
+  /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:,|and|&)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi
+
+/** How locateTable joins a group label and the label under it. */
+const GROUP_SEPARATOR = / > /g
 
 const SYMBOLS: [RegExp, string][] = [
   [/%/g, ' pct '],
@@ -42,7 +46,8 @@ function fitLength(name: string): string {
  * letter. Names never start with "_" (that prefix is kept for lineage columns).
  */
 export function physicalName(header: string, position: number): string {
-  const words = snakeWords(header.replace(FOOTNOTE_MARKER, ' '))
+  // " > " joins the labels of a multi-row header ("2024-25 > April"): a word break, not "greater than".
+  const words = snakeWords(header.replace(FOOTNOTE_MARKER, ' ').replace(GROUP_SEPARATOR, ' '))
   if (words === '') return `column_${position}`
   return fitLength(/^[a-z]/.test(words) ? words : `c_${words}`)
 }

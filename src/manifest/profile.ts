@@ -2,7 +2,7 @@ import type { DraftField, DraftSource } from '../model/manifest.js'
 import type { ExtractedTable } from '../model/table.js'
 import { physicalNames } from './physical-name.js'
 import { fileGlob, fileKey, sheetKey } from './source-key.js'
-import { type ValueKind, classify, stringText, typeFor } from './values.js'
+import { classify, stringText, typeFor, type ValueKind } from './values.js'
 
 const SAMPLE_COUNT = 3
 
@@ -15,10 +15,17 @@ interface ColumnProfile {
 
 /** Reads a whole table once and describes it: row count, and per column its type, nulls, markers and samples. */
 export async function profileTable(table: ExtractedTable, key: string): Promise<DraftSource> {
-  const columns: ColumnProfile[] = table.headers.map(() => ({ kinds: new Set(), nulls: 0, markers: 0, samples: [] }))
+  const columns: ColumnProfile[] = table.headers.map(() => ({
+    kinds: new Set(),
+    nulls: 0,
+    markers: 0,
+    samples: [],
+  }))
   const excluded: { position: number; reason: string }[] = []
   let rows = 0
-  for await (const row of table.rows({ skipped: (position, reason) => excluded.push({ position, reason }) })) {
+  for await (const row of table.rows({
+    skipped: (position, reason) => excluded.push({ position, reason }),
+  })) {
     rows++
     for (let i = 0; i < columns.length; i++) {
       const value = row.cells[i] ?? null
@@ -36,7 +43,10 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
   const names = physicalNames(table.headers)
   const fields: DraftField[] = columns.map((c, i) => {
     const type = typeFor(c.kinds)
-    const markersAreNull = type !== 'string'
+    // A column of nothing but markers holds no value yet: its markers count as nulls, so a later period's
+    // all-suppressed column does not widen a numeric canonical field to string.
+    const onlyMarkers = [...c.kinds].every((k) => k === 'empty' || k === 'marker')
+    const markersAreNull = type !== 'string' || onlyMarkers
     return {
       name: names[i]!,
       title: table.headers[i]!,

@@ -59,7 +59,10 @@ export function fileGlob(fileName: string): string {
     at = w.end
   }
   glob += base.slice(at)
-  return glob.replace(/\*(?:[-_ ]*\*)+/g, (m) => (m.includes(' ') ? m.replace(/\*+/g, '*') : '*'))
+  // "* *" keeps its space; "-" and "_" between period words go, so an optional "_v2" after them still matches.
+  return glob.replace(/\*(?:[-_ ]*\*)+/g, (m) =>
+    m.includes(' ') ? m.replace(/[-_]+/g, '').replace(/ +/g, ' ').replace(/\*+/g, '*') : '*',
+  )
 }
 
 /** A stable snake_case key from a file name with its period words removed ("data" when nothing is left). */

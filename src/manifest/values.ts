@@ -57,20 +57,25 @@ export function parseTextDateTime(text: string): string | undefined {
   let m = ISO_DATETIME.exec(text)
   if (m) {
     const date = validDate(Number(m[1]), Number(m[2]), Number(m[3]))
-    if (!date || Number(m[4]) > 23 || Number(m[5]) > 59) return undefined
+    if (!date || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return undefined
     return `${date} ${m[4]}:${m[5]}:${m[6] ?? '00'}${m[7] ?? ''}${m[8] ?? ''}`
   }
   m = UK_DATETIME.exec(text)
   if (m) {
     const date = validDate(Number(m[3]), Number(m[2]), Number(m[1]))
-    if (!date || Number(m[4]) > 23) return undefined
+    if (!date || Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59) return undefined
     return `${date} ${pad(Number(m[4]))}:${m[5]}:${m[6] ?? '00'}`
   }
   return undefined
 }
 
 function isMidnight(d: Date): boolean {
-  return d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0 && d.getUTCMilliseconds() === 0
+  return (
+    d.getUTCHours() === 0 &&
+    d.getUTCMinutes() === 0 &&
+    d.getUTCSeconds() === 0 &&
+    d.getUTCMilliseconds() === 0
+  )
 }
 
 function dateText(d: Date): string {
@@ -103,14 +108,16 @@ function classifyText(text: string): ValueKind {
   const first = text.charCodeAt(0)
   const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46
   if (numericStart) {
-    if (INTEGER.test(text)) return text.replace(/^[+-]/, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
-    if (INTEGER_GROUPED.test(text)) return text.replace(/[^0-9]/g, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
+    if (INTEGER.test(text))
+      return text.replace(/^[+-]/, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
+    if (INTEGER_GROUPED.test(text))
+      return text.replace(/[^0-9]/g, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
     if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'
     if (NUMBER_GROUPED.test(text)) return 'number'
   }
   const lower = text.toLowerCase()
   if (lower === 'true' || lower === 'false') return 'boolean'
-  if (text.length <= 10 && parseTextDate(text)) return 'date'
+  if (text.length <= 11 && parseTextDate(text)) return 'date'
   if (text.length >= 15 && text.length <= 35 && parseTextDateTime(text)) return 'datetime'
   return 'string'
 }
@@ -151,17 +158,20 @@ export function toSqlText(value: CellValue, type: FieldType): string | null {
   if (kind === 'empty' || kind === 'marker') return null
   switch (type) {
     case 'integer':
-      if (kind === 'integer') return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
+      if (kind === 'integer')
+        return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
       break
     case 'number':
       if (kind === 'integer' || kind === 'number')
         return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
       break
     case 'boolean':
-      if (kind === 'boolean') return typeof value === 'boolean' ? (value ? 't' : 'f') : String(value).trim().toLowerCase()
+      if (kind === 'boolean')
+        return typeof value === 'boolean' ? (value ? 't' : 'f') : String(value).trim().toLowerCase()
       break
     case 'date':
-      if (kind === 'date') return value instanceof Date ? dateText(value) : parseTextDate(String(value).trim())!
+      if (kind === 'date')
+        return value instanceof Date ? dateText(value) : parseTextDate(String(value).trim())!
       break
     case 'datetime':
       if (kind === 'date' || kind === 'datetime') {

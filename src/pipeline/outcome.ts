@@ -35,6 +35,7 @@ export interface RunSummary {
   readonly exported?: { readonly sources: number; readonly catalog: string; readonly durationMs: number }
   /** A failure of the run as a whole (config file unreadable, database unreachable, export failed). */
   readonly error?: string
+  readonly errorStage?: 'config' | 'database' | 'export'
   readonly eventLog: string
   readonly stateFile?: string
   /** The run's working folder when kept (a failure), for inspection. */

@@ -67,14 +67,14 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : errorDetail(error).message
     log.emit({ level: 'error', event: 'config.error', error: { message } })
-    return finish({ publications: [], error: message })
+    return finish({ publications: [], error: message, errorStage: 'config' })
   }
   const unknown = (options.publications ?? []).filter(
     (code) => !config.publications.some((p) => p.code === code) && !config.problems.some((p) => p.publication === code),
   )
   if (unknown.length > 0) {
     const message = `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`
-    return finish({ publications: [], error: message })
+    return finish({ publications: [], error: message, errorStage: 'config' })
   }
   const selected = (code: string) => !options.publications || options.publications.includes(code)
 
@@ -90,7 +90,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   } catch (error) {
     const detail = errorDetail(error)
     log.emit({ level: 'error', event: 'database.error', error: detail })
-    return finish({ publications: [], error: detail.message })
+    return finish({ publications: [], error: detail.message, errorStage: 'database' })
   }
   try {
     if (!dryRun) await recordRunStart(db.pool, runId)
@@ -121,7 +121,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       writeStateFile(paths.stateFile, await ledgerStatus(db.pool))
       stateFile = paths.stateFile
     }
-    const summary = finish({ publications: outcomes, database: db.displayUrl, ...(exported ? { exported } : {}), ...(stateFile ? { stateFile } : {}), ...(error ? { error } : {}) })
+    const summary = finish({ publications: outcomes, database: db.displayUrl, ...(exported ? { exported } : {}), ...(stateFile ? { stateFile } : {}), ...(error ? { error, errorStage: 'export' as const } : {}) })
     if (!dryRun) await recordRunEnd(db.pool, runId, !summary.failed, summary)
     return summary
   } finally {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
@@ -18,6 +18,8 @@ export default async function setup(project: TestProject) {
     return
   }
   const dir = mkdtempSync(join(tmpdir(), 'datawarp-test-pg-'))
+  // The embedded server runs as the postgres user when we are root: it must be able to reach its folder.
+  chmodSync(dir, 0o755)
   const server = await startEmbedded(join(dir, 'db'))
   project.provide('adminDatabaseUrl', server.url)
   return async () => {

@@ -16,7 +16,7 @@ export interface CsvRecord {
 }
 
 /** Bytes per read from the file. */
-const READ_BYTES = 256 * 1024
+export const READ_BYTES = 64 * 1024
 /**
  * Characters a single record may reach before reading stops. Far beyond any real record (an Excel cell
  * holds at most 32,767 characters); reaching it means a quote that is never closed is swallowing the file.
@@ -130,7 +130,11 @@ class CsvRecordIterator implements AsyncIterator<CsvRecord> {
       const noBreakYet = lf === -1 && (cr === -1 || cr === text.length - 1)
       if (noBreakYet && !final && text.length <= MAX_RECORD_CHARS) return
       this.newline = lf === -1 && cr !== -1 ? '\r' : '\n'
-      this.parser = new Papa.Parser({ delimiter: this.format.delimiter, newline: this.newline, quoteChar: '"' })
+      this.parser = new Papa.Parser({
+        delimiter: this.format.delimiter,
+        newline: this.newline,
+        quoteChar: '"',
+      })
     }
     const result = this.parser.parse(text, 0, !final) as Papa.ParseResult<string[]>
     const rows = result.data
@@ -142,7 +146,8 @@ class CsvRecordIterator implements AsyncIterator<CsvRecord> {
       const row = error.row ?? rows.length
       if ((final || row < rows.length) && (failedRow === -1 || row < failedRow)) failedRow = row
     }
-    const failedCode = failedRow === -1 ? undefined : result.errors.find((e) => (e.row ?? rows.length) === failedRow)
+    const failedCode =
+      failedRow === -1 ? undefined : result.errors.find((e) => (e.row ?? rows.length) === failedRow)
 
     // Without a line break inside any record each record takes exactly one line, so counting is skipped.
     const oneLineEach = this.oneLinePerRecord(text, consumed, final ? rows.length - 1 : rows.length)
@@ -191,7 +196,11 @@ class CsvRecordIterator implements AsyncIterator<CsvRecord> {
     // Unquoted records are split on every line break, so none can hold one.
     if (quote === -1 || quote >= consumed) return true
     let breaks = 0
-    for (let at = text.indexOf(this.newline); at !== -1 && at < consumed; at = text.indexOf(this.newline, at + 1)) {
+    for (
+      let at = text.indexOf(this.newline);
+      at !== -1 && at < consumed;
+      at = text.indexOf(this.newline, at + 1)
+    ) {
       breaks++
     }
     // Each terminated record holds at least its own line break; any more means some hold several.
@@ -212,5 +221,8 @@ function malformed(file: string, line: number, code: string | undefined): DataWa
     code === 'InvalidQuotes'
       ? 'a closing quote is followed by something other than a delimiter or line break'
       : 'a quoted field is never closed (unterminated quote)'
-  return new DataWarpError(`${describeLocation({ file, line })}: malformed CSV record: ${what}`, { file, line })
+  return new DataWarpError(`${describeLocation({ file, line })}: malformed CSV record: ${what}`, {
+    file,
+    line,
+  })
 }

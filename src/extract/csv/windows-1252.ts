@@ -15,7 +15,6 @@ const HIGH = [
   '\u02DC', '\u2122', '\u0161', '\u203A', '\u0153', '\u009D', '\u017E', '\u0178',
 ]
 
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the C1 range is what gets remapped
 const C1 = /[\u0080-\u009F]/g
 
 function remap(ch: string): string {
