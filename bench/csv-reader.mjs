@@ -2,7 +2,7 @@
 // Build first (npx tsc -p tsconfig.build.json), then: node bench/csv-reader.mjs [plain|quoted|cp1252] [rows]
 // With no variant it runs each variant in a fresh process, so each peak RSS is its own.
 import { spawnSync } from 'node:child_process'
-import { createWriteStream, existsSync, statSync } from 'node:fs'
+import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -45,7 +45,6 @@ async function generate(kind) {
   }
   await write(encode(batch))
   await new Promise((resolve, reject) => out.end((error) => (error ? reject(error) : resolve())))
-  const { renameSync } = await import('node:fs')
   renameSync(`${path}.tmp`, path)
   return path
 }

@@ -144,7 +144,7 @@ describe('detectCsvFormat: delimiter', () => {
     expect(sniffDelimiter(text, true)).toBe(';')
   })
 
-  it('skips a header preceded by title lines when counting', async () => {
+  it('is not put off by title lines above the table', async () => {
     const text = `Title of the publication\nPublished 1 May 2024\n\n${'a\tb\tc\n'.repeat(5)}`
     expect((await detectCsvFormat(file(text))).delimiter).toBe('\t')
   })

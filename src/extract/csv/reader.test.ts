@@ -163,6 +163,10 @@ describe('readCsvRecords: records and lines', () => {
     ])
   })
 
+  it('passes on the file system error for a missing file', async () => {
+    await expect(records(join(dir, 'missing.csv'), UTF8)).rejects.toMatchObject({ code: 'ENOENT' })
+  })
+
   it('can be iterated again, and stopped early', async () => {
     const path = file('a\n1\n2\n3\n')
     const source = readCsvRecords(path, UTF8)

@@ -238,11 +238,12 @@ export class SheetParser {
   private numberValue(text: string): CellValue {
     if (text === '') return null
     const value = Number(text)
-    if (Number.isNaN(value)) return text
+    if (Number.isNaN(value)) return decodeOoxmlEscapes(text) // not a number after all: keep the text
     if (value === 0 && text.trim() === '') return null // Number('  ') is 0
     const style = this.style
-    if (style !== undefined && this.context.dateStyles[Number(style)] === true && Number.isFinite(value)) {
-      return excelSerialToDate(value, this.context.date1904)
+    if (style !== undefined && this.context.dateStyles[Number(style)] === true) {
+      const date = excelSerialToDate(value, this.context.date1904)
+      if (!Number.isNaN(date.getTime())) return date
     }
     return value
   }

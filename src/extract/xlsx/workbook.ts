@@ -200,8 +200,8 @@ export class XlsxWorkbook {
     if (error instanceof SheetContentError) {
       return new DataWarpError(`sheet "${sheet}" of ${this.path}: ${message}`, where)
     }
-    const what = isXmlError(error) ? 'malformed XML' : 'cannot read'
-    return new DataWarpError(`${what} in sheet "${sheet}" of ${this.path}: ${message}`, where)
+    const what = isXmlError(error) ? 'malformed XML in sheet' : 'cannot read sheet'
+    return new DataWarpError(`${what} "${sheet}" of ${this.path}: ${message}`, where)
   }
 }
 
@@ -236,8 +236,8 @@ async function readPart<T>(
     return await parse(await zip.openStream(part), part)
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    const what = isXmlError(error) ? 'malformed XML' : 'cannot read'
-    throw new DataWarpError(`${what} in ${part} of ${path}: ${message}`, { file: path })
+    const what = isXmlError(error) ? 'malformed XML in' : 'cannot read'
+    throw new DataWarpError(`${what} ${part} of ${path}: ${message}`, { file: path })
   }
 }
 
