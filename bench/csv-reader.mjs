@@ -1,8 +1,9 @@
 // Throughput of the streaming CSV reader: records/s and peak RSS over a generated 1M-row, 10-column CSV.
 // Build first (npx tsc -p tsconfig.build.json), then: node bench/csv-reader.mjs [plain|quoted|cp1252] [rows]
-// With no variant it runs each variant in a fresh process, so each peak RSS is its own.
+// With no variant it runs each variant in a fresh process, so each peak RSS is its own, and deletes the
+// generated files afterwards; a named variant keeps its file in os.tmpdir() for the next run.
 import { spawnSync } from 'node:child_process'
-import { createWriteStream, existsSync, renameSync, statSync } from 'node:fs'
+import { createWriteStream, existsSync, renameSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -83,6 +84,7 @@ if (variant) {
     const run = spawnSync(process.execPath, [fileURLToPath(import.meta.url), kind, String(rows)], {
       stdio: 'inherit',
     })
+    rmSync(filePath(kind), { force: true })
     if (run.status !== 0) process.exit(run.status ?? 1)
   }
 }

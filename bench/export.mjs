@@ -6,14 +6,14 @@
 // creates a scratch database next to it (dw_bench_export), fills one source table with BENCH_ROWS
 // rows (default 1,000,000) × 10 data columns + 4 lineage columns, and drops it at the end
 // (BENCH_KEEP=1 keeps it). Files go to a temporary directory that is removed at the end.
-import { mkdtempSync, rmSync, statSync, createWriteStream } from 'node:fs'
+import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pipeline } from 'node:stream/promises'
 import { performance } from 'node:perf_hooks'
+import { pipeline } from 'node:stream/promises'
+import { DuckDBInstance } from '@duckdb/node-api'
 import pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
-import { DuckDBInstance } from '@duckdb/node-api'
 import { exportAll } from '../build/export/index.js'
 import { ensureLedger } from '../build/load/ledger-schema.js'
 
@@ -23,14 +23,24 @@ const benchDb = 'dw_bench_export'
 
 const fields = [
   { name: 'id', title: 'Row id', type: 'integer', sql: 'g' },
-  { name: 'practice_code', title: 'Practice code', type: 'string', sql: `'P' || lpad((g % 6800)::text, 5, '0')` },
+  {
+    name: 'practice_code',
+    title: 'Practice code',
+    type: 'string',
+    sql: `'P' || lpad((g % 6800)::text, 5, '0')`,
+  },
   {
     name: 'region',
     title: 'Region',
     type: 'string',
     sql: `(ARRAY['London','Midlands','North East and Yorkshire','North West','South East','South West','East of England'])[g % 7 + 1]`,
   },
-  { name: 'appointment_date', title: 'Appointment date', type: 'date', sql: `date '2023-01-01' + (g % 730)::int` },
+  {
+    name: 'appointment_date',
+    title: 'Appointment date',
+    type: 'date',
+    sql: `date '2023-01-01' + (g % 730)::int`,
+  },
   { name: 'appointments', title: 'Appointments', type: 'integer', sql: '(g * 7919) % 100000' },
   {
     name: 'dna_count',
@@ -46,7 +56,12 @@ const fields = [
     type: 'string',
     sql: `CASE WHEN g % 10 = 0 THEN 'Note for row ' || g || E' \\u2013 r\\u00e9vis\\u00e9' WHEN g % 1000 = 1 THEN E'tab\\there ' || g ELSE NULL END`,
   },
-  { name: 'snapshot_date', title: 'Snapshot date', type: 'date', sql: `date '2024-01-31' + (g % 12)::int * 30` },
+  {
+    name: 'snapshot_date',
+    title: 'Snapshot date',
+    type: 'date',
+    sql: `date '2024-01-31' + (g % 12)::int * 30`,
+  },
 ]
 const SQL_TYPE = { integer: 'bigint', number: 'numeric', date: 'date', string: 'text' }
 const DUCK_TYPE = { integer: 'BIGINT', number: 'DOUBLE', date: 'DATE', string: 'VARCHAR' }
@@ -117,15 +132,20 @@ try {
   )
 
   // 2. The bare PostgreSQL side, for reference: the same sorted COPY in text format, discarded.
-  const columnList = [...fields.map((f) => f.name), '_period', '_load_id', '_source_file', '_loaded_at'].join(', ')
+  const columnList = [...fields.map((f) => f.name), '_period', '_load_id', '_source_file', '_loaded_at'].join(
+    ', ',
+  )
   const select = `SELECT ${columnList} FROM bench_pub.appointments ORDER BY _period COLLATE "C", _load_id`
   const copyClient = await pool.connect()
   await copyClient.query(`SET work_mem = '128MB'`)
   let t = performance.now()
   let copiedBytes = 0
-  for await (const chunk of copyClient.query(copyTo(`COPY (${select}) TO STDOUT`))) copiedBytes += chunk.length
+  for await (const chunk of copyClient.query(copyTo(`COPY (${select}) TO STDOUT`)))
+    copiedBytes += chunk.length
   const copyTextMs = performance.now() - t
-  console.log(`PostgreSQL COPY text alone (sorted, read and discarded): ${Math.round(copyTextMs)} ms, ${mb(copiedBytes)}`)
+  console.log(
+    `PostgreSQL COPY text alone (sorted, read and discarded): ${Math.round(copyTextMs)} ms, ${mb(copiedBytes)}`,
+  )
 
   // 3. DuckDB: dump the same rows to CSV (timed separately), then CSV → Parquet inside DuckDB.
   const csvPath = join(dir, 'appointments.csv')

@@ -62,7 +62,9 @@ function parse(argv: string[]): { command?: string; options: Options } {
   return { command: positionals[0], options: values as Options }
 }
 
-function progress(): ((publication: string, period: string, source: string, rows: number) => void) | undefined {
+function progress():
+  | ((publication: string, period: string, source: string, rows: number) => void)
+  | undefined {
   if (!process.stderr.isTTY) return undefined
   let last = 0
   return (publication, period, source, rows) => {
@@ -97,7 +99,10 @@ async function run(options: Options): Promise<number> {
   return summary.failed ? 1 : 0
 }
 
-async function withDatabase<T>(options: Options, work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>) {
+async function withDatabase<T>(
+  options: Options,
+  work: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>,
+) {
   const db = await openDatabase({
     databaseUrl: options['database-url'] ?? process.env.DATABASE_URL,
     dataDir: projectPaths(options.root).data,
@@ -123,15 +128,19 @@ async function status(options: Options): Promise<number> {
   }
   if (ledger.length === 0) process.stdout.write('Nothing loaded yet.\n')
   for (const e of ledger) {
-    const rows = e.status === 'loaded' ? `${(e.rows ?? 0).toLocaleString('en-GB')} rows` : `failed: ${e.error}`
-    process.stdout.write(`${e.publication.padEnd(28)} ${e.period.padEnd(10)} ${e.status.padEnd(7)} ${e.finishedAt}  ${rows}\n`)
+    const rows =
+      e.status === 'loaded' ? `${(e.rows ?? 0).toLocaleString('en-GB')} rows` : `failed: ${e.error}`
+    process.stdout.write(
+      `${e.publication.padEnd(28)} ${e.period.padEnd(10)} ${e.status.padEnd(7)} ${e.finishedAt}  ${rows}\n`,
+    )
   }
   return 0
 }
 
 async function exportCommand(options: Options): Promise<number> {
   const result = await withDatabase(options, (db) => exportAll(db.pool, projectPaths(options.root).exports))
-  for (const s of result.sources) process.stdout.write(`${s.sourceCode.padEnd(48)} ${s.rows.toLocaleString('en-GB')} rows → ${s.path}\n`)
+  for (const s of result.sources)
+    process.stdout.write(`${s.sourceCode.padEnd(48)} ${s.rows.toLocaleString('en-GB')} rows → ${s.path}\n`)
   for (const r of result.removed) process.stdout.write(`removed stale ${r}\n`)
   process.stdout.write(`catalog: ${result.catalogPath}\n`)
   return 0
@@ -147,8 +156,10 @@ function validate(options: Options): number {
       problems.push(`${publication.code}: ${(error as Error).message}`)
     }
   }
-  if (options.json) process.stdout.write(`${JSON.stringify({ valid: problems.length === 0, problems }, null, 2)}\n`)
-  else if (problems.length === 0) process.stdout.write(`${config.file}: ${config.publications.length} publications, valid\n`)
+  if (options.json)
+    process.stdout.write(`${JSON.stringify({ valid: problems.length === 0, problems }, null, 2)}\n`)
+  else if (problems.length === 0)
+    process.stdout.write(`${config.file}: ${config.publications.length} publications, valid\n`)
   else process.stdout.write(`${problems.join('\n')}\n`)
   return problems.length === 0 ? 0 : 1
 }

@@ -1,5 +1,5 @@
 import { relative } from 'node:path'
-import { type RunSummary, countPeriods, publicationFailed } from '../pipeline/index.js'
+import { countPeriods, publicationFailed, type RunSummary } from '../pipeline/index.js'
 
 const n = (value: number) => value.toLocaleString('en-GB')
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
@@ -30,12 +30,17 @@ export function formatSummary(summary: RunSummary, cwd = process.cwd()): string 
     }
   }
   if (summary.error) lines.push(`  error: ${summary.error}`)
-  if (summary.exported) lines.push(`  exported ${summary.exported.sources} sources → ${rel(summary.exported.catalog)}`)
-  const total = summary.publications.reduce((sum, p) => sum + p.periods.reduce((s, o) => s + (o.status === 'loaded' ? o.rows : 0), 0), 0)
+  if (summary.exported)
+    lines.push(`  exported ${summary.exported.sources} sources → ${rel(summary.exported.catalog)}`)
+  const total = summary.publications.reduce(
+    (sum, p) => sum + p.periods.reduce((s, o) => s + (o.status === 'loaded' ? o.rows : 0), 0),
+    0,
+  )
   lines.push(
     `${summary.failed ? 'FAILED' : 'Done'}: ${countPeriods(summary, 'loaded')} periods loaded (${n(total)} rows), ${countPeriods(summary, 'skipped')} skipped, ${countPeriods(summary, 'failed')} failed in ${seconds(summary.durationMs)}`,
   )
-  if (countPeriods(summary, 'loaded') === 0 && !summary.failed && !summary.dryRun) lines.push('Nothing new to load.')
+  if (countPeriods(summary, 'loaded') === 0 && !summary.failed && !summary.dryRun)
+    lines.push('Nothing new to load.')
   if (summary.workDir) lines.push(`Working files kept for inspection: ${rel(summary.workDir)}`)
   lines.push(`Event log: ${rel(summary.eventLog)}`)
   return lines.join('\n')

@@ -75,16 +75,21 @@ describe('loadConfig: a valid file', () => {
   })
 
   it('keeps the settings given and defaults the rest', () => {
-    const config = loadConfig(
-      configFile('settings:', '  fetch:', '    retries: 5', 'publications: {}'),
-    )
+    const config = loadConfig(configFile('settings:', '  fetch:', '    retries: 5', 'publications: {}'))
     expect(config.settings.fetch).toEqual({ timeout_seconds: 300, retries: 5, max_bytes: 2 * 1024 ** 3 })
     expect(config.settings.retention).toEqual({ logs_days: 7, artifact_days: 7 })
   })
 
   it('reads a numeric year period such as 2024 as the text "2024"', () => {
     const config = loadConfig(
-      configFile('publications:', '  gp:', '    name: GP', '    urls:', '      - period: 2024', '        url: a.csv'),
+      configFile(
+        'publications:',
+        '  gp:',
+        '    name: GP',
+        '    urls:',
+        '      - period: 2024',
+        '        url: a.csv',
+      ),
     )
     expect(config.publications[0]!.urls).toEqual([{ period: '2024', url: 'a.csv', line: 5 }])
   })
@@ -257,7 +262,8 @@ describe('loadConfig: a broken publication is a problem of that publication only
         file,
         line: 19,
         field: 'publications.BadCode',
-        message: 'publication code "BadCode" must be snake_case (a-z, 0-9, single underscores), at most 63 characters',
+        message:
+          'publication code "BadCode" must be snake_case (a-z, 0-9, single underscores), at most 63 characters',
         publication: 'BadCode',
       },
     ])

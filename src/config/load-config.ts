@@ -113,6 +113,19 @@ function keyNode(root: unknown, path: readonly (string | number)[]): Node | unde
   return isNode(pair?.key) ? pair.key : undefined
 }
 
+const RESERVED_SCHEMAS = new Set(['datawarp', 'public', 'information_schema'])
+
+/** A publication code is also its PostgreSQL schema. */
+function checkCode(code: string): string | undefined {
+  if (!SNAKE_CODE.test(code) || code.length > 63) {
+    return `publication code "${code}" must be snake_case (a-z, 0-9, single underscores), at most 63 characters`
+  }
+  if (RESERVED_SCHEMAS.has(code) || code.startsWith('pg_')) {
+    return `publication code "${code}" is reserved: it names a PostgreSQL schema DataWarp or PostgreSQL uses`
+  }
+  return undefined
+}
+
 /** The deepest YAML node that exists along a path, so a missing field points at its parent's line. */
 function nearestNode(root: unknown, path: readonly (string | number)[]): Node | undefined {
   let node = isNode(root) ? root : undefined

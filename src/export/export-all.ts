@@ -48,11 +48,15 @@ export interface ExportOptions {
   publications?: string[]
   /** Called after each source's file is in place. */
   onSource?: (source: ExportedSource) => void
-  /** Rows per Parquet row group, and so the most rows held in memory at once (default 100,000). */
+  /** Rows per Parquet row group, and so the most rows held in memory at once (default 100,000, at most 1,000,000). */
   rowGroupSize?: number
 }
 
 const DEFAULT_ROW_GROUP_SIZE = 100_000
+/** Dictionary indexes are bit-packed at up to 24 bits. */
+const MAX_ROW_GROUP_SIZE = 1_000_000
+/** A row group also ends at this much COPY text, so wide text columns cannot blow up memory. */
+const ROW_GROUP_BYTES = 64 * 1024 * 1024
 const EXPORT_LOCK = `hashtext('datawarp.export')`
 
 const SOURCES_SQL = `
@@ -127,8 +131,8 @@ export async function exportAll(
 ): Promise<ExportResult> {
   const started = performance.now()
   const rowGroupSize = options.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE
-  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) {
-    throw new Error(`rowGroupSize must be a positive integer, got ${rowGroupSize}`)
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1 || rowGroupSize > MAX_ROW_GROUP_SIZE) {
+    throw new Error(`rowGroupSize must be an integer from 1 to ${MAX_ROW_GROUP_SIZE}, got ${rowGroupSize}`)
   }
   const selected = options.publications ? new Set(options.publications) : undefined
   mkdirSync(exportsDir, { recursive: true })
@@ -158,7 +162,7 @@ export async function exportAll(
       let stats: SourceFileStats
       if (!selected || selected.has(source.publication) || !existsSync(path)) {
         try {
-          stats = await exportSource(client, source, path, { rowGroupSize })
+          stats = await exportSource(client, source, path, { rowGroupSize, rowGroupBytes: ROW_GROUP_BYTES })
         } catch (error) {
           throw new Error(`exporting ${code} failed: ${(error as Error).message}`, { cause: error })
         }

@@ -1,13 +1,13 @@
 import { statSync } from 'node:fs'
-import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
-import { ParquetWriter } from 'hyparquet-writer'
+import type { SchemaElement } from 'hyparquet-writer'
 import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import { quoteIdent } from '../load/sql-types.js'
 import type { FieldType } from '../model/manifest.js'
-import { fieldColumn, LINEAGE_PARQUET_COLUMNS, type ParquetColumn } from './columns.js'
-import { CopyTextReader } from './copy-text.js'
+import { fieldColumn, lineageColumns, type StringColumn } from './column-buffers.js'
+import { CopyTextParser } from './copy-text.js'
 import { AtomicFileSink } from './file-sink.js'
+import { ParquetFile } from './parquet-output.js'
 
 /** A field as stored in `datawarp.sources.fields`. */
 export interface SourceField {
@@ -41,6 +41,8 @@ export interface SourceFileStats {
 export interface SourceExportOptions {
   /** Rows per Parquet row group; also the most rows held in memory at once. */
   readonly rowGroupSize: number
+  /** A row group also ends once its rows' COPY text reaches this many bytes (bounds memory for wide text). */
+  readonly rowGroupBytes: number
 }
 
 export const CREATED_BY = 'datawarp'
@@ -66,14 +68,12 @@ export function describeFields(fields: readonly SourceField[]) {
   }))
 }
 
-export function parquetColumns(source: SourceRow): ParquetColumn[] {
-  return [...source.fields.map((f) => fieldColumn(f.name, f.type)), ...LINEAGE_PARQUET_COLUMNS]
-}
-
 /**
  * Writes every row of the source's table to `path` (via `<path>.tmp`, renamed when complete),
- * ordered by `_period, _load_id`, one row group at a time. The client must be inside the export's
- * transaction, with DateStyle ISO and TimeZone UTC (see exportAll).
+ * ordered by `_period, _load_id`, one row group at a time: rows are parsed from the COPY stream
+ * straight into typed column buffers, and a full row group is encoded and flushed to disk before
+ * more rows are read. The client must be inside the export's transaction, with DateStyle ISO and
+ * TimeZone UTC (see exportAll).
  */
 export async function exportSource(
   client: pg.ClientBase,
@@ -81,10 +81,14 @@ export async function exportSource(
   path: string,
   options: SourceExportOptions,
 ): Promise<SourceFileStats> {
-  const columns = parquetColumns(source)
-  const columnCount = columns.length
+  const capacity = options.rowGroupSize
+  const columns = [
+    ...source.fields.map((f) => fieldColumn(f.name, f.type, capacity)),
+    ...lineageColumns(capacity),
+  ]
+  const period = columns[source.fields.length] as StringColumn
   const schema: SchemaElement[] = [
-    { name: 'root', num_children: columnCount },
+    { name: 'root', num_children: columns.length },
     ...columns.map((c) => c.element),
   ]
   const metadata = {
@@ -104,65 +108,34 @@ export async function exportSource(
 
   const sink = new AtomicFileSink(path)
   try {
-    const writer = new ParquetWriter({
-      writer: sink,
-      schema,
-      codec: 'SNAPPY',
-      statistics: process.env.DW_STATS !== '0',
+    const file = new ParquetFile(sink, schema, {
+      capacity,
       kvMetadata: [{ key: SOURCE_METADATA_KEY, value: JSON.stringify(metadata) }],
       createdBy: CREATED_BY,
     })
-
-    const converters = columns.map((c) => c.convert)
-    const identity = columns.map((c) => c.element.converted_type === 'UTF8')
-    const lastText: (string | null)[] = new Array(columnCount).fill(null)
-    const lastValue: unknown[] = new Array(columnCount).fill(null)
-    const periodIndex = source.fields.length
-    let buffers: unknown[][] = columns.map(() => [])
-    let groupRows = 0
-    let rows = 0
     let firstPeriod: string | null = null
     let lastPeriod: string | null = null
-
+    let groupBytes = 0
     const writeGroup = () => {
-      const columnData: ColumnSource[] = columns.map((c, j) => ({
-        name: c.name,
-        data: buffers[j] as ColumnSource['data'],
-      }))
-      buffers = columns.map(() => [])
-      writer.write({ columnData, rowGroupSize: groupRows })
-      groupRows = 0
+      const rows = period.rows
+      if (firstPeriod === null) firstPeriod = period.text(0)
+      lastPeriod = period.text(rows - 1)
+      file.writeRowGroup(columns, rows)
+      for (const column of columns) column.reset()
+      groupBytes = 0
     }
-
-    const reader = new CopyTextReader(columnCount, (fields) => {
-      for (let j = 0; j < columnCount; j++) {
-        const text = fields[j] as string | null
-        let value: unknown
-        if (text === null || identity[j]) {
-          value = text
-        } else if (text === lastText[j]) {
-          // Repeated values (lineage, dimensions) are converted once.
-          value = lastValue[j]
-        } else {
-          value = (converters[j] as ParquetColumn['convert'])(text)
-          lastText[j] = text
-          lastValue[j] = value
-        }
-        ;(buffers[j] as unknown[]).push(value)
-      }
-      lastPeriod = fields[periodIndex] as string
-      if (rows === 0) firstPeriod = lastPeriod
-      rows++
-      if (++groupRows === options.rowGroupSize) writeGroup()
+    const parser = new CopyTextParser(columns, (rowBytes) => {
+      groupBytes += rowBytes
+      if (period.rows === capacity || groupBytes >= options.rowGroupBytes) writeGroup()
     })
 
     const stream = client.query(copyTo(sql))
-    for await (const chunk of stream) reader.push(chunk as Buffer)
-    reader.end()
-    if (groupRows > 0) writeGroup()
-    await writer.finish()
+    for await (const chunk of stream) parser.push(chunk as Buffer)
+    parser.end()
+    if (period.rows > 0) writeGroup()
+    file.finish()
     sink.commit()
-    return { rows, bytes: statSync(path).size, firstPeriod, lastPeriod }
+    return { rows: parser.rows, bytes: statSync(path).size, firstPeriod, lastPeriod }
   } catch (error) {
     sink.abort()
     throw error

@@ -1,7 +1,13 @@
-import { detectCsvFormat, readCsvRecords } from './csv/index.js'
-import { DataWarpError, type ExtractedFile, type ExtractedTable, type LocalFile, type SkippedPart } from '../model/table.js'
-import { type SampleRow, locateTable } from './layout.js'
-import { type RowSource, makeTable, tableRows } from './table-rows.js'
+import {
+  DataWarpError,
+  type ExtractedFile,
+  type ExtractedTable,
+  type LocalFile,
+  type SkippedPart,
+} from '../model/table.js'
+import { detectCsvFormat, readCsvBatches } from './csv/index.js'
+import { locateTable, type SampleRow } from './layout.js'
+import { makeTable, type RowSource, tableRows } from './table-rows.js'
 import { XlsxWorkbook } from './xlsx/workbook.js'
 
 /** Rows read to find a table's header; the table itself is always read in full. */
@@ -13,8 +19,8 @@ const NOT_DATA_SHEET =
 
 async function sample(source: RowSource): Promise<SampleRow[]> {
   const rows: SampleRow[] = []
-  for await (const row of source()) {
-    rows.push(row)
+  for await (const batch of source()) {
+    rows.push(...batch.slice(0, SAMPLE_ROWS - rows.length))
     if (rows.length >= SAMPLE_ROWS) break
   }
   return rows
@@ -23,10 +29,13 @@ async function sample(source: RowSource): Promise<SampleRow[]> {
 async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
   const format = await detectCsvFormat(file.path)
   const source: RowSource = async function* () {
-    for await (const record of readCsvRecords(file.path, format)) yield { position: record.line, cells: record.cells }
+    for await (const records of readCsvBatches(file.path, format)) {
+      yield records.map((r) => ({ position: r.line, cells: r.cells }))
+    }
   }
   const layout = locateTable(await sample(source))
-  if (!layout) return { tables: [], skipped: [{ file: file.fileName, reason: 'no table found (no header row)' }] }
+  if (!layout)
+    return { tables: [], skipped: [{ file: file.fileName, reason: 'no table found (no header row)' }] }
   const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' })
   return { tables: [makeTable({ file: file.fileName, zip: file.zip }, layout, rows)], skipped: [] }
 }
@@ -40,10 +49,11 @@ async function extractXlsx(file: LocalFile): Promise<ExtractedFile> {
       const part = { file: file.fileName, sheet: sheet.name }
       if (sheet.kind !== 'worksheet') skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` })
       else if (sheet.hidden) skipped.push({ ...part, reason: 'hidden sheet' })
-      else if (NOT_DATA_SHEET.test(sheet.name)) skipped.push({ ...part, reason: 'cover, contents or notes sheet' })
+      else if (NOT_DATA_SHEET.test(sheet.name))
+        skipped.push({ ...part, reason: 'cover, contents or notes sheet' })
       else {
         const source: RowSource = () => readSheet(file.path, sheet.name)
-        const layout = locateTable(await sample(() => workbook.rows(sheet.name)))
+        const layout = locateTable(await sample(() => workbook.batches(sheet.name)))
         if (!layout) skipped.push({ ...part, reason: 'no table found (no header row)' })
         else {
           const rows = tableRows(source, layout, { file: file.fileName, sheet: sheet.name, unit: 'row' })
@@ -58,10 +68,10 @@ async function extractXlsx(file: LocalFile): Promise<ExtractedFile> {
 }
 
 /** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */
-async function* readSheet(path: string, sheet: string): AsyncIterable<SampleRow> {
+async function* readSheet(path: string, sheet: string): AsyncIterable<readonly SampleRow[]> {
   const workbook = await XlsxWorkbook.open(path)
   try {
-    yield* workbook.rows(sheet)
+    yield* workbook.batches(sheet)
   } finally {
     await workbook.close()
   }
@@ -75,9 +85,12 @@ export async function extractFile(file: LocalFile): Promise<ExtractedFile> {
     case 'xlsx':
       return extractXlsx(file)
     case 'xls':
-      throw new DataWarpError('legacy binary Excel (.xls) is not supported: ask for the .xlsx or .csv edition', {
-        file: file.fileName,
-      })
+      throw new DataWarpError(
+        'legacy binary Excel (.xls) is not supported: ask for the .xlsx or .csv edition',
+        {
+          file: file.fileName,
+        },
+      )
     case 'ods':
       throw new DataWarpError('OpenDocument spreadsheets (.ods) are not read yet', { file: file.fileName })
     case 'html':

@@ -15,7 +15,8 @@ export interface SampleRow {
   readonly cells: readonly CellValue[]
 }
 
-const isEmpty = (v: CellValue | undefined) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
+const isEmpty = (v: CellValue | undefined) =>
+  v === null || v === undefined || (typeof v === 'string' && v.trim() === '')
 const looksNumeric = (v: CellValue | undefined) =>
   typeof v === 'number' || (typeof v === 'string' && /^[+-]?[\d,]*\.?\d+%?$/.test(v.trim()))
 const filled = (cells: readonly CellValue[]) => cells.filter((c) => !isEmpty(c)).length

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { ValueError, toSqlText } from '../manifest/index.js'
+import { converterFor, ValueError } from '../manifest/index.js'
 import type { FieldType } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import { quoteIdent } from './sql-types.js'
@@ -14,7 +14,9 @@ const NEEDS_ESCAPE = /[\\\t\n\r]/
 export function copyText(value: string | null): string {
   if (value === null) return '\\N'
   if (!NEEDS_ESCAPE.test(value)) return value
-  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'))
+  return value.replace(/[\\\t\n\r]/g, (c) =>
+    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
+  )
 }
 
 export interface CopyTarget {
@@ -39,34 +41,36 @@ export async function copyRows(
   const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)]
   const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN`
   const suffix = `${target.constants.map((c) => `\t${copyText(c.value)}`).join('')}\n`
-  const types = target.columns.map((c) => c.type)
+  const converters = target.columns.map((c) => converterFor(c.type))
   let read = 0
 
   async function* lines(): AsyncGenerator<string> {
     let chunk = ''
-    for await (const row of table.rows()) {
-      let line = ''
-      for (let i = 0; i < types.length; i++) {
-        let text: string | null
-        try {
-          text = toSqlText(row.cells[i] ?? null, types[i]!)
-        } catch (error) {
-          if (!(error instanceof ValueError)) throw error
-          throw new DataWarpError(`${error.message} (field "${target.columns[i]!.name}")`, {
-            file: table.file,
-            sheet: table.sheet,
-            row: row.position,
-            column: table.headers[i],
-          })
+    for await (const batch of table.batches()) {
+      for (const row of batch) {
+        let line = ''
+        for (let i = 0; i < converters.length; i++) {
+          let text: string | null
+          try {
+            text = converters[i]!(row.cells[i] ?? null)
+          } catch (error) {
+            if (!(error instanceof ValueError)) throw error
+            throw new DataWarpError(`${error.message} (field "${target.columns[i]!.name}")`, {
+              file: table.file,
+              sheet: table.sheet,
+              row: row.position,
+              column: table.headers[i],
+            })
+          }
+          line += i === 0 ? copyText(text) : `\t${copyText(text)}`
         }
-        line += i === 0 ? copyText(text) : `\t${copyText(text)}`
-      }
-      chunk += line + suffix
-      read++
-      if (chunk.length >= CHUNK_CHARS) {
-        yield chunk
-        chunk = ''
-        onRows?.(read)
+        chunk += line + suffix
+        read++
+        if (chunk.length >= CHUNK_CHARS) {
+          yield chunk
+          chunk = ''
+          onRows?.(read)
+        }
       }
     }
     if (chunk) yield chunk

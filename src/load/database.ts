@@ -127,7 +127,10 @@ export async function startEmbedded(dir: string): Promise<{ url: string; stop: (
     `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`
   const running = runningServer(dir)
   if (running) {
-    return { url: urlFor(running.port), stop: running.orphan ? () => stopPostmaster(running.pid) : async () => {} }
+    return {
+      url: urlFor(running.port),
+      stop: running.orphan ? () => stopPostmaster(running.pid) : async () => {},
+    }
   }
 
   assertReachableByPostgres(dir)

@@ -1,12 +1,18 @@
 export { type Database, openDatabase, redactUrl } from './database.js'
-export { ensureLedger } from './ledger-schema.js'
 export {
-  type LastLoad,
-  type PeriodStatus,
   isUpToDate,
+  type LastLoad,
   lastSuccessfulLoad,
   ledgerStatus,
+  type PeriodStatus,
   recordRunEnd,
   recordRunStart,
 } from './ledger.js'
-export { type LoadedFile, type PeriodLoadResult, type PeriodTable, loadPeriod, recordFailedLoad } from './load-period.js'
+export { ensureLedger } from './ledger-schema.js'
+export {
+  type LoadedFile,
+  loadPeriod,
+  type PeriodLoadResult,
+  type PeriodTable,
+  recordFailedLoad,
+} from './load-period.js'

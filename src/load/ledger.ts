@@ -17,7 +17,11 @@ export interface LastLoad {
 }
 
 /** The latest successful load of a (publication, period), with the files and fields it used. */
-export async function lastSuccessfulLoad(pool: pg.Pool, publication: string, period: string): Promise<LastLoad | undefined> {
+export async function lastSuccessfulLoad(
+  pool: pg.Pool,
+  publication: string,
+  period: string,
+): Promise<LastLoad | undefined> {
   const load = await pool.query<{ load_id: string; rows_loaded: string; finished_at: Date }>(
     `SELECT load_id, rows_loaded, finished_at FROM datawarp.loads
       WHERE publication = $1 AND period = $2 AND status = 'loaded' ORDER BY load_id DESC LIMIT 1`,
@@ -31,7 +35,9 @@ export async function lastSuccessfulLoad(pool: pg.Pool, publication: string, per
     file_name: string
     sha256: string
     fields: { name: string; type: string }[]
-  }>('SELECT source_key, url, file_name, sha256, fields FROM datawarp.load_sources WHERE load_id = $1', [row.load_id])
+  }>('SELECT source_key, url, file_name, sha256, fields FROM datawarp.load_sources WHERE load_id = $1', [
+    row.load_id,
+  ])
   return {
     loadId: Number(row.load_id),
     rows: Number(row.rows_loaded),
@@ -68,7 +74,9 @@ export function isUpToDate(
 }
 
 export async function recordRunStart(pool: pg.Pool, runId: string): Promise<void> {
-  await pool.query(`INSERT INTO datawarp.runs (run_id, started_at, status) VALUES ($1, now(), 'running')`, [runId])
+  await pool.query(`INSERT INTO datawarp.runs (run_id, started_at, status) VALUES ($1, now(), 'running')`, [
+    runId,
+  ])
 }
 
 export async function recordRunEnd(pool: pg.Pool, runId: string, succeeded: boolean, summary: unknown) {
@@ -151,6 +159,12 @@ export async function ledgerStatus(pool: pg.Pool): Promise<PeriodStatus[]> {
       : {}),
     files: files.rows
       .filter((f) => f.load_id === r.ok_load_id)
-      .map((f) => ({ url: f.url, file: f.file_name, sha256: f.sha256, source: f.source_key, rows: Number(f.rows_loaded) })),
+      .map((f) => ({
+        url: f.url,
+        file: f.file_name,
+        sha256: f.sha256,
+        source: f.source_key,
+        rows: Number(f.rows_loaded),
+      })),
   }))
 }

@@ -67,7 +67,12 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
     const used = new Map(load.tables.map((t) => [t.binding.source.key, t.binding.source]))
     const schemaChanges: string[] = []
     for (const source of used.values()) schemaChanges.push(...(await ensureTable(client, schema, source)))
-    await deletePeriod(client, schema, load.period, [...used.values()].map((s) => s.table))
+    await deletePeriod(
+      client,
+      schema,
+      load.period,
+      [...used.values()].map((s) => s.table),
+    )
 
     const { rows } = await client.query<{ load_id: string; now: Date }>(
       `INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms)
@@ -121,9 +126,18 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
           JSON.stringify(columns),
         ],
       )
-      results.push({ sourceKey: binding.source.key, table: binding.source.table, file: file.name, rows: counted.written })
+      results.push({
+        sourceKey: binding.source.key,
+        table: binding.source.table,
+        file: file.name,
+        rows: counted.written,
+      })
     }
-    await upsertSources(client, load, [...used.values()].map((s) => s.key))
+    await upsertSources(
+      client,
+      load,
+      [...used.values()].map((s) => s.key),
+    )
     const total = results.reduce((sum, r) => sum + r.rows, 0)
     const durationMs = Date.now() - started
     await client.query(

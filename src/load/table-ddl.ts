@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import type { FieldType, Source } from '../model/manifest.js'
-import { LINEAGE_COLUMNS, SQL_TYPE, quoteIdent } from './sql-types.js'
+import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from './sql-types.js'
 
 /** PostgreSQL's name for each type we create, as information_schema reports it. */
 const REPORTED_TYPE: Record<string, FieldType> = {
@@ -41,7 +41,9 @@ export async function ensureTable(client: pg.PoolClient, schema: string, source:
       changes.push(`added column ${source.table}.${field.name}`)
     } else if (current !== field.type) {
       const using = field.type === 'string' ? `${column}::text` : `${column}::${SQL_TYPE[field.type]}`
-      await client.query(`ALTER TABLE ${qualified} ALTER COLUMN ${column} TYPE ${SQL_TYPE[field.type]} USING ${using}`)
+      await client.query(
+        `ALTER TABLE ${qualified} ALTER COLUMN ${column} TYPE ${SQL_TYPE[field.type]} USING ${using}`,
+      )
       changes.push(`changed ${source.table}.${field.name} from ${current ?? 'unknown'} to ${field.type}`)
     }
   }

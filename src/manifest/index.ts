@@ -1,5 +1,11 @@
-export { manifestHash, readCanonicalManifest, renderCanonicalManifest, writeCanonicalManifest } from './canonical.js'
+export {
+  manifestHash,
+  readCanonicalManifest,
+  renderCanonicalManifest,
+  writeCanonicalManifest,
+} from './canonical.js'
+export { type Converter, converterFor } from './converters.js'
 export { physicalName, physicalNames } from './physical-name.js'
 export { draftKeys, profileTable } from './profile.js'
-export { type Reconciliation, type SourceBinding, reconcile } from './reconcile.js'
-export { ValueError, toSqlText } from './values.js'
+export { type Reconciliation, reconcile, type SourceBinding } from './reconcile.js'
+export { toSqlText, ValueError } from './values.js'

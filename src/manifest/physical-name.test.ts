@@ -97,7 +97,12 @@ describe('physicalName', () => {
 
 describe('physicalNames', () => {
   it('suffixes repeated names _2, _3 in column order', () => {
-    expect(physicalNames(['Code', 'code', 'CODE', 'Code [1]'])).toEqual(['code', 'code_2', 'code_3', 'code_4'])
+    expect(physicalNames(['Code', 'code', 'CODE', 'Code [1]'])).toEqual([
+      'code',
+      'code_2',
+      'code_3',
+      'code_4',
+    ])
   })
 
   it('numbers empty headers by their 1-based column', () => {
@@ -124,6 +129,15 @@ describe('uniqueName', () => {
     expect(uniqueName('code', used)).toBe('code_2')
     expect(uniqueName('code', used)).toBe('code_3')
     expect([...used]).toEqual(['code', 'code_2', 'code_3'])
+  })
+
+  it('a suffixed long name never has "__" before its number', () => {
+    // "_" at index 60: cutting to 61 characters for "_2" would leave "..._" before the suffix.
+    const base = `${'a'.repeat(60)}_bc`
+    const used = new Set([base])
+    const name = uniqueName(base, used)
+    expect(name).toBe(`${'a'.repeat(60)}_2`)
+    expect(name).toMatch(/^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/)
   })
 })
 

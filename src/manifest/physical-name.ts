@@ -63,7 +63,8 @@ export function uniqueName(base: string, used: Set<string>): string {
   let name = base
   for (let n = 2; used.has(name); n++) {
     const suffix = `_${n}`
-    name = `${base.slice(0, MAX_IDENTIFIER - suffix.length)}${suffix}`
+    // No "_" left before the suffix: source keys and tables named this way must stay snake_case.
+    name = `${base.slice(0, MAX_IDENTIFIER - suffix.length).replace(/_+$/, '')}${suffix}`
   }
   used.add(name)
   return name

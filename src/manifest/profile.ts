@@ -1,13 +1,18 @@
 import type { DraftField, DraftSource } from '../model/manifest.js'
-import type { ExtractedTable } from '../model/table.js'
+import type { CellValue, ExtractedTable } from '../model/table.js'
 import { physicalNames } from './physical-name.js'
 import { fileGlob, fileKey, sheetKey } from './source-key.js'
-import { classify, stringText, typeFor, type ValueKind } from './values.js'
+import { classify, stringText, trimmed, typeFor, type ValueKind } from './values.js'
+
+const isEmptyCell = (value: CellValue) =>
+  value === null || (typeof value === 'string' && trimmed(value) === '')
 
 const SAMPLE_COUNT = 3
 
 interface ColumnProfile {
   kinds: Set<ValueKind>
+  /** Once a column holds text its type is settled: later cells are only checked for emptiness. */
+  isText: boolean
   nulls: number
   markers: number
   samples: string[]
@@ -17,26 +22,31 @@ interface ColumnProfile {
 export async function profileTable(table: ExtractedTable, key: string): Promise<DraftSource> {
   const columns: ColumnProfile[] = table.headers.map(() => ({
     kinds: new Set(),
+    isText: false,
     nulls: 0,
     markers: 0,
     samples: [],
   }))
   const excluded: { position: number; reason: string }[] = []
   let rows = 0
-  for await (const row of table.rows({
-    skipped: (position, reason) => excluded.push({ position, reason }),
-  })) {
-    rows++
-    for (let i = 0; i < columns.length; i++) {
-      const value = row.cells[i] ?? null
-      const column = columns[i]!
-      const kind = classify(value)
-      column.kinds.add(kind)
-      if (kind === 'empty') column.nulls++
-      else if (kind === 'marker') column.markers++
-      if (kind !== 'empty' && column.samples.length < SAMPLE_COUNT) {
-        const text = stringText(value)
-        if (!column.samples.includes(text)) column.samples.push(text)
+  const observer = { skipped: (position: number, reason: string) => excluded.push({ position, reason }) }
+  for await (const batch of table.batches(observer)) {
+    for (const row of batch) {
+      rows++
+      for (let i = 0; i < columns.length; i++) {
+        const value = row.cells[i] ?? null
+        const column = columns[i]!
+        const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value)
+        if (kind === 'empty') column.nulls++
+        else if (kind === 'marker') column.markers++
+        else if (!column.isText) {
+          column.kinds.add(kind)
+          if (kind === 'string') column.isText = true
+        }
+        if (kind !== 'empty' && column.samples.length < SAMPLE_COUNT) {
+          const text = stringText(value)
+          if (!column.samples.includes(text)) column.samples.push(text)
+        }
       }
     }
   }
@@ -93,9 +103,11 @@ export function draftKeys(tables: readonly ExtractedTable[]): string[] {
   const used = new Set<string>()
   return tables.map((t, i) => {
     let key = base[i]!
-    if ((seen.get(key) ?? 0) > 1 && t.sheet !== undefined) key = `${fileKey(t.file)}_${key}`.slice(0, 63)
+    // Cuts never leave a trailing "_" (a key must stay snake_case).
+    if ((seen.get(key) ?? 0) > 1 && t.sheet !== undefined)
+      key = `${fileKey(t.file)}_${key}`.slice(0, 63).replace(/_+$/, '')
     let candidate = key
-    for (let n = 2; used.has(candidate); n++) candidate = `${key.slice(0, 60)}_${n}`
+    for (let n = 2; used.has(candidate); n++) candidate = `${key.slice(0, 60).replace(/_+$/, '')}_${n}`
     used.add(candidate)
     return candidate
   })

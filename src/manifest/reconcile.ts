@@ -1,4 +1,11 @@
-import type { CanonicalManifest, DraftField, DraftManifest, DraftSource, Field, Source } from '../model/manifest.js'
+import type {
+  CanonicalManifest,
+  DraftField,
+  DraftManifest,
+  DraftSource,
+  Field,
+  Source,
+} from '../model/manifest.js'
 import { FOOTNOTE_MARKER, uniqueName } from './physical-name.js'
 import { globMatches } from './source-key.js'
 import { MISSING_MARKERS, widenType } from './values.js'
@@ -73,15 +80,24 @@ export function reconcile(
         schema: { fields: [], missingValues: [...MISSING_MARKERS] },
       }
       sources.push(source)
-      changes.push(`new source "${key}" (${d.sheet !== undefined ? `${d.file}, sheet "${d.sheet}"` : d.file})`)
+      changes.push(
+        `new source "${key}" (${d.sheet !== undefined ? `${d.file}, sheet "${d.sheet}"` : d.file})`,
+      )
     }
     taken.add(source)
     const fields = [...source.schema.fields]
     const used = new Set(fields.map((f) => f.name))
     const bound = new Set<string>()
-    const columns = d.fields.map((df) => {
+    // Headers bind first, for every column, so that a physical-name match of one column never takes the
+    // field whose header another column (later in the file) repeats.
+    const byHeader = d.fields.map((df) => {
       const wanted = headerKey(df.title)
-      let index = fields.findIndex((f) => !bound.has(f.name) && headerKey(f.title) === wanted)
+      const index = fields.findIndex((f) => !bound.has(f.name) && headerKey(f.title) === wanted)
+      if (index >= 0) bound.add(fields[index]!.name)
+      return index
+    })
+    const columns = d.fields.map((df, i) => {
+      let index = byHeader[i]!
       if (index < 0) index = fields.findIndex((f) => !bound.has(f.name) && f.name === df.name)
       if (index < 0) {
         const field = newField(df, used)

@@ -40,9 +40,12 @@ describe('classify: text', () => {
     },
   )
 
-  it.each(['1.5', '.5', '5.', '-0.5', '0.5', '1e5', '1.2E-3', '-3e+2', '1,234.56'])('%j is a number', (text) => {
-    expect(classify(text)).toBe('number')
-  })
+  it.each(['1.5', '.5', '5.', '-0.5', '0.5', '1e5', '1.2E-3', '-3e+2', '1,234.56'])(
+    '%j is a number',
+    (text) => {
+      expect(classify(text)).toBe('number')
+    },
+  )
 
   it('an integer of 19 or more digits is a number (it does not fit a bigint)', () => {
     expect(classify('1234567890123456789')).toBe('number')
@@ -104,12 +107,15 @@ describe('classify: text', () => {
     expect(classify(text)).toBe('datetime')
   })
 
-  it.each(['2024-02-29T24:00', '2024-02-29T13:60', '2024-02-29T13:45:61', '29/02/2024 09:75', '30/02/2024 09:30'])(
-    '%j, not a real time, is a string',
-    (text) => {
-      expect(classify(text)).toBe('string')
-    },
-  )
+  it.each([
+    '2024-02-29T24:00',
+    '2024-02-29T13:60',
+    '2024-02-29T13:45:61',
+    '29/02/2024 09:75',
+    '30/02/2024 09:30',
+  ])('%j, not a real time, is a string', (text) => {
+    expect(classify(text)).toBe('string')
+  })
 })
 
 describe('classify: values from spreadsheets', () => {

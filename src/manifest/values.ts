@@ -12,7 +12,6 @@ const MARKERS = new Set<string>(MISSING_MARKERS)
 
 export type ValueKind = 'empty' | 'marker' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string'
 
-const INTEGER = /^[+-]?(?:0|[1-9]\d*)$/
 const INTEGER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/
 const NUMBER = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/
 const NUMBER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+$/
@@ -27,16 +26,19 @@ const LARGEST_BIGINT_DIGITS = 18
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+
 function validDate(y: number, m: number, d: number): string | undefined {
   if (m < 1 || m > 12 || d < 1) return undefined
-  if (d > new Date(Date.UTC(y, m, 0)).getUTCDate()) return undefined
+  if (d > (m === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[m - 1]!)) return undefined
   return `${pad(y, 4)}-${pad(m)}-${pad(d)}`
 }
 
 /** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */
 export function parseTextDate(text: string): string | undefined {
   let m = ISO_DATE.exec(text)
-  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]))
+  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3])) && text
   m = UK_DATE.exec(text)
   if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]))
   m = DAY_MON_YEAR.exec(text)
@@ -102,23 +104,47 @@ export function classify(value: CellValue): ValueKind {
   }
 }
 
-function classifyText(text: string): ValueKind {
+/** Trims only when the text has whitespace at either end (most cells do not: no allocation). */
+export function trimmed(text: string): string {
+  const first = text.charCodeAt(0)
+  const last = text.charCodeAt(text.length - 1)
+  return first <= 32 || last <= 32 || first === 160 || last === 160 ? text.trim() : text
+}
+
+/** Plain digits with an optional sign, no leading zero: the common integer, checked without a regex. */
+function plainInteger(text: string): boolean {
+  let i = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0
+  if (i >= text.length) return false
+  if (text.charCodeAt(i) === 48) return text.length === i + 1
+  for (; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+function classifyText(raw: string): ValueKind {
+  if (raw.length === 0) return 'empty'
+  const text = trimmed(raw)
   if (text === '') return 'empty'
-  if (MARKERS.has(text)) return 'marker'
   const first = text.charCodeAt(0)
   const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46
   if (numericStart) {
-    if (INTEGER.test(text))
+    if (plainInteger(text))
       return text.replace(/^[+-]/, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
     if (INTEGER_GROUPED.test(text))
       return text.replace(/[^0-9]/g, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
     if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'
     if (NUMBER_GROUPED.test(text)) return 'number'
   }
-  const lower = text.toLowerCase()
-  if (lower === 'true' || lower === 'false') return 'boolean'
-  if (text.length <= 11 && parseTextDate(text)) return 'date'
-  if (text.length >= 15 && text.length <= 35 && parseTextDateTime(text)) return 'datetime'
+  if (text.length <= 3 && MARKERS.has(text)) return 'marker'
+  if (text.length === 4 || text.length === 5) {
+    const lower = text.toLowerCase()
+    if (lower === 'true' || lower === 'false') return 'boolean'
+  }
+  if (text.length >= 7 && text.length <= 11 && parseTextDate(text)) return 'date'
+  if (text.length >= 15 && text.length <= 35 && (numericStart || first <= 57) && parseTextDateTime(text))
+    return 'datetime'
   return 'string'
 }
 
@@ -154,6 +180,9 @@ export class ValueError extends Error {}
 export function toSqlText(value: CellValue, type: FieldType): string | null {
   if (value === null) return null
   if (type === 'string') return stringText(value)
+  if (typeof value === 'string' && (type === 'integer' || type === 'number') && plainInteger(value)) {
+    if (type === 'number' || value.length <= LARGEST_BIGINT_DIGITS) return value
+  }
   const kind = classify(value)
   if (kind === 'empty' || kind === 'marker') return null
   switch (type) {
@@ -182,6 +211,11 @@ export function toSqlText(value: CellValue, type: FieldType): string | null {
       break
   }
   throw new ValueError(`value ${JSON.stringify(stringText(value))} is not ${article(type)} ${type}`)
+}
+
+const withoutGrouping = (text: string) => {
+  const t = trimmed(text)
+  return t.includes(',') ? t.replace(/,/g, '') : t
 }
 
 const article = (type: string) => (/^[aeiou]/.test(type) ? 'an' : 'a')

@@ -15,7 +15,12 @@ function errorOf(text: string): string {
 
 describe('parsePeriod: months (YYYY-MM)', () => {
   it('a month runs from its first to its last day', () => {
-    expect(period('2025-11')).toEqual({ key: '2025-11', kind: 'month', start: '2025-11-01', end: '2025-11-30' })
+    expect(period('2025-11')).toEqual({
+      key: '2025-11',
+      kind: 'month',
+      start: '2025-11-01',
+      end: '2025-11-30',
+    })
   })
 
   it('February ends on the 29th in a leap year and the 28th otherwise', () => {
@@ -96,9 +101,7 @@ describe('parsePeriod: anything else', () => {
   )
 
   it('the grammar names every form with an example', () => {
-    expect(PERIOD_GRAMMAR).toBe(
-      'YYYY-MM (2025-11), YYYY-Qn (2025-Q3), FYYYYY-YY (FY2024-25) or YYYY (2024)',
-    )
+    expect(PERIOD_GRAMMAR).toBe('YYYY-MM (2025-11), YYYY-Qn (2025-Q3), FYYYYY-YY (FY2024-25) or YYYY (2024)')
   })
 
   it('isPeriodError tells an error from a period', () => {

@@ -24,9 +24,11 @@ export interface ExtractedTable {
   /** 1-based rows or lines holding the header. */
   readonly headerRows: readonly number[]
   /**
-   * Streams the data rows (never the header), each with exactly headers.length cells. Re-iterable.
-   * Rows left out (blank, repeated header, footnotes after the table) are reported to the observer.
+   * Streams the data rows (never the header) in batches, each row with exactly headers.length cells.
+   * Re-iterable. Rows left out (blank, repeated header, footnotes after the table) are reported to the
+   * observer. Batches keep the per-row cost of streaming low; rows() is the same one at a time.
    */
+  batches(observer?: RowObserver): AsyncIterable<readonly TableRow[]>
   rows(observer?: RowObserver): AsyncIterable<TableRow>
 }
 

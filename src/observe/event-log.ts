@@ -1,6 +1,6 @@
 import { appendFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { type Location, describeLocation } from '../model/table.js'
+import { describeLocation, type Location } from '../model/table.js'
 
 export type EventLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -46,16 +46,32 @@ export class EventLog {
   }
 
   /** Times a stage: "<stage>.start", then "<stage>.end" with duration_ms, or "<stage>.error" and rethrow. */
-  async stage<T>(stage: string, context: Omit<RunEvent, 'event'>, work: () => Promise<T>, rows?: (result: T) => number) {
+  async stage<T>(
+    stage: string,
+    context: Omit<RunEvent, 'event'>,
+    work: () => Promise<T>,
+    rows?: (result: T) => number,
+  ) {
     const started = Date.now()
     this.emit({ ...context, level: 'debug', event: `${stage}.start` })
     try {
       const result = await work()
       const counted = rows?.(result)
-      this.emit({ ...context, event: `${stage}.end`, duration_ms: Date.now() - started, ...(counted !== undefined ? { rows: counted } : {}) })
+      this.emit({
+        ...context,
+        event: `${stage}.end`,
+        duration_ms: Date.now() - started,
+        ...(counted !== undefined ? { rows: counted } : {}),
+      })
       return result
     } catch (error) {
-      this.emit({ ...context, level: 'error', event: `${stage}.error`, duration_ms: Date.now() - started, error: errorDetail(error) })
+      this.emit({
+        ...context,
+        level: 'error',
+        event: `${stage}.error`,
+        duration_ms: Date.now() - started,
+        error: errorDetail(error),
+      })
       throw error
     }
   }

@@ -1,2 +1,2 @@
-export { EventLog, type EventLevel, type RunEvent, errorDetail } from './event-log.js'
+export { type EventLevel, EventLog, errorDetail, type RunEvent } from './event-log.js'
 export { writeStateFile } from './state-file.js'

@@ -6,7 +6,11 @@ import type { PeriodStatus } from '../load/index.js'
  * data/state/state.json: a readable mirror of the load ledger, rewritten from the database after each run.
  * The database stays the source of truth; this file is for people and tools without a connection.
  */
-export function writeStateFile(path: string, ledger: readonly PeriodStatus[], generatedAt = new Date()): void {
+export function writeStateFile(
+  path: string,
+  ledger: readonly PeriodStatus[],
+  generatedAt = new Date(),
+): void {
   const publications: Record<string, { periods: Record<string, unknown> }> = {}
   for (const entry of ledger) {
     const { publication, period, ...rest } = entry

@@ -24,7 +24,10 @@ export function projectPaths(root: string): ProjectPaths {
 
 /** Sortable, unique enough for one machine: 20261127T051500Z-3f9a. */
 export function newRunId(now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
   return `${stamp}-${Math.floor(Math.random() * 0x10000)
     .toString(16)
     .padStart(4, '0')}`

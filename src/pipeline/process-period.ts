@@ -1,23 +1,29 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type pg from 'pg'
 import { stringify } from 'yaml'
 import { extractFile } from '../extract/index.js'
 import { type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
 import {
-  type LastLoad,
-  type PeriodTable,
   isUpToDate,
+  type LastLoad,
   lastSuccessfulLoad,
   loadPeriod,
+  type PeriodTable,
   recordFailedLoad,
 } from '../load/index.js'
-import { manifestHash, draftKeys, profileTable, reconcile, writeCanonicalManifest } from '../manifest/index.js'
+import {
+  draftKeys,
+  manifestHash,
+  profileTable,
+  reconcile,
+  writeCanonicalManifest,
+} from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest, DraftManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable, type LocalFile, type SkippedPart } from '../model/table.js'
 import { type EventLog, errorDetail } from '../observe/index.js'
 import type { PeriodOutcome } from './outcome.js'
-import type pg from 'pg'
 
 export interface PeriodContext {
   readonly pool: pg.Pool
@@ -58,19 +64,35 @@ export async function processPeriod(
     if (!ctx.force && isUpToDate(last, fetched, canonical)) {
       const reason = `unchanged since load ${last!.loadId} (${last!.finishedAt.toISOString()})`
       ctx.log.emit({ ...scope, event: 'period.skipped', message: reason })
-      return { outcome: { period, status: 'skipped', rows: 0, durationMs: Date.now() - started, reason }, manifest: canonical }
+      return {
+        outcome: { period, status: 'skipped', rows: 0, durationMs: Date.now() - started, reason },
+        manifest: canonical,
+      }
     }
 
     const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
     const tables: PeriodTableFile[] = []
     for (const { file, fetched: from } of files) {
-      const extracted = await ctx.log.stage('extract', { ...scope, source: file.fileName }, () => extractFile(file), (r) => r.tables.length)
+      const extracted = await ctx.log.stage(
+        'extract',
+        { ...scope, source: file.fileName },
+        () => extractFile(file),
+        (r) => r.tables.length,
+      )
       skipped.push(...extracted.skipped)
       for (const table of extracted.tables) {
         tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
       }
     }
-    for (const part of skipped) ctx.log.emit({ ...scope, level: 'info', event: 'extract.skipped_part', source: part.file, sheet: part.sheet, message: part.reason })
+    for (const part of skipped)
+      ctx.log.emit({
+        ...scope,
+        level: 'info',
+        event: 'extract.skipped_part',
+        source: part.file,
+        sheet: part.sheet,
+        message: part.reason,
+      })
     if (tables.length === 0) {
       throw new DataWarpError(`no data tables found in ${fetched.map((f) => f.fileName).join(', ')}`, {
         file: fetched[0]?.fileName,
@@ -81,7 +103,12 @@ export async function processPeriod(
     const sources = []
     for (const [i, t] of tables.entries()) {
       sources.push(
-        await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i]!), (s) => s.rows),
+        await ctx.log.stage(
+          'profile',
+          { ...scope, source: keys[i] },
+          () => profileTable(t.table, keys[i]!),
+          (s) => s.rows,
+        ),
       )
     }
     const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
@@ -89,7 +116,8 @@ export async function processPeriod(
 
     const reconciled = reconcile(ctx.publication, canonical, draft)
     hash = manifestHash(reconciled.manifest)
-    for (const change of reconciled.changes) ctx.log.emit({ ...scope, event: 'manifest.change', message: change })
+    for (const change of reconciled.changes)
+      ctx.log.emit({ ...scope, event: 'manifest.change', message: change })
     if (ctx.dryRun) {
       const rows = sources.reduce((n, s) => n + s.rows, 0)
       return {
@@ -98,7 +126,9 @@ export async function processPeriod(
           status: 'planned',
           rows,
           durationMs: Date.now() - started,
-          reason: last ? `would reload (load ${last.loadId} used other files or fields)` : 'would load (never loaded)',
+          reason: last
+            ? `would reload (load ${last.loadId} used other files or fields)`
+            : 'would load (never loaded)',
           manifestChanges: reconciled.changes,
         },
         manifest: reconciled.manifest,
@@ -108,7 +138,12 @@ export async function processPeriod(
     const periodTables: PeriodTable[] = reconciled.bindings.map((binding, i) => ({
       binding,
       table: tables[i]!.table,
-      file: { url: tables[i]!.fetched.url, name: tables[i]!.name, sha256: tables[i]!.fetched.sha256, bytes: tables[i]!.fetched.bytes },
+      file: {
+        url: tables[i]!.fetched.url,
+        name: tables[i]!.name,
+        sha256: tables[i]!.fetched.sha256,
+        bytes: tables[i]!.fetched.bytes,
+      },
     }))
     const result = await ctx.log.stage(
       'load',
@@ -125,7 +160,8 @@ export async function processPeriod(
         }),
       (r) => r.rows,
     )
-    for (const change of result.schemaChanges) ctx.log.emit({ ...scope, event: 'load.schema_change', message: change })
+    for (const change of result.schemaChanges)
+      ctx.log.emit({ ...scope, event: 'load.schema_change', message: change })
     if (reconciled.changed && writeCanonicalManifest(ctx.manifestPath, reconciled.manifest)) {
       ctx.log.emit({ ...scope, event: 'manifest.written', message: ctx.manifestPath })
     }
@@ -136,7 +172,12 @@ export async function processPeriod(
         rows: result.rows,
         durationMs: Date.now() - started,
         manifestChanges: reconciled.changes,
-        sources: result.sources.map((s) => ({ source: s.sourceKey, table: s.table, file: s.file, rows: s.rows })),
+        sources: result.sources.map((s) => ({
+          source: s.sourceKey,
+          table: s.table,
+          file: s.file,
+          rows: s.rows,
+        })),
       },
       manifest: reconciled.manifest,
     }
@@ -152,35 +193,52 @@ export async function processPeriod(
         error: detail.message,
         where: detail.where,
         manifestHash: hash,
-      }).catch((e) => ctx.log.emit({ ...scope, level: 'error', event: 'ledger.error', error: errorDetail(e) }))
+      }).catch((e) =>
+        ctx.log.emit({ ...scope, level: 'error', event: 'ledger.error', error: errorDetail(e) }),
+      )
     }
     return {
-      outcome: { period, status: 'failed', rows: 0, durationMs: Date.now() - started, error: detail.message, ...(detail.where ? { where: detail.where } : {}) },
+      outcome: {
+        period,
+        status: 'failed',
+        rows: 0,
+        durationMs: Date.now() - started,
+        error: detail.message,
+        ...(detail.where ? { where: detail.where } : {}),
+      },
       manifest: canonical,
     }
   }
 }
 
-async function fetchAll(ctx: PeriodContext, entries: readonly PeriodSource[], dir: string): Promise<FetchedFile[]> {
+async function fetchAll(
+  ctx: PeriodContext,
+  entries: readonly PeriodSource[],
+  dir: string,
+): Promise<FetchedFile[]> {
   const settings = ctx.config.settings.fetch
   const fetched: FetchedFile[] = []
   for (const entry of entries) {
     const scope = { publication: ctx.publication.code, period: entry.period, source: entry.url }
     try {
       fetched.push(
-        await ctx.log.stage(
-          'fetch',
-          scope,
-          () =>
-            fetchToFile(entry.url, dir, {
-              timeoutMs: settings.timeout_seconds * 1000,
-              retries: settings.retries,
-              maxBytes: settings.max_bytes,
-              baseDir: ctx.config.baseDir,
-              onAttempt: (a) => {
-                if (a.error) ctx.log.emit({ ...scope, level: 'warn', event: 'fetch.retry', attempt: a.attempt, message: a.error })
-              },
-            }),
+        await ctx.log.stage('fetch', scope, () =>
+          fetchToFile(entry.url, dir, {
+            timeoutMs: settings.timeout_seconds * 1000,
+            retries: settings.retries,
+            maxBytes: settings.max_bytes,
+            baseDir: ctx.config.baseDir,
+            onAttempt: (a) => {
+              if (a.error)
+                ctx.log.emit({
+                  ...scope,
+                  level: 'warn',
+                  event: 'fetch.retry',
+                  attempt: a.attempt,
+                  message: a.error,
+                })
+            },
+          }),
         ),
       )
     } catch (error) {
@@ -207,7 +265,8 @@ async function unpackAll(
       maxEntries: 10_000,
       maxRatio: 200,
     })
-    for (const m of unpacked.members) files.push({ file: { path: m.path, fileName: m.name, kind: m.kind, zip: f.fileName }, fetched: f })
+    for (const m of unpacked.members)
+      files.push({ file: { path: m.path, fileName: m.name, kind: m.kind, zip: f.fileName }, fetched: f })
     for (const i of unpacked.ignored) skipped.push({ file: `${f.fileName}/${i.name}`, reason: i.reason })
   }
   return { files, skipped }

@@ -2,12 +2,19 @@ import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/index.js'
 import { exportAll } from '../export/index.js'
-import { type Database, ensureLedger, ledgerStatus, openDatabase, recordRunEnd, recordRunStart } from '../load/index.js'
+import {
+  type Database,
+  ensureLedger,
+  ledgerStatus,
+  openDatabase,
+  recordRunEnd,
+  recordRunStart,
+} from '../load/index.js'
 import { readCanonicalManifest } from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
-import { type PeriodOutcome, type PublicationOutcome, type RunSummary, publicationFailed } from './outcome.js'
+import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
 import { newRunId, projectPaths } from './paths.js'
 import { processPeriod } from './process-period.js'
 
@@ -70,7 +77,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     return finish({ publications: [], error: message, errorStage: 'config' })
   }
   const unknown = (options.publications ?? []).filter(
-    (code) => !config.publications.some((p) => p.code === code) && !config.problems.some((p) => p.publication === code),
+    (code) =>
+      !config.publications.some((p) => p.code === code) &&
+      !config.problems.some((p) => p.publication === code),
   )
   if (unknown.length > 0) {
     const message = `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`
@@ -98,9 +107,20 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     for (const problem of config.problems) {
       if (!problem.publication || !selected(problem.publication)) continue
       const message = `${problem.field}: ${problem.message}`
-      log.emit({ level: 'error', event: 'config.error', publication: problem.publication, error: { message, where: `${problem.file}, line ${problem.line}` } })
+      log.emit({
+        level: 'error',
+        event: 'config.error',
+        publication: problem.publication,
+        error: { message, where: `${problem.file}, line ${problem.line}` },
+      })
       const existing = outcomes.find((o) => o.code === problem.publication)
-      if (!existing) outcomes.push({ code: problem.publication, periods: [], error: message, where: `${problem.file}, line ${problem.line}` })
+      if (!existing)
+        outcomes.push({
+          code: problem.publication,
+          periods: [],
+          error: message,
+          where: `${problem.file}, line ${problem.line}`,
+        })
     }
     for (const publication of config.publications.filter((p) => selected(p.code))) {
       outcomes.push(await runPublication(publication, config, db, log, workDir, options))
@@ -110,8 +130,17 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     let error: string | undefined
     if (!dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))) {
       try {
-        const result = await log.stage('export', {}, () => exportAll(db.pool, paths.exports), (r) => r.sources.length)
-        exported = { sources: result.sources.length, catalog: result.catalogPath, durationMs: result.durationMs }
+        const result = await log.stage(
+          'export',
+          {},
+          () => exportAll(db.pool, paths.exports),
+          (r) => r.sources.length,
+        )
+        exported = {
+          sources: result.sources.length,
+          catalog: result.catalogPath,
+          durationMs: result.durationMs,
+        }
       } catch (e) {
         error = `export failed: ${errorDetail(e).message}`
       }
@@ -121,7 +150,13 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       writeStateFile(paths.stateFile, await ledgerStatus(db.pool))
       stateFile = paths.stateFile
     }
-    const summary = finish({ publications: outcomes, database: db.displayUrl, ...(exported ? { exported } : {}), ...(stateFile ? { stateFile } : {}), ...(error ? { error, errorStage: 'export' as const } : {}) })
+    const summary = finish({
+      publications: outcomes,
+      database: db.displayUrl,
+      ...(exported ? { exported } : {}),
+      ...(stateFile ? { stateFile } : {}),
+      ...(error ? { error, errorStage: 'export' as const } : {}),
+    })
     if (!dryRun) await recordRunEnd(db.pool, runId, !summary.failed, summary)
     return summary
   } finally {
@@ -144,7 +179,13 @@ async function runPublication(
   } catch (error) {
     const detail = errorDetail(error)
     log.emit({ level: 'error', event: 'manifest.error', publication: publication.code, error: detail })
-    return { code: publication.code, name: publication.name, periods: [], error: detail.message, ...(detail.where ? { where: detail.where } : {}) }
+    return {
+      code: publication.code,
+      name: publication.name,
+      periods: [],
+      error: detail.message,
+      ...(detail.where ? { where: detail.where } : {}),
+    }
   }
   const periods: PeriodOutcome[] = []
   const ctx = {
@@ -159,7 +200,9 @@ async function runPublication(
     onRows: undefined as undefined | ((source: string, rows: number) => void),
   }
   for (const [period, entries] of groupByPeriod(publication.urls, options.periods)) {
-    ctx.onRows = options.onRows ? (source, rows) => options.onRows!(publication.code, period, source, rows) : undefined
+    ctx.onRows = options.onRows
+      ? (source, rows) => options.onRows!(publication.code, period, source, rows)
+      : undefined
     const result = await processPeriod(ctx, period, entries, manifest)
     manifest = result.manifest
     periods.push(result.outcome)

@@ -23,7 +23,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function project(config: (server: FileServer) => string, servedFiles: (dir: string) => void | Promise<void>) {
+async function project(
+  config: (server: FileServer) => string,
+  servedFiles: (dir: string) => void | Promise<void>,
+) {
   const root = mkdtempSync(join(tmpdir(), 'datawarp-e2e-'))
   chmodSync(root, 0o755) // the embedded server runs as "postgres" when tests run as root
   const served = join(root, 'served')
@@ -32,7 +35,11 @@ async function project(config: (server: FileServer) => string, servedFiles: (dir
   await servedFiles(served)
   const server = await new FileServer(served).start()
   const db = await createTestDatabase()
-  cleanups.push(() => rmSync(root, { recursive: true, force: true }), () => server.stop(), () => db.drop())
+  cleanups.push(
+    () => rmSync(root, { recursive: true, force: true }),
+    () => server.stop(),
+    () => db.drop(),
+  )
   writeFileSync(join(root, 'config', 'publications.yaml'), config(server))
   return { root, served, server, db }
 }
@@ -57,14 +64,19 @@ describe('bad input fails its publication with a clear message, and the others s
       - { period: 2024-01, url: "${s.fileUrl('good.csv')}" }
 `,
       (dir) => {
-        writeFileSync(join(dir, 'broken.xlsx'), Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(300, 7)]))
+        writeFileSync(
+          join(dir, 'broken.xlsx'),
+          Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.alloc(300, 7)]),
+        )
         writeCsv(join(dir, 'good.csv'), PRACTICE_HEADER, practiceRows(50))
       },
     )
     const result = await runCli(['run'], { cwd: root, env: { DATABASE_URL: db.url } })
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/missing\s+FAILED/)
-    expect(result.stdout).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/nope\.csv returned 404 Not Found \(.*publications\.yaml, line 5\)/)
+    expect(result.stdout).toMatch(
+      /GET http:\/\/127\.0\.0\.1:\d+\/nope\.csv returned 404 Not Found \(.*publications\.yaml, line 5\)/,
+    )
     expect(result.stdout).toMatch(/corrupt\s+FAILED/)
     expect(result.stdout).toContain('broken.xlsx')
     expect(result.stdout).toMatch(/good\s+ok\s+loaded 1/)
@@ -91,7 +103,10 @@ describe('bad input fails its publication with a clear message, and the others s
     const result = await runCli(['run'], { cwd: root, env: { DATABASE_URL: db.url } })
     expect(result.code).toBe(1)
     expect(result.stdout).toContain('ragged.csv, line 3')
-    const tables = await query(db.url, `SELECT 1 FROM information_schema.tables WHERE table_schema = 'ragged'`)
+    const tables = await query(
+      db.url,
+      `SELECT 1 FROM information_schema.tables WHERE table_schema = 'ragged'`,
+    )
     expect(tables).toHaveLength(0)
   })
 
@@ -121,7 +136,10 @@ describe('bad input fails its publication with a clear message, and the others s
       () => 'publications:\n  x:\n    name: [unclosed\n',
       () => {},
     )
-    const run = await runCli(['run'], { cwd: root, env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' } })
+    const run = await runCli(['run'], {
+      cwd: root,
+      env: { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' },
+    })
     expect(run.code).toBe(2)
     expect(run.stdout).toMatch(/publications\.yaml:\d+:/)
     const validate = await runCli(['validate'], { cwd: root })
@@ -176,7 +194,10 @@ describe('nothing lost, nothing half-done', () => {
       db.url,
       'SELECT _period period, count(*) n FROM big.large GROUP BY 1 UNION ALL SELECT _period, count(*) FROM big.small GROUP BY 1',
     ).catch(async () =>
-      query<{ period: string; n: string }>(db.url, 'SELECT _period period, count(*) n FROM big.small GROUP BY 1'),
+      query<{ period: string; n: string }>(
+        db.url,
+        'SELECT _period period, count(*) n FROM big.small GROUP BY 1',
+      ),
     )
     expect(afterKill.map((r) => `${r.period} ${r.n}`)).toEqual(['2024-01 100'])
 
@@ -184,7 +205,10 @@ describe('nothing lost, nothing half-done', () => {
     expect(rerun.code, rerun.stdout).toBe(0)
     expect(rerun.stdout).toMatch(/2024-01\s+skipped/)
     expect(rerun.stdout).toMatch(/2024-02\s+loaded\s+600,000 rows/)
-    const loaded = await query<{ n: string }>(db.url, `SELECT count(*) n FROM big.large WHERE _period = '2024-02'`)
+    const loaded = await query<{ n: string }>(
+      db.url,
+      `SELECT count(*) n FROM big.large WHERE _period = '2024-02'`,
+    )
     expect(Number(loaded[0]!.n)).toBe(600_000)
   })
 })

@@ -20,7 +20,11 @@ async function duck(sql: string): Promise<unknown[][]> {
   return rows as unknown[][]
 }
 
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
+async function query<T extends pg.QueryResultRow>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<T[]> {
   const client = new pg.Client({ connectionString: url })
   await client.connect()
   try {
@@ -63,7 +67,11 @@ describe('datawarp run, end to end against a local file server and a real Postgr
         {
           name: 'Table 2',
           header: ['Month', 'Joiners', 'Leavers'],
-          rows: Array.from({ length: 12 }, (_, i) => [new Date(Date.UTC(2023, i, 1)), i * 10, i === 3 ? 'c' : i]),
+          rows: Array.from({ length: 12 }, (_, i) => [
+            new Date(Date.UTC(2023, i, 1)),
+            i * 10,
+            i === 3 ? 'c' : i,
+          ]),
         },
         { name: 'Notes', header: ['Note', 'Text'], rows: [['1', 'A note']] },
       ])
@@ -167,10 +175,14 @@ describe('datawarp run, end to end against a local file server and a real Postgr
       ['workforce__table_2', 24],
     ])
     for (const [code, rows] of catalog.map((r) => [r[0], Number(r[1])] as const)) {
-      const [[count]] = (await duck(`SELECT count(*) FROM read_parquet('${exports}/${code}.parquet')`)) as [[bigint]]
+      const [[count]] = (await duck(`SELECT count(*) FROM read_parquet('${exports}/${code}.parquet')`)) as [
+        [bigint],
+      ]
       expect(Number(count)).toBe(rows)
     }
-    const described = await duck(`DESCRIBE SELECT * FROM read_parquet('${exports}/practice_list__practices.parquet')`)
+    const described = await duck(
+      `DESCRIBE SELECT * FROM read_parquet('${exports}/practice_list__practices.parquet')`,
+    )
     expect(described.map((r) => `${r[0]}:${r[1]}`)).toEqual([
       'practice_code:VARCHAR',
       'practice_name:VARCHAR',
@@ -260,7 +272,9 @@ describe.runIf(existsSync(CORPUS))('real NHS files from the corpus', () => {
       const result = await runCli(['run'], { cwd: root, env: { DATABASE_URL: db.url } })
       expect(result.code, result.stdout).toBe(0)
       const lines = (name: string) =>
-        readFileSync(join(CORPUS, 'gp_registered_patients', name), 'utf8').trim().split(/\r?\n/).length - 1
+        readFileSync(join(CORPUS, 'gp_registered_patients', name), 'utf8')
+          .trim()
+          .split(/\r?\n/).length - 1
       const counts = await query<{ period: string; n: string }>(
         db.url,
         'SELECT _period period, count(*) n FROM gp_registered_patients.prac_pop GROUP BY 1 ORDER BY 1',

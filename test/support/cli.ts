@@ -20,7 +20,8 @@ export function ensureBuilt(): void {
   try {
     built = newest(join(REPO, 'build'))
   } catch {}
-  if (built < newest(join(REPO, 'src'))) execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO })
+  if (built < newest(join(REPO, 'src')))
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: REPO })
 }
 
 export interface CliResult {
@@ -30,12 +31,18 @@ export interface CliResult {
 }
 
 /** Runs `datawarp <args>` in a project folder, as a user would. */
-export function runCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): Promise<CliResult> {
   const child = startCli(args, options)
   return finished(child)
 }
 
-export function startCli(args: string[], options: { cwd: string; env?: Record<string, string | undefined> }): ChildProcess {
+export function startCli(
+  args: string[],
+  options: { cwd: string; env?: Record<string, string | undefined> },
+): ChildProcess {
   const env: Record<string, string | undefined> = { ...process.env, DATABASE_URL: undefined, ...options.env }
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key]
   return spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })

@@ -24,7 +24,13 @@ export function practiceRows(count: number, seed = 1): Cell[][] {
     `01/${String((i % 12) + 1).padStart(2, '0')}/2024`,
   ])
 }
-export const PRACTICE_HEADER = ['Practice Code', 'Practice Name', 'Registered Patients', 'Rate per 1,000 [1]', 'Month']
+export const PRACTICE_HEADER = [
+  'Practice Code',
+  'Practice Name',
+  'Registered Patients',
+  'Rate per 1,000 [1]',
+  'Month',
+]
 
 export interface SheetSpec {
   name: string

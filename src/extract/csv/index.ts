@@ -3,4 +3,4 @@
 export type { CsvDelimiter, CsvEncoding, CsvFormat } from './format.js'
 export { detectCsvFormat } from './format.js'
 export type { CsvRecord } from './reader.js'
-export { readCsvRecords } from './reader.js'
+export { readCsvBatches, readCsvRecords } from './reader.js'

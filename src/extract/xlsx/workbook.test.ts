@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
@@ -304,6 +304,28 @@ describe('XlsxWorkbook with a workbook written by exceljs', () => {
     }
   })
 
+  it('reads two sheets of one workbook at the same time', async () => {
+    const wb = await XlsxWorkbook.open(path)
+    try {
+      const data = wb.rows('Data')[Symbol.asyncIterator]()
+      const dates = wb.rows('Dates')[Symbol.asyncIterator]()
+      const pairs: [number, number][] = []
+      for (let i = 0; i < 3; i++) {
+        const [a, b] = await Promise.all([data.next(), dates.next()])
+        pairs.push([a.value.position, b.value.position])
+      }
+      expect(pairs).toEqual([
+        [1, 1],
+        [2, 2],
+        [3, 3],
+      ])
+      await data.return?.()
+      await dates.return?.()
+    } finally {
+      await wb.close()
+    }
+  })
+
   it('finds sheets whatever the case of the name', async () => {
     const rows = await readSheet(path, 'data')
     expect(rowAt(rows, 1)).toEqual(['Name', 'Count', 'Flag', 'Error'])
@@ -457,7 +479,52 @@ describe('XlsxWorkbook with hand-written packages', () => {
     }
   })
 
-  it('decodes multi-byte UTF-8 characters that straddle chunk boundaries', async () => {
+  it('reports a shared string index past the end of the table with the cell', async () => {
+    const badPath = join(dir, 'bad-index.xlsx')
+    const xml = worksheet('<row r="3"><c r="B3" t="s"><v>7</v></c></row>')
+    await writeZip(
+      badPath,
+      handWrittenPackage({ sheets: [{ name: 'S', xml }], sharedStrings: ['<si><t>only</t></si>'] }),
+    )
+    await expect(readSheet(badPath, 'S')).rejects.toThrow(
+      /^sheet "S" of .*bad-index\.xlsx: cell B3 refers to shared string 7, but the workbook has 1$/,
+    )
+  })
+
+  it('reports malformed XML in a workbook-level part when opening', async () => {
+    const badPath = join(dir, 'bad-strings.xlsx')
+    const parts = handWrittenPackage({
+      sheets: [{ name: 'S', xml: worksheet('') }],
+      sharedStrings: ['<si><t>open'],
+    })
+    await writeZip(badPath, parts)
+    const error = await XlsxWorkbook.open(badPath).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DataWarpError)
+    expect((error as DataWarpError).message).toMatch(
+      /^malformed XML in xl\/sharedStrings\.xml of .*bad-strings\.xlsx: /,
+    )
+    expect((error as DataWarpError).where).toEqual({ file: badPath })
+  })
+
+  it('reports a corrupted sheet stream as an error naming the file and sheet', async () => {
+    const goodPath = join(dir, 'to-corrupt.xlsx')
+    const rows = Array.from(
+      { length: 2000 },
+      (_, i) => `<row r="${i + 1}"><c r="A${i + 1}"><v>${i * 7919}</v></c></row>`,
+    )
+    await writeZip(goodPath, handWrittenPackage({ sheets: [{ name: 'Big', xml: worksheet(rows.join('')) }] }))
+    const bytes = await readFile(goodPath)
+    const start = bytes.indexOf('xl/worksheets/sheet1.xml') + 100
+    for (let i = start; i < start + 200; i++) bytes[i] = (bytes[i]! * 31 + 7) & 0xff
+    const badPath = join(dir, 'corrupted.xlsx')
+    await writeFile(badPath, bytes)
+    const error = await readSheet(badPath, 'Big').catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(DataWarpError)
+    expect((error as DataWarpError).message).toMatch(/sheet "Big" of .*corrupted\.xlsx: /)
+    expect((error as DataWarpError).where).toEqual({ file: badPath, sheet: 'Big' })
+  })
+
+  it('reads multi-byte UTF-8 text from a large compressed sheet', async () => {
     const bigPath = join(dir, 'utf8.xlsx')
     const text = 'héllo €uro 😀 漢字 '.repeat(7)
     const rows: string[] = []

@@ -112,6 +112,11 @@ export class XlsxWorkbook {
    * sheet afresh from the ZIP; the stream is paused while the consumer works on a row.
    */
   async *rows(sheet: string): AsyncIterable<SheetRow> {
+    for await (const batch of this.batches(sheet)) yield* batch
+  }
+
+  /** The same rows, a decoded chunk of sheet XML at a time (no per-row promise). */
+  async *batches(sheet: string): AsyncIterable<readonly SheetRow[]> {
     const { index, name, part } = this.sheetPart(sheet)
     const parser = new SheetParser(this.context, part, true)
     const stream = await this.openSheet(part, name)
@@ -119,10 +124,11 @@ export class XlsxWorkbook {
       for await (const text of decodeXmlChunks(stream)) {
         parser.write(text)
         const rows = parser.takeRows()
-        for (const row of rows) yield row
+        if (rows.length > 0) yield rows
       }
       parser.close()
-      for (const row of parser.takeRows()) yield row
+      const rest = parser.takeRows()
+      if (rest.length > 0) yield rest
       this.mergeCache.set(index, parser.merges)
     } catch (error) {
       throw this.sheetError(error, name)

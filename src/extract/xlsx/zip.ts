@@ -1,5 +1,5 @@
 /** Random access to the parts of a ZIP package, on yauzl: entries are listed once, each part streamed on demand. */
-import { type Readable, pipeline } from 'node:stream'
+import { pipeline, type Readable } from 'node:stream'
 import { createInflateRaw, type ZlibOptions } from 'node:zlib'
 import yauzl from 'yauzl'
 
