@@ -19,7 +19,9 @@ const fmt = (n) => n.toLocaleString('en-GB')
 
 async function writeCsv() {
   const out = createWriteStream(csv)
-  out.write('Practice Code,Practice Name,Region,Month,Patients,Appointments,DNA Rate,Staff FTE,Status,Notes\n')
+  out.write(
+    'Practice Code,Practice Name,Region,Month,Patients,Appointments,DNA Rate,Staff FTE,Status,Notes\n',
+  )
   for (let i = 0; i < ROWS; i++) {
     const line = `P${String(i % 99999).padStart(5, '0')},Practice ${i % 7919} Medical Centre,Region ${i % 7},2024-${String((i % 12) + 1).padStart(2, '0')}-01,${(i * 31) % 20000},${(i * 17) % 9000},${((i % 1000) / 37).toFixed(3)},${((i % 400) / 9).toFixed(2)},${i % 11 ? 'Open' : 'Closed'},${i % 5 ? '' : 'Merged with another practice'}\n`
     if (!out.write(line)) await new Promise((r) => out.once('drain', r))
@@ -57,7 +59,9 @@ async function main() {
     const copy = timed(() =>
       execFileSync('psql', [dbUrl, '-qc', `\\copy plain FROM '${csv}' WITH (FORMAT csv, HEADER true)`]),
     )
-    console.log(`psql \\copy:            ${fmt(rate(ROWS, copy.ms))} rows/s (${(copy.ms / 1000).toFixed(2)} s)`)
+    console.log(
+      `psql \\copy:            ${fmt(rate(ROWS, copy.ms))} rows/s (${(copy.ms / 1000).toFixed(2)} s)`,
+    )
 
     // 2. DataWarp: the whole run (fetch, extract + profile pass, load pass with COPY, export) in a child process.
     const root = join(dir, 'project')
@@ -89,9 +93,15 @@ async function main() {
     const profile = stage('profile')
     const exported = stage('export')
     console.log(`DataWarp load (COPY):   ${fmt(rate(ROWS, load))} rows/s (${(load / 1000).toFixed(2)} s)`)
-    console.log(`DataWarp profile pass:  ${fmt(rate(ROWS, profile))} rows/s (${(profile / 1000).toFixed(2)} s)`)
-    console.log(`DataWarp whole run:     ${(summary.durationMs / 1000).toFixed(2)} s, peak RSS ${maxRssMb} MB`)
-    console.log(`DataWarp export:        ${fmt(rate(ROWS, exported))} rows/s (${(exported / 1000).toFixed(2)} s)`)
+    console.log(
+      `DataWarp profile pass:  ${fmt(rate(ROWS, profile))} rows/s (${(profile / 1000).toFixed(2)} s)`,
+    )
+    console.log(
+      `DataWarp whole run:     ${(summary.durationMs / 1000).toFixed(2)} s, peak RSS ${maxRssMb} MB`,
+    )
+    console.log(
+      `DataWarp export:        ${fmt(rate(ROWS, exported))} rows/s (${(exported / 1000).toFixed(2)} s)`,
+    )
 
     // 3. DuckDB writing the same rows to Parquet (read from the same CSV; DuckDB cannot reach PostgreSQL offline).
     const duck = await (await DuckDBInstance.create(':memory:')).connect()

@@ -73,12 +73,13 @@ export function loadConfig(file: string): Config {
   const problems: ConfigProblem[] = []
   for (const [code, raw] of Object.entries(shape.data.publications)) {
     const base = ['publications', code]
-    if (!SNAKE_CODE.test(code) || code.length > 63) {
+    const codeProblem = checkCode(code)
+    if (codeProblem) {
       problems.push({
         file,
         line: lineOf(keyNode(doc.contents, base) ?? nearestNode(doc.contents, base)),
         field: base.join('.'),
-        message: `publication code "${code}" must be snake_case (a-z, 0-9, single underscores), at most 63 characters`,
+        message: codeProblem,
         publication: code,
       })
       continue

@@ -20,6 +20,7 @@ import {
   type ColumnChunk,
   type DataPage,
   type Encoding,
+  type NumberTable,
   PAGE_BYTES,
   type Statistics,
 } from './parquet-output.js'
@@ -210,7 +211,7 @@ abstract class NumericColumn extends ColumnBuffer {
     const nonNull = rows - this.nulls
     const table = writer.numbers
     const rowIndexes = writer.rowIndexes
-    let dictionary = this.big === undefined && nonNull > 0
+    let dictionary = this.big === undefined && nonNull > 0 && this.fewDistinct(table)
     table.reset(Math.max(16, nonNull >>> 2))
     let min = Number.POSITIVE_INFINITY
     let max = Number.NEGATIVE_INFINITY
@@ -278,6 +279,21 @@ abstract class NumericColumn extends ColumnBuffer {
       uncompressed,
       this.statistics(min, max, nan),
     )
+  }
+
+  /** A sample of up to 1,024 rows spread over the chunk: are at most half of them distinct? */
+  private fewDistinct(table: NumberTable): boolean {
+    const rows = this.rows
+    const sample = Math.min(rows, 1024)
+    table.reset(sample)
+    let seen = 0
+    for (let i = 0; i < sample; i++) {
+      const r = Math.floor((i * rows) / sample)
+      if (this.defined[r] === 0) continue
+      table.add(this.values[r] as number)
+      seen++
+    }
+    return table.count * 2 <= seen || seen < 16
   }
 
   protected int64Statistics(min: number, max: number): Statistics {

@@ -90,17 +90,20 @@ export function decodeCopyEscapes(b: Uint8Array, start: number, end: number, out
 }
 
 /**
- * Feeds COPY text chunks, row by row, into the column sinks. After each row, `onRow` may flush
- * the row group (e.g. when it is full); chunk boundaries may fall anywhere, even inside a
+ * Feeds COPY text chunks, row by row, into the column sinks. After each row `onRow` is asked
+ * whether to stop (e.g. the row group is full): push() and resume() then return true and the
+ * caller flushes before calling resume(). Chunk boundaries may fall anywhere, even inside a
  * character, since only complete lines are parsed.
  */
 export class CopyTextParser {
-  private carry: Buffer | undefined
+  private buffer: Buffer = Buffer.alloc(0)
+  private pos = 0
+  private end = 0
   private rowNumber = 0
 
   constructor(
     private readonly sinks: readonly FieldSink[],
-    private readonly onRow: (rowBytes: number) => void,
+    private readonly onRow: (rowBytes: number) => boolean,
   ) {
     if (sinks.length < 1) throw new Error('a COPY row has at least one column')
   }
@@ -110,24 +113,36 @@ export class CopyTextParser {
     return this.rowNumber
   }
 
-  push(chunk: Buffer): void {
-    const data = this.carry ? Buffer.concat([this.carry, chunk]) : chunk
-    const end = data.lastIndexOf(NEWLINE) + 1
-    if (end > 0) this.parse(data, end)
-    this.carry = end < data.length ? data.subarray(end) : undefined
+  /** Parses the chunk's complete lines; true if it stopped early (call resume() after flushing). */
+  push(chunk: Buffer): boolean {
+    if (this.pos < this.end) throw new Error('push() while a stopped chunk has rows left; call resume()')
+    const rest = this.buffer.length - this.pos
+    const data = rest > 0 ? Buffer.concat([this.buffer.subarray(this.pos), chunk]) : chunk
+    this.buffer = data
+    this.pos = 0
+    this.end = data.lastIndexOf(NEWLINE) + 1
+    return this.parse()
+  }
+
+  /** Continues a chunk after push() or resume() returned true. */
+  resume(): boolean {
+    return this.parse()
   }
 
   /** Call at the end of the stream: a partial last line means the data was cut short. */
-  end(): void {
-    if (this.carry && this.carry.length > 0) {
+  finish(): void {
+    if (this.pos < this.end) throw new Error('finish() while a stopped chunk has rows left; call resume()')
+    if (this.buffer.length > this.pos) {
       throw new Error(`COPY data ended in the middle of row ${this.rowNumber + 1}`)
     }
   }
 
-  private parse(b: Buffer, end: number): void {
+  private parse(): boolean {
+    const b = this.buffer
+    const end = this.end
     const sinks = this.sinks
     const last = sinks.length - 1
-    let pos = 0
+    let pos = this.pos
     try {
       while (pos < end) {
         const rowStart = pos
@@ -140,12 +155,17 @@ export class CopyTextParser {
         if (b[pos] !== NEWLINE) throw this.shapeError(b, rowStart)
         pos++
         this.rowNumber++
-        this.onRow(pos - rowStart)
+        if (this.onRow(pos - rowStart)) {
+          this.pos = pos
+          return true
+        }
       }
     } catch (error) {
       const message = (error as Error).message
       throw new Error(`COPY row ${this.rowNumber + 1}: ${message}`, { cause: error })
     }
+    this.pos = pos
+    return false
   }
 
   private shapeError(b: Buffer, rowStart: number): Error {

@@ -293,7 +293,7 @@ export class ParquetFile {
 
   writeRowGroup(columns: readonly ChunkSource[], rows: number): void {
     const start = this.sink.offset
-    const chunks = columns.map((c) => c.writeChunk(this.chunks))
+    const chunks = columns.map((column) => column.writeChunk(this.chunks))
     let totalByteSize = 0n
     for (const chunk of chunks) totalByteSize += chunk.meta_data?.total_uncompressed_size ?? 0n
     this.rowGroups.push({

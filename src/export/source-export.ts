@@ -126,12 +126,18 @@ export async function exportSource(
     }
     const parser = new CopyTextParser(columns, (rowBytes) => {
       groupBytes += rowBytes
-      if (period.rows === capacity || groupBytes >= options.rowGroupBytes) writeGroup()
+      return period.rows === capacity || groupBytes >= options.rowGroupBytes
     })
 
     const stream = client.query(copyTo(sql))
-    for await (const chunk of stream) parser.push(chunk as Buffer)
-    parser.end()
+    for await (const chunk of stream) {
+      let full = parser.push(chunk as Buffer)
+      while (full) {
+        writeGroup()
+        full = parser.resume()
+      }
+    }
+    parser.finish()
     if (period.rows > 0) writeGroup()
     file.finish()
     sink.commit()

@@ -83,12 +83,14 @@ function groupLabels(cells: readonly CellValue[], first: number, last: number): 
 export function locateTable(sample: readonly SampleRow[]): TableLayout | undefined {
   const width = mostCommonWidth(sample)
   if (width < 1) return undefined
-  // A header spans the rows below it: a key-value block or a group row above the header ends short of them.
-  const headerIndex = sample.findIndex(
-    (row, i) =>
-      isHeaderCandidate(row, width) &&
-      sample.slice(i + 1, i + 21).every((below) => lastFilled(below.cells) <= lastFilled(row.cells)),
-  )
+  // A header spans the rows below it: a key-value block or a group row above the header ends short of most
+  // of them. (Most, not all: one ragged row must still be reported as an error with its line, not hide the table.)
+  const headerIndex = sample.findIndex((row, i) => {
+    if (!isHeaderCandidate(row, width)) return false
+    const below = sample.slice(i + 1, i + 21)
+    const within = below.filter((b) => lastFilled(b.cells) <= lastFilled(row.cells)).length
+    return within * 2 >= below.length
+  })
   if (headerIndex < 0) return undefined
   const header = sample[headerIndex]!
   let first = header.cells.findIndex((c) => !isEmpty(c))

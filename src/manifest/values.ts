@@ -188,11 +188,11 @@ export function toSqlText(value: CellValue, type: FieldType): string | null {
   switch (type) {
     case 'integer':
       if (kind === 'integer')
-        return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
+        return typeof value === 'number' ? String(value) : withoutGrouping(value as string)
       break
     case 'number':
       if (kind === 'integer' || kind === 'number')
-        return typeof value === 'number' ? String(value) : String(value).trim().replace(/,/g, '')
+        return typeof value === 'number' ? String(value) : withoutGrouping(value as string)
       break
     case 'boolean':
       if (kind === 'boolean')

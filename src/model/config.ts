@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { PERIOD_GRAMMAR, isPeriodError, parsePeriod } from './period.js'
+import { isPeriodError, PERIOD_GRAMMAR, parsePeriod } from './period.js'
 
 /** snake_case: lower-case words of letters and digits joined by single underscores. */
 export const SNAKE_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
@@ -15,10 +15,7 @@ const periodText = z
 
 export const UrlEntrySchema = z.strictObject({
   period: periodText,
-  url: z
-    .string()
-    .min(1)
-    .describe('http(s):// or file:// URL, or a path relative to the config file'),
+  url: z.string().min(1).describe('http(s):// or file:// URL, or a path relative to the config file'),
 })
 
 export const PublicationSchema = z.strictObject({
@@ -29,11 +26,19 @@ export const PublicationSchema = z.strictObject({
     .min(1)
     .optional()
     .describe('Path of the canonical manifest, relative to the repository root'),
-  urls: z.array(UrlEntrySchema).default([]).describe('One entry per file: the period it belongs to and where'),
+  urls: z
+    .array(UrlEntrySchema)
+    .default([])
+    .describe('One entry per file: the period it belongs to and where'),
 })
 
 export const RetentionSchema = z.strictObject({
-  logs_days: z.number().int().positive().default(7).describe('Days event logs stay before the monthly archive'),
+  logs_days: z
+    .number()
+    .int()
+    .positive()
+    .default(7)
+    .describe('Days event logs stay before the monthly archive'),
   artifact_days: z.number().int().positive().default(7).describe('Retention of workflow artifacts'),
 })
 

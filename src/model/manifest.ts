@@ -9,7 +9,10 @@ export const FieldTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', '
 export type FieldType = z.output<typeof FieldTypeSchema>
 
 export const FieldSchema = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).describe('Physical column name; never changes once loaded'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,62}$/)
+    .describe('Physical column name; never changes once loaded'),
   title: z.string().describe('The header as the publication wrote it'),
   type: FieldTypeSchema,
   description: z.string().optional(),
@@ -23,7 +26,11 @@ export const SourceMatchSchema = z.strictObject({
 
 export const SourceSchema = z.strictObject({
   key: z.string().regex(SNAKE_CODE).max(63).describe('Stable key of the source within the publication'),
-  table: z.string().regex(SNAKE_CODE).max(63).describe('PostgreSQL table, in the schema named after the publication'),
+  table: z
+    .string()
+    .regex(SNAKE_CODE)
+    .max(63)
+    .describe('PostgreSQL table, in the schema named after the publication'),
   title: z.string().optional(),
   description: z.string().optional(),
   match: SourceMatchSchema,

@@ -46,7 +46,9 @@ export function parsePeriod(text: string): Period | { error: string } {
   if (m) {
     const year = Number(m[1])
     if ((year + 1) % 100 === Number(m[2])) return span(s, 'financial_year', year, 4, year + 1, 3)
-    return { error: `"${text}" is not a financial year: FY${year}-${pad((year + 1) % 100)} follows FY${year}` }
+    return {
+      error: `"${text}" is not a financial year: FY${year}-${pad((year + 1) % 100)} follows FY${year}`,
+    }
   }
   m = /^(\d{4})$/.exec(s)
   if (m) {

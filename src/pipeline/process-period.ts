@@ -35,6 +35,8 @@ export interface PeriodContext {
   readonly force: boolean
   readonly dryRun: boolean
   readonly onRows?: (source: string, rows: number) => void
+  /** Downloads of this run by URL: each URL is fetched once per run, whichever periods name it. */
+  readonly downloads: Map<string, Promise<FetchedFile>>
 }
 
 interface PeriodTableFile {
@@ -221,8 +223,10 @@ async function fetchAll(
   for (const entry of entries) {
     const scope = { publication: ctx.publication.code, period: entry.period, source: entry.url }
     try {
-      fetched.push(
-        await ctx.log.stage('fetch', scope, () =>
+      const key = new URL(entry.url, `file://${ctx.config.baseDir}/`).toString()
+      let download = ctx.downloads.get(key)
+      if (!download) {
+        download = ctx.log.stage('fetch', scope, () =>
           fetchToFile(entry.url, dir, {
             timeoutMs: settings.timeout_seconds * 1000,
             retries: settings.retries,
@@ -239,8 +243,10 @@ async function fetchAll(
                 })
             },
           }),
-        ),
-      )
+        )
+        ctx.downloads.set(key, download)
+      }
+      fetched.push(await download)
     } catch (error) {
       throw new DataWarpError(errorDetail(error).message, { file: ctx.config.file, line: entry.line })
     }

@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/index.js'
 import { exportAll } from '../export/index.js'
+import type { FetchedFile } from '../fetch/index.js'
 import {
   type Database,
   ensureLedger,
@@ -104,6 +105,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     if (!dryRun) await recordRunStart(db.pool, runId)
     const outcomes: PublicationOutcome[] = []
+    const downloads = new Map<string, Promise<FetchedFile>>()
     for (const problem of config.problems) {
       if (!problem.publication || !selected(problem.publication)) continue
       const message = `${problem.field}: ${problem.message}`
@@ -123,7 +125,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         })
     }
     for (const publication of config.publications.filter((p) => selected(p.code))) {
-      outcomes.push(await runPublication(publication, config, db, log, workDir, options))
+      outcomes.push(await runPublication(publication, config, db, log, workDir, options, downloads))
     }
     const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'))
     let exported: RunSummary['exported']
@@ -171,6 +173,7 @@ async function runPublication(
   log: EventLog,
   workDir: string,
   options: RunOptions,
+  downloads: Map<string, Promise<FetchedFile>>,
 ): Promise<PublicationOutcome> {
   const manifestPath = resolve(options.root, publication.canonicalManifest)
   let manifest: CanonicalManifest | undefined
@@ -198,6 +201,7 @@ async function runPublication(
     force: options.force ?? false,
     dryRun: options.dryRun ?? false,
     onRows: undefined as undefined | ((source: string, rows: number) => void),
+    downloads,
   }
   for (const [period, entries] of groupByPeriod(publication.urls, options.periods)) {
     ctx.onRows = options.onRows

@@ -232,3 +232,26 @@ describe('the embedded default', () => {
     expect(status.stdout).toMatch(/tiny\s+2024-01\s+loaded .* 20 rows/)
   })
 })
+
+describe('fetching', () => {
+  it('fetches a URL once per run, however many periods and publications name it', async () => {
+    const { root, db, server } = await project(
+      (s) => `publications:
+  first:
+    name: First
+    urls:
+      - { period: 2024-01, url: "${s.fileUrl('shared.csv')}" }
+  second:
+    name: Second
+    urls:
+      - { period: 2024-01, url: "${s.fileUrl('shared.csv')}" }
+      - { period: 2024-02, url: "${s.fileUrl('shared.csv')}" }
+`,
+      (dir) => writeCsv(join(dir, 'shared.csv'), PRACTICE_HEADER, practiceRows(30)),
+    )
+    const result = await runCli(['run'], { cwd: root, env: { DATABASE_URL: db.url } })
+    expect(result.code, result.stdout).toBe(0)
+    expect(result.stdout).toContain('3 periods loaded (90 rows)')
+    expect(server.requests.get('/shared.csv')).toBe(1)
+  })
+})

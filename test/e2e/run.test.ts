@@ -122,6 +122,7 @@ describe('datawarp run, end to end against a local file server and a real Postgr
     expect(result.stderr).toBe('')
     expect(result.code, result.stdout).toBe(0)
     expect(result.stdout).toContain('6 periods loaded')
+    expect([...server.requests.values()]).toEqual([1, 1, 1, 1, 1, 1])
     const counts = await query<{ t: string; period: string; n: string }>(
       db.url,
       `SELECT 'practice_list' t, _period period, count(*) n FROM practice_list.practices GROUP BY 2
