@@ -15,19 +15,22 @@ export function formatSummary(summary: RunSummary, cwd = process.cwd()): string 
     const count = (status: string) => pub.periods.filter((p) => p.status === status).length
     const mark = publicationFailed(pub) ? 'FAILED' : 'ok'
     lines.push(
-      `  ${pub.code.padEnd(28)} ${mark.padEnd(6)} loaded ${count('loaded')}, skipped ${count('skipped')}, failed ${count('failed')}${summary.dryRun ? `, planned ${count('planned')}` : ''}  ${n(rows)} rows`,
+      `  ${pub.code.padEnd(28)} ${mark.padEnd(6)} loaded ${count('loaded')}, skipped ${count('skipped')}, held ${count('held')}, failed ${count('failed')}${summary.dryRun ? `, planned ${count('planned')}` : ''}  ${n(rows)} rows`,
     )
     if (pub.error) lines.push(`      error: ${pub.error}${pub.where ? ` (${pub.where})` : ''}`)
     for (const p of pub.periods) {
       const detail =
         p.status === 'failed'
           ? `${p.error}${p.where ? ` (${p.where})` : ''}`
-          : p.status === 'skipped'
+          : p.status === 'skipped' || p.status === 'held'
             ? (p.reason ?? '')
             : `${n(p.rows)} rows in ${seconds(p.durationMs)}${p.reason ? ` — ${p.reason}` : ''}`
       lines.push(`      ${p.period.padEnd(10)} ${p.status.padEnd(8)} ${detail}`)
       for (const change of p.manifestChanges ?? []) lines.push(`                 manifest: ${change}`)
     }
+  }
+  for (const pub of summary.publications) {
+    if (pub.manifestWritten) lines.push(`  manifest written: ${rel(pub.manifestWritten)}`)
   }
   if (summary.error) lines.push(`  error: ${summary.error}`)
   if (summary.exported)
@@ -37,10 +40,15 @@ export function formatSummary(summary: RunSummary, cwd = process.cwd()): string 
     0,
   )
   lines.push(
-    `${summary.failed ? 'FAILED' : 'Done'}: ${countPeriods(summary, 'loaded')} periods loaded (${n(total)} rows), ${countPeriods(summary, 'skipped')} skipped, ${countPeriods(summary, 'failed')} failed in ${seconds(summary.durationMs)}`,
+    `${summary.failed ? 'FAILED' : 'Done'}: ${countPeriods(summary, 'loaded')} periods loaded (${n(total)} rows), ${countPeriods(summary, 'skipped')} skipped, ${countPeriods(summary, 'held')} held, ${countPeriods(summary, 'failed')} failed in ${seconds(summary.durationMs)}`,
   )
-  if (countPeriods(summary, 'loaded') === 0 && !summary.failed && !summary.dryRun)
+  if (countPeriods(summary, 'loaded') + countPeriods(summary, 'held') === 0 && !summary.failed && !summary.dryRun)
     lines.push('Nothing new to load.')
+  if (countPeriods(summary, 'held') > 0 && !summary.dryRun) {
+    lines.push(
+      'Held periods wait for review of the canonical manifest written above: accept it (merge the review pull request, or keep the file) and run again to load them.',
+    )
+  }
   if (summary.workDir) lines.push(`Working files kept for inspection: ${rel(summary.workDir)}`)
   lines.push(`Event log: ${rel(summary.eventLog)}`)
   return lines.join('\n')

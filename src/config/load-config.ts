@@ -8,9 +8,11 @@ import {
   ConfigShapeSchema,
   defaultCanonicalManifestPath,
   type Publication,
+  type PublicationEntry,
   PublicationSchema,
   SNAKE_CODE,
 } from '../model/config.js'
+import { type LineOf, resolveDiscovery } from './discovery.js'
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly ConfigProblem[]) {
@@ -27,7 +29,7 @@ export function formatProblem(p: ConfigProblem): string {
  * Reads config/publications.yaml. A broken file as a whole throws ConfigError; a broken publication entry
  * becomes a problem of that publication only, so a run can go on with the others.
  */
-export function loadConfig(file: string): Config {
+export function loadConfig(file: string, options: { readonly today?: Date } = {}): Config {
   const path = resolve(file)
   let text: string
   try {
@@ -95,14 +97,22 @@ export function loadConfig(file: string): Config {
       name: entry.name,
       ...(entry.description ? { description: entry.description } : {}),
       canonicalManifest: entry.canonical_manifest ?? defaultCanonicalManifestPath(code),
+      contract: entry.contract ?? shape.data.settings.contract,
       urls: entry.urls.map((u, i) => ({
         period: u.period,
         url: u.url,
         line: lineOf(nearestNode(doc.contents, [...base, 'urls', i])),
       })),
+      ...withDiscovery(entry, (at) => lineOf(nearestNode(doc.contents, [...base, ...at])), options.today),
     })
   }
   return { file, baseDir: dirname(path), settings: shape.data.settings, publications, problems }
+}
+
+/** The publication's discovery settings resolved for today (`{}` when it has none). */
+function withDiscovery(entry: PublicationEntry, lineOf: LineOf, today = new Date()) {
+  const discovery = resolveDiscovery(entry, lineOf, today)
+  return discovery ? { discovery } : {}
 }
 
 /** The key node of the last step of a path (the line a key is written on), when the path exists. */

@@ -2,7 +2,6 @@ import type { SchemaElement } from 'hyparquet-writer'
 import type { FieldType } from '../model/manifest.js'
 import {
   booleanElement,
-  DATE_INFINITY,
   dateElement,
   daysFromCivil,
   doubleElement,
@@ -20,7 +19,6 @@ import {
   type ColumnChunk,
   type DataPage,
   type Encoding,
-  type NumberTable,
   PAGE_BYTES,
   type Statistics,
 } from './parquet-output.js'
@@ -38,7 +36,8 @@ const MINUS = 0x2d
 const DOT = 0x2e
 const TWO_32 = 4294967296
 const MAX_EXACT = 9007199254740992 // 2^53
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i)
+/** Exact powers of ten (parsed from literals, so exactness does not depend on Math.pow). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`))
 
 function isDelimiter(byte: number | undefined): boolean {
   return byte === TAB || byte === NEWLINE
@@ -47,7 +46,7 @@ function isDelimiter(byte: number | undefined): boolean {
 /** Index of the tab or newline ending the field that starts at `pos`. */
 function fieldEnd(b: Uint8Array, pos: number): number {
   let p = pos
-  while (!isDelimiter(b[p])) p++
+  while (p < b.length && !isDelimiter(b[p])) p++
   return p
 }
 
@@ -211,7 +210,7 @@ abstract class NumericColumn extends ColumnBuffer {
     const nonNull = rows - this.nulls
     const table = writer.numbers
     const rowIndexes = writer.rowIndexes
-    let dictionary = this.big === undefined && nonNull > 0 && this.fewDistinct(table)
+    let dictionary = this.big === undefined && nonNull > 0
     table.reset(Math.max(16, nonNull >>> 2))
     let min = Number.POSITIVE_INFINITY
     let max = Number.NEGATIVE_INFINITY
@@ -279,21 +278,6 @@ abstract class NumericColumn extends ColumnBuffer {
       uncompressed,
       this.statistics(min, max, nan),
     )
-  }
-
-  /** A sample of up to 1,024 rows spread over the chunk: are at most half of them distinct? */
-  private fewDistinct(table: NumberTable): boolean {
-    const rows = this.rows
-    const sample = Math.min(rows, 1024)
-    table.reset(sample)
-    let seen = 0
-    for (let i = 0; i < sample; i++) {
-      const r = Math.floor((i * rows) / sample)
-      if (this.defined[r] === 0) continue
-      table.add(this.values[r] as number)
-      seen++
-    }
-    return table.count * 2 <= seen || seen < 16
   }
 
   protected int64Statistics(min: number, max: number): Statistics {
@@ -505,8 +489,8 @@ export class DateColumn extends NumericColumn {
   protected statistics(min: number, max: number): Statistics {
     const stats: Statistics = { null_count: BigInt(this.nulls) }
     if (min <= max) {
-      stats.min_value = Math.max(min, -DATE_INFINITY)
-      stats.max_value = Math.min(max, DATE_INFINITY)
+      stats.min_value = min
+      stats.max_value = max
     }
     return stats
   }

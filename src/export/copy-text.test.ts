@@ -61,11 +61,18 @@ describe('CopyTextParser', () => {
     for (let cut = 1; cut < bytes.length; cut++) {
       expect(parseAll([bytes.subarray(0, cut), bytes.subarray(cut)], 3)).toEqual(whole)
     }
-    expect(parseAll([...bytes].map((byte) => Buffer.from([byte])), 3)).toEqual(whole)
+    expect(
+      parseAll(
+        [...bytes].map((byte) => Buffer.from([byte])),
+        3,
+      ),
+    ).toEqual(whole)
   })
 
   it('rejects rows with too few or too many fields, naming the row', () => {
-    expect(() => parseAll([Buffer.from('a\t1\tx\nb\t2\n')], 3)).toThrow(/COPY row 2: expected 3 tab-separated fields/)
+    expect(() => parseAll([Buffer.from('a\t1\tx\nb\t2\n')], 3)).toThrow(
+      /COPY row 2: expected 3 tab-separated fields/,
+    )
     expect(() => parseAll([Buffer.from('a\t1\tx\ty\n')], 3)).toThrow(/COPY row 1/)
   })
 

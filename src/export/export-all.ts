@@ -150,7 +150,13 @@ export async function exportAll(
     // Sorting a large table by period in memory rather than on disk.
     await client.query(`SET LOCAL work_mem = '128MB'`)
 
-    const { rows } = await client.query<SourceQueryRow>(SOURCES_SQL)
+    // A database nothing was ever loaded into has no ledger yet: that is zero sources.
+    const ledger = await client.query<{ exists: boolean }>(
+      `SELECT to_regclass('datawarp.sources') IS NOT NULL AS exists`,
+    )
+    const { rows } = ledger.rows[0]?.exists
+      ? await client.query<SourceQueryRow>(SOURCES_SQL)
+      : { rows: [] as SourceQueryRow[] }
     const exported: ExportedSource[] = []
     const catalog: CatalogRow[] = []
     for (const row of rows) {

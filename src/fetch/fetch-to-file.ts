@@ -10,22 +10,48 @@ import { DataWarpError } from '../model/table.js'
 import { claimUniquePath, contentDispositionFileName, fileNameFromUrl, safeFileName } from './file-name.js'
 import { sniffFileKind } from './sniff.js'
 import { streamToFile, type Written } from './stream-to-file.js'
-import type { FetchedFile, FetchOptions } from './types.js'
+import type { ConditionalRequest, FetchedFile, FetchOptions, NotModified } from './types.js'
 
 const USER_AGENT = 'DataWarp/0.1 (statistics loader)'
 const DEFAULT_BACKOFF_MS = 500
 /** A server's Retry-After is honoured up to this long. */
 const MAX_RETRY_AFTER_MS = 30_000
 
+/** A download that failed with an HTTP status (404, or 5xx after the retries): `status` says which. */
+export class HttpStatusError extends DataWarpError {
+  constructor(
+    message: string,
+    url: string,
+    readonly status: number,
+  ) {
+    super(message, { file: url })
+  }
+}
+
 /**
  * Downloads (http/https) or copies (file:// URLs and plain paths) one file into `destDir`,
  * hashing it on the way. Retries transient HTTP failures; never overwrites an earlier file.
+ *
+ * With `conditional` (the ETag / Last-Modified of an earlier response), an HTTP request is conditional and a
+ * 304 answer returns `{ notModified: true }` without downloading. Local files are always copied.
  */
-export async function fetchToFile(url: string, destDir: string, options: FetchOptions): Promise<FetchedFile> {
+export function fetchToFile(url: string, destDir: string, options: FetchOptions): Promise<FetchedFile>
+export function fetchToFile(
+  url: string,
+  destDir: string,
+  options: FetchOptions,
+  conditional: ConditionalRequest | undefined,
+): Promise<FetchedFile | NotModified>
+export async function fetchToFile(
+  url: string,
+  destDir: string,
+  options: FetchOptions,
+  conditional?: ConditionalRequest,
+): Promise<FetchedFile | NotModified> {
   const source = classifySource(url, options.baseDir)
   await mkdir(destDir, { recursive: true })
   if (source.type === 'local') return copyLocal(url, source.path, destDir, options)
-  return download(url, source.url, destDir, options)
+  return download(url, source.url, destDir, options, conditional)
 }
 
 type Source = { type: 'http'; url: URL } | { type: 'local'; path: string }
@@ -135,6 +161,16 @@ interface Downloaded {
   written: Written
   fileName: string
   contentType?: string
+  etag?: string
+  lastModified?: string
+}
+
+/** The server answered a conditional request with 304. */
+interface Unchanged {
+  status: 304
+  notModified: true
+  etag?: string
+  lastModified?: string
 }
 
 async function download(
@@ -142,15 +178,16 @@ async function download(
   target: URL,
   destDir: string,
   options: FetchOptions,
-): Promise<FetchedFile> {
+  conditional?: ConditionalRequest,
+): Promise<FetchedFile | NotModified> {
   const attempts = 1 + (Number.isFinite(options.retries) ? Math.max(0, Math.floor(options.retries)) : 0)
   const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS
   let last: AttemptFailure | undefined
   for (let attempt = 1; attempt <= attempts; attempt++) {
     if (last) await sleep(backoffDelay(backoffMs, attempt - 1, last.retryAfterMs))
-    let result: Downloaded
+    let result: Downloaded | Unchanged
     try {
-      result = await attemptDownload(target, destDir, options)
+      result = await attemptDownload(target, destDir, options, conditional)
     } catch (error) {
       const failure =
         error instanceof AttemptFailure
@@ -159,14 +196,30 @@ async function download(
       options.onAttempt?.({ url, attempt, error: failure.message, status: failure.status })
       if (!failure.retryable) {
         const separator = failure.message.startsWith('returned ') ? ' ' : ': '
-        throw new DataWarpError(`GET ${url}${separator}${failure.message}`, { file: url })
+        const message = `GET ${url}${separator}${failure.message}`
+        if (failure.status !== undefined) throw new HttpStatusError(message, url, failure.status)
+        throw new DataWarpError(message, { file: url })
       }
       last = failure
       continue
     }
     options.onAttempt?.({ url, attempt, status: result.status })
+    if ('notModified' in result) {
+      const { status: _, ...unchanged } = result
+      return { url, ...unchanged }
+    }
     try {
-      return await finish(url, result.part, result.fileName, result.written, destDir, result.contentType)
+      const fetched = await finish(
+        url,
+        result.part,
+        result.fileName,
+        result.written,
+        destDir,
+        result.contentType,
+      )
+      if (result.etag !== undefined) fetched.etag = result.etag
+      if (result.lastModified !== undefined) fetched.lastModified = result.lastModified
+      return fetched
     } catch (error) {
       await rm(result.part, { force: true })
       throw new DataWarpError(`GET ${url}: cannot store the file in ${destDir}: ${fsReason(error)}`, {
@@ -175,15 +228,17 @@ async function download(
     }
   }
   const plural = attempts === 1 ? 'attempt' : 'attempts'
-  throw new DataWarpError(
-    `GET ${url} failed after ${attempts} ${plural}; last: ${last?.message ?? 'unknown error'}`,
-    {
-      file: url,
-    },
-  )
+  const message = `GET ${url} failed after ${attempts} ${plural}; last: ${last?.message ?? 'unknown error'}`
+  if (last?.status !== undefined) throw new HttpStatusError(message, url, last.status)
+  throw new DataWarpError(message, { file: url })
 }
 
-async function attemptDownload(target: URL, destDir: string, options: FetchOptions): Promise<Downloaded> {
+async function attemptDownload(
+  target: URL,
+  destDir: string,
+  options: FetchOptions,
+  conditional?: ConditionalRequest,
+): Promise<Downloaded | Unchanged> {
   const controller = new AbortController()
   let timedOut = false
   const timer = setTimeout(() => {
@@ -198,7 +253,7 @@ async function attemptDownload(target: URL, destDir: string, options: FetchOptio
       response = await fetch(target, {
         signal: controller.signal,
         redirect: 'follow',
-        headers: { 'user-agent': USER_AGENT, accept: '*/*' },
+        headers: { 'user-agent': USER_AGENT, accept: '*/*', ...conditionalHeaders(conditional) },
       })
     } catch (error) {
       throw new AttemptFailure(
@@ -207,6 +262,16 @@ async function attemptDownload(target: URL, destDir: string, options: FetchOptio
       )
     }
 
+    const validators = responseValidators(response)
+    const finalHost = response.url ? new URL(response.url).host.toLowerCase() : target.host.toLowerCase()
+    if (options.allowedHosts && !options.allowedHosts.includes(finalHost)) {
+      await response.body?.cancel().catch(() => {})
+      throw new AttemptFailure(`the response came from ${finalHost}, which is not an allowed host`, false)
+    }
+    if (response.status === 304 && conditional) {
+      await response.body?.cancel().catch(() => {})
+      return { status: 304, notModified: true, ...validators }
+    }
     if (!response.ok) {
       await response.body?.cancel().catch(() => {})
       const status = response.status
@@ -256,6 +321,7 @@ async function attemptDownload(target: URL, destDir: string, options: FetchOptio
       written,
       fileName,
       contentType: response.headers.get('content-type') ?? undefined,
+      ...validators,
     }
   } catch (error) {
     controller.abort()
@@ -264,6 +330,19 @@ async function attemptDownload(target: URL, destDir: string, options: FetchOptio
   } finally {
     clearTimeout(timer)
   }
+}
+
+function conditionalHeaders(conditional: ConditionalRequest | undefined): Record<string, string> {
+  const headers: Record<string, string> = {}
+  if (conditional?.etag) headers['if-none-match'] = conditional.etag
+  if (conditional?.lastModified) headers['if-modified-since'] = conditional.lastModified
+  return headers
+}
+
+function responseValidators(response: Response): { etag?: string; lastModified?: string } {
+  const etag = response.headers.get('etag')
+  const lastModified = response.headers.get('last-modified')
+  return { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) }
 }
 
 /** Moves a completed `.part` file to a name of its own in destDir, and sniffs what it is. */

@@ -1,12 +1,14 @@
 /** The fetch stage: downloads or copies each configured file, sniffs what it is, and unpacks ZIPs. */
-export { fetchToFile } from './fetch-to-file.js'
+export { fetchToFile, HttpStatusError } from './fetch-to-file.js'
 export { sniffFileKind } from './sniff.js'
 export type {
   AttemptInfo,
+  ConditionalRequest,
   FetchedFile,
   FetchOptions,
   FileKind,
   IgnoredMember,
+  NotModified,
   UnpackedMember,
   UnpackedZip,
   ZipLimits,

@@ -30,6 +30,22 @@ export interface FetchOptions {
   backoffMs?: number
   /** Called once per attempt, after it finished (successfully or not). */
   onAttempt?: (info: AttemptInfo) => void
+  /** When given, the response (after redirects) must come from one of these hosts (host[:port], lower case). */
+  allowedHosts?: readonly string[]
+}
+
+/** Validators of an earlier response, sent as If-None-Match / If-Modified-Since. */
+export interface ConditionalRequest {
+  etag?: string
+  lastModified?: string
+}
+
+/** A conditional request answered 304 Not Modified: the file is as it was and nothing was downloaded. */
+export interface NotModified {
+  url: string
+  notModified: true
+  etag?: string
+  lastModified?: string
 }
 
 export interface FetchedFile {
@@ -47,6 +63,9 @@ export interface FetchedFile {
   sha256: string
   contentType?: string
   kind: FileKind
+  /** The response's ETag and Last-Modified, for a later conditional request (HTTP only, when sent). */
+  etag?: string
+  lastModified?: string
 }
 
 export interface ZipLimits {

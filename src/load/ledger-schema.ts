@@ -4,7 +4,16 @@ import type pg from 'pg'
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
  * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
  */
-export const LEDGER_SCHEMA_VERSION = 1
+export const LEDGER_SCHEMA_VERSION = 2
+
+/** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
+const MIGRATIONS: Record<number, string> = {
+  // held: the period differs from the canonical manifest and waits for review (reason says why).
+  2: `
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS reason text;
+ALTER TABLE datawarp.loads DROP CONSTRAINT IF EXISTS loads_status_check;
+ALTER TABLE datawarp.loads ADD CONSTRAINT loads_status_check CHECK (status IN ('loaded', 'failed', 'held'));`,
+}
 
 const DDL = `
 CREATE SCHEMA IF NOT EXISTS datawarp;
@@ -25,7 +34,7 @@ CREATE TABLE IF NOT EXISTS datawarp.loads (
   run_id        text NOT NULL,
   publication   text NOT NULL,
   period        text NOT NULL,
-  status        text NOT NULL CHECK (status IN ('loaded', 'failed')),
+  status        text NOT NULL,
   manifest_hash text,
   rows_loaded   bigint,
   started_at    timestamptz NOT NULL,
@@ -35,6 +44,7 @@ CREATE TABLE IF NOT EXISTS datawarp.loads (
   error_where   text
 );
 CREATE INDEX IF NOT EXISTS loads_publication_period ON datawarp.loads (publication, period, load_id DESC);
+
 
 -- One row per table loaded by a successful load: which file it came from and what it held.
 CREATE TABLE IF NOT EXISTS datawarp.load_sources (
@@ -65,6 +75,19 @@ CREATE TABLE IF NOT EXISTS datawarp.sources (
   updated_at       timestamptz NOT NULL,
   PRIMARY KEY (publication, source_key)
 );
+
+-- The validators (ETag, Last-Modified) of the last response per URL, for conditional requests; sha256 of the
+-- file they describe; for an HTML page, the links found on it, so a 304 needs no body (src/load/http-cache.ts).
+CREATE TABLE IF NOT EXISTS datawarp.http_cache (
+  url           text PRIMARY KEY,
+  etag          text,
+  last_modified text,
+  sha256        text NOT NULL,
+  bytes         bigint NOT NULL,
+  links         jsonb,
+  fetched_at    timestamptz NOT NULL,
+  checked_at    timestamptz NOT NULL
+);
 `
 
 /** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
@@ -73,6 +96,14 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
   try {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.ledger'))`)
     await client.query(DDL)
+    const { rows } = await client.query<{ version: number | null }>(
+      'SELECT max(version) AS version FROM datawarp.schema_version',
+    )
+    const current = rows[0]?.version ?? 1
+    for (let version = current + 1; version <= LEDGER_SCHEMA_VERSION; version++) {
+      const migration = MIGRATIONS[version]
+      if (migration) await client.query(migration)
+    }
     await client.query('INSERT INTO datawarp.schema_version VALUES ($1) ON CONFLICT DO NOTHING', [
       LEDGER_SCHEMA_VERSION,
     ])

@@ -89,14 +89,16 @@ export async function recordRunEnd(pool: pg.Pool, runId: string, succeeded: bool
 export interface PeriodStatus {
   readonly publication: string
   readonly period: string
-  readonly status: 'loaded' | 'failed'
+  readonly status: 'loaded' | 'failed' | 'held'
   readonly loadId: number
   readonly runId: string
   readonly rows: number | null
   readonly manifestHash: string | null
   readonly finishedAt: string
   readonly error: string | null
-  /** The last successful load, when the latest attempt failed. */
+  /** Why a held period waits. */
+  readonly reason: string | null
+  /** The last successful load, when the latest attempt failed or was held. */
   readonly lastLoaded?: { loadId: number; rows: number; finishedAt: string }
   readonly files: readonly { url: string; file: string; sha256: string; source: string; rows: number }[]
 }
@@ -106,19 +108,20 @@ export async function ledgerStatus(pool: pg.Pool): Promise<PeriodStatus[]> {
   const latest = await pool.query<{
     publication: string
     period: string
-    status: 'loaded' | 'failed'
+    status: 'loaded' | 'failed' | 'held'
     load_id: string
     run_id: string
     rows_loaded: string | null
     manifest_hash: string | null
     finished_at: Date
     error: string | null
+    reason: string | null
     ok_load_id: string | null
     ok_rows: string | null
     ok_finished_at: Date | null
   }>(`
     SELECT DISTINCT ON (l.publication, l.period)
-           l.publication, l.period, l.status, l.load_id, l.run_id, l.rows_loaded, l.manifest_hash, l.finished_at, l.error,
+           l.publication, l.period, l.status, l.load_id, l.run_id, l.rows_loaded, l.manifest_hash, l.finished_at, l.error, l.reason,
            ok.load_id AS ok_load_id, ok.rows_loaded AS ok_rows, ok.finished_at AS ok_finished_at
       FROM datawarp.loads l
       LEFT JOIN LATERAL (
@@ -148,7 +151,8 @@ export async function ledgerStatus(pool: pg.Pool): Promise<PeriodStatus[]> {
     manifestHash: r.manifest_hash,
     finishedAt: r.finished_at.toISOString(),
     error: r.error,
-    ...(r.status === 'failed' && r.ok_load_id
+    reason: r.reason,
+    ...(r.status !== 'loaded' && r.ok_load_id
       ? {
           lastLoaded: {
             loadId: Number(r.ok_load_id),

@@ -221,3 +221,30 @@ export async function recordFailedLoad(
     ],
   )
 }
+
+/** Records a held period: not loaded because its draft differs from the canonical manifest under review. */
+export async function recordHeldLoad(
+  pool: pg.Pool,
+  held: {
+    runId: string
+    publication: string
+    period: string
+    startedAt: number
+    reason: string
+    manifestHash?: string
+  },
+): Promise<void> {
+  await pool.query(
+    `INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason)
+     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7)`,
+    [
+      held.runId,
+      held.publication,
+      held.period,
+      held.manifestHash ?? null,
+      held.startedAt,
+      Date.now() - held.startedAt,
+      held.reason,
+    ],
+  )
+}

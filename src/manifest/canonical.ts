@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { Document, isNode, isSeq, LineCounter, parseDocument, visit } from 'yaml'
+import { Document, isMap, isNode, isSeq, LineCounter, parseDocument, visit } from 'yaml'
 import {
   type CanonicalManifest,
   CanonicalManifestSchema,
@@ -49,13 +49,24 @@ function ordered(manifest: CanonicalManifest): CanonicalManifest {
     title: f.title,
     type: f.type,
     ...(f.description !== undefined ? { description: f.description } : {}),
+    ...(f.unit !== undefined ? { unit: f.unit } : {}),
+    ...(f.role !== undefined ? { role: f.role } : {}),
+    ...(f.since !== undefined ? { since: f.since } : {}),
+    ...(f.headers !== undefined ? { headers: f.headers.map((h) => ({ text: h.text, since: h.since })) } : {}),
+    ...(f.retiredSince !== undefined ? { retiredSince: f.retiredSince } : {}),
   })
   const source = (s: Source): Source => ({
     key: s.key,
     table: s.table,
     ...(s.title !== undefined ? { title: s.title } : {}),
     ...(s.description !== undefined ? { description: s.description } : {}),
-    match: { file: s.match.file, ...(s.match.sheet !== undefined ? { sheet: s.match.sheet } : {}) },
+    ...(s.since !== undefined ? { since: s.since } : {}),
+    ...(s.retiredSince !== undefined ? { retiredSince: s.retiredSince } : {}),
+    match: {
+      file: s.match.file,
+      ...(s.match.zip !== undefined ? { zip: s.match.zip } : {}),
+      ...(s.match.sheet !== undefined ? { sheet: s.match.sheet } : {}),
+    },
     schema: {
       fields: s.schema.fields.map(field),
       ...(s.schema.missingValues ? { missingValues: s.schema.missingValues } : {}),
@@ -80,6 +91,14 @@ export function renderCanonicalManifest(manifest: CanonicalManifest): string {
         isSeq(pair.value)
       ) {
         pair.value.flow = true
+      }
+      // Header history entries read best one per line: - { text: PracticeType, since: FY2016-17 }
+      if (
+        isNode(pair.key) &&
+        String((pair.key as { value?: unknown }).value) === 'headers' &&
+        isSeq(pair.value)
+      ) {
+        for (const item of pair.value.items) if (isMap(item)) item.flow = true
       }
     },
   })

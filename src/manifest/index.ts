@@ -4,7 +4,9 @@ export {
   renderCanonicalManifest,
   writeCanonicalManifest,
 } from './canonical.js'
+export { applyContract, type ContractDecision } from './contract.js'
 export { type Converter, converterFor } from './converters.js'
+export { renderDriftReport } from './drift-report.js'
 export { physicalName, physicalNames } from './physical-name.js'
 export { draftKeys, profileTable } from './profile.js'
 export { type Reconciliation, reconcile, type SourceBinding } from './reconcile.js'

@@ -71,7 +71,11 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
     file: table.file,
     ...(table.zip ? { zip: table.zip } : {}),
     ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
-    match: { file: fileGlob(table.file), ...(table.sheet !== undefined ? { sheet: table.sheet } : {}) },
+    match: {
+      file: fileGlob(table.file),
+      ...(table.zip ? { zip: fileGlob(table.zip) } : {}),
+      ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
+    },
     headerRows: table.headerRows,
     rows,
     excludedRows: summariseExcluded(excluded),

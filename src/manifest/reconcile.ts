@@ -1,11 +1,14 @@
+import { classifyDrift, type Drift, type DriftClass, driftLines, type SourceDrift } from '../model/drift.js'
 import type {
   CanonicalManifest,
   DraftField,
   DraftManifest,
   DraftSource,
   Field,
+  FieldType,
   Source,
 } from '../model/manifest.js'
+import { isPeriodError, parsePeriod } from '../model/period.js'
 import { FOOTNOTE_MARKER, uniqueName } from './physical-name.js'
 import { globMatches } from './source-key.js'
 import { MISSING_MARKERS, widenType } from './values.js'
@@ -19,10 +22,12 @@ export interface SourceBinding {
 }
 
 export interface Reconciliation {
-  /** The canonical manifest after this period: unchanged, or with additions and widened types. */
+  /** The canonical manifest this period proposes: unchanged, or with its changes recorded. */
   readonly manifest: CanonicalManifest
   readonly changed: boolean
   readonly bindings: readonly SourceBinding[]
+  readonly drift: Drift
+  readonly driftClass: DriftClass
   /** What changed, one line each, for the log and the summary. */
   readonly changes: readonly string[]
 }
@@ -35,92 +40,245 @@ export function headerKey(title: string): string {
     .replace(/[^a-z0-9%£]+/g, '')
 }
 
-function findSource(sources: readonly Source[], draft: DraftSource, taken: Set<Source>): Source | undefined {
-  const free = sources.filter((s) => !taken.has(s))
-  return (
-    free.find((s) => s.key === draft.key) ??
-    free.find(
-      (s) =>
-        globMatches(s.match.file, draft.file) &&
-        (s.match.sheet ?? undefined)?.toLowerCase().trim() === draft.sheet?.toLowerCase().trim(),
-    )
-  )
+/** Dice coefficient of character bigrams: 1 for the same text, 0 for nothing in common. */
+export function similarity(a: string, b: string): number {
+  if (a === b) return 1
+  if (a.length < 2 || b.length < 2) return 0
+  const grams = new Map<string, number>()
+  for (let i = 0; i < a.length - 1; i++) {
+    const g = a.slice(i, i + 2)
+    grams.set(g, (grams.get(g) ?? 0) + 1)
+  }
+  let shared = 0
+  for (let i = 0; i < b.length - 1; i++) {
+    const g = b.slice(i, i + 2)
+    const n = grams.get(g) ?? 0
+    if (n > 0) {
+      grams.set(g, n - 1)
+      shared++
+    }
+  }
+  return (2 * shared) / (a.length + b.length - 2)
 }
 
-function newField(draft: DraftField, used: Set<string>): Field {
-  return { name: uniqueName(draft.name, used), title: draft.title, type: draft.type }
+/** A renamed header is accepted as the same column from this similarity up (it still needs review). */
+export const RENAME_SIMILARITY = 0.85
+
+function sourceMatches(source: Source, draft: DraftSource): boolean {
+  const sameSheet =
+    (source.match.sheet ?? '').toLowerCase().trim() === (draft.sheet ?? '').toLowerCase().trim()
+  const sameZip = !source.match.zip || (draft.zip !== undefined && globMatches(source.match.zip, draft.zip))
+  return sameSheet && sameZip && globMatches(source.match.file, draft.file)
+}
+
+function findSource(
+  sources: readonly Source[],
+  draft: DraftSource,
+  taken: ReadonlySet<string>,
+): Source | undefined {
+  const free = sources.filter((s) => !taken.has(s.key))
+  return free.find((s) => s.key === draft.key) ?? free.find((s) => sourceMatches(s, draft))
+}
+
+/** A renamed column keeps its kind of values: numbers stay numbers, dates dates, text text. */
+const typesCompatible = (a: FieldType, b: FieldType) =>
+  widenType(a, b) !== 'string' || (a === 'string' && b === 'string')
+
+interface ColumnBinding {
+  /** Index into the source's fields, or -1 for a new field. */
+  field: number
+  method?: 'header' | 'alias' | 'name' | 'similarity'
+  similarity?: number
 }
 
 /**
- * Matches a period's draft to the canonical manifest. The canonical manifest wins: matched columns keep their
- * physical names and tables. What is new is added (sources, columns); types widen when a period needs it.
- * With no canonical manifest yet, the draft becomes it.
+ * Binds each draft column to a canonical field: by normalised header, then by a header seen before (alias),
+ * then by physical name, then by similarity of the headers. Header matches bind first for every column, so a
+ * weaker match of one column never takes the field another column names exactly.
+ */
+function bindColumns(fields: readonly Field[], draftFields: readonly DraftField[]): ColumnBinding[] {
+  const bound = new Set<number>()
+  const result: ColumnBinding[] = draftFields.map(() => ({ field: -1 }))
+  const pass = (method: ColumnBinding['method'], matches: (f: Field, d: DraftField) => boolean) => {
+    draftFields.forEach((d, i) => {
+      if (result[i]!.field >= 0) return
+      const index = fields.findIndex((f, j) => !bound.has(j) && matches(f, d))
+      if (index >= 0) {
+        bound.add(index)
+        result[i] = { field: index, method }
+      }
+    })
+  }
+  pass('header', (f, d) => headerKey(f.title) === headerKey(d.title))
+  pass('alias', (f, d) => (f.headers ?? []).some((h) => headerKey(h.text) === headerKey(d.title)))
+  pass('name', (f, d) => f.name === d.name)
+  // Similarity: best pairs first, among what is left, with compatible types.
+  const candidates: { i: number; j: number; score: number }[] = []
+  draftFields.forEach((d, i) => {
+    if (result[i]!.field >= 0) return
+    fields.forEach((f, j) => {
+      if (bound.has(j) || !typesCompatible(f.type, d.type)) return
+      const score = similarity(headerKey(f.title), headerKey(d.title))
+      if (score >= RENAME_SIMILARITY) candidates.push({ i, j, score })
+    })
+  })
+  for (const c of candidates.sort((a, b) => b.score - a.score)) {
+    if (result[c.i]!.field >= 0 || bound.has(c.j)) continue
+    bound.add(c.j)
+    result[c.i] = { field: c.j, method: 'similarity', similarity: c.score }
+  }
+  return result
+}
+
+function emptyDrift(key: string, table: string, d: DraftSource, isNew: boolean) {
+  return {
+    key,
+    table,
+    file: d.file,
+    ...(d.sheet !== undefined ? { sheet: d.sheet } : {}),
+    isNew,
+    added: [] as SourceDrift['added'][number][],
+    removed: [] as SourceDrift['removed'][number][],
+    renamed: [] as SourceDrift['renamed'][number][],
+    retyped: [] as SourceDrift['retyped'][number][],
+    restored: [] as SourceDrift['restored'][number][],
+    headerChanges: [] as SourceDrift['headerChanges'][number][],
+  }
+}
+
+/** Periods in time order (their first day); text order for anything outside the grammar. */
+export function periodOrder(period: string): string {
+  const parsed = parsePeriod(period)
+  return isPeriodError(parsed) ? period : parsed.start
+}
+const before = (a: string, b: string) => periodOrder(a) < periodOrder(b)
+
+/** Whether a field or source (with since / retiredSince) is expected in a period's files. */
+function expectedIn(item: { since?: string; retiredSince?: string }, period: string): boolean {
+  if (item.since !== undefined && before(period, item.since)) return false
+  return item.retiredSince === undefined || before(period, item.retiredSince)
+}
+
+/**
+ * Records a header text in the field's history (the first text too, once a second one appears). The title is
+ * the text of the latest period, so loading an older period does not flip it back.
+ */
+function withHeader(field: Field, text: string, period: string): Field {
+  const seen = field.headers ?? [{ text: field.title, since: field.since ?? period }]
+  const known = seen.find((h) => h.text === text)
+  const headers = known
+    ? seen.map((h) => (h === known && before(period, h.since) ? { text, since: period } : h))
+    : [...seen, { text, since: period }]
+  const latest = headers.reduce((a, b) => (before(a.since, b.since) ? b : a))
+  return { ...field, title: latest.text, headers }
+}
+
+function reconcileSource(
+  source: Source,
+  d: DraftSource,
+  period: string,
+  isNew: boolean,
+): { source: Source; columns: string[]; drift: ReturnType<typeof emptyDrift> } {
+  const drift = emptyDrift(source.key, source.table, d, isNew)
+  const fields = [...source.schema.fields]
+  const used = new Set(fields.map((f) => f.name))
+  const binding = bindColumns(fields, d.fields)
+  const columns = d.fields.map((df, i) => {
+    const { field: index, method, similarity: score } = binding[i]!
+    if (index < 0) {
+      const field: Field = { name: uniqueName(df.name, used), title: df.title, type: df.type, since: period }
+      fields.push(field)
+      if (!isNew) drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples })
+      return field.name
+    }
+    let field = fields[index]!
+    const knownText = field.title === df.title || (field.headers ?? []).some((h) => h.text === df.title)
+    if (!knownText) {
+      if (method === 'similarity')
+        drift.renamed.push({ name: field.name, from: field.title, to: df.title, similarity: score! })
+      else drift.headerChanges.push({ name: field.name, from: field.title, to: df.title, method: method! })
+    }
+    if (!knownText || field.headers) field = withHeader(field, df.title, period)
+    if (field.since !== undefined && before(period, field.since)) field = { ...field, since: period }
+    if (field.retiredSince !== undefined && !before(period, field.retiredSince)) {
+      drift.restored.push({ name: field.name, title: df.title })
+      const { retiredSince: _, ...rest } = field
+      field = rest
+    }
+    const hasValues = d.rows - df.nulls > 0
+    const type = hasValues ? widenType(field.type, df.type) : field.type
+    if (type !== field.type) {
+      drift.retyped.push({ name: field.name, from: field.type, to: type, samples: df.samples })
+      field = { ...field, type }
+    }
+    fields[index] = field
+    return field.name
+  })
+  const boundNames = new Set(columns)
+  fields.forEach((f, j) => {
+    if (boundNames.has(f.name) || !expectedIn(f, period)) return
+    drift.removed.push({ name: f.name, title: f.title })
+    fields[j] = { ...f, retiredSince: period }
+  })
+  return { source: { ...source, schema: { ...source.schema, fields } }, columns, drift }
+}
+
+/**
+ * Matches a period's draft to the canonical manifest and proposes the manifest after it. The canonical
+ * manifest wins: matched columns keep their physical names and tables. New sources and columns are added,
+ * types widen, header texts are recorded; a column or source the period lacks is marked retired from this
+ * period (its data stays). The drift says what changed; the contract decides what a run does with it.
  */
 export function reconcile(
   publication: { code: string; name: string; description?: string },
   canonical: CanonicalManifest | undefined,
   draft: DraftManifest,
 ): Reconciliation {
-  const changes: string[] = []
-  const sources: Source[] = canonical ? canonical.sources.map((s) => ({ ...s, schema: { ...s.schema } })) : []
+  const sources: Source[] = canonical ? [...canonical.sources] : []
   const bindings: SourceBinding[] = []
-  const taken = new Set<Source>()
+  const taken = new Set<string>()
   const tables = new Set(sources.map((s) => s.table))
   const keys = new Set(sources.map((s) => s.key))
+  const driftSources: SourceDrift[] = []
 
   for (const d of draft.sources) {
     let source = findSource(sources, d, taken)
-    const isNewSource = !source
+    const isNew = !source
     if (!source) {
       const key = uniqueName(d.key, keys)
       source = {
         key,
         table: uniqueName(key, tables),
+        since: draft.period,
         match: d.match,
         schema: { fields: [], missingValues: [...MISSING_MARKERS] },
       }
       sources.push(source)
-      changes.push(
-        `new source "${key}" (${d.sheet !== undefined ? `${d.file}, sheet "${d.sheet}"` : d.file})`,
-      )
     }
-    taken.add(source)
-    const fields = [...source.schema.fields]
-    const used = new Set(fields.map((f) => f.name))
-    const bound = new Set<string>()
-    // Headers bind first, for every column, so that a physical-name match of one column never takes the
-    // field whose header another column (later in the file) repeats.
-    const byHeader = d.fields.map((df) => {
-      const wanted = headerKey(df.title)
-      const index = fields.findIndex((f) => !bound.has(f.name) && headerKey(f.title) === wanted)
-      if (index >= 0) bound.add(fields[index]!.name)
-      return index
-    })
-    const columns = d.fields.map((df, i) => {
-      let index = byHeader[i]!
-      if (index < 0) index = fields.findIndex((f) => !bound.has(f.name) && f.name === df.name)
-      if (index < 0) {
-        const field = newField(df, used)
-        fields.push(field)
-        if (!isNewSource) changes.push(`new column "${field.name}" in "${source.key}" (header "${df.title}")`)
-        bound.add(field.name)
-        return field.name
-      }
-      const field = fields[index]!
-      const hasValues = d.rows - df.nulls > 0
-      const type = hasValues ? widenType(field.type, df.type) : field.type
-      if (type !== field.type) {
-        changes.push(`column "${field.name}" in "${source.key}" widened from ${field.type} to ${type}`)
-        fields[index] = { ...field, type }
-      }
-      bound.add(field.name)
-      return field.name
-    })
-    const updated: Source = { ...source, schema: { ...source.schema, fields } }
-    sources[sources.indexOf(source)] = updated
-    taken.add(updated)
-    bindings.push({ draft: d, source: updated, columns })
+    taken.add(source.key)
+    const result = reconcileSource(source, d, draft.period, isNew)
+    let updated = result.source
+    if (updated.retiredSince !== undefined && !before(draft.period, updated.retiredSince)) {
+      const { retiredSince: _, ...rest } = updated
+      updated = rest
+    }
+    if (updated.since !== undefined && before(draft.period, updated.since))
+      updated = { ...updated, since: draft.period }
+    sources[sources.findIndex((s) => s.key === source.key)] = updated
+    bindings.push({ draft: d, source: updated, columns: result.columns })
+    const r = result.drift
+    const changed =
+      isNew ||
+      [r.added, r.removed, r.renamed, r.retyped, r.restored, r.headerChanges].some((list) => list.length > 0)
+    if (changed) driftSources.push(r)
   }
+
+  const removedSources: Drift['removedSources'][number][] = []
+  sources.forEach((s, i) => {
+    if (taken.has(s.key) || !expectedIn(s, draft.period)) return
+    removedSources.push({ key: s.key, table: s.table })
+    sources[i] = { ...s, retiredSince: draft.period }
+  })
 
   const manifest: CanonicalManifest = {
     publication: publication.code,
@@ -132,6 +290,20 @@ export function reconcile(
         : {}),
     sources,
   }
-  if (!canonical) changes.unshift(`first canonical manifest (${sources.length} sources)`)
-  return { manifest, changed: !canonical || changes.length > 0, bindings, changes }
+  const drift: Drift = {
+    publication: publication.code,
+    period: draft.period,
+    firstManifest: !canonical,
+    sources: driftSources,
+    removedSources,
+  }
+  const driftClass = classifyDrift(drift)
+  return {
+    manifest,
+    changed: driftClass !== 'none',
+    bindings,
+    drift,
+    driftClass,
+    changes: driftLines(drift),
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { checkDiscovery, type Discovery, DiscoveryFields } from './discovery.js'
 import { isPeriodError, PERIOD_GRAMMAR, parsePeriod } from './period.js'
 
 /** snake_case: lower-case words of letters and digits joined by single underscores. */
@@ -18,9 +19,17 @@ export const UrlEntrySchema = z.strictObject({
   url: z.string().min(1).describe('http(s):// or file:// URL, or a path relative to the config file'),
 })
 
+export const ContractSchema = z
+  .enum(['hold', 'evolve', 'freeze'])
+  .describe(
+    'What a run does when a period differs from the canonical manifest: hold it for review (default), evolve (apply additive changes, hold removals and renames), or freeze (fail)',
+  )
+export type Contract = z.output<typeof ContractSchema>
+
 export const PublicationSchema = z.strictObject({
   name: z.string().min(1).describe('Human name of the publication'),
   description: z.string().optional(),
+  contract: ContractSchema.optional().describe('Overrides settings.contract for this publication'),
   canonical_manifest: z
     .string()
     .min(1)
@@ -30,7 +39,9 @@ export const PublicationSchema = z.strictObject({
     .array(UrlEntrySchema)
     .default([])
     .describe('One entry per file: the period it belongs to and where'),
+  ...DiscoveryFields,
 })
+  .superRefine(checkDiscovery)
 
 export const RetentionSchema = z.strictObject({
   logs_days: z
@@ -40,6 +51,10 @@ export const RetentionSchema = z.strictObject({
     .default(7)
     .describe('Days event logs stay before the monthly archive'),
   artifact_days: z.number().int().positive().default(7).describe('Retention of workflow artifacts'),
+  cleanup_after_run: z
+    .boolean()
+    .default(true)
+    .describe('Whether datawarp run ends with datawarp cleanup (logs archived, finished run folders deleted)'),
 })
 
 export const FetchSettingsSchema = z.strictObject({
@@ -54,6 +69,7 @@ export const FetchSettingsSchema = z.strictObject({
 })
 
 export const SettingsSchema = z.strictObject({
+  contract: ContractSchema.default('hold'),
   retention: RetentionSchema.prefault({}),
   fetch: FetchSettingsSchema.prefault({}),
 })
@@ -78,6 +94,8 @@ export interface PeriodSource {
   readonly url: string
   /** 1-based line of the entry in the config file. */
   readonly line: number
+  /** Found by discovery (src/discover/): from url_template, or a link on this page. Absent for `urls` entries. */
+  readonly discovered?: { readonly page?: string; readonly text?: string }
 }
 
 export interface Publication {
@@ -85,7 +103,10 @@ export interface Publication {
   readonly name: string
   readonly description?: string
   readonly canonicalManifest: string
+  readonly contract: Contract
   readonly urls: readonly PeriodSource[]
+  /** landing_page / url_template / periods / discover, resolved: where discovery looks for more periods. */
+  readonly discovery?: Discovery
 }
 
 export interface ConfigProblem {

@@ -8,19 +8,40 @@ import { SNAKE_CODE } from './config.js'
 export const FieldTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string'])
 export type FieldType = z.output<typeof FieldTypeSchema>
 
+export const FieldRoleSchema = z.enum(['dimension', 'measure'])
+
+export const HeaderSeenSchema = z.strictObject({
+  text: z.string().describe('A header text the publication used for this column'),
+  since: z.string().describe('The first period it was seen in'),
+})
+
 export const FieldSchema = z.strictObject({
   name: z
     .string()
     .regex(/^[a-z][a-z0-9_]{0,62}$/)
     .describe('Physical column name; never changes once loaded'),
-  title: z.string().describe('The header as the publication wrote it'),
+  title: z.string().describe('The header as the publication last wrote it'),
   type: FieldTypeSchema,
   description: z.string().optional(),
+  unit: z.string().optional().describe('What a value counts or measures: count, percent, GBP, FTE, days…'),
+  role: FieldRoleSchema.optional().describe('dimension (what a row is about) or measure (a value)'),
+  since: z.string().optional().describe('The first period the column was seen in'),
+  headers: z
+    .array(HeaderSeenSchema)
+    .optional()
+    .describe(
+      'Every header text seen for the column, when it has changed, with the period it was first seen in',
+    ),
+  retiredSince: z
+    .string()
+    .optional()
+    .describe('The first period without the column; its data stays and later periods get NULL'),
 })
 export type Field = z.output<typeof FieldSchema>
 
 export const SourceMatchSchema = z.strictObject({
   file: z.string().describe('Glob on the file (or ZIP member) name; * stands for period words'),
+  zip: z.string().optional().describe('Glob on the name of the ZIP the file comes in, when it does'),
   sheet: z.string().optional().describe('Sheet name, for workbooks'),
 })
 
@@ -33,6 +54,8 @@ export const SourceSchema = z.strictObject({
     .describe('PostgreSQL table, in the schema named after the publication'),
   title: z.string().optional(),
   description: z.string().optional(),
+  since: z.string().optional().describe('The first period the source was seen in'),
+  retiredSince: z.string().optional().describe('The first period without the source; its data stays'),
   match: SourceMatchSchema,
   schema: z.strictObject({
     fields: z.array(FieldSchema).min(1),

@@ -24,12 +24,46 @@ export interface ExtractedTable {
   /** 1-based rows or lines holding the header. */
   readonly headerRows: readonly number[]
   /**
+   * The header cells as the publication wrote them, one list per column with one entry per header row (top
+   * first, "" where that row has nothing over the column; a merged cell counts over every column it covers).
+   */
+  readonly headerCells?: readonly (readonly string[])[]
+  /** Where each column is in the file: its letter on a sheet ("B"), its 1-based field number in a CSV ("2"). */
+  readonly columnRefs?: readonly string[]
+  /** The table's title, from a title row above its header ("Table 3: Summary of …"). */
+  readonly title?: string
+  /** Notes written above or inside the header (a "Notes:" paragraph in a header cell, a suppression legend). */
+  readonly notes?: readonly string[]
+  /** Set when the table has a column per period (a month, a year, …) rather than a row per period. */
+  readonly wide?: WideLayout
+  /**
    * Streams the data rows (never the header) in batches, each row with exactly headers.length cells.
    * Re-iterable. Rows left out (blank, repeated header, footnotes after the table) are reported to the
    * observer. Batches keep the per-row cost of streaming low; rows() is the same one at a time.
    */
   batches(observer?: RowObserver): AsyncIterable<readonly TableRow[]>
   rows(observer?: RowObserver): AsyncIterable<TableRow>
+}
+
+/** A column of a wide table that holds one period's values: which period, and which measure when several. */
+export interface PeriodColumn {
+  /** Index into the table's headers. */
+  readonly column: number
+  /** The period as the header wrote it, without footnote markers ("Jan-24", "2002/03", "2025-11"). */
+  readonly period: string
+  /** The rest of the label ("" when the period is all of it): the measure the column holds for that period. */
+  readonly measure: string
+}
+
+/** How a wide table's columns split into identifying columns and a column per (period, measure). */
+export interface WideLayout {
+  /** Indexes of the columns that stay as they are when the table is turned long. */
+  readonly idColumns: readonly number[]
+  readonly periodColumns: readonly PeriodColumn[]
+  /** The distinct periods, in column order. */
+  readonly periods: readonly string[]
+  /** The distinct measures, in column order ("" alone when each period has one value). */
+  readonly measures: readonly string[]
 }
 
 export interface SkippedPart {

@@ -1,5 +1,9 @@
+import type { Contract } from '../model/config.js'
+import type { Drift } from '../model/drift.js'
+
 /** What a run did, per publication and period: the summary the CLI prints and the Action reports. */
-export type PeriodStatusKind = 'loaded' | 'skipped' | 'failed' | 'planned'
+/** held: the period differs from the canonical manifest and waits for review (see the publication's contract). */
+export type PeriodStatusKind = 'loaded' | 'skipped' | 'held' | 'failed' | 'planned'
 
 export interface PeriodOutcome {
   readonly period: string
@@ -12,6 +16,10 @@ export interface PeriodOutcome {
   readonly where?: string
   /** Changes to the canonical manifest this period brought. */
   readonly manifestChanges?: readonly string[]
+  /** The period's drift against the canonical manifest, when it had any. */
+  readonly drift?: Drift
+  /** The drift report (Markdown) written in the run folder, when the period had drift. */
+  readonly driftReport?: string
   readonly sources?: readonly { source: string; table: string; file: string; rows: number }[]
 }
 
@@ -22,6 +30,8 @@ export interface PublicationOutcome {
   /** A failure of the publication as a whole (config entry, canonical manifest). */
   readonly error?: string
   readonly where?: string
+  readonly contract?: Contract
+  /** The canonical manifest file, when this run wrote it (a proposal to review, or an applied change). */
   readonly manifestWritten?: string
 }
 

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type pg from 'pg'
 import { stringify } from 'yaml'
+import type { HttpSession } from '../discover/index.js'
 import { extractFile } from '../extract/index.js'
 import { type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
 import {
@@ -11,18 +12,23 @@ import {
   loadPeriod,
   type PeriodTable,
   recordFailedLoad,
+  recordHeldLoad,
 } from '../load/index.js'
 import {
+  applyContract,
   draftKeys,
   manifestHash,
   profileTable,
   reconcile,
+  renderDriftReport,
   writeCanonicalManifest,
 } from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
+import type { Drift } from '../model/drift.js'
 import type { CanonicalManifest, DraftManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable, type LocalFile, type SkippedPart } from '../model/table.js'
 import { type EventLog, errorDetail } from '../observe/index.js'
+import { allowedHostsFor, unchangedWithoutDownload } from './discovery-step.js'
 import type { PeriodOutcome } from './outcome.js'
 
 export interface PeriodContext {
@@ -37,6 +43,8 @@ export interface PeriodContext {
   readonly onRows?: (source: string, rows: number) => void
   /** Downloads of this run by URL: each URL is fetched once per run, whichever periods name it. */
   readonly downloads: Map<string, Promise<FetchedFile>>
+  /** Conditional requests (ETag / Last-Modified kept in the database); without it every file is downloaded. */
+  readonly http?: HttpSession
 }
 
 interface PeriodTableFile {
@@ -45,95 +53,98 @@ interface PeriodTableFile {
   readonly name: string
 }
 
+/** A publication's canonical manifest through a run. */
+export interface ManifestState {
+  /** As the run found it: what the hold contract compares every period with. */
+  readonly atStart: CanonicalManifest | undefined
+  /** What loads use: the manifest at start, plus the additive changes evolve applied during the run. */
+  current: CanonicalManifest | undefined
+  /** What the canonical file says after the run: the changes of every period loaded or held. */
+  proposed: CanonicalManifest | undefined
+}
+
 /**
- * One (publication, period): download → skip if already loaded as it stands → extract → draft →
- * match to the canonical manifest → load in one transaction. Returns the updated canonical manifest.
+ * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
+ * the canonical manifest → the contract decides: load in one transaction, hold for review, or fail.
  */
 export async function processPeriod(
   ctx: PeriodContext,
   period: string,
   entries: readonly PeriodSource[],
-  canonical: CanonicalManifest | undefined,
-): Promise<{ outcome: PeriodOutcome; manifest: CanonicalManifest | undefined }> {
+  state: ManifestState,
+): Promise<PeriodOutcome> {
   const started = Date.now()
   const scope = { publication: ctx.publication.code, period }
   const dir = join(ctx.workDir, ctx.publication.code, period)
   mkdirSync(dir, { recursive: true })
   let hash: string | undefined
+  const elapsed = () => Date.now() - started
   try {
+    const notModified = await unchangedWithoutDownload(ctx, period, entries, state.current)
+    if (notModified) return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason: notModified }
     const fetched = await fetchAll(ctx, entries, join(dir, 'files'))
     const last: LastLoad | undefined = await lastSuccessfulLoad(ctx.pool, ctx.publication.code, period)
-    if (!ctx.force && isUpToDate(last, fetched, canonical)) {
+    if (!ctx.force && isUpToDate(last, fetched, state.current)) {
       const reason = `unchanged since load ${last!.loadId} (${last!.finishedAt.toISOString()})`
       ctx.log.emit({ ...scope, event: 'period.skipped', message: reason })
-      return {
-        outcome: { period, status: 'skipped', rows: 0, durationMs: Date.now() - started, reason },
-        manifest: canonical,
-      }
+      return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason }
     }
 
-    const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
-    const tables: PeriodTableFile[] = []
-    for (const { file, fetched: from } of files) {
-      const extracted = await ctx.log.stage(
-        'extract',
-        { ...scope, source: file.fileName },
-        () => extractFile(file),
-        (r) => r.tables.length,
-      )
-      skipped.push(...extracted.skipped)
-      for (const table of extracted.tables) {
-        tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
-      }
-    }
-    for (const part of skipped)
-      ctx.log.emit({
-        ...scope,
-        level: 'info',
-        event: 'extract.skipped_part',
-        source: part.file,
-        sheet: part.sheet,
-        message: part.reason,
-      })
-    if (tables.length === 0) {
-      throw new DataWarpError(`no data tables found in ${fetched.map((f) => f.fileName).join(', ')}`, {
-        file: fetched[0]?.fileName,
-      })
-    }
-
-    const keys = draftKeys(tables.map((t) => t.table))
-    const sources = []
-    for (const [i, t] of tables.entries()) {
-      sources.push(
-        await ctx.log.stage(
-          'profile',
-          { ...scope, source: keys[i] },
-          () => profileTable(t.table, keys[i]!),
-          (s) => s.rows,
-        ),
-      )
-    }
-    const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
-    writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
-
-    const reconciled = reconcile(ctx.publication, canonical, draft)
+    const { draft, tables } = await draftPeriod(ctx, period, fetched, dir)
+    const contract = ctx.publication.contract
+    const base = contract === 'hold' ? state.atStart : state.current
+    const reconciled = reconcile(ctx.publication, base, draft)
     hash = manifestHash(reconciled.manifest)
+    const decision = applyContract(contract, reconciled.driftClass, reconciled.changes)
     for (const change of reconciled.changes)
       ctx.log.emit({ ...scope, event: 'manifest.change', message: change })
+    const report = reconciled.driftClass === 'none' ? undefined : writeDrift(dir, reconciled.drift)
+    if (report) {
+      ctx.log.emit({
+        ...scope,
+        event: 'drift',
+        drift_class: reconciled.driftClass,
+        changes: reconciled.changes.length,
+        message: report,
+      })
+    }
+    const driftFields = {
+      manifestChanges: reconciled.changes,
+      ...(reconciled.driftClass !== 'none' ? { drift: reconciled.drift } : {}),
+      ...(report ? { driftReport: report } : {}),
+    }
     if (ctx.dryRun) {
-      const rows = sources.reduce((n, s) => n + s.rows, 0)
-      return {
-        outcome: {
-          period,
-          status: 'planned',
-          rows,
-          durationMs: Date.now() - started,
-          reason: last
+      const rows = draft.sources.reduce((n, s) => n + s.rows, 0)
+      const would =
+        decision.action === 'load'
+          ? last
             ? `would reload (load ${last.loadId} used other files or fields)`
-            : 'would load (never loaded)',
-          manifestChanges: reconciled.changes,
-        },
-        manifest: reconciled.manifest,
+            : 'would load (never loaded)'
+          : `would ${decision.action}: ${decision.reason}`
+      return { period, status: 'planned', rows, durationMs: elapsed(), reason: would, ...driftFields }
+    }
+    if (decision.action === 'fail') throw new DataWarpError(decision.reason)
+    // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
+    const proposal = reconcile(ctx.publication, state.proposed, draft).manifest
+    if (decision.action === 'hold') {
+      state.proposed = proposal
+      writeProposal(ctx, scope, proposal)
+      await recordHeldLoad(ctx.pool, {
+        runId: ctx.log.runId,
+        publication: ctx.publication.code,
+        period,
+        startedAt: started,
+        reason: decision.reason,
+        manifestHash: hash,
+      })
+      ctx.log.emit({ ...scope, level: 'warn', event: 'period.held', message: decision.reason })
+      return {
+        period,
+        status: 'held',
+        rows: 0,
+        durationMs: elapsed(),
+        reason: decision.reason,
+        ...driftFields,
       }
     }
 
@@ -164,24 +175,21 @@ export async function processPeriod(
     )
     for (const change of result.schemaChanges)
       ctx.log.emit({ ...scope, event: 'load.schema_change', message: change })
-    if (reconciled.changed && writeCanonicalManifest(ctx.manifestPath, reconciled.manifest)) {
-      ctx.log.emit({ ...scope, event: 'manifest.written', message: ctx.manifestPath })
-    }
+    if (contract !== 'hold') state.current = reconciled.manifest
+    state.proposed = proposal
+    writeProposal(ctx, scope, proposal)
     return {
-      outcome: {
-        period,
-        status: 'loaded',
-        rows: result.rows,
-        durationMs: Date.now() - started,
-        manifestChanges: reconciled.changes,
-        sources: result.sources.map((s) => ({
-          source: s.sourceKey,
-          table: s.table,
-          file: s.file,
-          rows: s.rows,
-        })),
-      },
-      manifest: reconciled.manifest,
+      period,
+      status: 'loaded',
+      rows: result.rows,
+      durationMs: elapsed(),
+      ...driftFields,
+      sources: result.sources.map((s) => ({
+        source: s.sourceKey,
+        table: s.table,
+        file: s.file,
+        rows: s.rows,
+      })),
     }
   } catch (error) {
     const detail = errorDetail(error)
@@ -200,16 +208,84 @@ export async function processPeriod(
       )
     }
     return {
-      outcome: {
-        period,
-        status: 'failed',
-        rows: 0,
-        durationMs: Date.now() - started,
-        error: detail.message,
-        ...(detail.where ? { where: detail.where } : {}),
-      },
-      manifest: canonical,
+      period,
+      status: 'failed',
+      rows: 0,
+      durationMs: elapsed(),
+      error: detail.message,
+      ...(detail.where ? { where: detail.where } : {}),
     }
+  }
+}
+
+/** Extracts every table of the period's files and profiles it into a draft manifest (draft.yaml). */
+async function draftPeriod(
+  ctx: PeriodContext,
+  period: string,
+  fetched: readonly FetchedFile[],
+  dir: string,
+): Promise<{ draft: DraftManifest; tables: PeriodTableFile[] }> {
+  const scope = { publication: ctx.publication.code, period }
+  const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
+  const tables: PeriodTableFile[] = []
+  for (const { file, fetched: from } of files) {
+    const extracted = await ctx.log.stage(
+      'extract',
+      { ...scope, source: file.fileName },
+      () => extractFile(file),
+      (r) => r.tables.length,
+    )
+    skipped.push(...extracted.skipped)
+    for (const table of extracted.tables) {
+      tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
+    }
+  }
+  for (const part of skipped) {
+    ctx.log.emit({
+      ...scope,
+      event: 'extract.skipped_part',
+      source: part.file,
+      sheet: part.sheet,
+      message: part.reason,
+    })
+  }
+  if (tables.length === 0) {
+    throw new DataWarpError(`no data tables found in ${fetched.map((f) => f.fileName).join(', ')}`, {
+      file: fetched[0]?.fileName,
+    })
+  }
+  const keys = draftKeys(tables.map((t) => t.table))
+  const sources = []
+  for (const [i, t] of tables.entries()) {
+    sources.push(
+      await ctx.log.stage(
+        'profile',
+        { ...scope, source: keys[i] },
+        () => profileTable(t.table, keys[i]!),
+        (s) => s.rows,
+      ),
+    )
+  }
+  const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
+  writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
+  return { draft, tables }
+}
+
+/** drift.json and drift.md in the period's working folder; returns the Markdown. */
+function writeDrift(dir: string, drift: Drift): string {
+  const report = renderDriftReport(drift)
+  writeFileSync(join(dir, 'drift.json'), `${JSON.stringify(drift, null, 2)}\n`)
+  writeFileSync(join(dir, 'drift.md'), report)
+  return report
+}
+
+function writeProposal(
+  ctx: PeriodContext,
+  scope: { publication: string; period: string },
+  manifest: CanonicalManifest,
+) {
+  if (writeCanonicalManifest(ctx.manifestPath, manifest)) {
+    ctx.log.emit({ ...scope, event: 'manifest.written', message: ctx.manifestPath })
   }
 }
 
@@ -228,6 +304,7 @@ async function fetchAll(
       if (!download) {
         download = ctx.log.stage('fetch', scope, () =>
           fetchToFile(entry.url, dir, {
+            ...allowedHostsFor(ctx.publication, entry),
             timeoutMs: settings.timeout_seconds * 1000,
             retries: settings.retries,
             maxBytes: settings.max_bytes,
@@ -245,6 +322,7 @@ async function fetchAll(
           }),
         )
         ctx.downloads.set(key, download)
+        await ctx.http?.remember(await download)
       }
       fetched.push(await download)
     } catch (error) {

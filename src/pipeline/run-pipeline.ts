@@ -11,13 +11,13 @@ import {
   recordRunEnd,
   recordRunStart,
 } from '../load/index.js'
-import { readCanonicalManifest } from '../manifest/index.js'
+import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
 import { newRunId, projectPaths } from './paths.js'
-import { processPeriod } from './process-period.js'
+import { type ManifestState, processPeriod } from './process-period.js'
 
 export interface RunOptions {
   readonly configPath: string
@@ -203,13 +203,20 @@ async function runPublication(
     onRows: undefined as undefined | ((source: string, rows: number) => void),
     downloads,
   }
+  const state: ManifestState = { atStart: manifest, current: manifest, proposed: manifest }
   for (const [period, entries] of groupByPeriod(publication.urls, options.periods)) {
     ctx.onRows = options.onRows
       ? (source, rows) => options.onRows!(publication.code, period, source, rows)
       : undefined
-    const result = await processPeriod(ctx, period, entries, manifest)
-    manifest = result.manifest
-    periods.push(result.outcome)
+    periods.push(await processPeriod(ctx, period, entries, state))
   }
-  return { code: publication.code, name: publication.name, periods }
+  const hashOf = (m: CanonicalManifest | undefined) => (m ? manifestHash(m) : '')
+  const written = !options.dryRun && hashOf(state.proposed) !== hashOf(state.atStart)
+  return {
+    code: publication.code,
+    name: publication.name,
+    contract: publication.contract,
+    periods,
+    ...(written ? { manifestWritten: manifestPath } : {}),
+  }
 }

@@ -117,12 +117,24 @@ describe('datawarp run, end to end against a local file server and a real Postgr
     rmSync(root, { recursive: true, force: true })
   })
 
-  it('loads three publications of two periods each, with row counts equal to the source rows', async () => {
+  it('holds new publications for review of their first canonical manifest, writing it', async () => {
+    const result = await run()
+    expect(result.stderr).toBe('')
+    expect(result.code, result.stdout).toBe(0)
+    expect(result.stdout).toContain('0 periods loaded (0 rows), 0 skipped, 6 held')
+    expect([...server.requests.values()]).toEqual([1, 1, 1, 1, 1, 1])
+    for (const code of ['practice_list', 'workforce', 'appointments']) {
+      expect(result.stdout).toContain(`manifest written: manifests/canonical/${code}/${code}_canonical.yaml`)
+    }
+    const held = await query<{ n: string }>(db.url, `SELECT count(*) n FROM datawarp.loads WHERE status = 'held'`)
+    expect(Number(held[0]!.n)).toBe(6)
+  })
+
+  it('loads three publications of two periods each once their manifests are accepted, with every source row', async () => {
     const result = await run()
     expect(result.stderr).toBe('')
     expect(result.code, result.stdout).toBe(0)
     expect(result.stdout).toContain('6 periods loaded')
-    expect([...server.requests.values()]).toEqual([1, 1, 1, 1, 1, 1])
     const counts = await query<{ t: string; period: string; n: string }>(
       db.url,
       `SELECT 'practice_list' t, _period period, count(*) n FROM practice_list.practices GROUP BY 2
@@ -262,7 +274,9 @@ describe.runIf(existsSync(CORPUS))('real NHS files from the corpus', () => {
       mkdirSync(join(root, 'config'))
       writeFileSync(
         join(root, 'config', 'publications.yaml'),
-        `publications:
+        `settings:
+  contract: evolve
+publications:
   gp_registered_patients:
     name: Patients Registered at a GP Practice
     urls:

@@ -1,0 +1,75 @@
+import * as core from '@actions/core'
+
+/** The Action's inputs (action.yml), read and checked once. */
+export interface ActionInputs {
+  readonly config: string
+  readonly workingDirectory: string
+  readonly publications?: string[]
+  readonly periods?: string[]
+  readonly force: boolean
+  readonly dryRun: boolean
+  readonly databaseUrl?: string
+  readonly token?: string
+  readonly baseBranch?: string
+  readonly labels: string[]
+  readonly pullRequests: boolean
+  readonly uploadArtifacts: boolean
+  /** Overrides settings.retention.artifact_days of the config. */
+  readonly retentionDays?: number
+  readonly llm: { readonly baseUrl?: string; readonly model?: string; readonly apiKey?: string }
+}
+
+export class InputError extends Error {}
+
+type Get = (name: string) => string
+
+/** A list input: comma- or newline-separated, blanks dropped. Undefined when empty. */
+export function parseList(text: string): string[] | undefined {
+  const items = text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean)
+  return items.length ? items : undefined
+}
+
+export function parseBoolean(name: string, text: string, fallback: boolean): boolean {
+  const value = text.trim().toLowerCase()
+  if (value === '') return fallback
+  if (value === 'true') return true
+  if (value === 'false') return false
+  throw new InputError(`input "${name}" must be true or false, not "${text}"`)
+}
+
+export function parseRetentionDays(text: string): number | undefined {
+  const value = text.trim()
+  if (value === '') return undefined
+  const days = Number(value)
+  if (!Number.isInteger(days) || days < 1 || days > 400)
+    throw new InputError(`input "retention-days" must be a whole number of days from 1 to 400, not "${text}"`)
+  return days
+}
+
+export function readInputs(get: Get = (name) => core.getInput(name)): ActionInputs {
+  const text = (name: string) => get(name).trim()
+  const optional = (name: string) => text(name) || undefined
+  return {
+    config: text('config') || 'config/publications.yaml',
+    workingDirectory: text('working-directory') || '.',
+    publications: parseList(get('publications')),
+    periods: parseList(get('periods')),
+    force: parseBoolean('force', get('force'), false),
+    dryRun: parseBoolean('dry-run', get('dry-run'), false),
+    databaseUrl: optional('database-url'),
+    token: optional('token'),
+    baseBranch: optional('base-branch'),
+    labels: parseList(get('labels')) ?? [],
+    pullRequests: parseBoolean('pull-requests', get('pull-requests'), true),
+    uploadArtifacts: parseBoolean('upload-artifacts', get('upload-artifacts'), true),
+    retentionDays: parseRetentionDays(get('retention-days')),
+    llm: {
+      baseUrl: optional('llm-base-url'),
+      model: optional('llm-model'),
+      apiKey: optional('llm-api-key'),
+    },
+  }
+}

@@ -1,0 +1,64 @@
+import type { Drift, SourceDrift } from '../model/drift.js'
+
+const code = (text: string) => `\`${text.replaceAll('`', "'")}\``
+const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim()
+const examples = (samples: readonly string[]) =>
+  samples.length ? samples.map((s) => code(cell(s))).join(', ') : '—'
+
+function sourceSection(s: SourceDrift): string[] {
+  const where = s.sheet !== undefined ? `${s.file}, sheet "${s.sheet}"` : s.file
+  const lines = [
+    `#### ${s.isNew ? 'New source' : 'Source'} ${code(s.key)} → table ${code(s.table)} (${where})`,
+    '',
+  ]
+  if (s.added.length) {
+    lines.push('Added columns:', '', '| column | header | type | examples |', '| --- | --- | --- | --- |')
+    for (const c of s.added)
+      lines.push(`| ${code(c.name)} | ${cell(c.title)} | ${c.type} | ${examples(c.samples)} |`)
+    lines.push('')
+  }
+  if (s.removed.length) {
+    lines.push('Missing columns (kept in the table; this and later periods get NULL):', '')
+    for (const c of s.removed) lines.push(`- ${code(c.name)} — header was "${cell(c.title)}"`)
+    lines.push('')
+  }
+  if (s.renamed.length) {
+    lines.push('Renamed headers (physical name kept — check they are the same measure):', '')
+    for (const c of s.renamed)
+      lines.push(
+        `- ${code(c.name)}: "${cell(c.from)}" → "${cell(c.to)}" (similarity ${c.similarity.toFixed(2)})`,
+      )
+    lines.push('')
+  }
+  if (s.retyped.length) {
+    lines.push('Wider types:', '')
+    for (const c of s.retyped)
+      lines.push(`- ${code(c.name)}: ${c.from} → ${c.to} (examples ${examples(c.samples)})`)
+    lines.push('')
+  }
+  if (s.restored.length) {
+    lines.push('Columns back after a gap:', '')
+    for (const c of s.restored) lines.push(`- ${code(c.name)} ("${cell(c.title)}")`)
+    lines.push('')
+  }
+  if (s.headerChanges.length) {
+    lines.push('Header text changes (same column):', '')
+    for (const c of s.headerChanges) lines.push(`- ${code(c.name)}: "${cell(c.from)}" → "${cell(c.to)}"`)
+    lines.push('')
+  }
+  return lines
+}
+
+/** The Markdown drift report of one period: it becomes (part of) the review pull request's body. */
+export function renderDriftReport(drift: Drift): string {
+  const lines = [`### ${drift.publication} ${drift.period}`, '']
+  if (drift.firstManifest) lines.push('First canonical manifest of this publication.', '')
+  for (const s of drift.sources) lines.push(...sourceSection(s))
+  if (drift.removedSources.length) {
+    lines.push('Sources missing from this period (their tables and data stay):', '')
+    for (const s of drift.removedSources) lines.push(`- ${code(s.key)} (table ${code(s.table)})`)
+    lines.push('')
+  }
+  if (lines.length === 2) lines.push('No changes.', '')
+  return lines.join('\n')
+}
