@@ -18,6 +18,7 @@ export function formatSummary(summary: RunSummary, cwd = process.cwd()): string 
       `  ${pub.code.padEnd(28)} ${mark.padEnd(6)} loaded ${count('loaded')}, skipped ${count('skipped')}, held ${count('held')}, failed ${count('failed')}${summary.dryRun ? `, planned ${count('planned')}` : ''}  ${n(rows)} rows`,
     )
     if (pub.error) lines.push(`      error: ${pub.error}${pub.where ? ` (${pub.where})` : ''}`)
+    for (const warning of pub.warnings ?? []) lines.push(`      warning: ${warning}`)
     for (const p of pub.periods) {
       const detail =
         p.status === 'failed'

@@ -40,6 +40,8 @@ export interface TableLayout {
   readonly title?: string
   /** Paragraphs of notes inside or just above the header. */
   readonly notes: readonly string[]
+  /** The row of the title, when one was found above the header. */
+  readonly titleRow?: number
   /** The table ends before this row: the first row of the next table on the sheet. */
   readonly endBefore?: number
 }
@@ -160,13 +162,13 @@ function isHeaderCandidate(row: GridRow, width: number): boolean {
 }
 
 /** Columns that mostly hold numbers (or dates) in the given rows: placeholders count for neither side. */
-function numericColumns(rows: readonly GridRow[]): Set<number> {
+export function numericColumns(rows: readonly { own?: number[]; cells: readonly CellValue[] }[]): Set<number> {
   const numeric = new Map<number, number>()
   const text = new Map<number, number>()
   for (const row of rows) {
-    for (const c of row.own) {
+    for (let c = 0; c < row.cells.length; c++) {
       const v = row.cells[c]
-      if (isPlaceholder(v)) continue
+      if (isEmpty(v) || isPlaceholder(v)) continue
       const to = typeof v === 'number' || v instanceof Date || isNumberLike(v) ? numeric : text
       to.set(c, (to.get(c) ?? 0) + 1)
     }
@@ -395,7 +397,7 @@ function describe(
     lastColumn: first + keep[keep.length - 1]!,
     headers,
     headerCells: keep.map((k) => written.map((w) => w[k]!)),
-    ...(title !== undefined ? { title } : {}),
+    ...(title !== undefined ? { title: title.text, titleRow: title.position } : {}),
     notes,
   }
 }
@@ -404,8 +406,11 @@ function describe(
  * The title above a table: a "Table 3: …" line, else the value of a "Title:" line, else the first line of
  * text above the header that is not a link. Lines of notes between title and header are kept as notes.
  */
-function findTitle(above: readonly GridRow[], notes: string[]): string | undefined {
-  let title: string | undefined
+function findTitle(
+  above: readonly GridRow[],
+  notes: string[],
+): { text: string; position: number } | undefined {
+  let title: { text: string; position: number } | undefined
   const texts: string[] = []
   for (const row of above) {
     const values = row.values
@@ -416,13 +421,15 @@ function findTitle(above: readonly GridRow[], notes: string[]): string | undefin
     if (typeof first !== 'string') continue
     const text = normalise(first)
     if (/^title\s*:$/i.test(text) && values.length >= 2) {
-      title = normalise(String(row.cells[values[1]!]))
+      title = { text: normalise(String(row.cells[values[1]!])), position: row.position }
       continue
     }
     if (values.length !== 1 || LINK_TEXT.test(text) || text.length < 3) continue
-    if (TITLE_TEXT.test(text)) title = text
-    else if (title === undefined) title = text
-    else texts.push(text)
+    if (title === undefined) title = { text, position: row.position }
+    else if (TITLE_TEXT.test(text) && !TITLE_TEXT.test(title.text)) {
+      texts.push(title.text)
+      title = { text, position: row.position }
+    } else texts.push(text)
   }
   for (const t of texts) if (!notes.includes(t)) notes.push(t)
   return title

@@ -30,6 +30,8 @@ export interface PublicationOutcome {
   /** A failure of the publication as a whole (config entry, canonical manifest). */
   readonly error?: string
   readonly where?: string
+  /** Discovery: due periods with no file found (not failures). */
+  readonly warnings?: readonly string[]
   readonly contract?: Contract
   /** The canonical manifest file, when this run wrote it (a proposal to review, or an applied change). */
   readonly manifestWritten?: string

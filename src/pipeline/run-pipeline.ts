@@ -17,6 +17,7 @@ import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
 import { newRunId, projectPaths } from './paths.js'
+import { httpSession, publicationSources, withRunLock } from './discovery-step.js'
 import { type ManifestState, processPeriod } from './process-period.js'
 
 export interface RunOptions {
@@ -31,6 +32,8 @@ export interface RunOptions {
   readonly dryRun?: boolean
   readonly onEvent?: (line: Record<string, unknown>) => void
   readonly onRows?: (publication: string, period: string, source: string, rows: number) => void
+  /** The day discovery takes as today (which periods are due, `end: current`); default now. */
+  readonly today?: Date
 }
 
 function groupByPeriod(urls: readonly PeriodSource[], only?: readonly string[]): [string, PeriodSource[]][] {
@@ -71,7 +74,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   let config: Config
   try {
-    config = loadConfig(options.configPath)
+    config = loadConfig(options.configPath, options.today ? { today: options.today } : {})
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : errorDetail(error).message
     log.emit({ level: 'error', event: 'config.error', error: { message } })
@@ -125,7 +128,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         })
     }
     for (const publication of config.publications.filter((p) => selected(p.code))) {
-      outcomes.push(await runPublication(publication, config, db, log, workDir, options, downloads))
+      outcomes.push(
+        await withRunLock(db.pool, publication.code, log, dryRun, () =>
+          runPublication(publication, config, db, log, workDir, options, downloads),
+        ),
+      )
     }
     const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'))
     let exported: RunSummary['exported']
@@ -202,9 +209,11 @@ async function runPublication(
     dryRun: options.dryRun ?? false,
     onRows: undefined as undefined | ((source: string, rows: number) => void),
     downloads,
+    http: httpSession(db.pool, config, workDir, options.dryRun ?? false, downloads),
   }
+  const sources = await publicationSources(publication, ctx.http, log, workDir, options.periods)
   const state: ManifestState = { atStart: manifest, current: manifest, proposed: manifest }
-  for (const [period, entries] of groupByPeriod(publication.urls, options.periods)) {
+  for (const [period, entries] of groupByPeriod(sources.urls, options.periods)) {
     ctx.onRows = options.onRows
       ? (source, rows) => options.onRows!(publication.code, period, source, rows)
       : undefined
@@ -217,6 +226,8 @@ async function runPublication(
     name: publication.name,
     contract: publication.contract,
     periods,
+    ...(sources.warnings.length > 0 ? { warnings: sources.warnings } : {}),
+    ...(sources.error !== undefined ? { error: sources.error } : {}),
     ...(written ? { manifestWritten: manifestPath } : {}),
   }
 }

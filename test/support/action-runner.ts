@@ -38,11 +38,13 @@ export class TestRepository {
     this.seed = join(dir, 'seed')
     git(dir, 'init', '--quiet', '--bare', '--initial-branch=main', this.bare)
     git(dir, 'clone', '--quiet', this.bare, this.seed)
+    git(this.seed, 'symbolic-ref', 'HEAD', 'refs/heads/main')
   }
 
   /** Commits files to main of origin, as a maintainer pushing (or merging) would. */
   commit(files: Record<string, string>, message: string): string {
-    git(this.seed, 'pull', '--quiet', '--ff-only', 'origin', 'main')
+    if (git(this.seed, 'ls-remote', '--heads', 'origin', 'main'))
+      git(this.seed, 'pull', '--quiet', '--ff-only', 'origin', 'main')
     for (const [path, text] of Object.entries(files)) {
       mkdirSync(join(this.seed, path, '..'), { recursive: true })
       writeFileSync(join(this.seed, path), text)
@@ -104,7 +106,7 @@ export function parseOutputs(text: string): Record<string, string> {
   return outputs
 }
 
-const unescape = (s: string) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%')
+const unescapeCommand = (s: string) => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%')
 
 /**
  * Runs the Action's dist/index.js as the runner does: a node process in the workspace with INPUT_<NAME> for each
@@ -162,7 +164,7 @@ export async function runAction(options: {
   const commands = [...stdout.matchAll(/^::([a-z-]+)( [^:]*)?::(.*)$/gm)].map((m) => ({
     command: m[1]!,
     properties: m[2]?.trim() ?? '',
-    message: unescape(m[3]!),
+    message: unescapeCommand(m[3]!),
   }))
   return {
     code,

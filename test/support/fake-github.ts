@@ -131,7 +131,7 @@ export class FakeGitHub {
       status: 0,
     }
     this.requests.push(record)
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const send: Send = (status, body, headers = {}) => {
       record.status = status
       if (found) {
         for (const problem of checkResponse(found.operation, status, body))
@@ -168,16 +168,16 @@ export class FakeGitHub {
     this.dispatch(found.operation, found.params, url.searchParams, body as Record<string, unknown>, send)
   }
 
-  private forbidden(send: Send, message: string, accepted?: string): void {
-    send(
+  private forbidden(send: Send, message: string, accepted?: string): undefined {
+    return send(
       403,
       { message, documentation_url: DOCS, status: '403' },
       accepted ? { 'x-accepted-github-permissions': accepted } : {},
     )
   }
 
-  private invalid(send: Send, message: string, field?: string): void {
-    send(422, {
+  private invalid(send: Send, message: string, field?: string): undefined {
+    return send(422, {
       message: 'Validation Failed',
       documentation_url: DOCS,
       errors: [
@@ -192,7 +192,7 @@ export class FakeGitHub {
     query: URLSearchParams,
     body: Record<string, unknown>,
     send: Send,
-  ): void {
+  ): undefined {
     const pullNumber = Number(params.pull_number ?? params.issue_number)
     const pull = this.pulls.find((p) => p.number === pullNumber)
     const canWritePulls = this.permissions.pullRequests === 'write'
@@ -287,7 +287,7 @@ export class FakeGitHub {
         })
       }
     }
-    send(500, { message: `the fake does not implement ${operation.id}` })
+    return send(500, { message: `the fake does not implement ${operation.id}` })
   }
 
   private user() {
@@ -421,4 +421,4 @@ export class FakeGitHub {
   }
 }
 
-type Send = (status: number, body: unknown, headers?: Record<string, string>) => void
+type Send = (status: number, body: unknown, headers?: Record<string, string>) => undefined

@@ -45,7 +45,7 @@ function deref(node: Json, stack: readonly string[] = []): Json {
   return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, deref(v, stack)]))
 }
 
-const jsonSchemaOf = (content: Json): Node | undefined =>
+const jsonSchemaOf = (content: Json | undefined): Node | undefined =>
   (((content as Node | undefined)?.['application/json'] as Node | undefined)?.schema as Node | undefined) ??
   undefined
 

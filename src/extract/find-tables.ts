@@ -1,0 +1,162 @@
+/**
+ * One pass over a sheet (or CSV) to find every table on it: the first table in the first rows, and each
+ * later table that starts below the end of the one before (after its notes, or after blank rows, with a title
+ * or a header of its own). Only a bounded window of rows is held at a time.
+ */
+import type { CellValue } from '../model/table.js'
+import { isEmpty, isEndRow, isNumberLike, isYear } from './cells.js'
+import { type LocateOptions, locateTable, numericColumns, type SampleRow, type TableLayout } from './layout.js'
+import type { RowSource } from './table-rows.js'
+
+/** Rows read to find a table's header; the table itself is always read in full. */
+export const SAMPLE_ROWS = 200
+/** Rows a found header needs below it in the window before it is judged (unless the sheet ends first). */
+const BODY_TO_JUDGE = 20
+
+interface Current {
+  layout: TableLayout
+  lastHeader: number
+  lastPosition: number
+  ended: boolean
+  /** The next row starts a look for another table even without a blank row before it (it follows the end). */
+  afterEnd: boolean
+}
+
+interface Queued {
+  row: SampleRow
+  /** A row already looked at as the start of another table: it does not start a look again. */
+  looked: boolean
+}
+
+const isNumeric = (v: CellValue | undefined) =>
+  typeof v === 'number' || v instanceof Date || (typeof v === 'string' && isNumberLike(v))
+
+/** A row that looks like data: two values or more, one of them a number or a date. */
+function isDataLike(row: SampleRow): boolean {
+  let values = 0
+  let numeric = false
+  for (const v of row.cells) {
+    if (isEmpty(v)) continue
+    values++
+    if (isNumeric(v) && !isYear(v)) numeric = true
+  }
+  return values >= 2 && numeric
+}
+
+class TableFinder {
+  readonly tables: TableLayout[] = []
+  private current: Current | undefined
+  /** Rows gathered to look for a table in (from the start of the sheet, or from a possible table start). */
+  private look: Queued[] | undefined = []
+  private readonly queue: Queued[] = []
+
+  constructor(private readonly options: LocateOptions) {}
+
+  push(row: SampleRow): void {
+    this.queue.push({ row, looked: false })
+    this.drain(false)
+  }
+
+  finish(): void {
+    this.drain(true)
+    if (this.current) this.tables.push(this.current.layout)
+    this.current = undefined
+  }
+
+  private drain(final: boolean): void {
+    for (;;) {
+      while (this.queue.length > 0) {
+        this.step(this.queue.shift()!)
+        if (this.look && this.look.length >= SAMPLE_ROWS) this.decide(false)
+      }
+      if (!final || !this.look || this.look.length === 0) return
+      this.decide(true)
+    }
+  }
+
+  private step(item: Queued): void {
+    if (this.look) {
+      this.look.push(item)
+      return
+    }
+    const current = this.current!
+    const row = item.row
+    if (row.position <= current.lastHeader) return
+    const gap = row.position > current.lastPosition + 1
+    current.lastPosition = row.position
+    const { firstColumn, lastColumn } = current.layout
+    if (!item.looked && (current.afterEnd || (current.ended && gap) || (gap && this.mayStartTable(row)))) {
+      current.afterEnd = false
+      this.look = [item]
+      return
+    }
+    if (!current.ended && isEndRow(row.cells, firstColumn, lastColumn)) {
+      current.ended = true
+      current.afterEnd = true
+    }
+  }
+
+  /** After blank rows inside a table: a row without numbers (a title, a header) may start another table. */
+  private mayStartTable(row: SampleRow): boolean {
+    return !row.cells.some((v) => !isEmpty(v) && isNumeric(v) && !isYear(v))
+  }
+
+  private decide(final: boolean): void {
+    const look = this.look!
+    const rows = look.map((q) => q.row)
+    const layout = locateTable(rows, this.options)
+    const bottom = layout ? rows.findIndex((r) => r.position === layout.headerRows.at(-1)) : -1
+    const bodyRows = bottom < 0 ? 0 : rows.length - bottom - 1
+    if (layout && !final && bodyRows < BODY_TO_JUDGE && rows.length < SAMPLE_ROWS * 2) return // read on first
+    this.look = undefined
+    if (!this.current) {
+      if (layout) return this.start(layout, look, bottom)
+      if (!final) this.look = look.slice(SAMPLE_ROWS / 2) // a long preamble: look further down
+      return
+    }
+    if (layout && this.isNewTable(layout, rows, bottom)) {
+      const end = layout.titleRow ?? layout.headerRows[0]!
+      this.tables.push({ ...this.current.layout, endBefore: end })
+      return this.start(layout, look, bottom)
+    }
+    // Not a new table: the rows belong to the current one (its data, or its notes).
+    this.queue.unshift({ row: look[0]!.row, looked: true }, ...look.slice(1))
+  }
+
+  private start(layout: TableLayout, look: Queued[], bottom: number): void {
+    const lastHeader = layout.headerRows[layout.headerRows.length - 1]!
+    this.current = { layout, lastHeader, lastPosition: lastHeader, ended: false, afterEnd: false }
+    this.queue.unshift(...look.slice(bottom + 1))
+  }
+
+  /**
+   * Whether a table found below the current one is a table of its own: only titles and notes come between
+   * the current table's rows and its header; it has a header of two columns or more that is not prose; and,
+   * unless the current table had ended (notes, source), its header stands over numbers and differs from the
+   * current table's, or a title introduces it.
+   */
+  private isNewTable(layout: TableLayout, rows: readonly SampleRow[], bottom: number): boolean {
+    const current = this.current!
+    const top = rows.findIndex((r) => r.position === layout.headerRows[0])
+    if (rows.slice(0, top).some(isDataLike)) return false
+    if (layout.columns.length < 2) return false
+    if (layout.headers.filter((h) => h.length > 100).length * 2 > layout.headers.length) return false
+    if (current.ended) return true
+    const body = rows.slice(bottom + 1, bottom + 1 + 30)
+    const numeric = numericColumns(body)
+    if (!layout.columns.some((c) => numeric.has(c))) return false
+    const titled = layout.titleRow !== undefined && layout.titleRow > current.lastHeader
+    const same =
+      layout.headers.join('\u0000') === current.layout.headers.join('\u0000') &&
+      layout.columns.join(',') === current.layout.columns.join(',')
+    return titled || !same
+  }
+}
+
+/** Every table of a sheet or CSV, in order, each ending before the next one starts. */
+export async function findTables(source: RowSource, options: LocateOptions = {}): Promise<TableLayout[]> {
+  const finder = new TableFinder(options)
+  for await (const batch of source()) for (const row of batch) finder.push(row)
+  finder.finish()
+  return finder.tables
+}
