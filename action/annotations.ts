@@ -69,6 +69,8 @@ export function annotations(
   }
   const seen = new Set<string>()
   for (const e of warnEvents) {
+    // Held periods are annotated above, with their reason.
+    if (e.event === 'period.held') continue
     const message =
       typeof e.message === 'string' ? e.message : ((e.error as { message?: string })?.message ?? '')
     const scope = [e.publication, e.period, e.source].filter((s) => typeof s === 'string').join(' ')

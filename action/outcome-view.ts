@@ -55,13 +55,20 @@ export function publicationChanges(pub: PublicationOutcome): { period: string; l
 }
 
 /**
- * The drift report in Markdown the pipeline wrote for a period, when its outcome names one (a property whose name
- * says "report" and whose value is the path of an existing .md file). Undefined otherwise.
+ * The drift report in Markdown the pipeline made for a period, when its outcome carries one: `driftReport` (or
+ * another property named like it) holding the Markdown itself, or the path of a .md file that still exists.
  */
 export function driftReport(period: PeriodOutcome): string | undefined {
-  for (const [key, value] of Object.entries(period as unknown as Record<string, unknown>)) {
-    if (!/report/i.test(key) || typeof value !== 'string' || !value.endsWith('.md')) continue
-    if (existsSync(value)) return readFileSync(value, 'utf8').trim()
+  const fields = period as unknown as Record<string, unknown>
+  const keys = ['driftReport', ...Object.keys(fields).filter((k) => k !== 'driftReport' && /report/i.test(k))]
+  for (const key of keys) {
+    const value = fields[key]
+    if (typeof value !== 'string' || !value.trim()) continue
+    if (/^[^\n]+\.md$/.test(value.trim())) {
+      if (existsSync(value.trim())) return readFileSync(value.trim(), 'utf8').trim()
+      continue
+    }
+    return value.trim()
   }
   return undefined
 }

@@ -10,12 +10,17 @@ export interface Retention {
  * The artifacts' retention, from ONE place: `settings.retention.artifact_days` in the config (whose default lives
  * in the config schema), unless the `retention-days` input overrides it.
  */
-export function artifactRetention(config: Config | undefined, input: number | undefined): Retention {
+export function artifactRetention(
+  config: Config | undefined,
+  input: number | undefined,
+  /** How to name the config file in the job summary. */
+  configName = config?.file,
+): Retention {
   if (input !== undefined) return { days: input, from: 'the retention-days input' }
   if (config)
     return {
       days: config.settings.retention.artifact_days,
-      from: `settings.retention.artifact_days in ${config.file}`,
+      from: `settings.retention.artifact_days in ${configName}`,
     }
   return {
     days: RetentionSchema.parse({}).artifact_days,

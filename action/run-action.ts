@@ -66,7 +66,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   } catch {
     // runPipeline reports an unreadable config; retention falls back to its default meanwhile.
   }
-  const retention = artifactRetention(config, inputs.retentionDays)
+  const retention = artifactRetention(config, inputs.retentionDays, relative(workspace, configPath))
   core.setOutput('retention-days', retention.days)
 
   if (!inputs.databaseUrl) {
@@ -166,7 +166,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
           git: new Git(root, { serverUrl: ctx!.serverUrl, token: inputs.token! }),
           ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
           labels: inputs.labels,
-          artifacts: uploaded.length ? uploaded : specs.map((s) => ({ name: s.name })),
+          artifacts: uploaded,
           redact: say,
           info: (message) => core.info(say(message)),
         }),

@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(30595);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(85981);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 30595:
+/***/ 85981:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -45414,9 +45414,9 @@ const $ZodNumberFormat = /*@__PURE__*/ $constructor("$ZodNumberFormat", (inst, d
     $ZodCheckNumberFormat.init(inst, def);
     $ZodNumber.init(inst, def); // no format checks
 });
-const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("$ZodBoolean", (inst, def) => {
+const $ZodBoolean = /*@__PURE__*/ $constructor("$ZodBoolean", (inst, def) => {
     $ZodType.init(inst, def);
-    inst._zod.pattern = regexes.boolean;
+    inst._zod.pattern = regexes_boolean;
     inst._zod.parse = (payload, _ctx) => {
         if (def.coerce)
             try {
@@ -45434,7 +45434,7 @@ const $ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null &&
         });
         return payload;
     };
-})));
+});
 const $ZodBigInt = /*@__PURE__*/ $constructor("$ZodBigInt", (inst, def) => {
     $ZodType.init(inst, def);
     inst._zod.pattern = bigint;
@@ -47824,7 +47824,7 @@ function _uint32(Class, params) {
 function _boolean(Class, params) {
     return new Class({
         type: "boolean",
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     });
 }
 // @__NO_SIDE_EFFECTS__
@@ -51091,7 +51091,7 @@ const ZodURL = /*@__PURE__*/ $constructor("ZodURL", (inst, def) => {
     ZodStringFormat.init(inst, def);
 });
 function url(params) {
-    return core._url(ZodURL, params);
+    return _url(ZodURL, params);
 }
 function httpUrl(params) {
     return core._url(ZodURL, {
@@ -51366,13 +51366,13 @@ function int32(params) {
 function uint32(params) {
     return core._uint32(ZodNumberFormat, params);
 }
-const ZodBoolean = /*@__PURE__*/ (/* unused pure expression or super */ null && (core.$constructor("ZodBoolean", (inst, def) => {
-    core.$ZodBoolean.init(inst, def);
+const ZodBoolean = /*@__PURE__*/ $constructor("ZodBoolean", (inst, def) => {
+    $ZodBoolean.init(inst, def);
     ZodType.init(inst, def);
-    inst._zod.processJSONSchema = (ctx, json, params) => processors.booleanProcessor(inst, ctx, json, params);
-})));
+    inst._zod.processJSONSchema = (ctx, json, params) => booleanProcessor(inst, ctx, json, params);
+});
 function schemas_boolean(params) {
-    return core._boolean(ZodBoolean, params);
+    return _boolean(ZodBoolean, params);
 }
 const ZodBigInt = /*@__PURE__*/ $constructor("ZodBigInt", (inst, def) => {
     $ZodBigInt.init(inst, def);
@@ -52656,7 +52656,7 @@ function periodRenderings(key) {
 /** Hosts a scraped link may point at when allowed_hosts is not given, besides the landing page's own. */
 const DEFAULT_FILE_HOSTS = ['files.digital.nhs.uk', 'www.england.nhs.uk'];
 /** The file types discovery looks for. */
-const DATA_FILE_EXTENSIONS = (/* unused pure expression or super */ null && (['.xlsx', '.xls', '.csv', '.zip', '.ods']));
+const DATA_FILE_EXTENSIONS = ['.xlsx', '.xls', '.csv', '.zip', '.ods'];
 const periodField = union([schemas_string(), schemas_number()])
     .transform(String)
     .superRefine((value, ctx) => {
@@ -52666,17 +52666,15 @@ const periodField = union([schemas_string(), schemas_number()])
 })
     .describe(`A period: ${PERIOD_GRAMMAR}`);
 const monthField = union([schemas_number(), schemas_string()])
-    .transform((value, ctx) => {
-    const month = monthNumber(value);
-    if (month === undefined) {
+    // superRefine, not a failing transform: a bad month is then reported as such inside the periods union.
+    .superRefine((value, ctx) => {
+    if (monthNumber(value) === undefined)
         ctx.addIssue({
             code: 'custom',
             message: `"${value}" is not a month: use 1-12 or a name (may, November)`,
         });
-        return NEVER;
-    }
-    return month;
 })
+    .transform((value) => monthNumber(value) ?? 0)
     .describe('A month: 1-12 or a name (feb, November)');
 const placeholderCheck = (value, ctx) => {
     const unknown = unknownPlaceholders(value);
@@ -52789,8 +52787,9 @@ const PublicationSchema = strictObject({
         .default([])
         .describe('One entry per file: the period it belongs to and where'),
     ...DiscoveryFields,
-})
-    .superRefine(checkDiscovery);
+});
+/** PublicationSchema with the rules between its discovery fields (model/discovery.ts): what loadConfig checks. */
+const CheckedPublicationSchema = PublicationSchema.superRefine(checkDiscovery);
 const RetentionSchema = strictObject({
     logs_days: schemas_number()
         .int()
@@ -52798,6 +52797,9 @@ const RetentionSchema = strictObject({
         .default(7)
         .describe('Days event logs stay before the monthly archive'),
     artifact_days: schemas_number().int().positive().default(7).describe('Retention of workflow artifacts'),
+    cleanup_after_run: schemas_boolean()
+        .default(true)
+        .describe('Whether datawarp run ends with datawarp cleanup (logs archived, run folders deleted)'),
 });
 const FetchSettingsSchema = strictObject({
     timeout_seconds: schemas_number().positive().default(300).describe('Per attempt, including the body'),
@@ -52808,10 +52810,25 @@ const FetchSettingsSchema = strictObject({
         .default(2 * 1024 ** 3)
         .describe('Largest download, and largest total unpacked from one ZIP'),
 });
+const LlmSettingsSchema = strictObject({
+    base_url: url({ protocol: /^https?$/ })
+        .describe('OpenAI-compatible API root; requests go to {base_url}/chat/completions'),
+    model: schemas_string().min(1).describe('Model name sent with each request'),
+    api_key_env: schemas_string()
+        .min(1)
+        .default('OPENAI_API_KEY')
+        .describe('Environment variable holding the API key (the key itself is never in the config)'),
+    batch_columns: schemas_number().int().positive().max(1000).default(60).describe('Columns per request'),
+    timeout_seconds: schemas_number().positive().default(120).describe('Per request, including the answer'),
+    input_cost_per_million: schemas_number().min(0).optional().describe('USD per million prompt tokens'),
+    output_cost_per_million: schemas_number().min(0).optional().describe('USD per million completion tokens'),
+})
+    .describe('LLM enrichment of new sources and columns (docs/enrichment.md); absent: offline enrichment only');
 const SettingsSchema = strictObject({
     contract: ContractSchema.default('hold'),
     retention: RetentionSchema.prefault({}),
     fetch: FetchSettingsSchema.prefault({}),
+    llm: LlmSettingsSchema.optional(),
 });
 /** The top level of config/publications.yaml. Publications are validated one by one (see loadConfig). */
 const ConfigShapeSchema = strictObject({
@@ -52957,7 +52974,7 @@ function loadConfig(file, options = {}) {
             });
             continue;
         }
-        const parsed = PublicationSchema.safeParse(raw);
+        const parsed = CheckedPublicationSchema.safeParse(raw);
         if (!parsed.success) {
             problems.push(...problemsAt(parsed.error.issues, base, code));
             continue;
@@ -61232,6 +61249,47 @@ async function startEmbedded(dir) {
     return { url: urlFor(port), stop: () => server.stop() };
 }
 
+;// CONCATENATED MODULE: ./src/load/http-cache.ts
+const fromRow = (r) => ({
+    url: r.url,
+    ...(r.etag !== null ? { etag: r.etag } : {}),
+    ...(r.last_modified !== null ? { lastModified: r.last_modified } : {}),
+    sha256: r.sha256,
+    bytes: Number(r.bytes),
+    ...(r.links !== null ? { links: r.links } : {}),
+    fetchedAt: r.fetched_at,
+    checkedAt: r.checked_at,
+});
+async function readHttpCache(pool, url) {
+    const { rows } = await pool.query('SELECT * FROM datawarp.http_cache WHERE url = $1', [url]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+}
+/**
+ * Records a full (200) response. A response without ETag or Last-Modified cannot be asked about later, so
+ * its row is removed instead.
+ */
+async function writeHttpCache(pool, entry) {
+    if (entry.etag === undefined && entry.lastModified === undefined) {
+        await pool.query('DELETE FROM datawarp.http_cache WHERE url = $1', [entry.url]);
+        return;
+    }
+    await pool.query(`INSERT INTO datawarp.http_cache (url, etag, last_modified, sha256, bytes, links, fetched_at, checked_at)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), now())
+     ON CONFLICT (url) DO UPDATE SET etag = $2, last_modified = $3, sha256 = $4, bytes = $5, links = $6,
+       fetched_at = now(), checked_at = now()`, [
+        entry.url,
+        entry.etag ?? null,
+        entry.lastModified ?? null,
+        entry.sha256,
+        entry.bytes,
+        entry.links === undefined ? null : JSON.stringify(entry.links),
+    ]);
+}
+/** Records a 304: the cached response still stands. */
+async function touchHttpCache(pool, url) {
+    await pool.query('UPDATE datawarp.http_cache SET checked_at = now() WHERE url = $1', [url]);
+}
+
 ;// CONCATENATED MODULE: ./src/load/ledger.ts
 /** The latest successful load of a (publication, period), with the files and fields it used. */
 async function lastSuccessfulLoad(pool, publication, period) {
@@ -61334,7 +61392,7 @@ async function ledgerStatus(pool) {
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
  * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
  */
-const LEDGER_SCHEMA_VERSION = 2;
+const LEDGER_SCHEMA_VERSION = 3;
 /** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
 const MIGRATIONS = {
     // held: the period differs from the canonical manifest and waits for review (reason says why).
@@ -61342,6 +61400,16 @@ const MIGRATIONS = {
 ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS reason text;
 ALTER TABLE datawarp.loads DROP CONSTRAINT IF EXISTS loads_status_check;
 ALTER TABLE datawarp.loads ADD CONSTRAINT loads_status_check CHECK (status IN ('loaded', 'failed', 'held'));`,
+    // LLM enrichment (src/enrich/): tokens and estimated cost per load; answers cached by the request's sha256.
+    3: `
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_tokens integer;
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_cost_usd numeric;
+CREATE TABLE IF NOT EXISTS datawarp.llm_cache (
+  request_hash text PRIMARY KEY,
+  model        text NOT NULL,
+  response     jsonb NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now()
+);`,
 };
 const DDL = `
 CREATE SCHEMA IF NOT EXISTS datawarp;
@@ -61402,6 +61470,19 @@ CREATE TABLE IF NOT EXISTS datawarp.sources (
   fields           jsonb NOT NULL,
   updated_at       timestamptz NOT NULL,
   PRIMARY KEY (publication, source_key)
+);
+
+-- The validators (ETag, Last-Modified) of the last response per URL, for conditional requests; sha256 of the
+-- file they describe; for an HTML page, the links found on it, so a 304 needs no body (src/load/http-cache.ts).
+CREATE TABLE IF NOT EXISTS datawarp.http_cache (
+  url           text PRIMARY KEY,
+  etag          text,
+  last_modified text,
+  sha256        text NOT NULL,
+  bytes         bigint NOT NULL,
+  links         jsonb,
+  fetched_at    timestamptz NOT NULL,
+  checked_at    timestamptz NOT NULL
 );
 `;
 /** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
@@ -62367,17 +62448,28 @@ function expectedIn(item, period) {
     return item.retiredSince === undefined || before(period, item.retiredSince);
 }
 /**
- * Records a header text in the field's history (the first text too, once a second one appears). The title is
- * the text of the latest period, so loading an older period does not flip it back.
+ * Records the header text a period wrote in the field's history: a timeline of texts, each with the first period
+ * it was written in (kept once a second text appears; a text may come back later). The title is the text of the
+ * latest period, so loading an older period does not flip it back. `was` is the text the field had at that
+ * period, when the period wrote another one.
  */
 function withHeader(field, text, period) {
-    const seen = field.headers ?? [{ text: field.title, since: field.since ?? period }];
-    const known = seen.find((h) => h.text === text);
-    const headers = known
-        ? seen.map((h) => (h === known && before(period, h.since) ? { text, since: period } : h))
-        : [...seen, { text, since: period }];
-    const latest = headers.reduce((a, b) => (before(a.since, b.since) ? b : a));
-    return { ...field, title: latest.text, headers };
+    const timeline = [...(field.headers ?? [{ text: field.title, since: field.since ?? period }])].sort((a, b) => before(a.since, b.since) ? -1 : before(b.since, a.since) ? 1 : 0);
+    // The text in effect at the period: the last one first written at or before it (-1: the period is older).
+    let at = -1;
+    timeline.forEach((h, i) => {
+        if (!before(period, h.since))
+            at = i;
+    });
+    const current = timeline[Math.max(at, 0)];
+    if (at >= 0 && current.text === text)
+        return { field };
+    const was = current.text === text ? undefined : current.text;
+    const headers = [...timeline.slice(0, at + 1), { text, since: period }, ...timeline.slice(at + 1)].filter((h, i, all) => i === 0 || h.text !== all[i - 1].text);
+    // An older period with the same text only moves `since`, which the caller does.
+    if (!field.headers && headers.length === 1)
+        return { field };
+    return { field: { ...field, title: headers[headers.length - 1].text, headers }, ...(was ? { was } : {}) };
 }
 function reconcileSource(source, d, period, isNew) {
     const drift = emptyDrift(source.key, source.table, d, isNew);
@@ -62393,16 +62485,14 @@ function reconcileSource(source, d, period, isNew) {
                 drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples });
             return field.name;
         }
-        let field = fields[index];
-        const knownText = field.title === df.title || (field.headers ?? []).some((h) => h.text === df.title);
-        if (!knownText) {
+        const header = withHeader(fields[index], df.title, period);
+        let field = header.field;
+        if (header.was !== undefined) {
             if (method === 'similarity')
-                drift.renamed.push({ name: field.name, from: field.title, to: df.title, similarity: score });
+                drift.renamed.push({ name: field.name, from: header.was, to: df.title, similarity: score });
             else
-                drift.headerChanges.push({ name: field.name, from: field.title, to: df.title, method: method });
+                drift.headerChanges.push({ name: field.name, from: header.was, to: df.title, method: method });
         }
-        if (!knownText || field.headers)
-            field = withHeader(field, df.title, period);
         if (field.since !== undefined && before(period, field.since))
             field = { ...field, since: period };
         if (field.retiredSince !== undefined && !before(period, field.retiredSince)) {
@@ -62774,7 +62864,38 @@ async function recordHeldLoad(pool, held) {
     ]);
 }
 
+;// CONCATENATED MODULE: ./src/load/publication-lock.ts
+/**
+ * Runs `work` while holding a session-level advisory lock on the publication, so two runs on one database never
+ * process the same publication at once: the second waits, then finds the periods loaded and skips them as
+ * unchanged. The key differs from the per-load transaction lock (load-period.ts), which a load takes on another
+ * connection while this one is held. The lock goes with the connection if the process dies.
+ */
+async function withPublicationLock(pool, code, onWait, work) {
+    const client = await pool.connect();
+    const key = [code];
+    let locked = false;
+    try {
+        const { rows } = await client.query(`SELECT pg_try_advisory_lock(hashtext('datawarp.run'), hashtext($1)) AS ok`, key);
+        if (!rows[0]?.ok) {
+            onWait();
+            await client.query(`SELECT pg_advisory_lock(hashtext('datawarp.run'), hashtext($1))`, key);
+        }
+        locked = true;
+        return await work();
+    }
+    finally {
+        if (locked)
+            await client
+                .query(`SELECT pg_advisory_unlock(hashtext('datawarp.run'), hashtext($1))`, key)
+                .catch(() => { });
+        client.release();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/load/index.ts
+
+
 
 
 
@@ -62866,1769 +62987,454 @@ function writeStateFile(path, ledger, generatedAt = new Date()) {
 
 
 
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
-;// CONCATENATED MODULE: ./src/extract/csv/windows-1252.ts
-/** Windows-1252 decoding that keeps every byte. */
-/**
- * Characters for bytes 0x80–0x9F, the only range where Windows-1252 differs from Latin-1.
- * The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) stay the C1 control
- * with the same number, as the WHATWG Encoding Standard decodes them. iconv-lite turns those five into
- * U+FFFD, which would lose the byte; Node 20's TextDecoder('windows-1252') decodes plain Latin-1 and
- * gets 0x80–0x9F wrong (0x96 would come out as U+0096 instead of '–').
- */
-// biome-ignore format: one row per 8 bytes reads like the code chart
-const HIGH = [
-    '\u20AC', '\u0081', '\u201A', '\u0192', '\u201E', '\u2026', '\u2020', '\u2021',
-    '\u02C6', '\u2030', '\u0160', '\u2039', '\u0152', '\u008D', '\u017D', '\u008F',
-    '\u0090', '\u2018', '\u2019', '\u201C', '\u201D', '\u2022', '\u2013', '\u2014',
-    '\u02DC', '\u2122', '\u0161', '\u203A', '\u0153', '\u009D', '\u017E', '\u0178',
-];
-const C1 = /[\u0080-\u009F]/g;
-function remap(ch) {
-    return HIGH[ch.charCodeAt(0) - 0x80];
-}
-/** Decodes Windows-1252 bytes. A single-byte encoding, so chunks can be decoded independently. */
-function decodeWindows1252(bytes) {
-    const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-    C1.lastIndex = 0;
-    return C1.test(latin1) ? latin1.replace(C1, remap) : latin1;
-}
-
-;// CONCATENATED MODULE: ./src/extract/csv/format.ts
-/** Works out how a CSV file is written: its character encoding and its delimiter. */
-
-
-
-
-/** Candidates in order of preference when two split the sample equally well. */
-const DELIMITERS = [',', ';', '\t', '|'];
-/** Bytes of the file's start used to sniff the delimiter. */
-const SAMPLE_BYTES = 64 * 1024;
-/** Records of the sample the delimiter must split consistently. */
-const SAMPLE_RECORDS = 20;
-/** Bytes per read while checking the whole file for UTF-8 validity. */
-const SCAN_BYTES = 1024 * 1024;
-const UTF8_BOM = [0xef, 0xbb, 0xbf];
-/**
- * Detects the encoding and delimiter of a CSV file.
- *
- * A UTF-8 byte order mark means UTF-8. Otherwise the whole file is checked for UTF-8 validity in
- * streamed chunks (never held in memory at once); a single invalid byte sequence anywhere makes it
- * Windows-1252, which is what NHS publications from before ~2022 saved from Excel are.
- * The delimiter is the candidate that splits the first records (outside quotes) into the most
- * consistent number of columns above one; ',' when none does.
- */
-async function detectCsvFormat(path) {
-    const file = await (0,promises_.open)(path, 'r');
-    try {
-        const size = (await file.stat()).size;
-        const head = Buffer.alloc(Math.min(SAMPLE_BYTES, size));
-        const { bytesRead } = await file.read(head, 0, head.length, 0);
-        const sample = head.subarray(0, bytesRead);
-        if (startsWith(sample, [0xff, 0xfe]) || startsWith(sample, [0xfe, 0xff])) {
-            throw new DataWarpError(`${path} is UTF-16 text, which the CSV reader does not read`, { file: path });
-        }
-        const bom = startsWith(sample, UTF8_BOM);
-        const encoding = bom || (await isWholeFileUtf8(file)) ? 'utf-8' : 'windows-1252';
-        const text = encoding === 'utf-8'
-            ? // stream: true holds back a multi-byte character cut by the end of the sample; the BOM is dropped.
-                new TextDecoder('utf-8').decode(sample, { stream: true })
-            : decodeWindows1252(sample);
-        return { encoding, bom, delimiter: sniffDelimiter(text, bytesRead >= size) };
-    }
-    finally {
-        await file.close();
-    }
-}
-function startsWith(bytes, prefix) {
-    return prefix.every((byte, i) => bytes[i] === byte);
-}
-/** Reads the file from its start in chunks; false at the first invalid UTF-8 sequence. */
-async function isWholeFileUtf8(file) {
-    // Room for up to 3 bytes of a character split by the previous chunk's end, carried to the front.
-    const buffer = Buffer.allocUnsafe(SCAN_BYTES + 3);
-    let carried = 0;
-    let position = 0;
-    for (;;) {
-        const { bytesRead } = await file.read(buffer, carried, SCAN_BYTES, position);
-        if (bytesRead === 0)
-            return carried === 0; // a character cut short by the end of the file is invalid
-        position += bytesRead;
-        const end = carried + bytesRead;
-        const pending = incompleteTail(buffer, end);
-        if (!(0,external_node_buffer_.isUtf8)(buffer.subarray(0, end - pending)))
-            return false;
-        buffer.copyWithin(0, end - pending, end);
-        carried = pending;
-    }
-}
-/**
- * How many bytes at the end of `bytes[0, end)` are the start of a multi-byte UTF-8 character whose
- * remaining bytes have not been read yet (0 to 3). Anything malformed is left for isUtf8 to reject.
- */
-function incompleteTail(bytes, end) {
-    for (let back = 1; back <= 3 && back <= end; back++) {
-        const byte = bytes[end - back];
-        if (byte < 0x80)
-            return 0; // ASCII: nothing pending
-        if (byte >= 0xc0) {
-            const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
-            return length > back ? back : 0;
-        }
-        // a continuation byte (0x80–0xBF): its lead byte is further back
-    }
-    return 0;
-}
-/**
- * Picks the delimiter that splits the sample's first records into the most consistent column count
- * above one: the most records agreeing on one count wins, then the higher count, then list order.
- * Quoting follows the reader: a field that starts with '"' runs to the next lone '"', so delimiters and
- * line breaks inside it do not count. `complete` says whether the sample is the whole file; when it is
- * not, a last record cut off by the sample's end is ignored.
- */
-function sniffDelimiter(sample, complete) {
-    let best = ',';
-    let bestAgreeing = 0;
-    let bestColumns = 1;
-    for (const delimiter of DELIMITERS) {
-        const counts = columnCounts(sample, delimiter, complete);
-        const tally = new Map();
-        for (const columns of counts) {
-            if (columns > 1)
-                tally.set(columns, (tally.get(columns) ?? 0) + 1);
-        }
-        for (const [columns, agreeing] of tally) {
-            if (agreeing > bestAgreeing || (agreeing === bestAgreeing && columns > bestColumns)) {
-                best = delimiter;
-                bestAgreeing = agreeing;
-                bestColumns = columns;
-            }
-        }
-    }
-    return best;
-}
-/** Column counts of the first non-blank records of `text` when split on `delimiter`. */
-function columnCounts(text, delimiter, complete) {
-    const counts = [];
-    let columns = 1;
-    let fieldStart = true;
-    let blank = true;
-    let i = 0;
-    while (i < text.length && counts.length < SAMPLE_RECORDS) {
-        const ch = text[i];
-        if (fieldStart && ch === '"') {
-            // Quoted field: skip to its closing quote ("" is an escaped quote inside it).
-            let close = text.indexOf('"', i + 1);
-            while (close !== -1 && text[close + 1] === '"')
-                close = text.indexOf('"', close + 2);
-            if (close === -1)
-                break; // runs past the sample: the record is incomplete
-            i = close + 1;
-            fieldStart = false;
-            blank = false;
-            continue;
-        }
-        fieldStart = false;
-        if (ch === delimiter) {
-            columns++;
-            fieldStart = true;
-            blank = false;
-        }
-        else if (ch === '\n' || ch === '\r') {
-            if (!blank)
-                counts.push(columns);
-            if (ch === '\r' && text[i + 1] === '\n')
-                i++;
-            columns = 1;
-            fieldStart = true;
-            blank = true;
-        }
-        else {
-            blank = false;
-        }
-        i++;
-    }
-    if (complete && i >= text.length && !blank && counts.length < SAMPLE_RECORDS)
-        counts.push(columns);
-    return counts;
-}
-
-// EXTERNAL MODULE: ./node_modules/papaparse/papaparse.js
-var papaparse = __nccwpck_require__(28728);
-var papaparse_default = /*#__PURE__*/__nccwpck_require__.n(papaparse);
-;// CONCATENATED MODULE: ./src/extract/csv/reader.ts
-/** Streams the records of a CSV file, each with the physical line it starts on. */
-
-
-
-
-
-/** Bytes per read from the file. */
-const READ_BYTES = 64 * 1024;
-/**
- * Characters a single record may reach before reading stops. Far beyond any real record (an Excel cell
- * holds at most 32,767 characters); reaching it means a quote that is never closed is swallowing the file.
- */
-const MAX_RECORD_CHARS = 16 * 1024 * 1024;
-/**
- * Streams the records of a CSV file written in `format` (see detectCsvFormat). Re-iterable: each
- * iteration reads the file afresh. Reading runs only as far ahead of the consumer as one chunk.
- *
- * - CRLF, LF and (files without any LF) CR line breaks; a file mixing CRLF and LF reads correctly.
- * - Quoted fields may hold delimiters, line breaks and "" escaped quotes.
- * - Blank lines yield nothing, including a trailing empty final line; every other record is yielded
- *   with its cells as written, whatever their number.
- * - A malformed record (a quoted field never closed, or text after a closing quote) throws a
- *   DataWarpError naming the file and the line, after the records before it have been yielded.
- */
-function readCsvRecords(path, format) {
-    return { [Symbol.asyncIterator]: () => new CsvRecordIterator(path, format) };
-}
-/** The same records handed out a chunk at a time: one promise per 64 KiB instead of one per record. */
-function readCsvBatches(path, format) {
-    return {
-        [Symbol.asyncIterator]: () => {
-            const records = new CsvRecordIterator(path, format);
-            return { next: () => records.nextBatch(), return: () => records.returnBatch() };
-        },
-    };
-}
-class CsvRecordIterator {
-    path;
-    format;
-    stream;
-    source;
-    decode;
-    /** Records parsed and not yet handed out; `next` serves them without touching the file. */
-    batch = [];
-    served = 0;
-    /** Decoded text after the last complete record: the start of a record whose end is not read yet. */
-    pending = '';
-    /** Physical line on which `pending` starts. */
-    pendingLine = 1;
-    /** When the last parse found no complete record, the length `pending` must reach before trying again. */
-    retryAt = 0;
-    parser;
-    /** The line break the parser splits records on; the other character never ends a record. */
-    newline = '\n';
-    atStart = true;
-    exhausted = false;
-    /** Thrown once the records before the malformed one have been served. */
-    failure;
-    constructor(path, format) {
-        this.path = path;
-        this.format = format;
-        const utf8 = format.encoding === 'utf-8';
-        this.stream = (0,external_node_fs_.createReadStream)(path, { highWaterMark: READ_BYTES, encoding: utf8 ? 'utf8' : undefined });
-        this.source = this.stream[Symbol.asyncIterator]();
-        this.decode = utf8 ? (chunk) => chunk : (chunk) => decodeWindows1252(chunk);
-    }
-    async next() {
-        if (!(await this.fill()))
-            return { done: true, value: undefined };
-        return { done: false, value: this.batch[this.served++] };
-    }
-    async nextBatch() {
-        if (!(await this.fill()))
-            return { done: true, value: undefined };
-        const out = this.served === 0 ? this.batch : this.batch.slice(this.served);
-        this.served = this.batch.length;
-        return { done: false, value: out };
-    }
-    async returnBatch() {
-        this.close();
-        return { done: true, value: undefined };
-    }
-    /** Reads until records are waiting to be served; false at the end of the file. */
-    async fill() {
-        while (this.served === this.batch.length) {
-            if (this.failure) {
-                this.close();
-                throw this.failure;
-            }
-            if (this.exhausted)
-                return false;
-            this.batch = [];
-            this.served = 0;
-            try {
-                await this.read();
-            }
-            catch (error) {
-                this.close();
-                throw error;
-            }
-        }
-        return true;
-    }
-    async return() {
-        this.close();
-        return { done: true, value: undefined };
-    }
-    close() {
-        this.exhausted = true;
-        this.batch = [];
-        this.served = 0;
-        this.stream.destroy();
-    }
-    /** Reads one chunk and parses whatever complete records the pending text now holds. */
-    async read() {
-        const chunk = await this.source.next();
-        if (chunk.done) {
-            this.exhausted = true;
-            this.parse(true);
-            return;
-        }
-        let text = this.decode(chunk.value);
-        if (this.atStart) {
-            this.atStart = false;
-            // The UTF-8 decoder keeps a byte order mark as U+FEFF; it is not part of the first header.
-            if (text.charCodeAt(0) === 0xfeff && this.format.encoding === 'utf-8')
-                text = text.slice(1);
-        }
-        this.pending += text;
-        if (this.pending.length >= this.retryAt)
-            this.parse(false);
-    }
-    parse(final) {
-        const text = this.pending;
-        if (!this.parser) {
-            // LF splits records (a CR before it is dropped below), so CRLF, LF and a mix of both all read.
-            // Only text with no LF at all but CRs (old Mac "CSV") splits on CR.
-            const lf = text.indexOf('\n');
-            const cr = lf === -1 ? text.indexOf('\r') : -1;
-            const noBreakYet = lf === -1 && (cr === -1 || cr === text.length - 1);
-            if (noBreakYet && !final && text.length <= MAX_RECORD_CHARS)
-                return;
-            this.newline = lf === -1 && cr !== -1 ? '\r' : '\n';
-            this.parser = new (papaparse_default()).Parser({
-                delimiter: this.format.delimiter,
-                newline: this.newline,
-                quoteChar: '"',
-            });
-        }
-        const result = this.parser.parse(text, 0, !final);
-        const rows = result.data;
-        const consumed = final ? text.length : result.meta.cursor;
-        // A non-final parse also reports errors in the cut-off last record; they come back when it is complete.
-        let failedRow = -1;
-        for (const error of result.errors) {
-            const row = error.row ?? rows.length;
-            if ((final || row < rows.length) && (failedRow === -1 || row < failedRow))
-                failedRow = row;
-        }
-        const failedCode = failedRow === -1 ? undefined : result.errors.find((e) => (e.row ?? rows.length) === failedRow);
-        // Without a line break inside any record each record takes exactly one line, so counting is skipped.
-        const oneLineEach = this.oneLinePerRecord(text, consumed, final ? rows.length - 1 : rows.length);
-        const newline = this.newline;
-        const batch = this.batch;
-        let line = this.pendingLine;
-        for (let r = 0; r < rows.length; r++) {
-            if (r === failedRow) {
-                this.failure = malformed(this.path, line, failedCode?.code);
-                this.exhausted = true;
-                this.pending = '';
-                return;
-            }
-            const cells = rows[r];
-            const lastIndex = cells.length - 1;
-            const last = cells[lastIndex];
-            if (newline === '\n' && last.charCodeAt(last.length - 1) === 13)
-                cells[lastIndex] = last.slice(0, -1);
-            if (lastIndex > 0 || cells[0] !== '')
-                batch.push({ line, cells });
-            line += oneLineEach ? 1 : 1 + lineBreaksIn(cells, newline);
-        }
-        if (failedRow !== -1) {
-            // Reported past the last record (not expected from papaparse): still never pass it silently.
-            this.failure = malformed(this.path, line, failedCode?.code);
-            this.exhausted = true;
-        }
-        this.pendingLine = line;
-        this.pending = final ? '' : text.slice(consumed);
-        if (final || rows.length > 0) {
-            this.retryAt = 0;
-            return;
-        }
-        // No record is complete yet: wait until the text has doubled before parsing it all again, so a long
-        // record costs linear time, and give up on one no real file has.
-        if (text.length > MAX_RECORD_CHARS) {
-            throw new DataWarpError(`${describeLocation({ file: this.path, line })}: a CSV record runs past ${MAX_RECORD_CHARS} characters without ending; most likely a quoted field is never closed`, { file: this.path, line });
-        }
-        this.retryAt = text.length * 2;
-    }
-    /** Whether each of the first `terminated` records of `text` takes exactly one physical line. */
-    oneLinePerRecord(text, consumed, terminated) {
-        const quote = text.indexOf('"');
-        // Unquoted records are split on every line break, so none can hold one.
-        if (quote === -1 || quote >= consumed)
-            return true;
-        let breaks = 0;
-        for (let at = text.indexOf(this.newline); at !== -1 && at < consumed; at = text.indexOf(this.newline, at + 1)) {
-            breaks++;
-        }
-        // Each terminated record holds at least its own line break; any more means some hold several.
-        return breaks === terminated;
-    }
-}
-function lineBreaksIn(cells, newline) {
-    let breaks = 0;
-    for (const cell of cells) {
-        for (let at = cell.indexOf(newline); at !== -1; at = cell.indexOf(newline, at + 1))
-            breaks++;
-    }
-    return breaks;
-}
-function malformed(file, line, code) {
-    const what = code === 'InvalidQuotes'
-        ? 'a closing quote is followed by something other than a delimiter or line break'
-        : 'a quoted field is never closed (unterminated quote)';
-    return new DataWarpError(`${describeLocation({ file, line })}: malformed CSV record: ${what}`, {
-        file,
-        line,
-    });
-}
-
-;// CONCATENATED MODULE: ./src/extract/csv/index.ts
-/** Streaming CSV reading: format detection and records with their physical line numbers. */
-
-
-
-;// CONCATENATED MODULE: ./src/extract/layout.ts
-const isEmpty = (v) => v === null || v === undefined || (typeof v === 'string' && v.trim() === '');
-const looksNumeric = (v) => typeof v === 'number' || (typeof v === 'string' && /^[+-]?[\d,]*\.?\d+%?$/.test(v.trim()));
-const filled = (cells) => cells.filter((c) => !isEmpty(c)).length;
-const lastFilled = (cells) => {
-    let i = cells.length - 1;
-    while (i >= 0 && isEmpty(cells[i]))
-        i--;
-    return i;
-};
-function mostCommonWidth(rows) {
-    const counts = new Map();
-    for (const row of rows) {
-        const n = filled(row.cells);
-        if (n >= 2)
-            counts.set(n, (counts.get(n) ?? 0) + 1);
-    }
-    let best = 0;
-    let bestCount = 0;
-    for (const [width, count] of counts) {
-        if (count > bestCount || (count === bestCount && width > best)) {
-            best = width;
-            bestCount = count;
-        }
-    }
-    return best;
-}
-/** A header row: wide enough for the table below it, and mostly labels rather than numbers. */
-function isHeaderCandidate(row, width) {
-    const values = row.cells.filter((c) => !isEmpty(c));
-    if (values.length < Math.max(2, Math.ceil(width * 0.5)))
-        return false;
-    const labels = values.filter((c) => !looksNumeric(c) && typeof c !== 'boolean');
-    return labels.length >= values.length * 0.5;
-}
-/** Header labels as text. Dates become YYYY-MM when every date in the row is a different month. */
-function labels(cells) {
-    const dates = cells.filter((c) => c instanceof Date);
-    const months = new Set(dates.map((d) => d.toISOString().slice(0, 7)));
-    const monthly = months.size === dates.length;
-    return cells.map((c) => {
-        if (c === null || c === undefined)
-            return '';
-        if (c instanceof Date)
-            return monthly ? c.toISOString().slice(0, 7) : c.toISOString().slice(0, 10);
-        return String(c).replace(/\s+/g, ' ').trim();
-    });
-}
-/** A group row above the header labels spans of columns; each label carries on to the next one. */
-function groupLabels(cells, first, last) {
-    const out = [];
-    let current = '';
-    const texts = labels(cells);
-    for (let i = first; i <= last; i++) {
-        const text = texts[i] ?? '';
-        if (text !== '')
-            current = text;
-        out.push(current);
-    }
-    return out;
-}
-/**
- * Finds the table in the first rows of a sheet or CSV: skips title rows, key-value blocks and stray helper
- * numbers above it; takes the first row that is wide enough and mostly labels as the header.
- */
-function locateTable(sample) {
-    const width = mostCommonWidth(sample);
-    if (width < 1)
-        return undefined;
-    // A header spans the rows below it: a key-value block or a group row above the header ends short of most
-    // of them. (Most, not all: one ragged row must still be reported as an error with its line, not hide the table.)
-    const headerIndex = sample.findIndex((row, i) => {
-        if (!isHeaderCandidate(row, width))
-            return false;
-        const below = sample.slice(i + 1, i + 21);
-        const within = below.filter((b) => lastFilled(b.cells) <= lastFilled(row.cells)).length;
-        return within * 2 >= below.length;
-    });
-    if (headerIndex < 0)
-        return undefined;
-    const header = sample[headerIndex];
-    let first = header.cells.findIndex((c) => !isEmpty(c));
-    let last = header.cells.length - 1;
-    while (last > first && isEmpty(header.cells[last]))
-        last--;
-    for (const row of sample.slice(headerIndex + 1, headerIndex + 21)) {
-        const leftmost = row.cells.findIndex((c) => !isEmpty(c));
-        if (leftmost >= 0 && leftmost < first)
-            first = leftmost;
-    }
-    const headerTexts = labels(header.cells).slice(first, last + 1);
-    while (headerTexts.length < last - first + 1)
-        headerTexts.push('');
-    const above = sample[headerIndex - 1];
-    const groupRow = above &&
-        above.position === header.position - 1 &&
-        filled(above.cells.slice(first, last + 1)) >= 2 &&
-        filled(above.cells.slice(first, last + 1)) < filled(header.cells.slice(first, last + 1)) &&
-        above.cells.slice(first, last + 1).every((c) => isEmpty(c) || !looksNumeric(c))
-        ? above
-        : undefined;
-    if (!groupRow) {
-        return { headerRows: [header.position], firstColumn: first, lastColumn: last, headers: headerTexts };
-    }
-    const groups = groupLabels(groupRow.cells, first, last);
-    const headers = headerTexts.map((text, i) => {
-        const group = groups[i] ?? '';
-        if (group === '' || group === text)
-            return text;
-        return text === '' ? group : `${group} > ${text}`;
-    });
-    return { headerRows: [groupRow.position, header.position], firstColumn: first, lastColumn: last, headers };
-}
-
-
-;// CONCATENATED MODULE: ./src/extract/table-rows.ts
-
-/** A first cell that says the table is over: a source line, notes, a contents link. */
-const END_OF_TABLE = /^\s*(source|sources|notes?|footnotes?|return to contents|back to contents|contents)\b\s*:?/i;
-const AFTER_TABLE = 'after the table (notes or footnotes)';
-/**
- * The data rows of a table laid out in a grid: below the header, inside its columns, without blank rows,
- * repeated headers or the notes after it. Every row left out is reported to the observer with the reason.
- * A row with values outside the table's columns is an error, never silently cut.
- */
-function tableRows(source, layout, where) {
-    const width = layout.lastColumn - layout.firstColumn + 1;
-    const lastHeader = layout.headerRows[layout.headerRows.length - 1];
-    const headerKey = layout.headers.join('\u0000');
-    const sparseLimit = width >= 3 ? 1 : 0;
-    return async function* batches(observer) {
-        const skip = (position, reason) => observer?.skipped(position, reason);
-        const pending = [];
-        let ended = false;
-        for await (const batch of source()) {
-            const out = [];
-            for (const row of batch) {
-                if (row.position <= lastHeader)
-                    continue;
-                if (ended) {
-                    if (row.cells.some((c) => !blank(c)))
-                        skip(row.position, AFTER_TABLE);
-                    continue;
-                }
-                const { inside: count, outsideColumn } = countValues(row.cells, layout.firstColumn, layout.lastColumn);
-                if (count === 0) {
-                    skip(row.position, outsideColumn >= 0 ? 'no value inside the table columns' : 'blank');
-                    continue;
-                }
-                if (outsideColumn >= 0) {
-                    throw new DataWarpError(`a value lies outside the table's ${width} columns (found in column ${columnName(outsideColumn, where.unit)})`, { file: where.file, sheet: where.sheet, [where.unit]: row.position });
-                }
-                const cells = slice(row.cells, layout.firstColumn, width);
-                const first = cells.find((c) => c !== null);
-                if (count <= sparseLimit && typeof first === 'string' && END_OF_TABLE.test(first)) {
-                    for (const p of pending)
-                        skip(p.position, AFTER_TABLE);
-                    pending.length = 0;
-                    skip(row.position, AFTER_TABLE);
-                    ended = true;
-                    continue;
-                }
-                if (isRepeatedHeader(cells, layout.headers, headerKey)) {
-                    skip(row.position, 'repeated header');
-                    continue;
-                }
-                const tableRow = { position: row.position, cells };
-                if (count <= sparseLimit) {
-                    pending.push(tableRow);
-                    continue;
-                }
-                if (pending.length > 0) {
-                    out.push(...pending);
-                    pending.length = 0;
-                }
-                out.push(tableRow);
-            }
-            if (out.length > 0)
-                yield out;
-        }
-        for (const p of pending)
-            skip(p.position, AFTER_TABLE);
-    };
-}
-function isRepeatedHeader(cells, headers, headerKey) {
-    const first = cells[0];
-    if (typeof first !== 'string' || first.replace(/\s+/g, ' ').trim() !== headers[0])
-        return false;
-    return (cells.map((c) => (c === null ? '' : String(c).replace(/\s+/g, ' ').trim())).join('\u0000') === headerKey);
-}
-/** A cell that holds nothing: null, or text of spaces only. Cheap for the usual non-blank text. */
-function blank(v) {
-    if (v === null || v === undefined)
-        return true;
-    if (typeof v !== 'string')
-        return false;
-    if (v.length === 0)
-        return true;
-    const first = v.charCodeAt(0);
-    return (first <= 32 || first === 160) && v.trim() === '';
-}
-/** Values inside the table's columns, and the first column outside them that holds one (-1 when none). */
-function countValues(cells, first, last) {
-    let inside = 0;
-    let outsideColumn = -1;
-    for (let i = 0; i < cells.length; i++) {
-        if (blank(cells[i]))
-            continue;
-        if (i >= first && i <= last)
-            inside++;
-        else if (outsideColumn < 0)
-            outsideColumn = i;
-    }
-    return { inside, outsideColumn };
-}
-function slice(cells, first, width) {
-    const out = new Array(width);
-    for (let i = 0; i < width; i++) {
-        const v = cells[first + i];
-        out[i] = blank(v) ? null : v;
-    }
-    return out;
-}
-/** Column 0 → "A" for sheets, "1" (1-based field number) for CSV lines. */
-function columnName(index, unit) {
-    if (unit === 'line')
-        return String(index + 1);
-    let name = '';
-    for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
-        name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
-    return name;
-}
-function makeTable(base, layout, batches) {
-    return {
-        file: base.file,
-        ...(base.zip ? { zip: base.zip } : {}),
-        ...(base.sheet !== undefined ? { sheet: base.sheet } : {}),
-        headers: layout.headers,
-        headerRows: layout.headerRows,
-        batches,
-        async *rows(observer) {
-            for await (const batch of batches(observer))
-                yield* batch;
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/dates.ts
-/** Excel number formats that show dates or times, and Excel serial numbers → UTC Dates. */
-/** Built-in number format ids that Excel renders as dates or times (ECMA-376 §18.8.30 plus CJK locales). */
-function isBuiltinDateFormat(numFmtId) {
-    return ((numFmtId >= 14 && numFmtId <= 22) ||
-        (numFmtId >= 27 && numFmtId <= 36) ||
-        (numFmtId >= 45 && numFmtId <= 47) ||
-        (numFmtId >= 50 && numFmtId <= 58));
-}
-const ELAPSED = /^\[(h+|m+|s+)\]$/i;
-/**
- * Whether a number format code shows a date or time: it has a d, m, y, h or s token outside quoted
- * text, backslash escapes, `_x`/`*x` padding and `[...]` sections (colours, conditions, locales) —
- * except the elapsed-time sections `[h]`, `[mm]`, `[ss]`, which count as time.
- */
-function isDateFormatCode(code) {
-    const trimmed = code.trim();
-    if (trimmed === '' || /^general$/i.test(trimmed))
-        return false;
-    for (let i = 0; i < code.length; i++) {
-        const ch = code[i];
-        switch (ch) {
-            case '"': {
-                const end = code.indexOf('"', i + 1);
-                if (end < 0)
-                    return false;
-                i = end;
-                break;
-            }
-            case '\\':
-            case '_':
-            case '*':
-                i++; // the next character is literal (or padding)
-                break;
-            case '[': {
-                const end = code.indexOf(']', i + 1);
-                if (end < 0)
-                    return false;
-                if (ELAPSED.test(code.slice(i, end + 1)))
-                    return true;
-                i = end;
-                break;
-            }
-            case 'd':
-            case 'D':
-            case 'm':
-            case 'M':
-            case 'y':
-            case 'Y':
-            case 'h':
-            case 'H':
-            case 's':
-            case 'S':
-                return true;
-            default:
-                break;
-        }
-    }
-    return false;
-}
-const MS_PER_DAY = 86_400_000;
-/** 1899-12-30T00:00Z: serial 0 in the 1900 system, once past Excel's fake 1900-02-29. */
-const EPOCH_1900_AFTER_LEAP = Date.UTC(1899, 11, 30);
-/** 1899-12-31T00:00Z: serial 0 in the 1900 system for serials before the fake leap day (1 = 1900-01-01). */
-const EPOCH_1900_BEFORE_LEAP = Date.UTC(1899, 11, 31);
-/** 1904-01-01T00:00Z: serial 0 in the 1904 system. */
-const EPOCH_1904 = Date.UTC(1904, 0, 1);
-/**
- * Converts an Excel serial date to a UTC Date, rounded to the nearest millisecond.
- * In the 1900 system, serials below 61 count from 1899-12-31 (1 = 1900-01-01) and later ones from
- * 1899-12-30, skipping Excel's non-existent 1900-02-29 (serial 60, which lands on 1900-03-01).
- */
-function excelSerialToDate(serial, date1904) {
-    let epoch;
-    if (date1904)
-        epoch = EPOCH_1904;
-    else if (serial < 61)
-        epoch = EPOCH_1900_BEFORE_LEAP;
-    else
-        epoch = EPOCH_1900_AFTER_LEAP;
-    return new Date(epoch + Math.round(serial * MS_PER_DAY));
-}
-const HAS_ZONE = /(?:Z|[+-]\d\d:?\d\d)$/i;
-/** Parses a `t="d"` cell's ISO 8601 text as UTC (a time without a zone is taken as UTC). */
-function parseIsoDate(text) {
-    const trimmed = text.trim();
-    if (trimmed === '')
-        return undefined;
-    const iso = trimmed.includes('T') && !HAS_ZONE.test(trimmed) ? `${trimmed}Z` : trimmed;
-    const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? undefined : date;
-}
-
-// EXTERNAL MODULE: external "node:util"
-var external_node_util_ = __nccwpck_require__(57975);
-// EXTERNAL MODULE: ./node_modules/saxes/saxes.js
-var saxes = __nccwpck_require__(59800);
-;// CONCATENATED MODULE: ./src/extract/xlsx/text.ts
-/** String decoding shared by the parts of a workbook. */
-const ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
-/**
- * Decodes the `_xHHHH_` escapes OOXML uses for characters XML cannot carry ("_x000D_" → "\r").
- * "_x005F_" is an escaped underscore, so "_x005F_x000D_" stays the literal text "_x000D_".
- */
-function decodeOoxmlEscapes(text) {
-    if (text.indexOf('_x') < 0)
-        return text;
-    return text.replace(ESCAPE, (_match, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
-}
-// Characters XML 1.0 forbids; some non-Excel writers emit them raw.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-/**
- * Rewrites characters XML 1.0 forbids as `_xHHHH_` escapes so the strict parser accepts the text;
- * {@link decodeOoxmlEscapes} turns them back into the original characters in string cells.
- */
-function escapeForbiddenXmlChars(text) {
-    FORBIDDEN.lastIndex = 0;
-    if (!FORBIDDEN.test(text))
-        return text;
-    return text.replace(FORBIDDEN, (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/xml.ts
-
-
-
-function createXmlParser(fileName) {
-    return new saxes/* SaxesParser */.wT({ xmlns: false, position: true, fileName });
-}
-/**
- * Decodes a part's bytes to text chunk by chunk, keeping multi-byte characters that straddle chunk
- * boundaries intact. Honours a UTF-16 byte order mark (UTF-8 otherwise) and escapes characters XML 1.0
- * forbids. Pulling from the stream one chunk at a time gives the consumer backpressure.
- */
-async function* decodeXmlChunks(stream) {
-    let decoder;
-    for await (const chunk of stream) {
-        if (!decoder)
-            decoder = new external_node_util_.TextDecoder(sniffEncoding(chunk));
-        const text = decoder.decode(chunk, { stream: true });
-        if (text.length > 0)
-            yield escapeForbiddenXmlChars(text);
-    }
-    const rest = decoder ? decoder.decode() : '';
-    if (rest.length > 0)
-        yield escapeForbiddenXmlChars(rest);
-}
-function sniffEncoding(head) {
-    if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe)
-        return 'utf-16le';
-    if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff)
-        return 'utf-16be';
-    return 'utf-8';
-}
-/** Feeds a whole (small or streamed) part through a parser whose handlers are already attached. */
-async function parseXmlStream(stream, parser) {
-    try {
-        for await (const text of decodeXmlChunks(stream))
-            parser.write(text);
-        parser.close();
-    }
-    finally {
-        stream.destroy();
-    }
-}
-/**
- * The element-name prefix ("" or "x:") a part uses for one of the given namespaces, read from the
- * root element's declarations. Falls back to the root element's own prefix.
- */
-function namespacePrefix(root, uris) {
-    for (const [name, value] of Object.entries(root.attributes)) {
-        if (!uris.includes(value))
-            continue;
-        if (name === 'xmlns')
-            return '';
-        if (name.startsWith('xmlns:'))
-            return `${name.slice(6)}:`;
-    }
-    const colon = root.name.indexOf(':');
-    return colon < 0 ? '' : root.name.slice(0, colon + 1);
-}
-const SPREADSHEETML = [
-    'http://schemas.openxmlformats.org/spreadsheetml/2006/main',
-    'http://purl.oclc.org/ooxml/spreadsheetml/main',
-];
-const OFFICE_RELATIONSHIPS = [
-    'http://schemas.openxmlformats.org/officeDocument/2006/relationships',
-    'http://purl.oclc.org/ooxml/officeDocument/relationships',
-];
-const PACKAGE_RELATIONSHIPS = ['http://schemas.openxmlformats.org/package/2006/relationships'];
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/parts.ts
-
-
-/** Parses a `.rels` part; `source` is the part the relationships belong to ("" for the package). */
-async function parseRelationships(stream, fileName, source) {
-    const parser = createXmlParser(fileName);
-    const rels = new Map();
-    let element = 'Relationship';
-    let root = true;
-    parser.on('opentag', (tag) => {
-        if (root) {
-            root = false;
-            element = `${namespacePrefix(tag, PACKAGE_RELATIONSHIPS)}Relationship`;
-            return;
-        }
-        if (tag.name !== element)
-            return;
-        const { Id: id, Type: type = '', Target: target = '', TargetMode: mode } = tag.attributes;
-        if (id === undefined)
-            return;
-        const external = mode === 'External';
-        rels.set(id, { id, type, target: external ? target : resolvePartName(source, target), external });
-    });
-    await parseXmlStream(stream, parser);
-    return rels;
-}
-/** Resolves a relationship target against its source part: "worksheets/s.xml", "/xl/s.xml", "../x.xml". */
-function resolvePartName(source, target) {
-    const absolute = target.startsWith('/');
-    const base = absolute ? [] : source.split('/').slice(0, -1);
-    for (const segment of target.split(/[/\\]/)) {
-        if (segment === '' || segment === '.')
-            continue;
-        if (segment === '..')
-            base.pop();
-        else
-            base.push(segment);
-    }
-    return base.join('/');
-}
-/** The `.rels` part that holds a part's relationships: "xl/workbook.xml" → "xl/_rels/workbook.xml.rels". */
-function relationshipsPartFor(part) {
-    const slash = part.lastIndexOf('/');
-    return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
-}
-async function parseWorkbook(stream, fileName) {
-    const parser = createXmlParser(fileName);
-    const result = { sheets: [], date1904: false };
-    let names = { sheet: 'sheet', workbookPr: 'workbookPr', rid: 'r:id' };
-    let root = true;
-    parser.on('opentag', (tag) => {
-        if (root) {
-            root = false;
-            const p = namespacePrefix(tag, SPREADSHEETML);
-            const r = namespacePrefix({ name: '', attributes: tag.attributes, isSelfClosing: false }, OFFICE_RELATIONSHIPS);
-            names = { sheet: `${p}sheet`, workbookPr: `${p}workbookPr`, rid: `${r || 'r:'}id` };
-            return;
-        }
-        const a = tag.attributes;
-        if (tag.name === names.sheet) {
-            result.sheets.push({ name: a.name ?? '', state: a.state ?? 'visible', relationshipId: a[names.rid] });
-        }
-        else if (tag.name === names.workbookPr) {
-            const flag = a.date1904?.trim().toLowerCase();
-            result.date1904 = flag === '1' || flag === 'true';
-        }
-    });
-    await parseXmlStream(stream, parser);
-    return result;
-}
-/** Which cell styles (`cellXfs` indexes, the `s` attribute of a cell) show numbers as dates or times. */
-async function parseDateStyles(stream, fileName) {
-    const parser = createXmlParser(fileName);
-    const customFormats = new Map();
-    const formatIds = [];
-    let names = { numFmt: 'numFmt', cellXfs: 'cellXfs', xf: 'xf' };
-    let root = true;
-    let inCellXfs = false;
-    parser.on('opentag', (tag) => {
-        if (root) {
-            root = false;
-            const p = namespacePrefix(tag, SPREADSHEETML);
-            names = { numFmt: `${p}numFmt`, cellXfs: `${p}cellXfs`, xf: `${p}xf` };
-            return;
-        }
-        const a = tag.attributes;
-        if (tag.name === names.numFmt) {
-            const id = Number(a.numFmtId);
-            if (Number.isInteger(id))
-                customFormats.set(id, a.formatCode ?? '');
-        }
-        else if (tag.name === names.cellXfs) {
-            inCellXfs = true;
-        }
-        else if (inCellXfs && tag.name === names.xf) {
-            formatIds.push(Number(a.numFmtId ?? 0));
-        }
-    });
-    parser.on('closetag', (tag) => {
-        if (tag.name === names.cellXfs)
-            inCellXfs = false;
-    });
-    await parseXmlStream(stream, parser);
-    return formatIds.map((id) => {
-        const code = customFormats.get(id);
-        return code !== undefined ? isDateFormatCode(code) : isBuiltinDateFormat(id);
-    });
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/shared-strings.ts
-
-
-/**
- * Reads every `<si>` as one string: plain `<t>`, or the `<t>` of each rich-text `<r>` run concatenated.
- * Phonetic runs (`<rPh>`) are skipped. Text is kept exactly, with `_xHHHH_` escapes decoded.
- */
-async function parseSharedStrings(stream, fileName) {
-    const parser = createXmlParser(fileName);
-    const strings = [];
-    let names = { si: 'si', t: 't', rPh: 'rPh' };
-    let root = true;
-    let inItem = false;
-    let phoneticDepth = 0;
-    let capture = false;
-    let text = '';
-    // saxes reports a self-closing element as an open tag followed by a close tag.
-    parser.on('opentag', (tag) => {
-        const name = tag.name;
-        if (root) {
-            root = false;
-            const p = namespacePrefix(tag, SPREADSHEETML);
-            names = { si: `${p}si`, t: `${p}t`, rPh: `${p}rPh` };
-        }
-        else if (name === names.si) {
-            inItem = true;
-            text = '';
-        }
-        else if (name === names.t) {
-            capture = inItem && phoneticDepth === 0;
-        }
-        else if (name === names.rPh) {
-            phoneticDepth++;
-        }
-    });
-    parser.on('closetag', (tag) => {
-        const name = tag.name;
-        if (name === names.t)
-            capture = false;
-        else if (name === names.rPh)
-            phoneticDepth--;
-        else if (name === names.si && inItem) {
-            strings.push(decodeOoxmlEscapes(text));
-            inItem = false;
-        }
-    });
-    const onText = (chunk) => {
-        if (capture)
-            text += chunk;
-    };
-    parser.on('text', onText);
-    parser.on('cdata', onText);
-    await parseXmlStream(stream, parser);
-    return strings;
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/cell-ref.ts
-/** A1-style cell references: "A1", "XFD1048576", "$B$7". Columns and rows are 1-based. */
-/** Parses "B7" (also "$B$7", "b7") without allocating substrings. Returns col/row 0 for missing parts. */
-function parseCellRef(ref) {
-    let col = 0;
-    let row = 0;
-    for (let i = 0; i < ref.length; i++) {
-        const code = ref.charCodeAt(i);
-        if (code >= 65 && code <= 90)
-            col = col * 26 + (code - 64);
-        else if (code >= 97 && code <= 122)
-            col = col * 26 + (code - 96);
-        else if (code >= 48 && code <= 57)
-            row = row * 10 + (code - 48);
-    }
-    return { col, row };
-}
-/** The 1-based column of the letters in a reference ("A1" → 1, "XFD" → 16384); 0 if none. */
-function columnIndex(ref) {
-    let col = 0;
-    for (let i = 0; i < ref.length; i++) {
-        const code = ref.charCodeAt(i);
-        if (code >= 65 && code <= 90)
-            col = col * 26 + (code - 64);
-        else if (code >= 97 && code <= 122)
-            col = col * 26 + (code - 96);
-        else if (code !== 36)
-            break;
-    }
-    return col;
-}
-/** The 1-based row number in a reference ("B7" → 7); 0 if none. */
-function rowIndex(ref) {
-    let row = 0;
-    for (let i = 0; i < ref.length; i++) {
-        const code = ref.charCodeAt(i);
-        if (code >= 48 && code <= 57)
-            row = row * 10 + (code - 48);
-    }
-    return row;
-}
-/** 1 → "A", 28 → "AB", 16384 → "XFD". */
-function columnLetters(col) {
-    let letters = '';
-    let n = col;
-    while (n > 0) {
-        const rem = (n - 1) % 26;
-        letters = String.fromCharCode(65 + rem) + letters;
-        n = Math.floor((n - 1) / 26);
-    }
-    return letters;
-}
-/** Parses "A1:C3" (or a single cell "B2") into 1-based inclusive bounds; undefined if malformed. */
-function parseRange(ref) {
-    const colon = ref.indexOf(':');
-    const a = parseCellRef(colon < 0 ? ref : ref.slice(0, colon));
-    const b = colon < 0 ? a : parseCellRef(ref.slice(colon + 1));
-    if (a.col === 0 || a.row === 0 || b.col === 0 || b.row === 0)
-        return undefined;
-    return {
-        top: Math.min(a.row, b.row),
-        left: Math.min(a.col, b.col),
-        bottom: Math.max(a.row, b.row),
-        right: Math.max(a.col, b.col),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/sheet.ts
-
-
-
-
-/** Thrown for content the parser cannot make sense of (not for malformed XML, which saxes reports). */
-class SheetContentError extends Error {
-}
-/**
- * Feed it text with {@link write}; completed rows collect in a queue that {@link takeRows} empties,
- * so a caller can yield them between chunks. Only rows with at least one non-empty cell are queued.
- */
-class SheetParser {
-    context;
-    wantRows;
-    parser;
-    queue = [];
-    merges = [];
-    // Element names, with the prefix the part uses for the SpreadsheetML namespace.
-    root = true;
-    nRow = 'row';
-    nC = 'c';
-    nV = 'v';
-    nIs = 'is';
-    nT = 't';
-    nRPh = 'rPh';
-    nMergeCell = 'mergeCell';
-    // Row state.
-    rowNumber = 0;
-    rowHasRef = false;
-    cells = [];
-    // Cell state.
-    col = 0;
-    inCell = false;
-    type = undefined;
-    style = undefined;
-    hasValue = false;
-    inInline = false;
-    phoneticDepth = 0;
-    capture = false;
-    text = '';
-    constructor(context, fileName, wantRows) {
-        this.context = context;
-        this.wantRows = wantRows;
-        this.parser = createXmlParser(fileName);
-        this.parser.on('opentag', wantRows ? this.onOpen : this.onOpenMergesOnly);
-        if (wantRows) {
-            this.parser.on('closetag', this.onClose);
-            this.parser.on('text', this.onText);
-            this.parser.on('cdata', this.onText);
-        }
-    }
-    write(text) {
-        this.parser.write(text);
-    }
-    close() {
-        this.parser.close();
-    }
-    /** The rows completed so far, removed from the queue. */
-    takeRows() {
-        const rows = this.queue;
-        this.queue = [];
-        return rows;
-    }
-    setNames(rootTag) {
-        this.root = false;
-        const p = namespacePrefix(rootTag, SPREADSHEETML);
-        this.nRow = `${p}row`;
-        this.nC = `${p}c`;
-        this.nV = `${p}v`;
-        this.nIs = `${p}is`;
-        this.nT = `${p}t`;
-        this.nRPh = `${p}rPh`;
-        this.nMergeCell = `${p}mergeCell`;
-    }
-    onOpenMergesOnly = (tag) => {
-        if (this.root)
-            this.setNames(tag);
-        else if (tag.name === this.nMergeCell)
-            this.addMerge(tag);
-    };
-    onOpen = (tag) => {
-        const name = tag.name;
-        if (name === this.nC) {
-            const a = tag.attributes;
-            const ref = a.r;
-            const col = ref === undefined ? 0 : columnIndex(ref);
-            this.col = col > 0 ? col : this.col + 1;
-            if (ref !== undefined && !this.rowHasRef) {
-                // A row without r="…" takes its number from its first cell that has one.
-                const row = rowIndex(ref);
-                if (row > 0) {
-                    this.rowNumber = row;
-                    this.rowHasRef = true;
-                }
-            }
-            this.type = a.t;
-            this.style = a.s;
-            this.inCell = true;
-            this.hasValue = false;
-            this.text = '';
-        }
-        else if (name === this.nV) {
-            if (this.inCell) {
-                this.capture = true;
-                this.hasValue = true;
-            }
-        }
-        else if (name === this.nRow) {
-            const ref = tag.attributes.r;
-            const number = ref === undefined ? 0 : Number.parseInt(ref, 10);
-            this.rowHasRef = number > 0;
-            this.rowNumber = number > 0 ? number : this.rowNumber + 1;
-            this.col = 0;
-        }
-        else if (name === this.nIs) {
-            if (this.inCell) {
-                this.inInline = true;
-                this.hasValue = true;
-            }
-        }
-        else if (name === this.nT) {
-            if (this.inInline && this.phoneticDepth === 0)
-                this.capture = true;
-        }
-        else if (name === this.nRPh) {
-            this.phoneticDepth++;
-        }
-        else if (name === this.nMergeCell) {
-            this.addMerge(tag);
-        }
-        else if (this.root) {
-            this.setNames(tag);
-        }
-    };
-    onClose = (tag) => {
-        const name = tag.name;
-        if (name === this.nV || name === this.nT) {
-            this.capture = false;
-        }
-        else if (name === this.nC) {
-            if (this.hasValue)
-                this.finishCell();
-            this.inCell = false;
-            this.inInline = false;
-            this.capture = false;
-        }
-        else if (name === this.nRow) {
-            if (this.cells.length > 0) {
-                this.queue.push({ position: this.rowNumber, cells: this.cells });
-                this.cells = [];
-            }
-        }
-        else if (name === this.nIs) {
-            this.inInline = false;
-        }
-        else if (name === this.nRPh) {
-            this.phoneticDepth--;
-        }
-    };
-    onText = (text) => {
-        if (this.capture)
-            this.text += text;
-    };
-    addMerge(tag) {
-        const ref = tag.attributes.ref;
-        const range = ref === undefined ? undefined : parseRange(ref);
-        if (range)
-            this.merges.push(range);
-    }
-    finishCell() {
-        const value = this.cellValue();
-        if (value === null)
-            return;
-        const index = this.col - 1;
-        const cells = this.cells;
-        if (index >= cells.length) {
-            while (cells.length < index)
-                cells.push(null);
-            cells.push(value);
-        }
-        else {
-            cells[index] = value;
-        }
-    }
-    cellValue() {
-        const text = this.text;
-        switch (this.type) {
-            case undefined:
-            case 'n':
-                return this.numberValue(text);
-            case 's': {
-                if (text.trim() === '')
-                    return null;
-                const index = Number(text);
-                const value = this.context.sharedStrings[index];
-                if (value === undefined) {
-                    throw new SheetContentError(`cell ${this.cellName()} refers to shared string ${text.trim()}, but the workbook has ${this.context.sharedStrings.length}`);
-                }
-                return value === '' ? null : value;
-            }
-            case 'inlineStr':
-            case 'str':
-                return text === '' ? null : decodeOoxmlEscapes(text);
-            case 'b': {
-                const flag = text.trim().toLowerCase();
-                if (flag === '1' || flag === 'true')
-                    return true;
-                if (flag === '0' || flag === 'false')
-                    return false;
-                return flag === '' ? null : text;
-            }
-            case 'e':
-                return text === '' ? null : text;
-            case 'd':
-                return parseIsoDate(text) ?? (text === '' ? null : text);
-            default:
-                return text === '' ? null : decodeOoxmlEscapes(text);
-        }
-    }
-    numberValue(text) {
-        if (text === '')
-            return null;
-        const value = Number(text);
-        if (Number.isNaN(value))
-            return decodeOoxmlEscapes(text); // not a number after all: keep the text
-        if (value === 0 && text.trim() === '')
-            return null; // Number('  ') is 0
-        const style = this.style;
-        if (style !== undefined && this.context.dateStyles[Number(style)] === true) {
-            const date = excelSerialToDate(value, this.context.date1904);
-            if (!Number.isNaN(date.getTime()))
-                return date;
-        }
-        return value;
-    }
-    cellName() {
-        return `${columnLetters(this.col)}${this.rowNumber}`;
-    }
-}
-
 // EXTERNAL MODULE: external "node:zlib"
 var external_node_zlib_ = __nccwpck_require__(38522);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(20663);
-;// CONCATENATED MODULE: ./src/extract/xlsx/zip.ts
-/** Random access to the parts of a ZIP package, on yauzl: entries are listed once, each part streamed on demand. */
+;// CONCATENATED MODULE: ./src/retention/log-archive.ts
 
 
 
-/**
- * Inflating in big chunks, with a generous buffer the inflater can fill while the parser works, keeps
- * zlib's thread-pool round trips off the critical path (yauzl's own inflater uses 16 KiB chunks).
- */
-const INFLATE_OPTIONS = {
-    chunkSize: 128 * 1024,
-    readableHighWaterMark: 1024 * 1024,
-};
-class ZipPackage {
-    zip;
-    entries;
-    constructor(zip, 
-    /** Entries by lower-cased name: OPC part names are case-insensitive. */
-    entries) {
-        this.zip = zip;
-        this.entries = entries;
-    }
-    /** Opens a ZIP file and lists its entries. Rejects with yauzl's error when the file is not a ZIP. */
-    static async open(path) {
-        const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false });
-        try {
-            const entries = new Map();
-            for await (const entry of zip.eachEntry()) {
-                if (!entry.fileName.endsWith('/'))
-                    entries.set(entry.fileName.toLowerCase(), entry);
-            }
-            return new ZipPackage(zip, entries);
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Every event log, by daily folder; folders not named like a date are returned apart (left alone). */
+function listEventLogs(eventsDir) {
+    const logs = [];
+    const otherFolders = [];
+    if (!(0,external_node_fs_.existsSync)(eventsDir))
+        return { logs, otherFolders };
+    for (const day of (0,external_node_fs_.readdirSync)(eventsDir, { withFileTypes: true })) {
+        if (!day.isDirectory())
+            continue;
+        if (!DAY.test(day.name)) {
+            otherFolders.push((0,external_node_path_.join)(eventsDir, day.name));
+            continue;
         }
-        catch (error) {
-            zip.close();
-            throw error;
-        }
-    }
-    /** The entry names, as stored. */
-    names() {
-        return [...this.entries.values()].map((entry) => entry.fileName);
-    }
-    has(name) {
-        return this.entries.has(name.toLowerCase());
-    }
-    /** A stream of the part's uncompressed bytes. The caller must consume or destroy it. */
-    async openStream(name) {
-        const entry = this.entries.get(name.toLowerCase());
-        if (!entry)
-            throw new Error(`no part named "${name}" in the package`);
-        if (entry.compressionMethod !== 8 || entry.isEncrypted())
-            return this.zip.openReadStreamPromise(entry);
-        const raw = await this.zip.openReadStreamPromise(entry, { decodeFileData: false });
-        const inflate = (0,external_node_zlib_.createInflateRaw)(INFLATE_OPTIONS);
-        // Errors on either side destroy both; destroying the inflater (a consumer that stops early) does too.
-        return (0,external_node_stream_.pipeline)(raw, inflate, () => { });
-    }
-    close() {
-        if (this.zip.isOpen)
-            this.zip.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/workbook.ts
-/**
- * A streaming XLSX reader on yauzl + saxes. Workbook-level parts (workbook, relationships, styles,
- * shared strings) are read once on open; sheet XML is streamed from the ZIP on every pass and never
- * held in memory, so a sheet can be far larger than the heap.
- */
-
-
-
-
-
-
-
-const OFFICE_DOCUMENT = '/officeDocument';
-const DEFAULT_WORKBOOK_PART = 'xl/workbook.xml';
-class XlsxWorkbook {
-    path;
-    zip;
-    sheets;
-    sheetParts;
-    context;
-    /** Merged ranges of sheets already streamed to the end, so merges() need not stream them again. */
-    mergeCache = new Map();
-    closed = false;
-    constructor(path, zip, sheets, 
-    /** The part name of each sheet (same order as `sheets`); undefined when the workbook does not say. */
-    sheetParts, context) {
-        this.path = path;
-        this.zip = zip;
-        this.sheets = sheets;
-        this.sheetParts = sheetParts;
-        this.context = context;
-    }
-    /** Opens a workbook and reads its workbook, relationship, style and shared-string parts. */
-    static async open(path) {
-        let zip;
-        try {
-            zip = await ZipPackage.open(path);
-        }
-        catch (error) {
-            throw await notAZip(path, error);
-        }
-        try {
-            return await XlsxWorkbook.load(path, zip);
-        }
-        catch (error) {
-            zip.close();
-            throw error;
-        }
-    }
-    static async load(path, zip) {
-        const where = { file: path };
-        const workbookPart = await findWorkbookPart(path, zip);
-        const relsPart = relationshipsPartFor(workbookPart);
-        const rels = zip.has(relsPart)
-            ? await readPart(path, zip, relsPart, (s, f) => parseRelationships(s, f, workbookPart))
-            : new Map();
-        const definition = await readPart(path, zip, workbookPart, parseWorkbook);
-        const byType = (suffix) => [...rels.values()].find((rel) => !rel.external && rel.type.endsWith(suffix));
-        const stylesPart = byType('/styles')?.target ?? 'xl/styles.xml';
-        const stringsPart = byType('/sharedStrings')?.target ?? 'xl/sharedStrings.xml';
-        const dateStyles = zip.has(stylesPart) ? await readPart(path, zip, stylesPart, parseDateStyles) : [];
-        const sharedStrings = zip.has(stringsPart)
-            ? await readPart(path, zip, stringsPart, parseSharedStrings)
-            : [];
-        const sheets = [];
-        const parts = [];
-        for (const [index, sheet] of definition.sheets.entries()) {
-            const rel = sheet.relationshipId === undefined ? undefined : rels.get(sheet.relationshipId);
-            const kind = rel?.type.endsWith('/worksheet')
-                ? 'worksheet'
-                : rel?.type.endsWith('/chartsheet')
-                    ? 'chartsheet'
-                    : 'other';
-            const hidden = sheet.state === 'hidden' || sheet.state === 'veryHidden';
-            sheets.push({ name: sheet.name, index, hidden, kind });
-            parts.push(rel && !rel.external ? rel.target : undefined);
-        }
-        if (sheets.length === 0)
-            throw new DataWarpError(`not an XLSX workbook: ${path} lists no sheets`, where);
-        return new XlsxWorkbook(path, zip, sheets, parts, {
-            sharedStrings,
-            dateStyles,
-            date1904: definition.date1904,
-        });
-    }
-    /**
-     * Streams a sheet's rows that have at least one non-empty cell, in file order. Each call reads the
-     * sheet afresh from the ZIP; the stream is paused while the consumer works on a row.
-     */
-    async *rows(sheet) {
-        for await (const batch of this.batches(sheet))
-            yield* batch;
-    }
-    /** The same rows, a decoded chunk of sheet XML at a time (no per-row promise). */
-    async *batches(sheet) {
-        const { index, name, part } = this.sheetPart(sheet);
-        const parser = new SheetParser(this.context, part, true);
-        const stream = await this.openSheet(part, name);
-        try {
-            for await (const text of decodeXmlChunks(stream)) {
-                parser.write(text);
-                const rows = parser.takeRows();
-                if (rows.length > 0)
-                    yield rows;
-            }
-            parser.close();
-            const rest = parser.takeRows();
-            if (rest.length > 0)
-                yield rest;
-            this.mergeCache.set(index, parser.merges);
-        }
-        catch (error) {
-            throw this.sheetError(error, name);
-        }
-        finally {
-            stream.destroy();
-        }
-    }
-    /** The sheet's merged cell ranges (1-based, inclusive), in file order. */
-    async merges(sheet) {
-        const { index, name, part } = this.sheetPart(sheet);
-        let merges = this.mergeCache.get(index);
-        if (!merges) {
-            const parser = new SheetParser(this.context, part, false);
-            const stream = await this.openSheet(part, name);
-            try {
-                for await (const text of decodeXmlChunks(stream))
-                    parser.write(text);
-                parser.close();
-            }
-            catch (error) {
-                throw this.sheetError(error, name);
-            }
-            finally {
-                stream.destroy();
-            }
-            merges = parser.merges;
-            this.mergeCache.set(index, merges);
-        }
-        return merges.map((range) => ({ ...range }));
-    }
-    /** Releases the ZIP file handle (after any streams still open have finished). */
-    async close() {
-        if (this.closed)
-            return;
-        this.closed = true;
-        this.zip.close();
-    }
-    sheetPart(sheet) {
-        if (this.closed)
-            throw new DataWarpError(`workbook ${this.path} is closed`, { file: this.path, sheet });
-        let index = this.sheets.findIndex((info) => info.name === sheet);
-        if (index < 0) {
-            // Excel treats sheet names as case-insensitive.
-            const folded = sheet.toLowerCase();
-            index = this.sheets.findIndex((info) => info.name.toLowerCase() === folded);
-        }
-        const info = this.sheets[index];
-        if (!info) {
-            const names = this.sheets.map((s) => `"${s.name}"`).join(', ');
-            throw new DataWarpError(`no sheet named "${sheet}" in ${this.path}; its sheets are ${names}`, {
-                file: this.path,
-                sheet,
+        for (const file of (0,external_node_fs_.readdirSync)((0,external_node_path_.join)(eventsDir, day.name), { withFileTypes: true })) {
+            if (!file.isFile() || !file.name.endsWith('.jsonl'))
+                continue;
+            const path = (0,external_node_path_.join)(eventsDir, day.name, file.name);
+            const stat = (0,external_node_fs_.statSync)(path);
+            logs.push({
+                path,
+                date: day.name,
+                runId: file.name.slice(0, -'.jsonl'.length),
+                bytes: stat.size,
+                mtimeMs: stat.mtimeMs,
             });
         }
-        const part = this.sheetParts[index];
-        if (part === undefined || !this.zip.has(part)) {
-            throw new DataWarpError(`sheet "${info.name}" of ${this.path} has no readable part${part ? ` (${part} is missing)` : ''}`, { file: this.path, sheet: info.name });
-        }
-        return { index, name: info.name, part };
     }
-    async openSheet(part, sheet) {
+    logs.sort((a, b) => a.date.localeCompare(b.date) || a.runId.localeCompare(b.runId));
+    return { logs, otherFolders };
+}
+/** The run ids an archive already holds (each line of ours carries its run_id). */
+function archivedRunIds(archivePath) {
+    const ids = new Set();
+    if (!(0,external_node_fs_.existsSync)(archivePath))
+        return ids;
+    // Concatenated gzip members read as one stream, as zcat reads them.
+    const text = (0,external_node_zlib_.gunzipSync)((0,external_node_fs_.readFileSync)(archivePath)).toString('utf8');
+    for (const match of text.matchAll(/"run_id":"([^"\\]+)"/g))
+        ids.add(match[1]);
+    return ids;
+}
+/**
+ * Appends a month's logs to its archive as ONE new gzip member (members concatenate; zcat and gunzip read them
+ * all). The archive is rewritten whole into a temp file beside it, synced and renamed over, so a crash leaves
+ * the old archive or the new one, never half of one. Logs whose run the archive already holds are not added
+ * again. The caller deletes the log files afterwards: a crash in between repeats nothing.
+ */
+function appendToArchive(archivePath, logs, dryRun) {
+    const existing = (0,external_node_fs_.existsSync)(archivePath) ? (0,external_node_fs_.readFileSync)(archivePath) : Buffer.alloc(0);
+    const held = archivedRunIds(archivePath);
+    const appended = logs.filter((l) => !held.has(l.runId));
+    const alreadyArchived = logs.filter((l) => held.has(l.runId));
+    if (appended.length === 0)
+        return {
+            archivePath,
+            appended,
+            alreadyArchived,
+            bytesBefore: existing.length,
+            bytesAfter: existing.length,
+        };
+    const text = appended
+        .map((l) => {
+        const content = (0,external_node_fs_.readFileSync)(l.path, 'utf8');
+        return content === '' || content.endsWith('\n') ? content : `${content}\n`;
+    })
+        .join('');
+    const member = (0,external_node_zlib_.gzipSync)(Buffer.from(text, 'utf8'));
+    const bytesAfter = existing.length + member.length;
+    if (!dryRun) {
+        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(archivePath), { recursive: true });
+        const temp = `${archivePath}.tmp-${process.pid}`;
+        const fd = (0,external_node_fs_.openSync)(temp, 'w');
         try {
-            return await this.zip.openStream(part);
-        }
-        catch (error) {
-            throw this.sheetError(error, sheet);
-        }
-    }
-    sheetError(error, sheet) {
-        if (error instanceof DataWarpError)
-            return error;
-        const where = { file: this.path, sheet };
-        const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof SheetContentError) {
-            return new DataWarpError(`sheet "${sheet}" of ${this.path}: ${message}`, where);
-        }
-        const what = isXmlError(error) ? 'malformed XML in sheet' : 'cannot read sheet';
-        return new DataWarpError(`${what} "${sheet}" of ${this.path}: ${message}`, where);
-    }
-}
-/** The workbook part named by the package relationships, else xl/workbook.xml. */
-async function findWorkbookPart(path, zip) {
-    if (zip.has('_rels/.rels')) {
-        const rels = await readPart(path, zip, '_rels/.rels', (s, f) => parseRelationships(s, f, ''));
-        const main = [...rels.values()].find((rel) => !rel.external && rel.type.endsWith(OFFICE_DOCUMENT));
-        if (main && zip.has(main.target) && main.target.toLowerCase().endsWith('.xml'))
-            return main.target;
-    }
-    if (zip.has(DEFAULT_WORKBOOK_PART))
-        return DEFAULT_WORKBOOK_PART;
-    const where = { file: path };
-    if (zip.has('xl/workbook.bin')) {
-        throw new DataWarpError(`not an XLSX workbook: ${path} is a binary (.xlsb) workbook`, where);
-    }
-    const names = zip.names();
-    const sample = names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '');
-    throw new DataWarpError(`not an XLSX workbook: ${path} is a ZIP file without xl/workbook.xml (it holds ${names.length} entries: ${sample || 'none'})`, where);
-}
-/** Streams one workbook-level part through its parser, turning failures into DataWarpErrors. */
-async function readPart(path, zip, part, parse) {
-    try {
-        return await parse(await zip.openStream(part), part);
-    }
-    catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const what = isXmlError(error) ? 'malformed XML in' : 'cannot read';
-        throw new DataWarpError(`${what} ${part} of ${path}: ${message}`, { file: path });
-    }
-}
-/** saxes reports errors as "fileName:line:column: message"; we name each parser after its part. */
-function isXmlError(error) {
-    return error instanceof Error && /^[^:]*\.(?:xml|rels):\d+:\d+: /i.test(error.message);
-}
-/** Explains why a file yauzl could not open is not an XLSX workbook. */
-async function notAZip(path, error) {
-    const where = { file: path };
-    const reason = error instanceof Error ? error.message : String(error);
-    let head;
-    try {
-        const handle = await (0,promises_.open)(path, 'r');
-        try {
-            const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
-            head = buffer.subarray(0, bytesRead);
+            (0,external_node_fs_.writeSync)(fd, existing);
+            (0,external_node_fs_.writeSync)(fd, member);
+            (0,external_node_fs_.fsyncSync)(fd);
         }
         finally {
-            await handle.close();
+            (0,external_node_fs_.closeSync)(fd);
         }
+        (0,external_node_fs_.renameSync)(temp, archivePath);
+    }
+    return { archivePath, appended, alreadyArchived, bytesBefore: existing.length, bytesAfter };
+}
+
+;// CONCATENATED MODULE: ./src/retention/sizes.ts
+
+
+/** Bytes of the files under a path (their sizes, as `du --apparent-size`); 0 when it does not exist. */
+function bytesUnder(path) {
+    let stat;
+    try {
+        stat = (0,external_node_fs_.lstatSync)(path);
     }
     catch {
-        return new DataWarpError(`cannot open workbook ${path}: ${reason}`, where);
+        return 0;
     }
-    if (head.length === 0)
-        return new DataWarpError(`not an XLSX workbook: ${path} is empty`, where);
-    if (head.subarray(0, 8).equals(Buffer.from('d0cf11e0a1b11ae1', 'hex'))) {
-        return new DataWarpError(`not an XLSX workbook: ${path} is an OLE2 compound file (a legacy .xls workbook, or a password-protected .xlsx)`, where);
-    }
-    const start = head.toString('latin1').trimStart().slice(0, 64).toLowerCase();
-    if (start.startsWith('<!doctype html') || start.startsWith('<html')) {
-        return new DataWarpError(`not an XLSX workbook: ${path} is an HTML page, not a ZIP file`, where);
-    }
-    return new DataWarpError(`not an XLSX workbook: ${path} is not a ZIP file (${reason})`, where);
-}
-
-;// CONCATENATED MODULE: ./src/extract/extract-file.ts
-
-
-
-
-
-/** Rows read to find a table's header; the table itself is always read in full. */
-const SAMPLE_ROWS = 200;
-/** Sheets that describe a publication rather than hold its data. */
-const NOT_DATA_SHEET = /^\s*(cover|cover sheet|title|title sheet|title page|contents?|table of contents|index|notes?|notes and definitions|definitions?( and changes)?|glossary|about|introduction|background|methodology|metadata|read ?me|data quality|dq|guidance|information|info|key facts|summary of changes|revisions?)\s*$/i;
-async function sample(source) {
-    const rows = [];
-    for await (const batch of source()) {
-        rows.push(...batch.slice(0, SAMPLE_ROWS - rows.length));
-        if (rows.length >= SAMPLE_ROWS)
-            break;
-    }
-    return rows;
-}
-async function extractCsv(file) {
-    const format = await detectCsvFormat(file.path);
-    const source = async function* () {
-        for await (const records of readCsvBatches(file.path, format)) {
-            yield records.map((r) => ({ position: r.line, cells: r.cells }));
-        }
-    };
-    const layout = locateTable(await sample(source));
-    if (!layout)
-        return { tables: [], skipped: [{ file: file.fileName, reason: 'no table found (no header row)' }] };
-    const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' });
-    return { tables: [makeTable({ file: file.fileName, zip: file.zip }, layout, rows)], skipped: [] };
-}
-async function extractXlsx(file) {
-    const workbook = await XlsxWorkbook.open(file.path);
-    const tables = [];
-    const skipped = [];
+    if (!stat.isDirectory())
+        return stat.isFile() ? stat.size : 0;
+    let total = 0;
+    let entries;
     try {
-        for (const sheet of workbook.sheets) {
-            const part = { file: file.fileName, sheet: sheet.name };
-            if (sheet.kind !== 'worksheet')
-                skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` });
-            else if (sheet.hidden)
-                skipped.push({ ...part, reason: 'hidden sheet' });
-            else if (NOT_DATA_SHEET.test(sheet.name))
-                skipped.push({ ...part, reason: 'cover, contents or notes sheet' });
+        entries = (0,external_node_fs_.readdirSync)(path);
+    }
+    catch {
+        return 0;
+    }
+    for (const name of entries)
+        total += bytesUnder((0,external_node_path_.join)(path, name));
+    return total;
+}
+/** The newest modification time under a path, in ms (a folder's own time counts too). */
+function newestChange(path) {
+    let stat;
+    try {
+        stat = (0,external_node_fs_.lstatSync)(path);
+    }
+    catch {
+        return 0;
+    }
+    let newest = stat.mtimeMs;
+    if (stat.isDirectory()) {
+        let entries = [];
+        try {
+            entries = (0,external_node_fs_.readdirSync)(path);
+        }
+        catch { }
+        for (const name of entries)
+            newest = Math.max(newest, newestChange((0,external_node_path_.join)(path, name)));
+    }
+    return newest;
+}
+/** 1536 → "1.5 KiB", like du -h. */
+function humanBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+;// CONCATENATED MODULE: ./src/retention/cleanup.ts
+
+
+
+
+
+/** A run folder or export modified this recently may belong to work in progress: it is never deleted. */
+const ACTIVE_HOURS = 24;
+const HOUR = 3_600_000;
+const cleanup_DAY = 24 * HOUR;
+/** The ledger's record of these runs; empty when there is no ledger yet. */
+async function ledgerRuns(pool, ids) {
+    const runs = new Map();
+    const exists = await pool.query(`SELECT to_regclass('datawarp.runs')::text AS runs`);
+    if (!exists.rows[0]?.runs || ids.length === 0)
+        return runs;
+    const { rows } = await pool.query('SELECT run_id, status, started_at FROM datawarp.runs WHERE run_id = ANY($1::text[])', [ids]);
+    for (const r of rows)
+        runs.set(r.run_id, { status: r.status, startedAt: r.started_at });
+    return runs;
+}
+/** How a run ended, from the run.end line of its event log; undefined when it has none. */
+function endedInLog(logs, runId) {
+    const log = logs.find((l) => l.runId === runId);
+    if (!log)
+        return undefined;
+    const lines = (0,external_node_fs_.readFileSync)(log.path, 'utf8').trimEnd().split('\n');
+    // run.end is near the end, but lines may follow it (the cleanup that ends a run logs after it).
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!lines[i].includes('"run.end"'))
+            continue;
+        try {
+            const line = JSON.parse(lines[i]);
+            if (line.event === 'run.end')
+                return { status: line.failed ? 'failed' : 'succeeded' };
+        }
+        catch { }
+    }
+    return undefined;
+}
+/** A run id starts with its UTC start: 20261127T051500Z-3f9a. */
+function startOfRunId(runId) {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(runId);
+    return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : undefined;
+}
+const days = (ms) => Math.floor(ms / cleanup_DAY);
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/**
+ * The retention policy of the design note, in one pass over the project:
+ *   - event logs older than retention.logs_days go into data/archive/logs/<YYYY-MM>.jsonl.gz, then are deleted,
+ *     with their empty daily folders;
+ *   - tmp/manifests/<run_id>/ of finished runs is deleted (a failed run's folder stays as long as its log, for
+ *     inspection); a run still in progress is never touched: the ledger says so when a database is reachable,
+ *     else its event log, else a folder modified in the last 24 hours is kept;
+ *   - Parquet exports not listed in data/exports/catalog.parquet are deleted (latest only).
+ * Returns what was archived, deleted and kept, with the bytes per folder before and after.
+ */
+async function cleanupProject(options) {
+    const paths = projectPaths(options.root);
+    const now = (options.now ?? new Date()).getTime();
+    const dryRun = options.dryRun ?? false;
+    const logsDays = options.retention.logs_days;
+    const rel = (p) => (0,external_node_path_.relative)(paths.root, p).split(external_node_path_.sep).join('/');
+    const archived = [];
+    const deleted = [];
+    const kept = [];
+    const notes = [];
+    const measured = measuredFolders(paths.root);
+    const before = new Map(measured.map((f) => [f, bytesUnder((0,external_node_path_.join)(paths.root, f))]));
+    const change = new Map();
+    /** A delta of bytes at a path, for the dry run's "after". */
+    const account = (path, bytes) => {
+        const r = rel(path);
+        for (const f of measured)
+            if (r === f || r.startsWith(`${f}/`))
+                change.set(f, (change.get(f) ?? 0) + bytes);
+    };
+    const remove = (path, bytes, reason) => {
+        deleted.push({ path: rel(path), bytes, reason });
+        account(path, -bytes);
+        if (!dryRun)
+            (0,external_node_fs_.rmSync)(path, { recursive: true, force: true });
+    };
+    const eventsDir = (0,external_node_path_.join)(paths.logs, 'events');
+    const { logs, otherFolders } = listEventLogs(eventsDir);
+    for (const f of otherFolders)
+        notes.push(`${rel(f)}: not a daily folder (YYYY-MM-DD), left alone`);
+    // Run folders first: the event logs (read to see how a run ended) are archived after.
+    const workRoot = paths.workRoot;
+    const entries = (0,external_node_fs_.existsSync)(workRoot) ? (0,external_node_fs_.readdirSync)(workRoot).sort() : [];
+    let runs = new Map();
+    const ledger = options.pool !== undefined;
+    if (options.pool)
+        runs = await ledgerRuns(options.pool, entries);
+    else
+        notes.push(`no database reachable: run folders are judged by their event log, else kept when modified in the last ${ACTIVE_HOURS} hours`);
+    const active = new Set(options.keepRuns ?? []);
+    for (const name of entries) {
+        const path = (0,external_node_path_.join)(workRoot, name);
+        const bytes = bytesUnder(path);
+        const keep = (reason) => kept.push({ path: rel(path), bytes, reason });
+        if (options.keepRuns?.includes(name)) {
+            keep('the current run');
+            continue;
+        }
+        const record = runs.get(name) ?? endedInLog(logs, name);
+        const started = record?.startedAt ?? startOfRunId(name);
+        const age = started ? now - started.getTime() : now - newestChange(path);
+        if (record?.status === 'running') {
+            if (age > logsDays * cleanup_DAY) {
+                remove(path, bytes, `the ledger still says running, but the run started ${days(age)} days ago (more than retention.logs_days): a killed run`);
+            }
             else {
-                const source = () => readSheet(file.path, sheet.name);
-                const layout = locateTable(await sample(() => workbook.batches(sheet.name)));
-                if (!layout)
-                    skipped.push({ ...part, reason: 'no table found (no header row)' });
-                else {
-                    const rows = tableRows(source, layout, { file: file.fileName, sheet: sheet.name, unit: 'row' });
-                    tables.push(makeTable({ file: file.fileName, zip: file.zip, sheet: sheet.name }, layout, rows));
-                }
+                active.add(name);
+                keep('in progress: the ledger says running');
             }
         }
+        else if (record?.status === 'succeeded')
+            remove(path, bytes, 'run succeeded');
+        else if (record?.status === 'failed') {
+            if (age > logsDays * cleanup_DAY)
+                remove(path, bytes, `run failed ${days(age)} days ago (kept as long as its log)`);
+            else
+                keep(`run failed ${days(age)} days ago: kept for inspection as long as its event log`);
+        }
+        else {
+            const idle = now - newestChange(path);
+            if (idle < ACTIVE_HOURS * HOUR) {
+                active.add(name);
+                keep(`no ${ledger ? 'ledger entry or ' : ''}run.end event, and modified ${Math.floor(idle / HOUR)} h ago: may still be running`);
+            }
+            else
+                remove(path, bytes, `no ${ledger ? 'ledger entry or ' : ''}run.end event, and untouched for ${days(idle)} days`);
+        }
     }
-    finally {
-        await workbook.close();
-    }
-    return { tables, skipped };
-}
-/** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */
-async function* readSheet(path, sheet) {
-    const workbook = await XlsxWorkbook.open(path);
-    try {
-        yield* workbook.batches(sheet);
-    }
-    finally {
-        await workbook.close();
-    }
-}
-/** Every table in a file, and every part of it that is not a table, with the reason. */
-async function extractFile(file) {
-    switch (file.kind) {
-        case 'csv':
-            return extractCsv(file);
-        case 'xlsx':
-            return extractXlsx(file);
-        case 'xls':
-            throw new DataWarpError('legacy binary Excel (.xls) is not supported: ask for the .xlsx or .csv edition', {
-                file: file.fileName,
+    // Event logs older than logs_days: a monthly archive, then deleted.
+    const cutoff = new Date(now - logsDays * cleanup_DAY).toISOString().slice(0, 10);
+    const byMonth = new Map();
+    for (const log of logs) {
+        if (log.date >= cutoff)
+            continue;
+        if (active.has(log.runId) || now - log.mtimeMs < ACTIVE_HOURS * HOUR) {
+            kept.push({
+                path: rel(log.path),
+                bytes: log.bytes,
+                reason: 'older than retention.logs_days, but its run may still be running',
             });
-        case 'ods':
-            throw new DataWarpError('OpenDocument spreadsheets (.ods) are not read yet', { file: file.fileName });
-        case 'html':
-            throw new DataWarpError('the URL returned an HTML page, not a data file: point the config at the file itself', { file: file.fileName });
-        default:
-            throw new DataWarpError(`not a data file (${file.kind})`, { file: file.fileName });
+            continue;
+        }
+        const month = log.date.slice(0, 7);
+        byMonth.set(month, [...(byMonth.get(month) ?? []), log]);
+    }
+    const archiveDir = (0,external_node_path_.join)(paths.data, 'archive', 'logs');
+    for (const [month, monthLogs] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
+        const archivePath = (0,external_node_path_.join)(archiveDir, `${month}.jsonl.gz`);
+        const result = appendToArchive(archivePath, monthLogs, dryRun);
+        account(archivePath, result.bytesAfter - result.bytesBefore);
+        for (const log of result.appended)
+            archived.push({
+                path: rel(log.path),
+                bytes: log.bytes,
+                archive: rel(archivePath),
+                reason: `older than ${plural(logsDays, 'day')}`,
+            });
+        for (const log of result.alreadyArchived)
+            archived.push({
+                path: rel(log.path),
+                bytes: log.bytes,
+                archive: rel(archivePath),
+                reason: 'already in the archive',
+            });
+        for (const log of monthLogs) {
+            account(log.path, -log.bytes);
+            if (!dryRun)
+                (0,external_node_fs_.rmSync)(log.path, { force: true });
+        }
+    }
+    // Empty daily folders go (in a dry run, the logs to archive count as gone).
+    const gone = new Set([...byMonth.values()].flat().map((l) => l.path));
+    if ((0,external_node_fs_.existsSync)(eventsDir)) {
+        for (const day of (0,external_node_fs_.readdirSync)(eventsDir, { withFileTypes: true })) {
+            if (!day.isDirectory() || !/^\d{4}-\d{2}-\d{2}$/.test(day.name))
+                continue;
+            const dir = (0,external_node_path_.join)(eventsDir, day.name);
+            if ((0,external_node_fs_.readdirSync)(dir).some((name) => !gone.has((0,external_node_path_.join)(dir, name))))
+                continue;
+            deleted.push({ path: `${rel(dir)}/`, bytes: 0, reason: 'empty daily folder' });
+            if (!dryRun)
+                (0,external_node_fs_.rmdirSync)(dir);
+        }
+    }
+    // Parquet exports: the files the catalog lists, and nothing else.
+    await cleanExports(paths.exports, now, { rel, remove, kept, notes });
+    const folders = measured.map((f) => ({
+        path: f,
+        before: before.get(f),
+        after: dryRun ? before.get(f) + (change.get(f) ?? 0) : bytesUnder((0,external_node_path_.join)(paths.root, f)),
+    }));
+    return { root: paths.root, dryRun, logsDays, ledger, archived, deleted, kept, folders, notes };
+}
+/** data/ and each folder in it, tmp/ and tmp/manifests: what `du -sh` would be asked about. */
+function measuredFolders(root) {
+    const inData = new Set(['data/archive']);
+    const data = (0,external_node_path_.join)(root, 'data');
+    if ((0,external_node_fs_.existsSync)(data))
+        for (const entry of (0,external_node_fs_.readdirSync)(data, { withFileTypes: true }))
+            if (entry.isDirectory())
+                inData.add(`data/${entry.name}`);
+    return ['data', ...[...inData].sort(), 'tmp', 'tmp/manifests'];
+}
+const CATALOG = 'catalog.parquet';
+async function cleanExports(exportsDir, now, ctx) {
+    if (!(0,external_node_fs_.existsSync)(exportsDir))
+        return;
+    const catalogPath = (0,external_node_path_.join)(exportsDir, CATALOG);
+    if (!(0,external_node_fs_.existsSync)(catalogPath)) {
+        ctx.notes.push(`${ctx.rel(catalogPath)} is missing: exports left as they are (datawarp export writes it)`);
+        return;
+    }
+    const listed = await catalogFiles(catalogPath);
+    if ('problem' in listed) {
+        ctx.notes.push(`${ctx.rel(catalogPath)}: ${listed.problem}: exports left as they are`);
+        return;
+    }
+    for (const entry of (0,external_node_fs_.readdirSync)(exportsDir, { withFileTypes: true })) {
+        if (!entry.isFile() || entry.name === CATALOG)
+            continue;
+        const isExport = entry.name.endsWith('.parquet') || /\.parquet\.tmp(-\d+)?$/.test(entry.name);
+        if (!isExport || listed.files.has(entry.name))
+            continue;
+        const path = (0,external_node_path_.join)(exportsDir, entry.name);
+        const stat = (0,external_node_fs_.statSync)(path);
+        if (now - stat.mtimeMs < ACTIVE_HOURS * HOUR) {
+            ctx.kept.push({
+                path: ctx.rel(path),
+                bytes: stat.size,
+                reason: `not in ${CATALOG}, but modified in the last ${ACTIVE_HOURS} hours: may belong to an export in progress`,
+            });
+            continue;
+        }
+        ctx.remove(path, stat.size, `not in ${CATALOG} (exports: latest only)`);
+    }
+}
+/** The file names catalog.parquet lists (its parquet_path column), read with hyparquet. */
+async function catalogFiles(path) {
+    let hyparquet;
+    try {
+        hyparquet = await __nccwpck_require__.e(/* import() */ 407).then(__nccwpck_require__.bind(__nccwpck_require__, 47407));
+    }
+    catch {
+        return { problem: 'hyparquet, which reads it, is not installed (npm install hyparquet)' };
+    }
+    try {
+        const file = await hyparquet.asyncBufferFromFile(path);
+        const metadata = await hyparquet.parquetMetadataAsync(file);
+        const names = metadata.schema.map((e) => e.name);
+        if (!names.includes('parquet_path'))
+            return { problem: 'not a catalog of ours (no parquet_path column)' };
+        const rows = (await hyparquet.parquetReadObjects({ file, metadata, columns: ['parquet_path'] }));
+        return { files: new Set(rows.map((r) => String(r.parquet_path))) };
+    }
+    catch (error) {
+        return { problem: `unreadable (${error.message})` };
     }
 }
 
-;// CONCATENATED MODULE: ./src/extract/index.ts
+;// CONCATENATED MODULE: ./src/retention/after-run.ts
 
 
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(37067);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(73136);
+/**
+ * The cleanup `datawarp run` ends with (settings.retention.cleanup_after_run): the run's own folder is left
+ * alone, the ledger it already has open says which other runs are in progress, and a failure is reported
+ * in the summary and the event log but never fails the run.
+ */
+async function cleanupAfterRun(root, retention, pool, runId, log) {
+    try {
+        const started = Date.now();
+        const report = await cleanupProject({ root, retention, pool, keepRuns: [runId] });
+        const total = (which) => report.folders.filter((f) => f.path === 'data' || f.path === 'tmp').reduce((n, f) => n + f[which], 0);
+        const result = {
+            archived: report.archived.length,
+            deleted: report.deleted.length,
+            kept: report.kept.length,
+            freedBytes: total('before') - total('after'),
+        };
+        log.emit({ event: 'cleanup.end', duration_ms: Date.now() - started, ...result });
+        return result;
+    }
+    catch (error) {
+        const message = errorDetail(error).message;
+        log.emit({ level: 'warn', event: 'cleanup.warning', message });
+        return { archived: 0, deleted: 0, kept: 0, freedBytes: 0, error: message };
+    }
+}
+
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
 ;// CONCATENATED MODULE: ./src/fetch/file-name.ts
 
 
@@ -64808,11 +63614,517 @@ async function claimUniquePath(dir, fileName, source) {
     throw new Error(`no free file name for ${fileName} in ${dir}`);
 }
 
+;// CONCATENATED MODULE: ./src/discover/match.ts
+/**
+ * Which scraped links are a period's files. Pure: pages are read elsewhere (discover.ts).
+ *
+ * A candidate is a link to a data file (.xlsx .xls .csv .zip .ods, by its URL-decoded file name). It becomes a
+ * file of period P when, in this order:
+ *   1. its host is allowed;
+ *   2. its period is P: the latest period its decoded FILE NAME mentions; if the name mentions none, the latest
+ *      its LINK TEXT mentions; if neither does, the period of the page it is on (a period page: the page the
+ *      url_template renders for P alone, or a sub-page whose address or link text names P alone);
+ *   3. its file name matches a discover pattern (placeholders filled for P).
+ * Candidates of one period that are versions of the same file (same name once revision words, version marks
+ * and hash suffixes are set aside, same extension) are a tie, broken by TIE_BREAK_RULES, in order.
+ */
+
+
+
+/** The ways one version of a file beats another, in the order they are applied. Documented in configuration.md. */
+const TIE_BREAK_RULES = [
+    'a later revision wins: revised / final / updated / corrected / amended / vN (higher N first) beat an unmarked file, which beats provisional / preliminary / draft',
+    'a file on its own period page wins over one found elsewhere, and a file on the page scanned wins over one on a sub-page',
+    'a newer upload folder wins (/YYYY/MM/ in the address, as in /wp-content/uploads/2025/12/)',
+    'the link found first wins (pages list the latest release first)',
+];
+/** The URL-decoded file name of a link: "PCNW%20March%202025.xlsx" → "PCNW March 2025.xlsx". */
+function linkFileName(url) {
+    try {
+        return fileNameFromUrl(new URL(url)) ?? '';
+    }
+    catch {
+        return '';
+    }
+}
+function isDataFileName(name) {
+    const lower = name.toLowerCase();
+    return DATA_FILE_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+/** `*` any run of characters, `?` one character; case-insensitive; the whole name must match. */
+function match_globMatches(pattern, name) {
+    const source = pattern
+        .split('')
+        .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+        .join('');
+    return new RegExp(`^${source}$`, 'is').test(name.normalize('NFC'));
+}
+const match_MARKERS = {
+    later: /^(revised|revision|final|updated|update|corrected|amended|republished)$/,
+    earlier: /^(provisional|preliminary|prelim|draft|interim)$/,
+    version: /^v(\d{1,3})$/,
+};
+/** How late a version is: [class (0 provisional, 1 unmarked, 2 revised/final), version number]. */
+function revisionRank(fileName, text = '') {
+    const words = `${stem(fileName)} ${text}`.toLowerCase().split(/[^a-z0-9]+/);
+    let cls = 1;
+    let version = 0;
+    for (const word of words) {
+        const v = match_MARKERS.version.exec(word);
+        if (v) {
+            version = Math.max(version, Number(v[1]));
+            if (Number(v[1]) >= 2)
+                cls = Math.max(cls, 2);
+        }
+        else if (match_MARKERS.later.test(word))
+            cls = 2;
+        else if (match_MARKERS.earlier.test(word) && cls === 1)
+            cls = 0;
+    }
+    return [cls, version];
+}
+function stem(fileName) {
+    const dot = fileName.lastIndexOf('.');
+    return dot > 0 ? fileName.slice(0, dot) : fileName;
+}
+/**
+ * What makes two links versions of the same file: the lower-case name without revision words, version marks,
+ * "(1)" copies and a trailing hash suffix, and its extension. A hash suffix is a last word of five letters and
+ * digits, not all lower case, that names no period: "-9Ia4R" in "November-2025-AE-by-provider-9Ia4R.xls".
+ */
+function fileIdentity(fileName, kind) {
+    const dot = fileName.lastIndexOf('.');
+    const ext = dot > 0 ? fileName.slice(dot + 1).toLowerCase() : '';
+    const words = stem(fileName)
+        .replace(/\(\d+\)/g, ' ')
+        .split(/[\s_-]+/)
+        .filter((w) => {
+        const lower = w.toLowerCase();
+        return w && !match_MARKERS.later.test(lower) && !match_MARKERS.earlier.test(lower) && !match_MARKERS.version.test(lower);
+    });
+    const last = words[words.length - 1];
+    if (last &&
+        words.length > 1 &&
+        /^[A-Za-z0-9]{5}$/.test(last) &&
+        /\d/.test(last) &&
+        /[A-Z]/.test(last) &&
+        periodsMentioned(last, kind).length === 0)
+        words.pop();
+    return `${words.join('-').toLowerCase()}.${ext}`;
+}
+/** /YYYY/MM/ folders in a URL path as a sortable number (202512), 0 when there is none. */
+function uploadFolder(url) {
+    let path;
+    try {
+        path = new URL(url).pathname;
+    }
+    catch {
+        return 0;
+    }
+    let latest = 0;
+    for (const m of path.matchAll(/\/((?:19|20)\d{2})\/(0[1-9]|1[0-2])\//g))
+        latest = Math.max(latest, Number(m[1]) * 100 + Number(m[2]));
+    return latest;
+}
+function match_hostOf(url) {
+    try {
+        return new URL(url).host.toLowerCase();
+    }
+    catch {
+        return '';
+    }
+}
+/** Sorts the versions of one file, best first, by TIE_BREAK_RULES. Returns the rule that decided each pair. */
+function compareVersions(a, b) {
+    const by = (rule, order) => ({ order, rule });
+    if (a.rank[0] !== b.rank[0])
+        return by(0, b.rank[0] - a.rank[0]);
+    if (a.rank[1] !== b.rank[1])
+        return by(0, b.rank[1] - a.rank[1]);
+    const own = (x) => (x.c.pagePeriod === x.period ? 0 : 1);
+    if (own(a) !== own(b))
+        return by(1, own(a) - own(b));
+    if (a.c.depth !== b.c.depth)
+        return by(1, a.c.depth - b.c.depth);
+    const fa = uploadFolder(a.c.url);
+    const fb = uploadFolder(b.c.url);
+    if (fa !== fb)
+        return by(2, fb - fa);
+    return by(3, a.c.order - b.c.order);
+}
+/**
+ * Decides every candidate: the files of each wanted period, and for every other link why not. Links to the
+ * same URL are decided once (the first found).
+ */
+function matchCandidates(candidates, rules) {
+    const verdicts = [];
+    const eligible = [];
+    const seen = new Set();
+    for (const c of candidates) {
+        if (seen.has(c.url))
+            continue;
+        seen.add(c.url);
+        const fileName = linkFileName(c.url);
+        const reject = (reason, period, periodFrom) => verdicts.push({
+            candidate: c,
+            fileName,
+            ...(period ? { period } : {}),
+            ...(periodFrom ? { periodFrom } : {}),
+            decision: 'rejected',
+            reason,
+        });
+        const host = match_hostOf(c.url);
+        if (!rules.allowedHosts.includes(host)) {
+            reject(`host ${host} is not allowed (allowed: ${rules.allowedHosts.join(', ')})`);
+            continue;
+        }
+        const inName = periodsMentioned(fileName, rules.kind);
+        const inText = inName.length === 0 ? periodsMentioned(c.text, rules.kind) : [];
+        const [period, from] = inName.length > 0
+            ? [inName[inName.length - 1], 'file name']
+            : inText.length > 0
+                ? [inText[inText.length - 1], 'link text']
+                : c.pagePeriod
+                    ? [c.pagePeriod, 'period page']
+                    : [undefined, undefined];
+        if (!period) {
+            reject('no period in its file name or link text, and not on a period page');
+            continue;
+        }
+        if (!rules.wanted.has(period)) {
+            reject(`its ${from} names ${period}, which is not a period looked for`, period, from);
+            continue;
+        }
+        const patterns = rules.patternsFor(period);
+        if (!patterns.some((p) => match_globMatches(p, fileName))) {
+            reject(`does not match ${patterns.map((p) => `"${p}"`).join(' or ')}`, period, from);
+            continue;
+        }
+        eligible.push({ c, fileName, period, from });
+    }
+    const groups = new Map();
+    for (const e of eligible) {
+        const key = `${e.period}\u0000${fileIdentity(e.fileName, rules.kind)}`;
+        groups.set(key, [...(groups.get(key) ?? []), e]);
+    }
+    for (const group of groups.values()) {
+        const ranked = group.map((e) => ({ ...e, rank: revisionRank(e.fileName, e.c.text) }));
+        ranked.sort((a, b) => compareVersions(a, b).order);
+        const [best, ...rest] = ranked;
+        if (!best)
+            continue;
+        verdicts.push({
+            candidate: best.c,
+            fileName: best.fileName,
+            period: best.period,
+            periodFrom: best.from,
+            decision: 'chosen',
+            reason: rest.length === 0
+                ? `its ${best.from} names ${best.period}`
+                : `its ${best.from} names ${best.period}; the best of ${ranked.length} versions`,
+        });
+        for (const other of rest) {
+            const { rule } = compareVersions(best, other);
+            verdicts.push({
+                candidate: other.c,
+                fileName: other.fileName,
+                period: other.period,
+                periodFrom: other.from,
+                decision: 'superseded',
+                reason: `superseded by ${best.c.url}: ${TIE_BREAK_RULES[rule]}`,
+            });
+        }
+    }
+    return verdicts;
+}
+
+;// CONCATENATED MODULE: ./src/discover/discover.ts
+
+
+
+
+/** At most this many sub-pages of one page are read. */
+const MAX_SUBPAGES = 60;
+/** Finds the files of a publication's due periods. */
+async function discover(publication, deps) {
+    const d = publication.discovery;
+    if (!d)
+        return { sources: [], periods: [], warnings: [] };
+    const scope = { publication: publication.code };
+    const looked = d.periods.filter((p) => !deps.only || deps.only.includes(p.period));
+    const kind = kindOf(looked[0]?.period);
+    const findings = new Map();
+    const warnings = [];
+    let error;
+    for (const p of looked.filter((p) => !p.due)) {
+        const reason = `not due until ${p.dueOn}`;
+        findings.set(p.period, { period: p.period, dueOn: p.dueOn, status: 'not_due', files: [], reason });
+        deps.emit({ ...scope, period: p.period, level: 'debug', event: 'discover.not_due', message: reason });
+    }
+    const due = looked.filter((p) => p.due);
+    const wanted = new Set(due.map((p) => p.period));
+    const failed = new Map(); // period → why its page could not be read
+    const candidates = [];
+    const order = { next: 0 };
+    if (d.urlTemplate !== undefined) {
+        const byUrl = new Map();
+        for (const p of due)
+            byUrl.set(p.url, [...(byUrl.get(p.url) ?? []), p]);
+        for (const [url, periods] of byUrl) {
+            if (isDataFileName(linkFileName(url))) {
+                for (const p of periods) {
+                    const status = await probe(url, p, deps, scope);
+                    if (status === 'exists') {
+                        findings.set(p.period, {
+                            period: p.period,
+                            dueOn: p.dueOn,
+                            status: 'found',
+                            files: [{ period: p.period, url, line: d.line, discovered: {} }],
+                        });
+                    }
+                    else if (status === 'missing') {
+                        findings.set(p.period, missingFinding(p, `${url} is not there (404)`));
+                    }
+                    else
+                        failed.set(p.period, status.error);
+                }
+                continue;
+            }
+            // One page per period is that period's page; a page several periods share (a financial-year page)
+            // only offers files that name their period.
+            const pagePeriod = periods.length === 1 ? periods[0].period : undefined;
+            const scan = await scanPage(url, { pagePeriod, kind, wanted, deps, scope, order });
+            candidates.push(...scan.candidates);
+            for (const p of periods) {
+                if (scan.missing)
+                    findings.set(p.period, missingFinding(p, `its page ${url} is not there (404)`));
+                if (scan.error)
+                    failed.set(p.period, scan.error);
+            }
+        }
+    }
+    else if (d.landingPage !== undefined && due.length > 0) {
+        const scan = await scanPage(d.landingPage, { kind, wanted, deps, scope, order });
+        candidates.push(...scan.candidates);
+        if (scan.missing || scan.error) {
+            const why = scan.missing ? `landing page ${d.landingPage} is not there (404)` : scan.error;
+            for (const p of due)
+                failed.set(p.period, why);
+        }
+    }
+    const verdicts = matchCandidates(candidates, {
+        kind,
+        wanted,
+        patternsFor: (period) => patternsFor(d, period),
+        allowedHosts: d.allowedHosts,
+    });
+    for (const v of verdicts)
+        logVerdict(v, deps, scope);
+    const files = new Map();
+    for (const v of verdicts.filter((v) => v.decision === 'chosen')) {
+        const source = {
+            period: v.period,
+            url: v.candidate.url,
+            line: d.line,
+            discovered: { page: v.candidate.page, ...(v.candidate.text ? { text: v.candidate.text } : {}) },
+        };
+        files.set(v.period, [...(files.get(v.period) ?? []), source]);
+    }
+    for (const p of due) {
+        const found = files.get(p.period);
+        const why = failed.get(p.period);
+        if (found && found.length > 0) {
+            findings.set(p.period, { period: p.period, dueOn: p.dueOn, status: 'found', files: found });
+        }
+        else if (why !== undefined) {
+            findings.set(p.period, { period: p.period, dueOn: p.dueOn, status: 'failed', files: [], reason: why });
+            error ??= why;
+        }
+        else if (!findings.has(p.period)) {
+            findings.set(p.period, missingFinding(p, 'no file of this period was found'));
+        }
+    }
+    const periods = looked.map((p) => findings.get(p.period)).filter(Boolean);
+    for (const f of periods) {
+        if (f.status === 'found')
+            deps.emit({ ...scope, period: f.period, event: 'discover.found', files: f.files.map((s) => s.url) });
+        if (f.status === 'missing') {
+            const message = `${f.period}: ${f.reason} (due since ${f.dueOn})`;
+            warnings.push(message);
+            deps.emit({ ...scope, period: f.period, level: 'warn', event: 'discover.missing', message });
+        }
+        if (f.status === 'failed')
+            deps.emit({
+                ...scope,
+                period: f.period,
+                level: 'error',
+                event: 'discover.error',
+                error: { message: f.reason },
+            });
+    }
+    return {
+        sources: periods.flatMap((f) => f.files),
+        periods,
+        warnings,
+        ...(error !== undefined ? { error } : {}),
+    };
+}
+function kindOf(period) {
+    const parsed = period_parsePeriod(period ?? '');
+    return period_isPeriodError(parsed) ? 'month' : parsed.kind;
+}
+function missingFinding(p, reason) {
+    return { period: p.period, dueOn: p.dueOn, status: 'missing', files: [], reason };
+}
+function patternsFor(d, key) {
+    const period = period_parsePeriod(key);
+    if (period_isPeriodError(period))
+        return [...d.patterns];
+    const values = templateValues(period, d.landingPage);
+    return d.patterns.map((p) => renderTemplate(p, values));
+}
+async function probe(url, p, deps, scope) {
+    if (!deps.probeFile)
+        return 'exists';
+    try {
+        const status = await deps.probeFile(url, p.period);
+        deps.emit({
+            ...scope,
+            period: p.period,
+            level: 'debug',
+            event: 'discover.probe',
+            source: url,
+            message: status,
+        });
+        return status;
+    }
+    catch (error) {
+        return { error: errorDetail(error).message };
+    }
+}
+/** Is `url` a page below `page` on the same site (same origin, path under the page's path)? */
+function isSubPage(url, page) {
+    let u;
+    let p;
+    try {
+        u = new URL(url);
+        p = new URL(page);
+    }
+    catch {
+        return false;
+    }
+    if (u.origin !== p.origin)
+        return false;
+    const base = p.pathname.endsWith('/') ? p.pathname : `${p.pathname}/`;
+    return u.pathname.startsWith(base) && u.pathname.length > base.length;
+}
+/** The one wanted period a sub-page's address (last path segment) or link text names, if exactly one. */
+function subPagePeriod(link, kind, wanted) {
+    const segment = decodeURIComponentSafe(new URL(link.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '');
+    const named = new Set([...periodsMentioned(segment, kind), ...periodsMentioned(link.text, kind)]);
+    const hits = [...named].filter((p) => wanted.has(p));
+    return named.size === 1 && hits.length === 1 ? hits[0] : undefined;
+}
+function decodeURIComponentSafe(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+async function scanPage(url, ctx) {
+    const read = await readPage(url, 0, ctx);
+    if ('error' in read)
+        return { candidates: [], error: read.error };
+    if (read.status === 'missing')
+        return { candidates: [], missing: read.message };
+    const candidates = dataLinks(read.links, url, 0, ctx.pagePeriod, ctx.order);
+    const subPages = read.links.filter((l) => !isDataFileName(linkFileName(l.url)) && isSubPage(l.url, url));
+    if (subPages.length > MAX_SUBPAGES)
+        ctx.deps.emit({
+            ...ctx.scope,
+            level: 'warn',
+            event: 'discover.page',
+            source: url,
+            message: `${subPages.length} sub-pages; only the first ${MAX_SUBPAGES} are read`,
+        });
+    for (const link of subPages.slice(0, MAX_SUBPAGES)) {
+        const pagePeriod = ctx.pagePeriod ?? subPagePeriod(link, ctx.kind, ctx.wanted);
+        const sub = await readPage(link.url, 1, ctx);
+        if ('error' in sub) {
+            ctx.deps.emit({
+                ...ctx.scope,
+                level: 'warn',
+                event: 'discover.page',
+                source: link.url,
+                message: sub.error,
+            });
+            continue;
+        }
+        if (sub.status === 'missing')
+            continue;
+        candidates.push(...dataLinks(sub.links, link.url, 1, pagePeriod, ctx.order));
+    }
+    return { candidates };
+}
+async function readPage(url, depth, ctx) {
+    try {
+        const read = await ctx.deps.readPage(url);
+        ctx.deps.emit({
+            ...ctx.scope,
+            level: depth === 0 ? 'info' : 'debug',
+            event: 'discover.page',
+            source: url,
+            status: read.status,
+            depth,
+            ...(read.status !== 'missing' ? { links: read.links.length } : {}),
+        });
+        return read;
+    }
+    catch (error) {
+        return { error: errorDetail(error).message };
+    }
+}
+function dataLinks(links, page, depth, pagePeriod, order) {
+    return links
+        .filter((l) => isDataFileName(linkFileName(l.url)))
+        .map((l) => ({
+        url: l.url,
+        text: l.text,
+        page,
+        depth,
+        order: order.next++,
+        ...(pagePeriod !== undefined ? { pagePeriod } : {}),
+    }));
+}
+function logVerdict(v, deps, scope) {
+    deps.emit({
+        ...scope,
+        ...(v.period ? { period: v.period } : {}),
+        level: 'debug',
+        event: 'discover.candidate',
+        source: v.candidate.url,
+        file: v.fileName,
+        text: v.candidate.text,
+        page: v.candidate.page,
+        decision: v.decision,
+        ...(v.periodFrom ? { period_from: v.periodFrom } : {}),
+        message: v.reason,
+    });
+}
+
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(37067);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(20663);
 ;// CONCATENATED MODULE: ./src/fetch/sniff.ts
 
 
 
-const sniff_SAMPLE_BYTES = 8192;
+const SAMPLE_BYTES = 8192;
 const ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet';
 /**
  * What a file is, by its first bytes; the extension only decides between text kinds.
@@ -64820,12 +64132,12 @@ const ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet';
  */
 async function sniffFileKind(path, fileName) {
     const head = await readHead(path);
-    if (sniff_startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || sniff_startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
+    if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
         return sniffZipContainer(path);
     }
-    if (sniff_startsWith(head, [0xd0, 0xcf, 0x11, 0xe0]))
+    if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0]))
         return 'xls';
-    if (sniff_startsWith(head, [0x25, 0x50, 0x44, 0x46]))
+    if (startsWith(head, [0x25, 0x50, 0x44, 0x46]))
         return 'pdf';
     const text = decodeSample(head);
     if (text !== undefined) {
@@ -64848,22 +64160,22 @@ async function sniffFileKind(path, fileName) {
 async function readHead(path) {
     const handle = await (0,promises_.open)(path, 'r');
     try {
-        const buffer = Buffer.alloc(sniff_SAMPLE_BYTES);
-        const { bytesRead } = await handle.read(buffer, 0, sniff_SAMPLE_BYTES, 0);
+        const buffer = Buffer.alloc(SAMPLE_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, SAMPLE_BYTES, 0);
         return buffer.subarray(0, bytesRead);
     }
     finally {
         await handle.close();
     }
 }
-function sniff_startsWith(buffer, bytes) {
+function startsWith(buffer, bytes) {
     return buffer.length >= bytes.length && bytes.every((b, i) => buffer[i] === b);
 }
 /** The sample as text, honouring a UTF-16 BOM; undefined when it holds NUL bytes (binary). */
 function decodeSample(head) {
-    if (sniff_startsWith(head, [0xff, 0xfe]))
+    if (startsWith(head, [0xff, 0xfe]))
         return head.subarray(2).toString('utf16le');
-    if (sniff_startsWith(head, [0xfe, 0xff])) {
+    if (startsWith(head, [0xfe, 0xff])) {
         const swapped = Buffer.from(head.subarray(2, 2 + ((head.length - 2) & ~1)));
         return swapped.swap16().toString('utf16le');
     }
@@ -65555,7 +64867,6423 @@ function describeInflateError(error, entry) {
 
 
 
+;// CONCATENATED MODULE: ./node_modules/entities/dist/decode-codepoint.js
+// Adapted from https://github.com/mathiasbynens/he/blob/36afe179392226cf1b6ccdb16ebbb7a5a844d93a/src/he.js#L106-L134
+/**
+ * C1 Unicode control character reference replacements (code points 128–159).
+ * Index i gives the replacement for code point 128+i; 0 means "no replacement".
+ */
+const c1 = [
+    8364, 0, 8218, 402, 8222, 8230, 8224, 8225, 710, 8240, 352, 8249, 338, 0,
+    381, 0, 0, 8216, 8217, 8220, 8221, 8226, 8211, 8212, 732, 8482, 353, 8250,
+    339, 0, 382, 376,
+];
+/**
+ * True for NUL, UTF-16 surrogates, and values past U+10FFFF.
+ * @param codePoint Unicode code point to check.
+ */
+function isInvalidCodePoint(codePoint) {
+    return (codePoint === 0 ||
+        (codePoint >= 0xd8_00 && codePoint <= 0xdf_ff) ||
+        codePoint > 0x10_ff_ff);
+}
+/**
+ * Replace the given code point with U+FFFD if it is NUL (0), a surrogate, or
+ * outside the valid Unicode range. Code points in the C1 controls range
+ * (128–159) are remapped to their Windows-1252 equivalents, following the
+ * HTML spec. All other code points are returned unchanged.
+ * @param codePoint Unicode code point to convert.
+ */
+function replaceCodePoint(codePoint) {
+    if (isInvalidCodePoint(codePoint)) {
+        return 0xff_fd;
+    }
+    if (codePoint >= 128 && codePoint <= 159) {
+        return c1[codePoint - 128] || codePoint;
+    }
+    return codePoint;
+}
+/**
+ * XML numeric character references are the referenced Unicode code point.
+ * Invalid values still become U+FFFD; the HTML Windows-1252 C1 remap is not
+ * applied.
+ * @see https://www.w3.org/TR/xml/#NT-CharRef
+ * @param codePoint Unicode code point to convert.
+ */
+function decode_codepoint_replaceCodePointXML(codePoint) {
+    return isInvalidCodePoint(codePoint) ? 0xff_fd : codePoint;
+}
+/**
+ * Convert the code point of a decoded numeric entity to a string, replacing
+ * invalid values.
+ *
+ * Fast path for plain BMP code points: [1..0x7F] and [0xA0..0xD7FF] pass
+ * `replaceCodePoint` unchanged (no NUL, C1 remap, surrogate, or out-of-range
+ * handling) and fit a single charCode. 0xd760 = 0xD800 (the first surrogate)
+ * - 0xA0.
+ * @param codePoint Unicode code point to convert.
+ */
+function decode_codepoint_codePointToString(codePoint) {
+    return (codePoint - 1) >>> 0 < 0x7f || (codePoint - 0xa0) >>> 0 < 0xd7_60
+        ? String.fromCharCode(codePoint)
+        : String.fromCodePoint(replaceCodePoint(codePoint));
+}
+//# sourceMappingURL=decode-codepoint.js.map
+;// CONCATENATED MODULE: ./node_modules/entities/dist/generated/decode-data-xml.js
+// Generated using scripts/write-decode-map.ts
+/** Packed XML decode trie data. */
+const xmlDecodeTree = /* #__PURE__ */ new Uint16Array([
+    512, 26_465, 29_036, 7, 0, 2, 4, 116, 24_638, 116, 24_636, 8693, 29_807,
+    24_610, 621, 1, 0, 0, 3, 112, 24_614, 111, 115, 24_615,
+]);
+//# sourceMappingURL=decode-data-xml.js.map
+;// CONCATENATED MODULE: ./node_modules/entities/dist/internal/bin-trie-flags.js
+/**
+ * Bit flags & masks for the binary trie encoding used for entity decoding.
+ *
+ * The trie is a flat `Uint16Array`. Every node starts with one header word:
+ *
+ *   15..14 VALUE_LENGTH   Number of words the value occupies, +1.
+ *                         0 = no value; 1 = value inline in bits 12..0;
+ *                         2/3 = value in the 1/2 words after the header.
+ *   13     FLAG13         If VALUE_LENGTH > 0: semicolon required ("strict"
+ *                         entity; `;` is never stored as a branch).
+ *                         If VALUE_LENGTH == 0: this node is a compact run.
+ *   12..7  BRANCH_LENGTH  Number of branches (or run length for runs).
+ *   6..0   JUMP_TABLE     Jump-table offset / single-branch char / first
+ *                         run char (see below).
+ *
+ * Branch data follows the header and any value words. Its shape is selected
+ * by (JUMP_TABLE, BRANCH_LENGTH) in the header:
+ *
+ *   Single branch  JUMP_TABLE = the only child's char, BRANCH_LENGTH = 0.
+ *                  No branch words; the child node follows immediately.
+ *   Jump table     JUMP_TABLE = first covered char (> 0), BRANCH_LENGTH =
+ *                  table length. One word per covered char: 0 = no branch,
+ *                  otherwise the child's offset from the END of the table,
+ *                  +1 (so 0 stays the no-branch sentinel).
+ *   Dictionary     JUMP_TABLE = 0, BRANCH_LENGTH = number of branches.
+ *                  ceil(n/2) words of sorted keys packed two per word
+ *                  (low byte first), then n pointer words storing the
+ *                  child's offset from the END of the branch data.
+ *   Compact run    VALUE_LENGTH = 0, FLAG13 set. BRANCH_LENGTH = run
+ *                  length (3..63), JUMP_TABLE = first char; remaining run
+ *                  chars packed two per word after the header. The target
+ *                  node follows the packed words immediately.
+ *
+ * Pointers are end-relative (rather than relative to the pointer's own
+ * position) because that makes the common "child encoded right after the
+ * branch data" case a small constant, which compresses far better. Offsets
+ * to already-encoded (shared) nodes wrap via uint16 modulo arithmetic; the
+ * decoder masks navigation results with `& 0xff_ff` to match.
+ */
+var bin_trie_flags_BinTrieFlags;
+(function (BinTrieFlags) {
+    BinTrieFlags[BinTrieFlags["VALUE_LENGTH"] = 49152] = "VALUE_LENGTH";
+    BinTrieFlags[BinTrieFlags["FLAG13"] = 8192] = "FLAG13";
+    BinTrieFlags[BinTrieFlags["BRANCH_LENGTH"] = 8064] = "BRANCH_LENGTH";
+    BinTrieFlags[BinTrieFlags["JUMP_TABLE"] = 127] = "JUMP_TABLE";
+    /** Bits 12..0: the inline value of a VALUE_LENGTH = 1 header word. */
+    BinTrieFlags[BinTrieFlags["VALUE_MASK"] = 8191] = "VALUE_MASK";
+})(bin_trie_flags_BinTrieFlags || (bin_trie_flags_BinTrieFlags = {}));
+//# sourceMappingURL=bin-trie-flags.js.map
+;// CONCATENATED MODULE: ./node_modules/entities/dist/decode.js
+
+
+
+
+var CharCodes;
+(function (CharCodes) {
+    CharCodes[CharCodes["AMP"] = 38] = "AMP";
+    CharCodes[CharCodes["NUM"] = 35] = "NUM";
+    CharCodes[CharCodes["SEMI"] = 59] = "SEMI";
+    CharCodes[CharCodes["EQUALS"] = 61] = "EQUALS";
+    CharCodes[CharCodes["ZERO"] = 48] = "ZERO";
+    CharCodes[CharCodes["NINE"] = 57] = "NINE";
+    CharCodes[CharCodes["LOWER_A"] = 97] = "LOWER_A";
+    CharCodes[CharCodes["LOWER_X"] = 120] = "LOWER_X";
+})(CharCodes || (CharCodes = {}));
+/** Bit that needs to be set to convert an upper case ASCII character to lower case */
+const TO_LOWER_BIT = 0b10_0000;
+/*
+ * `parseNumericEntity` packs its two results into one 32-bit integer:
+ * `(consumed << CONSUMED_SHIFT) | codePoint`. The 21-bit code point field
+ * fits any valid Unicode value (max 0x10FFFF, clamped before packing); the
+ * consumed count excludes `&` and gets the remaining 11 bits. Extract it
+ * with `>>>` so the topmost bit isn't treated as a sign.
+ *
+ * Plain consts rather than a `const enum`: with `isolatedModules`, enum
+ * member reads compile to runtime property loads.
+ */
+const CONSUMED_SHIFT = 21;
+const CODE_POINT_MASK = 0x1f_ff_ff;
+/**
+ * Reserved consumed field for counts of at least 2047 characters after `&`.
+ * The true count is in `longNumericConsumed`.
+ */
+const CONSUMED_OVERFLOW = 0x7_ff;
+/**
+ * Side channel for numeric entities of at least 2048 characters including
+ * `&`. Set by `parseNumericEntity` when its consumed count reaches the
+ * reserved value `CONSUMED_OVERFLOW`; callers read the true count from here.
+ * A module-level slot avoids a tuple allocation on the hot path.
+ */
+let longNumericConsumed = 0;
+/**
+ * Extract the consumed count from a `parseNumericEntity` packed result,
+ * recovering the true length from `longNumericConsumed` when the packed
+ * field contains the sentinel. Read it before the next `parseNumericEntity`
+ * call, which may overwrite the side channel. This helper owns that protocol.
+ * @param packed Packed result of `parseNumericEntity`.
+ */
+function unpackConsumed(packed) {
+    const consumed = packed >>> CONSUMED_SHIFT;
+    return consumed === CONSUMED_OVERFLOW ? longNumericConsumed : consumed;
+}
+/**
+ * Unsigned subtraction trick: (code - lo) >>> 0 wraps negatives to large
+ * values, so a single `<=` covers the entire [lo..hi] range check.
+ * @param code Code point to check.
+ */
+function isNumber(code) {
+    return (code - CharCodes.ZERO) >>> 0 <= 9;
+}
+function isHexadecimalCharacter(code) {
+    return ((code | TO_LOWER_BIT) - CharCodes.LOWER_A) >>> 0 <= 5; // F - a
+}
+function isAlpha(code) {
+    return ((code | TO_LOWER_BIT) - CharCodes.LOWER_A) >>> 0 <= 25; // Z - a
+}
+/**
+ * Checks if the given character is a valid end character for an entity in an attribute.
+ *
+ * Attribute values that aren't terminated properly aren't parsed, and shouldn't lead to a parser error.
+ * See the example in https://html.spec.whatwg.org/multipage/parsing.html#named-character-reference-state
+ * @param code Code point to check.
+ */
+function isEntityInAttributeInvalidEnd(code) {
+    return code === CharCodes.EQUALS || isAlpha(code) || isNumber(code);
+}
+var EntityDecoderState;
+(function (EntityDecoderState) {
+    EntityDecoderState[EntityDecoderState["EntityStart"] = 0] = "EntityStart";
+    EntityDecoderState[EntityDecoderState["NumericStart"] = 1] = "NumericStart";
+    EntityDecoderState[EntityDecoderState["NumericDecimal"] = 2] = "NumericDecimal";
+    EntityDecoderState[EntityDecoderState["NumericHex"] = 3] = "NumericHex";
+    EntityDecoderState[EntityDecoderState["NamedEntity"] = 4] = "NamedEntity";
+})(EntityDecoderState || (EntityDecoderState = {}));
+/**
+ * Decoding mode for named entities.
+ */
+var DecodingMode;
+(function (DecodingMode) {
+    /** Entities in text nodes that can end with any character. */
+    DecodingMode[DecodingMode["Legacy"] = 0] = "Legacy";
+    /** Only allow entities terminated with a semicolon. */
+    DecodingMode[DecodingMode["Strict"] = 1] = "Strict";
+    /** Entities in attributes have limitations on ending characters. */
+    DecodingMode[DecodingMode["Attribute"] = 2] = "Attribute";
+})(DecodingMode || (DecodingMode = {}));
+/**
+ * Token decoder with support of writing partial entities.
+ */
+class EntityDecoder {
+    decodeTree;
+    emitCodePoint;
+    errors;
+    /** The current state of the decoder. */
+    state = EntityDecoderState.EntityStart;
+    /** Characters that were consumed while parsing an entity. */
+    consumed = 1;
+    /**
+     * The result of the entity.
+     *
+     * For named entities: the trie index of the best legacy match so far
+     * (0 = none). For numeric entities: the accumulated code point.
+     */
+    result = 0;
+    /** The current index in the decode tree. */
+    treeIndex = 0;
+    /**
+     * Characters consumed since the last recorded legacy match, plus one.
+     * Invariant at the top of the `stateNamedEntity` loop: `excess` equals
+     * the number of unrecorded consumed characters + 1.
+     */
+    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: False positive (read via destructuring)
+    excess = 1;
+    /** The mode in which the decoder is operating. */
+    decodeMode = DecodingMode.Strict;
+    /** The number of characters that have been consumed in the current run. */
+    // biome-ignore lint/correctness/noUnusedPrivateClassMembers: False positive
+    runConsumed = 0;
+    constructor(
+    /** The predefined HTML or XML decode tree. */
+    decodeTree, 
+    /**
+     * The function that is called when a codepoint is decoded.
+     *
+     * For named entities that decode to multiple code points, this will
+     * be called multiple times, with the second codepoint, and the same
+     * `consumed` value.
+     * @param codepoint The decoded codepoint.
+     * @param consumed The number of characters consumed by the decoder.
+     */
+    emitCodePoint, 
+    /** An object that is used to produce errors. */
+    errors) {
+        this.decodeTree = decodeTree;
+        this.emitCodePoint = emitCodePoint;
+        this.errors = errors;
+    }
+    /**
+     * Resets the instance to make it reusable.
+     * @param decodeMode Entity decoding mode to use.
+     */
+    startEntity(decodeMode) {
+        this.decodeMode = decodeMode;
+        this.state = EntityDecoderState.EntityStart;
+        this.result = 0;
+        this.treeIndex = 0;
+        this.excess = 1;
+        this.consumed = 1;
+        this.runConsumed = 0;
+    }
+    /**
+     * Write an entity to the decoder. This can be called multiple times with partial entities.
+     * If the entity is incomplete, the decoder will return -1.
+     *
+     * Mirrors the non-streaming `decodeWithTrie`, but with the ability to stop decoding if the
+     * entity is incomplete, and resume when the next string is written.
+     * @param input The string containing the entity (or a continuation of the entity).
+     * @param offset The offset at which the entity begins. Should be 0 if this is not the first call.
+     * @returns The number of characters that were consumed, or -1 if the entity is incomplete.
+     */
+    write(input, offset) {
+        switch (this.state) {
+            case EntityDecoderState.EntityStart: {
+                if (input.charCodeAt(offset) === CharCodes.NUM) {
+                    this.state = EntityDecoderState.NumericStart;
+                    this.consumed += 1;
+                    return this.stateNumericStart(input, offset + 1);
+                }
+                this.state = EntityDecoderState.NamedEntity;
+                return this.stateNamedEntity(input, offset);
+            }
+            case EntityDecoderState.NumericStart: {
+                return this.stateNumericStart(input, offset);
+            }
+            case EntityDecoderState.NumericDecimal: {
+                return this.stateNumericDecimal(input, offset);
+            }
+            case EntityDecoderState.NumericHex: {
+                return this.stateNumericHex(input, offset);
+            }
+            default: {
+                // NamedEntity — the only remaining state.
+                return this.stateNamedEntity(input, offset);
+            }
+        }
+    }
+    /**
+     * Switches between the numeric decimal and hexadecimal states.
+     *
+     * Equivalent to the `Numeric character reference state` in the HTML spec.
+     * @param input The string containing the entity (or a continuation of the entity).
+     * @param offset The current offset.
+     * @returns The number of characters that were consumed, or -1 if the entity is incomplete.
+     */
+    // eslint-disable-next-line unicorn/consistent-class-member-order
+    stateNumericStart(input, offset) {
+        if (offset >= input.length) {
+            return -1;
+        }
+        if ((input.charCodeAt(offset) | TO_LOWER_BIT) === CharCodes.LOWER_X) {
+            this.state = EntityDecoderState.NumericHex;
+            this.consumed += 1;
+            return this.stateNumericHex(input, offset + 1);
+        }
+        this.state = EntityDecoderState.NumericDecimal;
+        return this.stateNumericDecimal(input, offset);
+    }
+    /**
+     * Parses a hexadecimal numeric entity.
+     *
+     * Equivalent to the `Hexademical character reference state` in the HTML
+     * spec. Digit parsing matches the hex loop in `parseNumericEntity`.
+     * The accumulated value is preserved for numeric validation callbacks.
+     * @param input The string containing the entity (or a continuation of the entity).
+     * @param offset The current offset.
+     * @returns The number of characters that were consumed, or -1 if the entity is incomplete.
+     */
+    stateNumericHex(input, offset) {
+        const inputLength = input.length;
+        // Local accumulators; flushed before any exit (see stateNamedEntity).
+        let { result } = this;
+        let { consumed } = this;
+        while (offset < inputLength) {
+            const char = input.charCodeAt(offset);
+            if (isNumber(char) || isHexadecimalCharacter(char)) {
+                // Convert hex digit to value (0-15); 'a'/'A' -> 10.
+                const digit = char <= CharCodes.NINE
+                    ? char - CharCodes.ZERO
+                    : (char | TO_LOWER_BIT) - CharCodes.LOWER_A + 10;
+                result = result * 16 + digit;
+                consumed += 1;
+                offset += 1;
+            }
+            else {
+                this.result = result;
+                this.consumed = consumed;
+                return this.emitNumericEntity(char, 3);
+            }
+        }
+        this.result = result;
+        this.consumed = consumed;
+        return -1; // Incomplete entity
+    }
+    /**
+     * Parses a decimal numeric entity.
+     *
+     * Equivalent to the `Decimal character reference state` in the HTML
+     * spec. Digit parsing matches the decimal loop in `parseNumericEntity`.
+     * The accumulated value is preserved for numeric validation callbacks.
+     * @param input The string containing the entity (or a continuation of the entity).
+     * @param offset The current offset.
+     * @returns The number of characters that were consumed, or -1 if the entity is incomplete.
+     */
+    stateNumericDecimal(input, offset) {
+        const inputLength = input.length;
+        // Local accumulators; flushed before any exit (see stateNamedEntity).
+        let { result } = this;
+        let { consumed } = this;
+        while (offset < inputLength) {
+            const digit = input.charCodeAt(offset) - CharCodes.ZERO;
+            if (digit >>> 0 > 9) {
+                this.result = result;
+                this.consumed = consumed;
+                return this.emitNumericEntity(digit + CharCodes.ZERO, 2);
+            }
+            result = result * 10 + digit;
+            consumed += 1;
+            offset += 1;
+        }
+        this.result = result;
+        this.consumed = consumed;
+        return -1; // Incomplete entity
+    }
+    /**
+     * Validate and emit a numeric entity.
+     *
+     * Implements the logic from the `Hexademical character reference start
+     * state` and `Numeric character reference end state` in the HTML spec.
+     * @param lastCp The last code point of the entity. Used to see if the
+     *               entity was terminated with a semicolon.
+     * @param expectedLength The minimum number of characters that should be
+     *                       consumed. Used to validate that at least one digit
+     *                       was consumed.
+     * @returns The number of characters that were consumed.
+     */
+    emitNumericEntity(lastCp, expectedLength) {
+        // Ensure we consumed at least one digit.
+        if (this.consumed <= expectedLength) {
+            this.errors?.absenceOfDigitsInNumericCharacterReference(this.consumed);
+            return 0;
+        }
+        // Figure out if this is a legit end of the entity
+        if (lastCp === CharCodes.SEMI) {
+            this.consumed += 1;
+        }
+        else if (this.decodeMode === DecodingMode.Strict) {
+            return 0;
+        }
+        this.emitCodePoint((this.decodeTree === xmlDecodeTree
+            ? decode_codepoint_replaceCodePointXML
+            : replaceCodePoint)(this.result), this.consumed);
+        if (this.errors) {
+            if (lastCp !== CharCodes.SEMI) {
+                this.errors.missingSemicolonAfterCharacterReference();
+            }
+            this.errors.validateNumericCharacterReference(this.result);
+        }
+        return this.consumed;
+    }
+    /**
+     * Flush locally-tracked walk state back to the fields, then emit the
+     * recorded legacy match or reject (cold path — at most once per
+     * entity). Called after failed navigation (leaf node, branch miss, or
+     * compact-run mismatch). In attribute mode, reject if no legacy was
+     * recorded at the current node, if we descended past it, or if the
+     * pending input character is an invalid attribute terminator.
+     * @param consumed Locally-tracked consumed count.
+     * @param excess Locally-tracked excess count.
+     * @param char Pending input character (may be the mismatching char).
+     * @param valueLength Value length at the current trie node.
+     */
+    flushAndEmitLegacyOrReject(consumed, excess, char, valueLength) {
+        this.consumed = consumed;
+        this.excess = excess;
+        return this.result === 0 ||
+            (this.decodeMode === DecodingMode.Attribute &&
+                (valueLength === 0 ||
+                    excess > 1 ||
+                    isEntityInAttributeInvalidEnd(char)))
+            ? 0
+            : this.emitNotTerminatedNamedEntity();
+    }
+    /**
+     * Parses a named entity.
+     *
+     * Equivalent to the `Named character reference state` in the HTML spec.
+     * @param input The string containing the entity (or a continuation of the entity).
+     * @param offset The current offset.
+     * @returns The number of characters that were consumed, or -1 if the entity is incomplete.
+     */
+    stateNamedEntity(input, offset) {
+        const { decodeTree } = this;
+        const inputLength = input.length;
+        const isStrict = this.decodeMode === DecodingMode.Strict;
+        /*
+         * Local copies of the resumable walk state avoid per-character
+         * field writes. They are flushed back to the fields
+         * on every exit (chunk end, and before any emit helper that reads
+         * them). `this.result` is only written at the (rare) record points,
+         * so it stays a direct field write.
+         *
+         * Legacy-match recording happens in two idempotent places: at the
+         * loop top when sitting on a value node, and in the chunk-end
+         * epilogue (so `end()` sees matches that land exactly on a chunk
+         * boundary). Recording applies `consumed += excess - 1; excess = 1`,
+         * which is a no-op when repeated — the loop-top invariant is
+         * `excess` = unrecorded consumed characters + 1.
+         */
+        let { treeIndex } = this;
+        let { excess } = this;
+        let { consumed } = this;
+        let current = decodeTree[treeIndex];
+        while (offset < inputLength) {
+            /*
+             * Descend through value-less jump-table nodes (including the
+             * single-branch encoding) inline, mirroring `decodeWithTrie`:
+             * this avoids a `determineBranch` call per level for the
+             * dominant node shape — including the root on the first write.
+             */
+            while ((current &
+                (bin_trie_flags_BinTrieFlags.VALUE_LENGTH | bin_trie_flags_BinTrieFlags.FLAG13)) ===
+                0 &&
+                (current & bin_trie_flags_BinTrieFlags.JUMP_TABLE) !== 0) {
+                const char = input.charCodeAt(offset);
+                const jumpOffset = current & bin_trie_flags_BinTrieFlags.JUMP_TABLE;
+                const branchCount = (current & bin_trie_flags_BinTrieFlags.BRANCH_LENGTH) >> 7;
+                if (branchCount === 0) {
+                    // Single branch encoded inline in the jump offset bits.
+                    if (char !== jumpOffset) {
+                        return this.flushAndEmitLegacyOrReject(consumed, excess, char, 0);
+                    }
+                    treeIndex += 1;
+                }
+                else {
+                    const slot = char - jumpOffset;
+                    if (slot >>> 0 >= branchCount) {
+                        return this.flushAndEmitLegacyOrReject(consumed, excess, char, 0);
+                    }
+                    const stored = decodeTree[treeIndex + 1 + slot];
+                    if (stored === 0) {
+                        return this.flushAndEmitLegacyOrReject(consumed, excess, char, 0);
+                    }
+                    // End-relative: branch data ends at treeIndex+1+branchCount.
+                    treeIndex = (treeIndex + branchCount + stored) & 0xff_ff;
+                }
+                current = decodeTree[treeIndex];
+                offset += 1;
+                excess += 1;
+                /*
+                 * `charCodeAt` past the end returns NaN, which would alias
+                 * to slot 0 after `>>> 0` — bail out explicitly.
+                 */
+                // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                if (offset >= inputLength)
+                    break;
+            }
+            if (offset >= inputLength)
+                break;
+            // Handle compact runs (resumable across chunks).
+            if ((current &
+                (bin_trie_flags_BinTrieFlags.VALUE_LENGTH | bin_trie_flags_BinTrieFlags.FLAG13)) ===
+                bin_trie_flags_BinTrieFlags.FLAG13) {
+                const runLength = (current & bin_trie_flags_BinTrieFlags.BRANCH_LENGTH) >> 7; /* 3..63 */
+                let { runConsumed } = this;
+                // If we are starting a run, check the first char.
+                if (runConsumed === 0) {
+                    const char = input.charCodeAt(offset);
+                    if (char !== (current & bin_trie_flags_BinTrieFlags.JUMP_TABLE)) {
+                        return this.flushAndEmitLegacyOrReject(consumed, excess, char, 0);
+                    }
+                    offset += 1;
+                    excess += 1;
+                    runConsumed = 1;
+                }
+                // Check remaining characters in the run (packed two per uint16 word).
+                while (runConsumed < runLength) {
+                    if (offset >= inputLength) {
+                        this.treeIndex = treeIndex;
+                        this.excess = excess;
+                        this.consumed = consumed;
+                        this.runConsumed = runConsumed;
+                        return -1;
+                    }
+                    const charIndexInPacked = runConsumed - 1;
+                    const packedWord = decodeTree[treeIndex + 1 + (charIndexInPacked >> 1)];
+                    const expectedChar = (packedWord >> ((charIndexInPacked & 1) << 3)) & 0xff;
+                    const char = input.charCodeAt(offset);
+                    if (char !== expectedChar) {
+                        this.runConsumed = 0;
+                        return this.flushAndEmitLegacyOrReject(consumed, excess, char, 0);
+                    }
+                    offset += 1;
+                    excess += 1;
+                    runConsumed += 1;
+                }
+                this.runConsumed = 0;
+                treeIndex += 1 + (runLength >> 1);
+                current = decodeTree[treeIndex];
+                // Loop top handles the landed-on node (record/emit/branch).
+                continue;
+            }
+            // Header plus out-of-line value words; 0 means no value.
+            const valueLength = current >>> 14;
+            const char = input.charCodeAt(offset);
+            if (valueLength !== 0) {
+                // Record a legacy match (FLAG13 clear = semicolon optional).
+                if (!isStrict && (current & bin_trie_flags_BinTrieFlags.FLAG13) === 0) {
+                    this.result = treeIndex;
+                    consumed += excess - 1;
+                    excess = 1;
+                }
+                /*
+                 * Implicit semicolon handling: emit immediately. Covers both
+                 * strict (FLAG13 set) and legacy entities — neither stores
+                 * an explicit `;` branch in the trie.
+                 */
+                if (char === CharCodes.SEMI) {
+                    return this.emitNamedEntityData(treeIndex, valueLength, consumed + excess);
+                }
+                /*
+                 * `valueLength === 1` packs the codepoint into the header
+                 * word's low 13 bits, where branch metadata also lives. Skip
+                 * the branch lookup on leaves so those value bits aren't
+                 * reinterpreted as branch offsets.
+                 */
+                if (valueLength === 1) {
+                    return this.flushAndEmitLegacyOrReject(consumed, excess, char, valueLength);
+                }
+            }
+            // Value-bearing or dictionary node: dispatch through determineBranch.
+            const next = determineBranch(decodeTree, current, treeIndex + (valueLength || 1), char);
+            if (next < 0) {
+                return this.flushAndEmitLegacyOrReject(consumed, excess, char, valueLength);
+            }
+            treeIndex = next;
+            current = decodeTree[treeIndex];
+            offset += 1;
+            excess += 1;
+        }
+        /*
+         * Chunk exhausted. Record a legacy match we may be sitting on, so a
+         * subsequent `end()` emits it, then persist the walk state.
+         */
+        if (!isStrict &&
+            current >>> 14 !== 0 &&
+            (current & bin_trie_flags_BinTrieFlags.FLAG13) === 0) {
+            this.result = treeIndex;
+            consumed += excess - 1;
+            excess = 1;
+        }
+        this.treeIndex = treeIndex;
+        this.excess = excess;
+        this.consumed = consumed;
+        return -1;
+    }
+    /**
+     * Emit a named entity that was not terminated with a semicolon.
+     * @returns The number of characters consumed.
+     */
+    emitNotTerminatedNamedEntity() {
+        const { result, decodeTree } = this;
+        const valueLength = decodeTree[result] >>> 14;
+        this.emitNamedEntityData(result, valueLength, this.consumed);
+        this.errors?.missingSemicolonAfterCharacterReference();
+        return this.consumed;
+    }
+    /**
+     * Emit a named entity.
+     * @param result The index of the entity in the decode tree.
+     * @param valueLength Encoded value length (header plus any value words).
+     * @param consumed The number of characters consumed.
+     * @returns The number of characters consumed.
+     */
+    emitNamedEntityData(result, valueLength, consumed) {
+        const { decodeTree } = this;
+        this.emitCodePoint(valueLength === 1
+            ? decodeTree[result] & bin_trie_flags_BinTrieFlags.VALUE_MASK
+            : decodeTree[result + 1], consumed);
+        if (valueLength === 3) {
+            // Emit the second UTF-16 code unit.
+            this.emitCodePoint(decodeTree[result + 2], consumed);
+        }
+        return consumed;
+    }
+    /**
+     * Signal to the parser that the end of the input was reached.
+     *
+     * Remaining data will be emitted and relevant errors will be produced.
+     * @returns The number of characters consumed.
+     */
+    end() {
+        switch (this.state) {
+            case EntityDecoderState.NamedEntity: {
+                // Emit a named entity if we have one.
+                return this.result !== 0 &&
+                    (this.decodeMode !== DecodingMode.Attribute ||
+                        this.result === this.treeIndex)
+                    ? this.emitNotTerminatedNamedEntity()
+                    : 0;
+            }
+            // Otherwise, emit a numeric entity if we have one.
+            case EntityDecoderState.NumericDecimal: {
+                return this.emitNumericEntity(0, 2);
+            }
+            case EntityDecoderState.NumericHex: {
+                return this.emitNumericEntity(0, 3);
+            }
+            case EntityDecoderState.NumericStart: {
+                this.errors?.absenceOfDigitsInNumericCharacterReference(this.consumed);
+                return 0;
+            }
+            default: {
+                // EntityStart or unknown — return 0.
+                return 0;
+            }
+        }
+    }
+}
+/**
+ * Determines the branch of the current node that is taken given the current
+ * character. This function is used to traverse the trie.
+ *
+ * See `BinTrieFlags` for the branch-data layouts handled here.
+ * @param decodeTree The trie.
+ * @param current The current node's header word.
+ * @param nodeIndex Index of the node's first branch-data word (the header
+ *   plus any value words have been skipped by the caller).
+ * @param char The current character.
+ * @returns The index of the next node, or -1 if no branch is taken.
+ */
+function determineBranch(decodeTree, current, nodeIndex, char) {
+    const branchCount = (current & bin_trie_flags_BinTrieFlags.BRANCH_LENGTH) >> 7;
+    const jumpOffset = current & bin_trie_flags_BinTrieFlags.JUMP_TABLE;
+    // Case 1: Single branch or jump table (jumpOffset encodes the first/only char code).
+    if (jumpOffset) {
+        if (branchCount === 0) {
+            // Single branch encoded inline in the jump offset bits.
+            return char === jumpOffset ? nodeIndex : -1;
+        }
+        /*
+         * Jump table: branchCount consecutive slots starting at jumpOffset.
+         * Unsigned comparison handles both < 0 and >= branchCount in one check.
+         */
+        const slot = char - jumpOffset;
+        if (slot >>> 0 >= branchCount)
+            return -1;
+        const stored = decodeTree[nodeIndex + slot];
+        /*
+         * 0 = empty slot (no branch); otherwise the child's offset from the
+         * end of the branch array, +1 (end-relative pointers compress
+         * better). `& 0xff_ff` mirrors the encoder's uint16 wrap for
+         * backreferences to already-encoded nodes.
+         */
+        return stored === 0
+            ? -1
+            : (nodeIndex + branchCount + stored - 1) & 0xff_ff;
+    }
+    /*
+     * Case 2: Packed dictionary. Linear scan — over 90% of dict nodes have
+     * <= 4 branches in the HTML trie, where the constant-factor savings
+     * dominate over binary search's asymptotic edge.
+     */
+    if (branchCount === 0)
+        return -1;
+    const packedKeySlots = (branchCount + 1) >> 1;
+    const branchEnd = nodeIndex + packedKeySlots + branchCount;
+    for (let index = 0; index < branchCount; index++) {
+        const packed = decodeTree[nodeIndex + (index >> 1)];
+        const key = (packed >> ((index & 1) << 3)) & 0xff;
+        if (key === char) {
+            const pointerIndex = nodeIndex + packedKeySlots + index;
+            // Pointers are relative to the end of the branch data.
+            return (branchEnd + decodeTree[pointerIndex]) & 0xff_ff;
+        }
+        // Keys are sorted; if we've passed `char`, no match is possible.
+        if (key > char)
+            return -1;
+    }
+    return -1;
+}
+/**
+ * Read the decoded value from a trie node.
+ * @param decodeTree The trie.
+ * @param nodeIndex The index of the node.
+ * @param valueLength The length of the value (1, 2, or 3).
+ * @returns The decoded string.
+ */
+function readTrieValue(decodeTree, nodeIndex, valueLength) {
+    if (valueLength === 1) {
+        return String.fromCharCode(decodeTree[nodeIndex] & BinTrieFlags.VALUE_MASK);
+    }
+    if (valueLength === 2) {
+        return String.fromCharCode(decodeTree[nodeIndex + 1]);
+    }
+    return String.fromCharCode(decodeTree[nodeIndex + 1], decodeTree[nodeIndex + 2]);
+}
+/**
+ * Parse a numeric entity (`&#DDD;` or `&#xHHH;`).
+ *
+ * Encodes the result as `(consumed << CONSUMED_SHIFT) | codepoint` (see
+ * the packing comment at the top of the file; overlong entities spill
+ * their length into `longNumericConsumed`). Returns 0 when no digits were
+ * found.
+ *
+ * This is the sync counterpart of the streaming
+ * `EntityDecoder#stateNumericDecimal` / `#stateNumericHex`. Digit parsing
+ * matches those methods; only this packed result needs a value clamp.
+ * @param input       The input string.
+ * @param numberStart Index of the `#` character.
+ * @param inputLength Cached `input.length`.
+ */
+function parseNumericEntity(input, numberStart, inputLength) {
+    let offset = numberStart + 1; // Skip "#"
+    let cp = 0;
+    let digitStart = offset;
+    /*
+     * Separate decimal and hexadecimal loops: each multiplies by a constant
+     * and runs a single digit test, instead of a per-character base check.
+     */
+    if (offset < inputLength &&
+        (input.charCodeAt(offset) | TO_LOWER_BIT) === CharCodes.LOWER_X) {
+        offset += 1;
+        digitStart = offset;
+        while (offset < inputLength) {
+            const char = input.charCodeAt(offset);
+            if (isNumber(char)) {
+                cp = cp * 16 + (char - CharCodes.ZERO);
+            }
+            else if (isHexadecimalCharacter(char)) {
+                cp = cp * 16 + ((char | TO_LOWER_BIT) - CharCodes.LOWER_A + 10);
+            }
+            else {
+                break;
+            }
+            offset += 1;
+        }
+    }
+    else {
+        while (offset < inputLength) {
+            const digit = input.charCodeAt(offset) - CharCodes.ZERO;
+            if (digit >>> 0 > 9)
+                break;
+            cp = cp * 10 + digit;
+            offset += 1;
+        }
+    }
+    if (offset === digitStart)
+        return 0;
+    // Include the semicolon in consumed when present.
+    if (offset < inputLength && input.charCodeAt(offset) === CharCodes.SEMI) {
+        offset += 1;
+    }
+    /*
+     * Clamp out-of-range values to 0x110000 so they fit the 21-bit field
+     * and decode to U+FFFD. Lengths at or above CONSUMED_OVERFLOW use the
+     * side channel described with the packing constants.
+     */
+    if (cp > 0x10_ff_ff)
+        cp = 0x11_00_00;
+    let consumed = offset - numberStart;
+    if (consumed >= CONSUMED_OVERFLOW) {
+        // eslint-disable-next-line unicorn/no-top-level-assignment-in-function -- deliberate side channel, see `longNumericConsumed`
+        longNumericConsumed = consumed;
+        consumed = CONSUMED_OVERFLOW;
+    }
+    return (consumed << CONSUMED_SHIFT) | cp;
+}
+/**
+ * Decode all entities in `input` using the HTML trie.
+ *
+ * Hard-wired to `htmlDecodeTree`: the inline root navigation below assumes
+ * the HTML root's jump-table shape, so this must not be generalized to
+ * other tries (the XML trie's dictionary root would silently match no
+ * entities — `decodeXML` has its own hand-coded fast path instead).
+ * @param input      The string to decode.
+ * @param isStrict Only match semicolon-terminated entities.
+ * @param isAttribute Whether to apply attribute-specific parsing rules (disallowing certain non-semicolon terminators).
+ * @returns The decoded string.
+ */
+function decodeWithTrie(input, isStrict, isAttribute) {
+    const decodeTree = htmlDecodeTree;
+    // Fast path: no entities at all — return input without any allocation.
+    let offset = input.indexOf("&");
+    if (offset < 0)
+        return input;
+    const inputLength = input.length;
+    /*
+     * `chunkStart` marks the start of the next pending slice. Rejected
+     * entities don't advance it, so consecutive rejections are stitched
+     * into a single `slice` once a real match (or end of input) is hit.
+     */
+    let chunkStart = 0;
+    let result = "";
+    /*
+     * Root navigation fields, hoisted out of the per-entity loop. The HTML
+     * root is a multi-branch jump-table covering [A-Za-z]; see the inline
+     * first-iteration comment below.
+     */
+    const root = decodeTree[0];
+    const rootJumpOffset = root & BinTrieFlags.JUMP_TABLE;
+    const rootBranchCount = (root & BinTrieFlags.BRANCH_LENGTH) >> 7;
+    do {
+        const entityStart = offset + 1;
+        // Quick check: entity names must start with [A-Za-z], numeric with #.
+        const firstChar = input.charCodeAt(entityStart);
+        let consumed;
+        let value;
+        if (firstChar === CharCodes.NUM) {
+            const packed = parseNumericEntity(input, entityStart, inputLength);
+            consumed = unpackConsumed(packed);
+            // In strict mode, require semicolon termination.
+            if (isStrict &&
+                consumed > 0 &&
+                input.charCodeAt(entityStart + consumed - 1) !== CharCodes.SEMI) {
+                consumed = 0;
+            }
+            value =
+                consumed === 0
+                    ? ""
+                    : codePointToString(packed & CODE_POINT_MASK);
+        }
+        else if (isAlpha(firstChar)) {
+            consumed = 0;
+            value = "";
+            /*
+             * The generator guarantees a jump-table root. Consume the first
+             * character directly, then walk from its child.
+             */
+            const rootSlotIndex = firstChar - rootJumpOffset;
+            let nodeIndex;
+            if (rootSlotIndex >>> 0 < rootBranchCount) {
+                const stored = decodeTree[1 + rootSlotIndex];
+                nodeIndex =
+                    stored === 0 ? -1 : (rootBranchCount + stored) & 0xff_ff;
+            }
+            else {
+                nodeIndex = -1;
+            }
+            /*
+             * Best legacy (no-semicolon) match so far, as trie coordinates.
+             * Deferring `readTrieValue` to the end avoids allocating a
+             * string for matches that longer matches supersede.
+             */
+            let bestNodeIndex = 0;
+            let bestValueLength = 0;
+            let current = nodeIndex < 0 ? 0 : decodeTree[nodeIndex];
+            let index = entityStart + 1;
+            /*
+             * Walk the trie from the root child. The `trie` label lets the
+             * inner descent and compact-run loops abandon the entity (and
+             * fall through to the legacy/reject handling) directly.
+             */
+            trie: while (index < inputLength) {
+                /*
+                 * Inline value-less jump tables and single branches. A miss
+                 * falls through to the recorded legacy match or rejection.
+                 */
+                while (
+                // Value-less, non-run node with a nonzero jump offset.
+                (current &
+                    (BinTrieFlags.VALUE_LENGTH | BinTrieFlags.FLAG13)) ===
+                    0 &&
+                    (current & BinTrieFlags.JUMP_TABLE) !== 0) {
+                    const jumpOffset = current & BinTrieFlags.JUMP_TABLE;
+                    const branchCount = (current & BinTrieFlags.BRANCH_LENGTH) >> 7;
+                    if (branchCount === 0) {
+                        // Single branch encoded inline in the jump offset bits.
+                        if (input.charCodeAt(index) !== jumpOffset)
+                            break trie;
+                        nodeIndex += 1;
+                    }
+                    else {
+                        const slot = input.charCodeAt(index) - jumpOffset;
+                        if (slot >>> 0 >= branchCount)
+                            break trie;
+                        const stored = decodeTree[nodeIndex + 1 + slot];
+                        if (stored === 0)
+                            break trie;
+                        // End-relative: branch data ends at nodeIndex+1+branchCount.
+                        nodeIndex =
+                            (nodeIndex + branchCount + stored) & 0xff_ff;
+                    }
+                    current = decodeTree[nodeIndex];
+                    index += 1;
+                    /*
+                     * `charCodeAt` past the end returns NaN, which would
+                     * alias to slot 0 after `>>> 0` — bail out explicitly.
+                     */
+                    if (index >= inputLength)
+                        break trie;
+                }
+                // FLAG13 without a value marks a compact run.
+                if ((current &
+                    (BinTrieFlags.VALUE_LENGTH | BinTrieFlags.FLAG13)) ===
+                    BinTrieFlags.FLAG13) {
+                    const runLength = (current & BinTrieFlags.BRANCH_LENGTH) >> 7;
+                    // Check first char (stored in JUMP_TABLE bits).
+                    if (input.charCodeAt(index) !==
+                        (current & BinTrieFlags.JUMP_TABLE)) {
+                        // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                        break;
+                    }
+                    index += 1;
+                    // Check remaining characters (packed two per uint16 word).
+                    const remaining = runLength - 1;
+                    let wordIndex = nodeIndex + 1;
+                    let charIndexInPacked = 0;
+                    /*
+                     * Process pairs: read one packed word, compare low byte then high byte.
+                     * No explicit bounds check needed — charCodeAt returns NaN for OOB,
+                     * which never equals an integer, so the mismatch break fires naturally.
+                     */
+                    for (; charIndexInPacked + 1 < remaining; charIndexInPacked += 2) {
+                        const packed = decodeTree[wordIndex];
+                        if (input.charCodeAt(index) !== (packed & 0xff))
+                            break trie;
+                        index += 1;
+                        if (input.charCodeAt(index) !== ((packed >> 8) & 0xff))
+                            break trie;
+                        index += 1;
+                        wordIndex += 1;
+                    }
+                    // Handle odd trailing char.
+                    if (charIndexInPacked < remaining) {
+                        if (input.charCodeAt(index) !==
+                            (decodeTree[wordIndex] & 0xff))
+                            // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                            break;
+                        index += 1;
+                    }
+                    nodeIndex += 1 + (runLength >> 1);
+                    current = decodeTree[nodeIndex];
+                    // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                    continue;
+                }
+                // Header plus out-of-line value words; 0 means no value.
+                const valueLength = current >>> 14;
+                const char = input.charCodeAt(index);
+                /*
+                 * Check current node for a value before navigating.
+                 * This handles both: (a) values reached via compact runs on the
+                 * previous iteration, and (b) values at regular branch targets.
+                 */
+                if (valueLength !== 0) {
+                    // If char is `;`, emit immediately.
+                    if (char === CharCodes.SEMI) {
+                        consumed = index - entityStart + 1;
+                        // Inline leaves carry the value in the low 13 bits.
+                        value =
+                            valueLength === 1
+                                ? String.fromCharCode(current & BinTrieFlags.VALUE_MASK)
+                                : readTrieValue(decodeTree, nodeIndex, valueLength);
+                        // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                        break;
+                    }
+                    // Record non-terminated (legacy) match (FLAG13 clear = semicolon optional).
+                    if (!isStrict && (current & BinTrieFlags.FLAG13) === 0) {
+                        consumed = index - entityStart;
+                        bestNodeIndex = nodeIndex;
+                        bestValueLength = valueLength;
+                    }
+                    /*
+                     * A valueLength of 1 means the value is packed inline in the header
+                     * word — these are always leaf nodes with no branches, so we can
+                     * stop walking the trie.
+                     */
+                    // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                    if (valueLength === 1)
+                        break;
+                }
+                // Navigate to the next node (valueLength || 1: skip past value words, minimum 1 for header).
+                const next = determineBranch(decodeTree, current, nodeIndex + (valueLength || 1), char);
+                // eslint-disable-next-line unicorn/no-break-in-nested-loop
+                if (next < 0)
+                    break;
+                nodeIndex = next;
+                current = decodeTree[nodeIndex];
+                index += 1;
+            }
+            /*
+             * Post-loop: if the semicolon path didn't set value,
+             * check for a final legacy match. The last navigation may
+             * have landed on a legacy node whose value hasn't been
+             * recorded yet (loop exited before the top-of-loop check
+             * could run).
+             */
+            if (value === "") {
+                const finalVL = current >>> 14;
+                if (finalVL !== 0 &&
+                    !isStrict &&
+                    (current & BinTrieFlags.FLAG13) === 0) {
+                    consumed = index - entityStart;
+                    bestNodeIndex = nodeIndex;
+                    bestValueLength = finalVL;
+                }
+                if (consumed > 0) {
+                    value = readTrieValue(decodeTree, bestNodeIndex, bestValueLength);
+                }
+            }
+        }
+        else {
+            consumed = 0;
+            value = "";
+        }
+        /*
+         * The attribute end-char rule (HTML spec §13.2.5.73) only applies to
+         * unterminated *named* references.  Semicolon-terminated entities and
+         * numeric entities are always accepted, matching EntityDecoder behavior.
+         *
+         * When `attribute` is false (the common case), short-circuit skips all
+         * the unterminated-named checks entirely.
+         */
+        if (consumed === 0 ||
+            (isAttribute &&
+                firstChar !== CharCodes.NUM &&
+                input.charCodeAt(entityStart + consumed - 1) !==
+                    CharCodes.SEMI &&
+                entityStart + consumed < inputLength &&
+                isEntityInAttributeInvalidEnd(input.charCodeAt(entityStart + consumed)))) {
+            // Rejected: leave `&` in the pending chunk, scan past it.
+            offset = entityStart;
+        }
+        else {
+            if (chunkStart < offset) {
+                result += input.slice(chunkStart, offset);
+            }
+            result += value;
+            offset = chunkStart = entityStart + consumed;
+        }
+        /*
+         * Adjacent entities (`&x;&y;`) are common in entity-dense input;
+         * checking the single character at `offset` first skips the
+         * `indexOf` call (and its per-call overhead) for that case.
+         */
+        if (input.charCodeAt(offset) !== CharCodes.AMP) {
+            offset = input.indexOf("&", offset);
+        }
+    } while (offset >= 0);
+    return result + input.slice(chunkStart);
+}
+/**
+ * Decodes an HTML string.
+ * @param htmlString The string to decode.
+ * @param mode The decoding mode.
+ * @returns The decoded string.
+ */
+function decodeHTML(htmlString, mode = DecodingMode.Legacy) {
+    return decodeWithTrie(htmlString, mode === DecodingMode.Strict, mode === DecodingMode.Attribute);
+}
+/**
+ * Decodes an HTML string in an attribute.
+ * @param htmlAttribute The string to decode.
+ * @returns The decoded string.
+ */
+function decodeHTMLAttribute(htmlAttribute) {
+    return decodeWithTrie(htmlAttribute, false, true);
+}
+/**
+ * Decodes an HTML string, requiring all entities to be terminated by a semicolon.
+ * @param htmlString The string to decode.
+ * @returns The decoded string.
+ */
+function decodeHTMLStrict(htmlString) {
+    return decodeWithTrie(htmlString, true, false);
+}
+/**
+ * Decodes an XML string, requiring all entities to be terminated by a semicolon.
+ *
+ * Uses a hand-coded fast path for the 5 XML named entities (amp, lt, gt,
+ * quot, apos) plus numeric entities, bypassing the trie entirely.
+ * @param xmlString The string to decode.
+ * @returns The decoded string.
+ */
+function decodeXML(xmlString) {
+    let offset = xmlString.indexOf("&");
+    if (offset < 0)
+        return xmlString;
+    let lastIndex = 0;
+    let result = "";
+    do {
+        const start = offset + 1;
+        let consumed = 0;
+        let value = "";
+        const c1 = xmlString.charCodeAt(start);
+        if (c1 === CharCodes.NUM) {
+            const packed = parseNumericEntity(xmlString, start, xmlString.length);
+            consumed = unpackConsumed(packed);
+            // XML is always strict — require semicolon.
+            if (consumed === 0 ||
+                xmlString.charCodeAt(start + consumed - 1) !== CharCodes.SEMI) {
+                consumed = 0;
+            }
+            else {
+                const codePoint = packed & CODE_POINT_MASK;
+                // Nonzero BMP values below the surrogate range need no replacement.
+                value =
+                    (codePoint - 1) >>> 0 < 0xd7_ff
+                        ? String.fromCharCode(codePoint)
+                        : String.fromCodePoint(replaceCodePointXML(codePoint));
+            }
+        }
+        else {
+            /* eslint-disable unicorn/no-break-in-nested-loop -- Keep XML name dispatch inline with the decode loop. */
+            switch (c1) {
+                // &lt; / &gt;
+                case 0x6c:
+                case 0x67: {
+                    if (xmlString.charCodeAt(start + 1) === 0x74 &&
+                        xmlString.charCodeAt(start + 2) === CharCodes.SEMI) {
+                        consumed = 3;
+                        value = c1 === 0x6c ? "<" : ">";
+                    }
+                    break;
+                }
+                // &amp; / &apos;
+                case 0x61: {
+                    const c2 = xmlString.charCodeAt(start + 1);
+                    if (c2 === 0x6d &&
+                        xmlString.charCodeAt(start + 2) === 0x70 &&
+                        xmlString.charCodeAt(start + 3) === CharCodes.SEMI) {
+                        consumed = 4;
+                        value = "&";
+                    }
+                    else if (c2 === 0x70 &&
+                        xmlString.charCodeAt(start + 2) === 0x6f &&
+                        xmlString.charCodeAt(start + 3) === 0x73 &&
+                        xmlString.charCodeAt(start + 4) === CharCodes.SEMI) {
+                        consumed = 5;
+                        value = "'";
+                    }
+                    break;
+                }
+                // &quot;
+                case 0x71: {
+                    if (xmlString.charCodeAt(start + 1) === 0x75 &&
+                        xmlString.charCodeAt(start + 2) === 0x6f &&
+                        xmlString.charCodeAt(start + 3) === 0x74 &&
+                        xmlString.charCodeAt(start + 4) === CharCodes.SEMI) {
+                        consumed = 5;
+                        value = '"';
+                    }
+                    break;
+                }
+            }
+            /* eslint-enable unicorn/no-break-in-nested-loop */
+        }
+        if (consumed > 0) {
+            if (lastIndex < offset)
+                result += xmlString.slice(lastIndex, offset);
+            result += value;
+            offset = lastIndex = start + consumed;
+        }
+        else {
+            offset = start;
+        }
+        /*
+         * Adjacent entities (`&x;&y;`) are common in entity-dense input;
+         * checking the single character at `lastIndex` first skips the
+         * `indexOf` call (and its per-call overhead) for that case.
+         */
+        offset =
+            xmlString.charCodeAt(offset) === CharCodes.AMP
+                ? offset
+                : xmlString.indexOf("&", offset);
+    } while (offset >= 0);
+    return result + xmlString.slice(lastIndex);
+}
+
+// Re-export for use by eg. htmlparser2
+
+
+//# sourceMappingURL=decode.js.map
+;// CONCATENATED MODULE: ./node_modules/entities/dist/internal/decode-shared.js
+/*
+ * Inverse of the encoder's SAFE alphabet (0x21..0x7E minus 0x22, 0x24, 0x5C),
+ * precomputed once at module load. Entries for excluded chars stay 0 but
+ * are never read.
+ */
+const BASE91_INVERSE = /* #__PURE__ */ (() => {
+    const table = new Uint8Array(127);
+    let code = 0;
+    for (let char = 0x21; char <= 0x7e; char++) {
+        if (char !== 0x22 && char !== 0x24 && char !== 0x5c) {
+            table[char] = code++;
+        }
+    }
+    return table;
+})();
+/**
+ * Decode a dictionary-encoded trie string back into its Uint16Array.
+ *
+ * Stream layout (consumed in this order):
+ *   1. dict1 atoms — `dict1AtomCount` uint16 values, delta+RLE encoded.
+ *   2. dict2 atoms — `atomCount - dict1AtomCount` values, delta+RLE.
+ *   3. dict2 ngrams — `ngramCount - (dictSize - dict1AtomCount)` entries,
+ *      each a pair of slot codes that resolve to earlier slots.
+ *   4. dict1 ngrams — `dictSize - dict1AtomCount` entries, same shape.
+ *   5. data — slot codes, each expanding to one or more uint16 values.
+ *
+ * Codes use a 91-char base (printable ASCII minus `"`, `$`, `\`):
+ *   - char1 < dictSize  → 1-char code, slot = char1
+ *   - char1 ≥ dictSize  → 2-char code, slot = dictSize + (char1 - dictSize)*91 + char2
+ *
+ * Slot index → token kind:
+ *   [0, A)                  dict1 atoms     (1-char codes)
+ *   [A, dictSize)           dict1 ngrams    (1-char codes)
+ *   [dictSize, dictSize+D)  dict2 atoms     (2-char codes)
+ *   [dictSize+D, end)       dict2 ngrams    (2-char codes)
+ *
+ * Both atom dicts decode before any ngram, and dict2 ngrams decode before
+ * dict1 ngrams. So every ngram entry references slots whose contents are
+ * already filled — no forward references to handle.
+ *
+ * This runs on library import. Flat typed arrays store each slot as either
+ * a plain value (`single`, covering every atom) or a range in a shared
+ * `pool` (ngrams).
+ * @param input Packed trie string.
+ * @param resultLength Expected number of uint16 values in the output.
+ * @param atomCount Total number of distinct uint16 values in the trie.
+ * @param dict1AtomCount Atoms in the 1-char range (`A` above).
+ * @param ngramCount Total number of ngram entries (dict1 + dict2).
+ * @param dictSize Number of 1-char code slots; the rest of `BASE - dictSize`
+ *   first-byte values are 2-char codes.
+ */
+function decodeTrieDict(input, resultLength, atomCount, dict1AtomCount, ngramCount, dictSize) {
+    const base = 91;
+    const inputLength = input.length;
+    // For 2-char codes, slot = char1 * base - twoCharBias + char2.
+    const twoCharBias = dictSize * (base - 1);
+    let pos = 0;
+    /** Read one slot code at `pos` and return its slot index, advancing pos. */
+    const readSlotCode = () => {
+        const c1 = BASE91_INVERSE[input.charCodeAt(pos++)];
+        return c1 < dictSize
+            ? c1
+            : c1 * base - twoCharBias + BASE91_INVERSE[input.charCodeAt(pos++)];
+    };
+    const dict2AtomCount = atomCount - dict1AtomCount;
+    const slotCount = atomCount + ngramCount;
+    /*
+     * Per-slot contents: atoms (always a single value) live directly in
+     * `single`; ngram slots hold -1 there and expand to
+     * `pool[start[slot] .. start[slot] + length[slot])`.
+     */
+    const single = new Int32Array(slotCount);
+    single.fill(-1, dict1AtomCount, dictSize);
+    single.fill(-1, dictSize + dict2AtomCount, slotCount);
+    const start = new Int32Array(slotCount);
+    const length = new Int32Array(slotCount);
+    /**
+     * Decode `count` ascending uint16 values from a delta+RLE stream into
+     * `single[off..off+count)`.
+     *
+     *   code < 89   → delta = code
+     *   code == 89  → run-length: next char encodes runLength-2; emit `runLength` consecutive +1 values
+     *   code == 90, next < 90  → escape: delta = 89 + next * BASE + after-next
+     *   code == 90, next == 90 → double-escape: extra char for very large deltas
+     * @param count
+     * @param off
+     */
+    function decodeDelta(count, off) {
+        let previous = 0;
+        let slot = off;
+        const end = off + count;
+        while (slot < end) {
+            const code = BASE91_INVERSE[input.charCodeAt(pos++)];
+            if (code < 89) {
+                previous += code;
+                single[slot++] = previous;
+            }
+            else if (code === 89) {
+                let runLength = BASE91_INVERSE[input.charCodeAt(pos++)] + 2;
+                while (runLength--)
+                    single[slot++] = ++previous;
+            }
+            else {
+                const next = BASE91_INVERSE[input.charCodeAt(pos++)];
+                previous +=
+                    89 +
+                        // eslint-disable-next-line unicorn/prefer-minimal-ternary -- branches read a different number of side-effecting input bytes
+                        (next < 90
+                            ? next * base + BASE91_INVERSE[input.charCodeAt(pos++)]
+                            : BASE91_INVERSE[input.charCodeAt(pos++)] * 8281 +
+                                BASE91_INVERSE[input.charCodeAt(pos++)] * base +
+                                BASE91_INVERSE[input.charCodeAt(pos++)]);
+                single[slot++] = previous;
+            }
+        }
+    }
+    // Streams 1 & 2: atoms decoded into their slot ranges.
+    decodeDelta(dict1AtomCount, 0);
+    decodeDelta(dict2AtomCount, dictSize);
+    /*
+     * Streams 3 & 4 are read in two passes: first collect every ngram's two
+     * references and derive its expanded length (each ref resolves to an earlier
+     * slot, so lengths are already known), which sizes the shared pool.
+     * Pool ranges are handed out in decode order, so the second pass fills
+     * the pool contiguously with a single write cursor.
+     */
+    const references = new Int32Array(ngramCount * 2);
+    let poolSize = 0;
+    let ngramIndex = 0;
+    /**
+     * Read `count` ngram entries (each = 2 slot-code references) for the slots
+     * starting at `startSlot`, recording references and assigning pool ranges.
+     * @param count
+     * @param startSlot
+     */
+    function readNgramReferences(count, startSlot) {
+        for (let index = 0; index < count; index++) {
+            const slot = startSlot + index;
+            const a = readSlotCode();
+            const b = readSlotCode();
+            references[ngramIndex * 2] = a;
+            references[ngramIndex * 2 + 1] = b;
+            ngramIndex += 1;
+            start[slot] = poolSize;
+            const entryLength = (single[a] < 0 ? length[a] : 1) +
+                (single[b] < 0 ? length[b] : 1);
+            length[slot] = entryLength;
+            poolSize += entryLength;
+        }
+    }
+    readNgramReferences(ngramCount - dictSize + dict1AtomCount, dictSize + dict2AtomCount);
+    readNgramReferences(dictSize - dict1AtomCount, dict1AtomCount);
+    // Second pass: concatenate each ngram's two halves into the pool.
+    const pool = new Uint16Array(poolSize);
+    let write = 0;
+    for (let index = 0; index < ngramIndex; index++) {
+        for (let half = 0; half < 2; half++) {
+            const source = references[index * 2 + half];
+            const value = single[source];
+            if (value < 0) {
+                let read = start[source];
+                const readEnd = read + length[source];
+                while (read < readEnd)
+                    pool[write++] = pool[read++];
+            }
+            else {
+                pool[write++] = value;
+            }
+        }
+    }
+    // Stream 5: data. Each code expands to its slot's stored values.
+    const out = new Uint16Array(resultLength);
+    let outIndex = 0;
+    while (pos < inputLength) {
+        let slot = BASE91_INVERSE[input.charCodeAt(pos++)];
+        if (slot >= dictSize) {
+            slot =
+                slot * base -
+                    twoCharBias +
+                    BASE91_INVERSE[input.charCodeAt(pos++)];
+        }
+        const value = single[slot];
+        if (value < 0) {
+            let read = start[slot];
+            const readEnd = read + length[slot];
+            while (read < readEnd)
+                out[outIndex++] = pool[read++];
+        }
+        else {
+            out[outIndex++] = value;
+        }
+    }
+    return out;
+}
+//# sourceMappingURL=decode-shared.js.map
+;// CONCATENATED MODULE: ./node_modules/entities/dist/generated/decode-data-html.js
+// Generated using scripts/write-decode-map.ts
+
+/** Packed HTML decode trie data. */
+const decode_data_html_htmlDecodeTree = /* #__PURE__ */ decodeTrieDict("!}.&u%}'&}*'~!6*)%&,~!J~!J~%L~y<~!R,~~%Lu~~#GD~~#|)1#%}^%}2%+#.##%##%}&%##%'#%##&%#%#'%#&#%#&#'#%%#&#%##%#)%''%&%#%#'%#%%#%%}%%%#%#&(23#%%#&-%0%('1#(##%#'##+%'*.:1}#%#6-+(%'%%#%%%}#L'2351&('%}&/N'(0(/*-%(%%}#'+&T%7.2}#&%&#%#36/5##%&%%#&#%%#))2%%##%&&'0~!#*+&'%1~!%).'3q?&%'1~!.##%6(~!+%%%(Gw'rT~!E#<nA%#jZ~!H%(~!42##~!*31&~!G%U~#)5~#`3~!J~!Z~%]~%Y~%C~!q~!u~#kz~%#~!6'~!D~!U~!?~#T~!c%~!G#'~%7|~!G~!J~!G&~#pb~(Df}#%}*&}#%##%##%##&#-}&'#'&%#.++}%mI,#,@&(}*%}*'%&##&#%##%}&0}#.},U},%}+%}&%}#%##&}B%(}(%}+%)})%##%#&}&%##%&}<%}>%#%&}*%}(%}9%}/%})%}*%}*%}?&}&%}3%}&*#%})%#%#)}#&#-#+*%E%%'%'#%}#*V##&##I}#&&##%&%#&&Qf%%))w/0+&%#(#.%-''''++++7}>%4'',##1,#%#&%##&#'##&#*#9)%&%}#*}%,#+P(%A&%#'&##wSD',9E00#y#@}(+}&%&>~!#~!X}#*}(&&}(&}(,%}%&#+&}#&}I%#%}%)#(},'%#*}4%%#%}(''}#/##(##),%-##%%)#&}(.}&%#&}%%}*&#%},&&}&%}#%*'#%})%}D&}&%}-&}6&#&}-,%}#%})-(~+`~,=?~I9'9%~!,#%})%})%}@%}?%}(~!?~#<~#pP~#BG~#=1#%K+~#?#~%;)~#A~#mF1~#A'~'X%'~#lR~#N~'N~#r~#m#-~#i'?%#'%~#B%##%,%#~#_%#0%~#]732~,w~2+#:&#%&'0%&>%}#>##F+)#%&&#(+_}4&}-%}(&}@&}O7Fdf0@+/v4}&WU##&/0#&'('B#%}.%}'+#%}#%%&#&%#%##+#&#)#6#'#.},%}c%},%#%##%&#&%#&~#>'*-.%##%##%}#%%}%'~#)D1}#%*&~#_%%'(~#S2%'.}#~#=##*'*-%}&'%'##&&~'E%.#&~#M4}%%##&'%#~#O1##%&#'+~#<B%##%%'%+~#;#@%}#&%#&&%#(~#H1}'%'##&&~#?A}&'~#D#%32}'&&&&~#[}'(#%}'~#;C})&}%%#%~#=&%,3}%'(#%%~#^'#&&)#%'~#Y%-~#d-%'~#^%%&#&&&}#~#b~2t*&'~&(~&@~0%~e~3}%*''0})&}+~!9##-}#%-hD*)1fC#%/&/fB#40~!+#)*4~!+~!K'&:~!/*7~!.#~!H~!L':~%x&~!H#~!*~%1~!I#~!+A~#p'~!F~~#-#~,,(~.Z~!V~%;'B'mq-W~!N~%I%#&&#&}#%},%%}'%}+X#%}#&}(%}'%}<%}#%}%%'}'%}:~![)9@~%>~#UA%-%##&~!C%~!-.9:~!1~!-^2/:a~!y,D*J#-5)/4~%23,~#G~!L1~!0X3`~!2+~!!0-~&E~!W~!o,>Y&]~%cZx_&~#O*9#A#'#+I'%#)~!0B*-5A+-((F&*M#)(-7-5+'-3a5Vi~!Y~!?+[)%3),ERHm~!+:D,VG.+)?fB%%*(%)'(#&80%1'8`K8?`+'Z#&O&'H5#*9)A%%5&3))0%39+.*7#()&&*=4@**L)<'_&*+..;(#*+)./&0#3)%')-8(4ixD(&.}%,('aI:,)%,k2231T)I'#/-W7,/'Q#.'Y24+h')37</31&83##&0#),H(?'&?/1##%#&&#%''-%&&&#(&''&#.-'%#%%(,')*'&#&#'##%(%(#%('#&##%%%%('%#%#%%#%#&%##h>w+v<ayvyvcg.uuhKr}g/v|g>u9i[~>g5uI~=RvdwEg;v/g;uk!!TTSx]@RT!U!#!@VBRUU!'UTe-d0c`e&gSdicedFcrdTaqb.kYcAohdYd@a3e+d}dMdtd.aJ#bqcK`dle/e.e'dwdPdodddjbEb}ogd^ofdpduc6j?l%d{drdqc)d7bacOdQ%T#Y)X.sR[yH>6Vyv3[xwLu>vo'!*.[yBacahoj>6Rew3[xqdZa#!a&#^(X-[yG>6Vyu3[xvg3sEr|g.u/Ri9db0T#^(Xa)!-[y;>6Vylg4wKs{JwNZt3@3r=c4Z([xlg;wKt!cpq's@v7A'*a(a+!-a#[y<3Dt?3Dt'>6Vym3[xmg9rxsNJwLZt4~?r?db1T#`-!(Xa,!0[yS>6Vz%NuQs.g4wKtnJwNZtS@3r>c4Z([y%g;wKtrdga8!a(!#&T*Y-Xa#!a0<or[yc3Dtq>6Vz43[y3JwNZtf@3s!Ju}!%Dti:pm3c_%X#tjB5pkd6q!r]u?voC'*-a.a2!0a&a+[yI3DtI3Ds~3DtH>6Vyw3[xx;:s#~<5pKJwNZtE@3r~d`a)!a2T#a.(!+U.X1[yT3Dt`3Dtv>6Vz&3[y&g9rxwzcxstPu.<rAJwLZtT~?r@dZa%!a.&^*Za(/Reu[ya>6Vz23[y1g3sEr}wkg{NuQRg{ci(U#5@b`~,cg#U(2WnH5wugcRh7dX#T(Y,a'Ta!!a,[yZ<]mj>6Vz,3[y+Pv#5ReZKu+=,%!H}7ABwkaS?Rh:BcW(X#<]mrj:ubv/ARekdg%!(!a.*Ta(Y.X1!#sP>Rl*Dt6[y>>6Vyo3Wf*jOvuumvuRgRJuq*!:9<B@bX~3jVv&v@s@5Re[d/rQt{uAvo&a&a*)a2!,0Wf!3Dt0=Bs'>6Re}3[xy~<5s%JwJZt1~Gs)c;&!#2sJkNuXvzq7rxu,Re8dka4!a8(aEZ+a@Y.X1Xa)[yd=Bs(3DtP>6Vz53[y4cX#X&Re:avRe9~<5s&JwJZtQ~Gs*i^rzvdRg+Jv{%!2sbB@bX}kdga,!Za?&^*T1/!a'Dt+[y6>6Vyf3Wf%g/u;s4hGu6?Rh-JvZ,!c%#&RoX54Rivj7uyvf8RgTKvZB%*!2sGh<vu5Rgq<=C::9bb~#dZ#T&Ta6Y.X*Dt>[y93Wf)coZ(T,6VyifluvRgC@95@B@bX~/hFu34cC#T,k/unq8w8Q5RkUklwQuzunq8w8Q5Rk8d/rJu?v8w9)-&!a0a;a&aIWejg3sEr/h1s<DtDJvyZqY5aws3Jvy!&Wei~Hr1:au5@Bag>23E~5c:Z&bX};kKv?w&unuVu5Rjc;>bs)#~@:Rh.=ay<a]C;b`}Vd6s/t{uAvoaxa()!a,a7%-a#a2Dt,[yF2Wo[>6Vyt3[xuNuPRi&NuPwpi#RoWh?vf8Ri%Jv]!%Ri:KvxD!.'2WeAjZu`q9rxu,Re7woeAg-unLq(qA_/*2Wg_g3u5q^9:4E}/jTrxrzv=Wkkd~0UX#^^Xa-a1a5T&a=U1a'*aEa]!a*aPaA-adok[y54Rn>;:p3~Dp5g9rpsFNvZqjg3uJp4~<5p0Pw;5qlJwNZt*@3p1Pw:5p/Ou!5p2JvG'!6Vye=<qnJvh_[xhg3v,Rh3kOwOw-sDuev/Re^dha[a%!%!a+#Ta7)-5TaCaO!aka!a)sf[yb2>Rl!9ARiq5E}Qg=ucRkBE|oJrJ_@Wk~@Wk{JrJ_@Wk|@WkyJrJ_@Wk}@WkzJvO_[y2g-vMRmiKuYC!)&>Ri;>Ri<@3RkNc](X#@9Rk=g5vuRmhKvDB!+'=]meg3u4Rmgd)#Y'Vz3CARmfd`a+!%T'!+#Ta1Ta6TaM-sTDt9[yA9sYd'%Y#s[[xpj:ueunaXRgEjRq,v-vuqdd2'`#6Rev<32@5>:2<E}5xIo9a*X#Y(;5RePJvD_g>vyRgNj8w)v8<wggs:RgXiZt|vjx,hSq3ah!-(~@:Ro/Ou!5RhWj^v(pyw8unRhUdx-UY#^Ua.a3a70!)%UX1TaDa)'omRiRRhE[y:3Dsz=Br,>6Vyj3[xkg6ruwjcqsrPw;5r*Ku]D'Zt-@3r(~?r.i[vwv]dU1a--U#`a4(g/vsRhPOu!5RhLj:rmu9Wo!~@:wdh@g/vsRiTjXuvvNr}:RhBj^v(pyw8unRn]dz1UYa'a+^Y(!aETZalaRY.Ta?a4[yDJw1!#qLsW>6Vyrfzq-pLflpwRe|Js>%!Dt@3Dt&Jvy_[xs~HrnjMuwpsw'RecKu+D#'!t<~Grl~?rjg5u-x,gwp{ah!-(~@:Rg~Ou!5Rh'jXuvvNr}:Rh#cW#X/c;&!#2sLi[v7u7RgpJv)(!iLrxu,Re6j7v@s@5Se[e7d`aW!Za(a`T.a#!a3!&aDa-!9)Dt_=6s+3[x~~DR|h~DS6avhGun5RkZj3w)v-]mkKunB!&*]kb97R|i<ARk<c:Z(6Vy}Juh'!wziMRoS:F|vkLuauJv5vtvQRh1d='T+Y#VyO~DR|jcF#T'7R|g97R|kJv3'!ay<Rj,Jvh&!:ReXcsa6*a+#a#_aIRf9aLRf?c,Z&Rf5Rf7c.Z&Rf;Rf>cQ#%T'p-Rf8Rf=ct#%'(*!,p,Rf4p+Rf6Rf:Rf<d~'Ua%U*^UYa(!a,-!#a4YaTalaEX0a8a<Weo3Dt/3Dsx=Br93Wen~Dr;~<5p<JwNZt2@3p=Pw:5p;Ou!5r3c7&!#:p>3Ds}KvGB)_6Vyk2sM=<r7x'eovA(!hFu1ARf}cV#X&@r5j6rvwQa^Rf3c=Za'wkghJv__g;unRggA53B9=b^}%j6uduo5Jq;!(hIv%2Re`Ou4ARe_e%a#^^^Xa&!a*a2!&a6YaP!*ad!#a:aE/5Rn?[y@>6Vyp;:pE~DrY~<5pBJwNZt8@3pCh=rt3rWPw:5pAJup_[xoNuPpF9c!#'45pD5ARn)d8#X'X*3@rU72s]h>v<<sSjJpqvewOJq/(!hNw'5ReBk0s2u3w/w'5ReE5@Jq.!a+JQ!&WeU23d(#Y&RjG5]jBk!u7w&u0udARjEe#+^^^Ub#!a2/a`Z(agT1!a-a;|@TaG!aS[yV=Re~fow'RguNuPRe?bz#'>RoUWeL>:Cbb|?JwPZtVg6ruRmzJvD'!6Vz(g/vmRh~Jvy_[y(g9voRgyx*cy(#2>Ri2B9b]~9kIw9u7rluJu3Rg]dI#a%UY'@=p%CAx.gQZ&RhwwygtRm{x5g_Z'+ABqR9Woa=Bp&dV#^*Xa'!&@o{g4v]Rk;Jv{!%Rk[wkkiA5RkiwwfUB=x,fUuqC&*!>RfTg8v0RfV~ARfSd;rJsAuAv9wR'ae+/aO!a@aza/a#[yQ@Wg!2Wemg3sEr0JvB_g>uvReWg2v+Re=KupB_+[y!2AbY~-~Hr2AJwD!(h<~El>h<~El?Kun@+_:9b`}Kg-v/Ri3g;vtwyk_9]k_d=&T#*U.6qh@Ab`|K9:H|CJv[!&3Dtex'fDwC%!Rf[9WlMd[(^X,!a%Z06Vz!@WgBg=v~Rgvg,QRe@awd,#Y+jTv|Q~EfWj]uNr|~FRfXdy#Y&^Ua%!aO.!(a)Ua;=!a@aKap!a-,a!Ta]a[rSa]p?[y82sK=Bq~;:p:~<5p8Pw:5p7d'#Y'Wf(;RnRi[u4w&RgJJvG'!6Vyh=<r#ijuuv/sIKuYD'ZtG@3p9~Gr&d2#`(g<vtRgFj`u5w&rqpxRf2CJuY!+:wfnTOu!5Rg}jNs1ucv&RfwJvA!&3@q|BDcC#T,k/unq8w8Q5RkTklwQuzunq8w8Q5Rk9dga#!a'!a=#a0!:+Tb*b@aO.a4!aba8aFJv^}?!VyR~Dr<g;u%Rn.~<5p[x'e`wNZtR@3p]Pw:5pZhNvjBp.woe_g5u-r4JwF!%DtO3:ooc7&!#:p^3DtpLuGw(!+%)Dtk6Vz#2sd=<r8d'#Y([y#<x3gJt`w@!)%}MRiowzikRij=]ilxAf3,U(#B2Rf#g0v-Rm[ck{`U#]giKv3>)!&6Ri154s,KuGB_%@r68r:dJ|t`#X(9<E|u2@H|rx3gJu?w'!+'1Nu7Reg4=H~+9<wxgY95Rm]xLggZ-`(X}U2:Ri4h<uOawRmsJv__5@bb{jbV~3dka#a'a]!,#a+U=a>b6a3b%!/aKa/)!arwve^VyJ;:pR~DpTg3uJpS~<5pOPw;5qmPw:5pNOu!5pQJvG'!6Vyx=<qoJvA!{~Jup!%@qk7Rn/KvyD!}''[xz;>wkh'?Rh,x8gyt`w5D!&),(SgyccRgztJ@3pPB5p#d'(Y#<]mmifubw&RgoJvE&!82s^JvF&!8Rf,ADb]~;x=h'rNu]vK!,%'*0RnORh)4Rh*AqQg-vaRnNg;wHwkh'ba~4cE#Ta*x3gctyw@'!+%RnFRnD<4Rn@hFvK5RnCxWg[#`&a0Ua()`1Rm75Rg[c]%X#qi8Rg^NvdRj>BwzgZauwji7Rm6A4wgg]d1#&(*,.0a#Rm;Rm<Rm=Rm>Rm?Rm@RmARmBe%#^^^Xaea?aC/b+(,!a+a#!a/!>a&Ta<aKbD!2wphBRnk[yPw}hE|.=Br-3Dtm>6Vy~g6urRf.x,hPrNav!%'RnqRo%Ro#Nu;q[Pw;5r+JwNZtM@3r)d'#Y'Weh;xChL#`&RnmRnoKu}>%(!Rne~Bs-;2wjcussJv+'!aYSO}6@B<5?ba~8LrNvj!.%*ROwungw~ng~:9;Ri^>wtnig;wHRnixDh@|(UZ.x1h@|)!#:2<H|*xHn]#-UX'3Ro)z=iT}6ARns=Bwsn_wpnaRncw]aR(#UXa&Ua*a/=]iPd'#Y&Ro'WnXf{QRm2hNvj]nZd`'T~&1`{|`#9b]{}c:'!#Wl{>@=be}]?cl{{U#:5Abb}Jds#^YaF!a*b4a#a3aPa>&Tb!bH!*a_!Eau?/a&RjY<]gj>6Vz*;:pe~DrZg,QRj1JwNZtX@wihspcJvZ&!VyX9WmOJu|!|N2WmHJvh&!]ht~Bpbcn&T(!#RmQ<s7Nu;padH#X'`+WmJ@>RmKCARhnKup=!)&Wf+:RhqNuPpf9c!#'45pd5AwghpARn(Ls@w!%,)!RmP@Wfe<E|IJva!&WmNg8vsRmLd`*.`#Y'Xa!axRn*]hrA8Rhug5s@rXg8u!RmMd8#X'X*3@rV72smdI*#UY&RmICARho~GsgxVgd)Ta'U-Y&Xa!T#RnEWnA@Wffg1uDRi0hFvK5RnBxGnG&#`%owp)@wsf+bX}Ze-*1!a*^^^Ua|!#a.aq&Ya2!a>.a6!a:aO`aJDtL[y`@Wg#>6Vz12@wzoYRoZNuPRi!NuPRhzg=ucRi,@=b`{Yg=ucRi-ACJvB!&Sh[ebSh]ebi`wUuFRm4Jw2_[y0JvB!.<Ju(!&SoG}6Shd}6<Ju(!&SoH}6She}6Kur@._g5vHRieJvx!{L2G{Kx6gd'T#?Rh82Wi5cZ#X(g1w)Rm5dW-Y(Ta#!a)!#aYa=wnfE=su2>>bU{0j9udv:<svj8uQv-7RgHdE%#^'sq9sp=>Bb_{TJv`!&g/r|snj6v(us5d,#Y(56H}[978H}]Jw5!&g1rushJvB!+j;v{u5?zDhd}6}bj;v{u5?zDhe}6}ce*#`(^^^a[aea!=!a6a*aoXb1a.!aAbL!b>,b'aL!aV@Wf|2Wlg3[y/JwNZt^@3piPw:5pgJunZou3@rsJva&!Vy_g<v~Rm#JvG'!6Vz0=<r{Ju{%!:pj@WfsiXuJu3Rm:JvZ&!WfA~Bph@c4Z&Dtwax5rubx(#:awRk1@d,#Y&RfjRfid1#,Y(@Wfp2Wlrg5s@ryKu[@!,'=]ig9wlk?Rk>g5u-rqJvy'!@9RkQcH(T#=>Ri~@<wkj(Wj(KuZB*!&<7rw@9RkRcH(T#=>Ri}@<wkj)Wj)dg(Ta2Xa9X#`-!a*CARhg@@=I}d9x;c~#X%so=<sj>2@@=aybb}XjWv0Q~EfEj3vLv;<d,#Y(56H}`978H}_dgaPaFa'a/!#a3Y0a_a;a|!1(a7-[yE3[xt;:pJNvZrrg3uJrvJwNZt=@3pIh=rt3rxPw:5pGOu!5rpJvG'!6Vys=<rz@c4Z&Dt(ax5rtJvZ!&~BpH@wsfNg-vaRlNci*U#=<wei<F}a5@Jq.!a*JQ!%@qZ23d(#Y&RjH5]jCk!u7w&u0udARjFd/prq=tyvpaEa(a:.!a1aZ(@@=I}:9wpd%=<sX55w_h}@@=I{t=ay<aU@@=I}T=ay<2@@=I})?C9:9au@9Cb]}DP~=x-fAZ(2Wl1=ay<aU@@=I}>5@d##Y+jTv|vV~EfFj]uNpn~FRfGdgaK!Z2&!a8a-Tb({E!acTbM*!a(DtY[yYd'%Y#sl[y*hHvh>Re5x2c{Z}.j4uCvcawRiMd+#X+_x&d!},<5RkX;2Hzw@x,gavfB-!{CcF&T#Roe;RodwWbBg5urRgaKvHC*_6Vz+<4opieuew&Rmq@d]&Y)X,T#X0Rh}<BqP=4qS9:ReMg/ujReNJw0!/<Jui%!bd{kawwnemRelAxUa?a3#*.&UX(Ya+a/RhvRnQ<o}9Wmtd-#Y&RgSRmw9;Rmxay=Rmyg-vaRmuxEhSrNu,v-voC!%(aR.a(a7+1Ro1>Ro5CE{A9b]{@;5x#eO{:g;urRi+KrNA!%(Ro3>Ro79;Ri_Ku@>{;&!x%gX|{KunA_+g5QRj/g3u5Rj#g>uERj%wio/xRhS&!,!#^1U}wba{8>>@=be}qC@:D5ba{7Ku+A&!}x?ba}t>>@=be}se(aA^^^Uat!b0#{pa+awUazbGa#aLb9bgaWac'a5TbS=Br!d1#`%scp_Jvl!#rT>Re0JvX&!VyN=H{Fcm#U&:pY=ReaJv2&!]h0=]nUJvG'!6Vy|=<r%JrM_=]h2@Wlud'#)U'Wf'b]{i=]h/Jvh!&~BpWg=v]RnMx+ny#'Nu;pVwjnu=]nwxJnx,T#`&Reqwjnt=]nvieu9vrRjLLuYwP(#+!th@wih5pX~Gr'g5v/Rh4KunA'!-CARnP@wwiN:Rm_9x'cvw>!|l=<saKvAA!0&3@q}>w^e1bp#&Re2Re3BDx7gH#T|f5H|eKuZ>!%(:qNAH{]Jv6!+3B2B9=b^{X<5<B92:E{ZLvhwA(a;a%!igQuyRmad+#Y}m@3Rh5d8#X'X*:AqUAHzmaxwbh<aXRnVcF}RT#Nw&cj#U(BWnug/vsRntdka)(a3+.Zb7aYYan1!bVa@Xa}[y^@b[{G=H{+hFu73Rj&Pv#5ReQcK%T#sig1v{Rj'Ku+D#'!t]~Grm~?rkKuMB!01d5#`'Vy.ta3Dtu~Hroc8#'{^45s85AwZbP&!#Rn!wghxWn#KvEA!)&2RlA2RlBx:h|#(T,=]j09Wobz>x]z/@awRoTd+#Y(az]hFhCrm4d,#Y+jTv|Q~EfMj]uNr|~FRfOdCa!Xa9_X#@<plJvf!%b`{(9;Rgwc;.!#2x7cw#T|UDb]|T5Ju={(!=@E{&Jv)&!Ab`{'awJvf!~*>>@=be{#KuY>!+&4Ezyi[ugv&RjIdea+T)#UXa&T-T&a!Rh9auRmW=]kLg5vuRn+g3u4Rn-Ow6ARn,hHus5xNk?#UX(U~)/g8v0RkD~AwkkF?Ri.OuNBwkkA?Ri/d|a2`a*^UYa.!aBTZaTa'Xa;!(!2!-a#b2[yC>6Vyq3[xr2Wi?g1rusVh%s?DtF~<5rbJs;%!DtBfswKtCj[uvuSsEu3RgVx3o:u+wN'*Zt;@3rd~Grh~?rfg8w)Lq)qE&-a%!>bI|`jWv0vV~EfCjTv|vV~Ef@j]uNpn~FRfBcK#T']gWNu7x,k7q4ai(0!hHv8<RhmkMu9vrsBuev/RhlCJvB!,g<v{wchh~@:Rhji[vrv{wchi~@:RhkdS&a5UY#Ta!RgPwwiI5BwciI~@:Rh`x'iJvj'!5]iJPu8Bwch]~@:Rhach)U#h3rp]gLh@t|Ax,hTq3ah!-(~@:Ro0Ou!5RhXj^v(pyw8unRhVd|)`,^UYas!a?/a2Z'a^Ta{Tb7Ta(a#!a,Wf&9sZ3DtAadamov=Bqt3[xig8vsRm~>waiL2b`{QJv*_Ouv2qgj<v]v2BqfdR'X*X#Y-@3qr~Gqv~?p6hHv-]glPup5Lq+q?_%*b_{qF{n9b^{rOu4ARhpKvCD!+&~Bqp:5Dbb}nwoiKl&unuTuBv]v+ueunaXRf0=Jvh!0nKufu8v1w&w7q%w&uHrz:Rgnj5w,uxDJq/(!hNw'5ReCk0s2u3w/w'5ReFd>Za&!*UaA=<wkgsRnSJv^!%Refifw3vyRgOKu_B'!,<]gkiiu:w&Rh<=C@a^<B57@2F{[<B5@aW:=3away9A5aW=<B=C@a^<B57@2F{Ie-#`(^^^bCara.b8aza6!/bZ,!adTbnTbOb+aFaS!aAT9@Wf~2Wli3Dtl2@d,#Y&RfnRfmJwJZtN~GqyJva&!VyMg<v~Rm%iXuJu3Rm9Jv[_=]ih9wlkDRkCd1#`(@Wg>2Wls3cH#T(@<Rj*=>Ri|b~'#23s9h<~El.d'#Y&Dtxi^rzvdRl#d*#U%(o|B2s`hJwSaxRmDKv4B&!1:Rmdd5#`'Vx}to~Hq{x'f1v3(!BA5ba|bJv_&!Wfug1v]ReIdO+U/Y#&G}-8wze=Rh{g1v]ReHg/uQRf/by#)ibQwERl/cH#T(@<Rj+=>Ri{cNu+vlax-!(#a0qa9<Rii2;;bU{H;x<i=&X#Rk`<4wwi=C9H~8xAI(Y#<azRi@45wXI<B9;5bb~7dL(X#Xa(+!aL6Vy{g5QqOau:5au2@ay547EzbxOcU(UX-T#Ta#:Cbb|A?wjh/b_|SOw6ARgtihr}u7Rhy<d1#T)X1@@=I|~=ay<2@@=aybb}Sj3vLv;<d,#Y(56H}A978H}@dGpvs@uAu`vcw9*!aFa+ai%(b!aXa8.a?a[ozWey=sU2@G}Nch&U#Rf_WexKu+D#'!t:~Gr`~?r^j]uNr|~FRg*j^psurwJt|RmcKv)@&!)7Rkv~Br[@wxfO:Rl3co#U'6Rezj_q#vIuavjRltwzeyh@vr5JqD0!>aY?C9:9au@9Cb]}9cl#U*5;5<H||jbuus1ucv&Rfvg1v~d/pppzqFr^a--a~!aMat1(hFv;Wiz@@=Izoj5uuv-7Rix~Cw`fk2WlVcZ#X,k)u3vWs@u2]ktg;wEx'fBq(_2Wg/jTv|vV~EfoJv]!15x'hzqG!(P~EfU~CRl_j6v(us5x4i-#T(2WmZ?C2F|d>Kq<aj1!*jTqIsBv=Wl`~Cw`fi2WlWj`v0u*~>RlR=c>Z,k#u3vWs@u2]kr<c1Z+jTqIsBv=Wla~Cw`fm2WlXdmb3!a{(arZa`bkTa%TbQTa-a9+c'!aM!/[yL=Bqug.w'RifhFvyDRj.g>vgwyk^9]k^Jv3_@WfbAARkhJw2_[x|JvB_wkoIRoKwkoJRoLd'(Y#<]gm=<9<H|yd'%_X#skDtb3awwqkgNulRkgdB#^',9:p'hJwSaxRmEBwVb8@4=H|qLu+w50&!)@3qs~?pU>Awwn;;Rn=c:Z'ARn<=<qwKvC@!/&~BqqJv6!&]eVb^z^xRge'/a%+^`#Sge}6<4Rn3=]n0Pw2>Rn8Jw0!&>Rn:>Rn6cY#a7+!a&=<wkaNw~h3z_c5Z{=wjh#=]nLKv^D!&)Vyz=bW|swYb<WetcG#T(2wxa@qVx@gD#Y&b^|V5JwG&!5bb|pg/w&RgD@x=kHs=uAvn!a%%/'+RmSRh694Ro`g-vaRmRhHv-]mlxCcS#`&ba~.5cD#Ta)P~=d,#Y(56H{>978H{Dd_#{2^Y%_+qbbb{6g3sERhsbU{?dfa.,`a(Xa<!aiX#(55RiG54RiHcI#T'WiU3RiVNvdwtfcRlKNvdd,#Y&RlHRlExQgf.1*^T'X#Sgf}6Wn4=]hfPrk>Rn7Jw0!&>Rn5>Rn9Lunw?&a2!,5<oq@@wqfdRlJj5Q~=d,#Y(~ARfcOuN]fdDKw;ay(}i!547E}j?cI#T(@5bV}iCbV}hdv(^^Tb?a40,b##Tbo!a*bR!a<b|a/!aKai!aU[yK=]o^g:v>ReGJwPZtK<7Rh+h<~El,Pv#5ReR@awwxjCg,ulRjDJv6&!]j!z?aQeeg>w=Sh<eeJw;!&axEzOg,Qosc!#*:wkeJ]eJ>x'h-u(!%Ro.w~h.zPdNZ(X,Ya![x{;9ReY;wkgxRiF:x?ap#Y&RmUg<s2Rkod]+UY0TZ'!a&A9sw<=bczLNvuw{gqzNhJwSaxRmCKuLay!#&s_Rf-55b^{uJvZa!!c%#(55Ri654wmiu5RiuawLu,vp!+}^%b_}Y9;wkgxba}o>A9:=b^}zKuh=a''!3awRk3c*'!#aHRk6c+Z&Rk5Rk4Jv)&!awRjSawd9*`#0?C2@EzMj8u<uJ5RmbjQrquJu3x,k>uq@_+=ayb^|W~ARkEOuN]k@7dhzV^X/X&a-#zRzSb`zXcJzTT#2WkVKvDBzW!%FzY9;5bbzWjQrquJu3Jw3%!b`zU=ayb^zQd:#X(T-a!6Vyywxh}=b]{Jg=u1RiAdGp~qHtzv!w(wA+a+a;<!aJaYai'anasb(=azRmV:Cbb{MLq2vb!%')RjuRjrRjtRjqx3jnqCw3!%')Rk(Rk+Rk&Rk)Lq2vb!%')Rj{RjxRjzRjwLq2vb!%')RjsRjpRjfRjex3jcqCw3!%')Rk'Rk*RjkRjl9<CbbzfOu4ARhxLq2vb!%')RjyRjvRjhRjgx=joq*uKvb!%')+-Rk.Rk%Rj~Rk-Rk#Rj}x=jdq*uKvb!%')+-Rk,Rk!Rj|RjmRjjRjidAq&qKs@uAv8Aa.'*-a@a&0!aM@a5[y73Dsy3Ds|3Dt):wxgI2sHJwJZt.~Gqxwsf0ikrzt}Rl0Jvy_[xj~HqzKv_A|D!&WfP8axRoVcf,U#k(v]v+ueunaXRf1Ju}'!g8u#Ri=jQw!sCunLprq>!,')~<5qeGzq9F{W=c##%s5au:5aU3CBE|;d4#X(D!a&6Vygx(b;#(=]ed?C2F{N<capoq2r[a&!aPa9,'Pw;5s:@@=I|,55w_h|@@=IzcP~=x'fCqB_2Wl2>aU@@=I|1OuNBc1Z+jTqIsBv=Wlc~Cw`fl2WlZ~AcTa%!Z+jTqIsBv=Wlb~Cw`fh2WlYk+uNqJsBv=WlSg,u3dca3#UXaMYa)TaB-=cM|7T#<bI}l5@B932:aV2G{BOuNBJq:|M!5Ezt=<B=C@a^<B57@2F{v>cB{/T#=ay<bI{3Jv6!a.6BKq0ah&+!5E}HP~Ef{978BaU@@=Iza<7d#.Y#978BaU@@=IzH~AJq0!(@@=IzG978BaU@@=IzFe,aU*Y&^^^bvJb,b:bFad!a,c2Ta>aL.bo6!a#CbTa'T#Re{2Wlh2@G{yg6t~Ro_NvdRfticuRQRllJv3&!x&c|zs@Jw3!%RflwpfkRlpKuL;%(!Re<@G|C2GzdhIvuBwgjAg-u0RjAKQB%!(GzZ@G|5NuuRl7d='T+Y#Vy[g<v~Rm!==G|>JvA!)@wma=]m1ifuaw&RmnLs@vT'!|/+[y,g:v>ReTJw1!#qX=x!eC{bLu+wT&)ZtZauq_~Graci&U#F|89:r_Lupvq!.)&2RlG8RfaC=x!eF{_h?rpWlmd&'!#X|&]k::xJey#`'T|+<E|&2@H|%dE#(^,g;u.RiEg6vjRiC9xCkA{O|zY#g=ucRmXKs0@!&*@G|m@awRknJuh!,3d(}gY}eJvj!%Rm):Jw3!%Rm+Rm-Ls0w(&!a(a#@b[|6cZ#X'7RkxWgAOu4ARn'dH'U#Y*Vz-Wm'CARm}d]*#a%^a*T'aK!a<9bV{PC=p*Jw4!&SgxcbB5r]idw(wBRmF7xFkt#&`(Rm/Rm8E|!JuY_9:Rl5=wrgr2:bbxd@xXfB(a*#T+!.X0X1Ta/a'T&RlDRfL>RlyARl9b[z[>RfZ:RlL:RfRwlg/ARl;9;RlxKv,A/!%7s69<74=BA5ba{-8Bde#`a<XaKYa1,a'P~=wxfB2bZ}}?C972@@=I}r8@55B9;5bb}G978B2@@=aybb}3j3vLv;<Jw3&!>Rfk=ayb^}4~Ad1#`*@@=aybb{w2@>==<bbz]dx+UY#^UaF!a9!bB'Ya1.!ajXa#%olRhD[y=3Dt#Ov5BrHKuMB%!(Rf^Wep~HrJwkiQjKr|~FRg)Ku+D#'!t5~GrF~?rDdV)UY,Z/_7RkuG{<~BrBg,rlsO:235B@bX}|d?a1!#`(6Vyn5@d##Y+jTv|vV~EfIj]uNpn~FRfH7Lq2vb1!a9-978BaU@@=Iz9978BbU}#~AJq0!(@@=Iz8978BaU@@=Iz7~AJQ|}!978BbU}!JvkaK!AdUa21-U#`a+(g/vsRn~Ou!5RPj:rmu9WhOjXuvvNr}:RhAj^v(pyw8unRn[kPr}p|u7vwv]RiSBd;pppzq@qHQa?(b.!a.a`@.|xa(hFv;Wiyj5uuv-7Riw~Cw`fg2WlU978BbU|wOuNBJqG!(P~EfD~CRlQcZ#X,k)u3vWs@u2]ksg;wEx'f@q1_2Wg.j]uNpn~FRfqJv]!15x'h{qG!(@@=IzK~CRl^j6v(us5x4i,#T(2WmY?C2F{1>Kq<aj1!*jTqIsBv=Wld~Cw`fj2Wl[j`v0u*~>RlT=c>Z,k#u3vWs@u2]kq<c1Z+jTqIsBv=Wle~Cw`fn2Wl]dn1#c(a(b^a2!b/bAT(bj!aDa7bu,a_a{c0!2T0g:v>ReD2@G{42@G{5~DpM~<5rc=Bx6i>{RT#RnI@zCx]y]z:2Jv[!zr5Awyk]9]k]dD(Y+X#6Vz.g=wKtgwhaCwgmTWj2Lu,w%_+/[y-B;b^xeg3u3Rj-2@bX{*KrJ<!+'@Wg(g?QRlC@Jv`!%b[zIwsfII}8JQ_@w|kW|=Jv(%!AqcOuNBJvEzh!bYzjLs@wP#(0!oy@>RkdJwMZtc3Dtd@BcG#T'9bWxg2@2Fznd*#Y+;2x'c}w<zizixNgwa#Z'U+!/!a'!a+w~g~z6wcn{Rn}wcnzRn|5Rh%=]nJg5vuRmvNvdRlvcprJu}w*az*a#!%.a.'Bot9qT]kj@Wg'ay2Gzv@Jv`!%b[zEwsfHI}1;ck#Ux`<Cbbx_Lu+w!a&0*!wko*wwo,So,}6Juqxf!E}PigQuyRm`d3(`#8>Rn%:A5B;bZ~%KvhCa!a2!x>k7#Uxb@b{#xaRk7Jw0!)>wwhlShl}6>wwhmShm}6CJvB!.x'hhvj{!!5Bwkhhbaz}x'hivjz~!5Bwkhibaz|xEhTrNu,v-vpD!a%&/)a3a.,%Ro2t[CE{)@3re9b]{%wjo09:rgc:Z&Ro6=<riifuaw&RmoKrNA!%(Ro4>Ro89;Ri`dSaL'UYzxZb)7Rka3xRhT&!,!#^1U}vbaz{>>@=be}yC@:D5bazzKu+A&!}{?ba}y>>@=be}wxBh[t`u~vJvr!%a!a()a,a0a4RoC=]o;Ju(!%RoGRhdwjh`=]oAg>w#Ro?g5vuRo=NvdRl|Ku]C.!&;RoEJvB!%RoORoMBx'h[v+_?w~h`}~5?w~hd~!xKh]oiptu-utv.vp!#%&a30a@a'a+(a/aOp(o~p!RoDJu(!%RoHRhewjha=]oBNvdRl}g>w#Ro@g5vuRo>c[#X']o<CauRoRAd-#Y':RkpauRoQKu]C.!&;RoFJvB!%RoNRoPBx'h]v+_?w~ha}t5?w~he}ue!/UbhYacXaW^Tc&a;b:a-c/#b&aja1(!cL+!bKbt!bmcRc9aIc?8[yW3Dtt94Rg`Jv}!&SiRMzBhEebShEMNuPRe>x7gL#TzuwjirRipc<Z&>on;>z=h-MSh.Mwqczx'a7vj&!>Re4@=ResJt__NuPRi*NuPRi)j]uNr|~FRfzKrJ>_+@Wfy@Wf]2WocKrJ<!+'@Wg%g/QRl@@Jv`!&awRl<wsfFIzgLu(w*!.*&ShBMwvhIRhI9;RhNx1hK'!#Sn]Mx1hK~0!#:2<H~7cNu+w7D*'1ZtW>Rn1~?rOc:Z&Rn2=<rQ<7wjh&=BSnLMc]#X(6Vz)w[b=a!U#9wzgMc3#&(RgMRitRis<x,gKt`ax!&+SioM=BSilMc3#&(RgKRinRimKurB,!&SiQMzBhDebShDM6BJQ!(P~Efx978B2@@=I}WLrJw!!,a*&@G}O@9wkibRid@@x'fKwC!&SlDMSfLMjUv~Q~EfKKv3@a+!(hFv-]mpx/hYZ(C5RiWz<o/MwkhY?So/M@x,gbvfB*&!SgEM:SoeeehFu3:Rgbda(,^TZa)X/7Sg[eb:2RgI~BrMC@wgkc:wwkcRerx3h(uUvK!&*,SnOM4Sh*MArRg;wHRh(x=h;rJvPwI!a4',a'0@Wg&=BSh/Mg>w=Rh=g3w*wwgGRgGcW(X#;Sg}M2Gzk@Jv`!&awRl=wsfGIz`dKZ*T'Y-:RhR7RhQg5u-p`j6v(us5d,#Y+~Awkia?RicOuNBwkibba}Ld6p~tyu_vbAa'a+!a/'a3aEa8a!>Sh,ebJv{!&Sh@ebSaReb9;SgwebNuPRi(NvdRl)NuPRi'hHu^<Rm^Jvv_@Wl(g;u1Si/ebKu'B&!*Sh?eb@Wl'z@aPeb95Si.ebcpputyvjB)!,&a+0a%ShAMWeK@G}C@WfJ9;RhMwvhH9w{ia}ix,hJvRA1(!zAn[MRhHx1hJ~*!#hFv(BSn[MBJQ!(@@=I~'978B2@@=I}2db.Ua<'X}+T#a0XaG2G}E;wkg|wuh!Rh!x,hZu,@)!&So0MVy)C5RiXACJvB!&5RiY5RiZg8w)cG}*T#2@bU}=KsA>(!a.3wkhZba~(x,h^u(A!&(SoCMRhb5Bz=h[eb?w~hb~6x,h_u(A!&(SoDMRhc5Bz=h]eb?w~hc~6e)aA1T#T,^^^c-bMb&blcPaP(a/!0!bA=b5c@a(!bfbrc#2afwmhARnjwchORnp2Wlf3DtsNvdRl-2@wpa<]m0bx(#:awRk2@Jw3!%RfhwpfgRlnKQB%!(G{V@G|'NuuRl6d='T+Y#VyUg<v~Rl~==G|<Jv+'!aYShC}6@B<5?ba~8@Jw3'!g2QRljhLrpWlOd+#Y'g.w'rIg>w*wgj@g-u0Rj@Lu+wT&)ZtUauq]~GrGci&U#F|39:rELrNvj!.%*RhCwunfw~nf~:9;Ri]>wtnhg;wHRnhx3hDs@v~!/+'@Wfr@9RkSNu&Rlo=@<5GzoKs0@_+@Wl+@awRkmJuh!-3d(}pY#qWJvj!%Rm(:Jw3!%Rm,Rm*de&!1U-U#`)Re;@G|.@9Ri82@wjfvRlq=@<5GzpLvOvr!).&2RlF8Rf`C=x!eE{.Jw3_g2QRlkhLrpWlPde(!#U{s,UXa*Ta'[y'g:v>ReS;x0PZ&RnlRnn~HrKJw1}f!=x!eB|2w]aP(#Xa&a*Ta.Ua2a7=]iOd'#Y&Ro&WnWg;u.RiDg6vjRiBNvdRlzhNvj]nYJuW_2Wm3x)kFze{9d])!a.!,Y01!#&aC!a3RndC=ox~BrC@2b^{pg,rlse7x'ksuq!%Rm.E{xidw(wBRmGx9o+)X#wwo-So-}69:Rl4@xSf@a#XZ'X)X,Ta(/ARl8b[xc>RfY:RlI:RfQwlg.ARl:9;Rlwdn'#^XafaQa1X1TaHTa)@b[{zcZ#X'7RkwWg@Ou4ARn&x)kG#{,g7u/RkGdH'U#Y*Vz'Wm&CARm|bx#(A]gUbUzJj9Q~=d,#Y(56H}l978H{U7d,0#U*2>ABb_xZ978BbU{e~AJQ{g!978BbU{hxMh?ad{oUYZ.x1h?{l!#:2<H{mx3n[t{vl!,&a%3Ro(z=iS}6ARnr=Bwsn^wvn`Rnbd`*T}B0!#^X'BG{c9b]{a>>@=be}F?JvS!&BG{d7BG}(Bde#`a1X,Ya@!a'P~=wxf@2bZ}I56B2@@=aybb}08@55B9;5bb}<j3vLv;<Jw3&!>Rfg=ayb^}&OuNBKuLA!)a!P~=x#fD{f2@>==<bbzl?C972@@=Ix^d6rSu,v7w*C(0a)a6#B+a%!sQ[y?3Dt%3[xn~<5rLOu!5p@Ku+D#'!t7~GrP~?rNKvlaya7'!h+v-5qMg=t|cd,U#5AAaa5Abb{S@52B5@a[@52B5Gx[iXueu;d<#`a(!/549C;ag>23ExY5@Dah89b^~689Jv)!~2b[~1Lv'w(%*!a#bX|aPrmawRe]keu7uhv-q6rxu,q`xTo]/a5aU!bNaDXbi!b-!ao!b<bwA!#5@B932:aV2G|:d-)Y#hJrL>RhG<7@C5<H|_=Cau:5aj5@B932:bJ|ng>vIbs)#?C2F|9jPv0w.vISh-MKvUaz(.!9ABbb|[5;5<H|Eg>unwfh;9:4E|YjQsBt|vjx'hYq3!(?C2F|J:2<BaY?C2F|GOu!5x,g|p{ah!-(?C2F|c9:4E|OjXuvvNr}:Rh&i[w*t|cd+U#jJvsu)vsSn~Mkfrmu9p}u7vwv]So!McW#Xa!ax5@A5aY:5;5<H|>kJv~vYrquJu3x4ib#T)2@SmZM?C2F|Bj:rmu9@xPhI(a*a#U#`a3-5Abb|L~@:RhK9:4E|0@52B5G|#C::aY?C2F|-:2<BaY?C2F|.5Jvk!a)javYrquJu3x4ia#T)2@SmYM?C2F|HAxPhH(!a#U#`a*-5Abb|4~@:RhJ9:4E|R@52B5G|F:2<BaY?C2F|Sc^#Xa2j=Qq5CJvB!-g<v{z;hhM?C2F|Zi[vrv{z;hiM?C2F|XKsA>!a)-g<v{z;h[eb?C2F|]i[vrv{z;h]eb?C2F|^iZu.vix,hZq3ah!.(?C2F|QOu!5ShXM:2<BaY?C2F|P", 13_494, 2713, 49, 25, 61);
+//# sourceMappingURL=decode-data-html.js.map
+;// CONCATENATED MODULE: ./node_modules/htmlparser2/dist/Tokenizer.js
+
+var Tokenizer_CharCodes;
+(function (CharCodes) {
+    CharCodes[CharCodes["Tab"] = 9] = "Tab";
+    CharCodes[CharCodes["NewLine"] = 10] = "NewLine";
+    CharCodes[CharCodes["FormFeed"] = 12] = "FormFeed";
+    CharCodes[CharCodes["CarriageReturn"] = 13] = "CarriageReturn";
+    CharCodes[CharCodes["Space"] = 32] = "Space";
+    CharCodes[CharCodes["ExclamationMark"] = 33] = "ExclamationMark";
+    CharCodes[CharCodes["Number"] = 35] = "Number";
+    CharCodes[CharCodes["Amp"] = 38] = "Amp";
+    CharCodes[CharCodes["SingleQuote"] = 39] = "SingleQuote";
+    CharCodes[CharCodes["DoubleQuote"] = 34] = "DoubleQuote";
+    CharCodes[CharCodes["Dash"] = 45] = "Dash";
+    CharCodes[CharCodes["Slash"] = 47] = "Slash";
+    CharCodes[CharCodes["Zero"] = 48] = "Zero";
+    CharCodes[CharCodes["Nine"] = 57] = "Nine";
+    CharCodes[CharCodes["Semi"] = 59] = "Semi";
+    CharCodes[CharCodes["Lt"] = 60] = "Lt";
+    CharCodes[CharCodes["Eq"] = 61] = "Eq";
+    CharCodes[CharCodes["Gt"] = 62] = "Gt";
+    CharCodes[CharCodes["Questionmark"] = 63] = "Questionmark";
+    CharCodes[CharCodes["UpperA"] = 65] = "UpperA";
+    CharCodes[CharCodes["LowerA"] = 97] = "LowerA";
+    CharCodes[CharCodes["UpperF"] = 70] = "UpperF";
+    CharCodes[CharCodes["LowerF"] = 102] = "LowerF";
+    CharCodes[CharCodes["UpperZ"] = 90] = "UpperZ";
+    CharCodes[CharCodes["LowerZ"] = 122] = "LowerZ";
+    CharCodes[CharCodes["LowerX"] = 120] = "LowerX";
+    CharCodes[CharCodes["OpeningSquareBracket"] = 91] = "OpeningSquareBracket";
+})(Tokenizer_CharCodes || (Tokenizer_CharCodes = {}));
+/** All the states the tokenizer can be in. */
+var State;
+(function (State) {
+    State[State["Text"] = 1] = "Text";
+    State[State["BeforeTagName"] = 2] = "BeforeTagName";
+    State[State["InTagName"] = 3] = "InTagName";
+    State[State["InSelfClosingTag"] = 4] = "InSelfClosingTag";
+    State[State["BeforeClosingTagName"] = 5] = "BeforeClosingTagName";
+    State[State["InClosingTagName"] = 6] = "InClosingTagName";
+    State[State["AfterClosingTagName"] = 7] = "AfterClosingTagName";
+    // Attributes
+    State[State["BeforeAttributeName"] = 8] = "BeforeAttributeName";
+    State[State["InAttributeName"] = 9] = "InAttributeName";
+    State[State["AfterAttributeName"] = 10] = "AfterAttributeName";
+    State[State["BeforeAttributeValue"] = 11] = "BeforeAttributeValue";
+    State[State["InAttributeValueDq"] = 12] = "InAttributeValueDq";
+    State[State["InAttributeValueSq"] = 13] = "InAttributeValueSq";
+    State[State["InAttributeValueNq"] = 14] = "InAttributeValueNq";
+    // Declarations
+    State[State["BeforeDeclaration"] = 15] = "BeforeDeclaration";
+    State[State["InDeclaration"] = 16] = "InDeclaration";
+    // Processing instructions
+    State[State["InProcessingInstruction"] = 17] = "InProcessingInstruction";
+    // Comments & CDATA
+    State[State["BeforeComment"] = 18] = "BeforeComment";
+    State[State["CDATASequence"] = 19] = "CDATASequence";
+    State[State["DeclarationSequence"] = 20] = "DeclarationSequence";
+    State[State["InSpecialComment"] = 21] = "InSpecialComment";
+    State[State["InCommentLike"] = 22] = "InCommentLike";
+    // Special tags
+    State[State["SpecialStartSequence"] = 23] = "SpecialStartSequence";
+    State[State["InSpecialTag"] = 24] = "InSpecialTag";
+    State[State["InPlainText"] = 25] = "InPlainText";
+    State[State["InEntity"] = 26] = "InEntity";
+})(State || (State = {}));
+function isWhitespace(c) {
+    return (c === Tokenizer_CharCodes.Space ||
+        c === Tokenizer_CharCodes.NewLine ||
+        c === Tokenizer_CharCodes.Tab ||
+        c === Tokenizer_CharCodes.FormFeed ||
+        c === Tokenizer_CharCodes.CarriageReturn);
+}
+function isEndOfTagSection(c) {
+    return c === Tokenizer_CharCodes.Slash || c === Tokenizer_CharCodes.Gt || isWhitespace(c);
+}
+function isASCIIAlpha(c) {
+    return ((c >= Tokenizer_CharCodes.LowerA && c <= Tokenizer_CharCodes.LowerZ) ||
+        (c >= Tokenizer_CharCodes.UpperA && c <= Tokenizer_CharCodes.UpperZ));
+}
+/**
+ * Quote style used for parsed attributes.
+ */
+var QuoteType;
+(function (QuoteType) {
+    QuoteType[QuoteType["NoValue"] = 0] = "NoValue";
+    QuoteType[QuoteType["Unquoted"] = 1] = "Unquoted";
+    QuoteType[QuoteType["Single"] = 2] = "Single";
+    QuoteType[QuoteType["Double"] = 3] = "Double";
+})(QuoteType || (QuoteType = {}));
+/**
+ * Sequences used to match longer strings.
+ *
+ * We don't have `Script`, `Style`, or `Title` here. Instead, we re-use the *End
+ * sequences with an increased offset.
+ */
+const Sequences = {
+    Empty: new Uint8Array(0),
+    Cdata: new Uint8Array([0x43, 0x44, 0x41, 0x54, 0x41, 0x5b]), // CDATA[
+    CdataEnd: new Uint8Array([0x5d, 0x5d, 0x3e]), // ]]>
+    CommentEnd: new Uint8Array([0x2d, 0x2d, 0x21, 0x3e]), // `--!>`
+    Doctype: new Uint8Array([0x64, 0x6f, 0x63, 0x74, 0x79, 0x70, 0x65]), // `doctype`
+    IframeEnd: new Uint8Array([0x3c, 0x2f, 0x69, 0x66, 0x72, 0x61, 0x6d, 0x65]), // `</iframe`
+    NoembedEnd: new Uint8Array([
+        0x3c, 0x2f, 0x6e, 0x6f, 0x65, 0x6d, 0x62, 0x65, 0x64,
+    ]), // `</noembed`
+    NoframesEnd: new Uint8Array([
+        0x3c, 0x2f, 0x6e, 0x6f, 0x66, 0x72, 0x61, 0x6d, 0x65, 0x73,
+    ]), // `</noframes`
+    Plaintext: new Uint8Array([
+        0x3c, 0x2f, 0x70, 0x6c, 0x61, 0x69, 0x6e, 0x74, 0x65, 0x78, 0x74,
+    ]), // `</plaintext`
+    ScriptEnd: new Uint8Array([0x3c, 0x2f, 0x73, 0x63, 0x72, 0x69, 0x70, 0x74]), // `</script`
+    StyleEnd: new Uint8Array([0x3c, 0x2f, 0x73, 0x74, 0x79, 0x6c, 0x65]), // `</style`
+    TitleEnd: new Uint8Array([0x3c, 0x2f, 0x74, 0x69, 0x74, 0x6c, 0x65]), // `</title`
+    TextareaEnd: new Uint8Array([
+        0x3c, 0x2f, 0x74, 0x65, 0x78, 0x74, 0x61, 0x72, 0x65, 0x61,
+    ]), // `</textarea`
+    XmpEnd: new Uint8Array([0x3c, 0x2f, 0x78, 0x6d, 0x70]), // `</xmp`
+};
+/**
+ * Maps the first lowercase character of an HTML tag name to the sequence
+ * used for special-tag detection.  All sequences share a common layout
+ * where index 2 is the first tag-name character, so matching always
+ * continues from offset 3.
+ */
+const specialStartSequences = new Map([
+    [Sequences.IframeEnd[2], Sequences.IframeEnd],
+    [Sequences.NoembedEnd[2], Sequences.NoembedEnd],
+    [Sequences.Plaintext[2], Sequences.Plaintext],
+    [Sequences.ScriptEnd[2], Sequences.ScriptEnd],
+    [Sequences.TitleEnd[2], Sequences.TitleEnd],
+    [Sequences.XmpEnd[2], Sequences.XmpEnd],
+]);
+/**
+ * Tokenizer implementation used by `Parser`.
+ */
+class Tokenizer {
+    cbs;
+    /** The current state the tokenizer is in. */
+    state = State.Text;
+    /** The read buffer. */
+    buffer = "";
+    /** The beginning of the section that is currently being read. */
+    sectionStart = 0;
+    /** The index within the buffer that we are currently looking at. */
+    index = 0;
+    /** The start of the last entity. */
+    entityStart = 0;
+    /** Some behavior, eg. when decoding entities, is done while we are in another state. This keeps track of the other state type. */
+    baseState = State.Text;
+    /** For special parsing behavior inside of script and style tags. */
+    isSpecial = false;
+    /** Indicates whether the tokenizer has been paused. */
+    running = true;
+    /** The offset of the current buffer. */
+    offset = 0;
+    xmlMode;
+    decodeEntities;
+    recognizeSelfClosing;
+    entityDecoder;
+    constructor({ xmlMode = false, decodeEntities = true, recognizeSelfClosing = xmlMode, }, cbs) {
+        this.cbs = cbs;
+        this.xmlMode = xmlMode;
+        this.decodeEntities = decodeEntities;
+        this.recognizeSelfClosing = recognizeSelfClosing;
+        this.entityDecoder = new EntityDecoder(xmlMode ? xmlDecodeTree : decode_data_html_htmlDecodeTree, (cp, consumed) => this.emitCodePoint(cp, consumed));
+    }
+    reset() {
+        this.state = State.Text;
+        this.buffer = "";
+        this.sectionStart = 0;
+        this.index = 0;
+        this.baseState = State.Text;
+        this.isSpecial = false;
+        this.currentSequence = Sequences.Empty;
+        this.sequenceIndex = 0;
+        this.running = true;
+        this.offset = 0;
+    }
+    write(chunk) {
+        this.offset += this.buffer.length;
+        this.buffer = chunk;
+        this.parse();
+    }
+    end() {
+        if (this.running)
+            this.finish();
+    }
+    pause() {
+        this.running = false;
+    }
+    resume() {
+        this.running = true;
+        if (this.index < this.buffer.length + this.offset) {
+            this.parse();
+        }
+    }
+    stateText(c) {
+        if (c === Tokenizer_CharCodes.Lt ||
+            (!this.decodeEntities && this.fastForwardTo(Tokenizer_CharCodes.Lt))) {
+            if (this.index > this.sectionStart) {
+                this.cbs.ontext(this.sectionStart, this.index);
+            }
+            this.state = State.BeforeTagName;
+            this.sectionStart = this.index;
+        }
+        else if (this.decodeEntities && c === Tokenizer_CharCodes.Amp) {
+            this.startEntity();
+        }
+    }
+    currentSequence = Sequences.Empty;
+    sequenceIndex = 0;
+    enterTagBody() {
+        if (this.currentSequence === Sequences.Plaintext) {
+            this.currentSequence = Sequences.Empty;
+            this.state = State.InPlainText;
+        }
+        else if (this.isSpecial) {
+            this.state = State.InSpecialTag;
+            this.sequenceIndex = 0;
+        }
+        else {
+            this.state = State.Text;
+        }
+    }
+    /**
+     * Match the opening tag name against an HTML text-only tag sequence.
+     *
+     * Some tags share an initial prefix (`script`/`style`, `title`/`textarea`,
+     * `noembed`/`noframes`), so we may switch to an alternate sequence at the
+     * first distinguishing byte.  On a successful full match we fall back to
+     * the normal tag-name state; a later `>` will enter raw-text, RCDATA, or
+     * plaintext mode based on `currentSequence` / `isSpecial`.
+     * @param c Current character code point.
+     */
+    stateSpecialStartSequence(c) {
+        const lower = c | 0x20;
+        // Still matching — check for an alternate sequence at branch points.
+        if (this.sequenceIndex < this.currentSequence.length) {
+            if (lower === this.currentSequence[this.sequenceIndex]) {
+                this.sequenceIndex++;
+                return;
+            }
+            if (this.sequenceIndex === 3) {
+                if (this.currentSequence === Sequences.ScriptEnd &&
+                    lower === Sequences.StyleEnd[3]) {
+                    this.currentSequence = Sequences.StyleEnd;
+                    this.sequenceIndex = 4;
+                    return;
+                }
+                if (this.currentSequence === Sequences.TitleEnd &&
+                    lower === Sequences.TextareaEnd[3]) {
+                    this.currentSequence = Sequences.TextareaEnd;
+                    this.sequenceIndex = 4;
+                    return;
+                }
+            }
+            else if (this.sequenceIndex === 4 &&
+                this.currentSequence === Sequences.NoembedEnd &&
+                lower === Sequences.NoframesEnd[4]) {
+                this.currentSequence = Sequences.NoframesEnd;
+                this.sequenceIndex = 5;
+                return;
+            }
+        }
+        else if (isEndOfTagSection(c)) {
+            // Full match on a valid tag boundary — keep the sequence.
+            this.sequenceIndex = 0;
+            this.state = State.InTagName;
+            this.stateInTagName(c);
+            return;
+        }
+        // No match — abandon special-tag detection.
+        this.isSpecial = false;
+        this.currentSequence = Sequences.Empty;
+        this.sequenceIndex = 0;
+        this.state = State.InTagName;
+        this.stateInTagName(c);
+    }
+    stateCDATASequence(c) {
+        if (c === Sequences.Cdata[this.sequenceIndex]) {
+            if (++this.sequenceIndex === Sequences.Cdata.length) {
+                this.state = State.InCommentLike;
+                this.currentSequence = Sequences.CdataEnd;
+                this.sequenceIndex = 0;
+                this.sectionStart = this.index + 1;
+            }
+        }
+        else {
+            this.sequenceIndex = 0;
+            if (this.xmlMode) {
+                this.state = State.InDeclaration;
+                this.stateInDeclaration(c); // Reconsume the character
+            }
+            else {
+                this.state = State.InSpecialComment;
+                this.stateInSpecialComment(c); // Reconsume the character
+            }
+        }
+    }
+    /**
+     * When we wait for one specific character, we can speed things up
+     * by skipping through the buffer until we find it.
+     * @param c Current character code point.
+     * @returns Whether the character was found.
+     */
+    fastForwardTo(c) {
+        while (++this.index < this.buffer.length + this.offset) {
+            if (this.buffer.charCodeAt(this.index - this.offset) === c) {
+                return true;
+            }
+        }
+        /*
+         * We increment the index at the end of the `parse` loop,
+         * so set it to `buffer.length - 1` here.
+         *
+         * TODO: Refactor `parse` to increment index before calling states.
+         */
+        this.index = this.buffer.length + this.offset - 1;
+        return false;
+    }
+    /**
+     * Emit a comment token and return to the text state.
+     * @param offset Number of characters in the end sequence that have already been matched.
+     */
+    emitComment(offset) {
+        this.cbs.oncomment(this.sectionStart, this.index, offset);
+        this.sequenceIndex = 0;
+        this.sectionStart = this.index + 1;
+        this.state = State.Text;
+    }
+    /**
+     * Comments and CDATA end with `-->` and `]]>`.
+     *
+     * Their common qualities are:
+     * - Their end sequences have a distinct character they start with.
+     * - That character is then repeated, so we have to check multiple repeats.
+     * - All characters but the start character of the sequence can be skipped.
+     * @param c Current character code point.
+     */
+    stateInCommentLike(c) {
+        if (!this.xmlMode &&
+            this.currentSequence === Sequences.CommentEnd &&
+            this.sequenceIndex <= 1 &&
+            /*
+             * We're still at the very start of the comment: the only
+             * characters consumed since `<!--` are the dashes that
+             * advanced sequenceIndex (0 for `<!-->`, 1 for `<!--->`).
+             */
+            this.index === this.sectionStart + this.sequenceIndex &&
+            c === Tokenizer_CharCodes.Gt) {
+            // Abruptly closed empty HTML comment.
+            this.emitComment(this.sequenceIndex);
+        }
+        else if (this.currentSequence === Sequences.CommentEnd &&
+            this.sequenceIndex === 2 &&
+            c === Tokenizer_CharCodes.Gt) {
+            // `!` is optional here, so the same sequence also accepts `-->`.
+            this.emitComment(2);
+        }
+        else if (this.currentSequence === Sequences.CommentEnd &&
+            this.sequenceIndex === this.currentSequence.length - 1 &&
+            c !== Tokenizer_CharCodes.Gt) {
+            this.sequenceIndex = Number(c === Tokenizer_CharCodes.Dash);
+        }
+        else if (c === this.currentSequence[this.sequenceIndex]) {
+            if (++this.sequenceIndex === this.currentSequence.length) {
+                if (this.currentSequence === Sequences.CdataEnd) {
+                    this.cbs.oncdata(this.sectionStart, this.index, 2);
+                }
+                else {
+                    this.cbs.oncomment(this.sectionStart, this.index, 3);
+                }
+                this.sequenceIndex = 0;
+                this.sectionStart = this.index + 1;
+                this.state = State.Text;
+            }
+        }
+        else if (this.sequenceIndex === 0) {
+            // Fast-forward to the first character of the sequence
+            if (this.fastForwardTo(this.currentSequence[0])) {
+                this.sequenceIndex = 1;
+            }
+        }
+        else if (c !== this.currentSequence[this.sequenceIndex - 1]) {
+            // Allow long sequences, eg. --->, ]]]>
+            this.sequenceIndex = 0;
+        }
+    }
+    /**
+     * HTML only allows ASCII alpha characters (a-z and A-Z) at the beginning of a tag name.
+     *
+     * XML allows a lot more characters here (@see https://www.w3.org/TR/REC-xml/#NT-NameStartChar).
+     * We allow anything that wouldn't end the tag.
+     * @param c Current character code point.
+     */
+    isTagStartChar(c) {
+        return this.xmlMode ? !isEndOfTagSection(c) : isASCIIAlpha(c);
+    }
+    /**
+     * Scan raw-text / RCDATA content for the matching end tag.
+     *
+     * For RCDATA tags (`<title>`, `<textarea>`) entities are decoded inline.
+     * For raw-text tags (`<script>`, `<style>`, etc.) we fast-forward to `<`.
+     * @param c Current character code point.
+     */
+    stateInSpecialTag(c) {
+        if (this.sequenceIndex === this.currentSequence.length) {
+            if (isEndOfTagSection(c)) {
+                const endOfText = this.index - this.currentSequence.length;
+                if (this.sectionStart < endOfText) {
+                    // Spoof the index so that reported locations match up.
+                    const actualIndex = this.index;
+                    this.index = endOfText;
+                    this.cbs.ontext(this.sectionStart, endOfText);
+                    this.index = actualIndex;
+                }
+                this.isSpecial = false;
+                this.sectionStart = endOfText + 2; // Skip over the `</`
+                this.stateInClosingTagName(c);
+                return; // We are done; skip the rest of the function.
+            }
+            this.sequenceIndex = 0;
+        }
+        if ((c | 0x20) === this.currentSequence[this.sequenceIndex]) {
+            this.sequenceIndex += 1;
+        }
+        else if (this.sequenceIndex === 0) {
+            if (this.currentSequence === Sequences.TitleEnd ||
+                this.currentSequence === Sequences.TextareaEnd) {
+                // RCDATA tags have to parse entities while still looking for their end tag.
+                if (this.decodeEntities && c === Tokenizer_CharCodes.Amp) {
+                    this.startEntity();
+                }
+            }
+            else if (this.fastForwardTo(Tokenizer_CharCodes.Lt)) {
+                // Outside of RCDATA tags, we can fast-forward.
+                this.sequenceIndex = 1;
+            }
+        }
+        else {
+            // If we see a `<`, set the sequence index to 1; useful for eg. `<</script>`.
+            this.sequenceIndex = Number(c === Tokenizer_CharCodes.Lt);
+        }
+    }
+    stateBeforeTagName(c) {
+        if (c === Tokenizer_CharCodes.ExclamationMark) {
+            this.state = State.BeforeDeclaration;
+            this.sectionStart = this.index + 1;
+        }
+        else if (c === Tokenizer_CharCodes.Questionmark) {
+            if (this.xmlMode) {
+                this.state = State.InProcessingInstruction;
+                this.sequenceIndex = 0;
+                this.sectionStart = this.index + 1;
+            }
+            else {
+                this.state = State.InSpecialComment;
+                this.sectionStart = this.index;
+            }
+        }
+        else if (this.isTagStartChar(c)) {
+            this.sectionStart = this.index;
+            const special = this.xmlMode || this.cbs.isInForeignContext?.()
+                ? undefined
+                : specialStartSequences.get(c | 0x20);
+            if (special === undefined) {
+                this.state = State.InTagName;
+            }
+            else {
+                this.isSpecial = true;
+                this.currentSequence = special;
+                this.sequenceIndex = 3;
+                this.state = State.SpecialStartSequence;
+            }
+        }
+        else if (c === Tokenizer_CharCodes.Slash) {
+            this.state = State.BeforeClosingTagName;
+        }
+        else {
+            this.state = State.Text;
+            this.stateText(c);
+        }
+    }
+    stateInTagName(c) {
+        if (isEndOfTagSection(c)) {
+            this.cbs.onopentagname(this.sectionStart, this.index);
+            this.sectionStart = -1;
+            this.state = State.BeforeAttributeName;
+            this.stateBeforeAttributeName(c);
+        }
+    }
+    stateBeforeClosingTagName(c) {
+        if (isWhitespace(c)) {
+            if (this.xmlMode) {
+                // Ignore
+            }
+            else {
+                this.state = State.InSpecialComment;
+                this.sectionStart = this.index;
+            }
+        }
+        else if (c === Tokenizer_CharCodes.Gt) {
+            this.state = State.Text;
+            if (!this.xmlMode) {
+                this.sectionStart = this.index + 1;
+            }
+        }
+        else {
+            this.state = this.isTagStartChar(c)
+                ? State.InClosingTagName
+                : State.InSpecialComment;
+            this.sectionStart = this.index;
+        }
+    }
+    stateInClosingTagName(c) {
+        if (isEndOfTagSection(c)) {
+            this.cbs.onclosetag(this.sectionStart, this.index);
+            this.sectionStart = -1;
+            this.state = State.AfterClosingTagName;
+            this.stateAfterClosingTagName(c);
+        }
+    }
+    stateAfterClosingTagName(c) {
+        // Skip everything until ">"
+        if (c === Tokenizer_CharCodes.Gt || this.fastForwardTo(Tokenizer_CharCodes.Gt)) {
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+    }
+    stateBeforeAttributeName(c) {
+        if (c === Tokenizer_CharCodes.Gt) {
+            this.cbs.onopentagend(this.index);
+            this.enterTagBody();
+            this.sectionStart = this.index + 1;
+        }
+        else if (c === Tokenizer_CharCodes.Slash) {
+            this.state = State.InSelfClosingTag;
+        }
+        else if (!isWhitespace(c)) {
+            this.state = State.InAttributeName;
+            this.sectionStart = this.index;
+        }
+    }
+    /**
+     * Handle `/` before `>` in an opening tag.
+     *
+     * In HTML mode, text-only tags ignore the self-closing flag and still enter
+     * their raw-text/RCDATA/plaintext state unless self-closing tags are being
+     * recognized. In XML mode, or for ordinary tags, the tokenizer returns to
+     * regular text parsing after emitting the self-closing callback.
+     * @param c Current character code point.
+     */
+    stateInSelfClosingTag(c) {
+        if (c === Tokenizer_CharCodes.Gt) {
+            this.cbs.onselfclosingtag(this.index);
+            this.sectionStart = this.index + 1;
+            if (!this.recognizeSelfClosing) {
+                this.enterTagBody();
+                return;
+            }
+            this.state = State.Text;
+            this.isSpecial = false; // Reset special state, in case of self-closing special tags
+            this.currentSequence = Sequences.Empty;
+        }
+        else if (!isWhitespace(c)) {
+            this.state = State.BeforeAttributeName;
+            this.stateBeforeAttributeName(c);
+        }
+    }
+    stateInAttributeName(c) {
+        if (c === Tokenizer_CharCodes.Eq || isEndOfTagSection(c)) {
+            this.cbs.onattribname(this.sectionStart, this.index);
+            this.sectionStart = this.index;
+            this.state = State.AfterAttributeName;
+            this.stateAfterAttributeName(c);
+        }
+    }
+    stateAfterAttributeName(c) {
+        if (c === Tokenizer_CharCodes.Eq) {
+            this.state = State.BeforeAttributeValue;
+        }
+        else if (c === Tokenizer_CharCodes.Slash || c === Tokenizer_CharCodes.Gt) {
+            this.cbs.onattribend(QuoteType.NoValue, this.sectionStart);
+            this.sectionStart = -1;
+            this.state = State.BeforeAttributeName;
+            this.stateBeforeAttributeName(c);
+        }
+        else if (!isWhitespace(c)) {
+            this.cbs.onattribend(QuoteType.NoValue, this.sectionStart);
+            this.state = State.InAttributeName;
+            this.sectionStart = this.index;
+        }
+    }
+    stateBeforeAttributeValue(c) {
+        if (c === Tokenizer_CharCodes.DoubleQuote) {
+            this.state = State.InAttributeValueDq;
+            this.sectionStart = this.index + 1;
+        }
+        else if (c === Tokenizer_CharCodes.SingleQuote) {
+            this.state = State.InAttributeValueSq;
+            this.sectionStart = this.index + 1;
+        }
+        else if (!isWhitespace(c)) {
+            this.sectionStart = this.index;
+            this.state = State.InAttributeValueNq;
+            this.stateInAttributeValueNoQuotes(c); // Reconsume token
+        }
+    }
+    handleInAttributeValue(c, quote) {
+        if (c === quote ||
+            (!this.decodeEntities && this.fastForwardTo(quote))) {
+            this.cbs.onattribdata(this.sectionStart, this.index);
+            this.sectionStart = -1;
+            this.cbs.onattribend(quote === Tokenizer_CharCodes.DoubleQuote
+                ? QuoteType.Double
+                : QuoteType.Single, this.index + 1);
+            this.state = State.BeforeAttributeName;
+        }
+        else if (this.decodeEntities && c === Tokenizer_CharCodes.Amp) {
+            this.startEntity();
+        }
+    }
+    stateInAttributeValueDoubleQuotes(c) {
+        this.handleInAttributeValue(c, Tokenizer_CharCodes.DoubleQuote);
+    }
+    stateInAttributeValueSingleQuotes(c) {
+        this.handleInAttributeValue(c, Tokenizer_CharCodes.SingleQuote);
+    }
+    stateInAttributeValueNoQuotes(c) {
+        if (isWhitespace(c) || c === Tokenizer_CharCodes.Gt) {
+            this.cbs.onattribdata(this.sectionStart, this.index);
+            this.sectionStart = -1;
+            this.cbs.onattribend(QuoteType.Unquoted, this.index);
+            this.state = State.BeforeAttributeName;
+            this.stateBeforeAttributeName(c);
+        }
+        else if (this.decodeEntities && c === Tokenizer_CharCodes.Amp) {
+            this.startEntity();
+        }
+    }
+    /**
+     * Distinguish between CDATA, declarations, HTML comments, and HTML bogus
+     * comments after `<!`.
+     *
+     * In HTML mode, only real comments and doctypes stay on declaration paths;
+     * everything else becomes a bogus comment terminated by the next `>`.
+     * @param c Current character code point.
+     */
+    stateBeforeDeclaration(c) {
+        if (c === Tokenizer_CharCodes.OpeningSquareBracket) {
+            this.state = State.CDATASequence;
+            this.sequenceIndex = 0;
+        }
+        else if (this.xmlMode) {
+            this.state =
+                c === Tokenizer_CharCodes.Dash
+                    ? State.BeforeComment
+                    : State.InDeclaration;
+        }
+        else if ((c | 0x20) === Sequences.Doctype[0]) {
+            this.state = State.DeclarationSequence;
+            this.currentSequence = Sequences.Doctype;
+            this.sequenceIndex = 1;
+        }
+        else if (c === Tokenizer_CharCodes.Gt) {
+            this.cbs.oncomment(this.sectionStart, this.index, 0);
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+        else if (c === Tokenizer_CharCodes.Dash) {
+            this.state = State.BeforeComment;
+        }
+        else {
+            this.state = State.InSpecialComment;
+        }
+    }
+    /**
+     * Continue matching `doctype` after `<!d`.
+     *
+     * A full `doctype` match stays on the declaration path; any other name falls
+     * back to an HTML bogus comment, which matches browser behavior for
+     * non-doctype `<!...>` constructs.
+     * @param c Current character code point.
+     */
+    stateDeclarationSequence(c) {
+        if (this.sequenceIndex === this.currentSequence.length) {
+            this.state = State.InDeclaration;
+            this.stateInDeclaration(c);
+        }
+        else if ((c | 0x20) === this.currentSequence[this.sequenceIndex]) {
+            this.sequenceIndex += 1;
+        }
+        else if (c === Tokenizer_CharCodes.Gt) {
+            this.cbs.oncomment(this.sectionStart, this.index, 0);
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+        else {
+            this.state = State.InSpecialComment;
+        }
+    }
+    stateInDeclaration(c) {
+        if (c === Tokenizer_CharCodes.Gt || this.fastForwardTo(Tokenizer_CharCodes.Gt)) {
+            this.cbs.ondeclaration(this.sectionStart, this.index);
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+    }
+    /**
+     * XML processing instructions (`<?...?>`).
+     *
+     * In HTML mode `<?` is routed to `InSpecialComment` instead, so this
+     * state is only reachable in XML mode.
+     * @param c Current character code point.
+     */
+    stateInProcessingInstruction(c) {
+        if (c === Tokenizer_CharCodes.Questionmark) {
+            // Remember that we just consumed `?`, so the next `>` closes the PI.
+            this.sequenceIndex = 1;
+        }
+        else if (c === Tokenizer_CharCodes.Gt && this.sequenceIndex === 1) {
+            this.cbs.onprocessinginstruction(this.sectionStart, this.index - 1);
+            this.sequenceIndex = 0;
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+        else {
+            // Keep scanning for the next `?`, which can start a closing `?>`.
+            this.sequenceIndex = Number(this.fastForwardTo(Tokenizer_CharCodes.Questionmark));
+        }
+    }
+    stateBeforeComment(c) {
+        if (c === Tokenizer_CharCodes.Dash) {
+            this.state = State.InCommentLike;
+            this.currentSequence = Sequences.CommentEnd;
+            this.sequenceIndex = 0;
+            this.sectionStart = this.index + 1;
+        }
+        else if (this.xmlMode) {
+            this.state = State.InDeclaration;
+        }
+        else if (c === Tokenizer_CharCodes.Gt) {
+            this.cbs.oncomment(this.sectionStart, this.index, 0);
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+        else {
+            this.state = State.InSpecialComment;
+        }
+    }
+    stateInSpecialComment(c) {
+        if (c === Tokenizer_CharCodes.Gt || this.fastForwardTo(Tokenizer_CharCodes.Gt)) {
+            this.cbs.oncomment(this.sectionStart, this.index, 0);
+            this.state = State.Text;
+            this.sectionStart = this.index + 1;
+        }
+    }
+    startEntity() {
+        this.baseState = this.state;
+        this.state = State.InEntity;
+        this.entityStart = this.index;
+        this.entityDecoder.startEntity(this.xmlMode
+            ? DecodingMode.Strict
+            : this.baseState === State.Text ||
+                this.baseState === State.InSpecialTag
+                ? DecodingMode.Legacy
+                : DecodingMode.Attribute);
+    }
+    stateInEntity() {
+        const indexInBuffer = this.index - this.offset;
+        const length = this.entityDecoder.write(this.buffer, indexInBuffer);
+        // If `length` is positive, we are done with the entity.
+        if (length >= 0) {
+            this.state = this.baseState;
+            if (length === 0) {
+                this.index -= 1;
+            }
+        }
+        else {
+            if (indexInBuffer < this.buffer.length &&
+                this.buffer.charCodeAt(indexInBuffer) === Tokenizer_CharCodes.Amp) {
+                this.state = this.baseState;
+                this.index -= 1;
+                return;
+            }
+            // Mark buffer as consumed.
+            this.index = this.offset + this.buffer.length - 1;
+        }
+    }
+    /**
+     * Remove data that has already been consumed from the buffer.
+     */
+    cleanup() {
+        // If we are inside of text or attributes, emit what we already have.
+        if (this.running && this.sectionStart !== this.index) {
+            if (this.state === State.Text ||
+                this.state === State.InPlainText ||
+                (this.state === State.InSpecialTag && this.sequenceIndex === 0)) {
+                this.cbs.ontext(this.sectionStart, this.index);
+                this.sectionStart = this.index;
+            }
+            else if (this.state === State.InAttributeValueDq ||
+                this.state === State.InAttributeValueSq ||
+                this.state === State.InAttributeValueNq) {
+                this.cbs.onattribdata(this.sectionStart, this.index);
+                this.sectionStart = this.index;
+            }
+        }
+    }
+    shouldContinue() {
+        return this.index < this.buffer.length + this.offset && this.running;
+    }
+    /**
+     * Iterates through the buffer, calling the function corresponding to the current state.
+     *
+     * States that are more likely to be hit are higher up, as a performance improvement.
+     */
+    parse() {
+        while (this.shouldContinue()) {
+            const c = this.buffer.charCodeAt(this.index - this.offset);
+            switch (this.state) {
+                case State.Text: {
+                    this.stateText(c);
+                    break;
+                }
+                case State.InPlainText: {
+                    // Skip to end of buffer; cleanup() emits the text.
+                    this.index = this.buffer.length + this.offset - 1;
+                    break;
+                }
+                case State.SpecialStartSequence: {
+                    this.stateSpecialStartSequence(c);
+                    break;
+                }
+                case State.InSpecialTag: {
+                    this.stateInSpecialTag(c);
+                    break;
+                }
+                case State.CDATASequence: {
+                    this.stateCDATASequence(c);
+                    break;
+                }
+                case State.DeclarationSequence: {
+                    this.stateDeclarationSequence(c);
+                    break;
+                }
+                case State.InAttributeValueDq: {
+                    this.stateInAttributeValueDoubleQuotes(c);
+                    break;
+                }
+                case State.InAttributeName: {
+                    this.stateInAttributeName(c);
+                    break;
+                }
+                case State.InCommentLike: {
+                    this.stateInCommentLike(c);
+                    break;
+                }
+                case State.InSpecialComment: {
+                    this.stateInSpecialComment(c);
+                    break;
+                }
+                case State.BeforeAttributeName: {
+                    this.stateBeforeAttributeName(c);
+                    break;
+                }
+                case State.InTagName: {
+                    this.stateInTagName(c);
+                    break;
+                }
+                case State.InClosingTagName: {
+                    this.stateInClosingTagName(c);
+                    break;
+                }
+                case State.BeforeTagName: {
+                    this.stateBeforeTagName(c);
+                    break;
+                }
+                case State.AfterAttributeName: {
+                    this.stateAfterAttributeName(c);
+                    break;
+                }
+                case State.InAttributeValueSq: {
+                    this.stateInAttributeValueSingleQuotes(c);
+                    break;
+                }
+                case State.BeforeAttributeValue: {
+                    this.stateBeforeAttributeValue(c);
+                    break;
+                }
+                case State.BeforeClosingTagName: {
+                    this.stateBeforeClosingTagName(c);
+                    break;
+                }
+                case State.AfterClosingTagName: {
+                    this.stateAfterClosingTagName(c);
+                    break;
+                }
+                case State.InAttributeValueNq: {
+                    this.stateInAttributeValueNoQuotes(c);
+                    break;
+                }
+                case State.InSelfClosingTag: {
+                    this.stateInSelfClosingTag(c);
+                    break;
+                }
+                case State.InDeclaration: {
+                    this.stateInDeclaration(c);
+                    break;
+                }
+                case State.BeforeDeclaration: {
+                    this.stateBeforeDeclaration(c);
+                    break;
+                }
+                case State.BeforeComment: {
+                    this.stateBeforeComment(c);
+                    break;
+                }
+                case State.InProcessingInstruction: {
+                    this.stateInProcessingInstruction(c);
+                    break;
+                }
+                case State.InEntity: {
+                    this.stateInEntity();
+                    break;
+                }
+            }
+            this.index++;
+        }
+        this.cleanup();
+    }
+    finish() {
+        if (this.state === State.InEntity) {
+            this.entityDecoder.end();
+            this.state = this.baseState;
+        }
+        this.handleTrailingData();
+        this.cbs.onend();
+    }
+    handleTrailingCommentLikeData(endIndex) {
+        if (this.state !== State.InCommentLike) {
+            return false;
+        }
+        if (this.currentSequence === Sequences.CdataEnd) {
+            if (this.xmlMode) {
+                if (this.sectionStart < endIndex) {
+                    this.cbs.oncdata(this.sectionStart, endIndex, 0);
+                }
+            }
+            else {
+                /* In HTML mode, unclosed CDATA is a bogus comment. */
+                const cdataStart = this.sectionStart - Sequences.Cdata.length - 1;
+                this.cbs.oncomment(cdataStart, endIndex, 0);
+            }
+        }
+        else {
+            const offset = this.xmlMode
+                ? 0
+                : Math.min(this.sequenceIndex, Sequences.CommentEnd.length - 1);
+            this.cbs.oncomment(this.sectionStart, endIndex, offset);
+        }
+        return true;
+    }
+    handleTrailingMarkupDeclaration(endIndex) {
+        if (this.xmlMode) {
+            switch (this.state) {
+                case State.InSpecialComment:
+                case State.BeforeComment:
+                case State.CDATASequence:
+                case State.DeclarationSequence:
+                case State.InDeclaration: {
+                    this.cbs.ontext(this.sectionStart, endIndex);
+                    return true;
+                }
+                default: {
+                    return false;
+                }
+            }
+        }
+        switch (this.state) {
+            case State.BeforeDeclaration:
+            case State.InSpecialComment:
+            case State.BeforeComment:
+            case State.CDATASequence: {
+                this.cbs.oncomment(this.sectionStart, endIndex, 0);
+                return true;
+            }
+            case State.DeclarationSequence: {
+                if (this.sequenceIndex !== Sequences.Doctype.length) {
+                    this.cbs.oncomment(this.sectionStart, endIndex, 0);
+                }
+                return true;
+            }
+            case State.InDeclaration: {
+                return true;
+            }
+            default: {
+                return false;
+            }
+        }
+    }
+    /** Handle any trailing data. */
+    handleTrailingData() {
+        const endIndex = this.buffer.length + this.offset;
+        if (this.handleTrailingCommentLikeData(endIndex) ||
+            this.handleTrailingMarkupDeclaration(endIndex)) {
+            return;
+        }
+        // If there is no remaining data, we are done.
+        if (this.sectionStart >= endIndex) {
+            return;
+        }
+        switch (this.state) {
+            case State.InTagName:
+            case State.BeforeAttributeName:
+            case State.BeforeAttributeValue:
+            case State.AfterAttributeName:
+            case State.InAttributeName:
+            case State.InAttributeValueSq:
+            case State.InAttributeValueDq:
+            case State.InAttributeValueNq:
+            case State.InClosingTagName: {
+                /*
+                 * If we are currently in an opening or closing tag, us not calling the
+                 * respective callback signals that the tag should be ignored.
+                 */
+                break;
+            }
+            default: {
+                this.cbs.ontext(this.sectionStart, endIndex);
+            }
+        }
+    }
+    emitCodePoint(cp, consumed) {
+        if (this.baseState !== State.Text &&
+            this.baseState !== State.InSpecialTag) {
+            if (this.sectionStart < this.entityStart) {
+                this.cbs.onattribdata(this.sectionStart, this.entityStart);
+            }
+            this.sectionStart = this.entityStart + consumed;
+            this.index = this.sectionStart - 1;
+            this.cbs.onattribentity(cp);
+        }
+        else {
+            if (this.sectionStart < this.entityStart) {
+                this.cbs.ontext(this.sectionStart, this.entityStart);
+            }
+            this.sectionStart = this.entityStart + consumed;
+            this.index = this.sectionStart - 1;
+            this.cbs.ontextentity(cp, this.sectionStart);
+        }
+    }
+}
+//# sourceMappingURL=Tokenizer.js.map
+;// CONCATENATED MODULE: ./node_modules/htmlparser2/dist/Parser.js
+const { fromCodePoint } = String;
+
+const formTags = new Set([
+    "input",
+    "option",
+    "optgroup",
+    "select",
+    "button",
+    "datalist",
+    "textarea",
+]);
+const pTag = new Set(["p"]);
+const headingTags = new Set(["h1", "h2", "h3", "h4", "h5", "h6", "p"]);
+const tableSectionTags = new Set(["thead", "tbody"]);
+const ddtTags = new Set(["dd", "dt"]);
+const rtpTags = new Set(["rt", "rp"]);
+const openImpliesClose = new Map([
+    ["tr", new Set(["tr", "th", "td"])],
+    ["th", new Set(["th"])],
+    ["td", new Set(["thead", "th", "td"])],
+    ["body", new Set(["head", "link", "script"])],
+    ["a", new Set(["a"])],
+    ["li", new Set(["li"])],
+    ["p", pTag],
+    ["h1", headingTags],
+    ["h2", headingTags],
+    ["h3", headingTags],
+    ["h4", headingTags],
+    ["h5", headingTags],
+    ["h6", headingTags],
+    ["select", formTags],
+    ["input", formTags],
+    ["output", formTags],
+    ["button", formTags],
+    ["datalist", formTags],
+    ["textarea", formTags],
+    ["option", new Set(["option"])],
+    ["optgroup", new Set(["optgroup", "option"])],
+    ["dd", ddtTags],
+    ["dt", ddtTags],
+    ["address", pTag],
+    ["article", pTag],
+    ["aside", pTag],
+    ["blockquote", pTag],
+    ["details", pTag],
+    ["div", pTag],
+    ["dl", pTag],
+    ["fieldset", pTag],
+    ["figcaption", pTag],
+    ["figure", pTag],
+    ["footer", pTag],
+    ["form", pTag],
+    ["header", pTag],
+    ["hr", pTag],
+    ["main", pTag],
+    ["nav", pTag],
+    ["ol", pTag],
+    ["pre", pTag],
+    ["section", pTag],
+    ["table", pTag],
+    ["ul", pTag],
+    ["rt", rtpTags],
+    ["rp", rtpTags],
+    ["tbody", tableSectionTags],
+    ["tfoot", tableSectionTags],
+]);
+const DOCUMENT_TYPE = "doctype";
+const voidElements = new Set([
+    "area",
+    "base",
+    "basefont",
+    "br",
+    "col",
+    "command",
+    "embed",
+    "frame",
+    "hr",
+    "img",
+    "input",
+    "isindex",
+    "keygen",
+    "link",
+    "meta",
+    "param",
+    "source",
+    "track",
+    "wbr",
+]);
+const foreignContextElements = new Set(["math", "svg"]);
+/**
+ * Elements that can be used to integrate HTML content within foreign namespaces (e.g., SVG or MathML).
+ *
+ * Entries must use the SVG-adjusted casing (e.g. "foreignObject" not
+ * "foreignobject") since they are compared against adjusted tag names.
+ */
+const htmlIntegrationElements = new Set([
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "annotation-xml",
+    "foreignObject",
+    "desc",
+    "title",
+]);
+const svgTagNameAdjustments = new Map([
+    ["altglyph", "altGlyph"],
+    ["altglyphdef", "altGlyphDef"],
+    ["altglyphitem", "altGlyphItem"],
+    ["animatecolor", "animateColor"],
+    ["animatemotion", "animateMotion"],
+    ["animatetransform", "animateTransform"],
+    ["clippath", "clipPath"],
+    ["feblend", "feBlend"],
+    ["fecolormatrix", "feColorMatrix"],
+    ["fecomponenttransfer", "feComponentTransfer"],
+    ["fecomposite", "feComposite"],
+    ["feconvolvematrix", "feConvolveMatrix"],
+    ["fediffuselighting", "feDiffuseLighting"],
+    ["fedisplacementmap", "feDisplacementMap"],
+    ["fedistantlight", "feDistantLight"],
+    ["fedropshadow", "feDropShadow"],
+    ["feflood", "feFlood"],
+    ["fefunca", "feFuncA"],
+    ["fefuncb", "feFuncB"],
+    ["fefuncg", "feFuncG"],
+    ["fefuncr", "feFuncR"],
+    ["fegaussianblur", "feGaussianBlur"],
+    ["feimage", "feImage"],
+    ["femerge", "feMerge"],
+    ["femergenode", "feMergeNode"],
+    ["femorphology", "feMorphology"],
+    ["feoffset", "feOffset"],
+    ["fepointlight", "fePointLight"],
+    ["fespecularlighting", "feSpecularLighting"],
+    ["fespotlight", "feSpotLight"],
+    ["fetile", "feTile"],
+    ["feturbulence", "feTurbulence"],
+    ["foreignobject", "foreignObject"],
+    ["glyphref", "glyphRef"],
+    ["lineargradient", "linearGradient"],
+    ["radialgradient", "radialGradient"],
+    ["textpath", "textPath"],
+]);
+var ForeignContext;
+(function (ForeignContext) {
+    ForeignContext[ForeignContext["None"] = 0] = "None";
+    ForeignContext[ForeignContext["Svg"] = 1] = "Svg";
+    ForeignContext[ForeignContext["MathML"] = 2] = "MathML";
+})(ForeignContext || (ForeignContext = {}));
+const reNameEnd = /\s|\//;
+/**
+ * Incremental parser implementation.
+ */
+class Parser {
+    options;
+    /** The start index of the last event. */
+    startIndex = 0;
+    /** The end index of the last event. */
+    endIndex = 0;
+    /**
+     * Store the start index of the current open tag,
+     * so we can update the start index for attributes.
+     */
+    openTagStart = 0;
+    tagname = "";
+    attribname = "";
+    attribvalue = "";
+    attribs = null;
+    stack = [];
+    foreignContext;
+    cbs;
+    lowerCaseTagNames;
+    lowerCaseAttributeNames;
+    recognizeSelfClosing;
+    /** We are parsing HTML. Inverse of the `xmlMode` option. */
+    htmlMode;
+    tokenizer;
+    buffers = [];
+    bufferOffset = 0;
+    /** The index of the last written buffer. Used when resuming after a `pause()`. */
+    writeIndex = 0;
+    /** Indicates whether the parser has finished running / `.end` has been called. */
+    ended = false;
+    constructor(cbs, options = {}) {
+        this.options = options;
+        this.cbs = cbs ?? {};
+        this.htmlMode = !this.options.xmlMode;
+        this.lowerCaseTagNames = options.lowerCaseTags ?? this.htmlMode;
+        this.lowerCaseAttributeNames =
+            options.lowerCaseAttributeNames ?? this.htmlMode;
+        this.recognizeSelfClosing =
+            options.recognizeSelfClosing ?? !this.htmlMode;
+        this.tokenizer = new (options.Tokenizer ?? Tokenizer)(this.options, this);
+        this.foreignContext = [ForeignContext.None];
+        this.cbs.onparserinit?.(this);
+    }
+    // Tokenizer event handlers
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    ontext(start, endIndex) {
+        const data = this.getSlice(start, endIndex);
+        this.endIndex = endIndex - 1;
+        this.cbs.ontext?.(data);
+        this.startIndex = endIndex;
+    }
+    /**
+     * @param cp Current Unicode code point.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    ontextentity(cp, endIndex) {
+        this.endIndex = endIndex - 1;
+        this.cbs.ontext?.(fromCodePoint(cp));
+        this.startIndex = endIndex;
+    }
+    /** @internal */
+    isInForeignContext() {
+        return this.foreignContext[0] !== ForeignContext.None;
+    }
+    /**
+     * Checks if the current tag is a void element. Override this if you want
+     * to specify your own additional void elements.
+     * @param name Name of the pseudo selector.
+     */
+    isVoidElement(name) {
+        return this.htmlMode && voidElements.has(name);
+    }
+    /**
+     * Read a tag name from the buffer.
+     *
+     * When `lowerCaseTagNames` is enabled (the default in HTML mode), the name
+     * is lowercased and may be adjusted for SVG casing or the `image` → `img`
+     * alias.
+     * @param start Start index of the tag name in the buffer.
+     * @param endIndex End index of the tag name in the buffer.
+     */
+    readTagName(start, endIndex) {
+        const name = this.lowerCaseTagNames
+            ? this.getSlice(start, endIndex).toLowerCase()
+            : this.getSlice(start, endIndex);
+        if (!(this.lowerCaseTagNames && this.htmlMode)) {
+            return name;
+        }
+        if (this.foreignContext[0] === ForeignContext.Svg) {
+            return svgTagNameAdjustments.get(name) ?? name;
+        }
+        /*
+         * Closing tags for SVG elements inside HTML integration points
+         * (e.g. </foreignObject> while inside its own content) need case
+         * adjustment so the name matches what was pushed to the stack.
+         * `foreignContext.length > 1` means a foreign ancestor exists —
+         * the base [None] entry plus at least one pushed context.
+         */
+        if (this.foreignContext.length > 1) {
+            const adjusted = svgTagNameAdjustments.get(name);
+            if (adjusted !== undefined && this.stack.includes(adjusted)) {
+                return adjusted;
+            }
+        }
+        if (!this.isInForeignContext()) {
+            return name === "image" ? "img" : name;
+        }
+        return name;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onopentagname(start, endIndex) {
+        this.endIndex = endIndex;
+        this.emitOpenTag(this.readTagName(start, endIndex));
+    }
+    emitOpenTag(name) {
+        this.openTagStart = this.startIndex;
+        this.tagname = name;
+        /*
+         * The spec ignores a second <form> when one is already open.
+         * Setting tagname to "" suppresses all downstream effects: attribs
+         * stays null so endOpenTag is a no-op, and closeCurrentTag can't
+         * match "" on the stack.
+         */
+        if (this.htmlMode && name === "form" && this.stack.includes("form")) {
+            this.tagname = "";
+            return;
+        }
+        const impliesClose = this.htmlMode && openImpliesClose.get(name);
+        if (impliesClose) {
+            while (this.stack.length > 0 && impliesClose.has(this.stack[0])) {
+                this.popElement(true);
+            }
+        }
+        if (!this.isVoidElement(name)) {
+            this.stack.unshift(name);
+            if (this.htmlMode) {
+                if (name === "svg") {
+                    this.foreignContext.unshift(ForeignContext.Svg);
+                }
+                else if (name === "math") {
+                    this.foreignContext.unshift(ForeignContext.MathML);
+                }
+                else if (htmlIntegrationElements.has(name)) {
+                    this.foreignContext.unshift(ForeignContext.None);
+                }
+            }
+        }
+        this.cbs.onopentagname?.(name);
+        if (this.cbs.onopentag)
+            this.attribs = {};
+    }
+    endOpenTag(isImplied) {
+        this.startIndex = this.openTagStart;
+        if (this.attribs) {
+            this.cbs.onopentag?.(this.tagname, this.attribs, isImplied);
+            this.attribs = null;
+        }
+        if (this.cbs.onclosetag && this.isVoidElement(this.tagname)) {
+            this.cbs.onclosetag(this.tagname, true);
+        }
+        this.tagname = "";
+    }
+    /**
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onopentagend(endIndex) {
+        this.endIndex = endIndex;
+        this.endOpenTag(false);
+        // Set `startIndex` for next node
+        this.startIndex = endIndex + 1;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onclosetag(start, endIndex) {
+        this.endIndex = endIndex;
+        const name = this.readTagName(start, endIndex);
+        if (!this.isVoidElement(name)) {
+            const pos = this.stack.indexOf(name);
+            if (pos !== -1) {
+                for (let index = 0; index < pos; index++) {
+                    this.popElement(true);
+                }
+                this.popElement(false);
+            }
+            else if (this.htmlMode && name === "p") {
+                // Implicit open before close
+                this.emitOpenTag("p");
+                this.closeCurrentTag(true);
+            }
+        }
+        else if (this.htmlMode && name === "br") {
+            // We can't use `emitOpenTag` for implicit open, as `br` would be implicitly closed.
+            this.cbs.onopentagname?.("br");
+            this.cbs.onopentag?.("br", {}, true);
+            this.cbs.onclosetag?.("br", false);
+        }
+        // Set `startIndex` for next node
+        this.startIndex = endIndex + 1;
+    }
+    /**
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onselfclosingtag(endIndex) {
+        this.endIndex = endIndex;
+        if (this.recognizeSelfClosing || this.isInForeignContext()) {
+            this.closeCurrentTag(false);
+            // Set `startIndex` for next node
+            this.startIndex = endIndex + 1;
+        }
+        else {
+            // Ignore the fact that the tag is self-closing.
+            this.onopentagend(endIndex);
+        }
+    }
+    /**
+     * Pop the top element off the stack, emit a close event, and maintain
+     * the foreign context stack.
+     * @param implied Whether this close is implied (not from an explicit end tag).
+     */
+    popElement(implied) {
+        // biome-ignore lint/style/noNonNullAssertion: The element is guaranteed to exist.
+        const element = this.stack.shift();
+        if (this.htmlMode &&
+            (foreignContextElements.has(element) ||
+                htmlIntegrationElements.has(element))) {
+            this.foreignContext.shift();
+        }
+        this.cbs.onclosetag?.(element, implied);
+    }
+    closeCurrentTag(isOpenImplied) {
+        const name = this.tagname;
+        this.endOpenTag(isOpenImplied);
+        // Self-closing tags will be on the top of the stack
+        if (this.stack[0] === name) {
+            this.popElement(!isOpenImplied);
+        }
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onattribname(start, endIndex) {
+        this.startIndex = start;
+        const name = this.getSlice(start, endIndex);
+        this.attribname = this.lowerCaseAttributeNames
+            ? name.toLowerCase()
+            : name;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onattribdata(start, endIndex) {
+        this.attribvalue += this.getSlice(start, endIndex);
+    }
+    /**
+     * @param cp Current Unicode code point.
+     * @internal
+     */
+    onattribentity(cp) {
+        this.attribvalue += fromCodePoint(cp);
+    }
+    /**
+     * @param quote Quote type used for the current attribute.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onattribend(quote, endIndex) {
+        this.endIndex = endIndex;
+        this.cbs.onattribute?.(this.attribname, this.attribvalue, quote === QuoteType.Double
+            ? '"'
+            : quote === QuoteType.Single
+                ? "'"
+                : quote === QuoteType.NoValue
+                    ? undefined
+                    : null);
+        if (this.attribs && !Object.hasOwn(this.attribs, this.attribname)) {
+            this.attribs[this.attribname] = this.attribvalue;
+        }
+        this.attribvalue = "";
+    }
+    getInstructionName(value) {
+        const index = value.search(reNameEnd);
+        let name = index < 0 ? value : value.substr(0, index);
+        if (this.lowerCaseTagNames) {
+            name = name.toLowerCase();
+        }
+        return name;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    ondeclaration(start, endIndex) {
+        this.endIndex = endIndex;
+        const value = this.getSlice(start, endIndex);
+        if (this.cbs.onprocessinginstruction) {
+            /*
+             * In HTML mode, ondeclaration is only reached for DOCTYPE
+             * (the tokenizer routes everything else to bogus comments).
+             */
+            const name = this.htmlMode
+                ? this.lowerCaseTagNames
+                    ? DOCUMENT_TYPE
+                    : value.slice(0, DOCUMENT_TYPE.length)
+                : this.getInstructionName(value);
+            this.cbs.onprocessinginstruction(`!${name}`, `!${value}`);
+        }
+        // Set `startIndex` for next node
+        this.startIndex = endIndex + 1;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @internal
+     */
+    onprocessinginstruction(start, endIndex) {
+        this.endIndex = endIndex;
+        const value = this.getSlice(start, endIndex);
+        if (this.cbs.onprocessinginstruction) {
+            const name = this.getInstructionName(value);
+            this.cbs.onprocessinginstruction(`?${name}`, `?${value}`);
+        }
+        // Set `startIndex` for next node
+        this.startIndex = endIndex + 1;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @param offset Offset applied when computing parser indices.
+     * @internal
+     */
+    oncomment(start, endIndex, offset) {
+        this.endIndex = endIndex;
+        this.cbs.oncomment?.(this.getSlice(start, endIndex - offset));
+        this.cbs.oncommentend?.();
+        // Set `startIndex` for next node
+        this.startIndex = endIndex + 1;
+    }
+    /**
+     * @param start Start index for the current parser event.
+     * @param endIndex End index for the current parser event.
+     * @param offset Offset applied when computing parser indices.
+     * @internal
+     */
+    oncdata(start, endIndex, offset) {
+        this.endIndex = endIndex;
+        const value = this.getSlice(start, endIndex - offset);
+        if (!this.htmlMode || this.options.recognizeCDATA) {
+            this.cbs.oncdatastart?.();
+            this.cbs.ontext?.(value);
+            this.cbs.oncdataend?.();
+        }
+        else if (this.isInForeignContext()) {
+            this.cbs.ontext?.(value);
+        }
+        else {
+            this.cbs.oncomment?.(`[CDATA[${value}]]`);
+            this.cbs.oncommentend?.();
+        }
+        // Set `startIndex` for next node
+        this.startIndex = endIndex + 1;
+    }
+    /** @internal */
+    onend() {
+        if (this.cbs.onclosetag) {
+            // Set the end index for all remaining tags
+            this.endIndex = this.startIndex;
+            for (let index = 0; index < this.stack.length; index++) {
+                this.cbs.onclosetag(this.stack[index], true);
+            }
+        }
+        this.cbs.onend?.();
+    }
+    /**
+     * Resets the parser to a blank state, ready to parse a new HTML document
+     */
+    reset() {
+        this.cbs.onreset?.();
+        this.tokenizer.reset();
+        this.tagname = "";
+        this.attribname = "";
+        this.attribvalue = "";
+        this.attribs = null;
+        this.stack.length = 0;
+        this.startIndex = 0;
+        this.endIndex = 0;
+        this.cbs.onparserinit?.(this);
+        this.buffers.length = 0;
+        this.foreignContext.length = 0;
+        this.foreignContext.unshift(ForeignContext.None);
+        this.bufferOffset = 0;
+        this.writeIndex = 0;
+        this.ended = false;
+    }
+    /**
+     * Resets the parser, then parses a complete document and
+     * pushes it to the handler.
+     * @param data Document to parse.
+     */
+    parseComplete(data) {
+        this.reset();
+        this.end(data);
+    }
+    getSlice(start, end) {
+        if (start === end) {
+            return "";
+        }
+        while (start - this.bufferOffset >= this.buffers[0].length) {
+            this.shiftBuffer();
+        }
+        let slice = this.buffers[0].slice(start - this.bufferOffset, end - this.bufferOffset);
+        while (end - this.bufferOffset > this.buffers[0].length) {
+            this.shiftBuffer();
+            slice += this.buffers[0].slice(0, end - this.bufferOffset);
+        }
+        return slice;
+    }
+    shiftBuffer() {
+        this.bufferOffset += this.buffers[0].length;
+        this.writeIndex--;
+        this.buffers.shift();
+    }
+    /**
+     * Parses a chunk of data and calls the corresponding callbacks.
+     * @param chunk Chunk to parse.
+     */
+    write(chunk) {
+        if (this.ended) {
+            this.cbs.onerror?.(new Error(".write() after done!"));
+            return;
+        }
+        this.buffers.push(chunk);
+        if (this.tokenizer.running) {
+            this.tokenizer.write(chunk);
+            this.writeIndex++;
+        }
+    }
+    /**
+     * Parses the end of the buffer and clears the stack, calls onend.
+     * @param chunk Optional final chunk to parse.
+     */
+    end(chunk) {
+        if (this.ended) {
+            this.cbs.onerror?.(new Error(".end() after done!"));
+            return;
+        }
+        if (chunk)
+            this.write(chunk);
+        this.ended = true;
+        this.tokenizer.end();
+    }
+    /**
+     * Pauses parsing. The parser won't emit events until `resume` is called.
+     */
+    pause() {
+        this.tokenizer.pause();
+    }
+    /**
+     * Resumes parsing after `pause` was called.
+     */
+    resume() {
+        this.tokenizer.resume();
+        while (this.tokenizer.running &&
+            this.writeIndex < this.buffers.length) {
+            this.tokenizer.write(this.buffers[this.writeIndex++]);
+        }
+        if (this.ended)
+            this.tokenizer.end();
+    }
+}
+//# sourceMappingURL=Parser.js.map
+;// CONCATENATED MODULE: ./src/discover/links.ts
+
+const SKIPPED_SCHEMES = /^(mailto|tel|javascript|data):/i;
+/**
+ * The links of an HTML page in document order, resolved against the page URL (or its <base href>), each URL
+ * once (texts of repeated links are joined with " | "). The text is the link's visible text with whitespace
+ * collapsed, else its title or aria-label.
+ */
+function extractLinks(html, pageUrl) {
+    let base = pageUrl;
+    const links = new Map();
+    let open;
+    let depth = 0;
+    const close = () => {
+        if (!open)
+            return;
+        const url = resolve(open.href, base);
+        const text = (open.text.replace(/\s+/g, ' ').trim() || open.label.replace(/\s+/g, ' ').trim()).slice(0, 500);
+        open = undefined;
+        if (!url)
+            return;
+        const texts = links.get(url) ?? [];
+        if (text && !texts.includes(text))
+            texts.push(text);
+        links.set(url, texts);
+    };
+    const parser = new Parser({
+        onopentag(name, attributes) {
+            depth++;
+            if (name === 'base' && attributes.href)
+                base = resolve(attributes.href, pageUrl) ?? base;
+            if (name === 'a') {
+                close();
+                if (attributes.href !== undefined)
+                    open = {
+                        href: attributes.href,
+                        text: '',
+                        label: attributes.title ?? attributes['aria-label'] ?? '',
+                        depth,
+                    };
+            }
+        },
+        ontext(text) {
+            if (open)
+                open.text += text;
+        },
+        onclosetag(name) {
+            if (open && (name === 'a' || depth < open.depth))
+                close();
+            else if (open && /^(p|div|li|h[1-6]|span|td|th)$/.test(name))
+                open.text += ' ';
+            depth--;
+        },
+    }, { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true });
+    parser.write(html);
+    parser.end();
+    close();
+    return [...links].map(([url, texts]) => ({ url, text: texts.join(' | ') }));
+}
+function resolve(href, base) {
+    const trimmed = href.trim();
+    if (trimmed === '' || trimmed.startsWith('#') || SKIPPED_SCHEMES.test(trimmed))
+        return undefined;
+    try {
+        const url = new URL(trimmed, base);
+        if (url.protocol !== 'http:' && url.protocol !== 'https:')
+            return undefined;
+        url.hash = '';
+        return url.toString();
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/discover/http.ts
+
+
+
+
+
+
+/** The key a run's downloads are kept under (as process-period.ts does). */
+function downloadKey(url, baseDir) {
+    return new URL(url, `file://${baseDir}/`).toString();
+}
+const isHttp = (url) => /^https?:\/\//i.test(url.trim());
+const validatorsOf = (cached) => cached && (cached.etag !== undefined || cached.lastModified !== undefined)
+    ? {
+        ...(cached.etag !== undefined ? { etag: cached.etag } : {}),
+        ...(cached.lastModified !== undefined ? { lastModified: cached.lastModified } : {}),
+    }
+    : undefined;
+/**
+ * One run's HTTP requests that can be conditional. It remembers, in datawarp.http_cache, the ETag and
+ * Last-Modified of each full response (and the links of each page), asks "changed since?" next time, and keeps
+ * within the run which URLs answered 304 and which were downloaded, so no URL is requested twice.
+ */
+class HttpSession {
+    options;
+    pages = new Map();
+    /** Files that answered 304 in this run, by download key, with what the cache says of them. */
+    unchanged = new Map();
+    constructor(options) {
+        this.options = options;
+    }
+    /** The links of a page: from the page, or from the cache when the page answers 304. */
+    readPage(url) {
+        let read = this.pages.get(url);
+        if (!read) {
+            read = this.fetchPage(url);
+            this.pages.set(url, read);
+        }
+        return read;
+    }
+    async fetchPage(url) {
+        const cached = await readHttpCache(this.options.pool, url);
+        const conditional = cached?.links !== undefined ? validatorsOf(cached) : undefined;
+        let result;
+        try {
+            result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_pages'), this.options.fetch, conditional);
+        }
+        catch (error) {
+            if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410))
+                return { status: 'missing', message: error.message };
+            throw error;
+        }
+        if ('notModified' in result) {
+            if (this.options.write)
+                await touchHttpCache(this.options.pool, url);
+            return { status: 'not_modified', links: (cached?.links ?? []) };
+        }
+        if (result.kind !== 'html')
+            throw new DataWarpError(`${url} is not an HTML page (it looks like ${result.kind})`, { file: url });
+        const links = extractLinks(await (0,promises_.readFile)(result.path, 'utf8'), url);
+        if (this.options.write)
+            await writeHttpCache(this.options.pool, { ...result, links });
+        return { status: 'ok', links };
+    }
+    /**
+     * Whether a file a url_template names exists, without downloading it twice: a conditional request when its
+     * validators are known (304: it exists and is as it was), else a download kept for the fetch stage.
+     */
+    async probeFile(url, dir, allowedHosts) {
+        const key = downloadKey(url, this.options.fetch.baseDir);
+        if (this.unchanged.has(key) || this.options.downloads.has(key))
+            return 'exists';
+        const cached = await readHttpCache(this.options.pool, url);
+        try {
+            const result = await fetchToFile(url, dir, { ...this.options.fetch, allowedHosts }, validatorsOf(cached));
+            if ('notModified' in result) {
+                this.unchanged.set(key, cached);
+                if (this.options.write)
+                    await touchHttpCache(this.options.pool, url);
+            }
+            else {
+                this.options.downloads.set(key, Promise.resolve(result));
+                await this.remember(result);
+            }
+            return 'exists';
+        }
+        catch (error) {
+            if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410))
+                return 'missing';
+            throw error;
+        }
+    }
+    /** Keeps a downloaded file's validators for the next run. */
+    async remember(file) {
+        if (!this.options.write || !isHttp(file.url))
+            return;
+        await writeHttpCache(this.options.pool, file);
+    }
+    /**
+     * Whether a period's files are exactly those of its last load, found by conditional requests alone: every
+     * URL must be HTTP, loaded last time, and known by validators for the bytes that load used. Nothing is asked
+     * unless all are. A 304 for each → the (URL, sha256) pairs to compare with the ledger; any 200 → undefined
+     * (that download is kept for the fetch stage).
+     */
+    async unchangedFiles(urls, last) {
+        if (!last || urls.length === 0)
+            return undefined;
+        const known = [];
+        for (const url of urls) {
+            const key = downloadKey(url, this.options.fetch.baseDir);
+            if (!isHttp(url) || this.options.downloads.has(key))
+                return undefined;
+            const cached = this.unchanged.get(key) ?? (await readHttpCache(this.options.pool, url));
+            const loaded = last.sources.find((s) => s.url === url);
+            if (!cached || !validatorsOf(cached) || !loaded || loaded.sha256 !== cached.sha256)
+                return undefined;
+            known.push({ url, key, cached });
+        }
+        let changed = false;
+        for (const { url, key, cached } of known) {
+            if (this.unchanged.has(key))
+                continue;
+            const result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_conditional'), this.options.fetch, validatorsOf(cached));
+            if ('notModified' in result) {
+                this.unchanged.set(key, cached);
+                if (this.options.write)
+                    await touchHttpCache(this.options.pool, url);
+            }
+            else {
+                changed = true;
+                this.options.downloads.set(key, Promise.resolve(result));
+                await this.remember(result);
+            }
+        }
+        return changed ? undefined : known.map(({ url, cached }) => ({ url, sha256: cached.sha256 }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/discover/index.ts
+/** The discover stage: finds the files of new periods on landing pages and period pages (see discover.ts). */
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/pipeline/discovery-step.ts
+/**
+ * The discover stage and conditional requests, as the run uses them: a per-publication lock, the HTTP session,
+ * the publication's sources (its `urls` plus what discovery found), and the skip-without-download check.
+ */
+
+
+
+/** Fetch options from the config's settings. */
+function fetchOptions(config) {
+    const settings = config.settings.fetch;
+    return {
+        timeoutMs: settings.timeout_seconds * 1000,
+        retries: settings.retries,
+        maxBytes: settings.max_bytes,
+        baseDir: config.baseDir,
+    };
+}
+function httpSession(pool, config, workDir, dryRun, downloads) {
+    return new HttpSession({ pool, fetch: fetchOptions(config), workDir, write: !dryRun, downloads });
+}
+/**
+ * Processes a publication while holding its run lock, so concurrent runs on one database take turns: the
+ * second waits, then finds the first run's loads and skips them as unchanged. Dry runs take no lock.
+ */
+function withRunLock(pool, code, log, dryRun, work) {
+    if (dryRun)
+        return work();
+    return withPublicationLock(pool, code, () => log.emit({
+        publication: code,
+        level: 'info',
+        event: 'publication.waiting',
+        message: 'another run is processing this publication; waiting for it to finish',
+    }), work);
+}
+/** A publication's sources for this run: its `urls` plus, with discovery settings, the files found. */
+async function publicationSources(publication, http, log, workDir, only) {
+    if (!publication.discovery)
+        return { urls: publication.urls, warnings: [] };
+    const allowedHosts = publication.discovery.allowedHosts;
+    try {
+        const found = await log.stage('discover', { publication: publication.code }, () => discover(publication, {
+            readPage: (url) => http.readPage(url),
+            probeFile: (url, period) => http.probeFile(url, `${workDir}/${publication.code}/${period}/files`, allowedHosts),
+            emit: (event) => log.emit(event),
+            ...(only ? { only } : {}),
+        }), (r) => r.sources.length);
+        return {
+            urls: [...publication.urls, ...found.sources],
+            warnings: found.warnings,
+            ...(found.error !== undefined ? { error: `discovery: ${found.error}` } : {}),
+        };
+    }
+    catch (error) {
+        return { urls: publication.urls, warnings: [], error: `discovery: ${errorDetail(error).message}` };
+    }
+}
+/** The hosts a discovered file may be fetched from (after redirects); nothing for the config's own `urls`. */
+function allowedHostsFor(publication, entry) {
+    return entry.discovered && publication.discovery
+        ? { allowedHosts: [...publication.discovery.allowedHosts] }
+        : {};
+}
+/**
+ * Why a period can be skipped without downloading anything: conditional requests for all its files answered
+ * 304, and the bytes they describe are those its last load used (see HttpSession.unchangedFiles). Undefined
+ * when the period must be fetched as usual.
+ */
+async function unchangedWithoutDownload(ctx, period, entries, manifest) {
+    if (ctx.force || !ctx.http || !manifest)
+        return undefined;
+    const last = await lastSuccessfulLoad(ctx.pool, ctx.publication.code, period);
+    const files = await ctx.http.unchangedFiles([...new Set(entries.map((e) => e.url))], last);
+    if (!files || !isUpToDate(last, files, manifest))
+        return undefined;
+    const reason = `unchanged since load ${last.loadId} (${last.finishedAt.toISOString()}): every file answered 304 Not Modified`;
+    ctx.log.emit({ publication: ctx.publication.code, period, event: 'period.skipped', message: reason });
+    return reason;
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./src/extract/csv/windows-1252.ts
+/** Windows-1252 decoding that keeps every byte. */
+/**
+ * Characters for bytes 0x80–0x9F, the only range where Windows-1252 differs from Latin-1.
+ * The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90, 0x9D) stay the C1 control
+ * with the same number, as the WHATWG Encoding Standard decodes them. iconv-lite turns those five into
+ * U+FFFD, which would lose the byte; Node 20's TextDecoder('windows-1252') decodes plain Latin-1 and
+ * gets 0x80–0x9F wrong (0x96 would come out as U+0096 instead of '–').
+ */
+// biome-ignore format: one row per 8 bytes reads like the code chart
+const HIGH = [
+    '\u20AC', '\u0081', '\u201A', '\u0192', '\u201E', '\u2026', '\u2020', '\u2021',
+    '\u02C6', '\u2030', '\u0160', '\u2039', '\u0152', '\u008D', '\u017D', '\u008F',
+    '\u0090', '\u2018', '\u2019', '\u201C', '\u201D', '\u2022', '\u2013', '\u2014',
+    '\u02DC', '\u2122', '\u0161', '\u203A', '\u0153', '\u009D', '\u017E', '\u0178',
+];
+const C1 = /[\u0080-\u009F]/g;
+function remap(ch) {
+    return HIGH[ch.charCodeAt(0) - 0x80];
+}
+/** Decodes Windows-1252 bytes. A single-byte encoding, so chunks can be decoded independently. */
+function decodeWindows1252(bytes) {
+    const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    C1.lastIndex = 0;
+    return C1.test(latin1) ? latin1.replace(C1, remap) : latin1;
+}
+
+;// CONCATENATED MODULE: ./src/extract/csv/format.ts
+/** Works out how a CSV file is written: its character encoding and its delimiter. */
+
+
+
+
+/** Candidates in order of preference when two split the sample equally well. */
+const DELIMITERS = [',', ';', '\t', '|'];
+/** Bytes of the file's start used to sniff the delimiter. */
+const format_SAMPLE_BYTES = 64 * 1024;
+/** Records of the sample the delimiter must split consistently. */
+const SAMPLE_RECORDS = 20;
+/** Bytes per read while checking the whole file for UTF-8 validity. */
+const SCAN_BYTES = 1024 * 1024;
+const UTF8_BOM = [0xef, 0xbb, 0xbf];
+/**
+ * Detects the encoding and delimiter of a CSV file.
+ *
+ * A UTF-8 byte order mark means UTF-8. Otherwise the whole file is checked for UTF-8 validity in
+ * streamed chunks (never held in memory at once); a single invalid byte sequence anywhere makes it
+ * Windows-1252, which is what NHS publications from before ~2022 saved from Excel are.
+ * The delimiter is the candidate that splits the first records (outside quotes) into the most
+ * consistent number of columns above one; ',' when none does.
+ */
+async function detectCsvFormat(path) {
+    const file = await (0,promises_.open)(path, 'r');
+    try {
+        const size = (await file.stat()).size;
+        const head = Buffer.alloc(Math.min(format_SAMPLE_BYTES, size));
+        const { bytesRead } = await file.read(head, 0, head.length, 0);
+        const sample = head.subarray(0, bytesRead);
+        if (format_startsWith(sample, [0xff, 0xfe]) || format_startsWith(sample, [0xfe, 0xff])) {
+            throw new DataWarpError(`${path} is UTF-16 text, which the CSV reader does not read`, { file: path });
+        }
+        const bom = format_startsWith(sample, UTF8_BOM);
+        const encoding = bom || (await isWholeFileUtf8(file)) ? 'utf-8' : 'windows-1252';
+        const text = encoding === 'utf-8'
+            ? // stream: true holds back a multi-byte character cut by the end of the sample; the BOM is dropped.
+                new TextDecoder('utf-8').decode(sample, { stream: true })
+            : decodeWindows1252(sample);
+        return { encoding, bom, delimiter: sniffDelimiter(text, bytesRead >= size) };
+    }
+    finally {
+        await file.close();
+    }
+}
+function format_startsWith(bytes, prefix) {
+    return prefix.every((byte, i) => bytes[i] === byte);
+}
+/** Reads the file from its start in chunks; false at the first invalid UTF-8 sequence. */
+async function isWholeFileUtf8(file) {
+    // Room for up to 3 bytes of a character split by the previous chunk's end, carried to the front.
+    const buffer = Buffer.allocUnsafe(SCAN_BYTES + 3);
+    let carried = 0;
+    let position = 0;
+    for (;;) {
+        const { bytesRead } = await file.read(buffer, carried, SCAN_BYTES, position);
+        if (bytesRead === 0)
+            return carried === 0; // a character cut short by the end of the file is invalid
+        position += bytesRead;
+        const end = carried + bytesRead;
+        const pending = incompleteTail(buffer, end);
+        if (!(0,external_node_buffer_.isUtf8)(buffer.subarray(0, end - pending)))
+            return false;
+        buffer.copyWithin(0, end - pending, end);
+        carried = pending;
+    }
+}
+/**
+ * How many bytes at the end of `bytes[0, end)` are the start of a multi-byte UTF-8 character whose
+ * remaining bytes have not been read yet (0 to 3). Anything malformed is left for isUtf8 to reject.
+ */
+function incompleteTail(bytes, end) {
+    for (let back = 1; back <= 3 && back <= end; back++) {
+        const byte = bytes[end - back];
+        if (byte < 0x80)
+            return 0; // ASCII: nothing pending
+        if (byte >= 0xc0) {
+            const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : 2;
+            return length > back ? back : 0;
+        }
+        // a continuation byte (0x80–0xBF): its lead byte is further back
+    }
+    return 0;
+}
+/**
+ * Picks the delimiter that splits the sample's first records into the most consistent column count
+ * above one: the most records agreeing on one count wins, then the higher count, then list order.
+ * Quoting follows the reader: a field that starts with '"' runs to the next lone '"', so delimiters and
+ * line breaks inside it do not count. `complete` says whether the sample is the whole file; when it is
+ * not, a last record cut off by the sample's end is ignored.
+ */
+function sniffDelimiter(sample, complete) {
+    let best = ',';
+    let bestAgreeing = 0;
+    let bestColumns = 1;
+    for (const delimiter of DELIMITERS) {
+        const counts = columnCounts(sample, delimiter, complete);
+        const tally = new Map();
+        for (const columns of counts) {
+            if (columns > 1)
+                tally.set(columns, (tally.get(columns) ?? 0) + 1);
+        }
+        for (const [columns, agreeing] of tally) {
+            if (agreeing > bestAgreeing || (agreeing === bestAgreeing && columns > bestColumns)) {
+                best = delimiter;
+                bestAgreeing = agreeing;
+                bestColumns = columns;
+            }
+        }
+    }
+    return best;
+}
+/** Column counts of the first non-blank records of `text` when split on `delimiter`. */
+function columnCounts(text, delimiter, complete) {
+    const counts = [];
+    let columns = 1;
+    let fieldStart = true;
+    let blank = true;
+    let i = 0;
+    while (i < text.length && counts.length < SAMPLE_RECORDS) {
+        const ch = text[i];
+        if (fieldStart && ch === '"') {
+            // Quoted field: skip to its closing quote ("" is an escaped quote inside it).
+            let close = text.indexOf('"', i + 1);
+            while (close !== -1 && text[close + 1] === '"')
+                close = text.indexOf('"', close + 2);
+            if (close === -1)
+                break; // runs past the sample: the record is incomplete
+            i = close + 1;
+            fieldStart = false;
+            blank = false;
+            continue;
+        }
+        fieldStart = false;
+        if (ch === delimiter) {
+            columns++;
+            fieldStart = true;
+            blank = false;
+        }
+        else if (ch === '\n' || ch === '\r') {
+            if (!blank)
+                counts.push(columns);
+            if (ch === '\r' && text[i + 1] === '\n')
+                i++;
+            columns = 1;
+            fieldStart = true;
+            blank = true;
+        }
+        else {
+            blank = false;
+        }
+        i++;
+    }
+    if (complete && i >= text.length && !blank && counts.length < SAMPLE_RECORDS)
+        counts.push(columns);
+    return counts;
+}
+
+// EXTERNAL MODULE: ./node_modules/papaparse/papaparse.js
+var papaparse = __nccwpck_require__(28728);
+var papaparse_default = /*#__PURE__*/__nccwpck_require__.n(papaparse);
+;// CONCATENATED MODULE: ./src/extract/csv/reader.ts
+/** Streams the records of a CSV file, each with the physical line it starts on. */
+
+
+
+
+
+/** Bytes per read from the file. */
+const READ_BYTES = 64 * 1024;
+/**
+ * Characters a single record may reach before reading stops. Far beyond any real record (an Excel cell
+ * holds at most 32,767 characters); reaching it means a quote that is never closed is swallowing the file.
+ */
+const MAX_RECORD_CHARS = 16 * 1024 * 1024;
+/**
+ * Streams the records of a CSV file written in `format` (see detectCsvFormat). Re-iterable: each
+ * iteration reads the file afresh. Reading runs only as far ahead of the consumer as one chunk.
+ *
+ * - CRLF, LF and (files without any LF) CR line breaks; a file mixing CRLF and LF reads correctly.
+ * - Quoted fields may hold delimiters, line breaks and "" escaped quotes.
+ * - Blank lines yield nothing, including a trailing empty final line; every other record is yielded
+ *   with its cells as written, whatever their number.
+ * - A malformed record (a quoted field never closed, or text after a closing quote) throws a
+ *   DataWarpError naming the file and the line, after the records before it have been yielded.
+ */
+function readCsvRecords(path, format) {
+    return { [Symbol.asyncIterator]: () => new CsvRecordIterator(path, format) };
+}
+/** The same records handed out a chunk at a time: one promise per 64 KiB instead of one per record. */
+function readCsvBatches(path, format) {
+    return {
+        [Symbol.asyncIterator]: () => {
+            const records = new CsvRecordIterator(path, format);
+            return { next: () => records.nextBatch(), return: () => records.returnBatch() };
+        },
+    };
+}
+class CsvRecordIterator {
+    path;
+    format;
+    stream;
+    source;
+    decode;
+    /** Records parsed and not yet handed out; `next` serves them without touching the file. */
+    batch = [];
+    served = 0;
+    /** Decoded text after the last complete record: the start of a record whose end is not read yet. */
+    pending = '';
+    /** Physical line on which `pending` starts. */
+    pendingLine = 1;
+    /** When the last parse found no complete record, the length `pending` must reach before trying again. */
+    retryAt = 0;
+    parser;
+    /** The line break the parser splits records on; the other character never ends a record. */
+    newline = '\n';
+    atStart = true;
+    exhausted = false;
+    /** Thrown once the records before the malformed one have been served. */
+    failure;
+    constructor(path, format) {
+        this.path = path;
+        this.format = format;
+        const utf8 = format.encoding === 'utf-8';
+        this.stream = (0,external_node_fs_.createReadStream)(path, { highWaterMark: READ_BYTES, encoding: utf8 ? 'utf8' : undefined });
+        this.source = this.stream[Symbol.asyncIterator]();
+        this.decode = utf8 ? (chunk) => chunk : (chunk) => decodeWindows1252(chunk);
+    }
+    async next() {
+        if (!(await this.fill()))
+            return { done: true, value: undefined };
+        return { done: false, value: this.batch[this.served++] };
+    }
+    async nextBatch() {
+        if (!(await this.fill()))
+            return { done: true, value: undefined };
+        const out = this.served === 0 ? this.batch : this.batch.slice(this.served);
+        this.served = this.batch.length;
+        return { done: false, value: out };
+    }
+    async returnBatch() {
+        this.close();
+        return { done: true, value: undefined };
+    }
+    /** Reads until records are waiting to be served; false at the end of the file. */
+    async fill() {
+        while (this.served === this.batch.length) {
+            if (this.failure) {
+                this.close();
+                throw this.failure;
+            }
+            if (this.exhausted)
+                return false;
+            this.batch = [];
+            this.served = 0;
+            try {
+                await this.read();
+            }
+            catch (error) {
+                this.close();
+                throw error;
+            }
+        }
+        return true;
+    }
+    async return() {
+        this.close();
+        return { done: true, value: undefined };
+    }
+    close() {
+        this.exhausted = true;
+        this.batch = [];
+        this.served = 0;
+        this.stream.destroy();
+    }
+    /** Reads one chunk and parses whatever complete records the pending text now holds. */
+    async read() {
+        const chunk = await this.source.next();
+        if (chunk.done) {
+            this.exhausted = true;
+            this.parse(true);
+            return;
+        }
+        let text = this.decode(chunk.value);
+        if (this.atStart) {
+            this.atStart = false;
+            // The UTF-8 decoder keeps a byte order mark as U+FEFF; it is not part of the first header.
+            if (text.charCodeAt(0) === 0xfeff && this.format.encoding === 'utf-8')
+                text = text.slice(1);
+        }
+        this.pending += text;
+        if (this.pending.length >= this.retryAt)
+            this.parse(false);
+    }
+    parse(final) {
+        const text = this.pending;
+        if (!this.parser) {
+            // LF splits records (a CR before it is dropped below), so CRLF, LF and a mix of both all read.
+            // Only text with no LF at all but CRs (old Mac "CSV") splits on CR.
+            const lf = text.indexOf('\n');
+            const cr = lf === -1 ? text.indexOf('\r') : -1;
+            const noBreakYet = lf === -1 && (cr === -1 || cr === text.length - 1);
+            if (noBreakYet && !final && text.length <= MAX_RECORD_CHARS)
+                return;
+            this.newline = lf === -1 && cr !== -1 ? '\r' : '\n';
+            this.parser = new (papaparse_default()).Parser({
+                delimiter: this.format.delimiter,
+                newline: this.newline,
+                quoteChar: '"',
+            });
+        }
+        const result = this.parser.parse(text, 0, !final);
+        const rows = result.data;
+        const consumed = final ? text.length : result.meta.cursor;
+        // A non-final parse also reports errors in the cut-off last record; they come back when it is complete.
+        let failedRow = -1;
+        for (const error of result.errors) {
+            const row = error.row ?? rows.length;
+            if ((final || row < rows.length) && (failedRow === -1 || row < failedRow))
+                failedRow = row;
+        }
+        const failedCode = failedRow === -1 ? undefined : result.errors.find((e) => (e.row ?? rows.length) === failedRow);
+        // Without a line break inside any record each record takes exactly one line, so counting is skipped.
+        const oneLineEach = this.oneLinePerRecord(text, consumed, final ? rows.length - 1 : rows.length);
+        const newline = this.newline;
+        const batch = this.batch;
+        let line = this.pendingLine;
+        for (let r = 0; r < rows.length; r++) {
+            if (r === failedRow) {
+                this.failure = malformed(this.path, line, failedCode?.code);
+                this.exhausted = true;
+                this.pending = '';
+                return;
+            }
+            const cells = rows[r];
+            const lastIndex = cells.length - 1;
+            const last = cells[lastIndex];
+            if (newline === '\n' && last.charCodeAt(last.length - 1) === 13)
+                cells[lastIndex] = last.slice(0, -1);
+            if (lastIndex > 0 || cells[0] !== '')
+                batch.push({ line, cells });
+            line += oneLineEach ? 1 : 1 + lineBreaksIn(cells, newline);
+        }
+        if (failedRow !== -1) {
+            // Reported past the last record (not expected from papaparse): still never pass it silently.
+            this.failure = malformed(this.path, line, failedCode?.code);
+            this.exhausted = true;
+        }
+        this.pendingLine = line;
+        this.pending = final ? '' : text.slice(consumed);
+        if (final || rows.length > 0) {
+            this.retryAt = 0;
+            return;
+        }
+        // No record is complete yet: wait until the text has doubled before parsing it all again, so a long
+        // record costs linear time, and give up on one no real file has.
+        if (text.length > MAX_RECORD_CHARS) {
+            throw new DataWarpError(`${describeLocation({ file: this.path, line })}: a CSV record runs past ${MAX_RECORD_CHARS} characters without ending; most likely a quoted field is never closed`, { file: this.path, line });
+        }
+        this.retryAt = text.length * 2;
+    }
+    /** Whether each of the first `terminated` records of `text` takes exactly one physical line. */
+    oneLinePerRecord(text, consumed, terminated) {
+        const quote = text.indexOf('"');
+        // Unquoted records are split on every line break, so none can hold one.
+        if (quote === -1 || quote >= consumed)
+            return true;
+        let breaks = 0;
+        for (let at = text.indexOf(this.newline); at !== -1 && at < consumed; at = text.indexOf(this.newline, at + 1)) {
+            breaks++;
+        }
+        // Each terminated record holds at least its own line break; any more means some hold several.
+        return breaks === terminated;
+    }
+}
+function lineBreaksIn(cells, newline) {
+    let breaks = 0;
+    for (const cell of cells) {
+        for (let at = cell.indexOf(newline); at !== -1; at = cell.indexOf(newline, at + 1))
+            breaks++;
+    }
+    return breaks;
+}
+function malformed(file, line, code) {
+    const what = code === 'InvalidQuotes'
+        ? 'a closing quote is followed by something other than a delimiter or line break'
+        : 'a quoted field is never closed (unterminated quote)';
+    return new DataWarpError(`${describeLocation({ file, line })}: malformed CSV record: ${what}`, {
+        file,
+        line,
+    });
+}
+
+;// CONCATENATED MODULE: ./src/extract/csv/index.ts
+/** Streaming CSV reading: format detection and records with their physical line numbers. */
+
+
+
+;// CONCATENATED MODULE: ./src/extract/cells.ts
+/** A cell that holds nothing: null, or text of spaces only. Cheap for the usual non-blank text. */
+function isEmpty(v) {
+    if (v === null || v === undefined)
+        return true;
+    if (typeof v !== 'string')
+        return false;
+    if (v.length === 0)
+        return true;
+    const first = v.charCodeAt(0);
+    return (first <= 32 || first === 160) && v.trim() === '';
+}
+/** Cells that are not empty. */
+function filled(cells) {
+    let n = 0;
+    for (const c of cells)
+        if (!isEmpty(c))
+            n++;
+    return n;
+}
+const NUMBER_TEXT = /^[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?%?$/;
+/** A number, or text that reads as one ("1,234", "12.5%", "-3"). */
+function isNumberLike(v) {
+    if (typeof v === 'number')
+        return true;
+    if (typeof v !== 'string')
+        return false;
+    const t = v.trim();
+    return /\d/.test(t) && NUMBER_TEXT.test(t);
+}
+/**
+ * Suppression and placeholder markers, which stand for a missing number: they are neither labels nor data
+ * types to the table finder. (The manifest stage reads the same markers as NULL in numeric columns.)
+ */
+const PLACEHOLDERS = new Set(['*', 'c', ':', '..', '-', '–', 'x', 'z', '[c]', '[x]', '[z]', 'n/a', 'na', '~']);
+function isPlaceholder(v) {
+    return typeof v === 'string' && PLACEHOLDERS.has(v.trim().toLowerCase());
+}
+/** A whole number that reads as a year (1900–2100): header rows of years are labels, not data. */
+function isYear(v) {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : Number.NaN;
+    return Number.isInteger(n) && n >= 1900 && n <= 2100;
+}
+const NOTE_START = /^\s*(?:notes?|footnotes?|sources?)\s*:/i;
+/** "Table 3: …", "Figure 2 - …": the title of a table, however long. */
+const TITLE_TEXT = /^\s*(?:table|figure|chart)\s+[\w.]+\s*(?:[:.\-–—]|$)/i;
+/**
+ * A paragraph of notes rather than a label: it starts "Note:"/"Notes:"/"Source:", or with "*" and runs on,
+ * or it is long (over 200 characters), or it runs over three or more lines. Real labels top out around 160
+ * characters ("Declared as not meeting the criteria to reside at morning board round and then …").
+ */
+function isProse(v) {
+    if (typeof v !== 'string')
+        return false;
+    const t = v.trim();
+    if (t.length === 0 || TITLE_TEXT.test(t))
+        return false;
+    if (NOTE_START.test(t))
+        return true;
+    if (/^\*+\s/.test(t) && t.length > 60)
+        return true;
+    if (t.length > 200)
+        return true;
+    return t.length > 100 && (t.match(/\n/g)?.length ?? 0) >= 2;
+}
+/** A header label: text that is not a number, a placeholder or a paragraph; or a date (a period heading). */
+function isLabel(v) {
+    if (v instanceof Date)
+        return true;
+    if (typeof v !== 'string')
+        return false;
+    if (isEmpty(v) || isNumberLike(v) || isPlaceholder(v) || isProse(v))
+        return false;
+    return true;
+}
+/** Label text: line breaks and runs of spaces become one space. */
+function normalise(text) {
+    return text.replace(/\s+/g, ' ').trim();
+}
+/**
+ * A first cell that says the table is over: a source line, notes, a contents link, a copyright line.
+ * ("Sources of data" is not one: the word must end there, or be followed by a colon.)
+ */
+const END_OF_TABLE = /^\s*(?:(?:sources?|notes?|footnotes?|return to (?:contents|top|index|menu)|back to (?:contents|top)|contents|copyright|end of (?:table|sheet|worksheet))(?:\s*:|\s*$|\s+(?![a-z]))|copyright\b|©)/i;
+/** A text that ends a table when it is the first value of a row. */
+function isEndOfTableText(v) {
+    return typeof v === 'string' && END_OF_TABLE.test(v);
+}
+/**
+ * A row that ends the table: its first value is an end-of-table text and the row is otherwise empty, or it
+ * is a "Notes:"/"Source:" label followed by text only (a note written across two columns).
+ */
+function isEndRow(cells, first, last) {
+    let firstValue;
+    let count = 0;
+    let allText = true;
+    for (let i = first; i <= last && i < cells.length; i++) {
+        const v = cells[i];
+        if (isEmpty(v))
+            continue;
+        if (count === 0)
+            firstValue = v;
+        count++;
+        if (typeof v !== 'string' || isNumberLike(v))
+            allText = false;
+    }
+    if (count === 0 || !isEndOfTableText(firstValue))
+        return false;
+    if (count === 1)
+        return true;
+    return allText && /:\s*$/.test(firstValue);
+}
+/** Column 0 → "A" (sheets). */
+function columnLetters(index) {
+    let name = '';
+    for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
+        name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+    return name;
+}
+/** Where a column is: its letter on a sheet, its 1-based field number in a CSV. */
+function columnRef(index, unit) {
+    return unit === 'line' ? String(index + 1) : columnLetters(index);
+}
+
+;// CONCATENATED MODULE: ./src/extract/layout.ts
+
+
+/** Rows below a header read to check it, to find its columns and which of them hold numbers. */
+const BODY_ROWS = 30;
+/** Rows below a header that must fit in its columns (at least half of them). */
+const CHECK_ROWS = 20;
+const LINK_TEXT = /^\s*(?:return to|back to|go to|contents|index|home|top|_+|-+)\b/i;
+/** One sample row with its merged cells filled in, and what it holds. */
+class GridRow {
+    index;
+    position;
+    cells;
+    /** Columns with a value of their own (not from a merge), ascending. */
+    own = [];
+    filledCells;
+    /** Columns where a merged range starts (its left edge, on its top row or any row it covers). */
+    mergeStarts = new Set();
+    constructor(index, position, cells) {
+        this.index = index;
+        this.position = position;
+        this.cells = cells;
+        for (let c = 0; c < cells.length; c++)
+            if (!isEmpty(cells[c]))
+                this.own.push(c);
+        this.filledCells = [...cells];
+    }
+    get first() {
+        return this.own[0] ?? -1;
+    }
+    get last() {
+        return this.own[this.own.length - 1] ?? -1;
+    }
+    /** Own values that are not paragraphs of notes. */
+    get values() {
+        return this.own.filter((c) => !isProse(this.cells[c]));
+    }
+}
+class Grid {
+    rows;
+    constructor(sample, merges) {
+        this.rows = sample.map((r, i) => new GridRow(i, r.position, r.cells));
+        if (merges.length === 0 || this.rows.length === 0)
+            return;
+        const byPosition = new Map(this.rows.map((r) => [r.position, r]));
+        const lastPosition = this.rows[this.rows.length - 1].position;
+        const widest = Math.max(...this.rows.map((r) => r.cells.length));
+        for (const m of merges) {
+            if (m.bottom < this.rows[0].position || m.top > lastPosition)
+                continue;
+            const origin = byPosition.get(m.top)?.cells[m.left - 1];
+            const right = Math.min(m.right, widest);
+            for (let p = m.top; p <= m.bottom; p++) {
+                const row = byPosition.get(p);
+                if (!row)
+                    continue;
+                row.mergeStarts.add(m.left - 1);
+                for (let c = m.left - 1; c < right; c++) {
+                    if (origin !== undefined && !isEmpty(origin) && isEmpty(row.filledCells[c])) {
+                        while (row.filledCells.length < c)
+                            row.filledCells.push(null);
+                        row.filledCells[c] = origin;
+                    }
+                }
+            }
+        }
+    }
+    /** The next row is the one right below (no blank row between). */
+    adjacent(a, b) {
+        return b.position === a.position + 1;
+    }
+}
+function mostCommonWidth(rows) {
+    const counts = new Map();
+    for (const row of rows) {
+        const n = row.values.length;
+        if (n >= 2)
+            counts.set(n, (counts.get(n) ?? 0) + 1);
+    }
+    let best = 0;
+    let bestCount = 0;
+    for (const [width, count] of counts) {
+        if (count > bestCount || (count === bestCount && width > best)) {
+            best = width;
+            bestCount = count;
+        }
+    }
+    return best;
+}
+/** A value that can be part of a header: a label, or a year when every number of the row is a year. */
+function labelCount(row, columns) {
+    const numbers = columns.filter((c) => isNumberLike(row.cells[c]));
+    const years = numbers.length > 0 && numbers.every((c) => isYear(row.cells[c]));
+    return columns.filter((c) => isLabel(row.cells[c]) || (years && isYear(row.cells[c]))).length;
+}
+/** "Period:", "Title:" — the key of a metadata line, not a header. */
+const isKey = (v) => typeof v === 'string' && /:\s*$/.test(v);
+/** A header row: wide enough for the table below it, mostly labels, not a metadata line or a notes line. */
+function isHeaderCandidate(row, width) {
+    const values = row.values;
+    if (values.length < Math.max(2, Math.ceil(width * 0.5)))
+        return false;
+    const first = row.cells[values[0]];
+    if (isEndOfTableText(first) || (isKey(first) && values.length <= 2))
+        return false;
+    return labelCount(row, values) >= values.length * 0.5;
+}
+/** Columns that mostly hold numbers (or dates) in the given rows: placeholders count for neither side. */
+function numericColumns(rows) {
+    const numeric = new Map();
+    const text = new Map();
+    for (const row of rows) {
+        for (let c = 0; c < row.cells.length; c++) {
+            const v = row.cells[c];
+            if (isEmpty(v) || isPlaceholder(v))
+                continue;
+            const to = typeof v === 'number' || v instanceof Date || isNumberLike(v) ? numeric : text;
+            to.set(c, (to.get(c) ?? 0) + 1);
+        }
+    }
+    const out = new Set();
+    for (const [c, n] of numeric)
+        if (n > (text.get(c) ?? 0))
+            out.add(c);
+    return out;
+}
+/** The rows after a header that can be its data: up to BODY_ROWS, stopping at an end row (notes, source). */
+function bodyAfter(grid, index) {
+    const out = [];
+    for (let i = index + 1; i < grid.rows.length && out.length < BODY_ROWS; i++) {
+        const row = grid.rows[i];
+        if (isEndRow(row.cells, 0, row.cells.length - 1))
+            break;
+        out.push(row);
+    }
+    return out;
+}
+/** A row right below the header that labels the columns further (units, "Total"/"%"): text over numbers. */
+function isSubHeader(grid, row) {
+    const values = row.values;
+    if (values.length === 0 || values.some((c) => !isLabel(row.cells[c])))
+        return false;
+    if (isEndRow(row.cells, 0, row.cells.length - 1))
+        return false;
+    const numeric = numericColumns(bodyAfter(grid, row.index));
+    return values.some((c) => numeric.has(c));
+}
+/** A title line: "Table 3: …", or a single label at the table's first column. */
+function isTitleRow(row, first) {
+    const values = row.values;
+    if (values.length === 0)
+        return false;
+    const text = row.cells[values[0]];
+    if (typeof text === 'string' && TITLE_TEXT.test(text))
+        return true;
+    return values.length === 1 && values[0] <= first;
+}
+/** A row right above the header that groups its columns ("2024-25" over "April", "May", …). */
+function isGroupRow(row, first, last) {
+    const values = row.values;
+    if (values.length === 0)
+        return false;
+    if (values.some((c) => c < first || c > last))
+        return false;
+    if (values.some((c) => !isLabel(row.cells[c]) || isKey(row.cells[c])))
+        return false;
+    return !isTitleRow(row, first);
+}
+/** Leftmost and rightmost columns holding a label (merged cells filled in) in the header rows. */
+function labelExtent(grid, block) {
+    let first = Number.POSITIVE_INFINITY;
+    let last = -1;
+    for (let i = block.top; i <= block.bottom; i++) {
+        const row = grid.rows[i];
+        row.filledCells.forEach((v, c) => {
+            if (isEmpty(v) || isProse(v))
+                return;
+            if (c < first)
+                first = c;
+            if (c > last)
+                last = c;
+        });
+    }
+    return { first: Number.isFinite(first) ? first : 0, last };
+}
+/**
+ * Finds the first table in the rows of a sheet or CSV: skips title rows, notes, key-value blocks and stray
+ * helper numbers above it; takes the first row that is wide enough and mostly labels as the header, with the
+ * group rows right above it and the sub-header rows right below it (labels over columns of numbers).
+ */
+function locateTable(sample, options = {}) {
+    const grid = new Grid(sample, options.merges ?? []);
+    const width = mostCommonWidth(grid.rows);
+    if (width < 1)
+        return undefined;
+    for (const candidate of grid.rows) {
+        if (!isHeaderCandidate(candidate, width))
+            continue;
+        const block = { top: candidate.index, bottom: candidate.index };
+        while (block.bottom + 1 < grid.rows.length) {
+            const next = grid.rows[block.bottom + 1];
+            if (!grid.adjacent(grid.rows[block.bottom], next) || !isSubHeader(grid, next))
+                break;
+            block.bottom++;
+        }
+        let { first, last } = labelExtent(grid, block);
+        const below = grid.rows.slice(block.bottom + 1, block.bottom + 1 + CHECK_ROWS);
+        // A header spans the rows below it: a key-value block or a group row above the header ends short of most
+        // of them. (Most, not all: one ragged row must still be reported as an error with its line, not hide the table.)
+        const within = below.filter((b) => b.last <= last).length;
+        if (within * 2 < below.length)
+            continue;
+        const body = bodyAfter(grid, block.bottom);
+        for (const row of body.slice(0, CHECK_ROWS))
+            if (row.first >= 0 && row.first < first)
+                first = row.first;
+        while (block.top > 0) {
+            const above = grid.rows[block.top - 1];
+            if (!grid.adjacent(above, grid.rows[block.top]) || !isGroupRow(above, first, last))
+                break;
+            block.top--;
+        }
+        ;
+        ({ last } = extendRight(body, Math.max(last, labelExtent(grid, block).last)));
+        return layout_describe(grid, block, first, last, options);
+    }
+    return undefined;
+}
+/** Columns right of the header that hold a value in at least half of the data rows belong to the table. */
+function extendRight(body, last) {
+    const data = body.filter((r) => r.own.length > 1);
+    if (data.length === 0)
+        return { last };
+    let end = last;
+    while (data.filter((r) => !isEmpty(r.cells[end + 1])).length * 2 >= data.length)
+        end++;
+    return { last: end };
+}
+/** YYYY-MM for header dates that each stand for a month; YYYY-MM-DD (and the time, when not midnight) otherwise. */
+function dateFormatter(values) {
+    const dates = [...new Map(values.filter((v) => v instanceof Date).map((d) => [d.getTime(), d]))];
+    const edge = (d) => {
+        const day = d.getUTCDate();
+        const next = new Date(d.getTime() + 86_400_000);
+        return day === 1 || next.getUTCMonth() !== d.getUTCMonth();
+    };
+    const months = new Set(dates.map(([, d]) => d.toISOString().slice(0, 7)));
+    const monthly = dates.length > 0 &&
+        months.size === dates.length &&
+        dates.every(([, d]) => edge(d) && d.getUTCHours() === 0 && d.getUTCMinutes() === 0) &&
+        (dates.length > 1 || dates[0][1].getUTCDate() === 1);
+    return (d) => {
+        if (monthly)
+            return d.toISOString().slice(0, 7);
+        const iso = d.toISOString();
+        return iso.slice(11, 19) === '00:00:00' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+    };
+}
+function cellText(v, date) {
+    if (isEmpty(v))
+        return '';
+    if (v instanceof Date)
+        return date(v);
+    return String(v);
+}
+function layout_describe(grid, block, first, last, options) {
+    const headerRows = grid.rows.slice(block.top, block.bottom + 1);
+    const notes = [];
+    const addNote = (text) => {
+        const t = text.trim();
+        if (t !== '' && !notes.includes(t))
+            notes.push(t);
+    };
+    // Per header row: the text over each column (as written, and as a label), and where labels start.
+    const written = [];
+    const labels = [];
+    const starts = [];
+    for (const row of headerRows) {
+        const date = dateFormatter(row.filledCells.slice(first, last + 1));
+        const w = [];
+        const l = [];
+        for (let c = first; c <= last; c++) {
+            const v = row.filledCells[c];
+            if (isProse(v)) {
+                addNote(String(v));
+                w.push('');
+                l.push('');
+                continue;
+            }
+            const text = cellText(v, date);
+            w.push(v instanceof Date ? v.toISOString().slice(0, 10) : text);
+            l.push(normalise(text));
+        }
+        written.push(w);
+        labels.push(l);
+        starts.push(new Set([...row.own.filter((c) => !isProse(row.cells[c])), ...row.mergeStarts]));
+    }
+    const span = last - first + 1;
+    // Every row of the sample below the header up to the end of the table says which columns hold values.
+    const hasValue = new Array(span).fill(false);
+    for (const row of grid.rows.slice(block.bottom + 1)) {
+        if (isEndRow(row.cells, first, last))
+            break;
+        for (const c of row.own)
+            if (c >= first && c <= last)
+                hasValue[c - first] = true;
+    }
+    const ownLabel = new Array(span).fill(false);
+    for (const row of headerRows)
+        for (const c of row.own)
+            if (c >= first && c <= last && !isProse(row.cells[c]))
+                ownLabel[c - first] = true;
+    const labelled = (k, fromRow) => labels.slice(fromRow).some((l) => l[k] !== '');
+    // A label in an upper header row carries on over the blank cells to its right (a group written once),
+    // up to the next label of that row or of a row above it, and never over a spacer column.
+    for (let r = 0; r < labels.length - 1; r++) {
+        let carry = '';
+        for (let k = 0; k < span; k++) {
+            const c = first + k;
+            const boundary = starts.slice(0, r).some((s) => s.has(c)) || starts[r].has(c);
+            if (labels[r][k] !== '')
+                carry = labels[r][k];
+            else if (boundary)
+                carry = '';
+            else if (!labelled(k, r + 1))
+                carry = '';
+            else if (carry !== '')
+                labels[r][k] = carry;
+        }
+    }
+    const keep = [];
+    for (let k = 0; k < span; k++) {
+        // A spacer column: nothing of its own in the header (a merged group may pass over it) and no values.
+        if (options.dropEmptyColumns && !ownLabel[k] && !hasValue[k])
+            continue;
+        keep.push(k);
+    }
+    const headers = keep.map((k) => {
+        const parts = [];
+        for (const l of labels) {
+            const part = l[k];
+            if (part === '' || part.toLowerCase() === parts[parts.length - 1]?.toLowerCase())
+                continue;
+            parts.push(part);
+        }
+        return parts.join(' > ');
+    });
+    const above = grid.rows.slice(0, block.top);
+    const title = findTitle(above, notes);
+    return {
+        headerRows: headerRows.map((r) => r.position),
+        columns: keep.map((k) => first + k),
+        firstColumn: first + keep[0],
+        lastColumn: first + keep[keep.length - 1],
+        headers,
+        headerCells: keep.map((k) => written.map((w) => w[k])),
+        ...(title !== undefined ? { title: title.text, titleRow: title.position } : {}),
+        notes,
+    };
+}
+/**
+ * The title above a table: a "Table 3: …" line, else the value of a "Title:" line, else the first line of
+ * text above the header that is not a link. Lines of notes between title and header are kept as notes.
+ */
+function findTitle(above, notes) {
+    let title;
+    const texts = [];
+    for (const row of above) {
+        const own = row.own;
+        if (own.length === 0)
+            continue;
+        const first = row.cells[own[0]];
+        // A metadata line: "Title: …", "Source: …", "Basis: …".
+        if (typeof first === 'string' && isKey(first) && own.length >= 2) {
+            const value = normalise(String(row.cells[own[1]] instanceof Date ? '' : row.cells[own[1]]));
+            if (/^\s*title\s*:\s*$/i.test(first) && value !== '')
+                title = { text: value, position: row.position };
+            else if (value !== '')
+                texts.push(`${normalise(first)} ${value}`);
+            continue;
+        }
+        for (const c of own)
+            if (isProse(row.cells[c]))
+                texts.push(String(row.cells[c]).trim());
+        const values = row.values;
+        if (values.length !== 1)
+            continue;
+        const cell = row.cells[values[0]];
+        if (typeof cell !== 'string')
+            continue;
+        const text = normalise(cell);
+        if (LINK_TEXT.test(text) || text.length < 3)
+            continue;
+        if (title === undefined)
+            title = { text, position: row.position };
+        else if (TITLE_TEXT.test(text) && !TITLE_TEXT.test(title.text)) {
+            texts.push(title.text);
+            title = { text, position: row.position };
+        }
+        else
+            texts.push(text);
+    }
+    for (const t of texts)
+        if (!notes.includes(t))
+            notes.push(t);
+    return title;
+}
+
+;// CONCATENATED MODULE: ./src/extract/find-tables.ts
+
+
+/** Rows read to find a table's header; the table itself is always read in full. */
+const SAMPLE_ROWS = 200;
+/** Rows a found header needs below it in the window before it is judged (unless the sheet ends first). */
+const BODY_TO_JUDGE = 20;
+const isNumeric = (v) => typeof v === 'number' || v instanceof Date || (typeof v === 'string' && isNumberLike(v));
+/** A row that looks like data: two values or more, one of them a number or a date. */
+function isDataLike(row) {
+    let values = 0;
+    let numeric = false;
+    for (const v of row.cells) {
+        if (isEmpty(v))
+            continue;
+        values++;
+        if (isNumeric(v) && !isYear(v))
+            numeric = true;
+    }
+    return values >= 2 && numeric;
+}
+class TableFinder {
+    options;
+    tables = [];
+    current;
+    /** Rows gathered to look for a table in (from the start of the sheet, or from a possible table start). */
+    look = [];
+    /** The window size at which the look is judged next. */
+    lookLimit = SAMPLE_ROWS;
+    queue = [];
+    constructor(options) {
+        this.options = options;
+    }
+    push(row) {
+        this.queue.push({ row, looked: false });
+        this.drain(false);
+    }
+    finish() {
+        this.drain(true);
+        if (this.current)
+            this.tables.push(this.current.layout);
+        this.current = undefined;
+    }
+    drain(final) {
+        for (;;) {
+            while (this.queue.length > 0) {
+                this.step(this.queue.shift());
+                if (this.look && this.look.length >= this.lookLimit)
+                    this.decide(false);
+            }
+            if (!final || !this.look || this.look.length === 0)
+                return;
+            this.decide(true);
+        }
+    }
+    step(item) {
+        if (this.look) {
+            this.look.push(item);
+            return;
+        }
+        const current = this.current;
+        const row = item.row;
+        if (row.position <= current.lastHeader)
+            return;
+        const gap = row.position > current.lastPosition + 1;
+        current.lastPosition = row.position;
+        const { firstColumn, lastColumn } = current.layout;
+        if (!item.looked && (current.afterEnd || (current.ended && gap) || (gap && this.mayStartTable(row)))) {
+            current.afterEnd = false;
+            this.look = [item];
+            return;
+        }
+        if (!current.ended && isEndRow(row.cells, firstColumn, lastColumn)) {
+            current.ended = true;
+            current.afterEnd = true;
+        }
+    }
+    /** After blank rows inside a table: a row without numbers (a title, a header) may start another table. */
+    mayStartTable(row) {
+        return !row.cells.some((v) => !isEmpty(v) && isNumeric(v) && !isYear(v));
+    }
+    decide(final) {
+        const look = this.look;
+        const rows = look.map((q) => q.row);
+        const layout = locateTable(rows, this.options);
+        const bottom = layout ? rows.findIndex((r) => r.position === layout.headerRows.at(-1)) : -1;
+        const bodyRows = bottom < 0 ? 0 : rows.length - bottom - 1;
+        if (layout && !final && bodyRows < BODY_TO_JUDGE && rows.length < SAMPLE_ROWS * 2) {
+            this.lookLimit = Math.min(SAMPLE_ROWS * 2, rows.length + BODY_TO_JUDGE - bodyRows);
+            return; // read on before judging
+        }
+        this.look = undefined;
+        this.lookLimit = SAMPLE_ROWS;
+        if (!this.current) {
+            if (layout)
+                return this.start(layout, look, bottom);
+            if (!final)
+                this.look = look.slice(SAMPLE_ROWS / 2); // a long preamble: look further down
+            return;
+        }
+        if (layout && this.isNewTable(layout, rows, bottom)) {
+            const end = layout.titleRow ?? layout.headerRows[0];
+            this.tables.push({ ...this.current.layout, endBefore: end });
+            return this.start(layout, look, bottom);
+        }
+        // Not a new table: the rows belong to the current one (its data, or its notes).
+        this.queue.unshift({ row: look[0].row, looked: true }, ...look.slice(1));
+    }
+    start(layout, look, bottom) {
+        const lastHeader = layout.headerRows[layout.headerRows.length - 1];
+        this.current = { layout, lastHeader, lastPosition: lastHeader, ended: false, afterEnd: false };
+        this.queue.unshift(...look.slice(bottom + 1));
+    }
+    /**
+     * Whether a table found below the current one is a table of its own: only titles and notes come between
+     * the current table's rows and its header; it has a header of two columns or more that is not prose; and,
+     * unless the current table had ended (notes, source), its header stands over numbers and differs from the
+     * current table's, or a title introduces it.
+     */
+    isNewTable(layout, rows, bottom) {
+        const current = this.current;
+        const top = rows.findIndex((r) => r.position === layout.headerRows[0]);
+        if (rows.slice(0, top).some(isDataLike))
+            return false;
+        if (layout.columns.length < 2)
+            return false;
+        if (layout.headers.filter((h) => h.length > 100).length * 2 > layout.headers.length)
+            return false;
+        if (current.ended)
+            return true;
+        const body = rows.slice(bottom + 1, bottom + 1 + 30);
+        const numeric = numericColumns(body);
+        if (!layout.columns.some((c) => numeric.has(c)))
+            return false;
+        const titled = layout.titleRow !== undefined && layout.titleRow > current.lastHeader;
+        const same = layout.headers.join('\u0000') === current.layout.headers.join('\u0000') &&
+            layout.columns.join(',') === current.layout.columns.join(',');
+        return titled || !same;
+    }
+}
+/** Every table of a sheet or CSV, in order, each ending before the next one starts. */
+async function findTables(source, options = {}) {
+    const finder = new TableFinder(options);
+    for await (const batch of source())
+        for (const row of batch)
+            finder.push(row);
+    finder.finish();
+    return finder.tables;
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(57975);
+// EXTERNAL MODULE: ./node_modules/saxes/saxes.js
+var saxes = __nccwpck_require__(59800);
+;// CONCATENATED MODULE: ./src/extract/xlsx/text.ts
+/** String decoding shared by the parts of a workbook. */
+const ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
+/**
+ * Decodes the `_xHHHH_` escapes OOXML uses for characters XML cannot carry ("_x000D_" → "\r").
+ * "_x005F_" is an escaped underscore, so "_x005F_x000D_" stays the literal text "_x000D_".
+ */
+function decodeOoxmlEscapes(text) {
+    if (text.indexOf('_x') < 0)
+        return text;
+    return text.replace(ESCAPE, (_match, hex) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+// Characters XML 1.0 forbids; some non-Excel writers emit them raw.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const FORBIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+/**
+ * Rewrites characters XML 1.0 forbids as `_xHHHH_` escapes so the strict parser accepts the text;
+ * {@link decodeOoxmlEscapes} turns them back into the original characters in string cells.
+ */
+function escapeForbiddenXmlChars(text) {
+    FORBIDDEN.lastIndex = 0;
+    if (!FORBIDDEN.test(text))
+        return text;
+    return text.replace(FORBIDDEN, (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/xml.ts
+
+
+
+function createXmlParser(fileName) {
+    return new saxes/* SaxesParser */.wT({ xmlns: false, position: true, fileName });
+}
+/**
+ * Decodes a part's bytes to text chunk by chunk, keeping multi-byte characters that straddle chunk
+ * boundaries intact. Honours a UTF-16 byte order mark (UTF-8 otherwise) and escapes characters XML 1.0
+ * forbids. Pulling from the stream one chunk at a time gives the consumer backpressure.
+ */
+async function* decodeXmlChunks(stream) {
+    let decoder;
+    for await (const chunk of stream) {
+        if (!decoder)
+            decoder = new external_node_util_.TextDecoder(sniffEncoding(chunk));
+        const text = decoder.decode(chunk, { stream: true });
+        if (text.length > 0)
+            yield escapeForbiddenXmlChars(text);
+    }
+    const rest = decoder ? decoder.decode() : '';
+    if (rest.length > 0)
+        yield escapeForbiddenXmlChars(rest);
+}
+function sniffEncoding(head) {
+    if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe)
+        return 'utf-16le';
+    if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff)
+        return 'utf-16be';
+    return 'utf-8';
+}
+/** Feeds a whole (small or streamed) part through a parser whose handlers are already attached. */
+async function parseXmlStream(stream, parser) {
+    try {
+        for await (const text of decodeXmlChunks(stream))
+            parser.write(text);
+        parser.close();
+    }
+    finally {
+        stream.destroy();
+    }
+}
+/**
+ * The element-name prefix ("" or "x:") a part uses for one of the given namespaces, read from the
+ * root element's declarations. Falls back to the root element's own prefix.
+ */
+function namespacePrefix(root, uris) {
+    for (const [name, value] of Object.entries(root.attributes)) {
+        if (!uris.includes(value))
+            continue;
+        if (name === 'xmlns')
+            return '';
+        if (name.startsWith('xmlns:'))
+            return `${name.slice(6)}:`;
+    }
+    const colon = root.name.indexOf(':');
+    return colon < 0 ? '' : root.name.slice(0, colon + 1);
+}
+const SPREADSHEETML = [
+    'http://schemas.openxmlformats.org/spreadsheetml/2006/main',
+    'http://purl.oclc.org/ooxml/spreadsheetml/main',
+];
+const OFFICE_RELATIONSHIPS = [
+    'http://schemas.openxmlformats.org/officeDocument/2006/relationships',
+    'http://purl.oclc.org/ooxml/officeDocument/relationships',
+];
+const PACKAGE_RELATIONSHIPS = ['http://schemas.openxmlformats.org/package/2006/relationships'];
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/zip.ts
+/** Random access to the parts of a ZIP package, on yauzl: entries are listed once, each part streamed on demand. */
+
+
+
+/**
+ * Inflating in big chunks, with a generous buffer the inflater can fill while the parser works, keeps
+ * zlib's thread-pool round trips off the critical path (yauzl's own inflater uses 16 KiB chunks).
+ */
+const INFLATE_OPTIONS = {
+    chunkSize: 128 * 1024,
+    readableHighWaterMark: 1024 * 1024,
+};
+class ZipPackage {
+    zip;
+    entries;
+    constructor(zip, 
+    /** Entries by lower-cased name: OPC part names are case-insensitive. */
+    entries) {
+        this.zip = zip;
+        this.entries = entries;
+    }
+    /** Opens a ZIP file and lists its entries. Rejects with yauzl's error when the file is not a ZIP. */
+    static async open(path) {
+        const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false });
+        try {
+            const entries = new Map();
+            for await (const entry of zip.eachEntry()) {
+                if (!entry.fileName.endsWith('/'))
+                    entries.set(entry.fileName.toLowerCase(), entry);
+            }
+            return new ZipPackage(zip, entries);
+        }
+        catch (error) {
+            zip.close();
+            throw error;
+        }
+    }
+    /** The entry names, as stored. */
+    names() {
+        return [...this.entries.values()].map((entry) => entry.fileName);
+    }
+    has(name) {
+        return this.entries.has(name.toLowerCase());
+    }
+    /** A stream of the part's uncompressed bytes. The caller must consume or destroy it. */
+    async openStream(name) {
+        const entry = this.entries.get(name.toLowerCase());
+        if (!entry)
+            throw new Error(`no part named "${name}" in the package`);
+        if (entry.compressionMethod !== 8 || entry.isEncrypted())
+            return this.zip.openReadStreamPromise(entry);
+        const raw = await this.zip.openReadStreamPromise(entry, { decodeFileData: false });
+        const inflate = (0,external_node_zlib_.createInflateRaw)(INFLATE_OPTIONS);
+        // Errors on either side destroy both; destroying the inflater (a consumer that stops early) does too.
+        return (0,external_node_stream_.pipeline)(raw, inflate, () => { });
+    }
+    close() {
+        if (this.zip.isOpen)
+            this.zip.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/dates.ts
+/** Excel number formats that show dates or times, and Excel serial numbers → UTC Dates. */
+/** Built-in number format ids that Excel renders as dates or times (ECMA-376 §18.8.30 plus CJK locales). */
+function isBuiltinDateFormat(numFmtId) {
+    return ((numFmtId >= 14 && numFmtId <= 22) ||
+        (numFmtId >= 27 && numFmtId <= 36) ||
+        (numFmtId >= 45 && numFmtId <= 47) ||
+        (numFmtId >= 50 && numFmtId <= 58));
+}
+const ELAPSED = /^\[(h+|m+|s+)\]$/i;
+/**
+ * Whether a number format code shows a date or time: it has a d, m, y, h or s token outside quoted
+ * text, backslash escapes, `_x`/`*x` padding and `[...]` sections (colours, conditions, locales) —
+ * except the elapsed-time sections `[h]`, `[mm]`, `[ss]`, which count as time.
+ */
+function isDateFormatCode(code) {
+    const trimmed = code.trim();
+    if (trimmed === '' || /^general$/i.test(trimmed))
+        return false;
+    for (let i = 0; i < code.length; i++) {
+        const ch = code[i];
+        switch (ch) {
+            case '"': {
+                const end = code.indexOf('"', i + 1);
+                if (end < 0)
+                    return false;
+                i = end;
+                break;
+            }
+            case '\\':
+            case '_':
+            case '*':
+                i++; // the next character is literal (or padding)
+                break;
+            case '[': {
+                const end = code.indexOf(']', i + 1);
+                if (end < 0)
+                    return false;
+                if (ELAPSED.test(code.slice(i, end + 1)))
+                    return true;
+                i = end;
+                break;
+            }
+            case 'd':
+            case 'D':
+            case 'm':
+            case 'M':
+            case 'y':
+            case 'Y':
+            case 'h':
+            case 'H':
+            case 's':
+            case 'S':
+                return true;
+            default:
+                break;
+        }
+    }
+    return false;
+}
+const MS_PER_DAY = 86_400_000;
+/** 1899-12-30T00:00Z: serial 0 in the 1900 system, once past Excel's fake 1900-02-29. */
+const EPOCH_1900_AFTER_LEAP = Date.UTC(1899, 11, 30);
+/** 1899-12-31T00:00Z: serial 0 in the 1900 system for serials before the fake leap day (1 = 1900-01-01). */
+const EPOCH_1900_BEFORE_LEAP = Date.UTC(1899, 11, 31);
+/** 1904-01-01T00:00Z: serial 0 in the 1904 system. */
+const EPOCH_1904 = Date.UTC(1904, 0, 1);
+/**
+ * Converts an Excel serial date to a UTC Date, rounded to the nearest millisecond.
+ * In the 1900 system, serials below 61 count from 1899-12-31 (1 = 1900-01-01) and later ones from
+ * 1899-12-30, skipping Excel's non-existent 1900-02-29 (serial 60, which lands on 1900-03-01).
+ */
+function excelSerialToDate(serial, date1904) {
+    let epoch;
+    if (date1904)
+        epoch = EPOCH_1904;
+    else if (serial < 61)
+        epoch = EPOCH_1900_BEFORE_LEAP;
+    else
+        epoch = EPOCH_1900_AFTER_LEAP;
+    return new Date(epoch + Math.round(serial * MS_PER_DAY));
+}
+const HAS_ZONE = /(?:Z|[+-]\d\d:?\d\d)$/i;
+/** Parses a `t="d"` cell's ISO 8601 text as UTC (a time without a zone is taken as UTC). */
+function parseIsoDate(text) {
+    const trimmed = text.trim();
+    if (trimmed === '')
+        return undefined;
+    const iso = trimmed.includes('T') && !HAS_ZONE.test(trimmed) ? `${trimmed}Z` : trimmed;
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+;// CONCATENATED MODULE: ./src/extract/ods/content.ts
+
+
+const TABLE_NS = ['urn:oasis:names:tc:opendocument:xmlns:table:1.0'];
+const OFFICE_NS = ['urn:oasis:names:tc:opendocument:xmlns:office:1.0'];
+const TEXT_NS = ['urn:oasis:names:tc:opendocument:xmlns:text:1.0'];
+const STYLE_NS = ['urn:oasis:names:tc:opendocument:xmlns:style:1.0'];
+/** Excel's grid: a repeated cell or row never reaches past it (writers repeat empty cells to the edge). */
+const MAX_COLUMNS = 16_384;
+const MAX_ROWS = 1_048_576;
+/** Thrown for content the parser cannot make sense of (malformed XML is reported by saxes). */
+class OdsContentError extends Error {
+}
+/**
+ * Feed it text with {@link write}. In listing mode (`sheet` undefined) it collects the sheets; otherwise it
+ * queues the non-empty rows and the merged ranges of the sheet at that 0-based index, and {@link done} turns
+ * true once that sheet has been read to its end, so the caller can stop reading.
+ */
+class OdsContentParser {
+    sheet;
+    parser;
+    sheets = [];
+    merges = [];
+    queue = [];
+    done = false;
+    names = {
+        table: 'table:table',
+        row: 'table:table-row',
+        cell: 'table:table-cell',
+        covered: 'table:covered-table-cell',
+        name: 'table:name',
+        tableStyle: 'table:style-name',
+        rowsRepeated: 'table:number-rows-repeated',
+        colsRepeated: 'table:number-columns-repeated',
+        colsSpanned: 'table:number-columns-spanned',
+        rowsSpanned: 'table:number-rows-spanned',
+        display: 'table:display',
+        valueType: 'office:value-type',
+        value: 'office:value',
+        dateValue: 'office:date-value',
+        timeValue: 'office:time-value',
+        booleanValue: 'office:boolean-value',
+        stringValue: 'office:string-value',
+        annotation: 'office:annotation',
+        p: 'text:p',
+        h: 'text:h',
+        s: 'text:s',
+        c: 'text:c',
+        tab: 'text:tab',
+        lineBreak: 'text:line-break',
+        style: 'style:style',
+        styleName: 'style:name',
+        tableProperties: 'style:table-properties',
+    };
+    root = true;
+    hiddenStyles = new Set();
+    styleName;
+    tableIndex = -1;
+    inTarget = false;
+    rowNumber = 0;
+    rowRepeat = 1;
+    cells = [];
+    col = 0;
+    inCell = false;
+    cellRepeat = 1;
+    cellType;
+    cellAttrs = {};
+    paragraphs = 0;
+    inParagraph = 0;
+    annotationDepth = 0;
+    text = '';
+    constructor(fileName, sheet) {
+        this.sheet = sheet;
+        this.parser = createXmlParser(fileName);
+        this.parser.on('opentag', this.onOpen);
+        this.parser.on('closetag', this.onClose);
+        if (sheet !== undefined) {
+            this.parser.on('text', this.onText);
+            this.parser.on('cdata', this.onText);
+        }
+    }
+    write(text) {
+        this.parser.write(text);
+    }
+    close() {
+        this.parser.close();
+    }
+    takeRows() {
+        const rows = this.queue;
+        this.queue = [];
+        return rows;
+    }
+    setNames(root) {
+        this.root = false;
+        const t = prefixFor(root, TABLE_NS, 'table:');
+        const o = prefixFor(root, OFFICE_NS, 'office:');
+        const x = prefixFor(root, TEXT_NS, 'text:');
+        const s = prefixFor(root, STYLE_NS, 'style:');
+        this.names = {
+            table: `${t}table`,
+            row: `${t}table-row`,
+            cell: `${t}table-cell`,
+            covered: `${t}covered-table-cell`,
+            name: `${t}name`,
+            tableStyle: `${t}style-name`,
+            rowsRepeated: `${t}number-rows-repeated`,
+            colsRepeated: `${t}number-columns-repeated`,
+            colsSpanned: `${t}number-columns-spanned`,
+            rowsSpanned: `${t}number-rows-spanned`,
+            display: `${t}display`,
+            valueType: `${o}value-type`,
+            value: `${o}value`,
+            dateValue: `${o}date-value`,
+            timeValue: `${o}time-value`,
+            booleanValue: `${o}boolean-value`,
+            stringValue: `${o}string-value`,
+            annotation: `${o}annotation`,
+            p: `${x}p`,
+            h: `${x}h`,
+            s: `${x}s`,
+            c: `${x}c`,
+            tab: `${x}tab`,
+            lineBreak: `${x}line-break`,
+            style: `${s}style`,
+            styleName: `${s}name`,
+            tableProperties: `${s}table-properties`,
+        };
+    }
+    onOpen = (tag) => {
+        if (this.root) {
+            this.setNames(tag);
+            return;
+        }
+        const n = this.names;
+        const name = tag.name;
+        if (this.inCell) {
+            if (name === n.annotation)
+                this.annotationDepth++;
+            else if (this.annotationDepth > 0)
+                return;
+            else if (name === n.p || name === n.h) {
+                if (this.paragraphs > 0)
+                    this.text += '\n';
+                this.paragraphs++;
+                this.inParagraph++;
+            }
+            else if (name === n.s)
+                this.text += ' '.repeat(count(tag.attributes[n.c]));
+            else if (name === n.tab)
+                this.text += '\t';
+            else if (name === n.lineBreak)
+                this.text += '\n';
+            return;
+        }
+        if (name === n.cell || name === n.covered) {
+            if (!this.inTarget)
+                return;
+            const a = tag.attributes;
+            this.inCell = true;
+            this.cellRepeat = count(a[n.colsRepeated]);
+            this.cellType = a[n.valueType];
+            this.cellAttrs = a;
+            this.paragraphs = 0;
+            this.inParagraph = 0;
+            this.text = '';
+            const across = count(a[n.colsSpanned]);
+            const down = count(a[n.rowsSpanned]);
+            if (name === n.cell && (across > 1 || down > 1)) {
+                this.merges.push({
+                    top: this.rowNumber + 1,
+                    left: this.col + 1,
+                    bottom: this.rowNumber + down,
+                    right: this.col + across,
+                });
+            }
+        }
+        else if (name === n.row) {
+            if (!this.inTarget)
+                return;
+            this.rowRepeat = count(tag.attributes[n.rowsRepeated]);
+            this.cells = [];
+            this.col = 0;
+        }
+        else if (name === n.table) {
+            this.tableIndex++;
+            if (this.sheet === undefined) {
+                const style = tag.attributes[n.tableStyle];
+                this.sheets.push({
+                    name: tag.attributes[n.name] ?? `Sheet${this.tableIndex + 1}`,
+                    hidden: style !== undefined && this.hiddenStyles.has(style),
+                });
+            }
+            else if (this.tableIndex === this.sheet) {
+                this.inTarget = true;
+                this.rowNumber = 0;
+            }
+        }
+        else if (name === n.style) {
+            this.styleName = tag.attributes[n.styleName];
+        }
+        else if (name === n.tableProperties) {
+            if (this.styleName !== undefined && tag.attributes[n.display] === 'false') {
+                this.hiddenStyles.add(this.styleName);
+            }
+        }
+    };
+    onClose = (tag) => {
+        const n = this.names;
+        const name = tag.name;
+        if (this.inCell) {
+            if (name === n.annotation)
+                this.annotationDepth--;
+            else if (this.annotationDepth > 0)
+                return;
+            else if (name === n.p || name === n.h)
+                this.inParagraph--;
+            else if (name === n.cell || name === n.covered)
+                this.finishCell();
+            return;
+        }
+        if (name === n.row) {
+            if (this.inTarget)
+                this.finishRow();
+        }
+        else if (name === n.table) {
+            if (this.inTarget) {
+                this.inTarget = false;
+                this.done = true;
+            }
+        }
+        else if (name === n.style) {
+            this.styleName = undefined;
+        }
+    };
+    onText = (text) => {
+        if (this.inCell && this.inParagraph > 0 && this.annotationDepth === 0)
+            this.text += text;
+    };
+    finishCell() {
+        this.inCell = false;
+        const value = this.cellValue();
+        const start = this.col;
+        const repeat = Math.min(this.cellRepeat, MAX_COLUMNS - start);
+        this.col += this.cellRepeat;
+        if (value === null || repeat <= 0)
+            return;
+        const cells = this.cells;
+        while (cells.length < start)
+            cells.push(null);
+        for (let i = 0; i < repeat; i++)
+            cells[start + i] = value;
+    }
+    finishRow() {
+        const first = this.rowNumber + 1;
+        this.rowNumber += this.rowRepeat;
+        if (this.cells.length === 0)
+            return;
+        const last = Math.min(this.rowNumber, MAX_ROWS);
+        for (let position = first; position <= last; position++) {
+            this.queue.push({ position, cells: position === first ? this.cells : [...this.cells] });
+        }
+    }
+    cellValue() {
+        const n = this.names;
+        const a = this.cellAttrs;
+        switch (this.cellType) {
+            case 'float':
+            case 'percentage':
+            case 'currency': {
+                const value = Number(a[n.value]);
+                if (Number.isFinite(value))
+                    return value;
+                return this.text === '' ? null : this.text;
+            }
+            case 'date': {
+                const text = a[n.dateValue] ?? '';
+                const date = parseIsoDate(text);
+                if (date)
+                    return date;
+                if (text === '')
+                    return this.text === '' ? null : this.text;
+                throw new OdsContentError(`cell ${this.cellName()} has a date value "${text}" that is not a date`);
+            }
+            case 'time':
+                return durationText(a[n.timeValue]) ?? (this.text === '' ? null : this.text);
+            case 'boolean': {
+                const flag = (a[n.booleanValue] ?? '').trim().toLowerCase();
+                if (flag === 'true')
+                    return true;
+                if (flag === 'false')
+                    return false;
+                return this.text === '' ? null : this.text;
+            }
+            default: {
+                const text = a[n.stringValue] ?? this.text;
+                return text === '' ? null : text;
+            }
+        }
+    }
+    cellName() {
+        return `row ${this.rowNumber + 1}, column ${this.col + 1}`;
+    }
+}
+/** The prefix the root element declares for a namespace ("" for the default one), else the usual one. */
+function prefixFor(root, uris, usual) {
+    for (const [name, value] of Object.entries(root.attributes)) {
+        if (!uris.includes(value))
+            continue;
+        if (name === 'xmlns')
+            return '';
+        if (name.startsWith('xmlns:'))
+            return `${name.slice(6)}:`;
+    }
+    return usual;
+}
+function count(attribute) {
+    if (attribute === undefined)
+        return 1;
+    const n = Number.parseInt(attribute, 10);
+    return Number.isFinite(n) && n > 0 ? n : 1;
+}
+/** "PT12H30M00S" → "12:30:00" (an ODS time of day or duration). */
+function durationText(value) {
+    const m = value === undefined ? null : /^-?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/i.exec(value);
+    if (!m)
+        return undefined;
+    const hours = Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0);
+    const pad = (x) => String(x).padStart(2, '0');
+    const seconds = Number(m[4] ?? 0);
+    return `${pad(hours)}:${pad(Number(m[3] ?? 0))}:${pad(Math.floor(seconds))}`;
+}
+
+;// CONCATENATED MODULE: ./src/extract/ods/workbook.ts
+
+
+
+
+const CONTENT = 'content.xml';
+const workbook_ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet';
+class OdsWorkbook {
+    path;
+    zip;
+    sheets;
+    mergeCache = new Map();
+    closed = false;
+    constructor(path, zip, sheets) {
+        this.path = path;
+        this.zip = zip;
+        this.sheets = sheets;
+    }
+    static async open(path) {
+        let zip;
+        try {
+            zip = await ZipPackage.open(path);
+        }
+        catch (error) {
+            const reason = error instanceof Error ? error.message : String(error);
+            throw new DataWarpError(`not an ODS spreadsheet: ${path} is not a ZIP file (${reason})`, { file: path });
+        }
+        try {
+            if (!zip.has(CONTENT)) {
+                const what = zip.has('mimetype') ? await mimetype(zip) : undefined;
+                throw new DataWarpError(`not an ODS spreadsheet: ${path} has no content.xml${what ? ` (its mimetype is ${what})` : ''}`, { file: path });
+            }
+            const parser = new OdsContentParser(CONTENT, undefined);
+            await feed(path, zip, parser);
+            const sheets = parser.sheets.map((s, index) => ({
+                name: s.name,
+                index,
+                hidden: s.hidden,
+                kind: 'worksheet',
+            }));
+            if (sheets.length === 0)
+                throw new DataWarpError(`not an ODS spreadsheet: ${path} has no sheets`, { file: path });
+            return new OdsWorkbook(path, zip, sheets);
+        }
+        catch (error) {
+            zip.close();
+            throw error;
+        }
+    }
+    async *batches(sheet) {
+        const index = this.sheetIndex(sheet);
+        const parser = new OdsContentParser(CONTENT, index);
+        const stream = await this.zip.openStream(CONTENT);
+        try {
+            for await (const text of decodeXmlChunks(stream)) {
+                parser.write(text);
+                const rows = parser.takeRows();
+                if (rows.length > 0)
+                    yield rows;
+                if (parser.done)
+                    break;
+            }
+            if (!parser.done)
+                parser.close();
+            const rest = parser.takeRows();
+            if (rest.length > 0)
+                yield rest;
+            this.mergeCache.set(index, parser.merges);
+        }
+        catch (error) {
+            throw this.sheetError(error, sheet);
+        }
+        finally {
+            stream.destroy();
+        }
+    }
+    async merges(sheet) {
+        const index = this.sheetIndex(sheet);
+        let merges = this.mergeCache.get(index);
+        if (!merges) {
+            for await (const _ of this.batches(sheet)) {
+                // reading the sheet collects its merged ranges
+            }
+            merges = this.mergeCache.get(index) ?? [];
+        }
+        return merges.map((m) => ({ ...m }));
+    }
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        this.zip.close();
+    }
+    sheetIndex(sheet) {
+        if (this.closed)
+            throw new DataWarpError(`workbook ${this.path} is closed`, { file: this.path, sheet });
+        let index = this.sheets.findIndex((s) => s.name === sheet);
+        if (index < 0)
+            index = this.sheets.findIndex((s) => s.name.toLowerCase() === sheet.toLowerCase());
+        if (index < 0) {
+            const names = this.sheets.map((s) => `"${s.name}"`).join(', ');
+            throw new DataWarpError(`no sheet named "${sheet}" in ${this.path}; its sheets are ${names}`, {
+                file: this.path,
+                sheet,
+            });
+        }
+        return index;
+    }
+    sheetError(error, sheet) {
+        if (error instanceof DataWarpError)
+            return error;
+        const message = error instanceof Error ? error.message : String(error);
+        const what = error instanceof OdsContentError ? '' : 'cannot read ';
+        return new DataWarpError(`${what}sheet "${sheet}" of ${this.path}: ${message}`, {
+            file: this.path,
+            sheet,
+        });
+    }
+}
+async function feed(path, zip, parser) {
+    let stream;
+    try {
+        stream = await zip.openStream(CONTENT);
+        for await (const text of decodeXmlChunks(stream))
+            parser.write(text);
+        parser.close();
+    }
+    catch (error) {
+        if (error instanceof DataWarpError)
+            throw error;
+        const message = error instanceof Error ? error.message : String(error);
+        throw new DataWarpError(`cannot read ${CONTENT} of ${path}: ${message}`, { file: path });
+    }
+    finally {
+        stream?.destroy();
+    }
+}
+async function mimetype(zip) {
+    const stream = await zip.openStream('mimetype');
+    const chunks = [];
+    for await (const chunk of stream) {
+        chunks.push(chunk);
+        if (chunks.reduce((n, c) => n + c.length, 0) > 256)
+            break;
+    }
+    stream.destroy();
+    const text = Buffer.concat(chunks).toString('utf8').trim();
+    return text === workbook_ODS_MIMETYPE ? undefined : text || undefined;
+}
+
+;// CONCATENATED MODULE: ./src/extract/table-rows.ts
+
+
+const AFTER_TABLE = 'after the table (notes or footnotes)';
+/**
+ * The data rows of a table laid out in a grid: below the header, inside its columns, without blank rows,
+ * repeated headers or the notes after it, and before the next table on the sheet. Every row left out is
+ * reported to the observer with the reason, and so is every value beside the table that is left out.
+ */
+function tableRows(source, layout, where, options = {}) {
+    const columns = layout.columns;
+    const width = columns.length;
+    const firstColumn = layout.firstColumn;
+    const lastColumn = layout.lastColumn;
+    const lastHeader = layout.headerRows[layout.headerRows.length - 1];
+    const endBefore = layout.endBefore ?? Number.POSITIVE_INFINITY;
+    const sparseLimit = width >= 3 ? 1 : 0;
+    const inTable = new Uint8Array(lastColumn + 1);
+    for (const c of columns)
+        inTable[c] = 1;
+    const contiguous = lastColumn - firstColumn + 1 === width;
+    const repeatedKeys = new Set((layout.headerCells[0] ?? []).map((_, r) => layout.headerCells.map((cells) => key(cells[r])).join('\u0000')));
+    const outside = options.outside ?? 'error';
+    const downMerges = (options.merges ?? []).filter((m) => m.bottom > m.top && m.bottom > lastHeader && m.top < endBefore);
+    return async function* batches(observer) {
+        const skip = (position, reason) => observer?.skipped(position, reason);
+        const merges = downMerges.map((range) => ({ range, value: undefined }));
+        const pending = [];
+        let ended = false;
+        for await (const batch of source()) {
+            const out = [];
+            for (const source of batch) {
+                if (source.position <= lastHeader) {
+                    remember(merges, source);
+                    continue;
+                }
+                if (source.position >= endBefore)
+                    break;
+                const row = merges.length > 0 ? fillMerges(merges, source) : source;
+                if (ended) {
+                    if (row.cells.some((c) => !isEmpty(c)))
+                        skip(row.position, AFTER_TABLE);
+                    continue;
+                }
+                let count = 0;
+                const outsideColumns = [];
+                const cells = row.cells;
+                for (let i = 0; i < cells.length; i++) {
+                    if (isEmpty(cells[i]))
+                        continue;
+                    if (i <= lastColumn && inTable[i] === 1)
+                        count++;
+                    else
+                        outsideColumns.push(i);
+                }
+                if (count === 0) {
+                    skip(row.position, outsideColumns.length > 0 ? 'no value inside the table columns' : 'blank');
+                    continue;
+                }
+                if (outsideColumns.length > 0) {
+                    if (outside === 'error') {
+                        throw new DataWarpError(`a value lies outside the table's ${width} columns (found in column ${columnRef(outsideColumns[0], where.unit)})`, { file: where.file, sheet: where.sheet, [where.unit]: row.position });
+                    }
+                    const refs = outsideColumns.map((c) => columnRef(c, where.unit)).join(', ');
+                    skip(row.position, `value beside the table left out (column ${refs})`);
+                }
+                if (isEndRow(cells, firstColumn, lastColumn)) {
+                    for (const p of pending)
+                        skip(p.position, AFTER_TABLE);
+                    pending.length = 0;
+                    skip(row.position, AFTER_TABLE);
+                    ended = true;
+                    continue;
+                }
+                const tableCells = contiguous ? slice(cells, firstColumn, width) : table_rows_pick(cells, columns);
+                if (repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
+                    skip(row.position, 'repeated header');
+                    continue;
+                }
+                const tableRow = { position: row.position, cells: tableCells };
+                if (count <= sparseLimit) {
+                    pending.push(tableRow);
+                    continue;
+                }
+                if (pending.length > 0) {
+                    out.push(...pending);
+                    pending.length = 0;
+                }
+                out.push(tableRow);
+            }
+            if (out.length > 0)
+                yield out;
+        }
+        for (const p of pending)
+            skip(p.position, AFTER_TABLE);
+    };
+}
+/** A header cell or data cell as compared for repeated headers: text with runs of spaces collapsed. */
+function key(v) {
+    if (v === null || v === undefined)
+        return '';
+    if (v instanceof Date)
+        return v.toISOString().slice(0, 10);
+    return String(v).replace(/\s+/g, ' ').trim();
+}
+/** Notes the value a merged range starts with when its first row passes (the header rows included). */
+function remember(merges, row) {
+    for (const m of merges) {
+        if (m.range.top !== row.position)
+            continue;
+        const v = row.cells[m.range.left - 1];
+        m.value = typeof v === 'string' && !isEmpty(v) ? v : undefined;
+    }
+}
+/** The row with every cell a text merge covers (below its first row) holding that text. */
+function fillMerges(merges, row) {
+    remember(merges, row);
+    let cells;
+    for (const m of merges) {
+        const r = m.range;
+        if (m.value === undefined || row.position < r.top || row.position > r.bottom)
+            continue;
+        for (let c = r.left - 1; c < r.right; c++) {
+            if (row.position === r.top && c === r.left - 1)
+                continue;
+            const current = (cells ?? row.cells)[c];
+            if (!isEmpty(current))
+                continue;
+            cells ??= [...row.cells];
+            while (cells.length < c)
+                cells.push(null);
+            cells[c] = m.value;
+        }
+    }
+    return cells ? { position: row.position, cells } : row;
+}
+function slice(cells, first, width) {
+    const out = new Array(width);
+    for (let i = 0; i < width; i++) {
+        const v = cells[first + i];
+        out[i] = isEmpty(v) ? null : v;
+    }
+    return out;
+}
+function table_rows_pick(cells, columns) {
+    const out = new Array(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+        const v = cells[columns[i]];
+        out[i] = isEmpty(v) ? null : v;
+    }
+    return out;
+}
+function makeTable(base, layout, batches, wide) {
+    return {
+        file: base.file,
+        ...(base.zip ? { zip: base.zip } : {}),
+        ...(base.sheet !== undefined ? { sheet: base.sheet } : {}),
+        headers: layout.headers,
+        headerRows: layout.headerRows,
+        headerCells: layout.headerCells,
+        columnRefs: layout.columns.map((c) => columnRef(c, base.unit ?? (base.sheet !== undefined ? 'row' : 'line'))),
+        ...(layout.title !== undefined ? { title: layout.title } : {}),
+        ...(layout.notes.length > 0 ? { notes: layout.notes } : {}),
+        ...(wide ? { wide } : {}),
+        batches,
+        async *rows(observer) {
+            for await (const batch of batches(observer))
+                yield* batch;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/extract/wide.ts
+/** Footnote markers: "[1]", "[2, 3]", "[note 4]", "[7. 11]", superscript digits. Not part of a period. */
+const FOOTNOTE = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi;
+const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const YEAR = '(?:19|20)\\d\\d';
+/** Texts that name one period on their own. */
+const PERIOD_PATTERNS = [
+    new RegExp(`^${YEAR}-\\d\\d(?:-\\d\\d)?$`), // 2025-11, 2022-04-01 (Excel date headers)
+    new RegExp(`^${MONTH}[-\\s./']*(?:${YEAR}|\\d\\d)$`, 'i'), // Jan-24, January 2024, MAR2019
+    new RegExp(`^\\d{1,2}[-\\s/]${MONTH}[-\\s/]*(?:${YEAR}|\\d\\d)$`, 'i'), // 01-Apr-2024
+    new RegExp(`^(?:FY\\s?)?${YEAR}\\s?[-/–]\\s?(?:\\d\\d|${YEAR})$`, 'i'), // 2002/03, 2024-25, FY2024-25
+    new RegExp(`^${YEAR}$`), // 2024
+    new RegExp(`^(?:${YEAR}\\s?-?\\s?Q[1-4]|Q[1-4]\\s?-?\\s?${YEAR}(?:[-/]\\d\\d)?)$`, 'i'), // 2024-Q1, Q1 2024-25
+    /^\d{1,2}\/\d{1,2}\/(?:\d{4}|\d\d)$/, // 01/04/2022
+    /^(?:w\/?c|week (?:commencing|ending|to)|w\/e)\s+.+$/i, // w/c 01/04/2022 (daily snapshot)
+    new RegExp(`^${MONTH}\\s+${YEAR}\\s*[-–]\\s*${MONTH}\\s+${YEAR}$`, 'i'), // April 2023 - March 2024
+];
+/** The least number of period columns for a table to count as wide. */
+const MIN_PERIODS = 3;
+function withoutFootnotes(text) {
+    return text.replace(FOOTNOTE, ' ').replace(/\s+/g, ' ').trim();
+}
+function isPeriodText(text) {
+    const t = withoutFootnotes(text);
+    return t.length > 0 && t.length <= 60 && PERIOD_PATTERNS.some((p) => p.test(t));
+}
+/**
+ * Whether a table has a column per period, and which. A header level (a row of a multi-row header) holds the
+ * periods when at least three columns name distinct periods there; the other columns are identifiers.
+ */
+function detectWide(headers) {
+    const parts = headers.map((h) => h.split(' > '));
+    const levels = Math.max(0, ...parts.map((p) => p.length));
+    for (let level = 0; level < levels; level++) {
+        const periodColumns = [];
+        const written = [];
+        const idColumns = [];
+        parts.forEach((p, column) => {
+            const part = p[level];
+            if (part === undefined || !isPeriodText(part)) {
+                idColumns.push(column);
+                return;
+            }
+            const rest = p.filter((_, i) => i !== level).join(' > ');
+            periodColumns.push({ column, period: withoutFootnotes(part), measure: rest });
+            written.push(part.replace(/\s+/g, ' ').trim());
+        });
+        const periods = distinctPeriods(periodColumns, written);
+        if (periods.length < MIN_PERIODS)
+            continue;
+        return {
+            idColumns,
+            periodColumns,
+            periods,
+            measures: [...new Set(periodColumns.map((c) => c.measure))],
+        };
+    }
+    return undefined;
+}
+/**
+ * Distinct periods in column order. Two columns of one measure that name the same period (a break in a
+ * series: "2014/15" and "2014/15 [note 4]") keep their header as written, footnote and all, to stay apart.
+ */
+function distinctPeriods(columns, written) {
+    const taken = new Set(columns.map((c) => `${c.period}\u0000${c.measure}`));
+    const seen = new Set();
+    for (const [i, c] of columns.entries()) {
+        const key = `${c.period}\u0000${c.measure}`;
+        if (!seen.has(key)) {
+            seen.add(key);
+            continue;
+        }
+        let period = written[i];
+        for (let n = 2; taken.has(`${period}\u0000${c.measure}`); n++)
+            period = `${written[i]} (${n})`;
+        columns[i] = { ...c, period };
+        taken.add(`${period}\u0000${c.measure}`);
+        seen.add(`${period}\u0000${c.measure}`);
+    }
+    return [...new Set(columns.map((c) => c.period))];
+}
+/**
+ * The long shape of a wide table: its identifying columns, a "Period" column, and one value column per
+ * measure ("Value" when each period has one). Each source row gives one row per period, in column order,
+ * at the source row's position (empty cells stay, as NULL values: the long table holds every cell).
+ */
+function longShape(headers, wide, batches, periodLabel = 'Period') {
+    const measures = wide.measures;
+    const valueHeaders = measures.length === 1 && measures[0] === '' ? ['Value'] : measures.map((m) => m || 'Value');
+    const outHeaders = [...wide.idColumns.map((c) => headers[c]), periodLabel, ...valueHeaders];
+    const byPeriod = new Map();
+    for (const p of wide.periods)
+        byPeriod.set(p, new Array(measures.length).fill(-1));
+    for (const c of wide.periodColumns)
+        byPeriod.get(c.period)[measures.indexOf(c.measure)] = c.column;
+    const plan = [...byPeriod];
+    return {
+        headers: outHeaders,
+        async *batches(observer) {
+            for await (const batch of batches(observer)) {
+                const out = [];
+                for (const row of batch) {
+                    const ids = wide.idColumns.map((c) => row.cells[c] ?? null);
+                    for (const [period, columns] of plan) {
+                        const values = columns.map((c) => (c < 0 ? null : (row.cells[c] ?? null)));
+                        out.push({ position: row.position, cells: [...ids, period, ...values] });
+                    }
+                }
+                if (out.length > 0)
+                    yield out;
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/parts.ts
+
+
+/** Parses a `.rels` part; `source` is the part the relationships belong to ("" for the package). */
+async function parseRelationships(stream, fileName, source) {
+    const parser = createXmlParser(fileName);
+    const rels = new Map();
+    let element = 'Relationship';
+    let root = true;
+    parser.on('opentag', (tag) => {
+        if (root) {
+            root = false;
+            element = `${namespacePrefix(tag, PACKAGE_RELATIONSHIPS)}Relationship`;
+            return;
+        }
+        if (tag.name !== element)
+            return;
+        const { Id: id, Type: type = '', Target: target = '', TargetMode: mode } = tag.attributes;
+        if (id === undefined)
+            return;
+        const external = mode === 'External';
+        rels.set(id, { id, type, target: external ? target : resolvePartName(source, target), external });
+    });
+    await parseXmlStream(stream, parser);
+    return rels;
+}
+/** Resolves a relationship target against its source part: "worksheets/s.xml", "/xl/s.xml", "../x.xml". */
+function resolvePartName(source, target) {
+    const absolute = target.startsWith('/');
+    const base = absolute ? [] : source.split('/').slice(0, -1);
+    for (const segment of target.split(/[/\\]/)) {
+        if (segment === '' || segment === '.')
+            continue;
+        if (segment === '..')
+            base.pop();
+        else
+            base.push(segment);
+    }
+    return base.join('/');
+}
+/** The `.rels` part that holds a part's relationships: "xl/workbook.xml" → "xl/_rels/workbook.xml.rels". */
+function relationshipsPartFor(part) {
+    const slash = part.lastIndexOf('/');
+    return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
+}
+async function parseWorkbook(stream, fileName) {
+    const parser = createXmlParser(fileName);
+    const result = { sheets: [], date1904: false };
+    let names = { sheet: 'sheet', workbookPr: 'workbookPr', rid: 'r:id' };
+    let root = true;
+    parser.on('opentag', (tag) => {
+        if (root) {
+            root = false;
+            const p = namespacePrefix(tag, SPREADSHEETML);
+            const r = namespacePrefix({ name: '', attributes: tag.attributes, isSelfClosing: false }, OFFICE_RELATIONSHIPS);
+            names = { sheet: `${p}sheet`, workbookPr: `${p}workbookPr`, rid: `${r || 'r:'}id` };
+            return;
+        }
+        const a = tag.attributes;
+        if (tag.name === names.sheet) {
+            result.sheets.push({ name: a.name ?? '', state: a.state ?? 'visible', relationshipId: a[names.rid] });
+        }
+        else if (tag.name === names.workbookPr) {
+            const flag = a.date1904?.trim().toLowerCase();
+            result.date1904 = flag === '1' || flag === 'true';
+        }
+    });
+    await parseXmlStream(stream, parser);
+    return result;
+}
+/** Which cell styles (`cellXfs` indexes, the `s` attribute of a cell) show numbers as dates or times. */
+async function parseDateStyles(stream, fileName) {
+    const parser = createXmlParser(fileName);
+    const customFormats = new Map();
+    const formatIds = [];
+    let names = { numFmt: 'numFmt', cellXfs: 'cellXfs', xf: 'xf' };
+    let root = true;
+    let inCellXfs = false;
+    parser.on('opentag', (tag) => {
+        if (root) {
+            root = false;
+            const p = namespacePrefix(tag, SPREADSHEETML);
+            names = { numFmt: `${p}numFmt`, cellXfs: `${p}cellXfs`, xf: `${p}xf` };
+            return;
+        }
+        const a = tag.attributes;
+        if (tag.name === names.numFmt) {
+            const id = Number(a.numFmtId);
+            if (Number.isInteger(id))
+                customFormats.set(id, a.formatCode ?? '');
+        }
+        else if (tag.name === names.cellXfs) {
+            inCellXfs = true;
+        }
+        else if (inCellXfs && tag.name === names.xf) {
+            formatIds.push(Number(a.numFmtId ?? 0));
+        }
+    });
+    parser.on('closetag', (tag) => {
+        if (tag.name === names.cellXfs)
+            inCellXfs = false;
+    });
+    await parseXmlStream(stream, parser);
+    return formatIds.map((id) => {
+        const code = customFormats.get(id);
+        return code !== undefined ? isDateFormatCode(code) : isBuiltinDateFormat(id);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/shared-strings.ts
+
+
+/**
+ * Reads every `<si>` as one string: plain `<t>`, or the `<t>` of each rich-text `<r>` run concatenated.
+ * Phonetic runs (`<rPh>`) are skipped. Text is kept exactly, with `_xHHHH_` escapes decoded.
+ */
+async function parseSharedStrings(stream, fileName) {
+    const parser = createXmlParser(fileName);
+    const strings = [];
+    let names = { si: 'si', t: 't', rPh: 'rPh' };
+    let root = true;
+    let inItem = false;
+    let phoneticDepth = 0;
+    let capture = false;
+    let text = '';
+    // saxes reports a self-closing element as an open tag followed by a close tag.
+    parser.on('opentag', (tag) => {
+        const name = tag.name;
+        if (root) {
+            root = false;
+            const p = namespacePrefix(tag, SPREADSHEETML);
+            names = { si: `${p}si`, t: `${p}t`, rPh: `${p}rPh` };
+        }
+        else if (name === names.si) {
+            inItem = true;
+            text = '';
+        }
+        else if (name === names.t) {
+            capture = inItem && phoneticDepth === 0;
+        }
+        else if (name === names.rPh) {
+            phoneticDepth++;
+        }
+    });
+    parser.on('closetag', (tag) => {
+        const name = tag.name;
+        if (name === names.t)
+            capture = false;
+        else if (name === names.rPh)
+            phoneticDepth--;
+        else if (name === names.si && inItem) {
+            strings.push(decodeOoxmlEscapes(text));
+            inItem = false;
+        }
+    });
+    const onText = (chunk) => {
+        if (capture)
+            text += chunk;
+    };
+    parser.on('text', onText);
+    parser.on('cdata', onText);
+    await parseXmlStream(stream, parser);
+    return strings;
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/cell-ref.ts
+/** A1-style cell references: "A1", "XFD1048576", "$B$7". Columns and rows are 1-based. */
+/** Parses "B7" (also "$B$7", "b7") without allocating substrings. Returns col/row 0 for missing parts. */
+function parseCellRef(ref) {
+    let col = 0;
+    let row = 0;
+    for (let i = 0; i < ref.length; i++) {
+        const code = ref.charCodeAt(i);
+        if (code >= 65 && code <= 90)
+            col = col * 26 + (code - 64);
+        else if (code >= 97 && code <= 122)
+            col = col * 26 + (code - 96);
+        else if (code >= 48 && code <= 57)
+            row = row * 10 + (code - 48);
+    }
+    return { col, row };
+}
+/** The 1-based column of the letters in a reference ("A1" → 1, "XFD" → 16384); 0 if none. */
+function columnIndex(ref) {
+    let col = 0;
+    for (let i = 0; i < ref.length; i++) {
+        const code = ref.charCodeAt(i);
+        if (code >= 65 && code <= 90)
+            col = col * 26 + (code - 64);
+        else if (code >= 97 && code <= 122)
+            col = col * 26 + (code - 96);
+        else if (code !== 36)
+            break;
+    }
+    return col;
+}
+/** The 1-based row number in a reference ("B7" → 7); 0 if none. */
+function rowIndex(ref) {
+    let row = 0;
+    for (let i = 0; i < ref.length; i++) {
+        const code = ref.charCodeAt(i);
+        if (code >= 48 && code <= 57)
+            row = row * 10 + (code - 48);
+    }
+    return row;
+}
+/** 1 → "A", 28 → "AB", 16384 → "XFD". */
+function cell_ref_columnLetters(col) {
+    let letters = '';
+    let n = col;
+    while (n > 0) {
+        const rem = (n - 1) % 26;
+        letters = String.fromCharCode(65 + rem) + letters;
+        n = Math.floor((n - 1) / 26);
+    }
+    return letters;
+}
+/** Parses "A1:C3" (or a single cell "B2") into 1-based inclusive bounds; undefined if malformed. */
+function parseRange(ref) {
+    const colon = ref.indexOf(':');
+    const a = parseCellRef(colon < 0 ? ref : ref.slice(0, colon));
+    const b = colon < 0 ? a : parseCellRef(ref.slice(colon + 1));
+    if (a.col === 0 || a.row === 0 || b.col === 0 || b.row === 0)
+        return undefined;
+    return {
+        top: Math.min(a.row, b.row),
+        left: Math.min(a.col, b.col),
+        bottom: Math.max(a.row, b.row),
+        right: Math.max(a.col, b.col),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/sheet.ts
+
+
+
+
+/** Thrown for content the parser cannot make sense of (not for malformed XML, which saxes reports). */
+class SheetContentError extends Error {
+}
+/**
+ * Feed it text with {@link write}; completed rows collect in a queue that {@link takeRows} empties,
+ * so a caller can yield them between chunks. Only rows with at least one non-empty cell are queued.
+ */
+class SheetParser {
+    context;
+    wantRows;
+    parser;
+    queue = [];
+    merges = [];
+    // Element names, with the prefix the part uses for the SpreadsheetML namespace.
+    root = true;
+    nRow = 'row';
+    nC = 'c';
+    nV = 'v';
+    nIs = 'is';
+    nT = 't';
+    nRPh = 'rPh';
+    nMergeCell = 'mergeCell';
+    // Row state.
+    rowNumber = 0;
+    rowHasRef = false;
+    cells = [];
+    // Cell state.
+    col = 0;
+    inCell = false;
+    type = undefined;
+    style = undefined;
+    hasValue = false;
+    inInline = false;
+    phoneticDepth = 0;
+    capture = false;
+    text = '';
+    constructor(context, fileName, wantRows) {
+        this.context = context;
+        this.wantRows = wantRows;
+        this.parser = createXmlParser(fileName);
+        this.parser.on('opentag', wantRows ? this.onOpen : this.onOpenMergesOnly);
+        if (wantRows) {
+            this.parser.on('closetag', this.onClose);
+            this.parser.on('text', this.onText);
+            this.parser.on('cdata', this.onText);
+        }
+    }
+    write(text) {
+        this.parser.write(text);
+    }
+    close() {
+        this.parser.close();
+    }
+    /** The rows completed so far, removed from the queue. */
+    takeRows() {
+        const rows = this.queue;
+        this.queue = [];
+        return rows;
+    }
+    setNames(rootTag) {
+        this.root = false;
+        const p = namespacePrefix(rootTag, SPREADSHEETML);
+        this.nRow = `${p}row`;
+        this.nC = `${p}c`;
+        this.nV = `${p}v`;
+        this.nIs = `${p}is`;
+        this.nT = `${p}t`;
+        this.nRPh = `${p}rPh`;
+        this.nMergeCell = `${p}mergeCell`;
+    }
+    onOpenMergesOnly = (tag) => {
+        if (this.root)
+            this.setNames(tag);
+        else if (tag.name === this.nMergeCell)
+            this.addMerge(tag);
+    };
+    onOpen = (tag) => {
+        const name = tag.name;
+        if (name === this.nC) {
+            const a = tag.attributes;
+            const ref = a.r;
+            const col = ref === undefined ? 0 : columnIndex(ref);
+            this.col = col > 0 ? col : this.col + 1;
+            if (ref !== undefined && !this.rowHasRef) {
+                // A row without r="…" takes its number from its first cell that has one.
+                const row = rowIndex(ref);
+                if (row > 0) {
+                    this.rowNumber = row;
+                    this.rowHasRef = true;
+                }
+            }
+            this.type = a.t;
+            this.style = a.s;
+            this.inCell = true;
+            this.hasValue = false;
+            this.text = '';
+        }
+        else if (name === this.nV) {
+            if (this.inCell) {
+                this.capture = true;
+                this.hasValue = true;
+            }
+        }
+        else if (name === this.nRow) {
+            const ref = tag.attributes.r;
+            const number = ref === undefined ? 0 : Number.parseInt(ref, 10);
+            this.rowHasRef = number > 0;
+            this.rowNumber = number > 0 ? number : this.rowNumber + 1;
+            this.col = 0;
+        }
+        else if (name === this.nIs) {
+            if (this.inCell) {
+                this.inInline = true;
+                this.hasValue = true;
+            }
+        }
+        else if (name === this.nT) {
+            if (this.inInline && this.phoneticDepth === 0)
+                this.capture = true;
+        }
+        else if (name === this.nRPh) {
+            this.phoneticDepth++;
+        }
+        else if (name === this.nMergeCell) {
+            this.addMerge(tag);
+        }
+        else if (this.root) {
+            this.setNames(tag);
+        }
+    };
+    onClose = (tag) => {
+        const name = tag.name;
+        if (name === this.nV || name === this.nT) {
+            this.capture = false;
+        }
+        else if (name === this.nC) {
+            if (this.hasValue)
+                this.finishCell();
+            this.inCell = false;
+            this.inInline = false;
+            this.capture = false;
+        }
+        else if (name === this.nRow) {
+            if (this.cells.length > 0) {
+                this.queue.push({ position: this.rowNumber, cells: this.cells });
+                this.cells = [];
+            }
+        }
+        else if (name === this.nIs) {
+            this.inInline = false;
+        }
+        else if (name === this.nRPh) {
+            this.phoneticDepth--;
+        }
+    };
+    onText = (text) => {
+        if (this.capture)
+            this.text += text;
+    };
+    addMerge(tag) {
+        const ref = tag.attributes.ref;
+        const range = ref === undefined ? undefined : parseRange(ref);
+        if (range)
+            this.merges.push(range);
+    }
+    finishCell() {
+        const value = this.cellValue();
+        if (value === null)
+            return;
+        const index = this.col - 1;
+        const cells = this.cells;
+        if (index >= cells.length) {
+            while (cells.length < index)
+                cells.push(null);
+            cells.push(value);
+        }
+        else {
+            cells[index] = value;
+        }
+    }
+    cellValue() {
+        const text = this.text;
+        switch (this.type) {
+            case undefined:
+            case 'n':
+                return this.numberValue(text);
+            case 's': {
+                if (text.trim() === '')
+                    return null;
+                const index = Number(text);
+                const value = this.context.sharedStrings[index];
+                if (value === undefined) {
+                    throw new SheetContentError(`cell ${this.cellName()} refers to shared string ${text.trim()}, but the workbook has ${this.context.sharedStrings.length}`);
+                }
+                return value === '' ? null : value;
+            }
+            case 'inlineStr':
+            case 'str':
+                return text === '' ? null : decodeOoxmlEscapes(text);
+            case 'b': {
+                const flag = text.trim().toLowerCase();
+                if (flag === '1' || flag === 'true')
+                    return true;
+                if (flag === '0' || flag === 'false')
+                    return false;
+                return flag === '' ? null : text;
+            }
+            case 'e':
+                return text === '' ? null : text;
+            case 'd':
+                return parseIsoDate(text) ?? (text === '' ? null : text);
+            default:
+                return text === '' ? null : decodeOoxmlEscapes(text);
+        }
+    }
+    numberValue(text) {
+        if (text === '')
+            return null;
+        const value = Number(text);
+        if (Number.isNaN(value))
+            return decodeOoxmlEscapes(text); // not a number after all: keep the text
+        if (value === 0 && text.trim() === '')
+            return null; // Number('  ') is 0
+        const style = this.style;
+        if (style !== undefined && this.context.dateStyles[Number(style)] === true) {
+            const date = excelSerialToDate(value, this.context.date1904);
+            if (!Number.isNaN(date.getTime()))
+                return date;
+        }
+        return value;
+    }
+    cellName() {
+        return `${cell_ref_columnLetters(this.col)}${this.rowNumber}`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/extract/xlsx/workbook.ts
+/**
+ * A streaming XLSX reader on yauzl + saxes. Workbook-level parts (workbook, relationships, styles,
+ * shared strings) are read once on open; sheet XML is streamed from the ZIP on every pass and never
+ * held in memory, so a sheet can be far larger than the heap.
+ */
+
+
+
+
+
+
+
+const OFFICE_DOCUMENT = '/officeDocument';
+const DEFAULT_WORKBOOK_PART = 'xl/workbook.xml';
+class XlsxWorkbook {
+    path;
+    zip;
+    sheets;
+    sheetParts;
+    context;
+    /** Merged ranges of sheets already streamed to the end, so merges() need not stream them again. */
+    mergeCache = new Map();
+    closed = false;
+    constructor(path, zip, sheets, 
+    /** The part name of each sheet (same order as `sheets`); undefined when the workbook does not say. */
+    sheetParts, context) {
+        this.path = path;
+        this.zip = zip;
+        this.sheets = sheets;
+        this.sheetParts = sheetParts;
+        this.context = context;
+    }
+    /** Opens a workbook and reads its workbook, relationship, style and shared-string parts. */
+    static async open(path) {
+        let zip;
+        try {
+            zip = await ZipPackage.open(path);
+        }
+        catch (error) {
+            throw await notAZip(path, error);
+        }
+        try {
+            return await XlsxWorkbook.load(path, zip);
+        }
+        catch (error) {
+            zip.close();
+            throw error;
+        }
+    }
+    static async load(path, zip) {
+        const where = { file: path };
+        const workbookPart = await findWorkbookPart(path, zip);
+        const relsPart = relationshipsPartFor(workbookPart);
+        const rels = zip.has(relsPart)
+            ? await readPart(path, zip, relsPart, (s, f) => parseRelationships(s, f, workbookPart))
+            : new Map();
+        const definition = await readPart(path, zip, workbookPart, parseWorkbook);
+        const byType = (suffix) => [...rels.values()].find((rel) => !rel.external && rel.type.endsWith(suffix));
+        const stylesPart = byType('/styles')?.target ?? 'xl/styles.xml';
+        const stringsPart = byType('/sharedStrings')?.target ?? 'xl/sharedStrings.xml';
+        const dateStyles = zip.has(stylesPart) ? await readPart(path, zip, stylesPart, parseDateStyles) : [];
+        const sharedStrings = zip.has(stringsPart)
+            ? await readPart(path, zip, stringsPart, parseSharedStrings)
+            : [];
+        const sheets = [];
+        const parts = [];
+        for (const [index, sheet] of definition.sheets.entries()) {
+            const rel = sheet.relationshipId === undefined ? undefined : rels.get(sheet.relationshipId);
+            const kind = rel?.type.endsWith('/worksheet')
+                ? 'worksheet'
+                : rel?.type.endsWith('/chartsheet')
+                    ? 'chartsheet'
+                    : 'other';
+            const hidden = sheet.state === 'hidden' || sheet.state === 'veryHidden';
+            sheets.push({ name: sheet.name, index, hidden, kind });
+            parts.push(rel && !rel.external ? rel.target : undefined);
+        }
+        if (sheets.length === 0)
+            throw new DataWarpError(`not an XLSX workbook: ${path} lists no sheets`, where);
+        return new XlsxWorkbook(path, zip, sheets, parts, {
+            sharedStrings,
+            dateStyles,
+            date1904: definition.date1904,
+        });
+    }
+    /**
+     * Streams a sheet's rows that have at least one non-empty cell, in file order. Each call reads the
+     * sheet afresh from the ZIP; the stream is paused while the consumer works on a row.
+     */
+    async *rows(sheet) {
+        for await (const batch of this.batches(sheet))
+            yield* batch;
+    }
+    /** The same rows, a decoded chunk of sheet XML at a time (no per-row promise). */
+    async *batches(sheet) {
+        const { index, name, part } = this.sheetPart(sheet);
+        const parser = new SheetParser(this.context, part, true);
+        const stream = await this.openSheet(part, name);
+        try {
+            for await (const text of decodeXmlChunks(stream)) {
+                parser.write(text);
+                const rows = parser.takeRows();
+                if (rows.length > 0)
+                    yield rows;
+            }
+            parser.close();
+            const rest = parser.takeRows();
+            if (rest.length > 0)
+                yield rest;
+            this.mergeCache.set(index, parser.merges);
+        }
+        catch (error) {
+            throw this.sheetError(error, name);
+        }
+        finally {
+            stream.destroy();
+        }
+    }
+    /** The sheet's merged cell ranges (1-based, inclusive), in file order. */
+    async merges(sheet) {
+        const { index, name, part } = this.sheetPart(sheet);
+        let merges = this.mergeCache.get(index);
+        if (!merges) {
+            const parser = new SheetParser(this.context, part, false);
+            const stream = await this.openSheet(part, name);
+            try {
+                for await (const text of decodeXmlChunks(stream))
+                    parser.write(text);
+                parser.close();
+            }
+            catch (error) {
+                throw this.sheetError(error, name);
+            }
+            finally {
+                stream.destroy();
+            }
+            merges = parser.merges;
+            this.mergeCache.set(index, merges);
+        }
+        return merges.map((range) => ({ ...range }));
+    }
+    /** Releases the ZIP file handle (after any streams still open have finished). */
+    async close() {
+        if (this.closed)
+            return;
+        this.closed = true;
+        this.zip.close();
+    }
+    sheetPart(sheet) {
+        if (this.closed)
+            throw new DataWarpError(`workbook ${this.path} is closed`, { file: this.path, sheet });
+        let index = this.sheets.findIndex((info) => info.name === sheet);
+        if (index < 0) {
+            // Excel treats sheet names as case-insensitive.
+            const folded = sheet.toLowerCase();
+            index = this.sheets.findIndex((info) => info.name.toLowerCase() === folded);
+        }
+        const info = this.sheets[index];
+        if (!info) {
+            const names = this.sheets.map((s) => `"${s.name}"`).join(', ');
+            throw new DataWarpError(`no sheet named "${sheet}" in ${this.path}; its sheets are ${names}`, {
+                file: this.path,
+                sheet,
+            });
+        }
+        const part = this.sheetParts[index];
+        if (part === undefined || !this.zip.has(part)) {
+            throw new DataWarpError(`sheet "${info.name}" of ${this.path} has no readable part${part ? ` (${part} is missing)` : ''}`, { file: this.path, sheet: info.name });
+        }
+        return { index, name: info.name, part };
+    }
+    async openSheet(part, sheet) {
+        try {
+            return await this.zip.openStream(part);
+        }
+        catch (error) {
+            throw this.sheetError(error, sheet);
+        }
+    }
+    sheetError(error, sheet) {
+        if (error instanceof DataWarpError)
+            return error;
+        const where = { file: this.path, sheet };
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof SheetContentError) {
+            return new DataWarpError(`sheet "${sheet}" of ${this.path}: ${message}`, where);
+        }
+        const what = isXmlError(error) ? 'malformed XML in sheet' : 'cannot read sheet';
+        return new DataWarpError(`${what} "${sheet}" of ${this.path}: ${message}`, where);
+    }
+}
+/** The workbook part named by the package relationships, else xl/workbook.xml. */
+async function findWorkbookPart(path, zip) {
+    if (zip.has('_rels/.rels')) {
+        const rels = await readPart(path, zip, '_rels/.rels', (s, f) => parseRelationships(s, f, ''));
+        const main = [...rels.values()].find((rel) => !rel.external && rel.type.endsWith(OFFICE_DOCUMENT));
+        if (main && zip.has(main.target) && main.target.toLowerCase().endsWith('.xml'))
+            return main.target;
+    }
+    if (zip.has(DEFAULT_WORKBOOK_PART))
+        return DEFAULT_WORKBOOK_PART;
+    const where = { file: path };
+    if (zip.has('xl/workbook.bin')) {
+        throw new DataWarpError(`not an XLSX workbook: ${path} is a binary (.xlsb) workbook`, where);
+    }
+    const names = zip.names();
+    const sample = names.slice(0, 5).join(', ') + (names.length > 5 ? ', …' : '');
+    throw new DataWarpError(`not an XLSX workbook: ${path} is a ZIP file without xl/workbook.xml (it holds ${names.length} entries: ${sample || 'none'})`, where);
+}
+/** Streams one workbook-level part through its parser, turning failures into DataWarpErrors. */
+async function readPart(path, zip, part, parse) {
+    try {
+        return await parse(await zip.openStream(part), part);
+    }
+    catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const what = isXmlError(error) ? 'malformed XML in' : 'cannot read';
+        throw new DataWarpError(`${what} ${part} of ${path}: ${message}`, { file: path });
+    }
+}
+/** saxes reports errors as "fileName:line:column: message"; we name each parser after its part. */
+function isXmlError(error) {
+    return error instanceof Error && /^[^:]*\.(?:xml|rels):\d+:\d+: /i.test(error.message);
+}
+/** Explains why a file yauzl could not open is not an XLSX workbook. */
+async function notAZip(path, error) {
+    const where = { file: path };
+    const reason = error instanceof Error ? error.message : String(error);
+    let head;
+    try {
+        const handle = await (0,promises_.open)(path, 'r');
+        try {
+            const { buffer, bytesRead } = await handle.read(Buffer.alloc(512), 0, 512, 0);
+            head = buffer.subarray(0, bytesRead);
+        }
+        finally {
+            await handle.close();
+        }
+    }
+    catch {
+        return new DataWarpError(`cannot open workbook ${path}: ${reason}`, where);
+    }
+    if (head.length === 0)
+        return new DataWarpError(`not an XLSX workbook: ${path} is empty`, where);
+    if (head.subarray(0, 8).equals(Buffer.from('d0cf11e0a1b11ae1', 'hex'))) {
+        return new DataWarpError(`not an XLSX workbook: ${path} is an OLE2 compound file (a legacy .xls workbook, or a password-protected .xlsx)`, where);
+    }
+    const start = head.toString('latin1').trimStart().slice(0, 64).toLowerCase();
+    if (start.startsWith('<!doctype html') || start.startsWith('<html')) {
+        return new DataWarpError(`not an XLSX workbook: ${path} is an HTML page, not a ZIP file`, where);
+    }
+    return new DataWarpError(`not an XLSX workbook: ${path} is not a ZIP file (${reason})`, where);
+}
+
+;// CONCATENATED MODULE: ./src/extract/extract-file.ts
+
+
+
+
+
+
+
+/** Sheets that describe a publication rather than hold its data. */
+const NOT_DATA_SHEET = /^\s*(cover|cover sheet|title|title sheet|title page|front sheet|contents?|table of contents|index|notes?|notes and definitions|definitions?( and changes)?|glossary|about|about this (release|publication|data)|introduction|background|methodology|metadata|read ?me|data quality|dq|guidance|information|info|key facts|summary of changes|revisions?|version ?control|version ?history|change ?log|accessibility)\s*$/i;
+const NO_TABLE = 'no table found (no header row above rows of data)';
+async function extractCsv(file) {
+    const format = await detectCsvFormat(file.path);
+    const source = async function* () {
+        for await (const records of readCsvBatches(file.path, format)) {
+            yield records.map((r) => ({ position: r.line, cells: r.cells }));
+        }
+    };
+    const layouts = await findTables(source);
+    if (layouts.length === 0)
+        return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] };
+    const tables = layouts.map((layout) => {
+        const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' }, { outside: 'error' });
+        return makeTable({ file: file.fileName, zip: file.zip, unit: 'line' }, layout, rows, detectWide(layout.headers));
+    });
+    return { tables, skipped: [] };
+}
+async function extractWorkbook(file, open) {
+    const workbook = await open(file.path);
+    const tables = [];
+    const skipped = [];
+    try {
+        for (const sheet of workbook.sheets) {
+            const part = { file: file.fileName, sheet: sheet.name };
+            if (sheet.kind !== 'worksheet')
+                skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` });
+            else if (sheet.hidden)
+                skipped.push({ ...part, reason: 'hidden sheet' });
+            else if (NOT_DATA_SHEET.test(sheet.name))
+                skipped.push({ ...part, reason: 'cover, contents, notes or document history sheet' });
+            else {
+                // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
+                const merges = await workbook.merges(sheet.name);
+                const layouts = await findTables(() => workbook.batches(sheet.name), {
+                    merges,
+                    dropEmptyColumns: true,
+                });
+                if (layouts.length === 0)
+                    skipped.push({ ...part, reason: NO_TABLE });
+                const source = () => readSheet(open, file.path, sheet.name);
+                for (const layout of layouts) {
+                    const where = { file: file.fileName, sheet: sheet.name, unit: 'row' };
+                    const rows = tableRows(source, layout, where, { merges, outside: 'report' });
+                    tables.push(makeTable({ file: file.fileName, zip: file.zip, sheet: sheet.name, unit: 'row' }, layout, rows, detectWide(layout.headers)));
+                }
+            }
+        }
+    }
+    finally {
+        await workbook.close();
+    }
+    return { tables, skipped };
+}
+/** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */
+async function* readSheet(open, path, sheet) {
+    const workbook = await open(path);
+    try {
+        yield* workbook.batches(sheet);
+    }
+    finally {
+        await workbook.close();
+    }
+}
+/** Every table in a file, and every part of it that is not a table, with the reason. */
+async function extractFile(file) {
+    switch (file.kind) {
+        case 'csv':
+            return extractCsv(file);
+        case 'xlsx':
+            return extractWorkbook(file, (path) => XlsxWorkbook.open(path));
+        case 'ods':
+            return extractWorkbook(file, (path) => OdsWorkbook.open(path));
+        case 'xls':
+            throw new DataWarpError('legacy binary Excel (.xls) is not supported: ask for the .xlsx or .csv edition', {
+                file: file.fileName,
+            });
+        case 'html':
+            throw new DataWarpError('the URL returned an HTML page, not a data file: point the config at the file itself', { file: file.fileName });
+        default:
+            throw new DataWarpError(`not a data file (${file.kind})`, { file: file.fileName });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/extract/index.ts
+
+
 ;// CONCATENATED MODULE: ./src/pipeline/process-period.ts
+
 
 
 
@@ -65577,6 +71305,9 @@ async function processPeriod(ctx, period, entries, state) {
     let hash;
     const elapsed = () => Date.now() - started;
     try {
+        const notModified = await unchangedWithoutDownload(ctx, period, entries, state.current);
+        if (notModified)
+            return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason: notModified };
         const fetched = await fetchAll(ctx, entries, (0,external_node_path_.join)(dir, 'files'));
         const last = await lastSuccessfulLoad(ctx.pool, ctx.publication.code, period);
         if (!ctx.force && isUpToDate(last, fetched, state.current)) {
@@ -65761,6 +71492,7 @@ async function fetchAll(ctx, entries, dir) {
             let download = ctx.downloads.get(key);
             if (!download) {
                 download = ctx.log.stage('fetch', scope, () => fetchToFile(entry.url, dir, {
+                    ...allowedHostsFor(ctx.publication, entry),
                     timeoutMs: settings.timeout_seconds * 1000,
                     retries: settings.retries,
                     maxBytes: settings.max_bytes,
@@ -65777,6 +71509,7 @@ async function fetchAll(ctx, entries, dir) {
                     },
                 }));
                 ctx.downloads.set(key, download);
+                await ctx.http?.remember(await download);
             }
             fetched.push(await download);
         }
@@ -65808,6 +71541,8 @@ async function unpackAll(ctx, fetched, dir) {
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/run-pipeline.ts
+
+
 
 
 
@@ -65857,7 +71592,7 @@ async function runPipeline(options) {
     log.emit({ event: 'run.start', config: options.configPath, dry_run: dryRun, force: options.force ?? false });
     let config;
     try {
-        config = loadConfig(options.configPath);
+        config = loadConfig(options.configPath, options.today ? { today: options.today } : {});
     }
     catch (error) {
         const message = error instanceof ConfigError ? error.message : errorDetail(error).message;
@@ -65912,7 +71647,7 @@ async function runPipeline(options) {
                 });
         }
         for (const publication of config.publications.filter((p) => selected(p.code))) {
-            outcomes.push(await runPublication(publication, config, db, log, workDir, options, downloads));
+            outcomes.push(await withRunLock(db.pool, publication.code, log, dryRun, () => runPublication(publication, config, db, log, workDir, options, downloads)));
         }
         const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'));
         let exported;
@@ -65944,6 +71679,10 @@ async function runPipeline(options) {
         });
         if (!dryRun)
             await recordRunEnd(db.pool, runId, !summary.failed, summary);
+        if (!dryRun && config.settings.retention.cleanup_after_run) {
+            const cleanup = await cleanupAfterRun(paths.root, config.settings.retention, db.pool, runId, log);
+            return { ...summary, cleanup };
+        }
         return summary;
     }
     finally {
@@ -65979,9 +71718,11 @@ async function runPublication(publication, config, db, log, workDir, options, do
         dryRun: options.dryRun ?? false,
         onRows: undefined,
         downloads,
+        http: httpSession(db.pool, config, workDir, options.dryRun ?? false, downloads),
     };
+    const sources = await publicationSources(publication, ctx.http, log, workDir, options.periods);
     const state = { atStart: manifest, current: manifest, proposed: manifest };
-    for (const [period, entries] of groupByPeriod(publication.urls, options.periods)) {
+    for (const [period, entries] of groupByPeriod(sources.urls, options.periods)) {
         ctx.onRows = options.onRows
             ? (source, rows) => options.onRows(publication.code, period, source, rows)
             : undefined;
@@ -65994,6 +71735,8 @@ async function runPublication(publication, config, db, log, workDir, options, do
         name: publication.name,
         contract: publication.contract,
         periods,
+        ...(sources.warnings.length > 0 ? { warnings: sources.warnings } : {}),
+        ...(sources.error !== undefined ? { error: sources.error } : {}),
         ...(written ? { manifestWritten: manifestPath } : {}),
     };
 }
@@ -66022,6 +71765,8 @@ function formatSummary(summary, cwd = process.cwd()) {
         lines.push(`  ${pub.code.padEnd(28)} ${mark.padEnd(6)} loaded ${count('loaded')}, skipped ${count('skipped')}, held ${count('held')}, failed ${count('failed')}${summary.dryRun ? `, planned ${count('planned')}` : ''}  ${n(rows)} rows`);
         if (pub.error)
             lines.push(`      error: ${pub.error}${pub.where ? ` (${pub.where})` : ''}`);
+        for (const warning of pub.warnings ?? [])
+            lines.push(`      warning: ${warning}`);
         for (const p of pub.periods) {
             const detail = p.status === 'failed'
                 ? `${p.error}${p.where ? ` (${p.where})` : ''}`
@@ -66050,6 +71795,10 @@ function formatSummary(summary, cwd = process.cwd()) {
     }
     if (summary.workDir)
         lines.push(`Working files kept for inspection: ${rel(summary.workDir)}`);
+    if (summary.cleanup)
+        lines.push(summary.cleanup.error
+            ? `Cleanup failed (the run is not affected): ${summary.cleanup.error}`
+            : `Cleanup: ${summary.cleanup.archived} logs archived, ${summary.cleanup.deleted} files or folders deleted, ${(summary.cleanup.freedBytes / 1024 ** 2).toFixed(1)} MiB freed (datawarp cleanup --dry-run shows the details)`);
     lines.push(`Event log: ${rel(summary.eventLog)}`);
     return lines.join('\n');
 }
@@ -66091,15 +71840,22 @@ function publicationChanges(pub) {
     return pub.periods.map((p) => ({ period: p.period, lines: changeLines(p) })).filter((p) => p.lines.length);
 }
 /**
- * The drift report in Markdown the pipeline wrote for a period, when its outcome names one (a property whose name
- * says "report" and whose value is the path of an existing .md file). Undefined otherwise.
+ * The drift report in Markdown the pipeline made for a period, when its outcome carries one: `driftReport` (or
+ * another property named like it) holding the Markdown itself, or the path of a .md file that still exists.
  */
 function driftReport(period) {
-    for (const [key, value] of Object.entries(period)) {
-        if (!/report/i.test(key) || typeof value !== 'string' || !value.endsWith('.md'))
+    const fields = period;
+    const keys = ['driftReport', ...Object.keys(fields).filter((k) => k !== 'driftReport' && /report/i.test(k))];
+    for (const key of keys) {
+        const value = fields[key];
+        if (typeof value !== 'string' || !value.trim())
             continue;
-        if ((0,external_node_fs_.existsSync)(value))
-            return (0,external_node_fs_.readFileSync)(value, 'utf8').trim();
+        if (/^[^\n]+\.md$/.test(value.trim())) {
+            if ((0,external_node_fs_.existsSync)(value.trim()))
+                return (0,external_node_fs_.readFileSync)(value.trim(), 'utf8').trim();
+            continue;
+        }
+        return value.trim();
     }
     return undefined;
 }
@@ -66162,6 +71918,9 @@ function annotations(summary, warnEvents, workspace) {
     }
     const seen = new Set();
     for (const e of warnEvents) {
+        // Held periods are annotated above, with their reason.
+        if (e.event === 'period.held')
+            continue;
         const message = typeof e.message === 'string' ? e.message : (e.error?.message ?? '');
         const scope = [e.publication, e.period, e.source].filter((s) => typeof s === 'string').join(' ');
         const text = `${scope ? `${scope}: ` : ''}${message || String(e.event)}`;
@@ -66317,8 +72076,8 @@ function markdown_table(header, align, rows) {
         ...rows.map((r) => line(r.map(markdown_cell))),
     ].join('\n');
 }
-const count = (n) => n.toLocaleString('en-GB');
-const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many}`;
+const markdown_count = (n) => n.toLocaleString('en-GB');
+const markdown_plural = (n, one, many = `${one}s`) => `${markdown_count(n)} ${n === 1 ? one : many}`;
 
 ;// CONCATENATED MODULE: ./action/job-summary.ts
 
@@ -66346,8 +72105,8 @@ function jobSummary(input) {
                 String(countStatus(pub.periods, 'held')),
                 String(countStatus(pub.periods, 'skipped')),
                 String(countStatus(pub.periods, 'failed') + (pub.error ? 1 : 0)),
-                count(rowsOf(pub.periods, summary.dryRun ? 'planned' : 'loaded')),
-                drift ? plural(drift, 'change') : '—',
+                markdown_count(rowsOf(pub.periods, summary.dryRun ? 'planned' : 'loaded')),
+                drift ? markdown_plural(drift, 'change') : '—',
                 pr ? `[#${pr.number}](${pr.url}) ${pr.action}` : '—',
             ];
         });
@@ -66386,10 +72145,10 @@ function jobSummary(input) {
         out.push('### Manifest drift', '');
         for (const pub of drifting) {
             const lines = pub.periods.flatMap((p) => changeLines(p).map((l) => `- **${p.period}** ${l}`));
-            out.push(`<details><summary>${markdown_code(pub.code)}: ${plural(lines.length, 'change')}</summary>`, '');
+            out.push(`<details><summary>${markdown_code(pub.code)}: ${markdown_plural(lines.length, 'change')}</summary>`, '');
             out.push(...lines.slice(0, DRIFT_LINES));
             if (lines.length > DRIFT_LINES)
-                out.push(`- … ${plural(lines.length - DRIFT_LINES, 'more change')} in the event log`);
+                out.push(`- … ${markdown_plural(lines.length - DRIFT_LINES, 'more change')} in the event log`);
             out.push('', '</details>', '');
         }
     }
@@ -66402,11 +72161,11 @@ function jobSummary(input) {
         out.push('');
     }
     out.push('### Artifacts', '');
-    const kept = `kept ${plural(input.retention.days, 'day')} (${input.retention.from})`;
+    const kept = `kept ${markdown_plural(input.retention.days, 'day')} (${input.retention.from})`;
     for (const a of input.artifacts)
-        out.push(`- ${a.url ? `[${markdown_code(a.name)}](${a.url})` : markdown_code(a.name)}: ${plural(a.files, 'file')}, ${kept}`);
+        out.push(`- ${a.url ? `[${markdown_code(a.name)}](${a.url})` : markdown_code(a.name)}: ${markdown_plural(a.files, 'file')}, ${kept}`);
     if (input.artifactsNote)
-        out.push(`- ${input.artifactsNote}; retention would be ${plural(input.retention.days, 'day')} (${input.retention.from})`);
+        out.push(`- ${input.artifactsNote}; retention would be ${markdown_plural(input.retention.days, 'day')} (${input.retention.from})`);
     out.push('');
     out.push(`Exports: ${markdown_code(input.paths.exports)} · event log: ${markdown_code(input.paths.eventLog)}${input.runUrl ? ` · [this run](${input.runUrl})` : ''}`);
     return `${out.join('\n')}\n`;
@@ -66418,13 +72177,15 @@ function jobSummary(input) {
  * The artifacts' retention, from ONE place: `settings.retention.artifact_days` in the config (whose default lives
  * in the config schema), unless the `retention-days` input overrides it.
  */
-function artifactRetention(config, input) {
+function artifactRetention(config, input, 
+/** How to name the config file in the job summary. */
+configName = config?.file) {
     if (input !== undefined)
         return { days: input, from: 'the retention-days input' };
     if (config)
         return {
             days: config.settings.retention.artifact_days,
-            from: `settings.retention.artifact_days in ${config.file}`,
+            from: `settings.retention.artifact_days in ${configName}`,
         };
     return {
         days: RetentionSchema.parse({}).artifact_days,
@@ -66805,7 +72566,7 @@ const marker = (publication) => `<!-- datawarp:manifest-review:${publication} --
 function reviewTitle(input) {
     const periods = input.held.map((h) => h.period);
     const held = periods.length
-        ? ` (holds ${periods.length > 3 ? plural(periods.length, 'period') : periods.join(', ')})`
+        ? ` (holds ${periods.length > 3 ? markdown_plural(periods.length, 'period') : periods.join(', ')})`
         : '';
     return `DataWarp: review the canonical manifest of ${input.publication.code}${held}`.slice(0, 256);
 }
@@ -66820,7 +72581,7 @@ function reviewBody(input) {
         marker(publication.code),
         `## Canonical manifest change: ${title}`,
         '',
-        `A DataWarp run (${input.runUrl ? `[${input.datawarpRunId}](${input.runUrl})` : markdown_code(input.datawarpRunId)}) found that this publication's files no longer match its canonical manifest, and proposes the manifest below. This pull request changes one file: ${markdown_code(input.manifestPath)}. The branch ${markdown_code(input.branch)} is rebuilt from ${markdown_code(input.base)} by every run, so review the latest proposal.`,
+        `A DataWarp run (${input.runUrl ? `[${input.datawarpRunId}](${input.runUrl})` : markdown_code(input.datawarpRunId)}) read files of this publication that its canonical manifest on ${markdown_code(input.base)} does not describe, and proposes the manifest that does. This pull request changes one file, ${markdown_code(input.manifestPath)}, on the branch ${markdown_code(input.branch)}, which every run rebuilds from ${markdown_code(input.base)}: review the latest proposal.`,
         '',
     ];
     const held = input.held.length
@@ -66854,11 +72615,11 @@ function reviewBody(input) {
     links.push('');
     const drift = ['### Drift', ''];
     for (const d of input.drift) {
-        drift.push(`#### ${d.period}`, '');
+        // The pipeline's report has its own headings (from ###): one level down, under "Drift".
         if (d.report)
-            drift.push(...d.report.split('\n'), '');
+            drift.push(...d.report.replace(/^(#{1,5}) /gm, '#$1 ').split('\n'), '');
         else
-            drift.push(...d.lines.map((l) => `- ${l}`), '');
+            drift.push(`#### ${d.period}`, '', ...d.lines.map((l) => `- ${l}`), '');
     }
     if (input.drift.length === 0)
         drift.push('No column-level changes were reported for this run.', '');
@@ -66870,7 +72631,7 @@ function fitBody(before, middle, after) {
     if (whole.length <= MAX_BODY)
         return whole;
     const fixed = [...before, ...after].join('\n').length;
-    const note = (n) => `> The drift report was cut here to fit GitHub's ${MAX_BODY.toLocaleString('en-GB')}-character limit: ${plural(n, 'more line')} are in the run's job summary and event log.`;
+    const note = (n) => `> The drift report was cut here to fit GitHub's ${MAX_BODY.toLocaleString('en-GB')}-character limit: ${markdown_plural(n, 'more line')} are in the run's job summary and event log.`;
     const budget = MAX_BODY - fixed - note(middle.length).length - 4;
     const kept = [];
     let used = 0;
@@ -67127,7 +72888,7 @@ async function runAction(deps, env = process.env) {
     catch {
         // runPipeline reports an unreadable config; retention falls back to its default meanwhile.
     }
-    const retention = artifactRetention(config, inputs.retentionDays);
+    const retention = artifactRetention(config, inputs.retentionDays, (0,external_node_path_.relative)(workspace, configPath));
     lib_core/* setOutput */.uH('retention-days', retention.days);
     if (!inputs.databaseUrl) {
         if (!(await deps.embeddedAvailable())) {
@@ -67224,7 +72985,7 @@ async function runAction(deps, env = process.env) {
                 git: new Git(root, { serverUrl: ctx.serverUrl, token: inputs.token }),
                 ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
                 labels: inputs.labels,
-                artifacts: uploaded.length ? uploaded : specs.map((s) => ({ name: s.name })),
+                artifacts: uploaded,
                 redact: say,
                 info: (message) => lib_core/* info */.pq(say(message)),
             }));

@@ -41,7 +41,7 @@ export function reviewBody(input: ReviewBodyInput): string {
     marker(publication.code),
     `## Canonical manifest change: ${title}`,
     '',
-    `A DataWarp run (${input.runUrl ? `[${input.datawarpRunId}](${input.runUrl})` : code(input.datawarpRunId)}) found that this publication's files no longer match its canonical manifest, and proposes the manifest below. This pull request changes one file: ${code(input.manifestPath)}. The branch ${code(input.branch)} is rebuilt from ${code(input.base)} by every run, so review the latest proposal.`,
+    `A DataWarp run (${input.runUrl ? `[${input.datawarpRunId}](${input.runUrl})` : code(input.datawarpRunId)}) read files of this publication that its canonical manifest on ${code(input.base)} does not describe, and proposes the manifest that does. This pull request changes one file, ${code(input.manifestPath)}, on the branch ${code(input.branch)}, which every run rebuilds from ${code(input.base)}: review the latest proposal.`,
     '',
   ]
 
@@ -79,9 +79,9 @@ export function reviewBody(input: ReviewBodyInput): string {
 
   const drift: string[] = ['### Drift', '']
   for (const d of input.drift) {
-    drift.push(`#### ${d.period}`, '')
-    if (d.report) drift.push(...d.report.split('\n'), '')
-    else drift.push(...d.lines.map((l) => `- ${l}`), '')
+    // The pipeline's report has its own headings (from ###): one level down, under "Drift".
+    if (d.report) drift.push(...d.report.replace(/^(#{1,5}) /gm, '#$1 ').split('\n'), '')
+    else drift.push(`#### ${d.period}`, '', ...d.lines.map((l) => `- ${l}`), '')
   }
   if (input.drift.length === 0) drift.push('No column-level changes were reported for this run.', '')
 

@@ -51,6 +51,12 @@ export function formatSummary(summary: RunSummary, cwd = process.cwd()): string 
     )
   }
   if (summary.workDir) lines.push(`Working files kept for inspection: ${rel(summary.workDir)}`)
+  if (summary.cleanup)
+    lines.push(
+      summary.cleanup.error
+        ? `Cleanup failed (the run is not affected): ${summary.cleanup.error}`
+        : `Cleanup: ${summary.cleanup.archived} logs archived, ${summary.cleanup.deleted} files or folders deleted, ${(summary.cleanup.freedBytes / 1024 ** 2).toFixed(1)} MiB freed (datawarp cleanup --dry-run shows the details)`,
+    )
   lines.push(`Event log: ${rel(summary.eventLog)}`)
   return lines.join('\n')
 }

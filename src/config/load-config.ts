@@ -3,13 +3,13 @@ import { dirname, resolve } from 'node:path'
 import { isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import {
+  CheckedPublicationSchema,
   type Config,
   type ConfigProblem,
   ConfigShapeSchema,
   defaultCanonicalManifestPath,
   type Publication,
   type PublicationEntry,
-  PublicationSchema,
   SNAKE_CODE,
 } from '../model/config.js'
 import { type LineOf, resolveDiscovery } from './discovery.js'
@@ -86,7 +86,7 @@ export function loadConfig(file: string, options: { readonly today?: Date } = {}
       })
       continue
     }
-    const parsed = PublicationSchema.safeParse(raw)
+    const parsed = CheckedPublicationSchema.safeParse(raw)
     if (!parsed.success) {
       problems.push(...problemsAt(parsed.error.issues, base, code))
       continue

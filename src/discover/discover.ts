@@ -159,7 +159,13 @@ export async function discover(publication: Publication, deps: DiscoverDeps): Pr
       deps.emit({ ...scope, period: f.period, level: 'warn', event: 'discover.missing', message })
     }
     if (f.status === 'failed')
-      deps.emit({ ...scope, period: f.period, level: 'error', event: 'discover.error', error: { message: f.reason! } })
+      deps.emit({
+        ...scope,
+        period: f.period,
+        level: 'error',
+        event: 'discover.error',
+        error: { message: f.reason! },
+      })
   }
   return {
     sources: periods.flatMap((f) => f.files),
@@ -194,7 +200,14 @@ async function probe(
   if (!deps.probeFile) return 'exists'
   try {
     const status = await deps.probeFile(url, p.period)
-    deps.emit({ ...scope, period: p.period, level: 'debug', event: 'discover.probe', source: url, message: status })
+    deps.emit({
+      ...scope,
+      period: p.period,
+      level: 'debug',
+      event: 'discover.probe',
+      source: url,
+      message: status,
+    })
     return status
   } catch (error) {
     return { error: errorDetail(error).message }
@@ -218,7 +231,9 @@ export function isSubPage(url: string, page: string): boolean {
 
 /** The one wanted period a sub-page's address (last path segment) or link text names, if exactly one. */
 function subPagePeriod(link: PageLink, kind: PeriodKind, wanted: ReadonlySet<string>): string | undefined {
-  const segment = decodeURIComponentSafe(new URL(link.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '')
+  const segment = decodeURIComponentSafe(
+    new URL(link.url).pathname.replace(/\/+$/, '').split('/').pop() ?? '',
+  )
   const named = new Set([...periodsMentioned(segment, kind), ...periodsMentioned(link.text, kind)])
   const hits = [...named].filter((p) => wanted.has(p))
   return named.size === 1 && hits.length === 1 ? hits[0] : undefined
@@ -260,7 +275,13 @@ async function scanPage(
     const pagePeriod = ctx.pagePeriod ?? subPagePeriod(link, ctx.kind, ctx.wanted)
     const sub = await readPage(link.url, 1, ctx)
     if ('error' in sub) {
-      ctx.deps.emit({ ...ctx.scope, level: 'warn', event: 'discover.page', source: link.url, message: sub.error })
+      ctx.deps.emit({
+        ...ctx.scope,
+        level: 'warn',
+        event: 'discover.page',
+        source: link.url,
+        message: sub.error,
+      })
       continue
     }
     if (sub.status === 'missing') continue

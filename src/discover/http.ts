@@ -8,7 +8,13 @@ import {
   fetchToFile,
   HttpStatusError,
 } from '../fetch/index.js'
-import { type CachedResponse, type LastLoad, readHttpCache, touchHttpCache, writeHttpCache } from '../load/index.js'
+import {
+  type CachedResponse,
+  type LastLoad,
+  readHttpCache,
+  touchHttpCache,
+  writeHttpCache,
+} from '../load/index.js'
 import { DataWarpError } from '../model/table.js'
 import { extractLinks, type PageLink } from './links.js'
 
@@ -94,7 +100,12 @@ export class HttpSession {
     if (this.unchanged.has(key) || this.options.downloads.has(key)) return 'exists'
     const cached = await readHttpCache(this.options.pool, url)
     try {
-      const result = await fetchToFile(url, dir, { ...this.options.fetch, allowedHosts }, validatorsOf(cached))
+      const result = await fetchToFile(
+        url,
+        dir,
+        { ...this.options.fetch, allowedHosts },
+        validatorsOf(cached),
+      )
       if ('notModified' in result) {
         this.unchanged.set(key, cached!)
         if (this.options.write) await touchHttpCache(this.options.pool, url)

@@ -21,7 +21,10 @@ export function extractLinks(html: string, pageUrl: string): PageLink[] {
   const close = () => {
     if (!open) return
     const url = resolve(open.href, base)
-    const text = (open.text.replace(/\s+/g, ' ').trim() || open.label.replace(/\s+/g, ' ').trim()).slice(0, 500)
+    const text = (open.text.replace(/\s+/g, ' ').trim() || open.label.replace(/\s+/g, ' ').trim()).slice(
+      0,
+      500,
+    )
     open = undefined
     if (!url) return
     const texts = links.get(url) ?? []

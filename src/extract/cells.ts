@@ -39,11 +39,14 @@ export function isPlaceholder(v: CellValue | undefined): boolean {
 
 /** A whole number that reads as a year (1900–2100): header rows of years are labels, not data. */
 export function isYear(v: CellValue | undefined): boolean {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : Number.NaN
+  const n =
+    typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : Number.NaN
   return Number.isInteger(n) && n >= 1900 && n <= 2100
 }
 
 const NOTE_START = /^\s*(?:notes?|footnotes?|sources?)\s*:/i
+/** "Table 3: …", "Figure 2 - …": the title of a table, however long. */
+export const TITLE_TEXT = /^\s*(?:table|figure|chart)\s+[\w.]+\s*(?:[:.\-–—]|$)/i
 
 /**
  * A paragraph of notes rather than a label: it starts "Note:"/"Notes:"/"Source:", or with "*" and runs on,
@@ -53,7 +56,7 @@ const NOTE_START = /^\s*(?:notes?|footnotes?|sources?)\s*:/i
 export function isProse(v: CellValue | undefined): boolean {
   if (typeof v !== 'string') return false
   const t = v.trim()
-  if (t.length === 0) return false
+  if (t.length === 0 || TITLE_TEXT.test(t)) return false
   if (NOTE_START.test(t)) return true
   if (/^\*+\s/.test(t) && t.length > 60) return true
   if (t.length > 200) return true

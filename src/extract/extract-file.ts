@@ -6,25 +6,18 @@ import {
   type SkippedPart,
 } from '../model/table.js'
 import { detectCsvFormat, readCsvBatches } from './csv/index.js'
-import { locateTable, type SampleRow } from './layout.js'
+import { findTables } from './find-tables.js'
+import { OdsWorkbook } from './ods/workbook.js'
 import { makeTable, type RowSource, tableRows } from './table-rows.js'
+import { detectWide } from './wide.js'
+import type { SheetRow, Workbook } from './workbook.js'
 import { XlsxWorkbook } from './xlsx/workbook.js'
-
-/** Rows read to find a table's header; the table itself is always read in full. */
-const SAMPLE_ROWS = 200
 
 /** Sheets that describe a publication rather than hold its data. */
 const NOT_DATA_SHEET =
-  /^\s*(cover|cover sheet|title|title sheet|title page|contents?|table of contents|index|notes?|notes and definitions|definitions?( and changes)?|glossary|about|introduction|background|methodology|metadata|read ?me|data quality|dq|guidance|information|info|key facts|summary of changes|revisions?)\s*$/i
+  /^\s*(cover|cover sheet|title|title sheet|title page|front sheet|contents?|table of contents|index|notes?|notes and definitions|definitions?( and changes)?|glossary|about|about this (release|publication|data)|introduction|background|methodology|metadata|read ?me|data quality|dq|guidance|information|info|key facts|summary of changes|revisions?|version ?control|version ?history|change ?log|accessibility)\s*$/i
 
-async function sample(source: RowSource): Promise<SampleRow[]> {
-  const rows: SampleRow[] = []
-  for await (const batch of source()) {
-    rows.push(...batch.slice(0, SAMPLE_ROWS - rows.length))
-    if (rows.length >= SAMPLE_ROWS) break
-  }
-  return rows
-}
+const NO_TABLE = 'no table found (no header row above rows of data)'
 
 async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
   const format = await detectCsvFormat(file.path)
@@ -33,15 +26,24 @@ async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
       yield records.map((r) => ({ position: r.line, cells: r.cells }))
     }
   }
-  const layout = locateTable(await sample(source))
-  if (!layout)
-    return { tables: [], skipped: [{ file: file.fileName, reason: 'no table found (no header row)' }] }
-  const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' })
-  return { tables: [makeTable({ file: file.fileName, zip: file.zip }, layout, rows)], skipped: [] }
+  const layouts = await findTables(source)
+  if (layouts.length === 0) return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] }
+  const tables = layouts.map((layout) => {
+    const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' }, { outside: 'error' })
+    return makeTable(
+      { file: file.fileName, zip: file.zip, unit: 'line' },
+      layout,
+      rows,
+      detectWide(layout.headers),
+    )
+  })
+  return { tables, skipped: [] }
 }
 
-async function extractXlsx(file: LocalFile): Promise<ExtractedFile> {
-  const workbook = await XlsxWorkbook.open(file.path)
+type Open = (path: string) => Promise<Workbook>
+
+async function extractWorkbook(file: LocalFile, open: Open): Promise<ExtractedFile> {
+  const workbook = await open(file.path)
   const tables: ExtractedTable[] = []
   const skipped: SkippedPart[] = []
   try {
@@ -50,14 +52,27 @@ async function extractXlsx(file: LocalFile): Promise<ExtractedFile> {
       if (sheet.kind !== 'worksheet') skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` })
       else if (sheet.hidden) skipped.push({ ...part, reason: 'hidden sheet' })
       else if (NOT_DATA_SHEET.test(sheet.name))
-        skipped.push({ ...part, reason: 'cover, contents or notes sheet' })
+        skipped.push({ ...part, reason: 'cover, contents, notes or document history sheet' })
       else {
-        const source: RowSource = () => readSheet(file.path, sheet.name)
-        const layout = locateTable(await sample(() => workbook.batches(sheet.name)))
-        if (!layout) skipped.push({ ...part, reason: 'no table found (no header row)' })
-        else {
-          const rows = tableRows(source, layout, { file: file.fileName, sheet: sheet.name, unit: 'row' })
-          tables.push(makeTable({ file: file.fileName, zip: file.zip, sheet: sheet.name }, layout, rows))
+        // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
+        const merges = await workbook.merges(sheet.name)
+        const layouts = await findTables(() => workbook.batches(sheet.name), {
+          merges,
+          dropEmptyColumns: true,
+        })
+        if (layouts.length === 0) skipped.push({ ...part, reason: NO_TABLE })
+        const source: RowSource = () => readSheet(open, file.path, sheet.name)
+        for (const layout of layouts) {
+          const where = { file: file.fileName, sheet: sheet.name, unit: 'row' as const }
+          const rows = tableRows(source, layout, where, { merges, outside: 'report' })
+          tables.push(
+            makeTable(
+              { file: file.fileName, zip: file.zip, sheet: sheet.name, unit: 'row' },
+              layout,
+              rows,
+              detectWide(layout.headers),
+            ),
+          )
         }
       }
     }
@@ -68,8 +83,8 @@ async function extractXlsx(file: LocalFile): Promise<ExtractedFile> {
 }
 
 /** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */
-async function* readSheet(path: string, sheet: string): AsyncIterable<readonly SampleRow[]> {
-  const workbook = await XlsxWorkbook.open(path)
+async function* readSheet(open: Open, path: string, sheet: string): AsyncIterable<readonly SheetRow[]> {
+  const workbook = await open(path)
   try {
     yield* workbook.batches(sheet)
   } finally {
@@ -83,7 +98,9 @@ export async function extractFile(file: LocalFile): Promise<ExtractedFile> {
     case 'csv':
       return extractCsv(file)
     case 'xlsx':
-      return extractXlsx(file)
+      return extractWorkbook(file, (path) => XlsxWorkbook.open(path))
+    case 'ods':
+      return extractWorkbook(file, (path) => OdsWorkbook.open(path))
     case 'xls':
       throw new DataWarpError(
         'legacy binary Excel (.xls) is not supported: ask for the .xlsx or .csv edition',
@@ -91,8 +108,6 @@ export async function extractFile(file: LocalFile): Promise<ExtractedFile> {
           file: file.fileName,
         },
       )
-    case 'ods':
-      throw new DataWarpError('OpenDocument spreadsheets (.ods) are not read yet', { file: file.fileName })
     case 'html':
       throw new DataWarpError(
         'the URL returned an HTML page, not a data file: point the config at the file itself',

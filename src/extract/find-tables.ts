@@ -5,7 +5,13 @@
  */
 import type { CellValue } from '../model/table.js'
 import { isEmpty, isEndRow, isNumberLike, isYear } from './cells.js'
-import { type LocateOptions, locateTable, numericColumns, type SampleRow, type TableLayout } from './layout.js'
+import {
+  type LocateOptions,
+  locateTable,
+  numericColumns,
+  type SampleRow,
+  type TableLayout,
+} from './layout.js'
 import type { RowSource } from './table-rows.js'
 
 /** Rows read to find a table's header; the table itself is always read in full. */
@@ -48,6 +54,8 @@ class TableFinder {
   private current: Current | undefined
   /** Rows gathered to look for a table in (from the start of the sheet, or from a possible table start). */
   private look: Queued[] | undefined = []
+  /** The window size at which the look is judged next. */
+  private lookLimit = SAMPLE_ROWS
   private readonly queue: Queued[] = []
 
   constructor(private readonly options: LocateOptions) {}
@@ -67,7 +75,7 @@ class TableFinder {
     for (;;) {
       while (this.queue.length > 0) {
         this.step(this.queue.shift()!)
-        if (this.look && this.look.length >= SAMPLE_ROWS) this.decide(false)
+        if (this.look && this.look.length >= this.lookLimit) this.decide(false)
       }
       if (!final || !this.look || this.look.length === 0) return
       this.decide(true)
@@ -107,8 +115,12 @@ class TableFinder {
     const layout = locateTable(rows, this.options)
     const bottom = layout ? rows.findIndex((r) => r.position === layout.headerRows.at(-1)) : -1
     const bodyRows = bottom < 0 ? 0 : rows.length - bottom - 1
-    if (layout && !final && bodyRows < BODY_TO_JUDGE && rows.length < SAMPLE_ROWS * 2) return // read on first
+    if (layout && !final && bodyRows < BODY_TO_JUDGE && rows.length < SAMPLE_ROWS * 2) {
+      this.lookLimit = Math.min(SAMPLE_ROWS * 2, rows.length + BODY_TO_JUDGE - bodyRows)
+      return // read on before judging
+    }
     this.look = undefined
+    this.lookLimit = SAMPLE_ROWS
     if (!this.current) {
       if (layout) return this.start(layout, look, bottom)
       if (!final) this.look = look.slice(SAMPLE_ROWS / 2) // a long preamble: look further down

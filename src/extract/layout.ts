@@ -14,6 +14,7 @@ import {
   isProse,
   isYear,
   normalise,
+  TITLE_TEXT,
 } from './cells.js'
 import type { MergedRange } from './workbook.js'
 
@@ -58,7 +59,6 @@ const BODY_ROWS = 30
 /** Rows below a header that must fit in its columns (at least half of them). */
 const CHECK_ROWS = 20
 
-const TITLE_TEXT = /^\s*(?:table|figure|chart)\s+[\w.]+\s*(?:[:.\-–—]|$)/i
 const LINK_TEXT = /^\s*(?:return to|back to|go to|contents|index|home|top|_+|-+)\b/i
 
 /** One sample row with its merged cells filled in, and what it holds. */
@@ -162,7 +162,9 @@ function isHeaderCandidate(row: GridRow, width: number): boolean {
 }
 
 /** Columns that mostly hold numbers (or dates) in the given rows: placeholders count for neither side. */
-export function numericColumns(rows: readonly { own?: number[]; cells: readonly CellValue[] }[]): Set<number> {
+export function numericColumns(
+  rows: readonly { own?: number[]; cells: readonly CellValue[] }[],
+): Set<number> {
   const numeric = new Map<number, number>()
   const text = new Map<number, number>()
   for (const row of rows) {
@@ -241,7 +243,10 @@ function labelExtent(grid: Grid, block: Block): { first: number; last: number } 
  * helper numbers above it; takes the first row that is wide enough and mostly labels as the header, with the
  * group rows right above it and the sub-header rows right below it (labels over columns of numbers).
  */
-export function locateTable(sample: readonly SampleRow[], options: LocateOptions = {}): TableLayout | undefined {
+export function locateTable(
+  sample: readonly SampleRow[],
+  options: LocateOptions = {},
+): TableLayout | undefined {
   const grid = new Grid(sample, options.merges ?? [])
   const width = mostCommonWidth(grid.rows)
   if (width < 1) return undefined
@@ -413,18 +418,23 @@ function findTitle(
   let title: { text: string; position: number } | undefined
   const texts: string[] = []
   for (const row of above) {
-    const values = row.values
-    const prose = row.own.filter((c) => isProse(row.cells[c]))
-    for (const c of prose) texts.push(String(row.cells[c]).trim())
-    if (values.length === 0) continue
-    const first = row.cells[values[0]!]
-    if (typeof first !== 'string') continue
-    const text = normalise(first)
-    if (/^title\s*:$/i.test(text) && values.length >= 2) {
-      title = { text: normalise(String(row.cells[values[1]!])), position: row.position }
+    const own = row.own
+    if (own.length === 0) continue
+    const first = row.cells[own[0]!]
+    // A metadata line: "Title: …", "Source: …", "Basis: …".
+    if (typeof first === 'string' && isKey(first) && own.length >= 2) {
+      const value = normalise(String(row.cells[own[1]!] instanceof Date ? '' : row.cells[own[1]!]))
+      if (/^\s*title\s*:\s*$/i.test(first) && value !== '') title = { text: value, position: row.position }
+      else if (value !== '') texts.push(`${normalise(first)} ${value}`)
       continue
     }
-    if (values.length !== 1 || LINK_TEXT.test(text) || text.length < 3) continue
+    for (const c of own) if (isProse(row.cells[c])) texts.push(String(row.cells[c]).trim())
+    const values = row.values
+    if (values.length !== 1) continue
+    const cell = row.cells[values[0]!]
+    if (typeof cell !== 'string') continue
+    const text = normalise(cell)
+    if (LINK_TEXT.test(text) || text.length < 3) continue
     if (title === undefined) title = { text, position: row.position }
     else if (TITLE_TEXT.test(text) && !TITLE_TEXT.test(title.text)) {
       texts.push(title.text)

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { type CellValue, DataWarpError, describeLocation, type TableRow } from '../model/table.js'
 import type { SampleRow, TableLayout } from './layout.js'
-import { makeTable, type RowSource, tableRows } from './table-rows.js'
+import { makeTable, type RowOptions, type RowSource, tableRows } from './table-rows.js'
 
 /**
  * A reader over rows at explicit positions (blank rows may be absent, as readers leave them out), in
@@ -27,12 +27,23 @@ async function flatten(batches: AsyncIterable<readonly TableRow[]>): Promise<Tab
   return out
 }
 
-const layout: TableLayout = {
+/** A layout over the contiguous columns first..last, its header cells one row of the labels. */
+function layoutOf(l: {
+  headerRows: number[]
+  firstColumn: number
+  lastColumn: number
+  headers: string[]
+}): TableLayout {
+  const columns = Array.from({ length: l.lastColumn - l.firstColumn + 1 }, (_, i) => l.firstColumn + i)
+  return { ...l, columns, headerCells: l.headers.map((h) => [h]), notes: [] }
+}
+
+const layout: TableLayout = layoutOf({
   headerRows: [3],
   firstColumn: 0,
   lastColumn: 2,
   headers: ['Code', 'Name', 'Patients'],
-}
+})
 
 const where = { file: 'practices.csv', unit: 'line' as const }
 
@@ -42,10 +53,16 @@ async function read(
     layout?: TableLayout
     where?: typeof where | { file: string; sheet: string; unit: 'row' }
     batchSize?: number
+    rowOptions?: RowOptions
   } = {},
 ) {
   const skipped: [number, string][] = []
-  const iterate = tableRows(source(rows, options.batchSize), options.layout ?? layout, options.where ?? where)
+  const iterate = tableRows(
+    source(rows, options.batchSize),
+    options.layout ?? layout,
+    options.where ?? where,
+    options.rowOptions,
+  )
   const out = await flatten(iterate({ skipped: (position, reason) => skipped.push([position, reason]) }))
   return { rows: out, skipped }
 }
@@ -232,7 +249,12 @@ describe('tableRows', () => {
   })
 
   it('in a sheet, the error names the row and the column letter', async () => {
-    const sheetLayout: TableLayout = { headerRows: [1], firstColumn: 1, lastColumn: 27, headers: [] }
+    const sheetLayout: TableLayout = layoutOf({
+      headerRows: [1],
+      firstColumn: 1,
+      lastColumn: 27,
+      headers: [],
+    })
     const cells: CellValue[] = new Array(29).fill('v')
     cells[0] = null
     const error = await failure(
@@ -254,12 +276,12 @@ describe('tableRows', () => {
   })
 
   it('reads only the columns of a table that does not start in the first column', async () => {
-    const indented: TableLayout = {
+    const indented: TableLayout = layoutOf({
       headerRows: [1],
       firstColumn: 2,
       lastColumn: 3,
       headers: ['Code', 'Count'],
-    }
+    })
     const { rows } = await read(
       [
         [1, [null, null, 'Code', 'Count']],
@@ -275,7 +297,12 @@ describe('tableRows', () => {
   })
 
   it('in a two-column table a one-cell row is data', async () => {
-    const narrow: TableLayout = { headerRows: [1], firstColumn: 0, lastColumn: 1, headers: ['Code', 'Count'] }
+    const narrow: TableLayout = layoutOf({
+      headerRows: [1],
+      firstColumn: 0,
+      lastColumn: 1,
+      headers: ['Code', 'Count'],
+    })
     const { rows } = await read(
       [
         [1, ['Code', 'Count']],
@@ -288,12 +315,12 @@ describe('tableRows', () => {
   })
 
   it('starts after the last header row of a two-row header', async () => {
-    const grouped: TableLayout = {
+    const grouped: TableLayout = layoutOf({
       headerRows: [1, 2],
       firstColumn: 0,
       lastColumn: 2,
       headers: ['Region', '2024 > April', '2024 > May'],
-    }
+    })
     const { rows } = await read(
       [
         [1, [null, '2024', null]],
@@ -341,9 +368,18 @@ describe('makeTable', () => {
     expect(table.batches).toBe(batches)
   })
 
-  it('leaves out an absent ZIP and sheet', () => {
+  it('leaves out an absent ZIP, sheet, title, notes and wide layout', () => {
     const table = makeTable({ file: 'a.csv' }, layout, tableRows(source([]), layout, where))
-    expect(Object.keys(table).sort()).toEqual(['batches', 'file', 'headerRows', 'headers', 'rows'])
+    expect(Object.keys(table).sort()).toEqual([
+      'batches',
+      'columnRefs',
+      'file',
+      'headerCells',
+      'headerRows',
+      'headers',
+      'rows',
+    ])
+    expect(table.columnRefs).toEqual(['1', '2', '3'])
   })
 
   it('rows() gives the rows of every batch one at a time, and reports skips the same way', async () => {

@@ -53,7 +53,9 @@ export function tableRows(
   for (const c of columns) inTable[c] = 1
   const contiguous = lastColumn - firstColumn + 1 === width
   const repeatedKeys = new Set(
-    (layout.headerCells[0] ?? []).map((_, r) => layout.headerCells.map((cells) => key(cells[r]!)).join('\u0000')),
+    (layout.headerCells[0] ?? []).map((_, r) =>
+      layout.headerCells.map((cells) => key(cells[r]!)).join('\u0000'),
+    ),
   )
   const outside = options.outside ?? 'error'
   const downMerges = (options.merges ?? []).filter(
@@ -195,7 +197,9 @@ export function makeTable(
     headers: layout.headers,
     headerRows: layout.headerRows,
     headerCells: layout.headerCells,
-    columnRefs: layout.columns.map((c) => columnRef(c, base.unit ?? (base.sheet !== undefined ? 'row' : 'line'))),
+    columnRefs: layout.columns.map((c) =>
+      columnRef(c, base.unit ?? (base.sheet !== undefined ? 'row' : 'line')),
+    ),
     ...(layout.title !== undefined ? { title: layout.title } : {}),
     ...(layout.notes.length > 0 ? { notes: layout.notes } : {}),
     ...(wide ? { wide } : {}),

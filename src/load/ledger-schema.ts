@@ -4,7 +4,7 @@ import type pg from 'pg'
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
  * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
  */
-export const LEDGER_SCHEMA_VERSION = 2
+export const LEDGER_SCHEMA_VERSION = 3
 
 /** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
 const MIGRATIONS: Record<number, string> = {
@@ -13,6 +13,16 @@ const MIGRATIONS: Record<number, string> = {
 ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS reason text;
 ALTER TABLE datawarp.loads DROP CONSTRAINT IF EXISTS loads_status_check;
 ALTER TABLE datawarp.loads ADD CONSTRAINT loads_status_check CHECK (status IN ('loaded', 'failed', 'held'));`,
+  // LLM enrichment (src/enrich/): tokens and estimated cost per load; answers cached by the request's sha256.
+  3: `
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_tokens integer;
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_cost_usd numeric;
+CREATE TABLE IF NOT EXISTS datawarp.llm_cache (
+  request_hash text PRIMARY KEY,
+  model        text NOT NULL,
+  response     jsonb NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now()
+);`,
 }
 
 const DDL = `

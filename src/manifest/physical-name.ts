@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto'
 
 const MAX_IDENTIFIER = 63
 
-/** Footnote markers such as "[1]", "[2, 3]", "[note 4]" and superscript digits: kept in titles, not in names. */
+/**
+ * Footnote markers such as "[1]", "[2, 3]", "[7. 11]", "[note 4]" and superscript digits: kept in titles,
+ * not in names.
+ */
 export const FOOTNOTE_MARKER =
-  /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:,|and|&)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi
+  /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi
 
 /** How locateTable joins a group label and the label under it. */
 const GROUP_SEPARATOR = / > /g

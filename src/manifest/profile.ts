@@ -1,4 +1,4 @@
-import type { DraftField, DraftSource } from '../model/manifest.js'
+import type { DraftField, DraftSource, DraftWide } from '../model/manifest.js'
 import type { CellValue, ExtractedTable } from '../model/table.js'
 import { physicalNames } from './physical-name.js'
 import { fileGlob, fileKey, sheetKey } from './source-key.js'
@@ -29,10 +29,14 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
   }))
   const excluded: { position: number; reason: string }[] = []
   let rows = 0
+  let first: number | undefined
+  let last = 0
   const observer = { skipped: (position: number, reason: string) => excluded.push({ position, reason }) }
   for await (const batch of table.batches(observer)) {
     for (const row of batch) {
       rows++
+      first ??= row.position
+      last = row.position
       for (let i = 0; i < columns.length; i++) {
         const value = row.cells[i] ?? null
         const column = columns[i]!
@@ -80,7 +84,17 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
     rows,
     excludedRows: summariseExcluded(excluded),
     fields,
+    ...(table.title !== undefined ? { title: table.title } : {}),
+    ...(first !== undefined ? { dataRows: { first, last } } : {}),
+    ...wideSummary(table),
   }
+}
+
+/** The wide flag of a draft source: the periods and measures of a table with a column per period. */
+function wideSummary(table: ExtractedTable): { wide?: DraftWide } {
+  const wide = table.unpivoted ?? table.wide
+  if (!wide) return {}
+  return { wide: { periods: wide.periods, measures: wide.measures, unpivoted: table.unpivoted !== undefined } }
 }
 
 /** "3 rows (41–43): footnote" style summary, so no row is dropped without a word in the draft. */

@@ -64,7 +64,8 @@ export function similarity(a: string, b: string): number {
 /** A renamed header is accepted as the same column from this similarity up (it still needs review). */
 export const RENAME_SIMILARITY = 0.85
 
-function sourceMatches(source: Source, draft: DraftSource): boolean {
+/** Whether a canonical source's match (file glob, sheet, ZIP glob) takes a file's table. */
+export function sourceMatches(source: Source, draft: Pick<DraftSource, 'file' | 'zip' | 'sheet'>): boolean {
   const sameSheet =
     (source.match.sheet ?? '').toLowerCase().trim() === (draft.sheet ?? '').toLowerCase().trim()
   const sameZip = !source.match.zip || (draft.zip !== undefined && globMatches(source.match.zip, draft.zip))
@@ -160,17 +161,29 @@ function expectedIn(item: { since?: string; retiredSince?: string }, period: str
 }
 
 /**
- * Records a header text in the field's history (the first text too, once a second one appears). The title is
- * the text of the latest period, so loading an older period does not flip it back.
+ * Records the header text a period wrote in the field's history: a timeline of texts, each with the first period
+ * it was written in (kept once a second text appears; a text may come back later). The title is the text of the
+ * latest period, so loading an older period does not flip it back. `was` is the text the field had at that
+ * period, when the period wrote another one.
  */
-function withHeader(field: Field, text: string, period: string): Field {
-  const seen = field.headers ?? [{ text: field.title, since: field.since ?? period }]
-  const known = seen.find((h) => h.text === text)
-  const headers = known
-    ? seen.map((h) => (h === known && before(period, h.since) ? { text, since: period } : h))
-    : [...seen, { text, since: period }]
-  const latest = headers.reduce((a, b) => (before(a.since, b.since) ? b : a))
-  return { ...field, title: latest.text, headers }
+function withHeader(field: Field, text: string, period: string): { field: Field; was?: string } {
+  const timeline = [...(field.headers ?? [{ text: field.title, since: field.since ?? period }])].sort(
+    (a, b) => (before(a.since, b.since) ? -1 : before(b.since, a.since) ? 1 : 0),
+  )
+  // The text in effect at the period: the last one first written at or before it (-1: the period is older).
+  let at = -1
+  timeline.forEach((h, i) => {
+    if (!before(period, h.since)) at = i
+  })
+  const current = timeline[Math.max(at, 0)]!
+  if (at >= 0 && current.text === text) return { field }
+  const was = current.text === text ? undefined : current.text
+  const headers = [...timeline.slice(0, at + 1), { text, since: period }, ...timeline.slice(at + 1)].filter(
+    (h, i, all) => i === 0 || h.text !== all[i - 1]!.text,
+  )
+  // An older period with the same text only moves `since`, which the caller does.
+  if (!field.headers && headers.length === 1) return { field }
+  return { field: { ...field, title: headers[headers.length - 1]!.text, headers }, ...(was ? { was } : {}) }
 }
 
 function reconcileSource(
@@ -191,14 +204,13 @@ function reconcileSource(
       if (!isNew) drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples })
       return field.name
     }
-    let field = fields[index]!
-    const knownText = field.title === df.title || (field.headers ?? []).some((h) => h.text === df.title)
-    if (!knownText) {
+    const header = withHeader(fields[index]!, df.title, period)
+    let field = header.field
+    if (header.was !== undefined) {
       if (method === 'similarity')
-        drift.renamed.push({ name: field.name, from: field.title, to: df.title, similarity: score! })
-      else drift.headerChanges.push({ name: field.name, from: field.title, to: df.title, method: method! })
+        drift.renamed.push({ name: field.name, from: header.was, to: df.title, similarity: score! })
+      else drift.headerChanges.push({ name: field.name, from: header.was, to: df.title, method: method! })
     }
-    if (!knownText || field.headers) field = withHeader(field, df.title, period)
     if (field.since !== undefined && before(period, field.since)) field = { ...field, since: period }
     if (field.retiredSince !== undefined && !before(period, field.retiredSince)) {
       drift.restored.push({ name: field.name, title: df.title })

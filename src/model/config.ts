@@ -41,7 +41,9 @@ export const PublicationSchema = z.strictObject({
     .describe('One entry per file: the period it belongs to and where'),
   ...DiscoveryFields,
 })
-  .superRefine(checkDiscovery)
+
+/** PublicationSchema with the rules between its discovery fields (model/discovery.ts): what loadConfig checks. */
+export const CheckedPublicationSchema = PublicationSchema.superRefine(checkDiscovery)
 
 export const RetentionSchema = z.strictObject({
   logs_days: z
@@ -54,7 +56,7 @@ export const RetentionSchema = z.strictObject({
   cleanup_after_run: z
     .boolean()
     .default(true)
-    .describe('Whether datawarp run ends with datawarp cleanup (logs archived, finished run folders deleted)'),
+    .describe('Whether datawarp run ends with datawarp cleanup (logs archived, run folders deleted)'),
 })
 
 export const FetchSettingsSchema = z.strictObject({
@@ -68,10 +70,30 @@ export const FetchSettingsSchema = z.strictObject({
     .describe('Largest download, and largest total unpacked from one ZIP'),
 })
 
+export const LlmSettingsSchema = z
+  .strictObject({
+    base_url: z
+      .url({ protocol: /^https?$/ })
+      .describe('OpenAI-compatible API root; requests go to {base_url}/chat/completions'),
+    model: z.string().min(1).describe('Model name sent with each request'),
+    api_key_env: z
+      .string()
+      .min(1)
+      .default('OPENAI_API_KEY')
+      .describe('Environment variable holding the API key (the key itself is never in the config)'),
+    batch_columns: z.number().int().positive().max(1000).default(60).describe('Columns per request'),
+    timeout_seconds: z.number().positive().default(120).describe('Per request, including the answer'),
+    input_cost_per_million: z.number().min(0).optional().describe('USD per million prompt tokens'),
+    output_cost_per_million: z.number().min(0).optional().describe('USD per million completion tokens'),
+  })
+  .describe('LLM enrichment of new sources and columns (docs/enrichment.md); absent: offline enrichment only')
+export type LlmSettings = z.output<typeof LlmSettingsSchema>
+
 export const SettingsSchema = z.strictObject({
   contract: ContractSchema.default('hold'),
   retention: RetentionSchema.prefault({}),
   fetch: FetchSettingsSchema.prefault({}),
+  llm: LlmSettingsSchema.optional(),
 })
 
 /** The top level of config/publications.yaml. Publications are validated one by one (see loadConfig). */

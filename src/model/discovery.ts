@@ -24,17 +24,15 @@ const periodField = z
 
 const monthField = z
   .union([z.number(), z.string()])
-  .transform((value, ctx) => {
-    const month = monthNumber(value)
-    if (month === undefined) {
+  // superRefine, not a failing transform: a bad month is then reported as such inside the periods union.
+  .superRefine((value, ctx) => {
+    if (monthNumber(value) === undefined)
       ctx.addIssue({
         code: 'custom',
         message: `"${value}" is not a month: use 1-12 or a name (may, November)`,
       })
-      return z.NEVER
-    }
-    return month
   })
+  .transform((value) => monthNumber(value) ?? 0)
   .describe('A month: 1-12 or a name (feb, November)')
 
 const placeholderCheck = (value: string, ctx: z.core.$RefinementCtx) => {

@@ -57,6 +57,12 @@ export const SourceSchema = z.strictObject({
   since: z.string().optional().describe('The first period the source was seen in'),
   retiredSince: z.string().optional().describe('The first period without the source; its data stays'),
   match: SourceMatchSchema,
+  unpivot: z
+    .boolean()
+    .optional()
+    .describe(
+      'Load a wide table (a column per month, year or other period) long: one row per period, with a Period column',
+    ),
   schema: z.strictObject({
     fields: z.array(FieldSchema).min(1),
     missingValues: z.array(z.string()).optional().describe('Markers read as NULL in numeric and date fields'),
@@ -90,6 +96,21 @@ export interface DraftSource {
   /** Rows of the sheet or file that are not data, summarised with the reason (never silent). */
   readonly excludedRows: readonly string[]
   readonly fields: readonly DraftField[]
+  /** The table's title in the file ("Table 3: …"), when it has one. */
+  readonly title?: string
+  /** The first and last row (or CSV line) of data. */
+  readonly dataRows?: { readonly first: number; readonly last: number }
+  /** Set when the table has a column per period: it can be loaded long with `unpivot: true` on its source. */
+  readonly wide?: DraftWide
+}
+
+export interface DraftWide {
+  /** The periods the columns stand for, in column order. */
+  readonly periods: readonly string[]
+  /** What each period's columns hold ("" when a period has one column). */
+  readonly measures: readonly string[]
+  /** True when the canonical source says `unpivot` and the draft describes the long shape. */
+  readonly unpivoted: boolean
 }
 
 export interface DraftManifest {

@@ -36,6 +36,8 @@ export interface ExtractedTable {
   readonly notes?: readonly string[]
   /** Set when the table has a column per period (a month, a year, …) rather than a row per period. */
   readonly wide?: WideLayout
+  /** Set on the long table made from a wide one (unpivot): the wide layout it came from. */
+  readonly unpivoted?: WideLayout
   /**
    * Streams the data rows (never the header) in batches, each row with exactly headers.length cells.
    * Re-iterable. Rows left out (blank, repeated header, footnotes after the table) are reported to the

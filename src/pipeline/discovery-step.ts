@@ -2,13 +2,14 @@
  * The discover stage and conditional requests, as the run uses them: a per-publication lock, the HTTP session,
  * the publication's sources (its `urls` plus what discovery found), and the skip-without-download check.
  */
+
+import type pg from 'pg'
 import { discover, HttpSession } from '../discover/index.js'
 import type { FetchedFile, FetchOptions } from '../fetch/index.js'
 import { isUpToDate, lastSuccessfulLoad, withPublicationLock } from '../load/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { type EventLog, errorDetail } from '../observe/index.js'
-import type pg from 'pg'
 
 /** Fetch options from the config's settings. */
 export function fetchOptions(config: Config): FetchOptions {
@@ -101,7 +102,9 @@ export async function publicationSources(
 
 /** The hosts a discovered file may be fetched from (after redirects); nothing for the config's own `urls`. */
 export function allowedHostsFor(publication: Publication, entry: PeriodSource): { allowedHosts?: string[] } {
-  return entry.discovered && publication.discovery ? { allowedHosts: [...publication.discovery.allowedHosts] } : {}
+  return entry.discovered && publication.discovery
+    ? { allowedHosts: [...publication.discovery.allowedHosts] }
+    : {}
 }
 
 /**

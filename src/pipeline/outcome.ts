@@ -52,6 +52,14 @@ export interface RunSummary {
   readonly stateFile?: string
   /** The run's working folder when kept (a failure), for inspection. */
   readonly workDir?: string
+  /** What the cleanup at the end of the run did (settings.retention.cleanup_after_run; see src/retention/). */
+  readonly cleanup?: {
+    readonly archived: number
+    readonly deleted: number
+    readonly kept: number
+    readonly freedBytes: number
+    readonly error?: string
+  }
   readonly failed: boolean
 }
 

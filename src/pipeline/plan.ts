@@ -66,7 +66,12 @@ export interface PlanOptions {
 const count = (p: PlannedPublication, ...statuses: PlannedStatus[]) =>
   p.periods.filter((x) => statuses.includes(x.status)).length
 
-export async function buildPlan(config: Config, pool: pg.Pool, log: EventLog, options: PlanOptions): Promise<Plan> {
+export async function buildPlan(
+  config: Config,
+  pool: pg.Pool,
+  log: EventLog,
+  options: PlanOptions,
+): Promise<Plan> {
   const selected = (code: string) => !options.publications || options.publications.includes(code)
   const planned: PlannedPublication[] = []
   for (const problem of config.problems) {
@@ -136,7 +141,9 @@ async function planPublication(
   return {
     publication: publication.code,
     name: publication.name,
-    periods: periods.map((p) => (p.due_on === undefined && due.has(p.period) ? { ...p, due_on: due.get(p.period)! } : p)),
+    periods: periods.map((p) =>
+      p.due_on === undefined && due.has(p.period) ? { ...p, due_on: due.get(p.period)! } : p,
+    ),
     warnings: found?.warnings ?? [],
     ...(error !== undefined ? { error } : {}),
   }
@@ -156,7 +163,8 @@ async function planPeriod(
   }))
   const n = (k: number) => `${k} file${k === 1 ? '' : 's'}`
   const last = await lastSuccessfulLoad(pool, publication.code, period)
-  if (!last) return { period, status: 'load', reason: `never loaded: would fetch ${n(files.length)} and load`, files }
+  if (!last)
+    return { period, status: 'load', reason: `never loaded: would fetch ${n(files.length)} and load`, files }
   const before = new Set(last.sources.map((s) => s.url))
   const now = new Set(files.map((f) => f.url))
   const added = [...now].filter((u) => !before.has(u))

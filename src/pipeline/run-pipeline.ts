@@ -15,9 +15,10 @@ import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
+import { cleanupAfterRun } from '../retention/after-run.js'
+import { httpSession, publicationSources, withRunLock } from './discovery-step.js'
 import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
 import { newRunId, projectPaths } from './paths.js'
-import { httpSession, publicationSources, withRunLock } from './discovery-step.js'
 import { type ManifestState, processPeriod } from './process-period.js'
 
 export interface RunOptions {
@@ -167,6 +168,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       ...(error ? { error, errorStage: 'export' as const } : {}),
     })
     if (!dryRun) await recordRunEnd(db.pool, runId, !summary.failed, summary)
+    if (!dryRun && config.settings.retention.cleanup_after_run) {
+      const cleanup = await cleanupAfterRun(paths.root, config.settings.retention, db.pool, runId, log)
+      return { ...summary, cleanup }
+    }
     return summary
   } finally {
     await db.close()

@@ -126,7 +126,10 @@ describe('datawarp run, end to end against a local file server and a real Postgr
     for (const code of ['practice_list', 'workforce', 'appointments']) {
       expect(result.stdout).toContain(`manifest written: manifests/canonical/${code}/${code}_canonical.yaml`)
     }
-    const held = await query<{ n: string }>(db.url, `SELECT count(*) n FROM datawarp.loads WHERE status = 'held'`)
+    const held = await query<{ n: string }>(
+      db.url,
+      `SELECT count(*) n FROM datawarp.loads WHERE status = 'held'`,
+    )
     expect(Number(held[0]!.n)).toBe(6)
   })
 

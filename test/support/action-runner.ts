@@ -57,8 +57,8 @@ export class TestRepository {
 
   /** Merges a branch into main of origin (a fast-forward when it was built on main). */
   merge(branch: string): void {
-    git(this.seed, 'fetch', '--quiet', 'origin', branch)
     git(this.seed, 'pull', '--quiet', '--ff-only', 'origin', 'main')
+    git(this.seed, 'fetch', '--quiet', 'origin', branch)
     git(this.seed, 'merge', '--quiet', '--no-edit', 'FETCH_HEAD')
     git(this.seed, 'push', '--quiet', 'origin', 'HEAD:main')
   }

@@ -318,7 +318,7 @@ export class FakeGitHub {
       node_id: `LA_${id}`,
       url: `${this.url}/repos/${this.owner}/${this.repo}/labels/${encodeURIComponent(name)}`,
       name,
-      description: null,
+      description: '',
       color: 'ededed',
       default: false,
     }

@@ -1,9 +1,19 @@
 import type { Command } from '../command.js'
+import { cleanupCommand } from './cleanup.js'
 import { exportCommand } from './export.js'
+import { migrateCommand } from './migrate.js'
 import { planCommand } from './plan.js'
 import { runCommand } from './run.js'
 import { statusCommand } from './status.js'
 import { validateCommand } from './validate.js'
 
 /** Every `datawarp` command, in the order `--help` lists them. Add a command: a module here and a line below. */
-export const COMMANDS: readonly Command[] = [runCommand, planCommand, statusCommand, exportCommand, validateCommand]
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  planCommand,
+  statusCommand,
+  exportCommand,
+  validateCommand,
+  cleanupCommand,
+  migrateCommand,
+]

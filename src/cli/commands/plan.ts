@@ -31,7 +31,8 @@ function formatPlan(plan: Plan): string {
 
 export const planCommand: Command = {
   name: 'plan',
-  summary: 'what a run would fetch and load (discovers new periods; downloads no data files); --json is an Actions matrix',
+  summary:
+    'what a run would fetch and load (discovers new periods; downloads no data files); --json is an Actions matrix',
   help: `Usage: datawarp plan [--pub CODE]... [--period P]... [--json]
 
   --pub <code>           only this publication (repeatable)
@@ -47,7 +48,8 @@ export const planCommand: Command = {
     const config = loadConfig(resolve(values.config))
     const unknown = (values.pub ?? []).filter(
       (code) =>
-        !config.publications.some((p) => p.code === code) && !config.problems.some((p) => p.publication === code),
+        !config.publications.some((p) => p.code === code) &&
+        !config.problems.some((p) => p.publication === code),
     )
     if (unknown.length > 0) {
       process.stderr.write(`no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}\n`)

@@ -319,7 +319,8 @@ function count(attribute: string | undefined): number {
 
 /** "PT12H30M00S" → "12:30:00" (an ODS time of day or duration). */
 function durationText(value: string | undefined): string | undefined {
-  const m = value === undefined ? null : /^-?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/i.exec(value)
+  const m =
+    value === undefined ? null : /^-?P(?:(\d+)D)?T?(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/i.exec(value)
   if (!m) return undefined
   const hours = Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)
   const pad = (x: number) => String(x).padStart(2, '0')

@@ -47,7 +47,8 @@ export class OdsWorkbook implements Workbook {
         hidden: s.hidden,
         kind: 'worksheet',
       }))
-      if (sheets.length === 0) throw new DataWarpError(`not an ODS spreadsheet: ${path} has no sheets`, { file: path })
+      if (sheets.length === 0)
+        throw new DataWarpError(`not an ODS spreadsheet: ${path} has no sheets`, { file: path })
       return new OdsWorkbook(path, zip, sheets)
     } catch (error) {
       zip.close()
@@ -113,7 +114,10 @@ export class OdsWorkbook implements Workbook {
     if (error instanceof DataWarpError) return error
     const message = error instanceof Error ? error.message : String(error)
     const what = error instanceof OdsContentError ? '' : 'cannot read '
-    return new DataWarpError(`${what}sheet "${sheet}" of ${this.path}: ${message}`, { file: this.path, sheet })
+    return new DataWarpError(`${what}sheet "${sheet}" of ${this.path}: ${message}`, {
+      file: this.path,
+      sheet,
+    })
   }
 }
 

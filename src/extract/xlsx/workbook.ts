@@ -145,7 +145,7 @@ export class XlsxWorkbook {
       const parser = new SheetParser(this.context, part, false)
       const stream = await this.openSheet(part, name)
       try {
-        for await (const text of decodeXmlChunks(stream)) parser.write(text)
+        for await (const text of withoutSheetData(decodeXmlChunks(stream))) parser.write(text)
         parser.close()
       } catch (error) {
         throw this.sheetError(error, name)
@@ -209,6 +209,47 @@ export class XlsxWorkbook {
     const what = isXmlError(error) ? 'malformed XML in sheet' : 'cannot read sheet'
     return new DataWarpError(`${what} "${sheet}" of ${this.path}: ${message}`, where)
   }
+}
+
+const SHEET_DATA_OPEN = /<(?:[\w.-]+:)?sheetData(?:\s[^>]*)?(\/?)>/
+const SHEET_DATA_CLOSE = /<\/(?:[\w.-]+:)?sheetData\s*>/
+/** Characters kept back between chunks so that a tag cut in two is still found. */
+const TAG_OVERLAP = 256
+
+/**
+ * The sheet XML without the inside of <sheetData>: merged ranges come after the cells, and skipping the
+ * cells with a plain text search is several times faster than parsing them.
+ */
+export async function* withoutSheetData(chunks: AsyncIterable<string>): AsyncGenerator<string> {
+  let state: 'head' | 'cells' | 'tail' = 'head'
+  let carry = ''
+  for await (const text of chunks) {
+    let chunk = carry + text
+    carry = ''
+    if (state === 'head') {
+      const open = SHEET_DATA_OPEN.exec(chunk)
+      if (!open) {
+        const keep = Math.max(0, chunk.length - TAG_OVERLAP)
+        if (keep > 0) yield chunk.slice(0, keep)
+        carry = chunk.slice(keep)
+        continue
+      }
+      if (open.index > 0) yield chunk.slice(0, open.index)
+      chunk = chunk.slice(open.index + open[0].length)
+      state = open[1] === '/' ? 'tail' : 'cells'
+    }
+    if (state === 'cells') {
+      const close = SHEET_DATA_CLOSE.exec(chunk)
+      if (!close) {
+        carry = chunk.slice(Math.max(0, chunk.length - TAG_OVERLAP))
+        continue
+      }
+      chunk = chunk.slice(close.index + close[0].length)
+      state = 'tail'
+    }
+    if (chunk.length > 0) yield chunk
+  }
+  if (carry.length > 0 && state !== 'cells') yield carry
 }
 
 /** The workbook part named by the package relationships, else xl/workbook.xml. */

