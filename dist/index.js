@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(85981);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(33477);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 85981:
+/***/ 33477:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60862,6 +60862,9 @@ const SourceSchema = strictObject({
     since: schemas_string().optional().describe('The first period the source was seen in'),
     retiredSince: schemas_string().optional().describe('The first period without the source; its data stays'),
     match: SourceMatchSchema,
+    unpivot: schemas_boolean()
+        .optional()
+        .describe('Load a wide table (a column per month, year or other period) long: one row per period, with a Period column'),
     schema: strictObject({
         fields: array(FieldSchema).min(1),
         missingValues: array(schemas_string()).optional().describe('Markers read as NULL in numeric and date fields'),
@@ -62030,8 +62033,11 @@ function renderDriftReport(drift) {
 ;// CONCATENATED MODULE: ./src/manifest/physical-name.ts
 
 const MAX_IDENTIFIER = 63;
-/** Footnote markers such as "[1]", "[2, 3]", "[note 4]" and superscript digits: kept in titles, not in names. */
-const FOOTNOTE_MARKER = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:,|and|&)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi;
+/**
+ * Footnote markers such as "[1]", "[2, 3]", "[7. 11]", "[note 4]" and superscript digits: kept in titles,
+ * not in names.
+ */
+const FOOTNOTE_MARKER = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi;
 /** How locateTable joins a group label and the label under it. */
 const GROUP_SEPARATOR = / > /g;
 const SYMBOLS = [
@@ -62195,10 +62201,14 @@ async function profileTable(table, key) {
     }));
     const excluded = [];
     let rows = 0;
+    let first;
+    let last = 0;
     const observer = { skipped: (position, reason) => excluded.push({ position, reason }) };
     for await (const batch of table.batches(observer)) {
         for (const row of batch) {
             rows++;
+            first ??= row.position;
+            last = row.position;
             for (let i = 0; i < columns.length; i++) {
                 const value = row.cells[i] ?? null;
                 const column = columns[i];
@@ -62250,6 +62260,18 @@ async function profileTable(table, key) {
         rows,
         excludedRows: summariseExcluded(excluded),
         fields,
+        ...(table.title !== undefined ? { title: table.title } : {}),
+        ...(first !== undefined ? { dataRows: { first, last } } : {}),
+        ...wideSummary(table),
+    };
+}
+/** The wide flag of a draft source: the periods and measures of a table with a column per period. */
+function wideSummary(table) {
+    const wide = table.unpivoted ?? table.wide;
+    if (!wide)
+        return {};
+    return {
+        wide: { periods: wide.periods, measures: wide.measures, unpivoted: table.unpivoted !== undefined },
     };
 }
 /** "3 rows (41–43): footnote" style summary, so no row is dropped without a word in the draft. */
@@ -62269,7 +62291,8 @@ function summariseExcluded(excluded) {
 }
 /** The key a table gets in a draft: its sheet for workbooks, its file name (period words removed) otherwise. */
 function draftKeys(tables) {
-    const base = tables.map((t) => (t.sheet !== undefined ? sheetKey(t.sheet) : fileKey(t.file)));
+    // A sheet with several tables: each after the first is told apart by its part (title or section labels).
+    const base = tables.map((t) => t.sheet !== undefined ? sheetKey(t.part ? `${t.sheet} ${t.part}` : t.sheet) : fileKey(t.file));
     const seen = new Map();
     for (const k of base)
         seen.set(k, (seen.get(k) ?? 0) + 1);
@@ -62366,6 +62389,7 @@ function similarity(a, b) {
 }
 /** A renamed header is accepted as the same column from this similarity up (it still needs review). */
 const RENAME_SIMILARITY = 0.85;
+/** Whether a canonical source's match (file glob, sheet, ZIP glob) takes a file's table. */
 function sourceMatches(source, draft) {
     const sameSheet = (source.match.sheet ?? '').toLowerCase().trim() === (draft.sheet ?? '').toLowerCase().trim();
     const sameZip = !source.match.zip || (draft.zip !== undefined && globMatches(source.match.zip, draft.zip));
@@ -62454,7 +62478,7 @@ function expectedIn(item, period) {
  * period, when the period wrote another one.
  */
 function withHeader(field, text, period) {
-    const timeline = [...(field.headers ?? [{ text: field.title, since: field.since ?? period }])].sort((a, b) => before(a.since, b.since) ? -1 : before(b.since, a.since) ? 1 : 0);
+    const timeline = [...(field.headers ?? [{ text: field.title, since: field.since ?? period }])].sort((a, b) => (before(a.since, b.since) ? -1 : before(b.since, a.since) ? 1 : 0));
     // The text in effect at the period: the last one first written at or before it (-1: the period is older).
     let at = -1;
     timeline.forEach((h, i) => {
@@ -62597,7 +62621,20 @@ function reconcile(publication, canonical, draft) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/manifest/unpivot.ts
+
+/**
+ * Whether the canonical manifest asks for a table to be loaded long (`unpivot: true` on its source). The
+ * source is found as reconcile finds it: by the draft key, else by its match (file glob, ZIP, sheet).
+ */
+function wantsUnpivot(canonical, key, table) {
+    const sources = canonical?.sources ?? [];
+    const source = sources.find((s) => s.key === key) ?? sources.find((s) => sourceMatches(s, table));
+    return source?.unpivot === true;
+}
+
 ;// CONCATENATED MODULE: ./src/manifest/index.ts
+
 
 
 
@@ -63295,19 +63332,14 @@ async function cleanupProject(options) {
         const archivePath = (0,external_node_path_.join)(archiveDir, `${month}.jsonl.gz`);
         const result = appendToArchive(archivePath, monthLogs, dryRun);
         account(archivePath, result.bytesAfter - result.bytesBefore);
-        for (const log of result.appended)
+        for (const log of monthLogs)
             archived.push({
                 path: rel(log.path),
                 bytes: log.bytes,
                 archive: rel(archivePath),
-                reason: `older than ${plural(logsDays, 'day')}`,
-            });
-        for (const log of result.alreadyArchived)
-            archived.push({
-                path: rel(log.path),
-                bytes: log.bytes,
-                archive: rel(archivePath),
-                reason: 'already in the archive',
+                reason: result.alreadyArchived.includes(log)
+                    ? 'already in the archive'
+                    : `older than ${plural(logsDays, 'day')}`,
             });
         for (const log of monthLogs) {
             account(log.path, -log.bytes);
@@ -69379,23 +69411,80 @@ class TableFinder {
         this.lookLimit = SAMPLE_ROWS;
         if (!this.current) {
             if (layout)
-                return this.start(layout, look, bottom);
-            if (!final)
+                this.start(layout, look, bottom);
+            else if (!final)
                 this.look = look.slice(SAMPLE_ROWS / 2); // a long preamble: look further down
             return;
         }
         if (layout && this.isNewTable(layout, rows, bottom)) {
             const end = layout.titleRow ?? layout.headerRows[0];
             this.tables.push({ ...this.current.layout, endBefore: end });
-            return this.start(layout, look, bottom);
+            const part = layout.title ?? `table ${this.tables.length + 1}`;
+            this.start({ ...layout, part }, look, bottom);
+            return;
+        }
+        const section = this.sectionLayout(rows);
+        if (section) {
+            this.tables.push({ ...this.current.layout, endBefore: rows[0].position });
+            this.start(section, look, 0, this.current.base);
+            return;
         }
         // Not a new table: the rows belong to the current one (its data, or its notes).
         this.queue.unshift({ row: look[0].row, looked: true }, ...look.slice(1));
     }
-    start(layout, look, bottom) {
+    start(layout, look, bottom, base = layout) {
         const lastHeader = layout.headerRows[layout.headerRows.length - 1];
-        this.current = { layout, lastHeader, lastPosition: lastHeader, ended: false, afterEnd: false };
+        this.current = { layout, base, lastHeader, lastPosition: lastHeader, ended: false, afterEnd: false };
         this.queue.unshift(...look.slice(bottom + 1));
+    }
+    /**
+     * A section of the current table: after blank rows, a row of labels over its identifying (text) columns only
+     * ("Region", "ICB Code", "ICB Name"), right above rows of data. The rows below it are a table of their own
+     * (ICBs rather than regions), under the same header with the section's labels added to the columns it names.
+     */
+    sectionLayout(rows) {
+        const base = this.current.base;
+        const [row, next] = rows;
+        if (!row || !next || next.position !== row.position + 1)
+            return undefined;
+        const own = row.cells.flatMap((v, c) => (isEmpty(v) ? [] : [c]));
+        if (own.length < 2 || isEndRow(row.cells, 0, row.cells.length - 1))
+            return undefined;
+        const inTable = new Set(base.columns);
+        for (const c of own) {
+            const v = row.cells[c];
+            if (!inTable.has(c) || v instanceof Date || !isLabel(v) || TITLE_TEXT.test(String(v)))
+                return undefined;
+        }
+        const body = rows.slice(1, 31);
+        const numeric = numericColumns(body);
+        if (own.some((c) => numeric.has(c)) || !base.columns.some((c) => numeric.has(c)))
+            return undefined;
+        const labels = new Map(own.map((c) => [c, normalise(String(row.cells[c]))]));
+        const sameAsHeader = base.headerCells.every((cells, i) => {
+            const label = labels.get(base.columns[i]) ?? '';
+            return cells.some((cell) => normalise(cell) === label) || label === '';
+        });
+        if (sameAsHeader)
+            return undefined;
+        return {
+            ...base,
+            headerRows: [...base.headerRows, row.position],
+            headers: base.columns.map((c, i) => {
+                const label = labels.get(c);
+                const above = base.headers[i];
+                if (label === undefined || label.toLowerCase() === above.split(' > ').at(-1)?.toLowerCase())
+                    return above;
+                return above === '' ? label : `${above} > ${label}`;
+            }),
+            headerCells: base.columns.map((c, i) => [
+                ...base.headerCells[i],
+                labels.has(c) ? String(row.cells[c]) : '',
+            ]),
+            part: [...labels.values()].join(' '),
+            titleRow: undefined,
+            endBefore: undefined,
+        };
     }
     /**
      * Whether a table found below the current one is a table of its own: only titles and notes come between
@@ -70333,6 +70422,7 @@ function makeTable(base, layout, batches, wide) {
         headerCells: layout.headerCells,
         columnRefs: layout.columns.map((c) => columnRef(c, base.unit ?? (base.sheet !== undefined ? 'row' : 'line'))),
         ...(layout.title !== undefined ? { title: layout.title } : {}),
+        ...(layout.part !== undefined ? { part: layout.part } : {}),
         ...(layout.notes.length > 0 ? { notes: layout.notes } : {}),
         ...(wide ? { wide } : {}),
         batches,
@@ -70344,6 +70434,11 @@ function makeTable(base, layout, batches, wide) {
 }
 
 ;// CONCATENATED MODULE: ./src/extract/wide.ts
+/**
+ * Wide tables: a column per period (month, quarter, year, financial year, day) instead of a row per period.
+ * Detected from the header labels; turned long on request (one row per period, a "Period" column).
+ */
+
 /** Footnote markers: "[1]", "[2, 3]", "[note 4]", "[7. 11]", superscript digits. Not part of a period. */
 const FOOTNOTE = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi;
 const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
@@ -70454,6 +70549,30 @@ function longShape(headers, wide, batches, periodLabel = 'Period') {
                 if (out.length > 0)
                     yield out;
             }
+        },
+    };
+}
+/**
+ * The table turned long: its identifying columns, "Period", and a value column per measure, one row per
+ * (row, period). Throws when the table has no column per period (a source set to unpivot that is not wide).
+ */
+function unpivotTable(table) {
+    const wide = table.wide;
+    if (!wide) {
+        throw new DataWarpError('the source is set to unpivot, but this table has no column per period (no month, quarter or year headers)', { file: table.file, sheet: table.sheet });
+    }
+    const taken = new Set(wide.idColumns.map((c) => table.headers[c].toLowerCase()));
+    const periodLabel = taken.has('period') ? 'Period (from the header)' : 'Period';
+    const long = longShape(table.headers, wide, (observer) => table.batches(observer), periodLabel);
+    const { headerCells: _cells, columnRefs: _refs, wide: _wide, batches: _batches, rows: _rows, ...rest } = table;
+    return {
+        ...rest,
+        headers: long.headers,
+        unpivoted: wide,
+        batches: long.batches,
+        async *rows(observer) {
+            for await (const batch of long.batches(observer))
+                yield* batch;
         },
     };
 }
@@ -71058,7 +71177,7 @@ class XlsxWorkbook {
             const parser = new SheetParser(this.context, part, false);
             const stream = await this.openSheet(part, name);
             try {
-                for await (const text of decodeXmlChunks(stream))
+                for await (const text of withoutSheetData(decodeXmlChunks(stream)))
                     parser.write(text);
                 parser.close();
             }
@@ -71122,6 +71241,49 @@ class XlsxWorkbook {
         const what = isXmlError(error) ? 'malformed XML in sheet' : 'cannot read sheet';
         return new DataWarpError(`${what} "${sheet}" of ${this.path}: ${message}`, where);
     }
+}
+const SHEET_DATA_OPEN = /<(?:[\w.-]+:)?sheetData(?:\s[^>]*)?(\/?)>/;
+const SHEET_DATA_CLOSE = /<\/(?:[\w.-]+:)?sheetData\s*>/;
+/** Characters kept back between chunks so that a tag cut in two is still found. */
+const TAG_OVERLAP = 256;
+/**
+ * The sheet XML without the inside of <sheetData>: merged ranges come after the cells, and skipping the
+ * cells with a plain text search is several times faster than parsing them.
+ */
+async function* withoutSheetData(chunks) {
+    let state = 'head';
+    let carry = '';
+    for await (const text of chunks) {
+        let chunk = carry + text;
+        carry = '';
+        if (state === 'head') {
+            const open = SHEET_DATA_OPEN.exec(chunk);
+            if (!open) {
+                const keep = Math.max(0, chunk.length - TAG_OVERLAP);
+                if (keep > 0)
+                    yield chunk.slice(0, keep);
+                carry = chunk.slice(keep);
+                continue;
+            }
+            if (open.index > 0)
+                yield chunk.slice(0, open.index);
+            chunk = chunk.slice(open.index + open[0].length);
+            state = open[1] === '/' ? 'tail' : 'cells';
+        }
+        if (state === 'cells') {
+            const close = SHEET_DATA_CLOSE.exec(chunk);
+            if (!close) {
+                carry = chunk.slice(Math.max(0, chunk.length - TAG_OVERLAP));
+                continue;
+            }
+            chunk = chunk.slice(close.index + close[0].length);
+            state = 'tail';
+        }
+        if (chunk.length > 0)
+            yield chunk;
+    }
+    if (carry.length > 0 && state !== 'cells')
+        yield carry;
 }
 /** The workbook part named by the package relationships, else xl/workbook.xml. */
 async function findWorkbookPart(path, zip) {
@@ -71282,6 +71444,7 @@ async function extractFile(file) {
 ;// CONCATENATED MODULE: ./src/extract/index.ts
 
 
+
 ;// CONCATENATED MODULE: ./src/pipeline/process-period.ts
 
 
@@ -71315,7 +71478,7 @@ async function processPeriod(ctx, period, entries, state) {
             ctx.log.emit({ ...scope, event: 'period.skipped', message: reason });
             return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason };
         }
-        const { draft, tables } = await draftPeriod(ctx, period, fetched, dir);
+        const { draft, tables } = await draftPeriod(ctx, period, fetched, dir, state.current);
         const contract = ctx.publication.contract;
         const base = contract === 'hold' ? state.atStart : state.current;
         const reconciled = reconcile(ctx.publication, base, draft);
@@ -71436,7 +71599,7 @@ async function processPeriod(ctx, period, entries, state) {
     }
 }
 /** Extracts every table of the period's files and profiles it into a draft manifest (draft.yaml). */
-async function draftPeriod(ctx, period, fetched, dir) {
+async function draftPeriod(ctx, period, fetched, dir, canonical) {
     const scope = { publication: ctx.publication.code, period };
     const { files, skipped } = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
     const tables = [];
@@ -71462,6 +71625,10 @@ async function draftPeriod(ctx, period, fetched, dir) {
         });
     }
     const keys = draftKeys(tables.map((t) => t.table));
+    // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
+    for (const [i, t] of tables.entries())
+        if (wantsUnpivot(canonical, keys[i], t.table))
+            tables[i] = { ...t, table: unpivotTable(t.table) };
     const sources = [];
     for (const [i, t] of tables.entries()) {
         sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i]), (s) => s.rows));
@@ -72167,6 +72334,12 @@ function jobSummary(input) {
     if (input.artifactsNote)
         out.push(`- ${input.artifactsNote}; retention would be ${markdown_plural(input.retention.days, 'day')} (${input.retention.from})`);
     out.push('');
+    // The retention clean-up runPipeline ends with (settings.retention.cleanup_after_run), when it reports one.
+    const cleanup = summary.cleanup;
+    if (cleanup)
+        out.push(cleanup.error
+            ? `Clean-up failed (the run is not affected): ${cleanup.error}`
+            : `Clean-up: ${markdown_plural(cleanup.archived, 'log')} archived, ${markdown_plural(cleanup.deleted, 'file or folder', 'files or folders')} deleted, ${(cleanup.freedBytes / 1024 ** 2).toFixed(1)} MiB freed.`, '');
     out.push(`Exports: ${markdown_code(input.paths.exports)} · event log: ${markdown_code(input.paths.eventLog)}${input.runUrl ? ` · [this run](${input.runUrl})` : ''}`);
     return `${out.join('\n')}\n`;
 }
@@ -72897,12 +73070,9 @@ async function runAction(deps, env = process.env) {
         }
         lib_core/* warning */.$e('No database-url: using an embedded PostgreSQL in data/db/, which lasts only as long as this job. Set database-url to keep the data.', { title: 'DataWarp: embedded database' });
     }
-    if (inputs.llm.baseUrl)
-        env.DATAWARP_LLM_BASE_URL = inputs.llm.baseUrl;
-    if (inputs.llm.model)
-        env.DATAWARP_LLM_MODEL = inputs.llm.model;
+    // The enricher reads its key from the variable settings.llm.api_key_env names (the key is never in the config).
     if (inputs.llm.apiKey)
-        env.DATAWARP_LLM_API_KEY = inputs.llm.apiKey;
+        env[config?.settings.llm?.api_key_env ?? 'OPENAI_API_KEY'] = inputs.llm.apiKey;
     const warnEvents = [];
     const options = {
         configPath,
@@ -73022,14 +73192,6 @@ async function runAction(deps, env = process.env) {
         paths,
         summaryFile: writeSummaryFile(summary, env, say),
     });
-    if (deps.cleanup && !summary.dryRun) {
-        try {
-            await deps.cleanup(root, config);
-        }
-        catch (error) {
-            lib_core/* warning */.$e(`clean-up failed: ${say(error.message)}`, { title: 'DataWarp: clean-up' });
-        }
-    }
     const failures = [
         ...(summary.failed ? [failureLine(summary)] : []),
         ...(reviewFailure ? [reviewFailure] : []),

@@ -57,6 +57,7 @@ describe('loadConfig: a valid file', () => {
         name: 'Online Consultation Submissions',
         description: 'Submissions via online consultation systems',
         canonicalManifest: 'manifests/canonical/online_consultation/online_consultation_canonical.yaml',
+        contract: 'hold',
         urls: [
           { period: '2024-05', url: 'https://example.org/oc-may-2024.xlsx', line: 7 },
           { period: 'FY2024-25', url: 'files/oc.csv', line: 9 },
@@ -68,7 +69,8 @@ describe('loadConfig: a valid file', () => {
   it('fills every setting with its default when settings are left out', () => {
     const config = loadConfig(configFile('publications: {}'))
     expect(config.settings).toEqual({
-      retention: { logs_days: 7, artifact_days: 7 },
+      contract: 'hold',
+      retention: { logs_days: 7, artifact_days: 7, cleanup_after_run: true },
       fetch: { timeout_seconds: 300, retries: 3, max_bytes: 2 * 1024 ** 3 },
     })
     expect(config.publications).toEqual([])
@@ -77,7 +79,32 @@ describe('loadConfig: a valid file', () => {
   it('keeps the settings given and defaults the rest', () => {
     const config = loadConfig(configFile('settings:', '  fetch:', '    retries: 5', 'publications: {}'))
     expect(config.settings.fetch).toEqual({ timeout_seconds: 300, retries: 5, max_bytes: 2 * 1024 ** 3 })
-    expect(config.settings.retention).toEqual({ logs_days: 7, artifact_days: 7 })
+    expect(config.settings.retention).toEqual({ logs_days: 7, artifact_days: 7, cleanup_after_run: true })
+    expect(config.settings.contract).toBe('hold')
+  })
+
+  it('a publication takes settings.contract unless it sets its own', () => {
+    const config = loadConfig(
+      configFile(
+        'settings:',
+        '  contract: evolve',
+        'publications:',
+        '  gp:',
+        '    name: GP',
+        '  pcn:',
+        '    name: PCN',
+        '    contract: freeze',
+        '  oc:',
+        '    name: OC',
+        '    contract: hold',
+      ),
+    )
+    expect(config.settings.contract).toBe('evolve')
+    expect(config.publications.map((p) => [p.code, p.contract])).toEqual([
+      ['gp', 'evolve'],
+      ['pcn', 'freeze'],
+      ['oc', 'hold'],
+    ])
   })
 
   it('reads a numeric year period such as 2024 as the text "2024"', () => {
@@ -148,6 +175,13 @@ describe('loadConfig: a broken file throws ConfigError', () => {
     expect(problem!.publication).toBeUndefined()
   })
 
+  it('an unknown settings.contract is named by its path and line', () => {
+    const file = configFile('settings:', '  contract: loose', 'publications: {}')
+    const [problem] = configError(file).problems
+    expect(problem).toMatchObject({ file, line: 2, field: 'settings.contract' })
+    expect(problem!.message).toMatch(/"hold"\|"evolve"\|"freeze"/)
+  })
+
   it('a file without publications is an error about the publications field', () => {
     const file = configFile('settings: {}')
     expect(configError(file).problems).toMatchObject([{ file, line: 1, field: 'publications' }])
@@ -201,6 +235,22 @@ describe('loadConfig: a broken publication is a problem of that publication only
     const file = configFile(...lines)
     return { file, config: loadConfig(file) }
   }
+
+  it('an unknown contract is a problem of its publication, at its line', () => {
+    const file = configFile(
+      'publications:',
+      '  strict:',
+      '    name: Strict',
+      '    contract: frozen',
+      '  fine:',
+      '    name: Fine',
+    )
+    const config = loadConfig(file)
+    expect(config.publications.map((p) => p.code)).toEqual(['fine'])
+    expect(config.problems).toMatchObject([
+      { file, line: 4, field: 'publications.strict.contract', publication: 'strict' },
+    ])
+  })
 
   it('the other publications still load, in file order', () => {
     const { config } = load()

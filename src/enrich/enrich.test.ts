@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createTestDatabase } from '../../test/support/database.js'
 import { echoAnswer, FakeOpenAI, OPENAI_SHAPES } from '../../test/support/fake-openai.js'
 import { ensureLedger } from '../load/index.js'
+import { LEDGER_SCHEMA_VERSION } from '../load/ledger-schema.js'
 import { physicalName, reconcile, renderCanonicalManifest } from '../manifest/index.js'
 import { type LlmSettings, LlmSettingsSchema, SettingsSchema } from '../model/config.js'
 import type {
@@ -16,7 +17,7 @@ import type {
   DraftSource,
   FieldType,
 } from '../model/manifest.js'
-import { type EnrichInput, enrichManifest } from './enrich.js'
+import { type EnrichInput, enrichManifest, withTextOf } from './enrich.js'
 
 const PUBLICATION = { code: 'appointments', name: 'Appointments in General Practice' }
 const KEY_ENV = 'DW_TEST_ENRICH_API_KEY'
@@ -195,6 +196,25 @@ describe('offline enrichment', () => {
     // The source is not new: its title stays as it was (none).
     expect(result.manifest.sources[0]!.title).toBeUndefined()
     expect(technical(result.manifest)).toEqual(technical(next.manifest))
+  })
+
+  it('withTextOf copies the text to a manifest reconciled against another base, where it has none', async () => {
+    const { manifest, drift } = firstPeriod(draftSource('Table 2', NAMED.slice(0, 6)))
+    const enriched = await enrichManifest(input({ manifest, drift }))
+    expect(withTextOf(manifest, enriched.manifest)).toEqual(enriched.manifest)
+    const reviewed: CanonicalManifest = {
+      ...manifest,
+      sources: manifest.sources.map((s) => ({
+        ...s,
+        title: 'Kept',
+        schema: { ...s.schema, fields: s.schema.fields.map((f) => ({ ...f, role: 'measure' as const })) },
+      })),
+    }
+    const carried = withTextOf(reviewed, enriched.manifest)
+    expect(carried.sources[0]!.title).toBe('Kept')
+    expect(carried.sources[0]!.description).toBe(enriched.manifest.sources[0]!.description)
+    expect(carried.sources[0]!.schema.fields.every((f) => f.role === 'measure' && f.description)).toBe(true)
+    expect(technical(carried)).toEqual(technical(reviewed))
   })
 
   it('returns the manifest as it is when nothing is new', async () => {
@@ -509,6 +529,30 @@ describe('LLM enrichment', () => {
         { column_name: 'llm_tokens', data_type: 'integer' },
       ])
     })
+  })
+})
+
+describe('ledger migration 3', () => {
+  it('brings a version-2 ledger the llm columns of datawarp.loads and datawarp.llm_cache', async () => {
+    const db = await createTestDatabase()
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      await ensureLedger(client)
+      await client.query(`DROP TABLE datawarp.llm_cache;
+        ALTER TABLE datawarp.loads DROP COLUMN llm_tokens, DROP COLUMN llm_cost_usd;
+        DELETE FROM datawarp.schema_version; INSERT INTO datawarp.schema_version VALUES (2);`)
+      await ensureLedger(client)
+      const { rows } = await client.query(`SELECT
+          to_regclass('datawarp.llm_cache') IS NOT NULL AS cache,
+          (SELECT count(*)::int FROM information_schema.columns
+            WHERE table_schema = 'datawarp' AND table_name = 'loads' AND column_name LIKE 'llm%') AS columns,
+          (SELECT max(version) FROM datawarp.schema_version) AS version`)
+      expect(rows[0]).toEqual({ cache: true, columns: 2, version: LEDGER_SCHEMA_VERSION })
+    } finally {
+      await client.end()
+      await db.drop()
+    }
   })
 })
 

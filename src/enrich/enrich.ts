@@ -149,6 +149,48 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
   return { manifest, method, ...(llm?.usage ? { usage: llm.usage } : {}), warnings }
 }
 
+/**
+ * `target` with the text of `enriched` where `target` has none: source titles and descriptions by source key,
+ * field descriptions, units and roles by field name. Technical fields are `target`'s, untouched. For a manifest
+ * reconciled against another base (the one a load uses) to get the text enriched on the proposal.
+ */
+export function withTextOf(target: CanonicalManifest, enriched: CanonicalManifest): CanonicalManifest {
+  const byKey = new Map(enriched.sources.map((s) => [s.key, s]))
+  return {
+    ...target,
+    sources: target.sources.map((source) => {
+      const from = byKey.get(source.key)
+      if (!from) return source
+      const fields = new Map(from.schema.fields.map((f) => [f.name, f]))
+      const title = source.title ?? from.title
+      const description = source.description ?? from.description
+      return {
+        ...source,
+        ...(title !== undefined ? { title } : {}),
+        ...(description !== undefined ? { description } : {}),
+        schema: {
+          ...source.schema,
+          fields: source.schema.fields.map((field) => {
+            const f = fields.get(field.name)
+            if (!f) return field
+            const text = {
+              description: field.description ?? f.description,
+              unit: field.unit ?? f.unit,
+              role: field.role ?? f.role,
+            }
+            return {
+              ...field,
+              ...(text.description !== undefined ? { description: text.description } : {}),
+              ...(text.unit !== undefined ? { unit: text.unit } : {}),
+              ...(text.role !== undefined ? { role: text.role } : {}),
+            }
+          }),
+        },
+      }
+    }),
+  }
+}
+
 /** Text columns, dates and booleans are dimensions whatever the LLM says; a measure without a unit gets the label's. */
 function llmFieldText(field: Field, answer: FieldText): FieldText {
   const numeric = field.type === 'integer' || field.type === 'number'

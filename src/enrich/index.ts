@@ -5,6 +5,7 @@ export {
   type EnrichUsage,
   enrichManifest,
   NARROW_COLUMNS,
+  withTextOf,
 } from './enrich.js'
 export {
   cleanHeader,

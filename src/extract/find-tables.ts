@@ -4,7 +4,7 @@
  * or a header of its own). Only a bounded window of rows is held at a time.
  */
 import type { CellValue } from '../model/table.js'
-import { isEmpty, isEndRow, isNumberLike, isYear } from './cells.js'
+import { isEmpty, isEndRow, isLabel, isNumberLike, isYear, normalise, TITLE_TEXT } from './cells.js'
 import {
   type LocateOptions,
   locateTable,
@@ -19,8 +19,17 @@ export const SAMPLE_ROWS = 200
 /** Rows a found header needs below it in the window before it is judged (unless the sheet ends first). */
 const BODY_TO_JUDGE = 20
 
+export interface FindOptions extends LocateOptions {
+  /** Leave out columns with no label of their own and no value in the table (the spacer columns of a sheet). */
+  readonly dropEmptyColumns?: boolean
+}
+
 interface Current {
   layout: TableLayout
+  /** Columns that hold a value in some row of the table (before its end). */
+  filled: Set<number>
+  /** The layout the table's sections share (itself, unless it is a section of one above). */
+  base: TableLayout
   lastHeader: number
   lastPosition: number
   ended: boolean
@@ -58,7 +67,14 @@ class TableFinder {
   private lookLimit = SAMPLE_ROWS
   private readonly queue: Queued[] = []
 
-  constructor(private readonly options: LocateOptions) {}
+  constructor(private readonly options: FindOptions) {}
+
+  /** Ends the current table (before `endBefore`, when another table follows on the sheet). */
+  private close(endBefore?: number): void {
+    const current = this.current!
+    const layout = endBefore === undefined ? current.layout : { ...current.layout, endBefore }
+    this.tables.push(this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout)
+  }
 
   push(row: SampleRow): void {
     this.queue.push({ row, looked: false })
@@ -67,7 +83,7 @@ class TableFinder {
 
   finish(): void {
     this.drain(true)
-    if (this.current) this.tables.push(this.current.layout)
+    if (this.current) this.close()
     this.current = undefined
   }
 
@@ -98,10 +114,15 @@ class TableFinder {
       this.look = [item]
       return
     }
-    if (!current.ended && isEndRow(row.cells, firstColumn, lastColumn)) {
+    if (current.ended) return
+    if (isEndRow(row.cells, firstColumn, lastColumn)) {
       current.ended = true
       current.afterEnd = true
+      return
     }
+    const cells = row.cells
+    for (let c = firstColumn; c <= lastColumn && c < cells.length; c++)
+      if (!isEmpty(cells[c])) current.filled.add(c)
   }
 
   /** After blank rows inside a table: a row without numbers (a title, a header) may start another table. */
@@ -122,23 +143,83 @@ class TableFinder {
     this.look = undefined
     this.lookLimit = SAMPLE_ROWS
     if (!this.current) {
-      if (layout) return this.start(layout, look, bottom)
-      if (!final) this.look = look.slice(SAMPLE_ROWS / 2) // a long preamble: look further down
+      if (layout) this.start(layout, look, bottom)
+      else if (!final) this.look = look.slice(SAMPLE_ROWS / 2) // a long preamble: look further down
       return
     }
     if (layout && this.isNewTable(layout, rows, bottom)) {
-      const end = layout.titleRow ?? layout.headerRows[0]!
-      this.tables.push({ ...this.current.layout, endBefore: end })
-      return this.start(layout, look, bottom)
+      this.close(layout.titleRow ?? layout.headerRows[0]!)
+      const part = layout.title ?? `table ${this.tables.length + 1}`
+      this.start({ ...layout, part }, look, bottom)
+      return
+    }
+    const section = this.sectionLayout(rows)
+    if (section) {
+      this.close(rows[0]!.position)
+      this.start(section, look, 0, this.current.base)
+      return
     }
     // Not a new table: the rows belong to the current one (its data, or its notes).
     this.queue.unshift({ row: look[0]!.row, looked: true }, ...look.slice(1))
   }
 
-  private start(layout: TableLayout, look: Queued[], bottom: number): void {
+  private start(layout: TableLayout, look: Queued[], bottom: number, base = layout): void {
     const lastHeader = layout.headerRows[layout.headerRows.length - 1]!
-    this.current = { layout, lastHeader, lastPosition: lastHeader, ended: false, afterEnd: false }
+    this.current = {
+      layout,
+      base,
+      filled: new Set(),
+      lastHeader,
+      lastPosition: lastHeader,
+      ended: false,
+      afterEnd: false,
+    }
     this.queue.unshift(...look.slice(bottom + 1))
+  }
+
+  /**
+   * A section of the current table: after blank rows, a row of labels over its identifying (text) columns only
+   * ("Region", "ICB Code", "ICB Name"), right above rows of data. The rows below it are a table of their own
+   * (ICBs rather than regions), under the same header with the section's labels added to the columns it names.
+   */
+  private sectionLayout(rows: readonly SampleRow[]): TableLayout | undefined {
+    const base = this.current!.base
+    const [row, next] = rows
+    if (!row || !next || next.position !== row.position + 1) return undefined
+    const own = row.cells.flatMap((v, c) => (isEmpty(v) ? [] : [c]))
+    if (own.length < 2 || isEndRow(row.cells, 0, row.cells.length - 1)) return undefined
+    const inTable = new Set(base.columns)
+    for (const c of own) {
+      const v = row.cells[c]
+      if (!inTable.has(c) || v instanceof Date || !isLabel(v) || TITLE_TEXT.test(String(v))) return undefined
+    }
+    const body = rows.slice(1, 31)
+    const numeric = numericColumns(body)
+    if (own.some((c) => numeric.has(c)) || !base.columns.some((c) => numeric.has(c))) return undefined
+    const labels = new Map(own.map((c) => [c, normalise(String(row.cells[c]))]))
+    const sameAsHeader = base.headerCells.every((cells, i) => {
+      const label = labels.get(base.columns[i]!) ?? ''
+      return cells.some((cell) => normalise(cell) === label) || label === ''
+    })
+    if (sameAsHeader) return undefined
+    return {
+      ...base,
+      headerRows: [...base.headerRows, row.position],
+      headers: base.columns.map((c, i) => {
+        const label = labels.get(c)
+        const above = base.headers[i]!
+        if (label === undefined || label.toLowerCase() === above.split(' > ').at(-1)?.toLowerCase())
+          return above
+        return above === '' ? label : `${above} > ${label}`
+      }),
+      headerCells: base.columns.map((c, i) => [
+        ...base.headerCells[i]!,
+        labels.has(c) ? String(row.cells[c]) : '',
+      ]),
+      part: [...labels.values()].join(' '),
+      titleRow: undefined,
+      endBefore: undefined,
+    }
   }
 
   /**
@@ -166,7 +247,7 @@ class TableFinder {
 }
 
 /** Every table of a sheet or CSV, in order, each ending before the next one starts. */
-export async function findTables(source: RowSource, options: LocateOptions = {}): Promise<TableLayout[]> {
+export async function findTables(source: RowSource, options: FindOptions = {}): Promise<TableLayout[]> {
   const finder = new TableFinder(options)
   for await (const batch of source()) for (const row of batch) finder.push(row)
   finder.finish()

@@ -1,1 +1,2 @@
 export { extractFile } from './extract-file.js'
+export { detectWide, unpivotTable } from './wide.js'

@@ -38,11 +38,15 @@ export interface TableLayout {
   readonly headers: readonly string[]
   /** Per column, the header cells as written, one per header row ("" where a row has none over it). */
   readonly headerCells: readonly (readonly string[])[]
+  /** Per column, whether a header row has a label of its own over it (not only a group passing over). */
+  readonly labelled?: readonly boolean[]
   readonly title?: string
   /** Paragraphs of notes inside or just above the header. */
   readonly notes: readonly string[]
   /** The row of the title, when one was found above the header. */
   readonly titleRow?: number
+  /** What tells this table from the others on its sheet: its title, or the labels of its section. */
+  readonly part?: string
   /** The table ends before this row: the first row of the next table on the sheet. */
   readonly endBefore?: number
 }
@@ -50,8 +54,6 @@ export interface TableLayout {
 export interface LocateOptions {
   /** Merged ranges of the sheet (1-based, inclusive); a merged cell's value counts over every cell it covers. */
   readonly merges?: readonly MergedRange[]
-  /** Leave out columns that have no header and no value in the sample (the spacer columns of a sheet). */
-  readonly dropEmptyColumns?: boolean
 }
 
 /** Rows below a header read to check it, to find its columns and which of them hold numbers. */
@@ -272,7 +274,7 @@ export function locateTable(
       block.top--
     }
     ;({ last } = extendRight(body, Math.max(last, labelExtent(grid, block).last)))
-    return describe(grid, block, first, last, options)
+    return describe(grid, block, first, last)
   }
   return undefined
 }
@@ -313,13 +315,7 @@ function cellText(v: CellValue | undefined, date: (d: Date) => string): string {
   return String(v)
 }
 
-function describe(
-  grid: Grid,
-  block: Block,
-  first: number,
-  last: number,
-  options: LocateOptions,
-): TableLayout {
+function describe(grid: Grid, block: Block, first: number, last: number): TableLayout {
   const headerRows = grid.rows.slice(block.top, block.bottom + 1)
   const notes: string[] = []
   const addNote = (text: string) => {
@@ -352,12 +348,6 @@ function describe(
   }
 
   const span = last - first + 1
-  // Every row of the sample below the header up to the end of the table says which columns hold values.
-  const hasValue = new Array<boolean>(span).fill(false)
-  for (const row of grid.rows.slice(block.bottom + 1)) {
-    if (isEndRow(row.cells, first, last)) break
-    for (const c of row.own) if (c >= first && c <= last) hasValue[c - first] = true
-  }
   const ownLabel = new Array<boolean>(span).fill(false)
   for (const row of headerRows)
     for (const c of row.own) if (c >= first && c <= last && !isProse(row.cells[c])) ownLabel[c - first] = true
@@ -377,12 +367,7 @@ function describe(
     }
   }
 
-  const keep: number[] = []
-  for (let k = 0; k < span; k++) {
-    // A spacer column: nothing of its own in the header (a merged group may pass over it) and no values.
-    if (options.dropEmptyColumns && !ownLabel[k] && !hasValue[k]) continue
-    keep.push(k)
-  }
+  const keep = Array.from({ length: span }, (_, k) => k)
   const headers = keep.map((k) => {
     const parts: string[] = []
     for (const l of labels) {
@@ -402,8 +387,28 @@ function describe(
     lastColumn: first + keep[keep.length - 1]!,
     headers,
     headerCells: keep.map((k) => written.map((w) => w[k]!)),
+    labelled: ownLabel,
     ...(title !== undefined ? { title: title.text, titleRow: title.position } : {}),
     notes,
+  }
+}
+
+/**
+ * The layout without its spacer columns: those with no label of their own in the header (a merged group
+ * may pass over them) and no value in any row of the table.
+ */
+export function withoutEmptyColumns(layout: TableLayout, filled: ReadonlySet<number>): TableLayout {
+  const keep = layout.columns.flatMap((c, i) => (layout.labelled?.[i] || filled.has(c) ? [i] : []))
+  if (keep.length === layout.columns.length || keep.length === 0) return layout
+  const columns = keep.map((i) => layout.columns[i]!)
+  return {
+    ...layout,
+    columns,
+    firstColumn: columns[0]!,
+    lastColumn: columns[columns.length - 1]!,
+    headers: keep.map((i) => layout.headers[i]!),
+    headerCells: keep.map((i) => layout.headerCells[i]!),
+    ...(layout.labelled ? { labelled: keep.map((i) => layout.labelled![i]!) } : {}),
   }
 }
 

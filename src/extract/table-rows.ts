@@ -201,6 +201,7 @@ export function makeTable(
       columnRef(c, base.unit ?? (base.sheet !== undefined ? 'row' : 'line')),
     ),
     ...(layout.title !== undefined ? { title: layout.title } : {}),
+    ...(layout.part !== undefined ? { part: layout.part } : {}),
     ...(layout.notes.length > 0 ? { notes: layout.notes } : {}),
     ...(wide ? { wide } : {}),
     batches,

@@ -2,7 +2,14 @@
  * Wide tables: a column per period (month, quarter, year, financial year, day) instead of a row per period.
  * Detected from the header labels; turned long on request (one row per period, a "Period" column).
  */
-import type { PeriodColumn, RowObserver, TableRow, WideLayout } from '../model/table.js'
+import {
+  DataWarpError,
+  type ExtractedTable,
+  type PeriodColumn,
+  type RowObserver,
+  type TableRow,
+  type WideLayout,
+} from '../model/table.js'
 
 /** Footnote markers: "[1]", "[2, 3]", "[note 4]", "[7. 11]", superscript digits. Not part of a period. */
 const FOOTNOTE =
@@ -130,6 +137,40 @@ export function longShape(
         }
         if (out.length > 0) yield out
       }
+    },
+  }
+}
+
+/**
+ * The table turned long: its identifying columns, "Period", and a value column per measure, one row per
+ * (row, period). Throws when the table has no column per period (a source set to unpivot that is not wide).
+ */
+export function unpivotTable(table: ExtractedTable): ExtractedTable {
+  const wide = table.wide
+  if (!wide) {
+    throw new DataWarpError(
+      'the source is set to unpivot, but this table has no column per period (no month, quarter or year headers)',
+      { file: table.file, sheet: table.sheet },
+    )
+  }
+  const taken = new Set(wide.idColumns.map((c) => table.headers[c]!.toLowerCase()))
+  const periodLabel = taken.has('period') ? 'Period (from the header)' : 'Period'
+  const long = longShape(table.headers, wide, (observer) => table.batches(observer), periodLabel)
+  const {
+    headerCells: _cells,
+    columnRefs: _refs,
+    wide: _wide,
+    batches: _batches,
+    rows: _rows,
+    ...rest
+  } = table
+  return {
+    ...rest,
+    headers: long.headers,
+    unpivoted: wide,
+    batches: long.batches,
+    async *rows(observer?: RowObserver) {
+      for await (const batch of long.batches(observer)) yield* batch
     },
   }
 }

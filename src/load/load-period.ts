@@ -28,6 +28,13 @@ export interface PeriodLoad {
   readonly manifestHash: string
   readonly tables: readonly PeriodTable[]
   readonly onRows?: (source: string, rows: number) => void
+  /** Tokens and estimated cost of the LLM enrichment this period used, when it used one. */
+  readonly llm?: LlmUsage
+}
+
+export interface LlmUsage {
+  readonly tokens: number
+  readonly costUsd?: number
 }
 
 export interface SourceLoadResult {
@@ -141,8 +148,9 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
     const total = results.reduce((sum, r) => sum + r.rows, 0)
     const durationMs = Date.now() - started
     await client.query(
-      'UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3 WHERE load_id = $1',
-      [loadId, total, durationMs],
+      `UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
+         llm_tokens = $4, llm_cost_usd = $5 WHERE load_id = $1`,
+      [loadId, total, durationMs, load.llm?.tokens ?? null, load.llm?.costUsd ?? null],
     )
     await client.query('COMMIT')
     return { loadId, rows: total, sources: results, schemaChanges, durationMs }
@@ -232,11 +240,13 @@ export async function recordHeldLoad(
     startedAt: number
     reason: string
     manifestHash?: string
+    llm?: LlmUsage
   },
 ): Promise<void> {
   await pool.query(
-    `INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason)
-     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7)`,
+    `INSERT INTO datawarp.loads
+       (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason, llm_tokens, llm_cost_usd)
+     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8, $9)`,
     [
       held.runId,
       held.publication,
@@ -245,6 +255,8 @@ export async function recordHeldLoad(
       held.startedAt,
       Date.now() - held.startedAt,
       held.reason,
+      held.llm?.tokens ?? null,
+      held.llm?.costUsd ?? null,
     ],
   )
 }

@@ -59,7 +59,8 @@ describe('applyContract', () => {
     const five = applyContract('freeze', 'breaking', many.slice(0, 5))
     expect(five).toEqual({
       action: 'fail',
-      reason: 'the period differs from the frozen canonical manifest: change 1; change 2; change 3; change 4; change 5',
+      reason:
+        'the period differs from the frozen canonical manifest: change 1; change 2; change 3; change 4; change 5',
     })
   })
 })

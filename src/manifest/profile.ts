@@ -94,7 +94,9 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
 function wideSummary(table: ExtractedTable): { wide?: DraftWide } {
   const wide = table.unpivoted ?? table.wide
   if (!wide) return {}
-  return { wide: { periods: wide.periods, measures: wide.measures, unpivoted: table.unpivoted !== undefined } }
+  return {
+    wide: { periods: wide.periods, measures: wide.measures, unpivoted: table.unpivoted !== undefined },
+  }
 }
 
 /** "3 rows (41–43): footnote" style summary, so no row is dropped without a word in the draft. */
@@ -115,7 +117,10 @@ function summariseExcluded(excluded: { position: number; reason: string }[]): st
 
 /** The key a table gets in a draft: its sheet for workbooks, its file name (period words removed) otherwise. */
 export function draftKeys(tables: readonly ExtractedTable[]): string[] {
-  const base = tables.map((t) => (t.sheet !== undefined ? sheetKey(t.sheet) : fileKey(t.file)))
+  // A sheet with several tables: each after the first is told apart by its part (title or section labels).
+  const base = tables.map((t) =>
+    t.sheet !== undefined ? sheetKey(t.part ? `${t.sheet} ${t.part}` : t.sheet) : fileKey(t.file),
+  )
   const seen = new Map<string, number>()
   for (const k of base) seen.set(k, (seen.get(k) ?? 0) + 1)
   const used = new Set<string>()

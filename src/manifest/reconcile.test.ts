@@ -404,7 +404,8 @@ describe('reconcile: renames by similarity', () => {
         field(title.toLowerCase().replace(/[^a-z]+/g, '_'), title, type, 0, ['12']),
       ]),
     )
-  const base = (title: string) => reconcile(publication, undefined, counts('2024-05', title)).manifest
+  const base = (title: string, type: FieldType = 'integer') =>
+    reconcile(publication, undefined, counts('2024-05', title, type)).manifest
 
   it('scores headers by their normalised character pairs', () => {
     expect(similarity('abc', 'abc')).toBe(1)

@@ -124,7 +124,7 @@ export function consolidate(
   const keys = new Set<string>()
   const tables = new Set<string>()
   const contributions = new Map<string, Contribution>()
-  const notes: string[] = []
+  const notes = new Set<string>()
   const unknownTypes = new Set<string>()
 
   ordered.forEach((candidate, index) => {
@@ -133,9 +133,9 @@ export function consolidate(
     const touched = new Set<BuildingSource>()
     for (const old of candidate.manifest.sources.filter(isEnabled)) {
       const units = unitsOf(old)
-      if (units.length > 1 && index === 0)
-        notes.push(
-          `old source "${old.code}" read ${units.length} different files; a source of ours matches one file pattern, so it is split into ${units.length} sources (tables suffixed _2, _3, …)`,
+      if (units.length > 1)
+        notes.add(
+          `old source "${old.code}" read ${units.length} kinds of file; a source of ours matches one file pattern, so it became ${units.length} sources (keys and tables suffixed _2, _3, …)`,
         )
       for (const unit of units) {
         let source =
@@ -173,7 +173,7 @@ export function consolidate(
   })
 
   if (unknownTypes.size > 0)
-    notes.push(`column types not understood, read as string: ${[...unknownTypes].sort().join(', ')}`)
+    notes.add(`column types not understood, read as string: ${[...unknownTypes].sort().join(', ')}`)
   const periods = [...new Set(ordered.map((c) => c.period))].sort(byPeriod)
   const leftOut: { key: string; reason: string }[] = []
   const sources: Source[] = []
@@ -194,7 +194,7 @@ export function consolidate(
     ...(publication.description ? { description: publication.description } : {}),
     sources,
   })
-  return { manifest, contributions, leftOut, notes, periods }
+  return { manifest, contributions, leftOut, notes: [...notes], periods }
 }
 
 function validCode(code: string | null | undefined): string | undefined {

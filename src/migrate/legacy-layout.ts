@@ -33,7 +33,12 @@ export type Disposition =
   | { readonly action: 'candidate'; readonly candidate: Candidate }
   | { readonly action: 'config' }
   | { readonly action: 'generated'; readonly target: string }
-  | { readonly action: 'ignored'; readonly reason: string }
+  | {
+      readonly action: 'ignored'
+      readonly reason: string
+      /** What the design note says is not kept (drafts, LLM output, backups…): --remove-old deletes it. */
+      readonly disposable: boolean
+    }
   | { readonly action: 'left'; readonly reason: string }
 
 export interface InputFile {
@@ -110,22 +115,22 @@ function classifyManifestFile(
   publications: readonly KnownPublication[],
 ): Disposition {
   const name = path.split('/').pop()!
-  const ignored = (reason: string): Disposition => ({ action: 'ignored', reason })
+  const ignored = (reason: string): Disposition => ({ action: 'ignored', reason, disposable: true })
+  // What migrate could not place stays, even with --remove-old: someone may want it.
+  const unplaced = (reason: string): Disposition => ({ action: 'ignored', reason, disposable: false })
   if (/\.(bak|backup|orig)$|~$/i.test(name)) return ignored(REASONS.backup)
   if (/\.json$/i.test(name))
-    return ignored(/llm|response|output/i.test(name) ? REASONS.llm : 'a JSON file, not a manifest')
+    return /llm|response|output/i.test(name) ? ignored(REASONS.llm) : unplaced('a JSON file, not a manifest')
   if (/_error\.txt$/i.test(name)) return ignored(REASONS.error)
   if (/prompt\.txt$/i.test(name)) return ignored(REASONS.prompt)
   if (/\.(md|txt)$/i.test(name)) return ignored(REASONS.notes)
-  if (!/\.ya?ml$/i.test(name)) return ignored('not a manifest')
+  if (!/\.ya?ml$/i.test(name)) return unplaced('not a manifest')
 
   const read = readLegacyManifest(join(root, path))
-  if (read.problem !== undefined) return ignored(read.problem)
+  if (read.problem !== undefined) return unplaced(read.problem)
   const manifest = read.manifest
   const stem = name.replace(/\.ya?ml$/i, '')
   const words = stem.split('_')
-  if (words.some((w) => w.toLowerCase() === 'test')) return ignored(REASONS.test)
-
   const at = words.findIndex(isLegacyPeriodToken)
   let prefix: string
   let rest: string
@@ -140,6 +145,9 @@ function classifyManifestFile(
     prefix = (hasKind ? words.slice(0, -1) : words).join('_')
     rest = hasKind ? last : ''
   }
+  // test_adhd_aug25_canonical.yaml, pcn_unpivot_test.yaml: unless "test" is part of a publication's code.
+  if (words.some((w) => w.toLowerCase() === 'test') && !publications.some((p) => p.code === prefix))
+    return ignored(REASONS.test)
   const sourceUrl = manifest.manifest?.source_url ?? undefined
   period ??= sourceUrl ? periodOfReleaseUrl(sourceUrl) : undefined
 
@@ -148,16 +156,19 @@ function classifyManifestFile(
     const base = rest.startsWith('canonical') ? 'canonical' : 'enriched'
     return ignored(`an experimental variant ("_${rest}") of an ${base} manifest`)
   }
+  // The deepest landing page holding the release page: nested landing pages pick the nearer one.
   const byPage = sourceUrl
-    ? publications.find((p) => p.landingPage !== undefined && isUnder(sourceUrl, p.landingPage))
+    ? publications
+        .filter((p) => p.landingPage !== undefined && isUnder(sourceUrl, p.landingPage))
+        .sort((a, b) => b.landingPage!.length - a.landingPage!.length)[0]
     : undefined
   const publication = byPage ?? publications.find((p) => p.code === prefix)
   if (!publication) {
-    return ignored(
+    return unplaced(
       `its publication is not in the config (file prefix "${prefix}"${sourceUrl ? `, release ${sourceUrl}` : ''}): add the publication to config/publications.yaml and migrate again to consolidate it`,
     )
   }
-  if (!period) return ignored('no period in its name or release URL')
+  if (!period) return unplaced('no period in its name or release URL')
   return {
     action: 'candidate',
     candidate: {

@@ -14,7 +14,7 @@ import {
 import { dirname, join, resolve } from 'node:path'
 import { loadConfig } from '../config/index.js'
 import { ensureLedger, ledgerStatus, openDatabase } from '../load/index.js'
-import { renderCanonicalManifest } from '../manifest/index.js'
+import { renderCanonicalManifest, writeCanonicalManifest } from '../manifest/index.js'
 import { defaultCanonicalManifestPath } from '../model/config.js'
 import { writeStateFile } from '../observe/index.js'
 import { projectPaths } from '../pipeline/paths.js'
@@ -107,6 +107,15 @@ export interface MigrationReport {
 /** A deployment migrate cannot work on (no old layout, a broken config): exit code 2. */
 export class MigrationError extends Error {}
 
+/** A config migrate cannot read is a usage problem (exit code 2), not a failure of the migration. */
+function asMigrationError<T>(read: () => T): T {
+  try {
+    return read()
+  } catch (error) {
+    throw new MigrationError((error as Error).message)
+  }
+}
+
 /** The folders of the new layout (the design note's Step 1). */
 const NEW_FOLDERS = ['manifests/canonical', 'data/exports', 'data/logs', 'data/state', 'tmp/manifests']
 
@@ -150,7 +159,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   // The config: the old one to convert (or its kept original, after a first migration), and the new one.
   const configPath = join(root, OLD_CONFIG)
   const keptPath = join(root, KEPT_OLD_CONFIG)
-  const shape = existsSync(configPath) ? configShape(configPath) : undefined
+  const shape = existsSync(configPath) ? asMigrationError(() => configShape(configPath)) : undefined
   if (shape === 'unknown')
     throw new MigrationError(
       `${OLD_CONFIG} is neither the old layout's config nor a valid config of ours: fix it first (datawarp validate says what is wrong)`,
@@ -158,7 +167,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   if (!shape && !existsSync(join(root, 'manifests')))
     throw new MigrationError(`no old layout in ${root}: neither ${OLD_CONFIG} nor manifests/ is there`)
   const legacyPath = shape === 'old' ? configPath : existsSync(keptPath) ? keptPath : undefined
-  const legacy: LegacyConfig | undefined = legacyPath ? readLegacyConfig(legacyPath) : undefined
+  const legacy: LegacyConfig | undefined = legacyPath
+    ? asMigrationError(() => readLegacyConfig(legacyPath))
+    : undefined
   const current = shape === 'new' ? loadConfig(configPath) : undefined
   const targets: { code: string; name: string; description?: string; canonicalManifest: string }[] = current
     ? current.publications.map((p) => ({
@@ -193,6 +204,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       d = {
         action: 'ignored',
         reason: `its publication "${d.candidate.publication}" is no longer in the config`,
+        disposable: false,
       }
     dispositions.set(file.path, d)
   }
@@ -232,17 +244,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
       const path = target.canonicalManifest
       const text = renderCanonicalManifest(result.manifest)
       const absolute = join(root, path)
+      const what = `canonical manifest of ${target.code}`
       let status: OutputStatus
-      if (!existsSync(absolute)) status = write(path, text, `canonical manifest of ${target.code}`)
-      else if (sameBytes(absolute, text)) status = write(path, text, `canonical manifest of ${target.code}`)
-      else {
-        status = 'kept'
-        output(
-          path,
-          'kept',
-          `canonical manifest of ${target.code}: exists and differs from the consolidation (a run or a person changed it): left as it is`,
-        )
-      }
+      if (!existsSync(absolute)) {
+        status = 'created'
+        if (!dryRun) writeCanonicalManifest(absolute, result.manifest)
+      } else if (sameBytes(absolute, text)) status = 'unchanged'
+      else status = 'kept'
+      output(
+        path,
+        status,
+        status === 'kept'
+          ? `${what}: exists and differs from the consolidation (a run or a person changed it): left as it is`
+          : what,
+      )
       consolidations.set(target.code, { ...result, path })
       publications.push({
         ...base,
@@ -469,7 +484,16 @@ function describe(
     case 'left':
       return { ...base, action: 'left', into: [], reason: d.reason, removed: false }
     case 'ignored':
-      return { ...base, action: 'ignored', into: [], reason: d.reason, removed: context.removeOld && oldFile }
+      return {
+        ...base,
+        action: 'ignored',
+        into: [],
+        reason:
+          d.disposable || !context.removeOld
+            ? d.reason
+            : `${d.reason} (kept: --remove-old deletes only what the design note does not keep)`,
+        removed: context.removeOld && oldFile && d.disposable,
+      }
     case 'config': {
       const isKept = file.path === KEPT_OLD_CONFIG
       const reason = isKept

@@ -31,10 +31,20 @@ function drift(changes: Partial<Drift> = {}): Drift {
 
 const added = { name: 'participation', title: 'Participation', type: 'integer' as const, samples: ['1', '0'] }
 const removed = { name: 'rate', title: 'Rate' }
-const renamed = { name: 'submissions', from: 'Submissions [7]', to: 'Submissions [7. 11]', similarity: 0.8696 }
+const renamed = {
+  name: 'submissions',
+  from: 'Submissions [7]',
+  to: 'Submissions [7. 11]',
+  similarity: 0.8696,
+}
 const retyped = { name: 'rate', from: 'integer' as const, to: 'number' as const, samples: ['1.5'] }
 const restored = { name: 'rate', title: 'Rate' }
-const headerChange = { name: 'practice_type', from: 'PracticeType', to: 'Practice Type', method: 'header' as const }
+const headerChange = {
+  name: 'practice_type',
+  from: 'PracticeType',
+  to: 'Practice Type',
+  method: 'header' as const,
+}
 
 describe('classifyDrift', () => {
   it('none: no source changed and none is missing', () => {
@@ -42,7 +52,9 @@ describe('classifyDrift', () => {
   })
 
   it('cosmetic: only header texts written differently', () => {
-    expect(classifyDrift(drift({ sources: [sourceDrift({ headerChanges: [headerChange] })] }))).toBe('cosmetic')
+    expect(classifyDrift(drift({ sources: [sourceDrift({ headerChanges: [headerChange] })] }))).toBe(
+      'cosmetic',
+    )
   })
 
   it('additive: a first manifest, a new source, a new column, a wider type or a column back', () => {
@@ -64,7 +76,9 @@ describe('classifyDrift', () => {
       drift({ removedSources: [{ key: 'practices', table: 'practices' }] }),
       drift({ sources: [sourceDrift({ added: [added], removed: [removed] })] }),
       drift({ sources: [sourceDrift({ isNew: true })], removedSources: [{ key: 'old', table: 'old' }] }),
-      drift({ sources: [sourceDrift({ headerChanges: [headerChange] }), sourceDrift({ renamed: [renamed] })] }),
+      drift({
+        sources: [sourceDrift({ headerChanges: [headerChange] }), sourceDrift({ renamed: [renamed] })],
+      }),
     ]
     for (const d of cases) expect(classifyDrift(d), JSON.stringify(d)).toBe('breaking')
   })
@@ -88,7 +102,13 @@ describe('driftLines', () => {
             headerChanges: [headerChange],
           }),
           sourceDrift({ key: 'table_3', table: 'table_3', sheet: 'Table 3', isNew: true, added: [added] }),
-          sourceDrift({ key: 'practices', table: 'practices', file: 'practices.csv', sheet: undefined, isNew: true }),
+          sourceDrift({
+            key: 'practices',
+            table: 'practices',
+            file: 'practices.csv',
+            sheet: undefined,
+            isNew: true,
+          }),
         ],
         removedSources: [{ key: 'old_table', table: 'old_table' }],
       }),
@@ -111,7 +131,10 @@ describe('driftLines', () => {
     const lines = driftLines(
       drift({
         firstManifest: true,
-        sources: [sourceDrift({ isNew: true }), sourceDrift({ key: 'b', table: 'b', sheet: 'B', isNew: true })],
+        sources: [
+          sourceDrift({ isNew: true }),
+          sourceDrift({ key: 'b', table: 'b', sheet: 'B', isNew: true }),
+        ],
       }),
     )
     expect(lines).toEqual([

@@ -32,6 +32,11 @@ export interface ExtractedTable {
   readonly columnRefs?: readonly string[]
   /** The table's title, from a title row above its header ("Table 3: Summary of …"). */
   readonly title?: string
+  /**
+   * Set when a sheet holds several tables: what tells this one from the first (its title, or the labels of its
+   * section: "Region ICB Code ICB Name"). Draft keys add it to the sheet's name.
+   */
+  readonly part?: string
   /** Notes written above or inside the header (a "Notes:" paragraph in a header cell, a suppression legend). */
   readonly notes?: readonly string[]
   /** Set when the table has a column per period (a month, a year, …) rather than a row per period. */

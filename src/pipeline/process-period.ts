@@ -3,7 +3,8 @@ import { join } from 'node:path'
 import type pg from 'pg'
 import { stringify } from 'yaml'
 import type { HttpSession } from '../discover/index.js'
-import { extractFile } from '../extract/index.js'
+import { type EnrichResult, enrichManifest, withTextOf } from '../enrich/index.js'
+import { extractFile, unpivotTable } from '../extract/index.js'
 import { type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
 import {
   isUpToDate,
@@ -19,8 +20,10 @@ import {
   draftKeys,
   manifestHash,
   profileTable,
+  type Reconciliation,
   reconcile,
   renderDriftReport,
+  wantsUnpivot,
   writeCanonicalManifest,
 } from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
@@ -90,7 +93,7 @@ export async function processPeriod(
       return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason }
     }
 
-    const { draft, tables } = await draftPeriod(ctx, period, fetched, dir)
+    const { draft, tables } = await draftPeriod(ctx, period, fetched, dir, state.current)
     const contract = ctx.publication.contract
     const base = contract === 'hold' ? state.atStart : state.current
     const reconciled = reconcile(ctx.publication, base, draft)
@@ -125,7 +128,15 @@ export async function processPeriod(
     }
     if (decision.action === 'fail') throw new DataWarpError(decision.reason)
     // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
-    const proposal = reconcile(ctx.publication, state.proposed, draft).manifest
+    const proposed = reconcile(ctx.publication, state.proposed, draft)
+    const enriched = await enrichProposal(ctx, period, dir, draft, tables, proposed)
+    const proposal = enriched.manifest
+    const llm = enriched.usage
+      ? {
+          tokens: enriched.usage.promptTokens + enriched.usage.completionTokens,
+          costUsd: enriched.usage.costUsd,
+        }
+      : undefined
     if (decision.action === 'hold') {
       state.proposed = proposal
       writeProposal(ctx, scope, proposal)
@@ -136,6 +147,7 @@ export async function processPeriod(
         startedAt: started,
         reason: decision.reason,
         manifestHash: hash,
+        llm,
       })
       ctx.log.emit({ ...scope, level: 'warn', event: 'period.held', message: decision.reason })
       return {
@@ -148,6 +160,9 @@ export async function processPeriod(
       }
     }
 
+    // The loaded manifest carries the enrichment of what is new, so datawarp.sources has its text at once.
+    const loaded = withTextOf(reconciled.manifest, proposal)
+    hash = manifestHash(loaded)
     const periodTables: PeriodTable[] = reconciled.bindings.map((binding, i) => ({
       binding,
       table: tables[i]!.table,
@@ -166,8 +181,9 @@ export async function processPeriod(
           runId: ctx.log.runId,
           publication: ctx.publication,
           period,
-          manifest: reconciled.manifest,
+          manifest: loaded,
           manifestHash: hash!,
+          llm,
           tables: periodTables,
           onRows: ctx.onRows,
         }),
@@ -175,7 +191,7 @@ export async function processPeriod(
     )
     for (const change of result.schemaChanges)
       ctx.log.emit({ ...scope, event: 'load.schema_change', message: change })
-    if (contract !== 'hold') state.current = reconciled.manifest
+    if (contract !== 'hold') state.current = loaded
     state.proposed = proposal
     writeProposal(ctx, scope, proposal)
     return {
@@ -224,6 +240,7 @@ async function draftPeriod(
   period: string,
   fetched: readonly FetchedFile[],
   dir: string,
+  canonical: CanonicalManifest | undefined,
 ): Promise<{ draft: DraftManifest; tables: PeriodTableFile[] }> {
   const scope = { publication: ctx.publication.code, period }
   const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
@@ -255,6 +272,9 @@ async function draftPeriod(
     })
   }
   const keys = draftKeys(tables.map((t) => t.table))
+  // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
+  for (const [i, t] of tables.entries())
+    if (wantsUnpivot(canonical, keys[i]!, t.table)) tables[i] = { ...t, table: unpivotTable(t.table) }
   const sources = []
   for (const [i, t] of tables.entries()) {
     sources.push(
@@ -269,6 +289,60 @@ async function draftPeriod(
   const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
   writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
   return { draft, tables }
+}
+
+/**
+ * Titles, descriptions, units and roles for what is new in the proposal (offline, or through the configured
+ * LLM; an LLM failure falls back to offline with a warning, never fails the period).
+ */
+async function enrichProposal(
+  ctx: PeriodContext,
+  period: string,
+  dir: string,
+  draft: DraftManifest,
+  tables: readonly PeriodTableFile[],
+  proposed: Reconciliation,
+): Promise<EnrichResult> {
+  const scope = { publication: ctx.publication.code, period }
+  const notes = new Set(
+    tables.flatMap(({ table: t }) => [
+      ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
+      ...(t.notes ?? []),
+    ]),
+  )
+  const enriched = await ctx.log.stage('enrich', scope, () =>
+    enrichManifest({
+      manifest: proposed.manifest,
+      drift: proposed.drift,
+      draft,
+      context: {
+        publication: { code: ctx.publication.code, name: ctx.publication.name },
+        period,
+        notes: [...notes],
+      },
+      settings: ctx.config.settings.llm,
+      workDir: dir,
+      pool: ctx.pool,
+    }),
+  )
+  for (const message of enriched.warnings)
+    ctx.log.emit({ ...scope, level: 'warn', event: 'enrich.warning', message })
+  const u = enriched.usage
+  ctx.log.emit({
+    ...scope,
+    event: 'enrich',
+    method: enriched.method,
+    ...(u
+      ? {
+          model: u.model,
+          llm_tokens: u.promptTokens + u.completionTokens,
+          llm_cost_usd: u.costUsd,
+          llm_requests: u.requests,
+          llm_cached: u.cached,
+        }
+      : {}),
+  })
+  return enriched
 }
 
 /** drift.json and drift.md in the period's working folder; returns the Markdown. */

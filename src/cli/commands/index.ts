@@ -1,6 +1,7 @@
 import type { Command } from '../command.js'
 import { cleanupCommand } from './cleanup.js'
 import { exportCommand } from './export.js'
+import { inspectCommand } from './inspect.js'
 import { migrateCommand } from './migrate.js'
 import { planCommand } from './plan.js'
 import { runCommand } from './run.js'
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   exportCommand,
   validateCommand,
+  inspectCommand,
   cleanupCommand,
   migrateCommand,
 ]

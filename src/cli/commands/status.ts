@@ -17,7 +17,11 @@ export const statusCommand: Command = {
     if (ledger.length === 0) process.stdout.write('Nothing loaded yet.\n')
     for (const e of ledger) {
       const rows =
-        e.status === 'loaded' ? `${(e.rows ?? 0).toLocaleString('en-GB')} rows` : `failed: ${e.error}`
+        e.status === 'loaded'
+          ? `${(e.rows ?? 0).toLocaleString('en-GB')} rows`
+          : e.status === 'held'
+            ? (e.reason ?? '')
+            : `failed: ${e.error}`
       process.stdout.write(
         `${e.publication.padEnd(28)} ${e.period.padEnd(10)} ${e.status.padEnd(7)} ${e.finishedAt}  ${rows}\n`,
       )
