@@ -208,6 +208,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
     uploaded,
     paths,
     summaryFile: writeSummaryFile(summary, env, say),
+    say,
   })
 
   const failures = [
@@ -239,28 +240,27 @@ function setOutputs(
     uploaded: readonly UploadedArtifact[]
     paths: ReturnType<typeof projectPaths>
     summaryFile: string
+    say: (text: string) => string
   },
 ): void {
+  const output = (name: string, value: string | number) => core.setOutput(name, extra.say(String(value)))
   const periods = summary.publications.flatMap((p) => p.periods)
-  core.setOutput('run-id', summary.runId)
-  core.setOutput('result', summary.failed ? 'failed' : 'success')
+  output('run-id', summary.runId)
+  output('result', summary.failed ? 'failed' : 'success')
   for (const status of ['loaded', 'held', 'skipped', 'failed', 'planned'] as const)
-    core.setOutput(
-      status,
-      countStatus(periods, status) + (status === 'failed' ? countPublicationErrors(summary) : 0),
-    )
-  core.setOutput('rows', rowsOf(periods, 'loaded'))
-  core.setOutput('held-periods', JSON.stringify(heldPeriods(summary)))
-  core.setOutput('changed-manifests', JSON.stringify(extra.changedManifests))
+    output(status, countStatus(periods, status) + (status === 'failed' ? countPublicationErrors(summary) : 0))
+  output('rows', rowsOf(periods, 'loaded'))
+  output('held-periods', JSON.stringify(heldPeriods(summary)))
+  output('changed-manifests', JSON.stringify(extra.changedManifests))
   const open = extra.pullRequests.filter((p) => p.action !== 'closed')
-  core.setOutput('pull-requests', JSON.stringify(extra.pullRequests))
-  core.setOutput('pull-request-numbers', JSON.stringify(open.map((p) => p.number)))
-  core.setOutput('pull-request-urls', JSON.stringify(open.map((p) => p.url)))
-  core.setOutput('artifacts', JSON.stringify(extra.uploaded))
-  core.setOutput('exports-path', extra.paths.exports)
-  core.setOutput('logs-path', extra.paths.logs)
-  core.setOutput('event-log', summary.eventLog)
-  core.setOutput('summary-file', extra.summaryFile)
+  output('pull-requests', JSON.stringify(extra.pullRequests))
+  output('pull-request-numbers', JSON.stringify(open.map((p) => p.number)))
+  output('pull-request-urls', JSON.stringify(open.map((p) => p.url)))
+  output('artifacts', JSON.stringify(extra.uploaded))
+  output('exports-path', extra.paths.exports)
+  output('logs-path', extra.paths.logs)
+  output('event-log', summary.eventLog)
+  output('summary-file', extra.summaryFile)
 }
 
 const countPublicationErrors = (summary: RunSummary) => summary.publications.filter((p) => p.error).length

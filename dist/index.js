@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(33477);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(94205);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 33477:
+/***/ 94205:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -51596,7 +51596,7 @@ function object(shape, params) {
     const def = {
         type: "object",
         shape: shape ?? {},
-        ...util.normalizeParams(params),
+        ...normalizeParams(params),
     };
     return new ZodObject(def);
 }
@@ -62829,7 +62829,8 @@ async function loadPeriod(pool, load) {
         await upsertSources(client, load, [...used.values()].map((s) => s.key));
         const total = results.reduce((sum, r) => sum + r.rows, 0);
         const durationMs = Date.now() - started;
-        await client.query('UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3 WHERE load_id = $1', [loadId, total, durationMs]);
+        await client.query(`UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
+         llm_tokens = $4, llm_cost_usd = $5 WHERE load_id = $1`, [loadId, total, durationMs, load.llm?.tokens ?? null, load.llm?.costUsd ?? null]);
         await client.query('COMMIT');
         return { loadId, rows: total, sources: results, schemaChanges, durationMs };
     }
@@ -62889,8 +62890,9 @@ async function recordFailedLoad(pool, failure) {
 }
 /** Records a held period: not loaded because its draft differs from the canonical manifest under review. */
 async function recordHeldLoad(pool, held) {
-    await pool.query(`INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason)
-     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7)`, [
+    await pool.query(`INSERT INTO datawarp.loads
+       (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason, llm_tokens, llm_cost_usd)
+     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8, $9)`, [
         held.runId,
         held.publication,
         held.period,
@@ -62898,6 +62900,8 @@ async function recordHeldLoad(pool, held) {
         held.startedAt,
         Date.now() - held.startedAt,
         held.reason,
+        held.llm?.tokens ?? null,
+        held.llm?.costUsd ?? null,
     ]);
 }
 
@@ -68356,6 +68360,868 @@ async function unchangedWithoutDownload(ctx, period, entries, manifest) {
     return reason;
 }
 
+;// CONCATENATED MODULE: ./src/enrich/cache.ts
+/**
+ * LLM answers kept in `datawarp.llm_cache` (ledger migration 3), by the sha256 of the request body: a rerun of
+ * a held period sends the same requests, so it gets the same answers without calling the LLM again.
+ */
+async function readLlmCache(pool, hash) {
+    const { rows } = await pool.query('SELECT response FROM datawarp.llm_cache WHERE request_hash = $1', [hash]);
+    return rows[0]?.response;
+}
+/** Keeps the first answer for a request: the text a period proposed stays the text it proposes. */
+async function writeLlmCache(pool, hash, model, response) {
+    await pool.query(`INSERT INTO datawarp.llm_cache (request_hash, model, response, created_at)
+     VALUES ($1, $2, $3, now()) ON CONFLICT (request_hash) DO NOTHING`, [hash, model, JSON.stringify(response)]);
+}
+
+;// CONCATENATED MODULE: ./src/enrich/llm.ts
+
+
+const SYSTEM_PROMPT = [
+    'You document tables of official statistics (NHS England and similar UK public-sector releases) for a data catalogue.',
+    'You are given a publication, one table (a sheet or a file) and some of its columns: each with an id, its header as published and its data type.',
+    'For every column, write:',
+    '- description: one plain-English sentence, at most 200 characters, saying what a value of the column is. Expand abbreviations you are sure of (FTE, ICB, GP, PCN, ODS); explain footnote markers such as [1] as "see note 1". Do not invent facts that the header, notes or examples do not support.',
+    '- unit: what a value counts or measures, for numeric measures only: one of count, percent, GBP, GBP thousands, FTE, days, weeks, hours, minutes, "per 1,000", "per 100,000", or another short unit; null for dimensions or when unknown.',
+    '- role: "dimension" when the column says what a row is about (names, codes, dates, years, months, categories), "measure" when it holds a value.',
+    'When asked (describe_source is true), also give the table a short title (at most 80 characters) and a one-sentence description; otherwise return source as null.',
+    'Answer with JSON only, in the given schema, one entry per column id, using the ids exactly as given.',
+].join('\n');
+/** The JSON Schema the answer must follow (strict mode: every property required, no others). */
+function answerJsonSchema(columnIds) {
+    return {
+        type: 'object',
+        additionalProperties: false,
+        required: ['source', 'columns'],
+        properties: {
+            source: {
+                anyOf: [
+                    {
+                        type: 'object',
+                        additionalProperties: false,
+                        required: ['title', 'description'],
+                        properties: { title: { type: 'string' }, description: { type: 'string' } },
+                    },
+                    { type: 'null' },
+                ],
+            },
+            columns: {
+                type: 'array',
+                items: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['column', 'description', 'unit', 'role'],
+                    properties: {
+                        column: { type: 'string', enum: [...columnIds] },
+                        description: { type: 'string' },
+                        unit: { type: ['string', 'null'] },
+                        role: { type: 'string', enum: ['dimension', 'measure'] },
+                    },
+                },
+            },
+        },
+    };
+}
+const MAX_NOTE_LINES = 40;
+const MAX_NOTES_CHARS = 4000;
+/** The notes sent with every batch: the first lines, each and all clipped, so a long notes sheet stays cheap. */
+function promptNotes(notes) {
+    const kept = [];
+    let total = 0;
+    for (const raw of notes ?? []) {
+        const line = raw.replace(/\s+/g, ' ').trim();
+        if (line === '')
+            continue;
+        const clipped = line.length > 300 ? `${line.slice(0, 299)}…` : line;
+        if (kept.length >= MAX_NOTE_LINES || total + clipped.length > MAX_NOTES_CHARS)
+            break;
+        kept.push(clipped);
+        total += clipped.length;
+    }
+    return kept;
+}
+/** The request for one batch. Built deterministically (fixed key order, no period, no time) so it can be cached. */
+function buildRequestBody(model, publication, batch, notes) {
+    const payload = {
+        publication: { code: publication.code, name: publication.name },
+        source: {
+            key: batch.sourceKey,
+            ...(batch.source.sheet !== undefined ? { sheet: batch.source.sheet } : {}),
+            file: batch.source.file,
+            ...(batch.source.zip !== undefined ? { zip: batch.source.zip } : {}),
+        },
+        describe_source: batch.describeSource,
+        ...(batch.parts > 1 ? { batch: `${batch.part} of ${batch.parts}` } : {}),
+        notes,
+        columns: batch.columns.map((c) => ({
+            column: c.column,
+            header: c.header,
+            type: c.type,
+            ...(c.samples && c.samples.length > 0 ? { samples: [...c.samples] } : {}),
+        })),
+    };
+    return {
+        model,
+        messages: [
+            { role: 'system', content: SYSTEM_PROMPT },
+            { role: 'user', content: JSON.stringify(payload) },
+        ],
+        response_format: {
+            type: 'json_schema',
+            json_schema: {
+                name: 'datawarp_enrichment',
+                strict: true,
+                schema: answerJsonSchema(batch.columns.map((c) => c.column)),
+            },
+        },
+        temperature: 0,
+    };
+}
+/** The cache key: sha256 of the request body (which holds the model; never the endpoint or the key). */
+function requestHash(body) {
+    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(body)).digest('hex');
+}
+const llm_text = (max) => schemas_string()
+    .transform((s) => s.replace(/\s+/g, ' ').trim())
+    .pipe(schemas_string().min(1).max(max));
+/** The answer, validated before use. Unknown keys (a "name", "type" or "table" the model adds) are dropped. */
+const AnswerSchema = object({
+    source: object({ title: llm_text(200), description: llm_text(1000) }).nullable(),
+    columns: array(object({
+        column: schemas_string(),
+        description: llm_text(1000),
+        unit: schemas_string()
+            .nullable()
+            .transform((s) => (s === null ? null : s.replace(/\s+/g, ' ').trim() || null))
+            .pipe(schemas_string().max(40).nullable()),
+        role: schemas_enum(['dimension', 'measure']),
+    })),
+});
+/** The parts of a chat.completion response that are used; the rest is kept as written in llm_response.json. */
+const CompletionSchema = object({
+    model: schemas_string().optional(),
+    choices: array(object({
+        message: object({
+            content: schemas_string().nullable().optional(),
+            refusal: schemas_string().nullable().optional(),
+        }),
+        finish_reason: schemas_string().nullable().optional(),
+    }))
+        .min(1),
+    usage: object({ prompt_tokens: schemas_number().int().min(0), completion_tokens: schemas_number().int().min(0) })
+        .optional(),
+});
+/** Reads a chat.completion body: the refusal, a cut-off answer, JSON that does not parse or does not validate. */
+function parseCompletion(raw) {
+    const completion = CompletionSchema.safeParse(raw);
+    if (!completion.success)
+        return { ok: false, kind: 'invalid', message: 'the response is not a chat.completion object' };
+    const usage = completion.data.usage
+        ? {
+            promptTokens: completion.data.usage.prompt_tokens,
+            completionTokens: completion.data.usage.completion_tokens,
+        }
+        : undefined;
+    const withUsage = usage ? { usage } : {};
+    const choice = completion.data.choices[0];
+    if (choice.message.refusal)
+        return {
+            ok: false,
+            kind: 'refusal',
+            message: `the model refused: ${clip(choice.message.refusal)}`,
+            ...withUsage,
+        };
+    if (choice.finish_reason === 'length')
+        return {
+            ok: false,
+            kind: 'bad_json',
+            message: 'the answer was cut off (finish_reason "length")',
+            ...withUsage,
+        };
+    const content = choice.message.content;
+    if (typeof content !== 'string' || content.trim() === '')
+        return { ok: false, kind: 'bad_json', message: 'the answer is empty', ...withUsage };
+    let json;
+    try {
+        json = JSON.parse(content);
+    }
+    catch (error) {
+        return {
+            ok: false,
+            kind: 'bad_json',
+            message: `the answer is not JSON (${error.message})`,
+            ...withUsage,
+        };
+    }
+    const answer = AnswerSchema.safeParse(json);
+    if (!answer.success) {
+        const issue = answer.error.issues[0];
+        return {
+            ok: false,
+            kind: 'invalid',
+            message: `the answer does not follow the schema: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+            ...withUsage,
+        };
+    }
+    return { ok: true, answer: answer.data, ...withUsage };
+}
+function clip(s, max = 300) {
+    const one = s.replace(/\s+/g, ' ').trim();
+    return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+/** One POST to {base_url}/chat/completions. Never throws: a network error, a timeout or an HTTP error is a result. */
+async function callChatCompletions(options) {
+    const started = Date.now();
+    const done = (r) => ({ ...r, durationMs: Date.now() - started });
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let status;
+    let text;
+    try {
+        const response = await options.fetchImpl(options.url, {
+            method: 'POST',
+            headers: {
+                'content-type': 'application/json',
+                accept: 'application/json',
+                authorization: `Bearer ${options.apiKey}`,
+            },
+            body: JSON.stringify(options.body),
+            signal,
+        });
+        status = response.status;
+        text = await response.text();
+    }
+    catch (error) {
+        const timedOut = signal.aborted || error?.name === 'TimeoutError';
+        return done({
+            ...(status !== undefined ? { status } : {}),
+            parsed: timedOut
+                ? { ok: false, kind: 'timeout', message: `no answer within ${options.timeoutMs / 1000} s` }
+                : { ok: false, kind: 'network', message: clip(describeError(error)) },
+        });
+    }
+    let body = text;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        // kept as text
+    }
+    if (status < 200 || status > 299) {
+        return done({
+            status,
+            body,
+            parsed: { ok: false, kind: 'http', message: httpErrorMessage(status, body) },
+        });
+    }
+    return done({ status, body, parsed: parseCompletion(body) });
+}
+function describeError(error) {
+    if (!(error instanceof Error))
+        return String(error);
+    const cause = error.cause;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return `${error.message}${detail}`;
+}
+/** "HTTP 429 rate_limit_exceeded: Rate limit reached for …" from the API's { error: { message, type, code } }. */
+function httpErrorMessage(status, body) {
+    const error = body?.error;
+    if (error && typeof error === 'object') {
+        const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : '';
+        const message = typeof error.message === 'string' ? error.message : '';
+        return clip(`HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`);
+    }
+    return clip(`HTTP ${status}${typeof body === 'string' && body !== '' ? `: ${body}` : ''}`);
+}
+const UNIT_WORDS = {
+    '%': 'percent',
+    percentage: 'percent',
+    pct: 'percent',
+    '£': 'GBP',
+    gbp: 'GBP',
+    pounds: 'GBP',
+    'pounds sterling': 'GBP',
+    '£000': 'GBP thousands',
+    "£000's": 'GBP thousands',
+    '£000s': 'GBP thousands',
+    fte: 'FTE',
+    number: 'count',
+    people: 'count',
+    persons: 'count',
+    day: 'days',
+    week: 'weeks',
+    hour: 'hours',
+    minute: 'minutes',
+    'per 1000': 'per 1,000',
+    'per 100000': 'per 100,000',
+};
+/** The LLM's unit in the manifest's vocabulary where it is a known variant ("%" → percent, "£" → GBP). */
+function normaliseUnit(unit) {
+    const key = unit.trim().toLowerCase();
+    return (UNIT_WORDS[key] ??
+        (['count', 'percent', 'days', 'weeks', 'hours', 'minutes'].includes(key) ? key : unit.trim()));
+}
+
+;// CONCATENATED MODULE: ./src/enrich/offline.ts
+
+const NUMERIC = new Set(['integer', 'number']);
+const SUPERSCRIPTS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const superscriptDigit = (c) => {
+    if (c === '\u00b9')
+        return '1';
+    if (c === '\u00b2')
+        return '2';
+    if (c === '\u00b3')
+        return '3';
+    const i = SUPERSCRIPTS.indexOf(c);
+    return i >= 0 ? String(i) : '';
+};
+/** The note numbers a header's footnote markers refer to, in order, without repeats ("[1]", "[note 2, 3]", "⁴"). */
+function footnoteNumbers(header) {
+    const numbers = [];
+    for (const match of header.matchAll(new RegExp(FOOTNOTE_MARKER.source, 'gi'))) {
+        const marker = match[0];
+        const digits = marker.includes('[')
+            ? (marker.match(/\d+/g) ?? [])
+            : [[...marker.trim()].map(superscriptDigit).join('')];
+        for (const d of digits) {
+            const n = Number(d);
+            if (d !== '' && !numbers.includes(n))
+                numbers.push(n);
+        }
+    }
+    return numbers;
+}
+/** The header without footnote markers, the labels of a multi-row header joined with ", ", spaces collapsed. */
+function cleanHeader(header) {
+    return header
+        .replace(new RegExp(FOOTNOTE_MARKER.source, 'gi'), ' ')
+        .replace(/ > /g, ', ')
+        .replace(/\s+/g, ' ')
+        .trim();
+}
+const NOTE_LINE = /^\s*\[?\s*(?:notes?\s*)?(\d{1,3})\s*\]?\s*[:.)\-–—]?\s+(\S.*)$/i;
+/** Note texts by number, from lines such as "Note 3: …", "[3] …", "3. …" in the notes sheet. */
+function noteTexts(notes) {
+    const texts = new Map();
+    for (const line of notes ?? []) {
+        const match = NOTE_LINE.exec(line);
+        if (!match)
+            continue;
+        const n = Number(match[1]);
+        if (!texts.has(n))
+            texts.set(n, offline_clip(match[2].replace(/\s+/g, ' ').trim(), 300));
+    }
+    return texts;
+}
+function offline_clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+const PER_NUMBER = /\bper\s+(\d{1,3}(?:,\d{3})+|\d+)(?!\d|,\d)/i;
+function withThousands(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+/**
+ * The unit a header names, when it names one. Explicit marks first (a unit in brackets, %, £, FTE, "per 1,000"),
+ * then words: "number of" and "count" are counts even when they count payments or weeks.
+ */
+function unitFromLabel(header) {
+    const text = cleanHeader(header);
+    const lower = text.toLowerCase();
+    const bracketed = /\(([^()]*)\)/.exec(lower)?.[1]?.trim();
+    if (bracketed !== undefined) {
+        if (/^(?:£|gbp)\s*(?:000s?|k|thousands?)$/.test(bracketed))
+            return 'GBP thousands';
+        if (/^(?:£|gbp)\s*(?:m|millions?)$/.test(bracketed))
+            return 'GBP millions';
+        if (/^(?:£s?|gbp)$/.test(bracketed))
+            return 'GBP';
+        if (/^(?:%|percent|percentage)$/.test(bracketed))
+            return 'percent';
+        if (/^days?$/.test(bracketed))
+            return 'days';
+        if (/^weeks?$/.test(bracketed))
+            return 'weeks';
+        if (/^(?:hours?|hrs?)$/.test(bracketed))
+            return 'hours';
+        if (/^(?:minutes?|mins?)$/.test(bracketed))
+            return 'minutes';
+        if (/^fte$/.test(bracketed))
+            return 'FTE';
+    }
+    const per = PER_NUMBER.exec(text);
+    if (per)
+        return `per ${withThousands(Number(per[1].replace(/,/g, '')))}`;
+    if (lower.includes('%') || /\bper ?cent(?:age)?s?\b|\bpercentages?\b|\bproportions?\b/.test(lower))
+        return 'percent';
+    if (lower.includes('£') || /\bgbp\b/.test(lower))
+        return 'GBP';
+    if (/\bftes?\b|\bfull[- ]time equivalents?\b/.test(lower))
+        return 'FTE';
+    if (/\brates?\b/.test(lower))
+        return 'percent';
+    if (/\bheadcounts?\b|\bnumber of\b|^(?:total )?number\b|\bno\.? of\b|\bcounts?\b|\btotal number\b/.test(lower))
+        return 'count';
+    if (/\bcosts?\b|\bpayments?\b|\bspend(?:ing)?\b|\bexpenditure\b|\bprices?\b|\bfunding\b|\bincome\b|\bsalar(?:y|ies)\b|\bearnings\b/.test(lower))
+        return 'GBP';
+    // "Waiting 18 weeks or more", "Seen within 2 days": a threshold in the label, not the unit of the values.
+    const threshold = /\d\s*\+?\s*(?:days?|weeks?)\b/.test(lower);
+    if (!threshold && /\bdays?\b/.test(lower))
+        return 'days';
+    if (!threshold && /\bweeks?\b/.test(lower))
+        return 'weeks';
+    return undefined;
+}
+/** Words that make an integer column say what a row is about rather than hold a value. */
+const ID_WORDS = /\b(?:code|codes|id|ids|identifier|key|year|yr|month|quarter|qtr|period|week (?:number|no)|ods|postcode|fy|financial year|date)\b/i;
+const ID_NAME = /(?:^|_)(?:code|id|year|month|quarter|period|fy|ods)(?:_|$)/;
+/** dimension: text, dates, booleans, and integer codes, years, months, ids; measure: every other number. */
+function roleOf(field) {
+    if (!NUMERIC.has(field.type))
+        return 'dimension';
+    if (field.type === 'integer' && (ID_WORDS.test(cleanHeader(field.title)) || ID_NAME.test(field.name)))
+        return 'dimension';
+    return 'measure';
+}
+function notesPhrase(numbers, texts) {
+    if (numbers.length === 0)
+        return '';
+    const parts = numbers.map((n) => {
+        const text = texts.get(n);
+        return text ? `note ${n}: ${text}` : `note ${n}`;
+    });
+    return ` (see ${parts.join('; ')})`;
+}
+/** A field's description, unit and role from its header. */
+function offlineFieldText(field, notes = new Map()) {
+    const header = cleanHeader(field.title) || field.name;
+    const role = roleOf(field);
+    const unit = role === 'measure' ? unitFromLabel(field.title) : undefined;
+    const description = `${header}${notesPhrase(footnoteNumbers(field.title), notes)}`;
+    return { description, role, ...(unit !== undefined ? { unit } : {}) };
+}
+/** A readable name from a file glob: "Submissions via OC Systems - *.xlsx" → "Submissions via OC Systems". */
+function fileTitle(glob) {
+    const base = glob.split('/').pop() ?? glob;
+    return base
+        .replace(/\.[a-z0-9]{2,4}$/i, '')
+        .replace(/\*/g, ' ')
+        .replace(/[_\s]+/g, ' ')
+        .replace(/(?:\s*[-–(),.]\s*)+$/g, '')
+        .replace(/^(?:\s*[-–(),.]\s*)+/g, '')
+        .replace(/\s*[-–]\s*[-–]\s*/g, ' - ')
+        .trim();
+}
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A contents sheet's line for a sheet ("Table 1: Appointments by region", "Table 1 | …"): the text after it. */
+function contentsTitle(sheet, notes) {
+    const name = sheet.trim();
+    if (name === '')
+        return undefined;
+    const line = new RegExp(`^\\s*${escapeRegExp(name)}\\s*(?:[:|\\t–—-]|\\s{2,})\\s*(\\S.*)$`, 'i');
+    for (const text of notes ?? []) {
+        const match = line.exec(text);
+        if (match)
+            return offline_clip(match[1].replace(/\s+/g, ' ').trim(), 200);
+    }
+    return undefined;
+}
+/** A source's title (the contents sheet's line for it, else the sheet or file name) and description. */
+function offlineSourceText(source, ctx) {
+    const file = fileTitle(source.match.file) || source.match.file;
+    const zip = source.match.zip !== undefined ? fileTitle(source.match.zip) || source.match.zip : undefined;
+    const inZip = zip !== undefined ? ` in the ZIP "${zip}"` : '';
+    const sheet = source.match.sheet;
+    const listed = sheet !== undefined ? contentsTitle(sheet, ctx.notes) : undefined;
+    const title = listed ?? sheet?.trim() ?? (file || source.key);
+    const where = sheet !== undefined
+        ? `the sheet "${sheet}" of the workbook "${file}"${inZip}`
+        : `the file "${file}"${inZip}`;
+    const description = `${listed !== undefined ? `${listed}. ` : ''}From ${where}, published in ${ctx.publication.name}.`;
+    return { title, description };
+}
+
+;// CONCATENATED MODULE: ./src/enrich/enrich.ts
+
+
+
+
+
+/** A sheet with at most this many columns is narrow: up to 2 short example values per column go to the LLM. */
+const NARROW_COLUMNS = 20;
+const MAX_SAMPLES = 2;
+const MAX_SAMPLE_CHARS = 40;
+/**
+ * Fills in titles, descriptions, units and roles of the NEW sources and fields of a proposed manifest (as the
+ * drift names them), and nothing else: existing text is never replaced, and names, tables, keys, types and
+ * match patterns are never touched. Offline text by default; with settings.llm, an OpenAI-compatible LLM writes
+ * it, batch by batch, and any batch it fails falls back to the offline text with a warning. Never throws for
+ * an LLM failure.
+ */
+async function enrichManifest(input) {
+    const warnings = [];
+    const targets = findTargets(input, warnings);
+    const notes = noteTexts(input.context.notes);
+    const offline = { publication: input.context.publication, notes: input.context.notes };
+    let llm;
+    if (input.settings && targets.length > 0)
+        llm = await askLlm(input, input.settings, targets, warnings);
+    const sources = [...input.manifest.sources];
+    let fromLlm = 0;
+    let fromOffline = 0;
+    for (const target of targets) {
+        const answered = llm?.texts.get(target.source.key);
+        let source = sources[target.index];
+        if (target.describeSource) {
+            const text = answered?.source ?? offlineSourceText(source, offline);
+            if (answered?.source)
+                fromLlm++;
+            else
+                fromOffline++;
+            source = {
+                ...source,
+                title: source.title ?? text.title,
+                description: source.description ?? text.description,
+            };
+        }
+        const wanted = new Set(target.fields.map((f) => f.name));
+        const fields = source.schema.fields.map((field) => {
+            if (!wanted.has(field.name) || field.description !== undefined)
+                return field;
+            const fromAnswer = answered?.fields.get(field.name);
+            if (fromAnswer)
+                fromLlm++;
+            else
+                fromOffline++;
+            const text = fromAnswer ? llmFieldText(field, fromAnswer) : offlineFieldText(field, notes);
+            const unit = field.unit ?? text.unit;
+            return {
+                ...field,
+                description: text.description,
+                ...(unit !== undefined ? { unit } : {}),
+                role: field.role ?? text.role,
+            };
+        });
+        sources[target.index] = { ...source, schema: { ...source.schema, fields } };
+    }
+    const manifest = targets.length > 0 ? { ...input.manifest, sources } : input.manifest;
+    const method = fromLlm === 0 ? 'offline' : fromOffline === 0 ? 'llm' : 'llm+offline';
+    return { manifest, method, ...(llm?.usage ? { usage: llm.usage } : {}), warnings };
+}
+/**
+ * `target` with the text of `enriched` where `target` has none: source titles and descriptions by source key,
+ * field descriptions, units and roles by field name. Technical fields are `target`'s, untouched. For a manifest
+ * reconciled against another base (the one a load uses) to get the text enriched on the proposal.
+ */
+function withTextOf(target, enriched) {
+    const byKey = new Map(enriched.sources.map((s) => [s.key, s]));
+    return {
+        ...target,
+        sources: target.sources.map((source) => {
+            const from = byKey.get(source.key);
+            if (!from)
+                return source;
+            const fields = new Map(from.schema.fields.map((f) => [f.name, f]));
+            const title = source.title ?? from.title;
+            const description = source.description ?? from.description;
+            return {
+                ...source,
+                ...(title !== undefined ? { title } : {}),
+                ...(description !== undefined ? { description } : {}),
+                schema: {
+                    ...source.schema,
+                    fields: source.schema.fields.map((field) => {
+                        const f = fields.get(field.name);
+                        if (!f)
+                            return field;
+                        const text = {
+                            description: field.description ?? f.description,
+                            unit: field.unit ?? f.unit,
+                            role: field.role ?? f.role,
+                        };
+                        return {
+                            ...field,
+                            ...(text.description !== undefined ? { description: text.description } : {}),
+                            ...(text.unit !== undefined ? { unit: text.unit } : {}),
+                            ...(text.role !== undefined ? { role: text.role } : {}),
+                        };
+                    }),
+                },
+            };
+        }),
+    };
+}
+/** Text columns, dates and booleans are dimensions whatever the LLM says; a measure without a unit gets the label's. */
+function llmFieldText(field, answer) {
+    const numeric = field.type === 'integer' || field.type === 'number';
+    const role = numeric ? answer.role : 'dimension';
+    const unit = role === 'measure' ? (answer.unit ?? unitFromLabel(field.title)) : undefined;
+    return { description: answer.description, role, ...(unit !== undefined ? { unit } : {}) };
+}
+/** The new sources and fields the drift names that still lack text, in the drift's order. */
+function findTargets(input, warnings) {
+    const targets = [];
+    const seen = new Set();
+    for (const change of input.drift.sources) {
+        if (seen.has(change.key))
+            continue;
+        seen.add(change.key);
+        const index = input.manifest.sources.findIndex((s) => s.key === change.key);
+        if (index < 0) {
+            if (change.isNew || change.added.length > 0)
+                warnings.push(`source "${change.key}" of the drift is not in the manifest; left without text`);
+            continue;
+        }
+        const source = input.manifest.sources[index];
+        const added = new Set(change.added.map((a) => a.name));
+        const fields = source.schema.fields.filter((f) => (change.isNew || added.has(f.name)) && f.description === undefined);
+        const describeSource = change.isNew && (source.title === undefined || source.description === undefined);
+        if (fields.length === 0 && !describeSource)
+            continue;
+        const samples = source.schema.fields.length <= NARROW_COLUMNS ? samplesOf(change, source, input.draft) : new Map();
+        targets.push({ index, source, describeSource, fields, samples });
+    }
+    return targets;
+}
+/** Example values by field name: from the drift for added columns, from the draft for a new source's columns. */
+function samplesOf(change, source, draft) {
+    const samples = new Map();
+    const keep = (values) => values
+        .map((v) => v.replace(/\s+/g, ' ').trim())
+        .filter((v) => v !== '' && v.length <= MAX_SAMPLE_CHARS)
+        .slice(0, MAX_SAMPLES);
+    for (const a of change.added)
+        samples.set(a.name, keep(a.samples));
+    if (change.isNew && draft) {
+        const d = draft.sources.find((s) => s.file === change.file && s.sheet === change.sheet);
+        const byTitle = new Map();
+        for (const f of d?.fields ?? [])
+            if (!byTitle.has(f.title))
+                byTitle.set(f.title, f.samples);
+        for (const f of source.schema.fields) {
+            const values = byTitle.get(f.title);
+            if (values && !samples.has(f.name))
+                samples.set(f.name, keep(values));
+        }
+    }
+    return samples;
+}
+/** Splits each target's fields into batches of settings.batch_columns; the first batch of a new source names it. */
+function batchesOf(targets, size) {
+    const batches = [];
+    for (const target of targets) {
+        const columns = target.fields.map((f) => {
+            const samples = target.samples.get(f.name);
+            return {
+                column: f.name,
+                header: f.title,
+                type: f.type,
+                ...(samples && samples.length > 0 ? { samples } : {}),
+            };
+        });
+        // A new source whose fields all have text gets no batch: its title and description are the offline ones.
+        const parts = Math.ceil(columns.length / size);
+        const match = target.source.match;
+        for (let part = 1; part <= parts; part++) {
+            batches.push({
+                target,
+                batch: {
+                    sourceKey: target.source.key,
+                    part,
+                    parts,
+                    describeSource: target.describeSource && part === 1,
+                    source: {
+                        ...(match.sheet !== undefined ? { sheet: match.sheet } : {}),
+                        file: fileTitle(match.file) || match.file,
+                        ...(match.zip !== undefined ? { zip: fileTitle(match.zip) || match.zip } : {}),
+                    },
+                    columns: columns.slice((part - 1) * size, part * size),
+                },
+            });
+        }
+    }
+    return batches;
+}
+/** Failures of the endpoint itself: the rest of the batches would fail the same way, so they are not sent. */
+const ENDPOINT_FAILURES = new Set(['network', 'timeout', 'http']);
+async function askLlm(input, settings, targets, warnings) {
+    const texts = new Map();
+    const apiKey = process.env[settings.api_key_env];
+    if (!apiKey) {
+        warnings.push(`LLM not used: the environment variable ${settings.api_key_env} is not set; offline text used`);
+        return { texts };
+    }
+    const url = `${settings.base_url.replace(/\/+$/, '')}/chat/completions`;
+    const fetchImpl = input.fetchImpl ?? fetch;
+    const notes = promptNotes(input.context.notes);
+    const batches = batchesOf(targets, settings.batch_columns);
+    const exchanges = [];
+    let pool = input.pool;
+    let promptTokens = 0;
+    let completionTokens = 0;
+    let requests = 0;
+    let cached = 0;
+    let stopped;
+    let notSent = 0;
+    for (const { target, batch } of batches) {
+        const label = `"${batch.sourceKey}" batch ${batch.part}/${batch.parts} (${batch.columns.length} columns)`;
+        const body = buildRequestBody(settings.model, input.context.publication, batch, notes);
+        const hash = requestHash(body);
+        const exchange = {
+            batch: label,
+            columns: batch.columns.length,
+            request_hash: hash,
+            cached: false,
+            request: { method: 'POST', url, auth: `Bearer $${settings.api_key_env}`, body },
+            outcome: '',
+        };
+        exchanges.push(exchange);
+        let parsed;
+        if (pool) {
+            try {
+                const hit = await readLlmCache(pool, hash);
+                if (hit !== undefined) {
+                    const again = parseCompletion(hit);
+                    if (again.ok) {
+                        parsed = again;
+                        cached++;
+                        exchange.cached = true;
+                        exchange.response = hit;
+                    }
+                }
+            }
+            catch (error) {
+                warnings.push(`LLM cache not available (${error.message}); answers are not cached`);
+                pool = undefined;
+            }
+        }
+        if (!parsed) {
+            if (stopped !== undefined) {
+                exchange.outcome = `not sent: ${stopped}`;
+                notSent++;
+                continue;
+            }
+            const result = await callChatCompletions({
+                url,
+                apiKey,
+                body,
+                timeoutMs: settings.timeout_seconds * 1000,
+                fetchImpl,
+            });
+            requests++;
+            parsed = result.parsed;
+            if (result.status !== undefined)
+                exchange.status = result.status;
+            if (result.body !== undefined)
+                exchange.response = result.body;
+            exchange.duration_ms = result.durationMs;
+            if (parsed.usage) {
+                promptTokens += parsed.usage.promptTokens;
+                completionTokens += parsed.usage.completionTokens;
+            }
+            if (!parsed.ok) {
+                exchange.outcome = `${parsed.kind}: ${parsed.message}`;
+                warnings.push(`LLM ${label}: ${parsed.message}; offline text used`);
+                if (ENDPOINT_FAILURES.has(parsed.kind))
+                    stopped = `the LLM failed earlier (${parsed.message})`;
+                continue;
+            }
+            if (pool) {
+                try {
+                    await writeLlmCache(pool, hash, settings.model, result.body);
+                }
+                catch (error) {
+                    warnings.push(`LLM cache not written (${error.message})`);
+                }
+            }
+        }
+        if (!parsed.ok)
+            continue;
+        exchange.outcome = exchange.cached ? 'cached' : 'ok';
+        const answered = texts.get(target.source.key) ?? { fields: new Map() };
+        texts.set(target.source.key, answered);
+        if (batch.describeSource && parsed.answer.source)
+            answered.source = parsed.answer.source;
+        const ids = new Set(batch.columns.map((c) => c.column));
+        const unknown = [];
+        for (const c of parsed.answer.columns) {
+            if (!ids.has(c.column)) {
+                unknown.push(c.column);
+                continue;
+            }
+            if (answered.fields.has(c.column))
+                continue;
+            answered.fields.set(c.column, {
+                description: c.description,
+                role: c.role,
+                ...(c.unit !== null ? { unit: normaliseUnit(c.unit) } : {}),
+            });
+        }
+        if (unknown.length > 0)
+            warnings.push(`LLM ${label}: answers for columns not asked about ignored: ${listed(unknown)}`);
+        const missing = batch.columns.filter((c) => !answered.fields.has(c.column)).map((c) => c.column);
+        if (missing.length > 0)
+            warnings.push(`LLM ${label}: no answer for ${listed(missing)}; offline text used for them`);
+    }
+    if (notSent > 0)
+        warnings.push(`LLM not asked for ${notSent} more batch(es) after the failure above; offline text used`);
+    // An error body may echo the key (some servers do): it never reaches the events or llm_response.json.
+    if (apiKey.length >= 8) {
+        warnings.forEach((w, i) => {
+            warnings[i] = w.split(apiKey).join('[redacted]');
+        });
+    }
+    const price = (perMillion, tokens) => ((perMillion ?? 0) * tokens) / 1_000_000;
+    const priced = settings.input_cost_per_million !== undefined || settings.output_cost_per_million !== undefined;
+    const usage = {
+        promptTokens,
+        completionTokens,
+        ...(priced
+            ? {
+                costUsd: roundUsd(price(settings.input_cost_per_million, promptTokens) +
+                    price(settings.output_cost_per_million, completionTokens)),
+            }
+            : {}),
+        model: settings.model,
+        requests,
+        cached,
+    };
+    writeExchanges(input, { url, settings, exchanges, usage, warnings, apiKey });
+    return { texts, usage };
+}
+const roundUsd = (usd) => Math.round(usd * 1e6) / 1e6;
+function listed(names) {
+    const shown = names.slice(0, 5).map((n) => `"${n}"`);
+    return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
+}
+/** llm_response.json: every request and response of the call. The API key is never written (redacted if echoed). */
+function writeExchanges(input, r) {
+    const record = {
+        publication: input.context.publication.code,
+        period: input.context.period,
+        endpoint: r.url,
+        model: r.settings.model,
+        api_key_env: r.settings.api_key_env,
+        usage: r.usage,
+        warnings: r.warnings,
+        exchanges: r.exchanges,
+    };
+    let text = `${JSON.stringify(record, null, 2)}\n`;
+    if (r.apiKey.length >= 8)
+        text = text.split(r.apiKey).join('[redacted]');
+    try {
+        (0,external_node_fs_.mkdirSync)(input.workDir, { recursive: true });
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(input.workDir, 'llm_response.json'), text);
+    }
+    catch (error) {
+        r.warnings.push(`llm_response.json not written (${error.message})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/enrich/index.ts
+
+
+
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/extract/csv/windows-1252.ts
@@ -69132,7 +69998,7 @@ function locateTable(sample, options = {}) {
         }
         ;
         ({ last } = extendRight(body, Math.max(last, labelExtent(grid, block).last)));
-        return layout_describe(grid, block, first, last, options);
+        return layout_describe(grid, block, first, last);
     }
     return undefined;
 }
@@ -69173,7 +70039,7 @@ function cellText(v, date) {
         return date(v);
     return String(v);
 }
-function layout_describe(grid, block, first, last, options) {
+function layout_describe(grid, block, first, last) {
     const headerRows = grid.rows.slice(block.top, block.bottom + 1);
     const notes = [];
     const addNote = (text) => {
@@ -69206,15 +70072,6 @@ function layout_describe(grid, block, first, last, options) {
         starts.push(new Set([...row.own.filter((c) => !isProse(row.cells[c])), ...row.mergeStarts]));
     }
     const span = last - first + 1;
-    // Every row of the sample below the header up to the end of the table says which columns hold values.
-    const hasValue = new Array(span).fill(false);
-    for (const row of grid.rows.slice(block.bottom + 1)) {
-        if (isEndRow(row.cells, first, last))
-            break;
-        for (const c of row.own)
-            if (c >= first && c <= last)
-                hasValue[c - first] = true;
-    }
     const ownLabel = new Array(span).fill(false);
     for (const row of headerRows)
         for (const c of row.own)
@@ -69238,13 +70095,7 @@ function layout_describe(grid, block, first, last, options) {
                 labels[r][k] = carry;
         }
     }
-    const keep = [];
-    for (let k = 0; k < span; k++) {
-        // A spacer column: nothing of its own in the header (a merged group may pass over it) and no values.
-        if (options.dropEmptyColumns && !ownLabel[k] && !hasValue[k])
-            continue;
-        keep.push(k);
-    }
+    const keep = Array.from({ length: span }, (_, k) => k);
     const headers = keep.map((k) => {
         const parts = [];
         for (const l of labels) {
@@ -69264,8 +70115,28 @@ function layout_describe(grid, block, first, last, options) {
         lastColumn: first + keep[keep.length - 1],
         headers,
         headerCells: keep.map((k) => written.map((w) => w[k])),
+        labelled: ownLabel,
         ...(title !== undefined ? { title: title.text, titleRow: title.position } : {}),
         notes,
+    };
+}
+/**
+ * The layout without its spacer columns: those with no label of their own in the header (a merged group
+ * may pass over them) and no value in any row of the table.
+ */
+function withoutEmptyColumns(layout, filled) {
+    const keep = layout.columns.flatMap((c, i) => (layout.labelled?.[i] || filled.has(c) ? [i] : []));
+    if (keep.length === layout.columns.length || keep.length === 0)
+        return layout;
+    const columns = keep.map((i) => layout.columns[i]);
+    return {
+        ...layout,
+        columns,
+        firstColumn: columns[0],
+        lastColumn: columns[columns.length - 1],
+        headers: keep.map((i) => layout.headers[i]),
+        headerCells: keep.map((i) => layout.headerCells[i]),
+        ...(layout.labelled ? { labelled: keep.map((i) => layout.labelled[i]) } : {}),
     };
 }
 /**
@@ -69349,6 +70220,12 @@ class TableFinder {
     constructor(options) {
         this.options = options;
     }
+    /** Ends the current table (before `endBefore`, when another table follows on the sheet). */
+    close(endBefore) {
+        const current = this.current;
+        const layout = endBefore === undefined ? current.layout : { ...current.layout, endBefore };
+        this.tables.push(this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout);
+    }
     push(row) {
         this.queue.push({ row, looked: false });
         this.drain(false);
@@ -69356,7 +70233,7 @@ class TableFinder {
     finish() {
         this.drain(true);
         if (this.current)
-            this.tables.push(this.current.layout);
+            this.close();
         this.current = undefined;
     }
     drain(final) {
@@ -69388,10 +70265,17 @@ class TableFinder {
             this.look = [item];
             return;
         }
-        if (!current.ended && isEndRow(row.cells, firstColumn, lastColumn)) {
+        if (current.ended)
+            return;
+        if (isEndRow(row.cells, firstColumn, lastColumn)) {
             current.ended = true;
             current.afterEnd = true;
+            return;
         }
+        const cells = row.cells;
+        for (let c = firstColumn; c <= lastColumn && c < cells.length; c++)
+            if (!isEmpty(cells[c]))
+                current.filled.add(c);
     }
     /** After blank rows inside a table: a row without numbers (a title, a header) may start another table. */
     mayStartTable(row) {
@@ -69417,15 +70301,14 @@ class TableFinder {
             return;
         }
         if (layout && this.isNewTable(layout, rows, bottom)) {
-            const end = layout.titleRow ?? layout.headerRows[0];
-            this.tables.push({ ...this.current.layout, endBefore: end });
+            this.close(layout.titleRow ?? layout.headerRows[0]);
             const part = layout.title ?? `table ${this.tables.length + 1}`;
             this.start({ ...layout, part }, look, bottom);
             return;
         }
         const section = this.sectionLayout(rows);
         if (section) {
-            this.tables.push({ ...this.current.layout, endBefore: rows[0].position });
+            this.close(rows[0].position);
             this.start(section, look, 0, this.current.base);
             return;
         }
@@ -69434,7 +70317,15 @@ class TableFinder {
     }
     start(layout, look, bottom, base = layout) {
         const lastHeader = layout.headerRows[layout.headerRows.length - 1];
-        this.current = { layout, base, lastHeader, lastPosition: lastHeader, ended: false, afterEnd: false };
+        this.current = {
+            layout,
+            base,
+            filled: new Set(),
+            lastHeader,
+            lastPosition: lastHeader,
+            ended: false,
+            afterEnd: false,
+        };
         this.queue.unshift(...look.slice(bottom + 1));
     }
     /**
@@ -71456,6 +72347,7 @@ async function extractFile(file) {
 
 
 
+
 /**
  * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
  * the canonical manifest → the contract decides: load in one transaction, hold for review, or fail.
@@ -71513,7 +72405,15 @@ async function processPeriod(ctx, period, entries, state) {
         if (decision.action === 'fail')
             throw new DataWarpError(decision.reason);
         // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
-        const proposal = reconcile(ctx.publication, state.proposed, draft).manifest;
+        const proposed = reconcile(ctx.publication, state.proposed, draft);
+        const enriched = await enrichProposal(ctx, period, dir, draft, tables, proposed);
+        const proposal = enriched.manifest;
+        const llm = enriched.usage
+            ? {
+                tokens: enriched.usage.promptTokens + enriched.usage.completionTokens,
+                costUsd: enriched.usage.costUsd,
+            }
+            : undefined;
         if (decision.action === 'hold') {
             state.proposed = proposal;
             writeProposal(ctx, scope, proposal);
@@ -71524,6 +72424,7 @@ async function processPeriod(ctx, period, entries, state) {
                 startedAt: started,
                 reason: decision.reason,
                 manifestHash: hash,
+                llm,
             });
             ctx.log.emit({ ...scope, level: 'warn', event: 'period.held', message: decision.reason });
             return {
@@ -71535,6 +72436,9 @@ async function processPeriod(ctx, period, entries, state) {
                 ...driftFields,
             };
         }
+        // The loaded manifest carries the enrichment of what is new, so datawarp.sources has its text at once.
+        const loaded = withTextOf(reconciled.manifest, proposal);
+        hash = manifestHash(loaded);
         const periodTables = reconciled.bindings.map((binding, i) => ({
             binding,
             table: tables[i].table,
@@ -71549,15 +72453,16 @@ async function processPeriod(ctx, period, entries, state) {
             runId: ctx.log.runId,
             publication: ctx.publication,
             period,
-            manifest: reconciled.manifest,
+            manifest: loaded,
             manifestHash: hash,
+            llm,
             tables: periodTables,
             onRows: ctx.onRows,
         }), (r) => r.rows);
         for (const change of result.schemaChanges)
             ctx.log.emit({ ...scope, event: 'load.schema_change', message: change });
         if (contract !== 'hold')
-            state.current = reconciled.manifest;
+            state.current = loaded;
         state.proposed = proposal;
         writeProposal(ctx, scope, proposal);
         return {
@@ -71636,6 +72541,48 @@ async function draftPeriod(ctx, period, fetched, dir, canonical) {
     const draft = { publication: ctx.publication.code, period, sources, skipped };
     (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
     return { draft, tables };
+}
+/**
+ * Titles, descriptions, units and roles for what is new in the proposal (offline, or through the configured
+ * LLM; an LLM failure falls back to offline with a warning, never fails the period).
+ */
+async function enrichProposal(ctx, period, dir, draft, tables, proposed) {
+    const scope = { publication: ctx.publication.code, period };
+    const notes = new Set(tables.flatMap(({ table: t }) => [
+        ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
+        ...(t.notes ?? []),
+    ]));
+    const enriched = await ctx.log.stage('enrich', scope, () => enrichManifest({
+        manifest: proposed.manifest,
+        drift: proposed.drift,
+        draft,
+        context: {
+            publication: { code: ctx.publication.code, name: ctx.publication.name },
+            period,
+            notes: [...notes],
+        },
+        settings: ctx.config.settings.llm,
+        workDir: dir,
+        pool: ctx.pool,
+    }));
+    for (const message of enriched.warnings)
+        ctx.log.emit({ ...scope, level: 'warn', event: 'enrich.warning', message });
+    const u = enriched.usage;
+    ctx.log.emit({
+        ...scope,
+        event: 'enrich',
+        method: enriched.method,
+        ...(u
+            ? {
+                model: u.model,
+                llm_tokens: u.promptTokens + u.completionTokens,
+                llm_cost_usd: u.costUsd,
+                llm_requests: u.requests,
+                llm_cached: u.cached,
+            }
+            : {}),
+    });
+    return enriched;
 }
 /** drift.json and drift.md in the period's working folder; returns the Markdown. */
 function writeDrift(dir, drift) {
@@ -72481,16 +73428,21 @@ class Git {
             (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true });
         }
     }
-    /** Whether a commit already is `parent` + the file as `blob`: then the branch need not be pushed again. */
-    async sameProposal(commit, parent, path, blob) {
-        const [actualParent, actualBlob] = await Promise.all([
-            this.resolve(`${commit}^`),
-            this.resolve(`${commit}:${path}`),
-        ]);
-        if (actualParent !== parent || actualBlob !== blob)
-            return false;
-        const changed = await this.text(['diff-tree', '--no-commit-id', '--name-only', '-r', parent, commit]);
-        return changed === path;
+    /**
+     * Whether the branch's commit already is this proposal: the same parent and the same tree. Read from the raw
+     * commit object, since in a shallow clone (actions/checkout's default) the parent itself is not there.
+     */
+    async sameCommitContent(existing, proposal) {
+        const header = async (commit) => {
+            const raw = await this.text(['cat-file', 'commit', commit]);
+            const lines = raw.split('\n\n')[0].split('\n');
+            return {
+                tree: lines.find((l) => l.startsWith('tree '))?.slice(5),
+                parents: lines.filter((l) => l.startsWith('parent ')).map((l) => l.slice(7)),
+            };
+        };
+        const [a, b] = await Promise.all([header(existing), header(proposal)]);
+        return a.tree === b.tree && a.parents.join(' ') === b.parents.join(' ');
     }
     /** `git push --dry-run`: asks the server for write access without changing anything. */
     pushDryRun(commit, branch) {
@@ -72863,7 +73815,7 @@ async function reviewPullRequests(options) {
             const message = `DataWarp: canonical manifest of ${outcome.code}\n\nProposed by DataWarp run ${summary.runId}.`;
             const commit = await git.commitFile(baseSha, manifestPath, blob, message);
             const remote = await git.fetchBranch(branch);
-            const current = remote !== undefined && (await git.sameProposal(remote, baseSha, manifestPath, blob));
+            const current = remote !== undefined && (await git.sameCommitContent(remote, commit));
             plans.push({
                 outcome,
                 manifestPath,
@@ -73191,6 +74143,7 @@ async function runAction(deps, env = process.env) {
         uploaded,
         paths,
         summaryFile: writeSummaryFile(summary, env, say),
+        say,
     });
     const failures = [
         ...(summary.failed ? [failureLine(summary)] : []),
@@ -73213,23 +74166,24 @@ function writeSummaryFile(summary, env, say) {
     return file;
 }
 function setOutputs(summary, extra) {
+    const output = (name, value) => lib_core/* setOutput */.uH(name, extra.say(String(value)));
     const periods = summary.publications.flatMap((p) => p.periods);
-    lib_core/* setOutput */.uH('run-id', summary.runId);
-    lib_core/* setOutput */.uH('result', summary.failed ? 'failed' : 'success');
+    output('run-id', summary.runId);
+    output('result', summary.failed ? 'failed' : 'success');
     for (const status of ['loaded', 'held', 'skipped', 'failed', 'planned'])
-        lib_core/* setOutput */.uH(status, countStatus(periods, status) + (status === 'failed' ? countPublicationErrors(summary) : 0));
-    lib_core/* setOutput */.uH('rows', rowsOf(periods, 'loaded'));
-    lib_core/* setOutput */.uH('held-periods', JSON.stringify(heldPeriods(summary)));
-    lib_core/* setOutput */.uH('changed-manifests', JSON.stringify(extra.changedManifests));
+        output(status, countStatus(periods, status) + (status === 'failed' ? countPublicationErrors(summary) : 0));
+    output('rows', rowsOf(periods, 'loaded'));
+    output('held-periods', JSON.stringify(heldPeriods(summary)));
+    output('changed-manifests', JSON.stringify(extra.changedManifests));
     const open = extra.pullRequests.filter((p) => p.action !== 'closed');
-    lib_core/* setOutput */.uH('pull-requests', JSON.stringify(extra.pullRequests));
-    lib_core/* setOutput */.uH('pull-request-numbers', JSON.stringify(open.map((p) => p.number)));
-    lib_core/* setOutput */.uH('pull-request-urls', JSON.stringify(open.map((p) => p.url)));
-    lib_core/* setOutput */.uH('artifacts', JSON.stringify(extra.uploaded));
-    lib_core/* setOutput */.uH('exports-path', extra.paths.exports);
-    lib_core/* setOutput */.uH('logs-path', extra.paths.logs);
-    lib_core/* setOutput */.uH('event-log', summary.eventLog);
-    lib_core/* setOutput */.uH('summary-file', extra.summaryFile);
+    output('pull-requests', JSON.stringify(extra.pullRequests));
+    output('pull-request-numbers', JSON.stringify(open.map((p) => p.number)));
+    output('pull-request-urls', JSON.stringify(open.map((p) => p.url)));
+    output('artifacts', JSON.stringify(extra.uploaded));
+    output('exports-path', extra.paths.exports);
+    output('logs-path', extra.paths.logs);
+    output('event-log', summary.eventLog);
+    output('summary-file', extra.summaryFile);
 }
 const countPublicationErrors = (summary) => summary.publications.filter((p) => p.error).length;
 

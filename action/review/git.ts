@@ -125,15 +125,21 @@ export class Git {
     }
   }
 
-  /** Whether a commit already is `parent` + the file as `blob`: then the branch need not be pushed again. */
-  async sameProposal(commit: string, parent: string, path: string, blob: string): Promise<boolean> {
-    const [actualParent, actualBlob] = await Promise.all([
-      this.resolve(`${commit}^`),
-      this.resolve(`${commit}:${path}`),
-    ])
-    if (actualParent !== parent || actualBlob !== blob) return false
-    const changed = await this.text(['diff-tree', '--no-commit-id', '--name-only', '-r', parent, commit])
-    return changed === path
+  /**
+   * Whether the branch's commit already is this proposal: the same parent and the same tree. Read from the raw
+   * commit object, since in a shallow clone (actions/checkout's default) the parent itself is not there.
+   */
+  async sameCommitContent(existing: string, proposal: string): Promise<boolean> {
+    const header = async (commit: string) => {
+      const raw = await this.text(['cat-file', 'commit', commit])
+      const lines = raw.split('\n\n')[0]!.split('\n')
+      return {
+        tree: lines.find((l) => l.startsWith('tree '))?.slice(5),
+        parents: lines.filter((l) => l.startsWith('parent ')).map((l) => l.slice(7)),
+      }
+    }
+    const [a, b] = await Promise.all([header(existing), header(proposal)])
+    return a.tree === b.tree && a.parents.join(' ') === b.parents.join(' ')
   }
 
   /** `git push --dry-run`: asks the server for write access without changing anything. */

@@ -85,7 +85,7 @@ export async function reviewPullRequests(options: ReviewOptions): Promise<Review
       const message = `DataWarp: canonical manifest of ${outcome.code}\n\nProposed by DataWarp run ${summary.runId}.`
       const commit = await git.commitFile(baseSha, manifestPath, blob, message)
       const remote = await git.fetchBranch(branch)
-      const current = remote !== undefined && (await git.sameProposal(remote, baseSha, manifestPath, blob))
+      const current = remote !== undefined && (await git.sameCommitContent(remote, commit))
       plans.push({
         outcome,
         manifestPath,

@@ -11,6 +11,7 @@ import {
   numericColumns,
   type SampleRow,
   type TableLayout,
+  withoutEmptyColumns,
 } from './layout.js'
 import type { RowSource } from './table-rows.js'
 

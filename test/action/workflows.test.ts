@@ -138,7 +138,7 @@ describe('action.yml', () => {
 
   it('documents every output the code sets', () => {
     const code = read('action/run-action.ts')
-    const set = [...code.matchAll(/core\.setOutput\('([^']+)'/g)].map((m) => m[1])
+    const set = [...code.matchAll(/(?:core\.setOutput|\boutput)\('([^']+)'/g)].map((m) => m[1])
     const loop = /for \(const status of \[([^\]]+)\]/
       .exec(code)![1]!
       .match(/'([^']+)'/g)!

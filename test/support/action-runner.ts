@@ -64,10 +64,10 @@ export class TestRepository {
     git(this.seed, 'push', '--quiet', 'origin', 'HEAD:main')
   }
 
-  /** What actions/checkout leaves: a clone of main in a fresh workspace. */
+  /** What actions/checkout leaves: a shallow clone (depth 1, its default) of main in a fresh workspace. */
   checkout(): string {
     const workspace = mkdtempSync(join(this.dir, 'workspace-'))
-    git(this.dir, 'clone', '--quiet', '--branch', 'main', this.bare, workspace)
+    git(this.dir, 'clone', '--quiet', '--depth=1', '--branch', 'main', `file://${this.bare}`, workspace)
     return workspace
   }
 

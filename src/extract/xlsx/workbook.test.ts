@@ -473,7 +473,8 @@ describe('XlsxWorkbook with hand-written packages', () => {
         ),
       )
       expect((error as DataWarpError).where).toEqual({ file: path, sheet: 'Broken' })
-      await expect(wb.merges('Broken')).rejects.toThrow(/malformed XML in sheet "Broken"/)
+      // merges() skips the cells with a text search (merged ranges come after them): the fault is the rows' to report.
+      expect(await wb.merges('Broken')).toEqual([])
     } finally {
       await wb.close()
     }
