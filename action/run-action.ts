@@ -165,6 +165,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
           api: new GitHubApi(ctx!, inputs.token!),
           git: new Git(root, { serverUrl: ctx!.serverUrl, token: inputs.token! }),
           ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
+          partial: inputs.periods !== undefined,
           labels: inputs.labels,
           artifacts: uploaded,
           redact: say,

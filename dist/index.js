@@ -73811,6 +73811,10 @@ async function reviewPullRequests(options) {
         const blob = (0,external_node_fs_.existsSync)(file) ? await git.hashFile(file) : undefined;
         const changed = blob !== undefined && blob !== (await git.resolve(`${baseSha}:${manifestPath}`));
         const open = await api.findOpenPull(branch);
+        if (open && options.partial) {
+            options.info(`${outcome.code}: left pull request #${open.number} as it is (this run covered only some periods)`);
+            continue;
+        }
         if (changed) {
             const message = `DataWarp: canonical manifest of ${outcome.code}\n\nProposed by DataWarp run ${summary.runId}.`;
             const commit = await git.commitFile(baseSha, manifestPath, blob, message);
@@ -74106,6 +74110,7 @@ async function runAction(deps, env = process.env) {
                 api: new GitHubApi(ctx, inputs.token),
                 git: new Git(root, { serverUrl: ctx.serverUrl, token: inputs.token }),
                 ...(inputs.baseBranch ? { baseBranch: inputs.baseBranch } : {}),
+                partial: inputs.periods !== undefined,
                 labels: inputs.labels,
                 artifacts: uploaded,
                 redact: say,

@@ -29,6 +29,11 @@ export interface ReviewOptions {
   readonly api: GitHubApi
   readonly git: Git
   readonly baseBranch?: string
+  /**
+   * The run covered only some periods (the periods input): its manifests show only those periods' changes, so
+   * open review pull requests are left as they are; one is only opened where none is.
+   */
+  readonly partial?: boolean
   readonly labels: readonly string[]
   readonly artifacts: readonly { readonly name: string; readonly url?: string }[]
   /** Applied to every text sent to GitHub. */
@@ -81,6 +86,12 @@ export async function reviewPullRequests(options: ReviewOptions): Promise<Review
     const blob = existsSync(file) ? await git.hashFile(file) : undefined
     const changed = blob !== undefined && blob !== (await git.resolve(`${baseSha}:${manifestPath}`))
     const open = await api.findOpenPull(branch)
+    if (open && options.partial) {
+      options.info(
+        `${outcome.code}: left pull request #${open.number} as it is (this run covered only some periods)`,
+      )
+      continue
+    }
     if (changed) {
       const message = `DataWarp: canonical manifest of ${outcome.code}\n\nProposed by DataWarp run ${summary.runId}.`
       const commit = await git.commitFile(baseSha, manifestPath, blob, message)

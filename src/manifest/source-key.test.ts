@@ -145,3 +145,18 @@ describe('fileStem and sheetKey', () => {
     expect(sheetKey('---')).toBe('sheet')
   })
 })
+
+describe('upload hash suffixes', () => {
+  it('an NHS England upload suffix is not part of the key, and the glob matches the next upload', () => {
+    expect(fileKey('Monthly-AE-November-2025-9Ia4R.xls')).toBe('monthly_ae')
+    expect(fileKey('Monthly-AE-December-2025-Xy12b.xls')).toBe('monthly_ae')
+    expect(
+      globMatches(fileGlob('Monthly-AE-November-2025-9Ia4R.xls'), 'Monthly-AE-December-2025-Xy12b.xls'),
+    ).toBe(true)
+  })
+
+  it('a period word or a plain word at the end is not taken for a hash', () => {
+    expect(fileKey('RTT-Overview-Timeseries-October22.xlsx')).toBe('rtt_overview_timeseries')
+    expect(fileKey('Practice-Level-Table.csv')).toBe('practice_level_table')
+  })
+})

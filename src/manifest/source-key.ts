@@ -39,6 +39,20 @@ function periodWords(name: string): Set<Word> {
   return period
 }
 
+/**
+ * The random suffix an upload gives a file ("Monthly-AE-November-2025-9Ia4R"): 5 to 10 letters and digits
+ * after a final "-" or "_", mixing digits and letters or upper and lower case, and not a period word ("Oct22").
+ */
+function uploadHash(stem: string): { start: number; end: number } | undefined {
+  const m = /[-_]([A-Za-z0-9]{5,10})$/.exec(stem)
+  if (!m) return undefined
+  const token = m[1]!
+  const mixed =
+    (/\d/.test(token) && /[A-Za-z]/.test(token)) || (/[a-z]/.test(token) && /[A-Z]/.test(token.slice(1)))
+  if (!mixed || periodWords(token).size > 0) return undefined
+  return { start: m.index, end: stem.length }
+}
+
 /** The file name without its extension and folders. */
 export function fileStem(fileName: string): string {
   const base = fileName.split('/').pop() ?? fileName
@@ -50,7 +64,9 @@ export function fileStem(fileName: string): string {
  * "Submissions via OC Systems - May 2024.xlsx" → "Submissions via OC Systems - * *.xlsx".
  */
 export function fileGlob(fileName: string): string {
-  const base = fileName.split('/').pop() ?? fileName
+  const whole = fileName.split('/').pop() ?? fileName
+  const hash = uploadHash(fileStem(whole))
+  const base = hash ? `${whole.slice(0, hash.start)}-*${whole.slice(hash.end)}` : whole
   const period = periodWords(base)
   let glob = ''
   let at = 0
@@ -67,7 +83,9 @@ export function fileGlob(fileName: string): string {
 
 /** A stable snake_case key from a file name with its period words removed ("data" when nothing is left). */
 export function fileKey(fileName: string): string {
-  const stem = fileStem(fileName)
+  const full = fileStem(fileName)
+  const hash = uploadHash(full)
+  const stem = hash ? full.slice(0, hash.start) : full
   const period = periodWords(stem)
   let kept = ''
   let at = 0

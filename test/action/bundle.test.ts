@@ -236,6 +236,16 @@ describe('the Action bundle and its review pull requests', () => {
     expect(git(repo.bare, 'rev-parse', `${BRANCH}^`)).toBe(repo.sha('main'))
   })
 
+  it('leaves the open pull request alone when a run covers only some periods', async () => {
+    // 2025-01 alone matches main: without the guard, this run would close the pull request for 2025-02.
+    const { run, since } = await scheduledRun({ periods: '2025-01' })
+    expect(run.code, run.stdout).toBe(0)
+    expect(github.violations).toEqual([])
+    expect(github.writes(since)).toEqual([])
+    expect(github.pulls[1]).toMatchObject({ number: 2, state: 'open' })
+    expect(run.stdout).toContain('left pull request #2 as it is')
+  })
+
   it('closes the pull request when the change goes away again', async () => {
     // The publisher replaces the file with one in the old shape: the period now matches the manifest on main.
     writeCsv(join(dir, 'demo_2025-02.csv'), PRACTICE_HEADER, practiceRows(30, 5))

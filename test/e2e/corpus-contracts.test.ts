@@ -107,8 +107,21 @@ ${periods.map(([period, file]) => `      - { period: ${period}, url: "${server.f
   }
 }
 
-const fieldOf = (manifest: CanonicalManifest, source: string, name: string): Field | undefined =>
-  manifest.sources.find((s) => s.key === source)?.schema.fields.find((f) => f.name === name)
+/** What matching decides about a field (enrichment's description, unit and role are not tested here). */
+function core(field: Field | undefined) {
+  if (!field) return undefined
+  const { name, title, type, since, headers, retiredSince } = field
+  return {
+    name,
+    title,
+    type,
+    ...(since !== undefined ? { since } : {}),
+    ...(headers !== undefined ? { headers } : {}),
+    ...(retiredSince !== undefined ? { retiredSince } : {}),
+  }
+}
+const fieldOf = (manifest: CanonicalManifest, source: string, name: string) =>
+  core(manifest.sources.find((s) => s.key === source)?.schema.fields.find((f) => f.name === name))
 const names = (list: readonly { name: string }[] | undefined) => (list ?? []).map((c) => c.name)
 const LINEAGE = ['_period', '_load_id', '_source_file', '_loaded_at']
 
