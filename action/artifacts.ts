@@ -52,6 +52,8 @@ export function artifactSpecs(
   summary: RunSummary,
   paths: { readonly data: string; readonly exports: string },
   secrets: Secrets,
+  /** Where redacted copies go (the runner's RUNNER_TEMP). */
+  tempDir = tmpdir(),
 ): ArtifactSpec[] {
   const { data: dataDir, exports: exportsDir } = paths
   const specs: ArtifactSpec[] = []
@@ -68,7 +70,7 @@ export function artifactSpecs(
     specs.push({ name: `datawarp-logs-${summary.runId}`, rootDirectory: dataDir, files: logs })
     return specs
   }
-  const copies = mkdtempSync(join(tmpdir(), 'datawarp-redacted-'))
+  const copies = mkdtempSync(join(tempDir, 'datawarp-redacted-'))
   const files = logs.map((path) => {
     const copy = join(copies, relative(dataDir, path))
     mkdirSync(dirname(copy), { recursive: true })

@@ -2,9 +2,9 @@ import { existsSync, readFileSync } from 'node:fs'
 import type { PeriodOutcome, PublicationOutcome, RunSummary } from '../src/pipeline/index.js'
 
 /**
- * How the Action reads a run summary. The pipeline's outcome types grow (a "held" status, structured drift, a
- * drift report file); these helpers accept what is there and ignore what is not, so the Action keeps working
- * while they do.
+ * How the Action reads a run summary. The pipeline's outcome types grow (the "held" status, manifest changes,
+ * a drift report); these helpers accept what is there and ignore what is not, so the Action keeps working while
+ * they do.
  */
 export type ReportedStatus = 'loaded' | 'held' | 'skipped' | 'failed' | 'planned'
 export const STATUSES: readonly ReportedStatus[] = ['loaded', 'held', 'skipped', 'failed', 'planned']
@@ -49,7 +49,7 @@ export function changeLines(period: PeriodOutcome): string[] {
   return Array.isArray(changes) ? changes.map(changeText) : []
 }
 
-/** Every manifest change the publication's periods brought, once each, in period order. */
+/** The manifest changes of each period that brought any, in period order. */
 export function publicationChanges(pub: PublicationOutcome): { period: string; lines: string[] }[] {
   return pub.periods.map((p) => ({ period: p.period, lines: changeLines(p) })).filter((p) => p.lines.length)
 }

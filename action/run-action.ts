@@ -32,14 +32,6 @@ export const EMBEDDED_MISSING = [
 ].join(' ')
 
 /**
- * The llm-base-url and llm-model inputs, passed through to the pipeline as they are. The pipeline takes base URL and
- * model from settings.llm of the config today; these let a workflow override them once RunOptions accepts that.
- */
-interface LlmPassThrough {
-  readonly llm?: ActionInputs['llm']
-}
-
-/**
  * The Action: inputs → runPipeline → log, annotations, artifacts, review pull requests, job summary, outputs.
  * It adapts GitHub to the pipeline and nothing more; the CLI runs the same pipeline.
  */
@@ -84,7 +76,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   if (inputs.llm.apiKey) env[config?.settings.llm?.api_key_env ?? 'OPENAI_API_KEY'] = inputs.llm.apiKey
 
   const warnEvents: Record<string, unknown>[] = []
-  const options: RunOptions & LlmPassThrough = {
+  const options: RunOptions = {
     configPath,
     root,
     ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
@@ -92,7 +84,9 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
     ...(inputs.periods ? { periods: inputs.periods } : {}),
     force: inputs.force,
     dryRun: inputs.dryRun,
-    llm: inputs.llm,
+    ...(inputs.llm.baseUrl || inputs.llm.model
+      ? { llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model } }
+      : {}),
     onEvent: (event) => {
       if (event.level === 'warn') warnEvents.push(event)
     },
@@ -119,7 +113,10 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   // Artifacts first, so the review pull requests can link them.
   let uploaded: UploadedArtifact[] = []
   let artifactsNote: string | undefined
-  const specs = artifactSpecs(summary, paths, secrets)
+  const specs =
+    summary.dryRun || !inputs.uploadArtifacts
+      ? []
+      : artifactSpecs(summary, paths, secrets, env.RUNNER_TEMP || tmpdir())
   if (summary.dryRun) artifactsNote = 'Dry run: nothing uploaded'
   else if (!inputs.uploadArtifacts) artifactsNote = 'Not uploaded (upload-artifacts is false)'
   else if (specs.length === 0) artifactsNote = 'Nothing to upload'
@@ -176,6 +173,8 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
       changedManifests = result.changedManifests
       if (changedManifests.length === 0 && pullRequests.length === 0)
         reviewNote = `No canonical manifest differs from \`${result.base}\`: no review pull request needed.`
+      else if (pullRequests.length === 0)
+        reviewNote = `Changed manifests (${changedManifests.join(', ')}) have open review pull requests, left as they are by this run.`
     } catch (error) {
       reviewFailure = say((error as Error).message)
       reviewNote = `**Review pull requests failed:**\n\n${reviewFailure

@@ -62019,6 +62019,12 @@ function renderDriftReport(drift) {
         lines.push('First canonical manifest of this publication.', '');
     for (const s of drift.sources)
         lines.push(...sourceSection(s));
+    if (drift.restoredSources?.length) {
+        lines.push('Sources back after a gap (their tables get rows again):', '');
+        for (const s of drift.restoredSources)
+            lines.push(`- ${code(s.key)} (table ${code(s.table)})`);
+        lines.push('');
+    }
     if (drift.removedSources.length) {
         lines.push('Sources missing from this period (their tables and data stay):', '');
         for (const s of drift.removedSources)
@@ -62133,6 +62139,20 @@ function periodWords(name) {
     });
     return period;
 }
+/**
+ * The random suffix an upload gives a file ("Monthly-AE-November-2025-9Ia4R"): 5 to 10 letters and digits
+ * after a final "-" or "_", mixing digits and letters or upper and lower case, and not a period word ("Oct22").
+ */
+function uploadHash(stem) {
+    const m = /[-_]([A-Za-z0-9]{5,10})$/.exec(stem);
+    if (!m)
+        return undefined;
+    const token = m[1];
+    const mixed = (/\d/.test(token) && /[A-Za-z]/.test(token)) || (/[a-z]/.test(token) && /[A-Z]/.test(token.slice(1)));
+    if (!mixed || periodWords(token).size > 0)
+        return undefined;
+    return { start: m.index, end: stem.length };
+}
 /** The file name without its extension and folders. */
 function fileStem(fileName) {
     const base = fileName.split('/').pop() ?? fileName;
@@ -62143,7 +62163,9 @@ function fileStem(fileName) {
  * "Submissions via OC Systems - May 2024.xlsx" → "Submissions via OC Systems - * *.xlsx".
  */
 function fileGlob(fileName) {
-    const base = fileName.split('/').pop() ?? fileName;
+    const whole = fileName.split('/').pop() ?? fileName;
+    const hash = uploadHash(fileStem(whole));
+    const base = hash ? `${whole.slice(0, hash.start)}-*${whole.slice(hash.end)}` : whole;
     const period = periodWords(base);
     let glob = '';
     let at = 0;
@@ -62157,7 +62179,9 @@ function fileGlob(fileName) {
 }
 /** A stable snake_case key from a file name with its period words removed ("data" when nothing is left). */
 function fileKey(fileName) {
-    const stem = fileStem(fileName);
+    const full = fileStem(fileName);
+    const hash = uploadHash(full);
+    const stem = hash ? full.slice(0, hash.start) : full;
     const period = periodWords(stem);
     let kept = '';
     let at = 0;
@@ -62317,6 +62341,7 @@ function classifyDrift(drift) {
         return 'breaking';
     if (drift.firstManifest ||
         drift.sources.some((s) => s.isNew) ||
+        (drift.restoredSources ?? []).length > 0 ||
         any((s) => s.added) ||
         any((s) => s.retyped) ||
         any((s) => s.restored)) {
@@ -62347,6 +62372,8 @@ function driftLines(drift) {
         for (const c of s.headerChanges)
             lines.push(`header of "${c.name}" in "${s.key}" now "${c.to}" (was "${c.from}")`);
     }
+    for (const s of drift.restoredSources ?? [])
+        lines.push(`source "${s.key}" back in this period`);
     for (const s of drift.removedSources)
         lines.push(`source "${s.key}" missing from this period`);
     return lines;
@@ -62555,6 +62582,7 @@ function reconcile(publication, canonical, draft) {
     const tables = new Set(sources.map((s) => s.table));
     const keys = new Set(sources.map((s) => s.key));
     const driftSources = [];
+    const restoredSources = [];
     for (const d of draft.sources) {
         let source = findSource(sources, d, taken);
         const isNew = !source;
@@ -62573,6 +62601,7 @@ function reconcile(publication, canonical, draft) {
         const result = reconcileSource(source, d, draft.period, isNew);
         let updated = result.source;
         if (updated.retiredSince !== undefined && !before(draft.period, updated.retiredSince)) {
+            restoredSources.push({ key: updated.key, table: updated.table });
             const { retiredSince: _, ...rest } = updated;
             updated = rest;
         }
@@ -62609,6 +62638,7 @@ function reconcile(publication, canonical, draft) {
         firstManifest: !canonical,
         sources: driftSources,
         removedSources,
+        restoredSources,
     };
     const driftClass = classifyDrift(drift);
     return {
@@ -70002,9 +70032,13 @@ function locateTable(sample, options = {}) {
     }
     return undefined;
 }
-/** Columns right of the header that hold a value in at least half of the data rows belong to the table. */
+/**
+ * Columns right of the header that hold a value in at least half of the data rows belong to the table (the
+ * rows right under the header, up to the first blank row: what follows a gap may be another table).
+ */
 function extendRight(body, last) {
-    const data = body.filter((r) => r.own.length > 1);
+    const next = body.findIndex((r, i) => i > 0 && r.position > body[i - 1].position + 1);
+    const data = (next < 0 ? body : body.slice(0, next)).filter((r) => r.own.length > 1);
     if (data.length === 0)
         return { last };
     let end = last;
@@ -70387,6 +70421,10 @@ class TableFinder {
         const current = this.current;
         const top = rows.findIndex((r) => r.position === layout.headerRows[0]);
         if (rows.slice(0, top).some(isDataLike))
+            return false;
+        // A header holds labels: a row with a number in it (not a year) is a row of data read as a header.
+        const header = rows.slice(top, bottom + 1);
+        if (header.some((r) => r.cells.some((v) => (isNumberLike(v) || isPlaceholder(v)) && !isYear(v))))
             return false;
         if (layout.columns.length < 2)
             return false;
@@ -72949,7 +72987,7 @@ function changeLines(period) {
     const changes = period.manifestChanges;
     return Array.isArray(changes) ? changes.map(changeText) : [];
 }
-/** Every manifest change the publication's periods brought, once each, in period order. */
+/** The manifest changes of each period that brought any, in period order. */
 function publicationChanges(pub) {
     return pub.periods.map((p) => ({ period: p.period, lines: changeLines(p) })).filter((p) => p.lines.length);
 }
@@ -73075,7 +73113,9 @@ const filesIn = (dir, keep) => (0,external_node_fs_.existsSync)(dir)
  * What a run uploads: the Parquet exports (data/exports/*.parquet, the catalog included) and the logs (this run's
  * event log and the state file, under their paths in data/). A log that mentions a secret is uploaded as a redacted copy.
  */
-function artifactSpecs(summary, paths, secrets) {
+function artifactSpecs(summary, paths, secrets, 
+/** Where redacted copies go (the runner's RUNNER_TEMP). */
+tempDir = (0,external_node_os_.tmpdir)()) {
     const { data: dataDir, exports: exportsDir } = paths;
     const specs = [];
     const parquet = filesIn(exportsDir, (name) => name.endsWith('.parquet'));
@@ -73088,7 +73128,7 @@ function artifactSpecs(summary, paths, secrets) {
         specs.push({ name: `datawarp-logs-${summary.runId}`, rootDirectory: dataDir, files: logs });
         return specs;
     }
-    const copies = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'datawarp-redacted-'));
+    const copies = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)(tempDir, 'datawarp-redacted-'));
     const files = logs.map((path) => {
         const copy = (0,external_node_path_.join)(copies, (0,external_node_path_.relative)(dataDir, path));
         (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(copy), { recursive: true });
@@ -73630,7 +73670,9 @@ class PermissionError extends Error {
         ];
         if (scopes.length)
             lines.push('', 'Give the job that runs DataWarp these permissions:', '', '    permissions:', ...['contents: write', 'pull-requests: write'].map((s) => `      ${s}`));
-        lines.push('', 'or pass a personal access token or GitHub App token that has them as the `token` input.', 'The run itself is done: what it loaded stays loaded, and held periods stay held until the change is reviewed.');
+        lines.push('', scopes.length
+            ? 'or pass a personal access token or GitHub App token that has them as the `token` input.'
+            : 'or pass a personal access token or GitHub App token as the `token` input: the setting applies only to GITHUB_TOKEN.', 'The run itself is done: what it loaded stays loaded, and held periods stay held until the change is reviewed.');
         super(lines.join('\n'));
         this.missing = missing;
     }
@@ -73799,6 +73841,7 @@ async function reviewPullRequests(options) {
     if (!baseSha)
         throw new Error(`the base branch "${base}" is not on origin`);
     const plans = [];
+    const changedManifests = [];
     for (const outcome of summary.publications) {
         const publication = config.publications.find((p) => p.code === outcome.code);
         if (!publication)
@@ -73810,6 +73853,8 @@ async function reviewPullRequests(options) {
         const branch = reviewBranch(outcome.code);
         const blob = (0,external_node_fs_.existsSync)(file) ? await git.hashFile(file) : undefined;
         const changed = blob !== undefined && blob !== (await git.resolve(`${baseSha}:${manifestPath}`));
+        if (changed)
+            changedManifests.push(manifestPath);
         const open = await api.findOpenPull(branch);
         if (open && options.partial) {
             options.info(`${outcome.code}: left pull request #${open.number} as it is (this run covered only some periods)`);
@@ -73836,7 +73881,6 @@ async function reviewPullRequests(options) {
             options.info(`${outcome.code}: kept pull request #${open.number} open (the publication failed in this run)`);
         }
     }
-    const changedManifests = plans.filter((p) => p.proposal).map((p) => p.manifestPath);
     if (plans.length === 0)
         return { base, changedManifests, pullRequests: [] };
     const codes = plans.map((p) => p.outcome.code);
@@ -74038,7 +74082,7 @@ async function runAction(deps, env = process.env) {
         ...(inputs.periods ? { periods: inputs.periods } : {}),
         force: inputs.force,
         dryRun: inputs.dryRun,
-        llm: inputs.llm,
+        llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model },
         onEvent: (event) => {
             if (event.level === 'warn')
                 warnEvents.push(event);
@@ -74065,7 +74109,9 @@ async function runAction(deps, env = process.env) {
     // Artifacts first, so the review pull requests can link them.
     let uploaded = [];
     let artifactsNote;
-    const specs = artifactSpecs(summary, paths, secrets);
+    const specs = summary.dryRun || !inputs.uploadArtifacts
+        ? []
+        : artifactSpecs(summary, paths, secrets, env.RUNNER_TEMP || (0,external_node_os_.tmpdir)());
     if (summary.dryRun)
         artifactsNote = 'Dry run: nothing uploaded';
     else if (!inputs.uploadArtifacts)
@@ -74120,6 +74166,8 @@ async function runAction(deps, env = process.env) {
             changedManifests = result.changedManifests;
             if (changedManifests.length === 0 && pullRequests.length === 0)
                 reviewNote = `No canonical manifest differs from \`${result.base}\`: no review pull request needed.`;
+            else if (pullRequests.length === 0)
+                reviewNote = `Changed manifests (${changedManifests.join(', ')}) have open review pull requests, left as they are by this run.`;
         }
         catch (error) {
             reviewFailure = say(error.message);

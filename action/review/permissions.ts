@@ -31,7 +31,9 @@ export class PermissionError extends Error {
       )
     lines.push(
       '',
-      'or pass a personal access token or GitHub App token that has them as the `token` input.',
+      scopes.length
+        ? 'or pass a personal access token or GitHub App token that has them as the `token` input.'
+        : 'or pass a personal access token or GitHub App token as the `token` input: the setting applies only to GITHUB_TOKEN.',
       'The run itself is done: what it loaded stays loaded, and held periods stay held until the change is reviewed.',
     )
     super(lines.join('\n'))

@@ -14,7 +14,7 @@ export interface ReviewOutcome {
   readonly publication: string
   readonly manifestPath: string
   readonly branch: string
-  /** opened / updated: the pull request proposes the change; closed: the change went away; unchanged: nothing to do. */
+  /** opened / updated: the pull request proposes the change; closed: the change no longer differs from the base. */
   readonly action: 'opened' | 'updated' | 'closed'
   readonly number: number
   readonly url: string
@@ -76,6 +76,7 @@ export async function reviewPullRequests(options: ReviewOptions): Promise<Review
   if (!baseSha) throw new Error(`the base branch "${base}" is not on origin`)
 
   const plans: Plan[] = []
+  const changedManifests: string[] = []
   for (const outcome of summary.publications) {
     const publication = config.publications.find((p) => p.code === outcome.code)
     if (!publication) continue
@@ -85,6 +86,7 @@ export async function reviewPullRequests(options: ReviewOptions): Promise<Review
     const branch = reviewBranch(outcome.code)
     const blob = existsSync(file) ? await git.hashFile(file) : undefined
     const changed = blob !== undefined && blob !== (await git.resolve(`${baseSha}:${manifestPath}`))
+    if (changed) changedManifests.push(manifestPath)
     const open = await api.findOpenPull(branch)
     if (open && options.partial) {
       options.info(
@@ -113,7 +115,6 @@ export async function reviewPullRequests(options: ReviewOptions): Promise<Review
       )
     }
   }
-  const changedManifests = plans.filter((p) => p.proposal).map((p) => p.manifestPath)
   if (plans.length === 0) return { base, changedManifests, pullRequests: [] }
 
   const codes = plans.map((p) => p.outcome.code)

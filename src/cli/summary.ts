@@ -43,7 +43,11 @@ export function formatSummary(summary: RunSummary, cwd = process.cwd()): string 
   lines.push(
     `${summary.failed ? 'FAILED' : 'Done'}: ${countPeriods(summary, 'loaded')} periods loaded (${n(total)} rows), ${countPeriods(summary, 'skipped')} skipped, ${countPeriods(summary, 'held')} held, ${countPeriods(summary, 'failed')} failed in ${seconds(summary.durationMs)}`,
   )
-  if (countPeriods(summary, 'loaded') + countPeriods(summary, 'held') === 0 && !summary.failed && !summary.dryRun)
+  if (
+    countPeriods(summary, 'loaded') + countPeriods(summary, 'held') === 0 &&
+    !summary.failed &&
+    !summary.dryRun
+  )
     lines.push('Nothing new to load.')
   if (countPeriods(summary, 'held') > 0 && !summary.dryRun) {
     lines.push(

@@ -26,7 +26,7 @@ async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
       yield records.map((r) => ({ position: r.line, cells: r.cells }))
     }
   }
-  const layouts = await findTables(source)
+  const layouts = await findTables(source, { extendRight: false })
   if (layouts.length === 0) return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] }
   const tables = layouts.map((layout) => {
     const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' }, { outside: 'error' })

@@ -4,7 +4,16 @@
  * or a header of its own). Only a bounded window of rows is held at a time.
  */
 import type { CellValue } from '../model/table.js'
-import { isEmpty, isEndRow, isLabel, isNumberLike, isYear, normalise, TITLE_TEXT } from './cells.js'
+import {
+  isEmpty,
+  isEndRow,
+  isLabel,
+  isNumberLike,
+  isPlaceholder,
+  isYear,
+  normalise,
+  TITLE_TEXT,
+} from './cells.js'
 import {
   type LocateOptions,
   locateTable,
@@ -233,6 +242,10 @@ class TableFinder {
     const current = this.current!
     const top = rows.findIndex((r) => r.position === layout.headerRows[0])
     if (rows.slice(0, top).some(isDataLike)) return false
+    // A header holds labels: a row with a number in it (not a year) is a row of data read as a header.
+    const header = rows.slice(top, bottom + 1)
+    if (header.some((r) => r.cells.some((v) => (isNumberLike(v) || isPlaceholder(v)) && !isYear(v))))
+      return false
     if (layout.columns.length < 2) return false
     if (layout.headers.filter((h) => h.length > 100).length * 2 > layout.headers.length) return false
     if (current.ended) return true

@@ -207,3 +207,181 @@ describe('isEmpty and filled', () => {
     expect(filled([null, '', ' ', 0, 'a', false])).toBe(3)
   })
 })
+
+describe('locateTable on the layouts of NHS releases', () => {
+  it('a header of three rows joins its group, label and sub-label into one label per column', () => {
+    const layout = locateTable(
+      rows(
+        [null, null, null, 'Count of calls', null, null],
+        ['Practice', 'Name', 'Total calls', 'Answered', null, 'Missed'],
+        [null, null, 'Total', 'Total', '%', 'Total'],
+        ['A81001', 'The Surgery', 100, 60, 0.6, 40],
+        ['A81002', 'The Practice', 200, 150, 0.75, 50],
+      ),
+      { merges: [{ top: 1, left: 4, bottom: 1, right: 6 }] },
+    )
+    expect(layout).toMatchObject({
+      headerRows: [1, 2, 3],
+      headers: [
+        'Practice',
+        'Name',
+        'Total calls > Total',
+        'Count of calls > Answered > Total',
+        'Count of calls > Answered > %',
+        'Count of calls > Missed > Total',
+      ],
+    })
+  })
+
+  it('keeps the header cells as written, a merged cell over every column it covers', () => {
+    const layout = locateTable(
+      rows([null, '2024-25', null], ['Region', 'April\n[note 1]', 'May'], ['North', 1, 2], ['South', 3, 4]),
+      { merges: [{ top: 1, left: 2, bottom: 1, right: 3 }] },
+    )
+    expect(layout?.headerCells).toEqual([
+      ['', 'Region'],
+      ['2024-25', 'April\n[note 1]'],
+      ['2024-25', 'May'],
+    ])
+    expect(layout?.headers).toEqual(['Region', '2024-25 > April [note 1]', '2024-25 > May'])
+  })
+
+  it('helper numbers above a two-row header are neither header nor title', () => {
+    const layout = locateTable(
+      rows(
+        [null, null, 25765191, null, 14323679],
+        [null, null, 12, null, 13],
+        ['Return to Contents', null, 3, null, 5],
+        ['Table 3: Calls by practice'],
+        [null, null, null, 'Outcome', null],
+        ['Month', 'Practice', 'Calls', 'Answered', 'Missed'],
+        [null, null, 'Total', 'Total', 'Total'],
+        ['Nov-25', 'A81001', 10, 6, 4],
+        ['Nov-25', 'A81002', 20, 15, 5],
+      ),
+    )
+    expect(layout).toMatchObject({
+      headerRows: [5, 6, 7],
+      headers: [
+        'Month',
+        'Practice',
+        'Calls > Total',
+        'Outcome > Answered > Total',
+        'Outcome > Missed > Total',
+      ],
+      title: 'Table 3: Calls by practice',
+    })
+  })
+
+  it('a "Notes:" paragraph in the top-left header cell is a note, not a label', () => {
+    const notes = 'Notes: \n1. Trust-level data exclude hospices.\n2. Dashes mean no data was submitted.'
+    const layout = locateTable(
+      rows(
+        ['Table 2: Patients who no longer meet the criteria to reside'],
+        [null, null, utc(2022, 4, 1), null, utc(2022, 4, 2), null],
+        [notes, null, 'Patients', 'Discharged', 'Patients', 'Discharged'],
+        ['ENGLAND', null, 24029, 10801, 19468, 6678],
+        ['EAST OF ENGLAND', 'RAJ', 111, 0, 67, 0],
+      ),
+      {
+        merges: [
+          { top: 3, left: 1, bottom: 3, right: 2 },
+          { top: 2, left: 3, bottom: 2, right: 4 },
+          { top: 2, left: 5, bottom: 2, right: 6 },
+        ],
+      },
+    )
+    expect(layout).toMatchObject({
+      headerRows: [2, 3],
+      headers: [
+        '',
+        '',
+        '2022-04-01 > Patients',
+        '2022-04-01 > Discharged',
+        '2022-04-02 > Patients',
+        '2022-04-02 > Discharged',
+      ],
+      notes: [notes.trim()],
+      title: 'Table 2: Patients who no longer meet the criteria to reside',
+    })
+    expect(layout?.headerCells[0]).toEqual(['', ''])
+  })
+
+  it('Excel-date month headers that mix month starts and month ends become YYYY-MM', () => {
+    const layout = locateTable(
+      rows(
+        ['Measure', utc(2025, 11, 30), utc(2025, 10, 1), utc(2025, 9, 30)],
+        ['Calls', 1, 2, 3],
+        ['Missed', 4, 5, 6],
+      ),
+    )
+    expect(layout?.headers).toEqual(['Measure', '2025-11', '2025-10', '2025-09'])
+    expect(layout?.headerCells[1]).toEqual(['2025-11-30'])
+  })
+
+  it('text months and Excel dates in one header row each keep their form', () => {
+    const layout = locateTable(
+      rows(
+        ['Measure', 'Mar-25 [8]', utc(2025, 2, 1), utc(2025, 1, 1), 'Dec-24'],
+        ['Submissions', 1, 2, 3, 4],
+        ['Clinical', 5, 6, 7, 8],
+      ),
+    )
+    expect(layout?.headers).toEqual(['Measure', 'Mar-25 [8]', '2025-02', '2025-01', 'Dec-24'])
+  })
+
+  it('a header of years written as numbers is a header', () => {
+    const layout = locateTable(rows(['Region', 2019, 2020, 2021], ['North', 5, 6, 7], ['South', 8, 9, 10]))
+    expect(layout).toMatchObject({ headerRows: [1], headers: ['Region', '2019', '2020', '2021'] })
+  })
+
+  it('a "Title:" line gives the title and the other metadata lines become notes', () => {
+    const layout = locateTable(
+      rows(
+        [null, 'Title:', 'Referral to Treatment Waiting Times'],
+        [null, 'Source:', 'NHS England'],
+        [],
+        [null, 'Year', 'Month', 'Median wait'],
+        [null, '2007/08', utc(2007, 4), 17.5],
+        [null, null, utc(2007, 5), 16.7],
+      ),
+    )
+    expect(layout).toMatchObject({
+      headerRows: [4],
+      columns: [1, 2, 3],
+      title: 'Referral to Treatment Waiting Times',
+      notes: ['Source: NHS England'],
+    })
+  })
+
+  it('a group written once over its columns carries across them, but not over a spacer column', () => {
+    const layout = locateTable(
+      rows(
+        [null, 'Answered', null, null, 'Missed', null],
+        ['Practice', 'Count', '%', null, 'Count', '%'],
+        ['A1', 1, 0.1, null, 2, 0.2],
+        ['A2', 3, 0.3, null, 4, 0.4],
+      ),
+    )
+    expect(layout?.headers).toEqual([
+      'Practice',
+      'Answered > Count',
+      'Answered > %',
+      '',
+      'Missed > Count',
+      'Missed > %',
+    ])
+    expect(layout?.labelled).toEqual([true, true, true, false, true, true])
+  })
+
+  it('a sub-header row of text over columns of numbers is part of the header; a first data row of text is not', () => {
+    const subHeader = locateTable(
+      rows(['Code', 'Calls', 'Rate'], [null, 'Total', '%'], ['A', 1, 0.5], ['B', 2, 0.25]),
+    )
+    expect(subHeader?.headerRows).toEqual([1, 2])
+    const textData = locateTable(
+      rows(['Code', 'Name', 'Notes'], ['A', 'Alpha', 'open'], ['B', 'Beta', 'closed']),
+    )
+    expect(textData?.headerRows).toEqual([1])
+  })
+})

@@ -54,6 +54,11 @@ export interface TableLayout {
 export interface LocateOptions {
   /** Merged ranges of the sheet (1-based, inclusive); a merged cell's value counts over every cell it covers. */
   readonly merges?: readonly MergedRange[]
+  /**
+   * Columns right of the header that hold values in most rows join the table (a sheet's unlabelled column).
+   * Off for CSV, where a record longer than its header line is malformed.
+   */
+  readonly extendRight?: boolean
 }
 
 /** Rows below a header read to check it, to find its columns and which of them hold numbers. */
@@ -273,15 +278,20 @@ export function locateTable(
       if (!grid.adjacent(above, grid.rows[block.top]!) || !isGroupRow(above, first, last)) break
       block.top--
     }
-    ;({ last } = extendRight(body, Math.max(last, labelExtent(grid, block).last)))
+    last = Math.max(last, labelExtent(grid, block).last)
+    if (options.extendRight !== false) ({ last } = extendRight(body, last))
     return describe(grid, block, first, last)
   }
   return undefined
 }
 
-/** Columns right of the header that hold a value in at least half of the data rows belong to the table. */
+/**
+ * Columns right of the header that hold a value in at least half of the data rows belong to the table (the
+ * rows right under the header, up to the first blank row: what follows a gap may be another table).
+ */
 function extendRight(body: readonly GridRow[], last: number): { last: number } {
-  const data = body.filter((r) => r.own.length > 1)
+  const next = body.findIndex((r, i) => i > 0 && r.position > body[i - 1]!.position + 1)
+  const data = (next < 0 ? body : body.slice(0, next)).filter((r) => r.own.length > 1)
   if (data.length === 0) return { last }
   let end = last
   while (data.filter((r) => !isEmpty(r.cells[end + 1])).length * 2 >= data.length) end++

@@ -398,3 +398,150 @@ describe('makeTable', () => {
     expect(skipped).toEqual([5])
   })
 })
+
+describe('tableRows on sheets', () => {
+  const sheet = { file: 'gp.xlsx', sheet: 'Table 1', unit: 'row' as const }
+
+  it('a value beside the table on a sheet is left out and reported with its column; the row is kept', async () => {
+    const { rows, skipped } = await read([...TITLE, [4, ['A1', 'B', 1, null, 3.0085]], [5, ['A2', 'C', 2]]], {
+      where: sheet,
+      rowOptions: { outside: 'report' },
+    })
+    expect(rows.map((r) => r.cells)).toEqual([
+      ['A1', 'B', 1],
+      ['A2', 'C', 2],
+    ])
+    expect(skipped).toEqual([[4, 'value beside the table left out (column E)']])
+  })
+
+  it('a text merged down over several rows (a financial year) fills each of them; a merged number does not', async () => {
+    const layout = layoutOf({
+      headerRows: [1],
+      firstColumn: 1,
+      lastColumn: 3,
+      headers: ['Year', 'Month', 'Count'],
+    })
+    const { rows } = await read(
+      [
+        [1, [null, 'Year', 'Month', 'Count']],
+        [2, [null, '2007/08', 'Apr', 440]],
+        [3, [null, null, 'May', null]],
+        [4, [null, null, 'Jun', 5]],
+        [5, [null, '2008/09', 'Apr', 6]],
+      ],
+      {
+        layout,
+        where: sheet,
+        rowOptions: {
+          merges: [
+            { top: 2, left: 2, bottom: 4, right: 2 },
+            { top: 2, left: 4, bottom: 3, right: 4 },
+          ],
+        },
+      },
+    )
+    expect(rows.map((r) => r.cells)).toEqual([
+      ['2007/08', 'Apr', 440],
+      ['2007/08', 'May', null],
+      ['2007/08', 'Jun', 5],
+      ['2008/09', 'Apr', 6],
+    ])
+  })
+
+  it('stops before the next table on the sheet, without reporting its rows', async () => {
+    const layout = {
+      ...layoutOf({ headerRows: [3], firstColumn: 0, lastColumn: 2, headers: ['Code', 'Name', 'Patients'] }),
+      endBefore: 7,
+    }
+    const { rows, skipped } = await read(
+      [
+        ...TITLE,
+        [4, ['A1', 'B', 1]],
+        [5, ['Notes:', '1. provisional']],
+        [7, ['Table 2']],
+        [9, ['x', 'y', 'z', 'w']],
+      ],
+      { layout },
+    )
+    expect(rows.map((r) => r.position)).toEqual([4])
+    expect(skipped).toEqual([[5, 'after the table (notes or footnotes)']])
+  })
+
+  it('skips a repeated header of two rows, each row of it', async () => {
+    const layout: TableLayout = {
+      ...layoutOf({
+        headerRows: [1, 2],
+        firstColumn: 0,
+        lastColumn: 2,
+        headers: ['Region', '2024 > Apr', '2024 > May'],
+      }),
+      headerCells: [
+        ['', 'Region'],
+        ['2024', 'Apr'],
+        ['2024', 'May'],
+      ],
+    }
+    const { rows, skipped } = await read(
+      [
+        [1, [null, '2024', '2024']],
+        [2, ['Region', 'Apr', 'May']],
+        [3, ['North', 1, 2]],
+        [4, [null, '2024', '2024']],
+        [5, ['Region', 'Apr', 'May']],
+        [6, ['South', 3, 4]],
+      ],
+      { layout },
+    )
+    expect(rows.map((r) => r.position)).toEqual([3, 6])
+    expect(skipped).toEqual([
+      [4, 'repeated header'],
+      [5, 'repeated header'],
+    ])
+  })
+
+  it('"Notes:" followed by the note in the next column ends the table, and so does a copyright line', async () => {
+    const notes = await read([
+      ...TITLE,
+      [4, ['A1', 'B', 1]],
+      [5, ['Notes:', '1 Data are provisional']],
+      [6, ['A2', 'C', 2]],
+    ])
+    expect(notes.rows.map((r) => r.position)).toEqual([4])
+    const copyright = await read([
+      ...TITLE,
+      [4, ['A1', 'B', 1]],
+      [6, ['Copyright © 2025 NHS England']],
+      [7, ['A2', 'C', 2]],
+    ])
+    expect(copyright.rows.map((r) => r.position)).toEqual([4])
+  })
+
+  it('a stray copyright text inside a full row of data is data, not the end', async () => {
+    const { rows } = await read([
+      ...TITLE,
+      [4, ['Copyright © 2025 NHS England', 'C', 2]],
+      [5, ['A2', 'C', 2]],
+    ])
+    expect(rows.map((r) => r.position)).toEqual([4, 5])
+  })
+
+  it('reads a table made of columns that are not next to each other (a spacer column left out)', async () => {
+    const layout: TableLayout = {
+      ...layoutOf({ headerRows: [1], firstColumn: 0, lastColumn: 3, headers: ['Code', 'Calls', 'Missed'] }),
+      columns: [0, 1, 3],
+      headerCells: [['Code'], ['Calls'], ['Missed']],
+    }
+    const { rows } = await read(
+      [
+        [1, ['Code', 'Calls', null, 'Missed']],
+        [2, ['A', 1, null, 2]],
+      ],
+      {
+        layout,
+        where: sheet,
+        rowOptions: { outside: 'report' },
+      },
+    )
+    expect(rows).toEqual([{ position: 2, cells: ['A', 1, 2] }])
+  })
+})

@@ -44,37 +44,38 @@ export function isPeriodText(text: string): boolean {
   return t.length > 0 && t.length <= 60 && PERIOD_PATTERNS.some((p) => p.test(t))
 }
 
+const BARE_MONTH = new RegExp(`^${MONTH}$`, 'i')
+
+/** A header part that names a period, or a month that a year in another part of the label completes. */
+const isPeriodPart = (part: string) => isPeriodText(part) || BARE_MONTH.test(withoutFootnotes(part))
+
 /**
- * Whether a table has a column per period, and which. A header level (a row of a multi-row header) holds the
- * periods when at least three columns name distinct periods there; the other columns are identifiers.
+ * Whether a table has a column per period, and which. The parts of a column's label that name a period
+ * ("2024-25", "April", "Jan-24", an Excel date) make its period ("2024-25 April"); the other parts its measure.
+ * A table is wide when at least three columns name three distinct periods; the other columns identify rows.
  */
 export function detectWide(headers: readonly string[]): WideLayout | undefined {
-  const parts = headers.map((h) => h.split(' > '))
-  const levels = Math.max(0, ...parts.map((p) => p.length))
-  for (let level = 0; level < levels; level++) {
-    const periodColumns: PeriodColumn[] = []
-    const written: string[] = []
-    const idColumns: number[] = []
-    parts.forEach((p, column) => {
-      const part = p[level]
-      if (part === undefined || !isPeriodText(part)) {
-        idColumns.push(column)
-        return
-      }
-      const rest = p.filter((_, i) => i !== level).join(' > ')
-      periodColumns.push({ column, period: withoutFootnotes(part), measure: rest })
-      written.push(part.replace(/\s+/g, ' ').trim())
-    })
-    const periods = distinctPeriods(periodColumns, written)
-    if (periods.length < MIN_PERIODS) continue
-    return {
-      idColumns,
-      periodColumns,
-      periods,
-      measures: [...new Set(periodColumns.map((c) => c.measure))],
+  const periodColumns: PeriodColumn[] = []
+  const written: string[] = []
+  const idColumns: number[] = []
+  headers.forEach((header, column) => {
+    const parts = header === '' ? [] : header.split(' > ')
+    const periodParts = parts.filter(isPeriodPart)
+    if (periodParts.length === 0 || periodParts.length === parts.length + 1) {
+      idColumns.push(column)
+      return
     }
-  }
-  return undefined
+    periodColumns.push({
+      column,
+      period: periodParts.map(withoutFootnotes).join(' '),
+      measure: parts.filter((p) => !isPeriodPart(p)).join(' > '),
+    })
+    written.push(periodParts.map((p) => p.replace(/\s+/g, ' ').trim()).join(' '))
+  })
+  if (periodColumns.length < MIN_PERIODS) return undefined
+  const periods = distinctPeriods(periodColumns, written)
+  if (periods.length < MIN_PERIODS) return undefined
+  return { idColumns, periodColumns, periods, measures: [...new Set(periodColumns.map((c) => c.measure))] }
 }
 
 /**

@@ -64,3 +64,11 @@ describe('applyContract', () => {
     })
   })
 })
+
+describe('a new publication under freeze', () => {
+  it('holds its first manifest for review instead of failing, since nothing is frozen yet', () => {
+    const decision = applyContract('freeze', 'additive', ['first canonical manifest (1 sources)'], true)
+    expect(decision.action).toBe('hold')
+    expect(decision).toMatchObject({ reason: expect.stringContaining('nothing to freeze yet') })
+  })
+})

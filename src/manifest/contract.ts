@@ -15,8 +15,16 @@ export function applyContract(
   contract: Contract,
   driftClass: DriftClass,
   changes: readonly string[],
+  firstManifest = false,
 ): ContractDecision {
   if (driftClass === 'none' || driftClass === 'cosmetic') return { action: 'load' }
+  if (firstManifest && contract === 'freeze') {
+    // Nothing is frozen yet: the first manifest is proposed for review as under hold.
+    return {
+      action: 'hold',
+      reason: 'held for review of the first canonical manifest (contract freeze has nothing to freeze yet)',
+    }
+  }
   const list = `${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`
   switch (contract) {
     case 'hold':

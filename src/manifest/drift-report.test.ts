@@ -60,6 +60,7 @@ describe('renderDriftReport', () => {
           }),
         ],
         removedSources: [{ key: 'table_4', table: 'table_4' }],
+        restoredSources: [{ key: 'table_5', table: 'table_5' }],
       }),
     )
     expect(report).toBe(
@@ -98,6 +99,10 @@ describe('renderDriftReport', () => {
         `#### New source \`table_3\` → table \`table_3\` (${FILE}, sheet "Table 3")`,
         '',
         '#### New source `practices` → table `practices` (practices.csv)',
+        '',
+        'Sources back after a gap (their tables get rows again):',
+        '',
+        '- `table_5` (table `table_5`)',
         '',
         'Sources missing from this period (their tables and data stay):',
         '',

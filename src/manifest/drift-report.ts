@@ -54,6 +54,11 @@ export function renderDriftReport(drift: Drift): string {
   const lines = [`### ${drift.publication} ${drift.period}`, '']
   if (drift.firstManifest) lines.push('First canonical manifest of this publication.', '')
   for (const s of drift.sources) lines.push(...sourceSection(s))
+  if (drift.restoredSources?.length) {
+    lines.push('Sources back after a gap (their tables get rows again):', '')
+    for (const s of drift.restoredSources) lines.push(`- ${code(s.key)} (table ${code(s.table)})`)
+    lines.push('')
+  }
   if (drift.removedSources.length) {
     lines.push('Sources missing from this period (their tables and data stay):', '')
     for (const s of drift.removedSources) lines.push(`- ${code(s.key)} (table ${code(s.table)})`)

@@ -120,6 +120,7 @@ describe('reconcile: the first period', () => {
         },
       ],
       removedSources: [],
+      restoredSources: [],
     })
   })
 
@@ -152,6 +153,7 @@ describe('reconcile: a later period', () => {
       firstManifest: false,
       sources: [],
       removedSources: [],
+      restoredSources: [],
     })
     expect(again.manifest).toEqual(canonical)
     expect(again.bindings[0]!.columns).toEqual(ALL)
@@ -761,6 +763,39 @@ describe('reconcile: expectations follow the periods', () => {
     )
     expect(reconcile(publication, result.manifest, may).driftClass).toBe('none')
     expect(reconcile(publication, two, may).drift.removedSources).toEqual([])
+  })
+
+  it('a retired source that comes back is restored: an additive change to review', () => {
+    const practices = (period: string) =>
+      source('practices', `Practices - ${MONTHS[period]} 2024.csv`, 'Practices - * *.csv', [
+        field('code', 'Code', 'string'),
+      ])
+    let canonical = reconcile(
+      publication,
+      first(),
+      draft('2024-06', submissions('2024-06'), practices('2024-06')),
+    ).manifest
+    canonical = reconcile(publication, canonical, draft('2024-07', submissions('2024-07'))).manifest
+    expect(canonical.sources[1]!.retiredSince).toBe('2024-07')
+    const result = reconcile(
+      publication,
+      canonical,
+      draft('2024-08', submissions('2024-08'), practices('2024-08')),
+    )
+    expect(result.driftClass).toBe('additive')
+    expect(result.drift.restoredSources).toEqual([{ key: 'practices', table: 'practices' }])
+    expect(result.drift.sources).toEqual([])
+    expect(result.changes).toEqual(['source "practices" back in this period'])
+    expect(result.manifest.sources[1]!.retiredSince).toBeUndefined()
+    expect(result.bindings.map((b) => b.source.key)).toEqual(['submissions', 'practices'])
+    // Before it was retired it is simply there: nothing to report.
+    const june = reconcile(
+      publication,
+      canonical,
+      draft('2024-06', submissions('2024-06'), practices('2024-06')),
+    )
+    expect(june.driftClass).toBe('none')
+    expect(june.drift.restoredSources).toEqual([])
   })
 })
 

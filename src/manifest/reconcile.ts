@@ -252,6 +252,7 @@ export function reconcile(
   const tables = new Set(sources.map((s) => s.table))
   const keys = new Set(sources.map((s) => s.key))
   const driftSources: SourceDrift[] = []
+  const restoredSources: Drift['removedSources'][number][] = []
 
   for (const d of draft.sources) {
     let source = findSource(sources, d, taken)
@@ -271,6 +272,7 @@ export function reconcile(
     const result = reconcileSource(source, d, draft.period, isNew)
     let updated = result.source
     if (updated.retiredSince !== undefined && !before(draft.period, updated.retiredSince)) {
+      restoredSources.push({ key: updated.key, table: updated.table })
       const { retiredSince: _, ...rest } = updated
       updated = rest
     }
@@ -308,6 +310,7 @@ export function reconcile(
     firstManifest: !canonical,
     sources: driftSources,
     removedSources,
+    restoredSources,
   }
   const driftClass = classifyDrift(drift)
   return {

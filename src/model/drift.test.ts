@@ -64,6 +64,7 @@ describe('classifyDrift', () => {
       drift({ sources: [sourceDrift({ added: [added] })] }),
       drift({ sources: [sourceDrift({ retyped: [retyped] })] }),
       drift({ sources: [sourceDrift({ restored: [restored] })] }),
+      drift({ restoredSources: [{ key: 'practices', table: 'practices' }] }),
       drift({ sources: [sourceDrift({ added: [added], headerChanges: [headerChange] })] }),
     ]
     for (const d of cases) expect(classifyDrift(d), JSON.stringify(d.sources)).toBe('additive')
@@ -111,6 +112,7 @@ describe('driftLines', () => {
           }),
         ],
         removedSources: [{ key: 'old_table', table: 'old_table' }],
+        restoredSources: [{ key: 'back_again', table: 'back_again' }],
       }),
     )
     expect(lines).toEqual([
@@ -123,6 +125,7 @@ describe('driftLines', () => {
       // A new source is one line, whatever its columns.
       'new source "table_3" (Submissions - June 2024.xlsx, sheet "Table 3")',
       'new source "practices" (practices.csv)',
+      'source "back_again" back in this period',
       'source "old_table" missing from this period',
     ])
   })

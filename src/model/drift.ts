@@ -30,6 +30,8 @@ export interface Drift {
   /** Sources with any change (new ones included). */
   readonly sources: readonly SourceDrift[]
   readonly removedSources: readonly { key: string; table: string }[]
+  /** Sources retired by an earlier period that this period has again. */
+  readonly restoredSources?: readonly { key: string; table: string }[]
 }
 
 /**
@@ -44,6 +46,7 @@ export function classifyDrift(drift: Drift): DriftClass {
   if (
     drift.firstManifest ||
     drift.sources.some((s) => s.isNew) ||
+    (drift.restoredSources ?? []).length > 0 ||
     any((s) => s.added) ||
     any((s) => s.retyped) ||
     any((s) => s.restored)
@@ -78,6 +81,7 @@ export function driftLines(drift: Drift): string[] {
     for (const c of s.headerChanges)
       lines.push(`header of "${c.name}" in "${s.key}" now "${c.to}" (was "${c.from}")`)
   }
+  for (const s of drift.restoredSources ?? []) lines.push(`source "${s.key}" back in this period`)
   for (const s of drift.removedSources) lines.push(`source "${s.key}" missing from this period`)
   return lines
 }

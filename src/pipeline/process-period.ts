@@ -98,7 +98,12 @@ export async function processPeriod(
     const base = contract === 'hold' ? state.atStart : state.current
     const reconciled = reconcile(ctx.publication, base, draft)
     hash = manifestHash(reconciled.manifest)
-    const decision = applyContract(contract, reconciled.driftClass, reconciled.changes)
+    const decision = applyContract(
+      contract,
+      reconciled.driftClass,
+      reconciled.changes,
+      reconciled.drift.firstManifest,
+    )
     for (const change of reconciled.changes)
       ctx.log.emit({ ...scope, event: 'manifest.change', message: change })
     const report = reconciled.driftClass === 'none' ? undefined : writeDrift(dir, reconciled.drift)

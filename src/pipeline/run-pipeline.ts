@@ -12,7 +12,7 @@ import {
   recordRunStart,
 } from '../load/index.js'
 import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
-import type { Config, PeriodSource, Publication } from '../model/config.js'
+import { type Config, LlmSettingsSchema, type PeriodSource, type Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { cleanupAfterRun } from '../retention/after-run.js'
@@ -31,6 +31,8 @@ export interface RunOptions {
   readonly periods?: readonly string[]
   readonly force?: boolean
   readonly dryRun?: boolean
+  /** Overrides settings.llm's base URL and model (the Action's llm-base-url and llm-model inputs). */
+  readonly llm?: { readonly baseUrl?: string; readonly model?: string }
   readonly onEvent?: (line: Record<string, unknown>) => void
   readonly onRows?: (publication: string, period: string, source: string, rows: number) => void
   /** The day discovery takes as today (which periods are due, `end: current`); default now. */
@@ -44,6 +46,18 @@ function groupByPeriod(urls: readonly PeriodSource[], only?: readonly string[]):
     groups.set(entry.period, [...(groups.get(entry.period) ?? []), entry])
   }
   return [...groups].sort(([a], [b]) => a.localeCompare(b))
+}
+
+/** The config with the run's LLM base URL and model in place of the file's (both needed when the file has none). */
+function withLlmOverride(config: Config, llm: RunOptions['llm']): Config {
+  if (!llm?.baseUrl && !llm?.model) return config
+  const current = config.settings.llm
+  const merged = LlmSettingsSchema.parse({
+    ...(current ?? {}),
+    ...(llm.baseUrl ? { base_url: llm.baseUrl } : {}),
+    ...(llm.model ? { model: llm.model } : {}),
+  })
+  return { ...config, settings: { ...config.settings, llm: merged } }
 }
 
 /** Runs every selected publication; one publication's failure never stops the others. */
@@ -75,7 +89,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   let config: Config
   try {
-    config = loadConfig(options.configPath, options.today ? { today: options.today } : {})
+    config = withLlmOverride(
+      loadConfig(options.configPath, options.today ? { today: options.today } : {}),
+      options.llm,
+    )
   } catch (error) {
     const message = error instanceof ConfigError ? error.message : errorDetail(error).message
     log.emit({ level: 'error', event: 'config.error', error: { message } })

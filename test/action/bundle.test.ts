@@ -52,6 +52,7 @@ async function scheduledRun(inputs: Record<string, string> = {}, env: Record<str
   const since = github.requests.length
   runs++
   const run = await runAction({
+    tempDir: dir,
     actionDir,
     workspace,
     runId: 5000 + runs,
@@ -310,6 +311,7 @@ describe('missing permissions are named before anything is pushed', () => {
     git(workspace, 'remote', 'set-url', '--push', 'origin', github.refusingGitUrl)
     runs++
     const run = await runAction({
+      tempDir: dir,
       actionDir,
       workspace,
       runId: 5000 + runs,
@@ -323,6 +325,9 @@ describe('missing permissions are named before anything is pushed', () => {
     })
     expectRefused(run, /`contents: write`/)
     noSecrets(run.stdout)
+    // The push went with the Action's token (not the checkout's credentials), sent as git sends it.
+    const basic = `basic ${Buffer.from(`x-access-token:${TOKEN}`).toString('base64')}`
+    expect(github.gitAuthorizations.map((a) => a.toLowerCase())).toContain(basic.toLowerCase())
   })
 
   it('names contents: write when a personal access token has no push access', async () => {

@@ -63,6 +63,7 @@ describe('the bundle starts', () => {
   ])('on %s: a dry run plans the period and writes nothing', async (_, binary) => {
     const workspace = repo.checkout()
     const run = await runAction({
+      tempDir: dir,
       actionDir,
       workspace,
       node: [binary()],
@@ -78,7 +79,7 @@ describe('the bundle starts', () => {
 
   it('without database-url, says the Action needs one (the embedded PostgreSQL is not bundled)', async () => {
     const workspace = repo.checkout()
-    const run = await runAction({ actionDir, workspace, inputs: { token: 'unused' }, env: {} })
+    const run = await runAction({ tempDir: dir, actionDir, workspace, inputs: { token: 'unused' }, env: {} })
     expect(run.code).toBe(1)
     const error = run.commands.find((c) => c.command === 'error')
     expect(error?.message).toContain('set the `database-url` input')

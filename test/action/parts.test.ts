@@ -329,7 +329,7 @@ describe('artifacts', () => {
     writeFileSync(s.eventLog, '{"error":"cannot connect to postgres://u:hunter22@db/x"}\n')
     const secrets = new Secrets()
     secrets.add('postgres://u:hunter22@db/x')
-    const logs = artifactSpecs(s, { data, exports: exportsDir }, secrets).find((a) =>
+    const logs = artifactSpecs(s, { data, exports: exportsDir }, secrets, dir).find((a) =>
       a.name.includes('logs'),
     )!
     expect(logs.rootDirectory).not.toBe(data)

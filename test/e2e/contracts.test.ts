@@ -507,6 +507,105 @@ describe('contract evolve', () => {
   })
 })
 
+describe('a source missing from a period (evolve)', () => {
+  let p: Project
+  const CODE = 'two_files'
+  const HEADER = ['Practice Code', 'Appointments']
+
+  beforeAll(async () => {
+    p = await startProject()
+    csv(p.served, 'summary-2024-01.csv', HEADER, 8, 1)
+    csv(p.served, 'detail-2024-01.csv', HEADER, 9, 1)
+    csv(p.served, 'summary-2024-02.csv', HEADER, 10, 2)
+    csv(p.served, 'summary-2024-03.csv', HEADER, 11, 3)
+    csv(p.served, 'detail-2024-03.csv', HEADER, 12, 3)
+  })
+  afterAll(() => stopProject(p))
+
+  const use = (withSecondPeriod: boolean, withThirdPeriod = false) =>
+    writeFileSync(
+      join(p.root, 'config', 'publications.yaml'),
+      `publications:
+  ${CODE}:
+    name: Two files
+    contract: evolve
+    urls:
+      - { period: 2024-01, url: "${p.server.fileUrl('summary-2024-01.csv')}" }
+      - { period: 2024-01, url: "${p.server.fileUrl('detail-2024-01.csv')}" }
+${withSecondPeriod ? `      - { period: 2024-02, url: "${p.server.fileUrl('summary-2024-02.csv')}" }\n` : ''}${
+  withThirdPeriod
+    ? `      - { period: 2024-03, url: "${p.server.fileUrl('summary-2024-03.csv')}" }
+      - { period: 2024-03, url: "${p.server.fileUrl('detail-2024-03.csv')}" }\n`
+    : ''
+}`,
+    )
+
+  it('holds the period, retires the source in the manifest and keeps its table and data', async () => {
+    use(false)
+    const first = await runJson(p)
+    expect(periodsOf(first.summary)).toEqual(['2024-01 loaded'])
+    use(true)
+    const { code, summary } = await runJson(p)
+    expect(code).toBe(0)
+    expect(periodsOf(summary)).toEqual(['2024-01 skipped', '2024-02 held'])
+    const held = summary.publications[0]!.periods[1]!
+    expect(held.reason).toBe(
+      'held for review: removals or renames are never applied by themselves: source "detail" missing from this period',
+    )
+    expect(held.drift!.removedSources).toEqual([{ key: 'detail', table: 'detail' }])
+    expect(held.driftReport).toContain(
+      'Sources missing from this period (their tables and data stay):\n\n- `detail` (table `detail`)',
+    )
+    const manifest = readCanonicalManifest(manifestPath(p, CODE))!
+    expect(manifest.sources.map((s) => [s.key, s.since, s.retiredSince])).toEqual([
+      ['summary', '2024-01', undefined],
+      ['detail', '2024-01', '2024-02'],
+    ])
+  })
+
+  it('once accepted, the period loads; the missing source keeps its earlier rows', async () => {
+    const { code, summary } = await runJson(p)
+    expect(code).toBe(0)
+    expect(periodsOf(summary)).toEqual(['2024-01 skipped', '2024-02 loaded'])
+    expect(summary.publications[0]!.periods[1]!.sources!.map((s) => `${s.source} ${s.rows}`)).toEqual([
+      'summary 10',
+    ])
+    const counts = await query<{ t: string; period: string; n: string }>(
+      p.db.url,
+      `SELECT 'summary' t, _period period, count(*) n FROM ${CODE}.summary GROUP BY 2
+       UNION ALL SELECT 'detail', _period, count(*) FROM ${CODE}.detail GROUP BY 2 ORDER BY 1, 2`,
+    )
+    expect(counts.map((c) => `${c.t} ${c.period} ${c.n}`)).toEqual([
+      'detail 2024-01 9',
+      'summary 2024-01 8',
+      'summary 2024-02 10',
+    ])
+  })
+
+  it('a source back after a gap is an additive change: evolve loads it and un-retires it', async () => {
+    use(true, true)
+    const { code, summary } = await runJson(p)
+    expect(code).toBe(0)
+    expect(periodsOf(summary)).toEqual(['2024-01 skipped', '2024-02 skipped', '2024-03 loaded'])
+    expect(summary.publications[0]!.periods[2]!.manifestChanges).toEqual([
+      'source "detail" back in this period',
+    ])
+    const manifest = readCanonicalManifest(manifestPath(p, CODE))!
+    expect(manifest.sources.map((s) => [s.key, s.retiredSince])).toEqual([
+      ['summary', undefined],
+      ['detail', undefined],
+    ])
+    const detail = await query<{ period: string; n: string }>(
+      p.db.url,
+      `SELECT _period period, count(*) n FROM ${CODE}.detail GROUP BY 1 ORDER BY 1`,
+    )
+    expect(detail).toEqual([
+      { period: '2024-01', n: '9' },
+      { period: '2024-03', n: '12' },
+    ])
+  })
+})
+
 describe('contract freeze', () => {
   let p: Project
   const CODE = 'frozen_clinics'
@@ -523,25 +622,25 @@ describe('contract freeze', () => {
   })
   afterAll(() => stopProject(p))
 
-  it('a publication with no manifest fails under freeze: its first manifest is a change, and none is written', async () => {
+  it('a publication with no manifest is held under freeze: its first manifest is proposed for review', async () => {
     use('freeze', '2024-01')
     const result = await run(p)
-    expect(result.code, result.stdout).toBe(1)
+    expect(result.code, result.stdout).toBe(0)
     expect(result.stdout).toContain(
-      '2024-01    failed   the period differs from the frozen canonical manifest: first canonical manifest (1 sources); new source "clinic" (clinic-2024-01.csv)',
+      '2024-01    held     held for review of the first canonical manifest (contract freeze has nothing to freeze yet)',
     )
-    expect(result.stdout).toMatch(/^FAILED: 0 periods loaded/m)
-    expect(() => statSync(manifestPath(p, CODE))).toThrow()
+    expect(statSync(manifestPath(p, CODE)).isFile()).toBe(true)
     expect(await ledger(p, CODE)).toEqual([
       {
         period: '2024-01',
-        status: 'failed',
-        reason: null,
-        error:
-          'the period differs from the frozen canonical manifest: first canonical manifest (1 sources); new source "clinic" (clinic-2024-01.csv)',
+        status: 'held',
+        reason: 'held for review of the first canonical manifest (contract freeze has nothing to freeze yet)',
+        error: null,
         rows_loaded: null,
       },
     ])
+    rmSync(manifestPath(p, CODE))
+    await query(p.db.url, 'DELETE FROM datawarp.loads')
   })
 
   it('with a manifest (made under evolve), a period that matches it loads under freeze, the file untouched', async () => {

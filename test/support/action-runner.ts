@@ -121,8 +121,10 @@ export async function runAction(options: {
   node?: string[]
   runId?: number
   event?: Record<string, unknown>
+  /** Where the runner's files (outputs, summary, RUNNER_TEMP) go: a folder the test removes. */
+  tempDir: string
 }): Promise<ActionRun> {
-  const files = mkdtempSync(join(tmpdir(), 'datawarp-runner-'))
+  const files = mkdtempSync(join(options.tempDir, 'runner-'))
   const output = join(files, 'output')
   const summary = join(files, 'summary.md')
   const eventPath = join(files, 'event.json')

@@ -56,6 +56,8 @@ export class FakeGitHub {
   readonly pulls: FakePull[] = []
   readonly requests: RecordedRequest[] = []
   readonly violations: string[] = []
+  /** The Authorization header of each request to the git server. */
+  readonly gitAuthorizations: string[] = []
   permissions: FakePermissions = {
     contents: 'write',
     pullRequests: 'write',
@@ -117,6 +119,7 @@ export class FakeGitHub {
   private handle(req: IncomingMessage, res: ServerResponse, text: string): void {
     const url = new URL(req.url ?? '/', this.url)
     if (url.pathname.startsWith('/git/')) {
+      this.gitAuthorizations.push(req.headers.authorization ?? '')
       // GitHub's answer to a push with a token that lacks contents: write.
       res.writeHead(403, { 'content-type': 'text/plain' }).end('Write access to repository not granted.\n')
       return
