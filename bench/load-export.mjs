@@ -68,7 +68,7 @@ async function main() {
     mkdirSync(join(root, 'config'), { recursive: true })
     writeFileSync(
       join(root, 'config', 'publications.yaml'),
-      `publications:\n  bench:\n    name: Bench\n    urls:\n      - { period: 2024-01, url: "${csv}" }\n`,
+      `settings:\n  contract: evolve\npublications:\n  bench:\n    name: Bench\n    urls:\n      - { period: 2024-01, url: "${csv}" }\n`,
     )
     const child = spawnSync(
       process.execPath,

@@ -68,6 +68,7 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
       samples: c.samples,
       nulls: c.nulls + (markersAreNull ? c.markers : 0),
       suppressed: markersAreNull ? c.markers : 0,
+      ...(table.headerRows.length > 1 && table.headerCells?.[i] ? { headerCells: table.headerCells[i] } : {}),
     }
   })
   return {

@@ -83,6 +83,8 @@ export interface DraftField extends Field {
   readonly samples: readonly string[]
   readonly nulls: number
   readonly suppressed: number
+  /** The header cells over the column as written, top row first, when the header has several rows. */
+  readonly headerCells?: readonly string[]
 }
 
 export interface DraftSource {

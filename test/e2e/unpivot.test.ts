@@ -74,7 +74,6 @@ sources:
     unpivot: true
     schema:
       fields:
-        - { name: measure, title: "", type: string }
         - { name: period, title: Period, type: string }
         - { name: value, title: Value, type: integer }
 `,

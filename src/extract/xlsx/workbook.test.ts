@@ -583,3 +583,41 @@ describe('XlsxWorkbook.open on files that are not workbooks', () => {
     await expect(XlsxWorkbook.open(path)).rejects.toThrow(/cannot open workbook .*missing\.xlsx/)
   })
 })
+
+describe('reading past what carries no value', () => {
+  it('empty styled cells are dropped before parsing, and every other cell keeps its column', async () => {
+    const { withoutEmptyCells } = await import('./sheet.js')
+    const row =
+      '<row r="1"><c r="A1" s="3" t="s"><v>0</v></c><c r="B1" s="234"/><c r="C1" s="7"/><c r="D1"><v>5</v></c></row>'
+    expect(withoutEmptyCells(row)).toBe(
+      '<row r="1"><c r="A1" s="3" t="s"><v>0</v></c><c r="D1"><v>5</v></c></row>',
+    )
+    // Where a cell does not name its column first, nothing is dropped: its place depends on the cells before it.
+    const unnamed = '<row><c r="A1" s="1"/><c><v>5</v></c></row>'
+    expect(withoutEmptyCells(unnamed)).toBe(unnamed)
+  })
+
+  it('merged ranges are read after the cells, whatever the prefix and however the text is cut', async () => {
+    const { withoutSheetData } = await import('./workbook.js')
+    const xml =
+      '<x:worksheet xmlns:x="m"><x:sheetData><x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row></x:sheetData><x:mergeCells><x:mergeCell ref="A1:B2"/></x:mergeCells></x:worksheet>'
+    for (const size of [1, 7, 50, xml.length]) {
+      const chunks = async function* () {
+        for (let i = 0; i < xml.length; i += size) yield xml.slice(i, i + size)
+      }
+      let out = ''
+      for await (const text of withoutSheetData(chunks())) out += text
+      expect(out, `chunks of ${size}`).toBe(
+        '<x:worksheet xmlns:x="m"><x:mergeCells><x:mergeCell ref="A1:B2"/></x:mergeCells></x:worksheet>',
+      )
+    }
+    let selfClosing = ''
+    for await (const text of withoutSheetData(
+      (async function* () {
+        yield '<worksheet><sheetData/><mergeCells/></worksheet>'
+      })(),
+    ))
+      selfClosing += text
+    expect(selfClosing).toBe('<worksheet><mergeCells/></worksheet>')
+  })
+})

@@ -3,7 +3,7 @@
  * shared strings) are read once on open; sheet XML is streamed from the ZIP on every pass and never
  * held in memory, so a sheet can be far larger than the heap.
  */
-import { open as openFile } from 'node:fs/promises'
+import { open as openFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { DataWarpError, type Location } from '../../model/table.js'
 import {
@@ -61,7 +61,12 @@ export class XlsxWorkbook {
       throw await notAZip(path, error)
     }
     try {
-      return await XlsxWorkbook.load(path, zip)
+      const key = await fileKey(path)
+      const known = key === undefined ? undefined : parsedParts.get(key)
+      if (known) return new XlsxWorkbook(path, zip, known.sheets, known.sheetParts, known.context)
+      const workbook = await XlsxWorkbook.load(path, zip)
+      if (key !== undefined) remember(key, workbook)
+      return workbook
     } catch (error) {
       zip.close()
       throw error
@@ -158,6 +163,11 @@ export class XlsxWorkbook {
     return merges.map((range) => ({ ...range }))
   }
 
+  /** What another open of the same file can reuse. */
+  parsedParts(): ParsedParts {
+    return { sheets: this.sheets, sheetParts: this.sheetParts, context: this.context }
+  }
+
   /** Releases the ZIP file handle (after any streams still open have finished). */
   async close(): Promise<void> {
     if (this.closed) return
@@ -250,6 +260,34 @@ export async function* withoutSheetData(chunks: AsyncIterable<string>): AsyncGen
     if (chunk.length > 0) yield chunk
   }
   if (carry.length > 0 && state !== 'cells') yield carry
+}
+
+interface ParsedParts {
+  readonly sheets: readonly SheetInfo[]
+  readonly sheetParts: readonly (string | undefined)[]
+  readonly context: SheetContext
+}
+
+/**
+ * The workbook-level parts of the last few workbooks opened, by path, size and modification time: each pass
+ * over a sheet opens its workbook afresh, and need not parse the shared strings and styles again.
+ */
+const parsedParts = new Map<string, ParsedParts>()
+const PARSED_PARTS_KEPT = 4
+
+async function fileKey(path: string): Promise<string | undefined> {
+  try {
+    const info = await stat(path)
+    return `${info.size}:${info.mtimeMs}:${path}`
+  } catch {
+    return undefined
+  }
+}
+
+function remember(key: string, workbook: XlsxWorkbook): void {
+  parsedParts.delete(key)
+  parsedParts.set(key, workbook.parsedParts())
+  while (parsedParts.size > PARSED_PARTS_KEPT) parsedParts.delete(parsedParts.keys().next().value!)
 }
 
 /** The workbook part named by the package relationships, else xl/workbook.xml. */
