@@ -5920,5 +5920,3 @@ async function asyncBufferFromFile(filename) {
 /***/ })
 
 };
-
-//# sourceMappingURL=407.index.js.map

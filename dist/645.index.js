@@ -110952,5 +110952,3 @@ module.exports = /*#__PURE__*/JSON.parse('{"name":"@actions/artifact","version":
 /***/ })
 
 };
-
-//# sourceMappingURL=645.index.js.map

@@ -1,4 +1,4 @@
-import './sourcemap-register.cjs';import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
+import { createRequire as __WEBPACK_EXTERNAL_createRequire } from "module";
 /******/ var __webpack_modules__ = ({
 
 /***/ 89659:
@@ -61664,9 +61664,16 @@ function writeCanonicalManifest(path, manifest) {
  * stop a load. hold: any other change waits for review. evolve: additive changes load, removals and renames
  * wait for review. freeze: any other change fails the period.
  */
-function applyContract(contract, driftClass, changes) {
+function applyContract(contract, driftClass, changes, firstManifest = false) {
     if (driftClass === 'none' || driftClass === 'cosmetic')
         return { action: 'load' };
+    if (firstManifest && contract === 'freeze') {
+        // Nothing is frozen yet: the first manifest is proposed for review as under hold.
+        return {
+            action: 'hold',
+            reason: 'held for review of the first canonical manifest (contract freeze has nothing to freeze yet)',
+        };
+    }
     const list = `${changes.slice(0, 5).join('; ')}${changes.length > 5 ? `; and ${changes.length - 5} more` : ''}`;
     switch (contract) {
         case 'hold':
@@ -62268,6 +62275,7 @@ async function profileTable(table, key) {
             samples: c.samples,
             nulls: c.nulls + (markersAreNull ? c.markers : 0),
             suppressed: markersAreNull ? c.markers : 0,
+            ...(table.headerRows.length > 1 && table.headerCells?.[i] ? { headerCells: table.headerCells[i] } : {}),
         };
     });
     return {
@@ -69773,6 +69781,12 @@ function isEndOfTableText(v) {
  * is a "Notes:"/"Source:" label followed by text only (a note written across two columns).
  */
 function isEndRow(cells, first, last) {
+    // Most rows are data: settle on their first value before looking at the rest.
+    let start = first;
+    while (start <= last && start < cells.length && isEmpty(cells[start]))
+        start++;
+    if (start > last || start >= cells.length || !isEndOfTableText(cells[start]))
+        return false;
     let firstValue;
     let count = 0;
     let allText = true;
@@ -70026,8 +70040,9 @@ function locateTable(sample, options = {}) {
                 break;
             block.top--;
         }
-        ;
-        ({ last } = extendRight(body, Math.max(last, labelExtent(grid, block).last)));
+        last = Math.max(last, labelExtent(grid, block).last);
+        if (options.extendRight !== false)
+            ({ last } = extendRight(body, last));
         return layout_describe(grid, block, first, last);
     }
     return undefined;
@@ -71211,6 +71226,8 @@ function tableRows(source, layout, where, options = {}) {
         inTable[c] = 1;
     const contiguous = lastColumn - firstColumn + 1 === width;
     const repeatedKeys = new Set((layout.headerCells[0] ?? []).map((_, r) => layout.headerCells.map((cells) => key(cells[r])).join('\u0000')));
+    // A repeated header is rare: compare whole rows only when the first cell matches a header's first cell.
+    const repeatedFirst = new Set((layout.headerCells[0] ?? []).map((_, r) => key(layout.headerCells[0][r])));
     const outside = options.outside ?? 'error';
     const downMerges = (options.merges ?? []).filter((m) => m.bottom > m.top && m.bottom > lastHeader && m.top < endBefore);
     return async function* batches(observer) {
@@ -71264,7 +71281,7 @@ function tableRows(source, layout, where, options = {}) {
                     continue;
                 }
                 const tableCells = contiguous ? slice(cells, firstColumn, width) : table_rows_pick(cells, columns);
-                if (repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
+                if (repeatedFirst.has(key(tableCells[0])) && repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
                     skip(row.position, 'repeated header');
                     continue;
                 }
@@ -71393,38 +71410,38 @@ function isPeriodText(text) {
     const t = withoutFootnotes(text);
     return t.length > 0 && t.length <= 60 && PERIOD_PATTERNS.some((p) => p.test(t));
 }
+const BARE_MONTH = new RegExp(`^${MONTH}$`, 'i');
+/** A header part that names a period, or a month that a year in another part of the label completes. */
+const isPeriodPart = (part) => isPeriodText(part) || BARE_MONTH.test(withoutFootnotes(part));
 /**
- * Whether a table has a column per period, and which. A header level (a row of a multi-row header) holds the
- * periods when at least three columns name distinct periods there; the other columns are identifiers.
+ * Whether a table has a column per period, and which. The parts of a column's label that name a period
+ * ("2024-25", "April", "Jan-24", an Excel date) make its period ("2024-25 April"); the other parts its measure.
+ * A table is wide when at least three columns name three distinct periods; the other columns identify rows.
  */
 function detectWide(headers) {
-    const parts = headers.map((h) => h.split(' > '));
-    const levels = Math.max(0, ...parts.map((p) => p.length));
-    for (let level = 0; level < levels; level++) {
-        const periodColumns = [];
-        const written = [];
-        const idColumns = [];
-        parts.forEach((p, column) => {
-            const part = p[level];
-            if (part === undefined || !isPeriodText(part)) {
-                idColumns.push(column);
-                return;
-            }
-            const rest = p.filter((_, i) => i !== level).join(' > ');
-            periodColumns.push({ column, period: withoutFootnotes(part), measure: rest });
-            written.push(part.replace(/\s+/g, ' ').trim());
+    const periodColumns = [];
+    const written = [];
+    const idColumns = [];
+    headers.forEach((header, column) => {
+        const parts = header === '' ? [] : header.split(' > ');
+        const periodParts = parts.filter(isPeriodPart);
+        if (periodParts.length === 0 || periodParts.length === parts.length + 1) {
+            idColumns.push(column);
+            return;
+        }
+        periodColumns.push({
+            column,
+            period: periodParts.map(withoutFootnotes).join(' '),
+            measure: parts.filter((p) => !isPeriodPart(p)).join(' > '),
         });
-        const periods = distinctPeriods(periodColumns, written);
-        if (periods.length < MIN_PERIODS)
-            continue;
-        return {
-            idColumns,
-            periodColumns,
-            periods,
-            measures: [...new Set(periodColumns.map((c) => c.measure))],
-        };
-    }
-    return undefined;
+        written.push(periodParts.map((p) => p.replace(/\s+/g, ' ').trim()).join(' '));
+    });
+    if (periodColumns.length < MIN_PERIODS)
+        return undefined;
+    const periods = distinctPeriods(periodColumns, written);
+    if (periods.length < MIN_PERIODS)
+        return undefined;
+    return { idColumns, periodColumns, periods, measures: [...new Set(periodColumns.map((c) => c.measure))] };
 }
 /**
  * Distinct periods in column order. Two columns of one measure that name the same period (a break in a
@@ -71743,6 +71760,21 @@ function parseRange(ref) {
 
 
 
+/** A cell with a style and no value: `<c r="B7" s="234"/>`. */
+const EMPTY_CELL = /<c r="[A-Z]{1,3}\d+"(?: s="\d+")?(?: t="[a-z]+")?\/>/g;
+/** A cell that does not start with its r="…" reference (Excel always writes it first). */
+const CELL_WITHOUT_REF = /<c(?:>|\/>|\s(?!r="))/;
+/**
+ * The sheet XML without its empty cells. A sheet formatted to the edge of the grid (a used range of
+ * A1:XES277) holds hundreds of thousands of them; dropping them with a text search spares the XML parser.
+ * Only cells that name their column are dropped, and only from text where every cell names its column first
+ * (as Excel writes them), so the place of every other cell is unchanged.
+ */
+function withoutEmptyCells(text) {
+    if (CELL_WITHOUT_REF.test(text))
+        return text;
+    return text.replace(EMPTY_CELL, '');
+}
 /** Thrown for content the parser cannot make sense of (not for malformed XML, which saxes reports). */
 class SheetContentError extends Error {
 }
@@ -71791,7 +71823,7 @@ class SheetParser {
         }
     }
     write(text) {
-        this.parser.write(text);
+        this.parser.write(this.wantRows ? withoutEmptyCells(text) : text);
     }
     close() {
         this.parser.close();
@@ -72022,7 +72054,14 @@ class XlsxWorkbook {
             throw await notAZip(path, error);
         }
         try {
-            return await XlsxWorkbook.load(path, zip);
+            const key = await workbook_fileKey(path);
+            const known = key === undefined ? undefined : parsedParts.get(key);
+            if (known)
+                return new XlsxWorkbook(path, zip, known.sheets, known.sheetParts, known.context);
+            const workbook = await XlsxWorkbook.load(path, zip);
+            if (key !== undefined)
+                workbook_remember(key, workbook);
+            return workbook;
         }
         catch (error) {
             zip.close();
@@ -72121,6 +72160,10 @@ class XlsxWorkbook {
         }
         return merges.map((range) => ({ ...range }));
     }
+    /** What another open of the same file can reuse. */
+    parsedParts() {
+        return { sheets: this.sheets, sheetParts: this.sheetParts, context: this.context };
+    }
     /** Releases the ZIP file handle (after any streams still open have finished). */
     async close() {
         if (this.closed)
@@ -72214,6 +72257,27 @@ async function* withoutSheetData(chunks) {
     if (carry.length > 0 && state !== 'cells')
         yield carry;
 }
+/**
+ * The workbook-level parts of the last few workbooks opened, by path, size and modification time: each pass
+ * over a sheet opens its workbook afresh, and need not parse the shared strings and styles again.
+ */
+const parsedParts = new Map();
+const PARSED_PARTS_KEPT = 4;
+async function workbook_fileKey(path) {
+    try {
+        const info = await (0,promises_.stat)(path);
+        return `${info.size}:${info.mtimeMs}:${path}`;
+    }
+    catch {
+        return undefined;
+    }
+}
+function workbook_remember(key, workbook) {
+    parsedParts.delete(key);
+    parsedParts.set(key, workbook.parsedParts());
+    while (parsedParts.size > PARSED_PARTS_KEPT)
+        parsedParts.delete(parsedParts.keys().next().value);
+}
 /** The workbook part named by the package relationships, else xl/workbook.xml. */
 async function findWorkbookPart(path, zip) {
     if (zip.has('_rels/.rels')) {
@@ -72295,7 +72359,7 @@ async function extractCsv(file) {
             yield records.map((r) => ({ position: r.line, cells: r.cells }));
         }
     };
-    const layouts = await findTables(source);
+    const layouts = await findTables(source, { extendRight: false });
     if (layouts.length === 0)
         return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] };
     const tables = layouts.map((layout) => {
@@ -72413,7 +72477,7 @@ async function processPeriod(ctx, period, entries, state) {
         const base = contract === 'hold' ? state.atStart : state.current;
         const reconciled = reconcile(ctx.publication, base, draft);
         hash = manifestHash(reconciled.manifest);
-        const decision = applyContract(contract, reconciled.driftClass, reconciled.changes);
+        const decision = applyContract(contract, reconciled.driftClass, reconciled.changes, reconciled.drift.firstManifest);
         for (const change of reconciled.changes)
             ctx.log.emit({ ...scope, event: 'manifest.change', message: change });
         const report = reconciled.driftClass === 'none' ? undefined : writeDrift(dir, reconciled.drift);
@@ -72705,6 +72769,7 @@ async function unpackAll(ctx, fetched, dir) {
 
 
 
+
 function groupByPeriod(urls, only) {
     const groups = new Map();
     for (const entry of urls) {
@@ -72713,6 +72778,18 @@ function groupByPeriod(urls, only) {
         groups.set(entry.period, [...(groups.get(entry.period) ?? []), entry]);
     }
     return [...groups].sort(([a], [b]) => a.localeCompare(b));
+}
+/** The config with the run's LLM base URL and model in place of the file's (both needed when the file has none). */
+function withLlmOverride(config, llm) {
+    if (!llm?.baseUrl && !llm?.model)
+        return config;
+    const current = config.settings.llm;
+    const merged = LlmSettingsSchema.parse({
+        ...(current ?? {}),
+        ...(llm.baseUrl ? { base_url: llm.baseUrl } : {}),
+        ...(llm.model ? { model: llm.model } : {}),
+    });
+    return { ...config, settings: { ...config.settings, llm: merged } };
 }
 /** Runs every selected publication; one publication's failure never stops the others. */
 async function runPipeline(options) {
@@ -72744,7 +72821,7 @@ async function runPipeline(options) {
     log.emit({ event: 'run.start', config: options.configPath, dry_run: dryRun, force: options.force ?? false });
     let config;
     try {
-        config = loadConfig(options.configPath, options.today ? { today: options.today } : {});
+        config = withLlmOverride(loadConfig(options.configPath, options.today ? { today: options.today } : {}), options.llm);
     }
     catch (error) {
         const message = error instanceof ConfigError ? error.message : errorDetail(error).message;
@@ -72940,7 +73017,9 @@ function formatSummary(summary, cwd = process.cwd()) {
         lines.push(`  exported ${summary.exported.sources} sources → ${rel(summary.exported.catalog)}`);
     const total = summary.publications.reduce((sum, p) => sum + p.periods.reduce((s, o) => s + (o.status === 'loaded' ? o.rows : 0), 0), 0);
     lines.push(`${summary.failed ? 'FAILED' : 'Done'}: ${countPeriods(summary, 'loaded')} periods loaded (${n(total)} rows), ${countPeriods(summary, 'skipped')} skipped, ${countPeriods(summary, 'held')} held, ${countPeriods(summary, 'failed')} failed in ${seconds(summary.durationMs)}`);
-    if (countPeriods(summary, 'loaded') + countPeriods(summary, 'held') === 0 && !summary.failed && !summary.dryRun)
+    if (countPeriods(summary, 'loaded') + countPeriods(summary, 'held') === 0 &&
+        !summary.failed &&
+        !summary.dryRun)
         lines.push('Nothing new to load.');
     if (countPeriods(summary, 'held') > 0 && !summary.dryRun) {
         lines.push('Held periods wait for review of the canonical manifest written above: accept it (merge the review pull request, or keep the file) and run again to load them.');
@@ -74082,7 +74161,9 @@ async function runAction(deps, env = process.env) {
         ...(inputs.periods ? { periods: inputs.periods } : {}),
         force: inputs.force,
         dryRun: inputs.dryRun,
-        llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model },
+        ...(inputs.llm.baseUrl || inputs.llm.model
+            ? { llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model } }
+            : {}),
         onEvent: (event) => {
             if (event.level === 'warn')
                 warnEvents.push(event);
@@ -91520,5 +91601,3 @@ class RequestError extends Error {
 /******/ var __webpack_exports__ = __nccwpck_require__(88948);
 /******/ __webpack_exports__ = await __webpack_exports__;
 /******/ 
-
-//# sourceMappingURL=index.js.map

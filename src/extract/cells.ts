@@ -93,6 +93,10 @@ export function isEndOfTableText(v: CellValue | undefined): boolean {
  * is a "Notes:"/"Source:" label followed by text only (a note written across two columns).
  */
 export function isEndRow(cells: readonly CellValue[], first: number, last: number): boolean {
+  // Most rows are data: settle on their first value before looking at the rest.
+  let start = first
+  while (start <= last && start < cells.length && isEmpty(cells[start])) start++
+  if (start > last || start >= cells.length || !isEndOfTableText(cells[start])) return false
   let firstValue: CellValue | undefined
   let count = 0
   let allText = true

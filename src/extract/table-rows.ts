@@ -57,6 +57,8 @@ export function tableRows(
       layout.headerCells.map((cells) => key(cells[r]!)).join('\u0000'),
     ),
   )
+  // A repeated header is rare: compare whole rows only when the first cell matches a header's first cell.
+  const repeatedFirst = new Set((layout.headerCells[0] ?? []).map((_, r) => key(layout.headerCells[0]![r]!)))
   const outside = options.outside ?? 'error'
   const downMerges = (options.merges ?? []).filter(
     (m) => m.bottom > m.top && m.bottom > lastHeader && m.top < endBefore,
@@ -110,7 +112,7 @@ export function tableRows(
           continue
         }
         const tableCells = contiguous ? slice(cells, firstColumn, width) : pick(cells, columns)
-        if (repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
+        if (repeatedFirst.has(key(tableCells[0])) && repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
           skip(row.position, 'repeated header')
           continue
         }
