@@ -77,7 +77,8 @@ export async function copyRows(
     onRows?.(read)
   }
 
-  const stream = client.query(copyFrom(sql))
-  await pipeline(Readable.from(lines(), { objectMode: false }), stream)
+  // Generous buffers let the rows be produced here while PostgreSQL is still parsing the previous chunks.
+  const stream = client.query(copyFrom(sql, { highWaterMark: 4 * CHUNK_CHARS }))
+  await pipeline(Readable.from(lines(), { objectMode: false, highWaterMark: 4 * CHUNK_CHARS }), stream)
   return { read, written: Number(stream.rowCount) }
 }
