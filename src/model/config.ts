@@ -1,21 +1,11 @@
 import { z } from 'zod'
-import { checkDiscovery, type Discovery, DiscoveryFields } from './discovery.js'
-import { isPeriodError, PERIOD_GRAMMAR, parsePeriod } from './period.js'
+import { checkDiscovery, type Discovery, DiscoveryFields, PeriodTextSchema } from './discovery.js'
 
 /** snake_case: lower-case words of letters and digits joined by single underscores. */
 export const SNAKE_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/
 
-const periodText = z
-  .union([z.string(), z.number()])
-  .transform(String)
-  .superRefine((value, ctx) => {
-    const parsed = parsePeriod(value)
-    if (isPeriodError(parsed)) ctx.addIssue({ code: 'custom', message: parsed.error })
-  })
-  .describe(`A period: ${PERIOD_GRAMMAR}`)
-
 export const UrlEntrySchema = z.strictObject({
-  period: periodText,
+  period: PeriodTextSchema,
   url: z.string().min(1).describe('http(s):// or file:// URL, or a path relative to the config file'),
 })
 

@@ -13,7 +13,8 @@ export const DEFAULT_FILE_HOSTS = ['files.digital.nhs.uk', 'www.england.nhs.uk']
 /** The file types discovery looks for. */
 export const DATA_FILE_EXTENSIONS = ['.xlsx', '.xls', '.csv', '.zip', '.ods'] as const
 
-const periodField = z
+/** A period in the one grammar, as written in YAML (an unquoted 2024 is a number). */
+export const PeriodTextSchema = z
   .union([z.string(), z.number()])
   .transform(String)
   .superRefine((value, ctx) => {
@@ -50,11 +51,11 @@ const placeholderCheck = (value: string, ctx: z.core.$RefinementCtx) => {
 
 export const PeriodScheduleSchema = z
   .strictObject({
-    start: periodField.describe(
+    start: PeriodTextSchema.describe(
       'First period. Its form sets the cadence: 2025-04 monthly, 2025-Q1 quarterly, FY2024-25 or 2024 yearly',
     ),
     end: z
-      .union([z.literal('current'), periodField])
+      .union([z.literal('current'), PeriodTextSchema])
       .default('current')
       .describe('Last period, or "current": the period holding today (default)'),
     months: z
@@ -100,7 +101,7 @@ export const DiscoveryFields = {
       'URL of a period, with placeholders such as {landing_page} {month_name} {year} {day} {mon} {yy}: a data file (.xlsx .xls .csv .zip .ods) fetched as it is, or a page scanned for files',
     ),
   periods: z
-    .union([z.array(periodField).min(1), PeriodScheduleSchema])
+    .union([z.array(PeriodTextSchema).min(1), PeriodScheduleSchema])
     .optional()
     .describe('The periods to look for: a list, or a schedule { start, end, months, lag_days }'),
   discover: z
