@@ -307,3 +307,20 @@ describe('fetchToFile from local files', () => {
     expect(error.message).toBe(`${join(work, 'large.csv')} is 500 bytes, larger than the limit of 100 bytes`)
   })
 })
+
+describe('a host whose name does not resolve', () => {
+  it('fails at once without retrying, naming the host, so an offline run ends quickly', async () => {
+    const attempts: AttemptInfo[] = []
+    const error = await failure(
+      fetchToFile(
+        'http://datawarp-no-such-host.invalid/data.csv',
+        dest,
+        options({ retries: 3, backoffMs: 1000, onAttempt: (a) => attempts.push(a) }),
+      ),
+    )
+    expect(error.message).toContain('datawarp-no-such-host.invalid')
+    expect(error.message).toMatch(/ENOTFOUND|EAI_AGAIN/)
+    // EAI_AGAIN (the resolver could not answer) is retried; ENOTFOUND (no such name) is not.
+    if (error.message.includes('ENOTFOUND')) expect(attempts.filter((a) => a.error)).toHaveLength(1)
+  })
+})

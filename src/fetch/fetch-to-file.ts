@@ -256,9 +256,11 @@ async function attemptDownload(
         headers: { 'user-agent': USER_AGENT, accept: '*/*', ...conditionalHeaders(conditional) },
       })
     } catch (error) {
+      // A name that does not exist (ENOTFOUND) will not exist a second later: no retry, so an offline run or a
+      // mistyped host fails at once. A DNS server that could not answer (EAI_AGAIN) is retried like any reset.
       throw new AttemptFailure(
         timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error),
-        true,
+        timedOut || errorCode(error) !== 'ENOTFOUND',
       )
     }
 
@@ -369,6 +371,17 @@ async function finish(
 
 function partPath(destDir: string): string {
   return join(destDir, `.datawarp-${randomUUID()}.part`)
+}
+
+/** The first error code in an error's chain of causes. */
+function errorCode(error: unknown): string | undefined {
+  let current: unknown = error
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as NodeJS.ErrnoException).code
+    if (code) return code
+    current = (current as { cause?: unknown }).cause
+  }
+  return undefined
 }
 
 /** "connection reset (ECONNRESET)" rather than fetch's bare "fetch failed". */
