@@ -52657,7 +52657,8 @@ function periodRenderings(key) {
 const DEFAULT_FILE_HOSTS = ['files.digital.nhs.uk', 'www.england.nhs.uk'];
 /** The file types discovery looks for. */
 const DATA_FILE_EXTENSIONS = ['.xlsx', '.xls', '.csv', '.zip', '.ods'];
-const periodField = union([schemas_string(), schemas_number()])
+/** A period in the one grammar, as written in YAML (an unquoted 2024 is a number). */
+const PeriodTextSchema = union([schemas_string(), schemas_number()])
     .transform(String)
     .superRefine((value, ctx) => {
     const parsed = period_parsePeriod(value);
@@ -52687,8 +52688,8 @@ const placeholderCheck = (value, ctx) => {
         });
 };
 const PeriodScheduleSchema = strictObject({
-    start: periodField.describe('First period. Its form sets the cadence: 2025-04 monthly, 2025-Q1 quarterly, FY2024-25 or 2024 yearly'),
-    end: union([literal('current'), periodField])
+    start: PeriodTextSchema.describe('First period. Its form sets the cadence: 2025-04 monthly, 2025-Q1 quarterly, FY2024-25 or 2024 yearly'),
+    end: union([literal('current'), PeriodTextSchema])
         .default('current')
         .describe('Last period, or "current": the period holding today (default)'),
     months: array(monthField)
@@ -52723,7 +52724,7 @@ const DiscoveryFields = {
         .superRefine(placeholderCheck)
         .optional()
         .describe('URL of a period, with placeholders such as {landing_page} {month_name} {year} {day} {mon} {yy}: a data file (.xlsx .xls .csv .zip .ods) fetched as it is, or a page scanned for files'),
-    periods: union([array(periodField).min(1), PeriodScheduleSchema])
+    periods: union([array(PeriodTextSchema).min(1), PeriodScheduleSchema])
         .optional()
         .describe('The periods to look for: a list, or a schedule { start, end, months, lag_days }'),
     discover: union([
@@ -52758,19 +52759,10 @@ function checkDiscovery(entry, ctx) {
 ;// CONCATENATED MODULE: ./src/model/config.ts
 
 
-
 /** snake_case: lower-case words of letters and digits joined by single underscores. */
 const SNAKE_CODE = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
-const periodText = union([schemas_string(), schemas_number()])
-    .transform(String)
-    .superRefine((value, ctx) => {
-    const parsed = period_parsePeriod(value);
-    if (period_isPeriodError(parsed))
-        ctx.addIssue({ code: 'custom', message: parsed.error });
-})
-    .describe(`A period: ${PERIOD_GRAMMAR}`);
 const UrlEntrySchema = strictObject({
-    period: periodText,
+    period: PeriodTextSchema,
     url: schemas_string().min(1).describe('http(s):// or file:// URL, or a path relative to the config file'),
 });
 const ContractSchema = schemas_enum(['hold', 'evolve', 'freeze'])
@@ -62744,8 +62736,9 @@ async function copyRows(client, table, target, onRows) {
             yield chunk;
         onRows?.(read);
     }
-    const stream = client.query((0,pg_copy_streams/* from */.H)(sql));
-    await (0,promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(lines(), { objectMode: false }), stream);
+    // Generous buffers let the rows be produced here while PostgreSQL is still parsing the previous chunks.
+    const stream = client.query((0,pg_copy_streams/* from */.H)(sql, { highWaterMark: 4 * CHUNK_CHARS }));
+    await (0,promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(lines(), { objectMode: false, highWaterMark: 4 * CHUNK_CHARS }), stream);
     return { read, written: Number(stream.rowCount) };
 }
 
@@ -64555,7 +64548,9 @@ async function attemptDownload(target, destDir, options, conditional) {
             });
         }
         catch (error) {
-            throw new AttemptFailure(timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error), true);
+            // A name that does not exist (ENOTFOUND) will not exist a second later: no retry, so an offline run or a
+            // mistyped host fails at once. A DNS server that could not answer (EAI_AGAIN) is retried like any reset.
+            throw new AttemptFailure(timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error), timedOut || errorCode(error) !== 'ENOTFOUND');
         }
         const validators = responseValidators(response);
         const finalHost = response.url ? new URL(response.url).host.toLowerCase() : target.host.toLowerCase();
@@ -64647,6 +64642,17 @@ async function finish(url, part, fileName, written, destDir, contentType) {
 }
 function partPath(destDir) {
     return (0,external_node_path_.join)(destDir, `.datawarp-${(0,external_node_crypto_.randomUUID)()}.part`);
+}
+/** The first error code in an error's chain of causes. */
+function errorCode(error) {
+    let current = error;
+    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+        const code = current.code;
+        if (code)
+            return code;
+        current = current.cause;
+    }
+    return undefined;
 }
 /** "connection reset (ECONNRESET)" rather than fetch's bare "fetch failed". */
 function networkReason(error) {
