@@ -1,13 +1,12 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readCanonicalManifest } from '../../src/manifest/index.js'
 import type { Field } from '../../src/model/manifest.js'
 import type { RunSummary } from '../../src/pipeline/index.js'
 import { ensureBuilt, runCli } from '../support/cli.js'
-import { createTestDatabase } from '../support/database.js'
+import { createTestDatabase, query } from '../support/database.js'
 import { FileServer } from '../support/file-server.js'
 import { writeCsv } from '../support/fixtures.js'
 
@@ -15,16 +14,6 @@ import { writeCsv } from '../support/fixtures.js'
  * The three contracts end to end: generated CSVs served over HTTP, the built CLI, a real PostgreSQL. Each
  * describe block is one project whose runs follow each other, like a user's.
  */
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<T>(sql, params)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 /** Values for the columns the tests use, by header (any spelling). */
 function cell(header: string, i: number, seed: number): string | number {

@@ -1,13 +1,12 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readCanonicalManifest } from '../../src/manifest/index.js'
 import type { CanonicalManifest, Field } from '../../src/model/manifest.js'
 import type { PeriodOutcome, RunSummary } from '../../src/pipeline/index.js'
 import { ensureBuilt, runCli } from '../support/cli.js'
-import { createTestDatabase } from '../support/database.js'
+import { createTestDatabase, query } from '../support/database.js'
 import { FileServer } from '../support/file-server.js'
 
 /**
@@ -16,16 +15,6 @@ import { FileServer } from '../support/file-server.js'
  * values, row counts), not from what the code printed.
  */
 const CORPUS = new URL('../../../shared/corpus', import.meta.url).pathname
-
-async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<T>(sql, params)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 /** Data rows of a CSV with no line breaks inside values: its non-blank lines less the header. */
 const csvRows = (path: string) =>

@@ -1,25 +1,10 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, finished, runCli, startCli } from '../support/cli.js'
-import { createTestDatabase } from '../support/database.js'
+import { createTestDatabase, query } from '../support/database.js'
 import { page, SiteServer } from '../support/site-server.js'
-
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<T>(sql, params)).rows
-  } finally {
-    await client.end()
-  }
-}
 
 /** Rows per (publication, period) across every table of the publications, as "code period n". */
 async function rowsPerPeriod(url: string, codes: string[]): Promise<string[]> {

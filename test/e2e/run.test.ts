@@ -2,10 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, runCli } from '../support/cli.js'
-import { createTestDatabase } from '../support/database.js'
+import { createTestDatabase, query } from '../support/database.js'
 import { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv, writeWorkbook, writeZip } from '../support/fixtures.js'
 
@@ -18,20 +17,6 @@ async function duck(sql: string): Promise<unknown[][]> {
   const rows = result.getRows()
   connection.closeSync()
   return rows as unknown[][]
-}
-
-async function query<T extends pg.QueryResultRow>(
-  url: string,
-  sql: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return (await client.query<T>(sql, params)).rows
-  } finally {
-    await client.end()
-  }
 }
 
 describe('datawarp run, end to end against a local file server and a real PostgreSQL', () => {

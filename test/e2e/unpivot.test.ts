@@ -1,11 +1,11 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunSummary } from '../../src/pipeline/index.js'
 import { ensureBuilt, runCli } from '../support/cli.js'
-import { createTestDatabase } from '../support/database.js'
+import { createTestDatabase, query as queryDatabase } from '../support/database.js'
 import { FileServer } from '../support/file-server.js'
 import { writeXlsx } from '../support/spreadsheets.js'
 
@@ -20,15 +20,7 @@ let root: string
 let server: FileServer
 let db: { url: string; drop: () => Promise<void> }
 
-async function query<T extends pg.QueryResultRow>(sql: string): Promise<T[]> {
-  const client = new pg.Client({ connectionString: db.url })
-  await client.connect()
-  try {
-    return (await client.query<T>(sql)).rows
-  } finally {
-    await client.end()
-  }
-}
+const query = <T extends pg.QueryResultRow>(sql: string) => queryDatabase<T>(db.url, sql)
 
 beforeAll(async () => {
   ensureBuilt()
