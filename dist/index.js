@@ -72513,7 +72513,8 @@ async function processPeriod(ctx, period, entries, state) {
         if (decision.action === 'fail')
             throw new DataWarpError(decision.reason);
         // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
-        const proposed = reconcile(ctx.publication, state.proposed, draft);
+        // Usually the proposal is the manifest the period was matched to: reconcile again only when it is not.
+        const proposed = state.proposed === base ? reconciled : reconcile(ctx.publication, state.proposed, draft);
         const enriched = await enrichProposal(ctx, period, dir, draft, tables, proposed);
         const proposal = enriched.manifest;
         const llm = enriched.usage
