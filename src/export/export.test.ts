@@ -7,6 +7,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase } from '../../test/support/database.js'
 import { ensureLedger } from '../load/ledger-schema.js'
+import { partitionName } from '../load/partitions.js'
 import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from '../load/sql-types.js'
 import type { FieldType } from '../model/manifest.js'
 import { type ExportResult, exportAll, SOURCE_METADATA_KEY } from './index.js'
@@ -30,6 +31,8 @@ interface TestSource {
   rows: (string | number | boolean | null)[][]
   /** Leave the table out: the source is described but never loaded. */
   noTable?: boolean
+  /** Partitioned by period as the load makes tables (otherwise a plain table, as earlier versions made). */
+  partitioned?: boolean
 }
 
 async function createSource(pool: pg.Pool, source: TestSource): Promise<void> {
@@ -40,7 +43,13 @@ async function createSource(pool: pg.Pool, source: TestSource): Promise<void> {
       ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
     ]
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(source.publication)}`)
-    await pool.query(`CREATE TABLE ${table} (${columns.join(', ')})`)
+    const partitioning = source.partitioned ? ' PARTITION BY LIST ("_period" COLLATE "C")' : ''
+    await pool.query(`CREATE TABLE ${table} (${columns.join(', ')})${partitioning}`)
+    const periods = new Set(source.partitioned ? source.rows.map((r) => String(r[source.fields.length])) : [])
+    for (const period of periods) {
+      const partition = `${quoteIdent(source.publication)}.${quoteIdent(partitionName(source.table, period))}`
+      await pool.query(`CREATE TABLE ${partition} PARTITION OF ${table} FOR VALUES IN ('${period}')`)
+    }
     for (const row of source.rows) {
       await pool.query(`INSERT INTO ${table} VALUES (${row.map((_, i) => `$${i + 1}`).join(', ')})`, row)
     }
@@ -85,7 +94,8 @@ const coverage: TestSource = {
     { name: 'report_date', title: 'Report date', type: 'date' },
     { name: 'extracted_at', title: 'Extracted', type: 'datetime' },
   ],
-  // Inserted February first: the export orders by period.
+  // Inserted February first (its partition is made first): the export orders by period.
+  partitioned: true,
   rows: [
     [
       4,
@@ -229,6 +239,7 @@ const summary: TestSource = {
   table: 'summary',
   title: 'A&E summary',
   description: 'Loaded, but with no rows yet',
+  partitioned: true,
   fields: [
     { name: 'site', title: 'Site', type: 'string' },
     { name: 'attendances', title: 'Attendances', type: 'integer' },

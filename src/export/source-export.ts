@@ -70,7 +70,7 @@ export function describeFields(fields: readonly SourceField[]) {
 
 /**
  * Writes every row of the source's table to `path` (via `<path>.tmp`, renamed when complete),
- * ordered by `_period, _load_id`, one row group at a time: rows are parsed from the COPY stream
+ * in period order (a period's rows in the order they were loaded), one row group at a time: rows are parsed from the COPY stream
  * straight into typed column buffers, and a full row group is encoded and flushed to disk before
  * more rows are read. The client must be inside the export's transaction, with DateStyle ISO and
  * TimeZone UTC (see exportAll).
@@ -102,9 +102,11 @@ export async function exportSource(
     columns: describeFields(source.fields),
   }
   const selectList = columns.map((c) => quoteIdent(c.name)).join(', ')
-  const sql =
-    `COPY (SELECT ${selectList} FROM ${qualifiedTableName(source)} ` +
-    `ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`
+  const reads = (await periodTables(client, source)).map((table) =>
+    table === undefined
+      ? `COPY (SELECT ${selectList} FROM ${qualifiedTableName(source)} ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`
+      : `COPY (SELECT ${selectList} FROM ${table}) TO STDOUT`,
+  )
 
   const sink = new AtomicFileSink(path)
   try {
@@ -129,12 +131,13 @@ export async function exportSource(
       return period.rows === capacity || groupBytes >= options.rowGroupBytes
     })
 
-    const stream = client.query(copyTo(sql))
-    for await (const chunk of stream) {
-      let full = parser.push(chunk as Buffer)
-      while (full) {
-        writeGroup()
-        full = parser.resume()
+    for (const sql of reads) {
+      for await (const chunk of client.query(copyTo(sql))) {
+        let full = parser.push(chunk as Buffer)
+        while (full) {
+          writeGroup()
+          full = parser.resume()
+        }
       }
     }
     parser.finish()
@@ -146,4 +149,38 @@ export async function exportSource(
     sink.abort()
     throw error
   }
+}
+
+const SINGLE_PERIOD_BOUND = /^FOR VALUES IN \('((?:[^']|'')*)'\)$/
+
+/**
+ * The tables to read, in period order: each partition of a table partitioned by period, read whole and so
+ * without a sort (a sort of a large table spills to disk). `undefined` stands for the table itself read
+ * with ORDER BY: a plain table from an earlier version, or partitions not laid out one per period.
+ */
+async function periodTables(client: pg.ClientBase, source: SourceRow): Promise<(string | undefined)[]> {
+  const { rows } = await client.query<{
+    partitioned: boolean
+    partition: string | null
+    bound: string | null
+  }>(
+    `SELECT p.relkind = 'p' AS partitioned, c.oid::regclass::text AS partition,
+            pg_get_expr(c.relpartbound, c.oid) AS bound
+       FROM pg_class p
+       LEFT JOIN pg_inherits i ON i.inhparent = p.oid
+       LEFT JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE p.oid = to_regclass($1)`,
+    [qualifiedTableName(source)],
+  )
+  if (!rows[0]?.partitioned) return [undefined]
+  const partitions: { period: string; table: string }[] = []
+  for (const row of rows) {
+    if (row.partition === null) continue
+    const bound = SINGLE_PERIOD_BOUND.exec(row.bound ?? '')
+    if (!bound) return [undefined]
+    partitions.push({ period: bound[1]!.replaceAll("''", "'"), table: row.partition })
+  }
+  return partitions
+    .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
+    .map((p) => p.table)
 }

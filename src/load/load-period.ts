@@ -3,6 +3,7 @@ import type { SourceBinding } from '../manifest/index.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import { copyRows } from './copy-rows.js'
+import { attachPartition, isPartitioned, type PeriodTarget, periodTarget } from './partitions.js'
 import { quoteIdent } from './sql-types.js'
 import { ensureTable } from './table-ddl.js'
 
@@ -90,15 +91,17 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
     const loadedAt = rows[0]!.now.toISOString()
 
     const results: SourceLoadResult[] = []
+    const targets = new Map<string, PeriodTarget>()
     for (const { binding, table, file } of load.tables) {
       const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]))
       const columns = binding.columns.map((name) => ({ name, type: fields.get(name)!.type }))
+      const target = await targetFor(client, schema, binding.source.table, load.period, targets)
       const counted = await copyRows(
         client,
         table,
         {
           schema,
-          table: binding.source.table,
+          table: target.table,
           columns,
           constants: [
             { name: '_period', value: load.period },
@@ -140,6 +143,7 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
         rows: counted.written,
       })
     }
+    for (const target of targets.values()) await attachPartition(client, schema, target)
     await upsertSources(
       client,
       load,
@@ -164,6 +168,23 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
   } finally {
     client.release(broken)
   }
+}
+
+/** The table a source's rows go into this period: the same for every file of the source. */
+async function targetFor(
+  client: pg.PoolClient,
+  schema: string,
+  table: string,
+  period: string,
+  targets: Map<string, PeriodTarget>,
+): Promise<PeriodTarget> {
+  let target = targets.get(table)
+  if (!target) {
+    const partitioned = await isPartitioned(client, schema, table)
+    target = partitioned ? await periodTarget(client, schema, table, period) : { table }
+    targets.set(table, target)
+  }
+  return target
 }
 
 /** Removes the period from every table of the publication: a republication replaces, never duplicates. */

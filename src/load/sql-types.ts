@@ -21,3 +21,8 @@ export const LINEAGE_COLUMNS = [
 export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`
 }
+
+/** A string literal for SQL that cannot take a parameter (DDL); standard_conforming_strings is on. */
+export function quoteLiteral(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`
+}

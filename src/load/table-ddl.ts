@@ -15,6 +15,7 @@ const REPORTED_TYPE: Record<string, FieldType> = {
 /**
  * Creates the source's table or brings it up to the manifest: new columns are added (older periods get NULL),
  * widened types are altered in place. Columns are never dropped: data a later period lacks stays.
+ * A new table is partitioned by period (see partitions.ts); ALTER on it reaches every partition.
  */
 export async function ensureTable(client: pg.PoolClient, schema: string, source: Source): Promise<string[]> {
   const qualified = `${quoteIdent(schema)}.${quoteIdent(source.table)}`
@@ -28,8 +29,9 @@ export async function ensureTable(client: pg.PoolClient, schema: string, source:
       ...source.schema.fields.map((f) => `${quoteIdent(f.name)} ${SQL_TYPE[f.type]}`),
       ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
     ]
-    await client.query(`CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n)`)
-    await client.query(`CREATE INDEX ON ${qualified} (_period)`)
+    await client.query(
+      `CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period" COLLATE "C")`,
+    )
     return [`created table ${schema}.${source.table}`]
   }
   const have = new Map(existing.rows.map((r) => [r.column_name, REPORTED_TYPE[r.data_type]]))

@@ -1,0 +1,131 @@
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase } from '../../test/support/database.js'
+import type { SourceBinding } from '../manifest/index.js'
+import type { CanonicalManifest, Source } from '../model/manifest.js'
+import type { CellValue, ExtractedTable, TableRow } from '../model/table.js'
+import { ensureLedger } from './ledger-schema.js'
+import { loadPeriod, type PeriodTable } from './load-period.js'
+import { partitionName } from './partitions.js'
+
+const SOURCE: Source = {
+  key: 'activity',
+  table: 'activity',
+  match: { file: 'activity_*.csv' },
+  schema: {
+    fields: [
+      { name: 'org_code', title: 'Org Code', type: 'string' },
+      { name: 'attendances', title: 'Attendances', type: 'integer' },
+    ],
+  },
+}
+const MANIFEST: CanonicalManifest = { publication: 'ae', name: 'A&E', sources: [SOURCE] }
+
+function table(rows: CellValue[][]): ExtractedTable {
+  const tableRows: TableRow[] = rows.map((cells, i) => ({ position: i + 2, cells }))
+  return {
+    file: 'activity.csv',
+    headers: ['Org Code', 'Attendances'],
+    headerRows: [1],
+    async *batches() {
+      yield tableRows
+    },
+    async *rows() {
+      yield* tableRows
+    },
+  }
+}
+
+function periodTable(rows: CellValue[][], file = 'activity.csv'): PeriodTable {
+  const binding = { source: SOURCE, columns: ['org_code', 'attendances'] } as unknown as SourceBinding
+  return { binding, table: table(rows), file: { url: `http://x/${file}`, name: file, sha256: 'x', bytes: 1 } }
+}
+
+const load = (pool: pg.Pool, period: string, tables: PeriodTable[]) =>
+  loadPeriod(pool, {
+    runId: 'run',
+    publication: { code: 'ae', name: 'A&E' },
+    period,
+    manifest: MANIFEST,
+    manifestHash: 'h',
+    tables,
+  })
+
+describe('loading a period', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let pool: pg.Pool
+  const rows = async (sql: string) => (await pool.query(sql)).rows
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    pool = new pg.Pool({ connectionString: db.url })
+    const client = await pool.connect()
+    await ensureLedger(client)
+    client.release()
+  })
+  afterAll(async () => {
+    await pool.end()
+    await db.drop()
+  })
+
+  it('puts each period in a partition of its own, named after the table and the period', async () => {
+    await load(pool, '2024-02', [periodTable([['R1', 5]])])
+    await load(pool, '2024-01', [periodTable([['R1', 3]]), periodTable([['R2', 4]], 'activity_b.csv')])
+    const parts = await rows(
+      `SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bound FROM pg_inherits i
+         JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'ae.activity'::regclass ORDER BY 1`,
+    )
+    expect(parts).toEqual([
+      { relname: 'activity_p2024_01', bound: "FOR VALUES IN ('2024-01')" },
+      { relname: 'activity_p2024_02', bound: "FOR VALUES IN ('2024-02')" },
+    ])
+    expect(await rows(`SELECT org_code, _period, _source_file FROM ae.activity ORDER BY 1, 2`)).toEqual([
+      { org_code: 'R1', _period: '2024-01', _source_file: 'activity.csv' },
+      { org_code: 'R1', _period: '2024-02', _source_file: 'activity.csv' },
+      { org_code: 'R2', _period: '2024-01', _source_file: 'activity_b.csv' },
+    ])
+  })
+
+  it('replaces a republished period inside its partition, leaving the other periods alone', async () => {
+    await load(pool, '2024-01', [periodTable([['R9', 9]])])
+    expect(await rows(`SELECT org_code, attendances::int, _period FROM ae.activity ORDER BY 3, 1`)).toEqual([
+      { org_code: 'R9', attendances: 9, _period: '2024-01' },
+      { org_code: 'R1', attendances: 5, _period: '2024-02' },
+    ])
+  })
+
+  it('leaves no partition behind when the load fails', async () => {
+    await expect(load(pool, '2024-03', [periodTable([['R1', 'not a number']])])).rejects.toThrow(
+      /not an integer/,
+    )
+    expect(await rows(`SELECT to_regclass('ae.activity_p2024_03') AS t`)).toEqual([{ t: null }])
+  })
+
+  it('still loads into a plain table made by an earlier version', async () => {
+    await pool.query(`DROP TABLE ae.activity`)
+    await pool.query(
+      `CREATE TABLE ae.activity (org_code text, attendances bigint, _period text NOT NULL, _load_id bigint NOT NULL,
+         _source_file text NOT NULL, _loaded_at timestamptz NOT NULL)`,
+    )
+    await load(pool, '2024-01', [periodTable([['R1', 1]])])
+    await load(pool, '2024-01', [periodTable([['R2', 2]])])
+    expect(await rows(`SELECT org_code, _period FROM ae.activity`)).toEqual([
+      { org_code: 'R2', _period: '2024-01' },
+    ])
+  })
+})
+
+describe('partition names', () => {
+  it('are the table name and the period in lower case', () => {
+    expect(partitionName('activity', 'FY2024-25')).toBe('activity_pfy2024_25')
+    expect(partitionName('activity', '2024-Q1')).toBe('activity_p2024_q1')
+  })
+
+  it('stay within 63 bytes and apart for long table names that share a beginning', () => {
+    const a = partitionName(`${'x'.repeat(60)}_a`, '2024-01')
+    const b = partitionName(`${'x'.repeat(60)}_b`, '2024-01')
+    expect(Buffer.byteLength(a)).toBeLessThanOrEqual(63)
+    expect(a).toMatch(/_p2024_01$/)
+    expect(a).not.toBe(b)
+  })
+})
