@@ -5,32 +5,31 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { converterFor, ValueError } from '../manifest/index.js'
 import type { FieldType } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
+import {
+  BinaryCopyWriter,
+  BinaryEncodingError,
+  type BinaryType,
+  binaryFieldWriter,
+  encodeFields,
+} from './copy-binary.js'
 import { quoteIdent } from './sql-types.js'
 
-const CHUNK_CHARS = 256 * 1024
-const NEEDS_ESCAPE = /[\\\t\n\r]/
-
-/** COPY text format: backslash, tab, newline and carriage return escaped; \N is NULL. */
-export function copyText(value: string | null): string {
-  if (value === null) return '\\N'
-  if (!NEEDS_ESCAPE.test(value)) return value
-  return value.replace(/[\\\t\n\r]/g, (c) =>
-    c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
-  )
-}
+const CHUNK_BYTES = 256 * 1024
 
 export interface CopyTarget {
   readonly schema: string
   readonly table: string
   /** Canonical field name and type of each table column, in the extracted table's column order. */
   readonly columns: readonly { name: string; type: FieldType }[]
-  /** Column names and the constant value each row gets (the lineage columns). */
-  readonly constants: readonly { name: string; value: string }[]
+  /** Columns every row gets the same value in (the lineage columns), with their types. */
+  readonly constants: readonly { name: string; type: BinaryType; value: string }[]
 }
 
 /**
- * Streams a table's rows into PostgreSQL with COPY. Returns rows read from the file and rows PostgreSQL
- * reports written; the caller compares them.
+ * Streams a table's rows into PostgreSQL with COPY in binary format (the server parses it about a third
+ * faster than text, and the server is what limits a load). Each cell goes through the field type's converter,
+ * which also checks it. Returns rows read from the file and rows PostgreSQL reports written; the caller
+ * compares them.
  */
 export async function copyRows(
   client: pg.PoolClient,
@@ -39,22 +38,23 @@ export async function copyRows(
   onRows?: (rows: number) => void,
 ): Promise<{ read: number; written: number }> {
   const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)]
-  const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN`
-  const suffix = `${target.constants.map((c) => `\t${copyText(c.value)}`).join('')}\n`
+  const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`
   const converters = target.columns.map((c) => converterFor(c.type))
+  const writers = target.columns.map((c) => binaryFieldWriter(c.type))
+  const constants = encodeFields(target.constants)
+  const width = converters.length
   let read = 0
 
-  async function* lines(): AsyncGenerator<string> {
-    let chunk = ''
+  async function* chunks(): AsyncGenerator<Buffer> {
+    const writer = new BinaryCopyWriter(CHUNK_BYTES)
     for await (const batch of table.batches()) {
       for (const row of batch) {
-        let line = ''
-        for (let i = 0; i < converters.length; i++) {
-          let text: string | null
+        writer.startRow(names.length)
+        for (let i = 0; i < width; i++) {
           try {
-            text = converters[i]!(row.cells[i] ?? null)
+            writers[i]!(writer, converters[i]!(row.cells[i] ?? null))
           } catch (error) {
-            if (!(error instanceof ValueError)) throw error
+            if (!(error instanceof ValueError || error instanceof BinaryEncodingError)) throw error
             throw new DataWarpError(`${error.message} (field "${target.columns[i]!.name}")`, {
               file: table.file,
               sheet: table.sheet,
@@ -62,23 +62,21 @@ export async function copyRows(
               column: table.headers[i],
             })
           }
-          line += i === 0 ? copyText(text) : `\t${copyText(text)}`
         }
-        chunk += line + suffix
+        writer.raw(constants)
         read++
-        if (chunk.length >= CHUNK_CHARS) {
-          yield chunk
-          chunk = ''
+        if (writer.full) {
+          yield writer.take()
           onRows?.(read)
         }
       }
     }
-    if (chunk) yield chunk
+    yield writer.finish()
     onRows?.(read)
   }
 
   // Generous buffers let the rows be produced here while PostgreSQL is still parsing the previous chunks.
-  const stream = client.query(copyFrom(sql, { highWaterMark: 4 * CHUNK_CHARS }))
-  await pipeline(Readable.from(lines(), { objectMode: false, highWaterMark: 4 * CHUNK_CHARS }), stream)
+  const stream = client.query(copyFrom(sql, { highWaterMark: 4 * CHUNK_BYTES }))
+  await pipeline(Readable.from(chunks(), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), stream)
   return { read, written: Number(stream.rowCount) }
 }
