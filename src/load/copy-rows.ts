@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
-import { converterFor, ValueError } from '../manifest/index.js'
+import { converterFor, type MissingValues, ValueError } from '../manifest/index.js'
 import type { FieldType } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import {
@@ -21,6 +21,8 @@ export interface CopyTarget {
   readonly table: string
   /** Canonical field name and type of each table column, in the extracted table's column order. */
   readonly columns: readonly { name: string; type: FieldType }[]
+  /** The markers read as NULL in numeric and date columns. */
+  readonly missing: MissingValues
   /** Columns every row gets the same value in (the lineage columns), with their types. */
   readonly constants: readonly { name: string; type: BinaryType; value: string }[]
 }
@@ -39,7 +41,7 @@ export async function copyRows(
 ): Promise<{ read: number; written: number }> {
   const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)]
   const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`
-  const converters = target.columns.map((c) => converterFor(c.type))
+  const converters = target.columns.map((c) => converterFor(c.type, target.missing))
   const writers = target.columns.map((c) => binaryFieldWriter(c.type))
   const constants = encodeFields(target.constants)
   const width = converters.length

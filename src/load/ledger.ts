@@ -54,7 +54,8 @@ export async function lastSuccessfulLoad(
 
 /**
  * Whether a period is already loaded as it stands: the same files (URL and sha256) as its last successful
- * load, and every field that load wrote still in the canonical manifest with the same type.
+ * load, and every field that load wrote still in the canonical manifest with the same type, or with a type its
+ * values were converted to in place (see convertedInPlace).
  */
 export function isUpToDate(
   last: LastLoad | undefined,
@@ -69,8 +70,22 @@ export function isUpToDate(
     const source = manifest.sources.find((m) => m.key === s.sourceKey)
     if (!source) return false
     const types = new Map(source.schema.fields.map((f) => [f.name, f.type]))
-    return s.fields.every((f) => types.get(f.name) === f.type)
+    return s.fields.every((f) => convertedInPlace(f.type, types.get(f.name)))
   })
+}
+
+/**
+ * Whether values loaded as `loaded` hold what a reload as `current` would write. Widening integer to number or
+ * date to datetime converts the column in place (ALTER TABLE) exactly so, and earlier periods need not be fetched
+ * again. Widening to string does not: a reload keeps the text as published ("1,234", "*"), which a cast of the
+ * stored value cannot give back.
+ */
+export function convertedInPlace(loaded: string, current: string | undefined): boolean {
+  return (
+    loaded === current ||
+    (loaded === 'integer' && current === 'number') ||
+    (loaded === 'date' && current === 'datetime')
+  )
 }
 
 export async function recordRunStart(pool: pg.Pool, runId: string): Promise<void> {

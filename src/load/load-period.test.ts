@@ -101,6 +101,32 @@ describe('loading a period', () => {
     expect(await rows(`SELECT to_regclass('ae.activity_p2024_03') AS t`)).toEqual([{ t: null }])
   })
 
+  it("reads the manifest's own missing-value markers as NULL", async () => {
+    const manifest = {
+      ...MANIFEST,
+      sources: [{ ...SOURCE, schema: { ...SOURCE.schema, missingValues: ['not known'] } }],
+    }
+    await loadPeriod(pool, {
+      runId: 'run',
+      publication: { code: 'ae', name: 'A&E' },
+      period: '2024-04',
+      manifest,
+      manifestHash: 'h',
+      tables: [
+        periodTable([
+          ['R1', 'not known'],
+          ['R2', '#DIV/0!'],
+        ]),
+      ],
+    })
+    expect(
+      await rows(`SELECT org_code, attendances FROM ae.activity WHERE _period = '2024-04' ORDER BY 1`),
+    ).toEqual([
+      { org_code: 'R1', attendances: null },
+      { org_code: 'R2', attendances: null },
+    ])
+  })
+
   it('still loads into a plain table made by an earlier version', async () => {
     await pool.query(`DROP TABLE ae.activity`)
     await pool.query(

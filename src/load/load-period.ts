@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import type { SourceBinding } from '../manifest/index.js'
+import { MissingValues, type SourceBinding } from '../manifest/index.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import { copyRows } from './copy-rows.js'
@@ -92,6 +92,7 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
 
     const results: SourceLoadResult[] = []
     const targets = new Map<string, PeriodTarget>()
+    const missing = MissingValues.of(load.manifest)
     for (const { binding, table, file } of load.tables) {
       const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]))
       const columns = binding.columns.map((name) => ({ name, type: fields.get(name)!.type }))
@@ -103,6 +104,7 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
           schema,
           table: target.table,
           columns,
+          missing,
           constants: [
             { name: '_period', type: 'string', value: load.period },
             { name: '_load_id', type: 'integer', value: String(loadId) },

@@ -85,7 +85,9 @@ describe('renderCanonicalManifest', () => {
 
   it('writes missingValues on one line', () => {
     const text = renderCanonicalManifest(manifest)
-    expect(text).toContain('      missingValues: [ "*", c, ":", .., "-", x, z, "[c]", "[x]", "[z]" ]\n')
+    expect(text).toContain(
+      '      missingValues: [ "*", c, ":", .., "-", x, z, "[c]", "[x]", "[z]", N/A, n/a, NA, "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!" ]\n',
+    )
   })
 
   it('writes keys in a fixed order whatever order the object has', () => {

@@ -1,6 +1,6 @@
 import type { FieldType } from '../model/manifest.js'
 import type { CellValue } from '../model/table.js'
-import { stringText, toSqlText } from './values.js'
+import { DEFAULT_MISSING_VALUES, type MissingValues, stringText, toSqlText } from './values.js'
 
 /** Turns a cell into the text COPY gets for one field type (null for NULL). */
 export type Converter = (value: CellValue) => string | null
@@ -33,22 +33,22 @@ function isIsoDate(text: string): boolean {
  * The converter for a field type: a fast path for the shapes most cells have (plain digits, ISO dates, text),
  * and toSqlText — the one set of rules — for everything else, so both give the same result.
  */
-export function converterFor(type: FieldType): Converter {
+export function converterFor(type: FieldType, missing: MissingValues = DEFAULT_MISSING_VALUES): Converter {
   switch (type) {
     case 'string':
       return (v) => (v === null ? null : typeof v === 'string' ? v : stringText(v))
     case 'integer':
-      return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer'))
+      return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer', missing))
     case 'number':
       return (v) =>
         typeof v === 'string' && PLAIN_DECIMAL.test(v)
           ? v
           : typeof v === 'number' && Number.isFinite(v)
             ? String(v)
-            : toSqlText(v, 'number')
+            : toSqlText(v, 'number', missing)
     case 'date':
-      return (v) => (typeof v === 'string' && isIsoDate(v) ? v : toSqlText(v, 'date'))
+      return (v) => (typeof v === 'string' && isIsoDate(v) ? v : toSqlText(v, 'date', missing))
     default:
-      return (v) => toSqlText(v, type)
+      return (v) => toSqlText(v, type, missing)
   }
 }

@@ -2,7 +2,15 @@ import type { DraftField, DraftSource, DraftWide } from '../model/manifest.js'
 import type { CellValue, ExtractedTable } from '../model/table.js'
 import { physicalNames } from './physical-name.js'
 import { fileGlob, fileKey, sheetKey } from './source-key.js'
-import { classify, stringText, trimmed, typeFor, type ValueKind } from './values.js'
+import {
+  classify,
+  DEFAULT_MISSING_VALUES,
+  type MissingValues,
+  stringText,
+  trimmed,
+  typeFor,
+  type ValueKind,
+} from './values.js'
 
 const isEmptyCell = (value: CellValue) =>
   value === null || (typeof value === 'string' && trimmed(value) === '')
@@ -19,7 +27,11 @@ interface ColumnProfile {
 }
 
 /** Reads a whole table once and describes it: row count, and per column its type, nulls, markers and samples. */
-export async function profileTable(table: ExtractedTable, key: string): Promise<DraftSource> {
+export async function profileTable(
+  table: ExtractedTable,
+  key: string,
+  missing: MissingValues = DEFAULT_MISSING_VALUES,
+): Promise<DraftSource> {
   const columns: ColumnProfile[] = table.headers.map(() => ({
     kinds: new Set(),
     isText: false,
@@ -40,7 +52,7 @@ export async function profileTable(table: ExtractedTable, key: string): Promise<
       for (let i = 0; i < columns.length; i++) {
         const value = row.cells[i] ?? null
         const column = columns[i]!
-        const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value)
+        const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value, missing)
         if (kind === 'empty') column.nulls++
         else if (kind === 'marker') column.markers++
         else if (!column.isText) {

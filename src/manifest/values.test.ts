@@ -4,6 +4,7 @@ import type { CellValue } from '../model/table.js'
 import {
   classify,
   MISSING_MARKERS,
+  MissingValues,
   parseTextDate,
   parseTextDateTime,
   stringText,
@@ -57,11 +58,27 @@ describe('classify: text', () => {
     expect(classify(text)).toBe('marker')
   })
 
-  it('the markers are exactly the NHS suppression and placeholder symbols', () => {
-    expect([...MISSING_MARKERS]).toEqual(['*', 'c', ':', '..', '-', 'x', 'z', '[c]', '[x]', '[z]'])
+  it('the markers are the NHS suppression and placeholder symbols, "not applicable" and Excel errors', () => {
+    expect([...MISSING_MARKERS]).toEqual([
+      ...['*', 'c', ':', '..', '-', 'x', 'z', '[c]', '[x]', '[z]'],
+      ...['N/A', 'n/a', 'NA'],
+      ...['#N/A', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#NULL!'],
+    ])
   })
 
-  it.each(['C', 'X', 'Z', 'Unknown', 'n/a', 'yes'])('%j is a string, not a marker', (text) => {
+  it.each(['N/A', ' n/a ', '#DIV/0!', '#N/A'])('%j is a marker', (text) => {
+    expect(classify(text)).toBe('marker')
+  })
+
+  it("a manifest's missingValues are markers as well as the defaults", () => {
+    const missing = MissingValues.of({ sources: [{ schema: { missingValues: ['*', 'not known'] } }] })
+    expect(classify('not known', missing)).toBe('marker')
+    expect(classify('not known')).toBe('string')
+    expect(classify('[c]', missing)).toBe('marker')
+    expect(toSqlText('not known', 'integer', missing)).toBeNull()
+  })
+
+  it.each(['C', 'X', 'Z', 'Unknown', 'N/K', 'yes'])('%j is a string, not a marker', (text) => {
     expect(classify(text)).toBe('string')
   })
 

@@ -6,9 +6,57 @@ import type { CellValue } from '../model/table.js'
  * what the draft promised is what the load writes.
  */
 
-/** Suppression and placeholder markers: NULL in numeric and date fields, text elsewhere. */
-export const MISSING_MARKERS = ['*', 'c', ':', '..', '-', 'x', 'z', '[c]', '[x]', '[z]'] as const
-const MARKERS = new Set<string>(MISSING_MARKERS)
+/**
+ * Suppression and placeholder markers: NULL in numeric and date fields, text elsewhere. Besides the
+ * statistical markers: "not applicable" spellings, and Excel's error values, which a workbook's cached formula
+ * results carry (an average over no rows is #DIV/0!).
+ */
+export const MISSING_MARKERS = [
+  '*',
+  'c',
+  ':',
+  '..',
+  '-',
+  'x',
+  'z',
+  '[c]',
+  '[x]',
+  '[z]',
+  'N/A',
+  'n/a',
+  'NA',
+  '#N/A',
+  '#DIV/0!',
+  '#VALUE!',
+  '#REF!',
+  '#NAME?',
+  '#NUM!',
+  '#NULL!',
+] as const
+
+/** The markers a publication's values are read with: the defaults and its manifest's `missingValues`. */
+export class MissingValues {
+  private readonly markers: ReadonlySet<string>
+  /** Longer text is never a marker: most cells are answered without hashing them. */
+  private readonly longest: number
+
+  constructor(extra: Iterable<string> = []) {
+    this.markers = new Set([...MISSING_MARKERS, ...[...extra].map((m) => m.trim()).filter((m) => m !== '')])
+    this.longest = Math.max(...[...this.markers].map((m) => m.length))
+  }
+
+  /** Whether trimmed text is a marker. */
+  has(text: string): boolean {
+    return text.length <= this.longest && this.markers.has(text)
+  }
+
+  /** The markers of every source of the manifest: one set, so the profile and the load read cells alike. */
+  static of(manifest: { sources: readonly { schema: { missingValues?: readonly string[] } }[] } | undefined) {
+    return new MissingValues(manifest?.sources.flatMap((s) => s.schema.missingValues ?? []) ?? [])
+  }
+}
+
+export const DEFAULT_MISSING_VALUES = new MissingValues()
 
 export type ValueKind = 'empty' | 'marker' | 'integer' | 'number' | 'boolean' | 'date' | 'datetime' | 'string'
 
@@ -89,7 +137,7 @@ function dateTimeText(d: Date): string {
 }
 
 /** What a single cell looks like. Text is judged trimmed; leading-zero digit strings stay text (codes). */
-export function classify(value: CellValue): ValueKind {
+export function classify(value: CellValue, missing = DEFAULT_MISSING_VALUES): ValueKind {
   if (value === null) return 'empty'
   switch (typeof value) {
     case 'number':
@@ -98,7 +146,7 @@ export function classify(value: CellValue): ValueKind {
     case 'boolean':
       return 'boolean'
     case 'string':
-      return classifyText(value.trim())
+      return classifyText(value.trim(), missing)
     default:
       return isMidnight(value) ? 'date' : 'datetime'
   }
@@ -123,7 +171,7 @@ function plainInteger(text: string): boolean {
   return true
 }
 
-function classifyText(raw: string): ValueKind {
+function classifyText(raw: string, missing: MissingValues): ValueKind {
   if (raw.length === 0) return 'empty'
   const text = trimmed(raw)
   if (text === '') return 'empty'
@@ -137,7 +185,7 @@ function classifyText(raw: string): ValueKind {
     if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'
     if (NUMBER_GROUPED.test(text)) return 'number'
   }
-  if (text.length <= 3 && MARKERS.has(text)) return 'marker'
+  if (missing.has(text)) return 'marker'
   if (text.length === 4 || text.length === 5) {
     const lower = text.toLowerCase()
     if (lower === 'true' || lower === 'false') return 'boolean'
@@ -177,13 +225,17 @@ export class ValueError extends Error {}
  * Throws ValueError when the value does not fit (the draft would have widened the type, so this is a bug
  * or a manifest edited by hand).
  */
-export function toSqlText(value: CellValue, type: FieldType): string | null {
+export function toSqlText(
+  value: CellValue,
+  type: FieldType,
+  missing = DEFAULT_MISSING_VALUES,
+): string | null {
   if (value === null) return null
   if (type === 'string') return stringText(value)
   if (typeof value === 'string' && (type === 'integer' || type === 'number') && plainInteger(value)) {
     if (type === 'number' || value.length <= LARGEST_BIGINT_DIGITS) return value
   }
-  const kind = classify(value)
+  const kind = classify(value, missing)
   if (kind === 'empty' || kind === 'marker') return null
   switch (type) {
     case 'integer':

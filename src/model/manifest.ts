@@ -65,7 +65,12 @@ export const SourceSchema = z.strictObject({
     ),
   schema: z.strictObject({
     fields: z.array(FieldSchema).min(1),
-    missingValues: z.array(z.string()).optional().describe('Markers read as NULL in numeric and date fields'),
+    missingValues: z
+      .array(z.string())
+      .optional()
+      .describe(
+        "Markers read as NULL in numeric and date fields, on top of the built-in ones; they count for all the publication's sources",
+      ),
   }),
 })
 export type Source = z.output<typeof SourceSchema>

@@ -18,6 +18,7 @@ import {
 import {
   applyContract,
   draftKeys,
+  MissingValues,
   manifestHash,
   profileTable,
   type Reconciliation,
@@ -282,12 +283,13 @@ async function draftPeriod(
   for (const [i, t] of tables.entries())
     if (wantsUnpivot(canonical, keys[i]!, t.table)) tables[i] = { ...t, table: unpivotTable(t.table) }
   const sources = []
+  const missing = MissingValues.of(canonical)
   for (const [i, t] of tables.entries()) {
     sources.push(
       await ctx.log.stage(
         'profile',
         { ...scope, source: keys[i] },
-        () => profileTable(t.table, keys[i]!),
+        () => profileTable(t.table, keys[i]!, missing),
         (s) => s.rows,
       ),
     )

@@ -442,9 +442,8 @@ describe('contract evolve', () => {
     use('2024-01', '2024-02', '2024-03', '2024-04')
     const { code, summary } = await runJson(p)
     expect(code).toBe(0)
-    // 2024-01 was loaded with visits as an integer: the wider type makes it load again (same rows).
-    expect(periodsOf(summary)).toEqual(['2024-01 loaded', '2024-02 skipped', '2024-03 held', '2024-04 held'])
-    expect(summary.publications[0]!.periods[0]!.rows).toBe(25)
+    // 2024-01 was loaded with visits as an integer; widened to number in place, it need not load again.
+    expect(periodsOf(summary)).toEqual(['2024-01 skipped', '2024-02 skipped', '2024-03 held', '2024-04 held'])
     const reason =
       'held for review: removals or renames are never applied by themselves: column "practice_name" missing from "visits" (header was "Practice Name")'
     expect(summary.publications[0]!.periods[2]!.reason).toBe(reason)

@@ -11,7 +11,7 @@ const csvCell = (v: Cell) => {
 }
 
 export function writeCsv(path: string, header: string[], rows: Cell[][]): void {
-  writeFileSync(path, [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n')
+  writeFileSync(path, `${[header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n')}\r\n`)
 }
 
 /** A practice-level CSV shaped like NHS England's: codes, names, counts with suppression, a rate, a month. */
