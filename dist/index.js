@@ -60893,7 +60893,9 @@ const SourceSchema = strictObject({
         .describe('Load a wide table (a column per month, year or other period) long: one row per period, with a Period column'),
     schema: strictObject({
         fields: array(FieldSchema).min(1),
-        missingValues: array(schemas_string()).optional().describe('Markers read as NULL in numeric and date fields'),
+        missingValues: array(schemas_string())
+            .optional()
+            .describe("Markers read as NULL in numeric and date fields, on top of the built-in ones; they count for all the publication's sources"),
     }),
 });
 const CanonicalManifestSchema = strictObject({
@@ -61345,7 +61347,8 @@ async function lastSuccessfulLoad(pool, publication, period) {
 }
 /**
  * Whether a period is already loaded as it stands: the same files (URL and sha256) as its last successful
- * load, and every field that load wrote still in the canonical manifest with the same type.
+ * load, and every field that load wrote still in the canonical manifest with the same type, or with a type its
+ * values were converted to in place (see convertedInPlace).
  */
 function isUpToDate(last, files, manifest) {
     if (!last || !manifest)
@@ -61359,8 +61362,19 @@ function isUpToDate(last, files, manifest) {
         if (!source)
             return false;
         const types = new Map(source.schema.fields.map((f) => [f.name, f.type]));
-        return s.fields.every((f) => types.get(f.name) === f.type);
+        return s.fields.every((f) => convertedInPlace(f.type, types.get(f.name)));
     });
+}
+/**
+ * Whether values loaded as `loaded` hold what a reload as `current` would write. Widening integer to number or
+ * date to datetime converts the column in place (ALTER TABLE) exactly so, and earlier periods need not be fetched
+ * again. Widening to string does not: a reload keeps the text as published ("1,234", "*"), which a cast of the
+ * stored value cannot give back.
+ */
+function convertedInPlace(loaded, current) {
+    return (loaded === current ||
+        (loaded === 'integer' && current === 'number') ||
+        (loaded === 'date' && current === 'datetime'));
 }
 async function recordRunStart(pool, runId) {
     await pool.query(`INSERT INTO datawarp.runs (run_id, started_at, status) VALUES ($1, now(), 'running')`, [
@@ -61538,6 +61552,8 @@ async function ensureLedger(client) {
     }
 }
 
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./src/model/table.ts
 /** What the extract stage hands to the manifest and load stages: tables, read row by row from disk. */
 class DataWarpError extends Error {
@@ -61563,12 +61579,6 @@ function describeLocation(where) {
     return parts.join(', ');
 }
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(57075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(77598);
 ;// CONCATENATED MODULE: ./src/manifest/canonical.ts
 
 
@@ -61721,9 +61731,52 @@ function applyContract(contract, driftClass, changes, firstManifest = false) {
  * How cell values are read: one set of rules for type inference (profile) and for loading (toSqlText), so
  * what the draft promised is what the load writes.
  */
-/** Suppression and placeholder markers: NULL in numeric and date fields, text elsewhere. */
-const MISSING_MARKERS = ['*', 'c', ':', '..', '-', 'x', 'z', '[c]', '[x]', '[z]'];
-const MARKERS = new Set(MISSING_MARKERS);
+/**
+ * Suppression and placeholder markers: NULL in numeric and date fields, text elsewhere. Besides the
+ * statistical markers: "not applicable" spellings, and Excel's error values, which a workbook's cached formula
+ * results carry (an average over no rows is #DIV/0!).
+ */
+const MISSING_MARKERS = [
+    '*',
+    'c',
+    ':',
+    '..',
+    '-',
+    'x',
+    'z',
+    '[c]',
+    '[x]',
+    '[z]',
+    'N/A',
+    'n/a',
+    'NA',
+    '#N/A',
+    '#DIV/0!',
+    '#VALUE!',
+    '#REF!',
+    '#NAME?',
+    '#NUM!',
+    '#NULL!',
+];
+/** The markers a publication's values are read with: the defaults and its manifest's `missingValues`. */
+class MissingValues {
+    markers;
+    /** Longer text is never a marker: most cells are answered without hashing them. */
+    longest;
+    constructor(extra = []) {
+        this.markers = new Set([...MISSING_MARKERS, ...[...extra].map((m) => m.trim()).filter((m) => m !== '')]);
+        this.longest = Math.max(...[...this.markers].map((m) => m.length));
+    }
+    /** Whether trimmed text is a marker. */
+    has(text) {
+        return text.length <= this.longest && this.markers.has(text);
+    }
+    /** The markers of every source of the manifest: one set, so the profile and the load read cells alike. */
+    static of(manifest) {
+        return new MissingValues(manifest?.sources.flatMap((s) => s.schema.missingValues ?? []) ?? []);
+    }
+}
+const DEFAULT_MISSING_VALUES = new MissingValues();
 const INTEGER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/;
 const NUMBER = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/;
 const NUMBER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+$/;
@@ -61796,7 +61849,7 @@ function dateTimeText(d) {
     return d.toISOString().replace('T', ' ').replace('Z', '');
 }
 /** What a single cell looks like. Text is judged trimmed; leading-zero digit strings stay text (codes). */
-function classify(value) {
+function classify(value, missing = DEFAULT_MISSING_VALUES) {
     if (value === null)
         return 'empty';
     switch (typeof value) {
@@ -61807,7 +61860,7 @@ function classify(value) {
         case 'boolean':
             return 'boolean';
         case 'string':
-            return classifyText(value.trim());
+            return classifyText(value.trim(), missing);
         default:
             return isMidnight(value) ? 'date' : 'datetime';
     }
@@ -61832,7 +61885,7 @@ function plainInteger(text) {
     }
     return true;
 }
-function classifyText(raw) {
+function classifyText(raw, missing) {
     if (raw.length === 0)
         return 'empty';
     const text = trimmed(raw);
@@ -61850,7 +61903,7 @@ function classifyText(raw) {
         if (NUMBER_GROUPED.test(text))
             return 'number';
     }
-    if (text.length <= 3 && MARKERS.has(text))
+    if (missing.has(text))
         return 'marker';
     if (text.length === 4 || text.length === 5) {
         const lower = text.toLowerCase();
@@ -61899,7 +61952,7 @@ class ValueError extends Error {
  * Throws ValueError when the value does not fit (the draft would have widened the type, so this is a bug
  * or a manifest edited by hand).
  */
-function toSqlText(value, type) {
+function toSqlText(value, type, missing = DEFAULT_MISSING_VALUES) {
     if (value === null)
         return null;
     if (type === 'string')
@@ -61908,7 +61961,7 @@ function toSqlText(value, type) {
         if (type === 'number' || value.length <= LARGEST_BIGINT_DIGITS)
             return value;
     }
-    const kind = classify(value);
+    const kind = classify(value, missing);
     if (kind === 'empty' || kind === 'marker')
         return null;
     switch (type) {
@@ -61987,22 +62040,22 @@ function isIsoDate(text) {
  * The converter for a field type: a fast path for the shapes most cells have (plain digits, ISO dates, text),
  * and toSqlText — the one set of rules — for everything else, so both give the same result.
  */
-function converterFor(type) {
+function converterFor(type, missing = DEFAULT_MISSING_VALUES) {
     switch (type) {
         case 'string':
             return (v) => (v === null ? null : typeof v === 'string' ? v : stringText(v));
         case 'integer':
-            return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer'));
+            return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer', missing));
         case 'number':
             return (v) => typeof v === 'string' && PLAIN_DECIMAL.test(v)
                 ? v
                 : typeof v === 'number' && Number.isFinite(v)
                     ? String(v)
-                    : toSqlText(v, 'number');
+                    : toSqlText(v, 'number', missing);
         case 'date':
-            return (v) => (typeof v === 'string' && isIsoDate(v) ? v : toSqlText(v, 'date'));
+            return (v) => (typeof v === 'string' && isIsoDate(v) ? v : toSqlText(v, 'date', missing));
         default:
-            return (v) => toSqlText(v, type);
+            return (v) => toSqlText(v, type, missing);
     }
 }
 
@@ -62257,7 +62310,7 @@ function globMatches(glob, name) {
 const isEmptyCell = (value) => value === null || (typeof value === 'string' && trimmed(value) === '');
 const SAMPLE_COUNT = 3;
 /** Reads a whole table once and describes it: row count, and per column its type, nulls, markers and samples. */
-async function profileTable(table, key) {
+async function profileTable(table, key, missing = DEFAULT_MISSING_VALUES) {
     const columns = table.headers.map(() => ({
         kinds: new Set(),
         isText: false,
@@ -62278,7 +62331,7 @@ async function profileTable(table, key) {
             for (let i = 0; i < columns.length; i++) {
                 const value = row.cells[i] ?? null;
                 const column = columns[i];
-                const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value);
+                const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value, missing);
                 if (kind === 'empty')
                     column.nulls++;
                 else if (kind === 'marker')
@@ -62717,6 +62770,10 @@ function wantsUnpivot(canonical, key, table) {
 
 
 
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
+;// CONCATENATED MODULE: external "node:stream/promises"
+const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/load/copy-binary.ts
 /** A value the binary format cannot carry exactly as PostgreSQL's text input would store it. */
 class BinaryEncodingError extends Error {
@@ -63229,7 +63286,7 @@ const CHUNK_BYTES = 256 * 1024;
 async function copyRows(client, table, target, onRows) {
     const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)];
     const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`;
-    const converters = target.columns.map((c) => converterFor(c.type));
+    const converters = target.columns.map((c) => converterFor(c.type, target.missing));
     const writers = target.columns.map((c) => binaryFieldWriter(c.type));
     const constants = encodeFields(target.constants);
     const width = converters.length;
@@ -63375,6 +63432,7 @@ async function ensureTable(client, schema, source) {
 
 
 
+
 /** A publication's schema and lock key; one load of a publication runs at a time. */
 const lockPublication = (client, code) => client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code]);
 /**
@@ -63402,6 +63460,7 @@ async function loadPeriod(pool, load) {
         const loadedAt = rows[0].now.toISOString();
         const results = [];
         const targets = new Map();
+        const missing = MissingValues.of(load.manifest);
         for (const { binding, table, file } of load.tables) {
             const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]));
             const columns = binding.columns.map((name) => ({ name, type: fields.get(name).type }));
@@ -63410,6 +63469,7 @@ async function loadPeriod(pool, load) {
                 schema,
                 table: target.table,
                 columns,
+                missing,
                 constants: [
                     { name: '_period', type: 'string', value: load.period },
                     { name: '_load_id', type: 'integer', value: String(loadId) },
@@ -64323,7 +64383,7 @@ function match_globMatches(pattern, name) {
         .join('');
     return new RegExp(`^${source}$`, 'is').test(name.normalize('NFC'));
 }
-const match_MARKERS = {
+const MARKERS = {
     later: /^(revised|revision|final|updated|update|corrected|amended|republished)$/,
     earlier: /^(provisional|preliminary|prelim|draft|interim)$/,
     version: /^v(\d{1,3})$/,
@@ -64334,15 +64394,15 @@ function revisionRank(fileName, text = '') {
     let cls = 1;
     let version = 0;
     for (const word of words) {
-        const v = match_MARKERS.version.exec(word);
+        const v = MARKERS.version.exec(word);
         if (v) {
             version = Math.max(version, Number(v[1]));
             if (Number(v[1]) >= 2)
                 cls = Math.max(cls, 2);
         }
-        else if (match_MARKERS.later.test(word))
+        else if (MARKERS.later.test(word))
             cls = 2;
-        else if (match_MARKERS.earlier.test(word) && cls === 1)
+        else if (MARKERS.earlier.test(word) && cls === 1)
             cls = 0;
     }
     return [cls, version];
@@ -64364,7 +64424,7 @@ function fileIdentity(fileName, kind) {
         .split(/[\s_-]+/)
         .filter((w) => {
         const lower = w.toLowerCase();
-        return w && !match_MARKERS.later.test(lower) && !match_MARKERS.earlier.test(lower) && !match_MARKERS.version.test(lower);
+        return w && !MARKERS.later.test(lower) && !MARKERS.earlier.test(lower) && !MARKERS.version.test(lower);
     });
     const last = words[words.length - 1];
     if (last &&
@@ -73241,8 +73301,9 @@ async function draftPeriod(ctx, period, fetched, dir, canonical) {
         if (wantsUnpivot(canonical, keys[i], t.table))
             tables[i] = { ...t, table: unpivotTable(t.table) };
     const sources = [];
+    const missing = MissingValues.of(canonical);
     for (const [i, t] of tables.entries()) {
-        sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i]), (s) => s.rows));
+        sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i], missing), (s) => s.rows));
     }
     const draft = { publication: ctx.publication.code, period, sources, skipped };
     (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
