@@ -4,7 +4,7 @@ import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { converterFor, type MissingValues, ValueError } from '../manifest/index.js'
 import type { FieldType } from '../model/manifest.js'
-import { DataWarpError, type ExtractedTable } from '../model/table.js'
+import { DataWarpError, type ExtractedTable, type RowObserver, type TableRow } from '../model/table.js'
 import {
   BinaryCopyWriter,
   BinaryEncodingError,
@@ -27,6 +27,11 @@ export interface CopyTarget {
   readonly constants: readonly { name: string; type: BinaryType; value: string }[]
 }
 
+/** Sees every batch of rows a COPY reads, and every row the table leaves out: a profile built in the same pass. */
+export interface RowTap extends RowObserver {
+  add(batch: readonly TableRow[]): void
+}
+
 /**
  * Streams a table's rows into PostgreSQL with COPY in binary format (the server parses it about a third
  * faster than text, and the server is what limits a load). Each cell goes through the field type's converter,
@@ -38,6 +43,7 @@ export async function copyRows(
   table: ExtractedTable,
   target: CopyTarget,
   onRows?: (rows: number) => void,
+  tap?: RowTap,
 ): Promise<{ read: number; written: number }> {
   const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)]
   const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`
@@ -49,7 +55,8 @@ export async function copyRows(
 
   async function* chunks(): AsyncGenerator<Buffer> {
     const writer = new BinaryCopyWriter(CHUNK_BYTES)
-    for await (const batch of table.batches()) {
+    for await (const batch of table.batches(tap)) {
+      tap?.add(batch)
       for (const row of batch) {
         writer.startRow(names.length)
         for (let i = 0; i < width; i++) {

@@ -11,8 +11,10 @@ export {
 } from './ledger.js'
 export { ensureLedger } from './ledger-schema.js'
 export {
+  beginPeriodLoad,
   type LoadedFile,
   loadPeriod,
+  type PendingLoad,
   type PeriodLoadResult,
   type PeriodTable,
   recordFailedLoad,

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { MissingValues, type SourceBinding } from '../manifest/index.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
-import { copyRows } from './copy-rows.js'
+import { copyRows, type RowTap } from './copy-rows.js'
 import { attachPartition, isPartitioned, type PeriodTarget, periodTarget } from './partitions.js'
 import { quoteIdent } from './sql-types.js'
 import { ensureTable } from './table-ddl.js'
@@ -63,9 +63,54 @@ const lockPublication = (client: pg.PoolClient, code: string) =>
  * all of it back, so the database is as before.
  */
 export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<PeriodLoadResult> {
+  const pending = await beginPeriodLoad(pool, load)
+  return pending.commit()
+}
+
+/** What commit may still settle about a load: the manifest it records, when it was decided after the COPY. */
+export interface LoadSettlement {
+  readonly manifest: CanonicalManifest
+  readonly manifestHash: string
+  readonly llm?: LlmUsage
+}
+
+/**
+ * A load whose rows are copied and whose transaction is still open: commit() makes it happen, rollback()
+ * leaves the database as before. Exactly one of them must be called.
+ */
+export interface PendingLoad {
+  /** Rows copied, per table of the load. */
+  readonly sources: readonly SourceLoadResult[]
+  commit(settlement?: LoadSettlement): Promise<PeriodLoadResult>
+  rollback(): Promise<void>
+}
+
+/**
+ * Does all of a load but its commit: what loadPeriod does, for a caller that decides afterwards whether the load
+ * stands (a load that profiles the file as it copies it, and keeps it only when the profile matches what the
+ * COPY assumed). `taps` see each table's rows as they are copied, by index into load.tables.
+ */
+export async function beginPeriodLoad(
+  pool: pg.Pool,
+  load: PeriodLoad,
+  taps: readonly (RowTap | undefined)[] = [],
+): Promise<PendingLoad> {
   const started = Date.now()
   const client = await pool.connect()
-  let broken: Error | undefined
+  let done = false
+  const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
+    done = true
+    let broken: Error | undefined
+    try {
+      await client.query(sql)
+    } catch (error) {
+      broken = error as Error
+      if (sql === 'COMMIT') await client.query('ROLLBACK').catch(() => undefined)
+      throw error
+    } finally {
+      client.release(broken)
+    }
+  }
   try {
     await client.query('BEGIN')
     await lockPublication(client, load.publication.code)
@@ -93,7 +138,7 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
     const results: SourceLoadResult[] = []
     const targets = new Map<string, PeriodTarget>()
     const missing = MissingValues.of(load.manifest)
-    for (const { binding, table, file } of load.tables) {
+    for (const [i, { binding, table, file }] of load.tables.entries()) {
       const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]))
       const columns = binding.columns.map((name) => ({ name, type: fields.get(name)!.type }))
       const target = await targetFor(client, schema, binding.source.table, load.period, targets)
@@ -113,6 +158,7 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
           ],
         },
         (n) => load.onRows?.(binding.source.key, n),
+        taps[i],
       )
       if (counted.read !== counted.written) {
         throw new DataWarpError(
@@ -146,29 +192,44 @@ export async function loadPeriod(pool: pg.Pool, load: PeriodLoad): Promise<Perio
       })
     }
     for (const target of targets.values()) await attachPartition(client, schema, target)
-    await upsertSources(
-      client,
-      load,
-      [...used.values()].map((s) => s.key),
-    )
-    const total = results.reduce((sum, r) => sum + r.rows, 0)
-    const durationMs = Date.now() - started
-    await client.query(
-      `UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
-         llm_tokens = $4, llm_cost_usd = $5 WHERE load_id = $1`,
-      [loadId, total, durationMs, load.llm?.tokens ?? null, load.llm?.costUsd ?? null],
-    )
-    await client.query('COMMIT')
-    return { loadId, rows: total, sources: results, schemaChanges, durationMs }
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK')
-    } catch (rollbackError) {
-      broken = rollbackError as Error
+
+    return {
+      sources: results,
+      async commit(settlement) {
+        if (done) throw new Error('this load was already committed or rolled back')
+        try {
+          const manifest = settlement?.manifest ?? load.manifest
+          await upsertSources(client, load.publication.code, manifest, [...used.keys()])
+          const total = results.reduce((sum, r) => sum + r.rows, 0)
+          const durationMs = Date.now() - started
+          const llm = settlement ? settlement.llm : load.llm
+          await client.query(
+            `UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
+               llm_tokens = $4, llm_cost_usd = $5, manifest_hash = $6 WHERE load_id = $1`,
+            [
+              loadId,
+              total,
+              durationMs,
+              llm?.tokens ?? null,
+              llm?.costUsd ?? null,
+              settlement?.manifestHash ?? load.manifestHash,
+            ],
+          )
+        } catch (error) {
+          await end('ROLLBACK').catch(() => undefined)
+          throw error
+        }
+        await end('COMMIT')
+        const total = results.reduce((sum, r) => sum + r.rows, 0)
+        return { loadId, rows: total, sources: results, schemaChanges, durationMs: Date.now() - started }
+      },
+      async rollback() {
+        if (!done) await end('ROLLBACK')
+      },
     }
+  } catch (error) {
+    if (!done) await end('ROLLBACK').catch(() => undefined)
     throw error
-  } finally {
-    client.release(broken)
   }
 }
 
@@ -202,8 +263,13 @@ async function deletePeriod(client: pg.PoolClient, schema: string, period: strin
   }
 }
 
-async function upsertSources(client: pg.PoolClient, load: PeriodLoad, keys: string[]) {
-  for (const source of load.manifest.sources.filter((s) => keys.includes(s.key))) {
+async function upsertSources(
+  client: pg.PoolClient,
+  publication: string,
+  manifest: CanonicalManifest,
+  keys: string[],
+) {
+  for (const source of manifest.sources.filter((s) => keys.includes(s.key))) {
     await client.query(
       `INSERT INTO datawarp.sources
          (publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at)
@@ -212,9 +278,9 @@ async function upsertSources(client: pg.PoolClient, load: PeriodLoad, keys: stri
          publication_name = EXCLUDED.publication_name, table_name = EXCLUDED.table_name, title = EXCLUDED.title,
          description = EXCLUDED.description, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`,
       [
-        load.publication.code,
+        publication,
         source.key,
-        load.manifest.name,
+        manifest.name,
         source.table,
         source.title ?? null,
         source.description ?? null,

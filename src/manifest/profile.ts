@@ -1,5 +1,5 @@
 import type { DraftField, DraftSource, DraftWide } from '../model/manifest.js'
-import type { CellValue, ExtractedTable } from '../model/table.js'
+import type { CellValue, ExtractedTable, RowObserver, TableRow } from '../model/table.js'
 import { physicalNames } from './physical-name.js'
 import { fileGlob, fileKey, sheetKey } from './source-key.js'
 import {
@@ -32,23 +32,46 @@ export async function profileTable(
   key: string,
   missing: MissingValues = DEFAULT_MISSING_VALUES,
 ): Promise<DraftSource> {
-  const columns: ColumnProfile[] = table.headers.map(() => ({
-    kinds: new Set(),
-    isText: false,
-    nulls: 0,
-    markers: 0,
-    samples: [],
-  }))
-  const excluded: { position: number; reason: string }[] = []
-  let rows = 0
-  let first: number | undefined
-  let last = 0
-  const observer = { skipped: (position: number, reason: string) => excluded.push({ position, reason }) }
-  for await (const batch of table.batches(observer)) {
+  const profile = new TableProfile(table, key, missing)
+  for await (const batch of table.batches(profile)) profile.add(batch)
+  return profile.result()
+}
+
+/**
+ * A table's profile built batch by batch, by whoever reads the rows: profileTable, or a load that profiles as it
+ * copies (one pass over the file). Pass it to batches() as the observer, so rows left out are counted too.
+ */
+export class TableProfile implements RowObserver {
+  private readonly columns: ColumnProfile[]
+  private readonly excluded: { position: number; reason: string }[] = []
+  private rows = 0
+  private first: number | undefined
+  private last = 0
+
+  constructor(
+    private readonly table: ExtractedTable,
+    private readonly key: string,
+    private readonly missing: MissingValues = DEFAULT_MISSING_VALUES,
+  ) {
+    this.columns = table.headers.map(() => ({
+      kinds: new Set(),
+      isText: false,
+      nulls: 0,
+      markers: 0,
+      samples: [],
+    }))
+  }
+
+  skipped(position: number, reason: string): void {
+    this.excluded.push({ position, reason })
+  }
+
+  add(batch: readonly TableRow[]): void {
+    const { columns, missing } = this
     for (const row of batch) {
-      rows++
-      first ??= row.position
-      last = row.position
+      this.rows++
+      this.first ??= row.position
+      this.last = row.position
       for (let i = 0; i < columns.length; i++) {
         const value = row.cells[i] ?? null
         const column = columns[i]!
@@ -66,40 +89,46 @@ export async function profileTable(
       }
     }
   }
-  const names = physicalNames(table.headers)
-  const fields: DraftField[] = columns.map((c, i) => {
-    const type = typeFor(c.kinds)
-    // A column of nothing but markers holds no value yet: its markers count as nulls, so a later period's
-    // all-suppressed column does not widen a numeric canonical field to string.
-    const onlyMarkers = [...c.kinds].every((k) => k === 'empty' || k === 'marker')
-    const markersAreNull = type !== 'string' || onlyMarkers
+
+  result(): DraftSource {
+    const { table, first, last } = this
+    const names = physicalNames(table.headers)
+    const fields: DraftField[] = this.columns.map((c, i) => {
+      const type = typeFor(c.kinds)
+      // A column of nothing but markers holds no value yet: its markers count as nulls, so a later period's
+      // all-suppressed column does not widen a numeric canonical field to string.
+      const onlyMarkers = [...c.kinds].every((k) => k === 'empty' || k === 'marker')
+      const markersAreNull = type !== 'string' || onlyMarkers
+      return {
+        name: names[i]!,
+        title: table.headers[i]!,
+        type,
+        samples: c.samples,
+        nulls: c.nulls + (markersAreNull ? c.markers : 0),
+        suppressed: markersAreNull ? c.markers : 0,
+        ...(table.headerRows.length > 1 && table.headerCells?.[i]
+          ? { headerCells: table.headerCells[i] }
+          : {}),
+      }
+    })
     return {
-      name: names[i]!,
-      title: table.headers[i]!,
-      type,
-      samples: c.samples,
-      nulls: c.nulls + (markersAreNull ? c.markers : 0),
-      suppressed: markersAreNull ? c.markers : 0,
-      ...(table.headerRows.length > 1 && table.headerCells?.[i] ? { headerCells: table.headerCells[i] } : {}),
-    }
-  })
-  return {
-    key,
-    file: table.file,
-    ...(table.zip ? { zip: table.zip } : {}),
-    ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
-    match: {
-      file: fileGlob(table.file),
-      ...(table.zip ? { zip: fileGlob(table.zip) } : {}),
+      key: this.key,
+      file: table.file,
+      ...(table.zip ? { zip: table.zip } : {}),
       ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
-    },
-    headerRows: table.headerRows,
-    rows,
-    excludedRows: summariseExcluded(excluded),
-    fields,
-    ...(table.title !== undefined ? { title: table.title } : {}),
-    ...(first !== undefined ? { dataRows: { first, last } } : {}),
-    ...wideSummary(table),
+      match: {
+        file: fileGlob(table.file),
+        ...(table.zip ? { zip: fileGlob(table.zip) } : {}),
+        ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
+      },
+      headerRows: table.headerRows,
+      rows: this.rows,
+      excludedRows: summariseExcluded(this.excluded),
+      fields,
+      ...(table.title !== undefined ? { title: table.title } : {}),
+      ...(first !== undefined ? { dataRows: { first, last } } : {}),
+      ...wideSummary(table),
+    }
   }
 }
 

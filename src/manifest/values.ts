@@ -63,7 +63,6 @@ export type ValueKind = 'empty' | 'marker' | 'integer' | 'number' | 'boolean' | 
 const INTEGER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/
 const NUMBER = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/
 const NUMBER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+$/
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/
 const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/
 const DAY_MON_YEAR = /^(\d{1,2})[-\s]?([A-Za-z]{3})[-\s]?(\d{4})$/
 const MON_YEAR = /^([A-Za-z]{3})[-\s]?(\d{4})$/
@@ -83,11 +82,29 @@ function validDate(y: number, m: number, d: number): string | undefined {
   return `${pad(y, 4)}-${pad(m)}-${pad(d)}`
 }
 
+/** Two ASCII digits at `at` as a number, or -1. */
+function twoDigits(text: string, at: number): number {
+  const a = text.charCodeAt(at) - 48
+  const b = text.charCodeAt(at + 1) - 48
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
+}
+
+/** A valid YYYY-MM-DD date (checked by character codes: this runs once per date cell loaded). */
+export function isIsoDate(text: string): boolean {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false
+  const century = twoDigits(text, 0)
+  const yy = twoDigits(text, 2)
+  const month = twoDigits(text, 5)
+  const day = twoDigits(text, 8)
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return false
+  const year = century * 100 + yy
+  return day <= (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)
+}
+
 /** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */
 export function parseTextDate(text: string): string | undefined {
-  let m = ISO_DATE.exec(text)
-  if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3])) && text
-  m = UK_DATE.exec(text)
+  if (isIsoDate(text)) return text
+  let m = UK_DATE.exec(text)
   if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]))
   m = DAY_MON_YEAR.exec(text)
   if (m) {

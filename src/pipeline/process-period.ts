@@ -11,7 +11,6 @@ import {
   type LastLoad,
   lastSuccessfulLoad,
   loadPeriod,
-  type PeriodTable,
   recordFailedLoad,
   recordHeldLoad,
 } from '../load/index.js'
@@ -34,6 +33,7 @@ import { DataWarpError, type ExtractedTable, type LocalFile, type SkippedPart } 
 import { type EventLog, errorDetail } from '../observe/index.js'
 import { allowedHostsFor, unchangedWithoutDownload } from './discovery-step.js'
 import type { PeriodOutcome } from './outcome.js'
+import { periodTablesOf, type SinglePass, startSinglePass } from './single-pass.js'
 
 export interface PeriodContext {
   readonly pool: pg.Pool
@@ -51,7 +51,7 @@ export interface PeriodContext {
   readonly http?: HttpSession
 }
 
-interface PeriodTableFile {
+export interface PeriodTableFile {
   readonly table: ExtractedTable
   readonly fetched: FetchedFile
   readonly name: string
@@ -82,6 +82,7 @@ export async function processPeriod(
   const dir = join(ctx.workDir, ctx.publication.code, period)
   mkdirSync(dir, { recursive: true })
   let hash: string | undefined
+  let singlePass: SinglePass | undefined
   const elapsed = () => Date.now() - started
   try {
     const notModified = await unchangedWithoutDownload(ctx, period, entries, state.current)
@@ -94,7 +95,9 @@ export async function processPeriod(
       return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason }
     }
 
-    const { draft, tables } = await draftPeriod(ctx, period, fetched, dir, state.current)
+    const drafted = await draftPeriod(ctx, period, fetched, dir, state)
+    singlePass = drafted.singlePass
+    const { draft, tables } = drafted
     const contract = ctx.publication.contract
     const base = contract === 'hold' ? state.atStart : state.current
     const reconciled = reconcile(ctx.publication, base, draft)
@@ -170,32 +173,30 @@ export async function processPeriod(
     // The loaded manifest carries the enrichment of what is new, so datawarp.sources has its text at once.
     const loaded = withTextOf(reconciled.manifest, proposal)
     hash = manifestHash(loaded)
-    const periodTables: PeriodTable[] = reconciled.bindings.map((binding, i) => ({
-      binding,
-      table: tables[i]!.table,
-      file: {
-        url: tables[i]!.fetched.url,
-        name: tables[i]!.name,
-        sha256: tables[i]!.fetched.sha256,
-        bytes: tables[i]!.fetched.bytes,
-      },
-    }))
-    const result = await ctx.log.stage(
-      'load',
-      scope,
-      () =>
-        loadPeriod(ctx.pool, {
-          runId: ctx.log.runId,
-          publication: ctx.publication,
-          period,
-          manifest: loaded,
-          manifestHash: hash!,
-          llm,
-          tables: periodTables,
-          onRows: ctx.onRows,
-        }),
-      (r) => r.rows,
-    )
+    const periodTables = periodTablesOf(reconciled.bindings, tables)
+    const copied = singlePass?.fits(periodTables) ? singlePass : undefined
+    if (copied)
+      ctx.log.emit({ ...scope, event: 'load.single_pass', message: 'read once: profiled while copied' })
+    // A copy that does not fit is rolled back before the load, which waits for the same publication lock.
+    else await singlePass?.pending.rollback()
+    const result = copied
+      ? await copied.pending.commit({ manifest: loaded, manifestHash: hash, ...(llm ? { llm } : {}) })
+      : await ctx.log.stage(
+          'load',
+          scope,
+          () =>
+            loadPeriod(ctx.pool, {
+              runId: ctx.log.runId,
+              publication: ctx.publication,
+              period,
+              manifest: loaded,
+              manifestHash: hash!,
+              llm,
+              tables: periodTables,
+              onRows: ctx.onRows,
+            }),
+          (r) => r.rows,
+        )
     for (const change of result.schemaChanges)
       ctx.log.emit({ ...scope, event: 'load.schema_change', message: change })
     if (contract !== 'hold') state.current = loaded
@@ -238,6 +239,9 @@ export async function processPeriod(
       error: detail.message,
       ...(detail.where ? { where: detail.where } : {}),
     }
+  } finally {
+    // Held, planned or failed: a copy made in one pass is not kept (a no-op once committed).
+    await singlePass?.pending.rollback().catch(() => undefined)
   }
 }
 
@@ -247,8 +251,9 @@ async function draftPeriod(
   period: string,
   fetched: readonly FetchedFile[],
   dir: string,
-  canonical: CanonicalManifest | undefined,
-): Promise<{ draft: DraftManifest; tables: PeriodTableFile[] }> {
+  state: ManifestState,
+): Promise<{ draft: DraftManifest; tables: PeriodTableFile[]; singlePass?: SinglePass }> {
+  const canonical = state.current
   const scope = { publication: ctx.publication.code, period }
   const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
   const tables: PeriodTableFile[] = []
@@ -282,9 +287,11 @@ async function draftPeriod(
   // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
   for (const [i, t] of tables.entries())
     if (wantsUnpivot(canonical, keys[i]!, t.table)) tables[i] = { ...t, table: unpivotTable(t.table) }
-  const sources = []
   const missing = MissingValues.of(canonical)
-  for (const [i, t] of tables.entries()) {
+  const base = ctx.publication.contract === 'hold' ? state.atStart : state.current
+  const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing)
+  const sources = singlePass ? [...singlePass.sources] : []
+  for (const [i, t] of singlePass ? [] : tables.entries()) {
     sources.push(
       await ctx.log.stage(
         'profile',
@@ -296,7 +303,7 @@ async function draftPeriod(
   }
   const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
   writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
-  return { draft, tables }
+  return { draft, tables, ...(singlePass ? { singlePass } : {}) }
 }
 
 /**

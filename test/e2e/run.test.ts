@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DuckDBInstance } from '@duckdb/node-api'
@@ -9,6 +18,17 @@ import { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv, writeWorkbook, writeZip } from '../support/fixtures.js'
 
 const CORPUS = new URL('../../../shared/corpus', import.meta.url).pathname
+
+/** The events of the newest run's log under data/logs/events. */
+function lastRunEvents(root: string): { event: string; period?: string; message?: string }[] {
+  const days = join(root, 'data', 'logs', 'events')
+  const logs = readdirSync(days).flatMap((day) => readdirSync(join(days, day)).map((f) => join(days, day, f)))
+  const newest = logs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!
+  return readFileSync(newest, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line))
+}
 
 async function duck(sql: string): Promise<unknown[][]> {
   const instance = await DuckDBInstance.create(':memory:')
@@ -238,6 +258,39 @@ describe('datawarp run, end to end against a local file server and a real Postgr
     expect(loadsAfter[0]!.load_id).toBe(loadsBefore[0]!.load_id)
     expect(loadsAfter[1]!.load_id).not.toBe(loadsBefore[1]!.load_id)
     expect(Number(loadsAfter[1]!.n)).toBe(1250)
+  })
+
+  it('reads a period that matches its canonical manifest once: profiled while it is copied', async () => {
+    writeCsv(join(files, 'practices-feb-2024.csv'), PRACTICE_HEADER, practiceRows(1260, 5))
+    const result = await run('--pub', 'practice_list')
+    expect(result.code, result.stdout).toBe(0)
+    const events = lastRunEvents(root).filter((e) => e.period === '2024-02')
+    expect(events.map((e) => e.event)).toContain('load.single_pass')
+    expect(events.filter((e) => e.event === 'profile.start')).toEqual([])
+    const n = await query<{ n: string }>(
+      db.url,
+      `SELECT count(*) n FROM practice_list.practices WHERE _period = '2024-02'`,
+    )
+    expect(Number(n[0]!.n)).toBe(1260)
+  })
+
+  it('a value that no longer fits its column stops the one-pass copy, and the period is matched as usual', async () => {
+    const rows = practiceRows(1270, 5)
+    rows[600]![2] = 'about 40'
+    writeCsv(join(files, 'practices-feb-2024.csv'), PRACTICE_HEADER, rows)
+    const result = await run('--pub', 'practice_list')
+    // The hold contract holds a period whose column turned to text; the period loaded before stays.
+    expect(result.code, result.stdout).toBe(0)
+    expect(result.stdout).toContain('held')
+    const events = lastRunEvents(root).filter((e) => e.period === '2024-02')
+    expect(events.find((e) => e.event === 'load.single_pass_abandoned')?.message).toMatch(/about 40/)
+    expect(events.map((e) => e.event)).toContain('profile.end')
+    const n = await query<{ n: string }>(
+      db.url,
+      `SELECT count(*) n FROM practice_list.practices WHERE _period = '2024-02'`,
+    )
+    expect(Number(n[0]!.n)).toBe(1260)
+    writeCsv(join(files, 'practices-feb-2024.csv'), PRACTICE_HEADER, practiceRows(1260, 5))
   })
 
   it('--force reloads every period, and --dry-run writes nothing', async () => {

@@ -1,0 +1,114 @@
+import { beginPeriodLoad, type PendingLoad, type PeriodTable } from '../load/index.js'
+import {
+  type MissingValues,
+  manifestHash,
+  reconcile,
+  type SourceBinding,
+  TableProfile,
+} from '../manifest/index.js'
+import type { CanonicalManifest, DraftSource } from '../model/manifest.js'
+import { errorDetail } from '../observe/index.js'
+import type { PeriodContext, PeriodTableFile } from './process-period.js'
+
+/**
+ * A period read once: profiled while it was copied into PostgreSQL with the canonical manifest's types. The
+ * transaction stays open until the run has matched the profile to the manifest like any other period; the
+ * load is kept only when that gives the same tables, columns and types the COPY used.
+ */
+export interface SinglePass {
+  /** The profile of each table, as profileTable would give it. */
+  readonly sources: readonly DraftSource[]
+  readonly pending: PendingLoad
+  /** Whether the load the period's match calls for is the one already copied. */
+  fits(tables: readonly PeriodTable[]): boolean
+}
+
+/**
+ * Copies the period while profiling it, when its headers alone match the canonical manifest with no change (the
+ * usual month of a settled publication). Undefined when they do not, or when the copy fails on the way (a value
+ * that no longer fits its column's type): the period is then read the usual way, profile first.
+ */
+export async function startSinglePass(
+  ctx: PeriodContext,
+  period: string,
+  tables: readonly PeriodTableFile[],
+  keys: readonly string[],
+  base: CanonicalManifest | undefined,
+  missing: MissingValues,
+): Promise<SinglePass | undefined> {
+  if (ctx.dryRun || !base) return undefined
+  const scope = { publication: ctx.publication.code, period }
+  // Headers only: no rows, so no type can change; the COPY checks every value against the manifest's types.
+  const headers = tables.map((t, i) => new TableProfile(t.table, keys[i]!, missing).result())
+  const matched = reconcile(ctx.publication, base, {
+    publication: ctx.publication.code,
+    period,
+    sources: headers,
+    skipped: [],
+  })
+  if (matched.driftClass !== 'none') return undefined
+
+  const profiles = tables.map((t, i) => new TableProfile(t.table, keys[i]!, missing))
+  const copied = periodTablesOf(matched.bindings, tables)
+  try {
+    const pending = await ctx.log.stage(
+      'load',
+      { ...scope, message: 'profiled while copied (one pass)' },
+      () =>
+        beginPeriodLoad(
+          ctx.pool,
+          {
+            runId: ctx.log.runId,
+            publication: ctx.publication,
+            period,
+            manifest: matched.manifest,
+            manifestHash: manifestHash(matched.manifest),
+            tables: copied,
+            onRows: ctx.onRows,
+          },
+          profiles,
+        ),
+      (p) => p.sources.reduce((n, s) => n + s.rows, 0),
+    )
+    return {
+      sources: profiles.map((p) => p.result()),
+      pending,
+      fits: (wanted) => sameLoad(copied, wanted),
+    }
+  } catch (error) {
+    ctx.log.emit({ ...scope, event: 'load.single_pass_abandoned', message: errorDetail(error).message })
+    return undefined
+  }
+}
+
+/** The tables of a period with the sources and columns they were matched to, ready to load. */
+export function periodTablesOf(
+  bindings: readonly SourceBinding[],
+  tables: readonly PeriodTableFile[],
+): PeriodTable[] {
+  return bindings.map((binding, i) => ({
+    binding,
+    table: tables[i]!.table,
+    file: {
+      url: tables[i]!.fetched.url,
+      name: tables[i]!.name,
+      sha256: tables[i]!.fetched.sha256,
+      bytes: tables[i]!.fetched.bytes,
+    },
+  }))
+}
+
+/** Same tables in the same order, each into the same table with the same columns of the same types. */
+function sameLoad(a: readonly PeriodTable[], b: readonly PeriodTable[]): boolean {
+  const shape = (t: PeriodTable) => {
+    const types = new Map(t.binding.source.schema.fields.map((f) => [f.name, f.type]))
+    return JSON.stringify([
+      t.binding.source.key,
+      t.binding.source.table,
+      t.binding.source.schema.missingValues ?? [],
+      t.binding.columns.map((c) => [c, types.get(c)]),
+      t.file,
+    ])
+  }
+  return a.length === b.length && a.every((t, i) => t.table === b[i]!.table && shape(t) === shape(b[i]!))
+}
