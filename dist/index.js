@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(57587);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(97023);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 57587:
+/***/ 97023:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61780,7 +61780,6 @@ const DEFAULT_MISSING_VALUES = new MissingValues();
 const INTEGER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/;
 const NUMBER = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/;
 const NUMBER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+$/;
-const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/;
 const DAY_MON_YEAR = /^(\d{1,2})[-\s]?([A-Za-z]{3})[-\s]?(\d{4})$/;
 const MON_YEAR = /^([A-Za-z]{3})[-\s]?(\d{4})$/;
@@ -61798,12 +61797,30 @@ function validDate(y, m, d) {
         return undefined;
     return `${values_pad(y, 4)}-${values_pad(m)}-${values_pad(d)}`;
 }
+/** Two ASCII digits at `at` as a number, or -1. */
+function values_twoDigits(text, at) {
+    const a = text.charCodeAt(at) - 48;
+    const b = text.charCodeAt(at + 1) - 48;
+    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+/** A valid YYYY-MM-DD date (checked by character codes: this runs once per date cell loaded). */
+function isIsoDate(text) {
+    if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
+        return false;
+    const century = values_twoDigits(text, 0);
+    const yy = values_twoDigits(text, 2);
+    const month = values_twoDigits(text, 5);
+    const day = values_twoDigits(text, 8);
+    if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1)
+        return false;
+    const year = century * 100 + yy;
+    return day <= (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]);
+}
 /** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */
 function parseTextDate(text) {
-    let m = ISO_DATE.exec(text);
-    if (m)
-        return validDate(Number(m[1]), Number(m[2]), Number(m[3])) && text;
-    m = UK_DATE.exec(text);
+    if (isIsoDate(text))
+        return text;
+    let m = UK_DATE.exec(text);
     if (m)
         return validDate(Number(m[3]), Number(m[2]), Number(m[1]));
     m = DAY_MON_YEAR.exec(text);
@@ -62014,28 +62031,6 @@ function stringText(value) {
 
 const PLAIN_INTEGER = /^-?(?:0|[1-9]\d{0,17})$/;
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
-const converters_DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-/** Two ASCII digits at `at` as a number, or -1. */
-function converters_twoDigits(text, at) {
-    const a = text.charCodeAt(at) - 48;
-    const b = text.charCodeAt(at + 1) - 48;
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-/** A valid YYYY-MM-DD date (checked by character codes: this runs once per date cell loaded). */
-function isIsoDate(text) {
-    if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
-        return false;
-    const century = converters_twoDigits(text, 0);
-    const yy = converters_twoDigits(text, 2);
-    const month = converters_twoDigits(text, 5);
-    const day = converters_twoDigits(text, 8);
-    if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1)
-        return false;
-    if (day > converters_DAYS_IN_MONTH[month - 1])
-        return false;
-    const year = century * 100 + yy;
-    return !(month === 2 && day === 29 && !((year % 4 === 0 && year % 100 !== 0) || year % 400 === 0));
-}
 /**
  * The converter for a field type: a fast path for the shapes most cells have (plain digits, ISO dates, text),
  * and toSqlText — the one set of rules — for everything else, so both give the same result.
@@ -62311,23 +62306,45 @@ const isEmptyCell = (value) => value === null || (typeof value === 'string' && t
 const SAMPLE_COUNT = 3;
 /** Reads a whole table once and describes it: row count, and per column its type, nulls, markers and samples. */
 async function profileTable(table, key, missing = DEFAULT_MISSING_VALUES) {
-    const columns = table.headers.map(() => ({
-        kinds: new Set(),
-        isText: false,
-        nulls: 0,
-        markers: 0,
-        samples: [],
-    }));
-    const excluded = [];
-    let rows = 0;
-    let first;
-    let last = 0;
-    const observer = { skipped: (position, reason) => excluded.push({ position, reason }) };
-    for await (const batch of table.batches(observer)) {
+    const profile = new TableProfile(table, key, missing);
+    for await (const batch of table.batches(profile))
+        profile.add(batch);
+    return profile.result();
+}
+/**
+ * A table's profile built batch by batch, by whoever reads the rows: profileTable, or a load that profiles as it
+ * copies (one pass over the file). Pass it to batches() as the observer, so rows left out are counted too.
+ */
+class TableProfile {
+    table;
+    key;
+    missing;
+    columns;
+    excluded = [];
+    rows = 0;
+    first;
+    last = 0;
+    constructor(table, key, missing = DEFAULT_MISSING_VALUES) {
+        this.table = table;
+        this.key = key;
+        this.missing = missing;
+        this.columns = table.headers.map(() => ({
+            kinds: new Set(),
+            isText: false,
+            nulls: 0,
+            markers: 0,
+            samples: [],
+        }));
+    }
+    skipped(position, reason) {
+        this.excluded.push({ position, reason });
+    }
+    add(batch) {
+        const { columns, missing } = this;
         for (const row of batch) {
-            rows++;
-            first ??= row.position;
-            last = row.position;
+            this.rows++;
+            this.first ??= row.position;
+            this.last = row.position;
             for (let i = 0; i < columns.length; i++) {
                 const value = row.cells[i] ?? null;
                 const column = columns[i];
@@ -62349,41 +62366,46 @@ async function profileTable(table, key, missing = DEFAULT_MISSING_VALUES) {
             }
         }
     }
-    const names = physicalNames(table.headers);
-    const fields = columns.map((c, i) => {
-        const type = typeFor(c.kinds);
-        // A column of nothing but markers holds no value yet: its markers count as nulls, so a later period's
-        // all-suppressed column does not widen a numeric canonical field to string.
-        const onlyMarkers = [...c.kinds].every((k) => k === 'empty' || k === 'marker');
-        const markersAreNull = type !== 'string' || onlyMarkers;
+    result() {
+        const { table, first, last } = this;
+        const names = physicalNames(table.headers);
+        const fields = this.columns.map((c, i) => {
+            const type = typeFor(c.kinds);
+            // A column of nothing but markers holds no value yet: its markers count as nulls, so a later period's
+            // all-suppressed column does not widen a numeric canonical field to string.
+            const onlyMarkers = [...c.kinds].every((k) => k === 'empty' || k === 'marker');
+            const markersAreNull = type !== 'string' || onlyMarkers;
+            return {
+                name: names[i],
+                title: table.headers[i],
+                type,
+                samples: c.samples,
+                nulls: c.nulls + (markersAreNull ? c.markers : 0),
+                suppressed: markersAreNull ? c.markers : 0,
+                ...(table.headerRows.length > 1 && table.headerCells?.[i]
+                    ? { headerCells: table.headerCells[i] }
+                    : {}),
+            };
+        });
         return {
-            name: names[i],
-            title: table.headers[i],
-            type,
-            samples: c.samples,
-            nulls: c.nulls + (markersAreNull ? c.markers : 0),
-            suppressed: markersAreNull ? c.markers : 0,
-            ...(table.headerRows.length > 1 && table.headerCells?.[i] ? { headerCells: table.headerCells[i] } : {}),
-        };
-    });
-    return {
-        key,
-        file: table.file,
-        ...(table.zip ? { zip: table.zip } : {}),
-        ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
-        match: {
-            file: fileGlob(table.file),
-            ...(table.zip ? { zip: fileGlob(table.zip) } : {}),
+            key: this.key,
+            file: table.file,
+            ...(table.zip ? { zip: table.zip } : {}),
             ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
-        },
-        headerRows: table.headerRows,
-        rows,
-        excludedRows: summariseExcluded(excluded),
-        fields,
-        ...(table.title !== undefined ? { title: table.title } : {}),
-        ...(first !== undefined ? { dataRows: { first, last } } : {}),
-        ...wideSummary(table),
-    };
+            match: {
+                file: fileGlob(table.file),
+                ...(table.zip ? { zip: fileGlob(table.zip) } : {}),
+                ...(table.sheet !== undefined ? { sheet: table.sheet } : {}),
+            },
+            headerRows: table.headerRows,
+            rows: this.rows,
+            excludedRows: summariseExcluded(this.excluded),
+            fields,
+            ...(table.title !== undefined ? { title: table.title } : {}),
+            ...(first !== undefined ? { dataRows: { first, last } } : {}),
+            ...wideSummary(table),
+        };
+    }
 }
 /** The wide flag of a draft source: the periods and measures of a table with a column per period. */
 function wideSummary(table) {
@@ -63283,7 +63305,7 @@ const CHUNK_BYTES = 256 * 1024;
  * which also checks it. Returns rows read from the file and rows PostgreSQL reports written; the caller
  * compares them.
  */
-async function copyRows(client, table, target, onRows) {
+async function copyRows(client, table, target, onRows, tap) {
     const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)];
     const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`;
     const converters = target.columns.map((c) => converterFor(c.type, target.missing));
@@ -63293,7 +63315,8 @@ async function copyRows(client, table, target, onRows) {
     let read = 0;
     async function* chunks() {
         const writer = new BinaryCopyWriter(CHUNK_BYTES);
-        for await (const batch of table.batches()) {
+        for await (const batch of table.batches(tap)) {
+            tap?.add(batch);
             for (const row of batch) {
                 writer.startRow(names.length);
                 for (let i = 0; i < width; i++) {
@@ -63441,9 +63464,34 @@ const lockPublication = (client, code) => client.query(`SELECT pg_advisory_xact_
  * all of it back, so the database is as before.
  */
 async function loadPeriod(pool, load) {
+    const pending = await beginPeriodLoad(pool, load);
+    return pending.commit();
+}
+/**
+ * Does all of a load but its commit: what loadPeriod does, for a caller that decides afterwards whether the load
+ * stands (a load that profiles the file as it copies it, and keeps it only when the profile matches what the
+ * COPY assumed). `taps` see each table's rows as they are copied, by index into load.tables.
+ */
+async function beginPeriodLoad(pool, load, taps = []) {
     const started = Date.now();
     const client = await pool.connect();
-    let broken;
+    let done = false;
+    const end = async (sql) => {
+        done = true;
+        let broken;
+        try {
+            await client.query(sql);
+        }
+        catch (error) {
+            broken = error;
+            if (sql === 'COMMIT')
+                await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+        }
+        finally {
+            client.release(broken);
+        }
+    };
     try {
         await client.query('BEGIN');
         await lockPublication(client, load.publication.code);
@@ -63461,7 +63509,7 @@ async function loadPeriod(pool, load) {
         const results = [];
         const targets = new Map();
         const missing = MissingValues.of(load.manifest);
-        for (const { binding, table, file } of load.tables) {
+        for (const [i, { binding, table, file }] of load.tables.entries()) {
             const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]));
             const columns = binding.columns.map((name) => ({ name, type: fields.get(name).type }));
             const target = await targetFor(client, schema, binding.source.table, load.period, targets);
@@ -63476,7 +63524,7 @@ async function loadPeriod(pool, load) {
                     { name: '_source_file', type: 'string', value: file.name },
                     { name: '_loaded_at', type: 'timestamptz', value: loadedAt },
                 ],
-            }, (n) => load.onRows?.(binding.source.key, n));
+            }, (n) => load.onRows?.(binding.source.key, n), taps[i]);
             if (counted.read !== counted.written) {
                 throw new DataWarpError(`read ${counted.read} rows but PostgreSQL wrote ${counted.written} into ${schema}.${binding.source.table}`, { file: file.name, sheet: table.sheet });
             }
@@ -63504,25 +63552,45 @@ async function loadPeriod(pool, load) {
         }
         for (const target of targets.values())
             await attachPartition(client, schema, target);
-        await upsertSources(client, load, [...used.values()].map((s) => s.key));
-        const total = results.reduce((sum, r) => sum + r.rows, 0);
-        const durationMs = Date.now() - started;
-        await client.query(`UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
-         llm_tokens = $4, llm_cost_usd = $5 WHERE load_id = $1`, [loadId, total, durationMs, load.llm?.tokens ?? null, load.llm?.costUsd ?? null]);
-        await client.query('COMMIT');
-        return { loadId, rows: total, sources: results, schemaChanges, durationMs };
+        return {
+            sources: results,
+            async commit(settlement) {
+                if (done)
+                    throw new Error('this load was already committed or rolled back');
+                try {
+                    const manifest = settlement?.manifest ?? load.manifest;
+                    await upsertSources(client, load.publication.code, manifest, [...used.keys()]);
+                    const total = results.reduce((sum, r) => sum + r.rows, 0);
+                    const durationMs = Date.now() - started;
+                    const llm = settlement ? settlement.llm : load.llm;
+                    await client.query(`UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
+               llm_tokens = $4, llm_cost_usd = $5, manifest_hash = $6 WHERE load_id = $1`, [
+                        loadId,
+                        total,
+                        durationMs,
+                        llm?.tokens ?? null,
+                        llm?.costUsd ?? null,
+                        settlement?.manifestHash ?? load.manifestHash,
+                    ]);
+                }
+                catch (error) {
+                    await end('ROLLBACK').catch(() => undefined);
+                    throw error;
+                }
+                await end('COMMIT');
+                const total = results.reduce((sum, r) => sum + r.rows, 0);
+                return { loadId, rows: total, sources: results, schemaChanges, durationMs: Date.now() - started };
+            },
+            async rollback() {
+                if (!done)
+                    await end('ROLLBACK');
+            },
+        };
     }
     catch (error) {
-        try {
-            await client.query('ROLLBACK');
-        }
-        catch (rollbackError) {
-            broken = rollbackError;
-        }
+        if (!done)
+            await end('ROLLBACK').catch(() => undefined);
         throw error;
-    }
-    finally {
-        client.release(broken);
     }
 }
 /** The table a source's rows go into this period: the same for every file of the source. */
@@ -63544,17 +63612,17 @@ async function deletePeriod(client, schema, period, tables) {
         await client.query(`DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE _period = $1`, [period]);
     }
 }
-async function upsertSources(client, load, keys) {
-    for (const source of load.manifest.sources.filter((s) => keys.includes(s.key))) {
+async function upsertSources(client, publication, manifest, keys) {
+    for (const source of manifest.sources.filter((s) => keys.includes(s.key))) {
         await client.query(`INSERT INTO datawarp.sources
          (publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at)
        VALUES ($1, $2, $3, $1, $4, $5, $6, $7, now())
        ON CONFLICT (publication, source_key) DO UPDATE SET
          publication_name = EXCLUDED.publication_name, table_name = EXCLUDED.table_name, title = EXCLUDED.title,
          description = EXCLUDED.description, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`, [
-            load.publication.code,
+            publication,
             source.key,
-            load.manifest.name,
+            manifest.name,
             source.table,
             source.title ?? null,
             source.description ?? null,
@@ -73101,7 +73169,82 @@ async function extractFile(file) {
 
 
 
+;// CONCATENATED MODULE: ./src/pipeline/single-pass.ts
+
+
+
+/**
+ * Copies the period while profiling it, when its headers alone match the canonical manifest with no change (the
+ * usual month of a settled publication). Undefined when they do not, or when the copy fails on the way (a value
+ * that no longer fits its column's type): the period is then read the usual way, profile first.
+ */
+async function startSinglePass(ctx, period, tables, keys, base, missing) {
+    if (ctx.dryRun || !base)
+        return undefined;
+    const scope = { publication: ctx.publication.code, period };
+    // Headers only: no rows, so no type can change; the COPY checks every value against the manifest's types.
+    const headers = tables.map((t, i) => new TableProfile(t.table, keys[i], missing).result());
+    const matched = reconcile(ctx.publication, base, {
+        publication: ctx.publication.code,
+        period,
+        sources: headers,
+        skipped: [],
+    });
+    if (matched.driftClass !== 'none')
+        return undefined;
+    const profiles = tables.map((t, i) => new TableProfile(t.table, keys[i], missing));
+    const copied = periodTablesOf(matched.bindings, tables);
+    try {
+        const pending = await ctx.log.stage('load', { ...scope, message: 'profiled while copied (one pass)' }, () => beginPeriodLoad(ctx.pool, {
+            runId: ctx.log.runId,
+            publication: ctx.publication,
+            period,
+            manifest: matched.manifest,
+            manifestHash: manifestHash(matched.manifest),
+            tables: copied,
+            onRows: ctx.onRows,
+        }, profiles), (p) => p.sources.reduce((n, s) => n + s.rows, 0));
+        return {
+            sources: profiles.map((p) => p.result()),
+            pending,
+            fits: (wanted) => sameLoad(copied, wanted),
+        };
+    }
+    catch (error) {
+        ctx.log.emit({ ...scope, event: 'load.single_pass_abandoned', message: errorDetail(error).message });
+        return undefined;
+    }
+}
+/** The tables of a period with the sources and columns they were matched to, ready to load. */
+function periodTablesOf(bindings, tables) {
+    return bindings.map((binding, i) => ({
+        binding,
+        table: tables[i].table,
+        file: {
+            url: tables[i].fetched.url,
+            name: tables[i].name,
+            sha256: tables[i].fetched.sha256,
+            bytes: tables[i].fetched.bytes,
+        },
+    }));
+}
+/** Same tables in the same order, each into the same table with the same columns of the same types. */
+function sameLoad(a, b) {
+    const shape = (t) => {
+        const types = new Map(t.binding.source.schema.fields.map((f) => [f.name, f.type]));
+        return JSON.stringify([
+            t.binding.source.key,
+            t.binding.source.table,
+            t.binding.source.schema.missingValues ?? [],
+            t.binding.columns.map((c) => [c, types.get(c)]),
+            t.file,
+        ]);
+    };
+    return a.length === b.length && a.every((t, i) => t.table === b[i].table && shape(t) === shape(b[i]));
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/process-period.ts
+
 
 
 
@@ -73123,6 +73266,7 @@ async function processPeriod(ctx, period, entries, state) {
     const dir = (0,external_node_path_.join)(ctx.workDir, ctx.publication.code, period);
     (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
     let hash;
+    let singlePass;
     const elapsed = () => Date.now() - started;
     try {
         const notModified = await unchangedWithoutDownload(ctx, period, entries, state.current);
@@ -73135,7 +73279,9 @@ async function processPeriod(ctx, period, entries, state) {
             ctx.log.emit({ ...scope, event: 'period.skipped', message: reason });
             return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason };
         }
-        const { draft, tables } = await draftPeriod(ctx, period, fetched, dir, state.current);
+        const drafted = await draftPeriod(ctx, period, fetched, dir, state);
+        singlePass = drafted.singlePass;
+        const { draft, tables } = drafted;
         const contract = ctx.publication.contract;
         const base = contract === 'hold' ? state.atStart : state.current;
         const reconciled = reconcile(ctx.publication, base, draft);
@@ -73205,26 +73351,25 @@ async function processPeriod(ctx, period, entries, state) {
         // The loaded manifest carries the enrichment of what is new, so datawarp.sources has its text at once.
         const loaded = withTextOf(reconciled.manifest, proposal);
         hash = manifestHash(loaded);
-        const periodTables = reconciled.bindings.map((binding, i) => ({
-            binding,
-            table: tables[i].table,
-            file: {
-                url: tables[i].fetched.url,
-                name: tables[i].name,
-                sha256: tables[i].fetched.sha256,
-                bytes: tables[i].fetched.bytes,
-            },
-        }));
-        const result = await ctx.log.stage('load', scope, () => loadPeriod(ctx.pool, {
-            runId: ctx.log.runId,
-            publication: ctx.publication,
-            period,
-            manifest: loaded,
-            manifestHash: hash,
-            llm,
-            tables: periodTables,
-            onRows: ctx.onRows,
-        }), (r) => r.rows);
+        const periodTables = periodTablesOf(reconciled.bindings, tables);
+        const copied = singlePass?.fits(periodTables) ? singlePass : undefined;
+        if (copied)
+            ctx.log.emit({ ...scope, event: 'load.single_pass', message: 'read once: profiled while copied' });
+        // A copy that does not fit is rolled back before the load, which waits for the same publication lock.
+        else
+            await singlePass?.pending.rollback();
+        const result = copied
+            ? await copied.pending.commit({ manifest: loaded, manifestHash: hash, ...(llm ? { llm } : {}) })
+            : await ctx.log.stage('load', scope, () => loadPeriod(ctx.pool, {
+                runId: ctx.log.runId,
+                publication: ctx.publication,
+                period,
+                manifest: loaded,
+                manifestHash: hash,
+                llm,
+                tables: periodTables,
+                onRows: ctx.onRows,
+            }), (r) => r.rows);
         for (const change of result.schemaChanges)
             ctx.log.emit({ ...scope, event: 'load.schema_change', message: change });
         if (contract !== 'hold')
@@ -73268,9 +73413,14 @@ async function processPeriod(ctx, period, entries, state) {
             ...(detail.where ? { where: detail.where } : {}),
         };
     }
+    finally {
+        // Held, planned or failed: a copy made in one pass is not kept (a no-op once committed).
+        await singlePass?.pending.rollback().catch(() => undefined);
+    }
 }
 /** Extracts every table of the period's files and profiles it into a draft manifest (draft.yaml). */
-async function draftPeriod(ctx, period, fetched, dir, canonical) {
+async function draftPeriod(ctx, period, fetched, dir, state) {
+    const canonical = state.current;
     const scope = { publication: ctx.publication.code, period };
     const { files, skipped } = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
     const tables = [];
@@ -73300,14 +73450,16 @@ async function draftPeriod(ctx, period, fetched, dir, canonical) {
     for (const [i, t] of tables.entries())
         if (wantsUnpivot(canonical, keys[i], t.table))
             tables[i] = { ...t, table: unpivotTable(t.table) };
-    const sources = [];
     const missing = MissingValues.of(canonical);
-    for (const [i, t] of tables.entries()) {
+    const base = ctx.publication.contract === 'hold' ? state.atStart : state.current;
+    const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing);
+    const sources = singlePass ? [...singlePass.sources] : [];
+    for (const [i, t] of singlePass ? [] : tables.entries()) {
         sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i], missing), (s) => s.rows));
     }
     const draft = { publication: ctx.publication.code, period, sources, skipped };
     (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
-    return { draft, tables };
+    return { draft, tables, ...(singlePass ? { singlePass } : {}) };
 }
 /**
  * Titles, descriptions, units and roles for what is new in the proposal (offline, or through the configured
