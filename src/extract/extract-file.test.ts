@@ -312,6 +312,36 @@ describe('extractFile on workbooks laid out like NHS releases', () => {
   })
 })
 
+describe('the text of notes and contents sheets', () => {
+  it('is kept a line per row for enrichment, the first 500 lines of a sheet, and the sheets after it still read', async () => {
+    const long: [number, Cell[]][] = Array.from({ length: 600 }, (_, i) => [
+      i + 1,
+      [`Note ${i + 1}`, `Text ${i + 1}`],
+    ])
+    await writeXlsx(join(dir, 'notes.xlsx'), [
+      { name: 'Contents', rows: [[1, ['Table 1', 'Appointments by region']]] },
+      { name: 'Notes', rows: long },
+      {
+        name: 'Table 1',
+        rows: [
+          [1, ['Region', 'Count']],
+          [2, ['North', 5]],
+          [3, ['South', 7]],
+        ],
+      },
+    ])
+    const { tables, notes } = await extractFile(local('notes.xlsx'))
+    expect(notes?.slice(0, 3)).toEqual([
+      'Table 1: Appointments by region',
+      'Note 1: Text 1',
+      'Note 2: Text 2',
+    ])
+    expect(notes).toHaveLength(501)
+    expect(tables.map((t) => t.sheet)).toEqual(['Table 1'])
+    expect((await read(tables[0]!)).rows).toHaveLength(2)
+  })
+})
+
 describe('extractFile on ODS and CSV', () => {
   it('reads an ODS like the Fingertips annex: contents and version sheets skipped, a title and a note above each table', async () => {
     await writeOds(join(dir, 'annex.ods'), [
@@ -332,8 +362,17 @@ describe('extractFile on ODS and CSV', () => {
       },
       { name: 'VersionControl', rows: [['Version control'], ['Version', 'When'], [1, utc(2021, 6)]] },
     ])
-    const { tables, skipped } = await extractFile(local('annex.ods', 'ods'))
+    const { tables, skipped, notes } = await extractFile(local('annex.ods', 'ods'))
     expect(skipped.map((s) => s.sheet)).toEqual(['Contents', 'VersionControl'])
+    // The skipped sheets' text is kept for enrichment: a line per row, the first value before a colon.
+    expect(notes).toEqual([
+      'Table of Contents',
+      'Sheet_Name: Sheet_Description',
+      'ProfileIDs: Profiles',
+      'Version control',
+      'Version: When',
+      '1: 2021-06-01',
+    ])
     expect(tables).toHaveLength(1)
     expect(tables[0]).toMatchObject({
       sheet: 'ProfileIDs',

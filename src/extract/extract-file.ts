@@ -1,4 +1,5 @@
 import {
+  type CellValue,
   DataWarpError,
   type ExtractedFile,
   type ExtractedTable,
@@ -46,14 +47,16 @@ async function extractWorkbook(file: LocalFile, open: Open): Promise<ExtractedFi
   const workbook = await open(file.path)
   const tables: ExtractedTable[] = []
   const skipped: SkippedPart[] = []
+  const notes: string[] = []
   try {
     for (const sheet of workbook.sheets) {
       const part = { file: file.fileName, sheet: sheet.name }
       if (sheet.kind !== 'worksheet') skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` })
       else if (sheet.hidden) skipped.push({ ...part, reason: 'hidden sheet' })
-      else if (NOT_DATA_SHEET.test(sheet.name))
+      else if (NOT_DATA_SHEET.test(sheet.name)) {
         skipped.push({ ...part, reason: 'cover, contents, notes or document history sheet' })
-      else {
+        notes.push(...(await sheetLines(workbook, sheet.name)))
+      } else {
         // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
         const merges = await workbook.merges(sheet.name)
         const layouts = await findTables(() => workbook.batches(sheet.name), {
@@ -79,7 +82,36 @@ async function extractWorkbook(file: LocalFile, open: Open): Promise<ExtractedFi
   } finally {
     await workbook.close()
   }
-  return { tables, skipped }
+  return { tables, skipped, ...(notes.length > 0 ? { notes } : {}) }
+}
+
+/** Lines of a notes sheet read for enrichment: enough for any contents list or notes page, never a whole grid. */
+const MAX_NOTE_LINES = 500
+const MAX_NOTE_LINE_CHARS = 2000
+
+/**
+ * A sheet's text, a line per row with a value: the first value, then ": ", then the others ("Table 1: Staff by
+ * region", "Note 3: Figures are rounded"), the forms enrichment reads contents and notes lines in.
+ */
+async function sheetLines(workbook: Workbook, sheet: string): Promise<string[]> {
+  const lines: string[] = []
+  for await (const batch of workbook.batches(sheet)) {
+    for (const row of batch) {
+      const texts = row.cells.map(cellText).filter((t) => t !== '')
+      if (texts.length === 0) continue
+      const [first, ...rest] = texts
+      const line = rest.length > 0 ? `${first}: ${rest.join(' ')}` : first!
+      lines.push(line.length > MAX_NOTE_LINE_CHARS ? `${line.slice(0, MAX_NOTE_LINE_CHARS - 1)}…` : line)
+      if (lines.length === MAX_NOTE_LINES) return lines
+    }
+  }
+  return lines
+}
+
+function cellText(value: CellValue | undefined): string {
+  if (value === null || value === undefined) return ''
+  if (value instanceof Date) return value.toISOString().slice(0, 10)
+  return String(value).replace(/\s+/g, ' ').trim()
 }
 
 /** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */

@@ -82,6 +82,11 @@ export interface SkippedPart {
 export interface ExtractedFile {
   readonly tables: readonly ExtractedTable[]
   readonly skipped: readonly SkippedPart[]
+  /**
+   * The text of the workbook's notes, contents and cover sheets, a line per row ("Table 1: Appointments by
+   * region", "Note 3: …"): what enrichment explains sources and footnote markers with.
+   */
+  readonly notes?: readonly string[]
 }
 
 /** Names the place a problem was found, so an error message can say it. */

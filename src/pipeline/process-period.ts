@@ -97,7 +97,7 @@ export async function processPeriod(
 
     const drafted = await draftPeriod(ctx, period, fetched, dir, state)
     singlePass = drafted.singlePass
-    const { draft, tables } = drafted
+    const { draft, tables, notes } = drafted
     const contract = ctx.publication.contract
     const base = contract === 'hold' ? state.atStart : state.current
     const reconciled = reconcile(ctx.publication, base, draft)
@@ -139,7 +139,7 @@ export async function processPeriod(
     // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
     // Usually the proposal is the manifest the period was matched to: reconcile again only when it is not.
     const proposed = state.proposed === base ? reconciled : reconcile(ctx.publication, state.proposed, draft)
-    const enriched = await enrichProposal(ctx, period, dir, draft, tables, proposed)
+    const enriched = await enrichProposal(ctx, period, dir, draft, tables, notes, proposed)
     const proposal = enriched.manifest
     const llm = enriched.usage
       ? {
@@ -252,11 +252,12 @@ async function draftPeriod(
   fetched: readonly FetchedFile[],
   dir: string,
   state: ManifestState,
-): Promise<{ draft: DraftManifest; tables: PeriodTableFile[]; singlePass?: SinglePass }> {
+): Promise<{ draft: DraftManifest; tables: PeriodTableFile[]; notes: string[]; singlePass?: SinglePass }> {
   const canonical = state.current
   const scope = { publication: ctx.publication.code, period }
   const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
   const tables: PeriodTableFile[] = []
+  const notes: string[] = []
   for (const { file, fetched: from } of files) {
     const extracted = await ctx.log.stage(
       'extract',
@@ -265,6 +266,7 @@ async function draftPeriod(
       (r) => r.tables.length,
     )
     skipped.push(...extracted.skipped)
+    notes.push(...(extracted.notes ?? []))
     for (const table of extracted.tables) {
       tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
     }
@@ -303,7 +305,7 @@ async function draftPeriod(
   }
   const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
   writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
-  return { draft, tables, ...(singlePass ? { singlePass } : {}) }
+  return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) }
 }
 
 /**
@@ -316,15 +318,18 @@ async function enrichProposal(
   dir: string,
   draft: DraftManifest,
   tables: readonly PeriodTableFile[],
+  sheetNotes: readonly string[],
   proposed: Reconciliation,
 ): Promise<EnrichResult> {
   const scope = { publication: ctx.publication.code, period }
-  const notes = new Set(
-    tables.flatMap(({ table: t }) => [
+  // Each table's own title first, then the notes in its header, then the notes and contents sheets.
+  const notes = new Set([
+    ...tables.flatMap(({ table: t }) => [
       ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
       ...(t.notes ?? []),
     ]),
-  )
+    ...sheetNotes,
+  ])
   const enriched = await ctx.log.stage('enrich', scope, () =>
     enrichManifest({
       manifest: proposed.manifest,

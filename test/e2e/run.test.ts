@@ -65,7 +65,7 @@ describe('datawarp run, end to end against a local file server and a real Postgr
         {
           name: 'Table 1',
           titleRows: ['Table 1: Staff by region', 'England, experimental statistics'],
-          header: ['Region', 'Staff group', 'Headcount', 'FTE'],
+          header: ['Region', 'Staff group', 'Headcount', 'FTE [1]'],
           rows: Array.from({ length: n }, (_, i) => [`Region ${i % 7}`, `Group ${i}`, i * 3, i * 2.5]),
           footnotes: ['Source: NHS England workforce return', '1. FTE is full-time equivalent'],
         },
@@ -78,7 +78,7 @@ describe('datawarp run, end to end against a local file server and a real Postgr
             i === 3 ? 'c' : i,
           ]),
         },
-        { name: 'Notes', header: ['Note', 'Text'], rows: [['1', 'A note']] },
+        { name: 'Notes', header: ['Note', 'Text'], rows: [['1', 'Full-time equivalent posts']] },
       ])
     }
     for (const [name, n] of [
@@ -221,6 +221,12 @@ describe('datawarp run, end to end against a local file server and a real Postgr
     for (const code of ['practice_list', 'workforce', 'appointments']) {
       expect(existsSync(join(root, 'manifests', 'canonical', code, `${code}_canonical.yaml`))).toBe(true)
     }
+    // The Notes sheet is not data, but its text explains the footnote marker in the FTE header.
+    const workforce = readFileSync(
+      join(root, 'manifests', 'canonical', 'workforce', 'workforce_canonical.yaml'),
+      'utf8',
+    )
+    expect(workforce).toContain('(see note 1: Full-time equivalent posts)')
     const state = JSON.parse(readFileSync(join(root, 'data', 'state', 'state.json'), 'utf8'))
     expect(Object.keys(state.publications).sort()).toEqual(['appointments', 'practice_list', 'workforce'])
     expect(state.publications.workforce.periods['2024-02'].status).toBe('loaded')
