@@ -73103,6 +73103,7 @@ async function extractWorkbook(file, open) {
     const workbook = await open(file.path);
     const tables = [];
     const skipped = [];
+    const notes = [];
     try {
         for (const sheet of workbook.sheets) {
             const part = { file: file.fileName, sheet: sheet.name };
@@ -73110,8 +73111,10 @@ async function extractWorkbook(file, open) {
                 skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` });
             else if (sheet.hidden)
                 skipped.push({ ...part, reason: 'hidden sheet' });
-            else if (NOT_DATA_SHEET.test(sheet.name))
+            else if (NOT_DATA_SHEET.test(sheet.name)) {
                 skipped.push({ ...part, reason: 'cover, contents, notes or document history sheet' });
+                notes.push(...(await sheetLines(workbook, sheet.name)));
+            }
             else {
                 // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
                 const merges = await workbook.merges(sheet.name);
@@ -73133,7 +73136,37 @@ async function extractWorkbook(file, open) {
     finally {
         await workbook.close();
     }
-    return { tables, skipped };
+    return { tables, skipped, ...(notes.length > 0 ? { notes } : {}) };
+}
+/** Lines of a notes sheet read for enrichment: enough for any contents list or notes page, never a whole grid. */
+const extract_file_MAX_NOTE_LINES = 500;
+const MAX_NOTE_LINE_CHARS = 2000;
+/**
+ * A sheet's text, a line per row with a value: the first value, then ": ", then the others ("Table 1: Staff by
+ * region", "Note 3: Figures are rounded"), the forms enrichment reads contents and notes lines in.
+ */
+async function sheetLines(workbook, sheet) {
+    const lines = [];
+    for await (const batch of workbook.batches(sheet)) {
+        for (const row of batch) {
+            const texts = row.cells.map(extract_file_cellText).filter((t) => t !== '');
+            if (texts.length === 0)
+                continue;
+            const [first, ...rest] = texts;
+            const line = rest.length > 0 ? `${first}: ${rest.join(' ')}` : first;
+            lines.push(line.length > MAX_NOTE_LINE_CHARS ? `${line.slice(0, MAX_NOTE_LINE_CHARS - 1)}…` : line);
+            if (lines.length === extract_file_MAX_NOTE_LINES)
+                return lines;
+        }
+    }
+    return lines;
+}
+function extract_file_cellText(value) {
+    if (value === null || value === undefined)
+        return '';
+    if (value instanceof Date)
+        return value.toISOString().slice(0, 10);
+    return String(value).replace(/\s+/g, ' ').trim();
 }
 /** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */
 async function* readSheet(open, path, sheet) {
@@ -73281,7 +73314,7 @@ async function processPeriod(ctx, period, entries, state) {
         }
         const drafted = await draftPeriod(ctx, period, fetched, dir, state);
         singlePass = drafted.singlePass;
-        const { draft, tables } = drafted;
+        const { draft, tables, notes } = drafted;
         const contract = ctx.publication.contract;
         const base = contract === 'hold' ? state.atStart : state.current;
         const reconciled = reconcile(ctx.publication, base, draft);
@@ -73318,7 +73351,7 @@ async function processPeriod(ctx, period, entries, state) {
         // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
         // Usually the proposal is the manifest the period was matched to: reconcile again only when it is not.
         const proposed = state.proposed === base ? reconciled : reconcile(ctx.publication, state.proposed, draft);
-        const enriched = await enrichProposal(ctx, period, dir, draft, tables, proposed);
+        const enriched = await enrichProposal(ctx, period, dir, draft, tables, notes, proposed);
         const proposal = enriched.manifest;
         const llm = enriched.usage
             ? {
@@ -73424,9 +73457,11 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
     const scope = { publication: ctx.publication.code, period };
     const { files, skipped } = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
     const tables = [];
+    const notes = [];
     for (const { file, fetched: from } of files) {
         const extracted = await ctx.log.stage('extract', { ...scope, source: file.fileName }, () => extractFile(file), (r) => r.tables.length);
         skipped.push(...extracted.skipped);
+        notes.push(...(extracted.notes ?? []));
         for (const table of extracted.tables) {
             tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName });
         }
@@ -73459,18 +73494,22 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
     }
     const draft = { publication: ctx.publication.code, period, sources, skipped };
     (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
-    return { draft, tables, ...(singlePass ? { singlePass } : {}) };
+    return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) };
 }
 /**
  * Titles, descriptions, units and roles for what is new in the proposal (offline, or through the configured
  * LLM; an LLM failure falls back to offline with a warning, never fails the period).
  */
-async function enrichProposal(ctx, period, dir, draft, tables, proposed) {
+async function enrichProposal(ctx, period, dir, draft, tables, sheetNotes, proposed) {
     const scope = { publication: ctx.publication.code, period };
-    const notes = new Set(tables.flatMap(({ table: t }) => [
-        ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
-        ...(t.notes ?? []),
-    ]));
+    // Each table's own title first, then the notes in its header, then the notes and contents sheets.
+    const notes = new Set([
+        ...tables.flatMap(({ table: t }) => [
+            ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
+            ...(t.notes ?? []),
+        ]),
+        ...sheetNotes,
+    ]);
     const enriched = await ctx.log.stage('enrich', scope, () => enrichManifest({
         manifest: proposed.manifest,
         drift: proposed.drift,
