@@ -141,11 +141,20 @@ describe('renderDriftReport', () => {
     expect(row.replaceAll('\\|', '').split('|')).toHaveLength(6)
   })
 
-  it('says when the period proposes the first canonical manifest', () => {
+  it('lists the columns of a new source of a known publication', () => {
+    const added = [{ name: 'region', title: 'Region', type: 'string' as const, samples: ['North'] }]
+    const report = renderDriftReport(drift({ sources: [sourceDrift({ isNew: true, added })] }))
+    expect(report).toContain(
+      'Columns:\n\n| column | header | type | examples |\n| --- | --- | --- | --- |\n| `region` | Region | string | `North` |\n',
+    )
+  })
+
+  it('says when the period proposes the first canonical manifest, whose columns are in the manifest itself', () => {
+    const added = [{ name: 'region', title: 'Region', type: 'string' as const, samples: ['North'] }]
     const report = renderDriftReport(
       drift({
         firstManifest: true,
-        sources: [sourceDrift({ isNew: true, sheet: undefined, file: 'a.csv' })],
+        sources: [sourceDrift({ isNew: true, sheet: undefined, file: 'a.csv', added })],
       }),
     )
     expect(report).toBe(

@@ -5,14 +5,20 @@ const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').t
 const examples = (samples: readonly string[]) =>
   samples.length ? samples.map((s) => code(cell(s))).join(', ') : '—'
 
-function sourceSection(s: SourceDrift): string[] {
+function sourceSection(s: SourceDrift, firstManifest: boolean): string[] {
   const where = s.sheet !== undefined ? `${s.file}, sheet "${s.sheet}"` : s.file
   const lines = [
     `#### ${s.isNew ? 'New source' : 'Source'} ${code(s.key)} → table ${code(s.table)} (${where})`,
     '',
   ]
-  if (s.added.length) {
-    lines.push('Added columns:', '', '| column | header | type | examples |', '| --- | --- | --- | --- |')
+  // A first manifest's columns are all in the manifest itself; a new source of a known publication lists them.
+  if (s.added.length && !(s.isNew && firstManifest)) {
+    lines.push(
+      s.isNew ? 'Columns:' : 'Added columns:',
+      '',
+      '| column | header | type | examples |',
+      '| --- | --- | --- | --- |',
+    )
     for (const c of s.added)
       lines.push(`| ${code(c.name)} | ${cell(c.title)} | ${c.type} | ${examples(c.samples)} |`)
     lines.push('')
@@ -53,7 +59,7 @@ function sourceSection(s: SourceDrift): string[] {
 export function renderDriftReport(drift: Drift): string {
   const lines = [`### ${drift.publication} ${drift.period}`, '']
   if (drift.firstManifest) lines.push('First canonical manifest of this publication.', '')
-  for (const s of drift.sources) lines.push(...sourceSection(s))
+  for (const s of drift.sources) lines.push(...sourceSection(s, drift.firstManifest))
   if (drift.restoredSources?.length) {
     lines.push('Sources back after a gap (their tables get rows again):', '')
     for (const s of drift.restoredSources) lines.push(`- ${code(s.key)} (table ${code(s.table)})`)

@@ -111,7 +111,13 @@ describe('reconcile: the first period', () => {
           table: 'submissions',
           file: 'Submissions - May 2024.csv',
           isNew: true,
-          added: [],
+          // A new source's columns are all added ones, so a review sees them.
+          added: result.manifest.sources[0]!.schema.fields.map((f) => ({
+            name: f.name,
+            title: f.title,
+            type: f.type,
+            samples: may.sources[0]!.fields.find((d) => d.title === f.title)!.samples,
+          })),
           removed: [],
           renamed: [],
           retyped: [],

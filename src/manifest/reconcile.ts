@@ -201,7 +201,7 @@ function reconcileSource(
     if (index < 0) {
       const field: Field = { name: uniqueName(df.name, used), title: df.title, type: df.type, since: period }
       fields.push(field)
-      if (!isNew) drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples })
+      drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples })
       return field.name
     }
     const header = withHeader(fields[index]!, df.title, period)
