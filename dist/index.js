@@ -62058,14 +62058,15 @@ function converterFor(type, missing = DEFAULT_MISSING_VALUES) {
 const code = (text) => `\`${text.replaceAll('`', "'")}\``;
 const cell = (text) => text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
 const examples = (samples) => samples.length ? samples.map((s) => code(cell(s))).join(', ') : '—';
-function sourceSection(s) {
+function sourceSection(s, firstManifest) {
     const where = s.sheet !== undefined ? `${s.file}, sheet "${s.sheet}"` : s.file;
     const lines = [
         `#### ${s.isNew ? 'New source' : 'Source'} ${code(s.key)} → table ${code(s.table)} (${where})`,
         '',
     ];
-    if (s.added.length) {
-        lines.push('Added columns:', '', '| column | header | type | examples |', '| --- | --- | --- | --- |');
+    // A first manifest's columns are all in the manifest itself; a new source of a known publication lists them.
+    if (s.added.length && !(s.isNew && firstManifest)) {
+        lines.push(s.isNew ? 'Columns:' : 'Added columns:', '', '| column | header | type | examples |', '| --- | --- | --- | --- |');
         for (const c of s.added)
             lines.push(`| ${code(c.name)} | ${cell(c.title)} | ${c.type} | ${examples(c.samples)} |`);
         lines.push('');
@@ -62108,7 +62109,7 @@ function renderDriftReport(drift) {
     if (drift.firstManifest)
         lines.push('First canonical manifest of this publication.', '');
     for (const s of drift.sources)
-        lines.push(...sourceSection(s));
+        lines.push(...sourceSection(s, drift.firstManifest));
     if (drift.restoredSources?.length) {
         lines.push('Sources back after a gap (their tables get rows again):', '');
         for (const s of drift.restoredSources)
@@ -62650,8 +62651,7 @@ function reconcileSource(source, d, period, isNew) {
         if (index < 0) {
             const field = { name: uniqueName(df.name, used), title: df.title, type: df.type, since: period };
             fields.push(field);
-            if (!isNew)
-                drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples });
+            drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples });
             return field.name;
         }
         const header = withHeader(fields[index], df.title, period);
