@@ -43,7 +43,7 @@ async function createSource(pool: pg.Pool, source: TestSource): Promise<void> {
       ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
     ]
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(source.publication)}`)
-    const partitioning = source.partitioned ? ' PARTITION BY LIST ("_period" COLLATE "C")' : ''
+    const partitioning = source.partitioned ? ' PARTITION BY LIST ("_period")' : ''
     await pool.query(`CREATE TABLE ${table} (${columns.join(', ')})${partitioning}`)
     const periods = new Set(source.partitioned ? source.rows.map((r) => String(r[source.fields.length])) : [])
     for (const period of periods) {

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import type { SchemaElement } from 'hyparquet-writer'
 import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
-import { quoteIdent } from '../load/sql-types.js'
+import { quoteIdent, quoteLiteral } from '../load/sql-types.js'
 import type { FieldType } from '../model/manifest.js'
 import { fieldColumn, lineageColumns, type StringColumn } from './column-buffers.js'
 import { CopyTextParser } from './copy-text.js'
@@ -102,11 +102,14 @@ export async function exportSource(
     columns: describeFields(source.fields),
   }
   const selectList = columns.map((c) => quoteIdent(c.name)).join(', ')
-  const reads = (await periodTables(client, source)).map((table) =>
-    table === undefined
-      ? `COPY (SELECT ${selectList} FROM ${qualifiedTableName(source)} ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`
-      : `COPY (SELECT ${selectList} FROM ${table}) TO STDOUT`,
-  )
+  const table = qualifiedTableName(source)
+  const periods = await partitionPeriods(client, source)
+  const reads = periods
+    ? periods.map(
+        (period) =>
+          `COPY (SELECT ${selectList} FROM ${table} WHERE "_period" COLLATE "C" = ${quoteLiteral(period)}) TO STDOUT`,
+      )
+    : [`COPY (SELECT ${selectList} FROM ${table} ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`]
 
   const sink = new AtomicFileSink(path)
   try {
@@ -154,33 +157,27 @@ export async function exportSource(
 const SINGLE_PERIOD_BOUND = /^FOR VALUES IN \('((?:[^']|'')*)'\)$/
 
 /**
- * The tables to read, in period order: each partition of a table partitioned by period, read whole and so
- * without a sort (a sort of a large table spills to disk). `undefined` stands for the table itself read
- * with ORDER BY: a plain table from an earlier version, or partitions not laid out one per period.
+ * The periods of a table partitioned by period, in order: each is read on its own, through the table (so a
+ * reader needs no rights on the partitions), from its partition only and without a sort (a sort of a large
+ * table spills to disk). Undefined for a table read whole with ORDER BY: a plain table from an earlier version,
+ * or partitions not laid out one per period.
  */
-async function periodTables(client: pg.ClientBase, source: SourceRow): Promise<(string | undefined)[]> {
-  const { rows } = await client.query<{
-    partitioned: boolean
-    partition: string | null
-    bound: string | null
-  }>(
-    `SELECT p.relkind = 'p' AS partitioned, c.oid::regclass::text AS partition,
-            pg_get_expr(c.relpartbound, c.oid) AS bound
+async function partitionPeriods(client: pg.ClientBase, source: SourceRow): Promise<string[] | undefined> {
+  const { rows } = await client.query<{ partitioned: boolean; bound: string | null }>(
+    `SELECT p.relkind = 'p' AS partitioned, pg_get_expr(c.relpartbound, c.oid) AS bound
        FROM pg_class p
        LEFT JOIN pg_inherits i ON i.inhparent = p.oid
        LEFT JOIN pg_class c ON c.oid = i.inhrelid
       WHERE p.oid = to_regclass($1)`,
     [qualifiedTableName(source)],
   )
-  if (!rows[0]?.partitioned) return [undefined]
-  const partitions: { period: string; table: string }[] = []
+  if (!rows[0]?.partitioned) return undefined
+  const periods: string[] = []
   for (const row of rows) {
-    if (row.partition === null) continue
-    const bound = SINGLE_PERIOD_BOUND.exec(row.bound ?? '')
-    if (!bound) return [undefined]
-    partitions.push({ period: bound[1]!.replaceAll("''", "'"), table: row.partition })
+    if (row.bound === null) continue
+    const bound = SINGLE_PERIOD_BOUND.exec(row.bound)
+    if (!bound) return undefined
+    periods.push(bound[1]!.replaceAll("''", "'"))
   }
-  return partitions
-    .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
-    .map((p) => p.table)
+  return periods.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
 }

@@ -86,6 +86,13 @@ describe('loading a period', () => {
     ])
   })
 
+  it("a query for one period reads only that period's partition", async () => {
+    const plan = await rows(`EXPLAIN (FORMAT JSON) SELECT * FROM ae.activity WHERE _period = '2024-01'`)
+    const text = JSON.stringify(plan)
+    expect(text).toContain('activity_p2024_01')
+    expect(text).not.toContain('activity_p2024_02')
+  })
+
   it('replaces a republished period inside its partition, leaving the other periods alone', async () => {
     await load(pool, '2024-01', [periodTable([['R9', 9]])])
     expect(await rows(`SELECT org_code, attendances::int, _period FROM ae.activity ORDER BY 3, 1`)).toEqual([

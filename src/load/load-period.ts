@@ -97,10 +97,17 @@ export async function beginPeriodLoad(
 ): Promise<PendingLoad> {
   const started = Date.now()
   const client = await pool.connect()
+  // The pool stops listening while a client is checked out, and this one may wait a while (the caller decides
+  // whether the load stands): a connection lost meanwhile must fail the load, not crash the process.
+  let lost: Error | undefined
+  const onError = (error: Error) => {
+    lost = error
+  }
+  client.on('error', onError)
   let done = false
   const end = async (sql: 'COMMIT' | 'ROLLBACK') => {
     done = true
-    let broken: Error | undefined
+    let broken: Error | undefined = lost
     try {
       await client.query(sql)
     } catch (error) {
@@ -108,6 +115,7 @@ export async function beginPeriodLoad(
       if (sql === 'COMMIT') await client.query('ROLLBACK').catch(() => undefined)
       throw error
     } finally {
+      client.off('error', onError)
       client.release(broken)
     }
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
+import { DataWarpError } from '../model/table.js'
 import { quoteIdent, quoteLiteral } from './sql-types.js'
 
 /**
@@ -42,13 +43,18 @@ export async function periodTarget(
   period: string,
 ): Promise<PeriodTarget> {
   const name = partitionName(parent, period)
-  const found = await client.query<{ attached: boolean }>(
-    `SELECT c.relispartition AS attached FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2`,
-    [schema, name],
-  )
-  if (found.rows[0]?.attached) return { table: parent }
   const qualified = `${quoteIdent(schema)}.${quoteIdent(name)}`
+  const found = await client.query<{ ours: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = to_regclass($3)) AS ours
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
+    [schema, name, `${quoteIdent(schema)}.${quoteIdent(parent)}`],
+  )
+  if (found.rows[0]?.ours) return { table: parent }
+  if (found.rows.length > 0) {
+    throw new DataWarpError(
+      `cannot make the partition ${qualified} for period ${period} of ${schema}.${parent}: a table of that name exists and is not its partition`,
+    )
+  }
   await client.query(
     `CREATE TABLE ${qualified} (LIKE ${quoteIdent(schema)}.${quoteIdent(parent)} INCLUDING DEFAULTS)`,
   )

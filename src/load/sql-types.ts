@@ -12,7 +12,8 @@ export const SQL_TYPE: Record<FieldType, string> = {
 
 /** Lineage columns every data table carries, after the publication's own columns. */
 export const LINEAGE_COLUMNS = [
-  { name: '_period', sql: 'text NOT NULL' },
+  // Byte order ("C"), the partition key's: a plain `_period = '2024-01'` then reads that period's partition only.
+  { name: '_period', sql: 'text COLLATE "C" NOT NULL' },
   { name: '_load_id', sql: 'bigint NOT NULL' },
   { name: '_source_file', sql: 'text NOT NULL' },
   { name: '_loaded_at', sql: 'timestamptz NOT NULL' },

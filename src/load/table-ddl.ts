@@ -30,7 +30,7 @@ export async function ensureTable(client: pg.PoolClient, schema: string, source:
       ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
     ]
     await client.query(
-      `CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period" COLLATE "C")`,
+      `CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period")`,
     )
     return [`created table ${schema}.${source.table}`]
   }

@@ -178,7 +178,7 @@ export async function processPeriod(
     if (copied)
       ctx.log.emit({ ...scope, event: 'load.single_pass', message: 'read once: profiled while copied' })
     // A copy that does not fit is rolled back before the load, which waits for the same publication lock.
-    else await singlePass?.pending.rollback()
+    else await singlePass?.pending.rollback().catch(() => undefined)
     const result = copied
       ? await copied.pending.commit({ manifest: loaded, manifestHash: hash, ...(llm ? { llm } : {}) })
       : await ctx.log.stage(
@@ -292,20 +292,26 @@ async function draftPeriod(
   const missing = MissingValues.of(canonical)
   const base = ctx.publication.contract === 'hold' ? state.atStart : state.current
   const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing)
-  const sources = singlePass ? [...singlePass.sources] : []
-  for (const [i, t] of singlePass ? [] : tables.entries()) {
-    sources.push(
-      await ctx.log.stage(
-        'profile',
-        { ...scope, source: keys[i] },
-        () => profileTable(t.table, keys[i]!, missing),
-        (s) => s.rows,
-      ),
-    )
+  try {
+    const sources = singlePass ? [...singlePass.sources] : []
+    for (const [i, t] of singlePass ? [] : tables.entries()) {
+      sources.push(
+        await ctx.log.stage(
+          'profile',
+          { ...scope, source: keys[i] },
+          () => profileTable(t.table, keys[i]!, missing),
+          (s) => s.rows,
+        ),
+      )
+    }
+    const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
+    writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
+    return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) }
+  } catch (error) {
+    // The caller never sees this copy: its transaction (and the publication's lock) must not outlive the error.
+    await singlePass?.pending.rollback().catch(() => undefined)
+    throw error
   }
-  const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
-  writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
-  return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) }
 }
 
 /**

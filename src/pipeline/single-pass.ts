@@ -50,33 +50,39 @@ export async function startSinglePass(
 
   const profiles = tables.map((t, i) => new TableProfile(t.table, keys[i]!, missing))
   const copied = periodTablesOf(matched.bindings, tables)
+  // Timed like a stage, but a copy given up on is a warning: the period is then read the usual way.
+  const started = Date.now()
+  const stage = { ...scope, message: 'profiled while copied (one pass)' }
+  ctx.log.emit({ ...stage, level: 'debug', event: 'load.start' })
   try {
-    const pending = await ctx.log.stage(
-      'load',
-      { ...scope, message: 'profiled while copied (one pass)' },
-      () =>
-        beginPeriodLoad(
-          ctx.pool,
-          {
-            runId: ctx.log.runId,
-            publication: ctx.publication,
-            period,
-            manifest: matched.manifest,
-            manifestHash: manifestHash(matched.manifest),
-            tables: copied,
-            onRows: ctx.onRows,
-          },
-          profiles,
-        ),
-      (p) => p.sources.reduce((n, s) => n + s.rows, 0),
+    const pending = await beginPeriodLoad(
+      ctx.pool,
+      {
+        runId: ctx.log.runId,
+        publication: ctx.publication,
+        period,
+        manifest: matched.manifest,
+        manifestHash: manifestHash(matched.manifest),
+        tables: copied,
+        onRows: ctx.onRows,
+      },
+      profiles,
     )
+    const rows = pending.sources.reduce((n, s) => n + s.rows, 0)
+    ctx.log.emit({ ...stage, event: 'load.end', duration_ms: Date.now() - started, rows })
     return {
       sources: profiles.map((p) => p.result()),
       pending,
       fits: (wanted) => sameLoad(copied, wanted),
     }
   } catch (error) {
-    ctx.log.emit({ ...scope, event: 'load.single_pass_abandoned', message: errorDetail(error).message })
+    ctx.log.emit({
+      ...scope,
+      level: 'warn',
+      event: 'load.single_pass_abandoned',
+      duration_ms: Date.now() - started,
+      message: errorDetail(error).message,
+    })
     return undefined
   }
 }
