@@ -59254,7 +59254,8 @@ const SQL_TYPE = {
 };
 /** Lineage columns every data table carries, after the publication's own columns. */
 const LINEAGE_COLUMNS = [
-    { name: '_period', sql: 'text NOT NULL' },
+    // Byte order ("C"), the partition key's: a plain `_period = '2024-01'` then reads that period's partition only.
+    { name: '_period', sql: 'text COLLATE "C" NOT NULL' },
     { name: '_load_id', sql: 'bigint NOT NULL' },
     { name: '_source_file', sql: 'text NOT NULL' },
     { name: '_loaded_at', sql: 'timestamptz NOT NULL' },
@@ -60707,9 +60708,11 @@ async function exportSource(client, source, path, options) {
         columns: describeFields(source.fields),
     };
     const selectList = columns.map((c) => quoteIdent(c.name)).join(', ');
-    const reads = (await periodTables(client, source)).map((table) => table === undefined
-        ? `COPY (SELECT ${selectList} FROM ${qualifiedTableName(source)} ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`
-        : `COPY (SELECT ${selectList} FROM ${table}) TO STDOUT`);
+    const table = qualifiedTableName(source);
+    const periods = await partitionPeriods(client, source);
+    const reads = periods
+        ? periods.map((period) => `COPY (SELECT ${selectList} FROM ${table} WHERE "_period" COLLATE "C" = ${quoteLiteral(period)}) TO STDOUT`)
+        : [`COPY (SELECT ${selectList} FROM ${table} ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`];
     const sink = new AtomicFileSink(path);
     try {
         const file = new ParquetFile(sink, schema, {
@@ -60757,31 +60760,29 @@ async function exportSource(client, source, path, options) {
 }
 const SINGLE_PERIOD_BOUND = /^FOR VALUES IN \('((?:[^']|'')*)'\)$/;
 /**
- * The tables to read, in period order: each partition of a table partitioned by period, read whole and so
- * without a sort (a sort of a large table spills to disk). `undefined` stands for the table itself read
- * with ORDER BY: a plain table from an earlier version, or partitions not laid out one per period.
+ * The periods of a table partitioned by period, in order: each is read on its own, through the table (so a
+ * reader needs no rights on the partitions), from its partition only and without a sort (a sort of a large
+ * table spills to disk). Undefined for a table read whole with ORDER BY: a plain table from an earlier version,
+ * or partitions not laid out one per period.
  */
-async function periodTables(client, source) {
-    const { rows } = await client.query(`SELECT p.relkind = 'p' AS partitioned, c.oid::regclass::text AS partition,
-            pg_get_expr(c.relpartbound, c.oid) AS bound
+async function partitionPeriods(client, source) {
+    const { rows } = await client.query(`SELECT p.relkind = 'p' AS partitioned, pg_get_expr(c.relpartbound, c.oid) AS bound
        FROM pg_class p
        LEFT JOIN pg_inherits i ON i.inhparent = p.oid
        LEFT JOIN pg_class c ON c.oid = i.inhrelid
       WHERE p.oid = to_regclass($1)`, [qualifiedTableName(source)]);
     if (!rows[0]?.partitioned)
-        return [undefined];
-    const partitions = [];
+        return undefined;
+    const periods = [];
     for (const row of rows) {
-        if (row.partition === null)
+        if (row.bound === null)
             continue;
-        const bound = SINGLE_PERIOD_BOUND.exec(row.bound ?? '');
+        const bound = SINGLE_PERIOD_BOUND.exec(row.bound);
         if (!bound)
-            return [undefined];
-        partitions.push({ period: bound[1].replaceAll("''", "'"), table: row.partition });
+            return undefined;
+        periods.push(bound[1].replaceAll("''", "'"));
     }
-    return partitions
-        .sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
-        .map((p) => p.table);
+    return periods.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 ;// CONCATENATED MODULE: ./src/export/catalog.ts
@@ -63354,6 +63355,7 @@ async function copyRows(client, table, target, onRows, tap) {
 ;// CONCATENATED MODULE: ./src/load/partitions.ts
 
 
+
 /**
  * Each source table is partitioned by `_period`, one partition per period, in the publication's schema:
  * a load writes no index entries, a republication touches only its own partition, and a period's rows
@@ -63379,11 +63381,14 @@ function partitionName(table, period) {
  */
 async function periodTarget(client, schema, parent, period) {
     const name = partitionName(parent, period);
-    const found = await client.query(`SELECT c.relispartition AS attached FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2`, [schema, name]);
-    if (found.rows[0]?.attached)
-        return { table: parent };
     const qualified = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+    const found = await client.query(`SELECT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = to_regclass($3)) AS ours
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, name, `${quoteIdent(schema)}.${quoteIdent(parent)}`]);
+    if (found.rows[0]?.ours)
+        return { table: parent };
+    if (found.rows.length > 0) {
+        throw new DataWarpError(`cannot make the partition ${qualified} for period ${period} of ${schema}.${parent}: a table of that name exists and is not its partition`);
+    }
     await client.query(`CREATE TABLE ${qualified} (LIKE ${quoteIdent(schema)}.${quoteIdent(parent)} INCLUDING DEFAULTS)`);
     // The partition bound as a constraint: checked as rows arrive, so ATTACH need not scan the table.
     await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(`${name}_period`)}
@@ -63429,7 +63434,7 @@ async function ensureTable(client, schema, source) {
             ...source.schema.fields.map((f) => `${quoteIdent(f.name)} ${SQL_TYPE[f.type]}`),
             ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
         ];
-        await client.query(`CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period" COLLATE "C")`);
+        await client.query(`CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period")`);
         return [`created table ${schema}.${source.table}`];
     }
     const have = new Map(existing.rows.map((r) => [r.column_name, REPORTED_TYPE[r.data_type]]));
@@ -63475,10 +63480,17 @@ async function loadPeriod(pool, load) {
 async function beginPeriodLoad(pool, load, taps = []) {
     const started = Date.now();
     const client = await pool.connect();
+    // The pool stops listening while a client is checked out, and this one may wait a while (the caller decides
+    // whether the load stands): a connection lost meanwhile must fail the load, not crash the process.
+    let lost;
+    const onError = (error) => {
+        lost = error;
+    };
+    client.on('error', onError);
     let done = false;
     const end = async (sql) => {
         done = true;
-        let broken;
+        let broken = lost;
         try {
             await client.query(sql);
         }
@@ -63489,6 +63501,7 @@ async function beginPeriodLoad(pool, load, taps = []) {
             throw error;
         }
         finally {
+            client.off('error', onError);
             client.release(broken);
         }
     };
@@ -73227,8 +73240,12 @@ async function startSinglePass(ctx, period, tables, keys, base, missing) {
         return undefined;
     const profiles = tables.map((t, i) => new TableProfile(t.table, keys[i], missing));
     const copied = periodTablesOf(matched.bindings, tables);
+    // Timed like a stage, but a copy given up on is a warning: the period is then read the usual way.
+    const started = Date.now();
+    const stage = { ...scope, message: 'profiled while copied (one pass)' };
+    ctx.log.emit({ ...stage, level: 'debug', event: 'load.start' });
     try {
-        const pending = await ctx.log.stage('load', { ...scope, message: 'profiled while copied (one pass)' }, () => beginPeriodLoad(ctx.pool, {
+        const pending = await beginPeriodLoad(ctx.pool, {
             runId: ctx.log.runId,
             publication: ctx.publication,
             period,
@@ -73236,7 +73253,9 @@ async function startSinglePass(ctx, period, tables, keys, base, missing) {
             manifestHash: manifestHash(matched.manifest),
             tables: copied,
             onRows: ctx.onRows,
-        }, profiles), (p) => p.sources.reduce((n, s) => n + s.rows, 0));
+        }, profiles);
+        const rows = pending.sources.reduce((n, s) => n + s.rows, 0);
+        ctx.log.emit({ ...stage, event: 'load.end', duration_ms: Date.now() - started, rows });
         return {
             sources: profiles.map((p) => p.result()),
             pending,
@@ -73244,7 +73263,13 @@ async function startSinglePass(ctx, period, tables, keys, base, missing) {
         };
     }
     catch (error) {
-        ctx.log.emit({ ...scope, event: 'load.single_pass_abandoned', message: errorDetail(error).message });
+        ctx.log.emit({
+            ...scope,
+            level: 'warn',
+            event: 'load.single_pass_abandoned',
+            duration_ms: Date.now() - started,
+            message: errorDetail(error).message,
+        });
         return undefined;
     }
 }
@@ -73390,7 +73415,7 @@ async function processPeriod(ctx, period, entries, state) {
             ctx.log.emit({ ...scope, event: 'load.single_pass', message: 'read once: profiled while copied' });
         // A copy that does not fit is rolled back before the load, which waits for the same publication lock.
         else
-            await singlePass?.pending.rollback();
+            await singlePass?.pending.rollback().catch(() => undefined);
         const result = copied
             ? await copied.pending.commit({ manifest: loaded, manifestHash: hash, ...(llm ? { llm } : {}) })
             : await ctx.log.stage('load', scope, () => loadPeriod(ctx.pool, {
@@ -73488,13 +73513,20 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
     const missing = MissingValues.of(canonical);
     const base = ctx.publication.contract === 'hold' ? state.atStart : state.current;
     const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing);
-    const sources = singlePass ? [...singlePass.sources] : [];
-    for (const [i, t] of singlePass ? [] : tables.entries()) {
-        sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i], missing), (s) => s.rows));
+    try {
+        const sources = singlePass ? [...singlePass.sources] : [];
+        for (const [i, t] of singlePass ? [] : tables.entries()) {
+            sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i], missing), (s) => s.rows));
+        }
+        const draft = { publication: ctx.publication.code, period, sources, skipped };
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
+        return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) };
     }
-    const draft = { publication: ctx.publication.code, period, sources, skipped };
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
-    return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) };
+    catch (error) {
+        // The caller never sees this copy: its transaction (and the publication's lock) must not outlive the error.
+        await singlePass?.pending.rollback().catch(() => undefined);
+        throw error;
+    }
 }
 /**
  * Titles, descriptions, units and roles for what is new in the proposal (offline, or through the configured
