@@ -21,6 +21,11 @@ export interface CopyTarget {
   readonly table: string
   /** Canonical field name and type of each table column, in the extracted table's column order. */
   readonly columns: readonly { name: string; type: FieldType }[]
+  /**
+   * Write the rows frozen (COPY FREEZE): allowed into a table made in this transaction, and it spares the first
+   * reader (the export) setting every row's visibility hint, and VACUUM freezing them later.
+   */
+  readonly freeze?: boolean
   /** The markers read as NULL in numeric and date columns. */
   readonly missing: MissingValues
   /** Columns every row gets the same value in (the lineage columns), with their types. */
@@ -46,7 +51,7 @@ export async function copyRows(
   tap?: RowTap,
 ): Promise<{ read: number; written: number }> {
   const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)]
-  const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`
+  const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary${target.freeze ? ', FREEZE' : ''})`
   const converters = target.columns.map((c) => converterFor(c.type, target.missing))
   const writers = target.columns.map((c) => binaryFieldWriter(c.type))
   const constants = encodeFields(target.constants)

@@ -156,6 +156,7 @@ export async function beginPeriodLoad(
         {
           schema,
           table: target.table,
+          freeze: target.detached !== undefined,
           columns,
           missing,
           constants: [
