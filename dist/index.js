@@ -63308,7 +63308,7 @@ const CHUNK_BYTES = 256 * 1024;
  */
 async function copyRows(client, table, target, onRows, tap) {
     const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)];
-    const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary)`;
+    const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary${target.freeze ? ', FREEZE' : ''})`;
     const converters = target.columns.map((c) => converterFor(c.type, target.missing));
     const writers = target.columns.map((c) => binaryFieldWriter(c.type));
     const constants = encodeFields(target.constants);
@@ -63529,6 +63529,7 @@ async function beginPeriodLoad(pool, load, taps = []) {
             const counted = await copyRows(client, table, {
                 schema,
                 table: target.table,
+                freeze: target.detached !== undefined,
                 columns,
                 missing,
                 constants: [
