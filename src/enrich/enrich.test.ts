@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../test/support/database.js'
+import { createTestDatabase, openLedgerDatabase } from '../../test/support/database.js'
 import { echoAnswer, FakeOpenAI, OPENAI_SHAPES } from '../../test/support/fake-openai.js'
 import { ensureLedger } from '../load/index.js'
 import { LEDGER_SCHEMA_VERSION } from '../load/ledger-schema.js'
@@ -471,19 +471,13 @@ describe('LLM enrichment', () => {
   })
 
   describe('with the database cache', () => {
-    let db: Awaited<ReturnType<typeof createTestDatabase>>
+    let db: Awaited<ReturnType<typeof openLedgerDatabase>>
     let pool: pg.Pool
     beforeAll(async () => {
-      db = await createTestDatabase()
-      pool = new pg.Pool({ connectionString: db.url })
-      const client = await pool.connect()
-      await ensureLedger(client)
-      client.release()
+      db = await openLedgerDatabase()
+      pool = db.pool
     })
-    afterAll(async () => {
-      await pool.end()
-      await db.drop()
-    })
+    afterAll(() => db.close())
 
     it('answers a rerun from the cache: no second call, the same text', async () => {
       const { manifest, drift } = firstPeriod(wideSource())

@@ -5,8 +5,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../test/support/database.js'
-import { ensureLedger } from '../load/ledger-schema.js'
+import { createTestDatabase, openLedgerDatabase } from '../../test/support/database.js'
 import { partitionName } from '../load/partitions.js'
 import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from '../load/sql-types.js'
 import type { FieldType } from '../model/manifest.js'
@@ -341,7 +340,7 @@ function duckRows(rows: Record<string, unknown>[]): unknown[][] {
   return rows.map((row) => Object.values(row))
 }
 
-let database: { url: string; drop: () => Promise<void> }
+let database: Awaited<ReturnType<typeof openLedgerDatabase>>
 let pool: pg.Pool
 let duck: DuckDBInstance
 let duckdb: DuckDBConnection
@@ -354,11 +353,8 @@ async function duckQuery(sql: string): Promise<Record<string, unknown>[]> {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase()
-  pool = new pg.Pool({ connectionString: database.url })
-  const client = await pool.connect()
-  await ensureLedger(client)
-  client.release()
+  database = await openLedgerDatabase()
+  pool = database.pool
   for (const source of [coverage, national, summary, notLoaded]) await createSource(pool, source)
   duck = await DuckDBInstance.create(':memory:')
   duckdb = await duck.connect()
@@ -378,8 +374,7 @@ beforeAll(async () => {
 afterAll(async () => {
   duckdb?.closeSync()
   duck?.closeSync()
-  await pool?.end()
-  await database?.drop()
+  await database?.close()
   if (exportsDir) rmSync(exportsDir, { recursive: true, force: true })
 })
 
@@ -857,13 +852,10 @@ describe('exportAll on random data', () => {
       fields,
       rows: [],
     }
-    const fresh = await createTestDatabase()
-    const freshPool = new pg.Pool({ connectionString: fresh.url })
+    const fresh = await openLedgerDatabase()
+    const freshPool = fresh.pool
     const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
     try {
-      const client = await freshPool.connect()
-      await ensureLedger(client)
-      client.release()
       await createSource(freshPool, source)
       const table = 'fuzz.values_table'
       for (let start = 0; start < rows.length; start += 500) {
@@ -881,8 +873,7 @@ describe('exportAll on random data', () => {
       expect(duckRows(await duckQuery(duckCanonicalSql(source, path)))).toEqual(expected)
       expect(await hyparquetCanonical(source, path)).toEqual(expected)
     } finally {
-      await freshPool.end()
-      await fresh.drop()
+      await fresh.close()
       rmSync(dir, { recursive: true, force: true })
     }
   })

@@ -1,3 +1,4 @@
+import { isoDateAt, twoDigits } from '../manifest/index.js'
 import type { FieldType } from '../model/manifest.js'
 
 /**
@@ -70,7 +71,6 @@ const NUMERIC_NEG = 0x4000
 const NUMERIC_DSCALE_MAX = 0x3fff
 const EXPONENT_LIMIT = 1073741823 // numeric_in rejects exponents of INT_MAX / 2 or more, even on zero
 const POSTGRES_EPOCH_JDATE = 2451545 // date2j(2000, 1, 1)
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 // 86_400_000_000 microseconds a day = 20 * 2^32 + 500_654_080: keeps int64 timestamps exact beyond 2^53.
 const USECS_PER_DAY_HI = 20
 const USECS_PER_DAY_LO = 500654080
@@ -448,13 +448,6 @@ function digitAt(text: string, intStart: number, intLen: number, fracStart: numb
   return text.charCodeAt(k < intLen ? intStart + k : fracStart + k - intLen) - 48
 }
 
-/** Two ASCII digits at i as a number, or -1. */
-function twoDigits(text: string, i: number): number {
-  const a = text.charCodeAt(i) - 48
-  const b = text.charCodeAt(i + 1) - 48
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
-}
-
 /**
  * Microseconds of the fraction digits text[start, end): PostgreSQL reads '.ddd' with strtod and rounds it
  * with rint (halves to even), which plain integer arithmetic matches for up to 6 digits.
@@ -490,16 +483,9 @@ function date2j(year: number, month: number, day: number): number {
 
 /** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
 function isoDays(text: string): number | undefined {
-  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined
-  const high = twoDigits(text, 0)
-  const low = twoDigits(text, 2)
-  const month = twoDigits(text, 5)
-  const day = twoDigits(text, 8)
-  if (high < 0 || low < 0 || month < 1 || month > 12 || day < 1) return undefined
-  const year = high * 100 + low
-  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
-  if (year === 0 || day > (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined
-  return date2j(year, month, day) - POSTGRES_EPOCH_JDATE
+  const ymd = isoDateAt(text)
+  if (ymd < 10000) return undefined // not a date, or year 0, which PostgreSQL refuses
+  return date2j(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_JDATE
 }
 
 // boolin takes any prefix of these words (for off, at least "of"), in any case.

@@ -1,10 +1,9 @@
-import pg from 'pg'
+import type pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../test/support/database.js'
+import { openLedgerDatabase } from '../../test/support/database.js'
 import type { SourceBinding } from '../manifest/index.js'
 import type { CanonicalManifest, Source } from '../model/manifest.js'
 import type { CellValue, ExtractedTable, TableRow } from '../model/table.js'
-import { ensureLedger } from './ledger-schema.js'
 import { loadPeriod, type PeriodTable } from './load-period.js'
 import { partitionName } from './partitions.js'
 
@@ -52,21 +51,15 @@ const load = (pool: pg.Pool, period: string, tables: PeriodTable[]) =>
   })
 
 describe('loading a period', () => {
-  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let db: Awaited<ReturnType<typeof openLedgerDatabase>>
   let pool: pg.Pool
   const rows = async (sql: string) => (await pool.query(sql)).rows
 
   beforeAll(async () => {
-    db = await createTestDatabase()
-    pool = new pg.Pool({ connectionString: db.url })
-    const client = await pool.connect()
-    await ensureLedger(client)
-    client.release()
+    db = await openLedgerDatabase()
+    pool = db.pool
   })
-  afterAll(async () => {
-    await pool.end()
-    await db.drop()
-  })
+  afterAll(() => db.close())
 
   it('puts each period in a partition of its own, named after the table and the period', async () => {
     await load(pool, '2024-02', [periodTable([['R1', 5]])])

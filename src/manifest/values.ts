@@ -83,22 +83,31 @@ function validDate(y: number, m: number, d: number): string | undefined {
 }
 
 /** Two ASCII digits at `at` as a number, or -1. */
-function twoDigits(text: string, at: number): number {
+export function twoDigits(text: string, at: number): number {
   const a = text.charCodeAt(at) - 48
   const b = text.charCodeAt(at + 1) - 48
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1
 }
 
-/** A valid YYYY-MM-DD date (checked by character codes: this runs once per date cell loaded). */
-export function isIsoDate(text: string): boolean {
-  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false
+/**
+ * The valid date 'YYYY-MM-DD' at the start of text as the number YYYYMMDD, or -1. Checked by character codes:
+ * this runs for every date cell profiled, converted and encoded.
+ */
+export function isoDateAt(text: string): number {
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return -1
   const century = twoDigits(text, 0)
   const yy = twoDigits(text, 2)
   const month = twoDigits(text, 5)
   const day = twoDigits(text, 8)
-  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return false
+  if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return -1
   const year = century * 100 + yy
-  return day <= (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)
+  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return -1
+  return year * 10000 + month * 100 + day
+}
+
+/** A valid date written YYYY-MM-DD. */
+export function isIsoDate(text: string): boolean {
+  return text.length === 10 && isoDateAt(text) >= 0
 }
 
 /** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */

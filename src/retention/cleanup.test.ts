@@ -3,12 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, w
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
-import pg from 'pg'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestDatabase } from '../../test/support/database.js'
+import { openLedgerDatabase } from '../../test/support/database.js'
 import { snapshot } from '../../test/support/legacy.js'
 import { type CatalogRow, writeCatalog } from '../export/catalog.js'
-import { ensureLedger } from '../load/index.js'
 import { appendToArchive, type CleanupReport, cleanupProject, formatCleanupReport } from './index.js'
 import { listEventLogs } from './log-archive.js'
 
@@ -160,12 +158,9 @@ describe('datawarp cleanup', () => {
   })
 
   it('deletes the folders of finished runs but never one the ledger says is running', async () => {
-    const db = await createTestDatabase()
-    const pool = new pg.Pool({ connectionString: db.url })
+    const db = await openLedgerDatabase()
+    const pool = db.pool
     try {
-      const client = await pool.connect()
-      await ensureLedger(client)
-      client.release()
       const runs = [
         ['20261126T010000Z-0001', 'succeeded', '2026-11-26T01:00:00Z'],
         ['20261126T020000Z-0002', 'running', '2026-11-26T02:00:00Z'],
@@ -195,8 +190,7 @@ describe('datawarp cleanup', () => {
       expect(existsSync(at('tmp/manifests/20261126T010000Z-0001'))).toBe(false)
       expect(existsSync(at('tmp/manifests/20261001T010000Z-0004'))).toBe(false)
     } finally {
-      await pool.end()
-      await db.drop()
+      await db.close()
     }
   })
 

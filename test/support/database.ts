@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { inject } from 'vitest'
+import { ensureLedger } from '../../src/load/ledger-schema.js'
 
 /** A fresh, empty database on the test server; drop() removes it. */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -35,5 +36,29 @@ export async function query<T extends pg.QueryResultRow>(
     return (await client.query<T>(sql, params)).rows
   } finally {
     await client.end()
+  }
+}
+
+/** A fresh database with the ledger schema, a pool on it, and close() to end the pool and drop the database. */
+export async function openLedgerDatabase(): Promise<{
+  url: string
+  pool: pg.Pool
+  close: () => Promise<void>
+}> {
+  const db = await createTestDatabase()
+  const pool = new pg.Pool({ connectionString: db.url })
+  const client = await pool.connect()
+  try {
+    await ensureLedger(client)
+  } finally {
+    client.release()
+  }
+  return {
+    url: db.url,
+    pool,
+    async close() {
+      await pool.end()
+      await db.drop()
+    },
   }
 }
