@@ -61804,18 +61804,27 @@ function values_twoDigits(text, at) {
     const b = text.charCodeAt(at + 1) - 48;
     return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
-/** A valid YYYY-MM-DD date (checked by character codes: this runs once per date cell loaded). */
-function isIsoDate(text) {
-    if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
-        return false;
+/**
+ * The valid date 'YYYY-MM-DD' at the start of text as the number YYYYMMDD, or -1. Checked by character codes:
+ * this runs for every date cell profiled, converted and encoded.
+ */
+function isoDateAt(text) {
+    if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
+        return -1;
     const century = values_twoDigits(text, 0);
     const yy = values_twoDigits(text, 2);
     const month = values_twoDigits(text, 5);
     const day = values_twoDigits(text, 8);
     if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1)
-        return false;
+        return -1;
     const year = century * 100 + yy;
-    return day <= (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]);
+    if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]))
+        return -1;
+    return year * 10000 + month * 100 + day;
+}
+/** A valid date written YYYY-MM-DD. */
+function isIsoDate(text) {
+    return text.length === 10 && isoDateAt(text) >= 0;
 }
 /** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */
 function parseTextDate(text) {
@@ -62798,6 +62807,7 @@ var external_node_stream_ = __nccwpck_require__(57075);
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ./src/load/copy-binary.ts
+
 /** A value the binary format cannot carry exactly as PostgreSQL's text input would store it. */
 class BinaryEncodingError extends Error {
 }
@@ -62838,7 +62848,6 @@ const NUMERIC_NEG = 0x4000;
 const NUMERIC_DSCALE_MAX = 0x3fff;
 const EXPONENT_LIMIT = 1073741823; // numeric_in rejects exponents of INT_MAX / 2 or more, even on zero
 const POSTGRES_EPOCH_JDATE = 2451545; // date2j(2000, 1, 1)
-const copy_binary_DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 // 86_400_000_000 microseconds a day = 20 * 2^32 + 500_654_080: keeps int64 timestamps exact beyond 2^53.
 const USECS_PER_DAY_HI = 20;
 const USECS_PER_DAY_LO = 500654080;
@@ -63117,13 +63126,13 @@ class BinaryCopyWriter {
             const separator = text.charCodeAt(i);
             if (separator !== 32 && separator !== 84)
                 fail(text, type);
-            hour = copy_binary_twoDigits(text, i + 1);
-            minute = text.charCodeAt(i + 3) === 58 ? copy_binary_twoDigits(text, i + 4) : -1;
+            hour = values_twoDigits(text, i + 1);
+            minute = text.charCodeAt(i + 3) === 58 ? values_twoDigits(text, i + 4) : -1;
             if (hour < 0 || minute < 0)
                 fail(text, type);
             i += 6;
             if (text.charCodeAt(i) === 58) {
-                second = copy_binary_twoDigits(text, i + 1);
+                second = values_twoDigits(text, i + 1);
                 if (second < 0)
                     fail(text, type);
                 i += 3;
@@ -63146,14 +63155,14 @@ class BinaryCopyWriter {
         if (i < n) {
             const c = text.charCodeAt(i);
             if (c === 43 || c === 45) {
-                const zoneHour = copy_binary_twoDigits(text, i + 1);
+                const zoneHour = values_twoDigits(text, i + 1);
                 const rest = n - i - 3;
                 const zoneMinute = rest === 0
                     ? 0
                     : rest === 3 && text.charCodeAt(i + 3) === 58
-                        ? copy_binary_twoDigits(text, i + 4)
+                        ? values_twoDigits(text, i + 4)
                         : rest === 2
-                            ? copy_binary_twoDigits(text, i + 3)
+                            ? values_twoDigits(text, i + 3)
                             : -1;
                 if (zoneHour < 0 || zoneMinute < 0)
                     fail(text, type);
@@ -63221,12 +63230,6 @@ function digitsEnd(text, i) {
 function digitAt(text, intStart, intLen, fracStart, k) {
     return text.charCodeAt(k < intLen ? intStart + k : fracStart + k - intLen) - 48;
 }
-/** Two ASCII digits at i as a number, or -1. */
-function copy_binary_twoDigits(text, i) {
-    const a = text.charCodeAt(i) - 48;
-    const b = text.charCodeAt(i + 1) - 48;
-    return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
 /**
  * Microseconds of the fraction digits text[start, end): PostgreSQL reads '.ddd' with strtod and rounds it
  * with rint (halves to even), which plain integer arithmetic matches for up to 6 digits.
@@ -63259,19 +63262,10 @@ function date2j(year, month, day) {
 }
 /** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
 function isoDays(text) {
-    if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45)
-        return undefined;
-    const high = copy_binary_twoDigits(text, 0);
-    const low = copy_binary_twoDigits(text, 2);
-    const month = copy_binary_twoDigits(text, 5);
-    const day = copy_binary_twoDigits(text, 8);
-    if (high < 0 || low < 0 || month < 1 || month > 12 || day < 1)
-        return undefined;
-    const year = high * 100 + low;
-    const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
-    if (year === 0 || day > (month === 2 && leap ? 29 : copy_binary_DAYS_IN_MONTH[month - 1]))
-        return undefined;
-    return date2j(year, month, day) - POSTGRES_EPOCH_JDATE;
+    const ymd = isoDateAt(text);
+    if (ymd < 10000)
+        return undefined; // not a date, or year 0, which PostgreSQL refuses
+    return date2j(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_JDATE;
 }
 // boolin takes any prefix of these words (for off, at least "of"), in any case.
 const BOOL_WORDS = new Map([
