@@ -5,7 +5,13 @@
  */
 import type { Readable } from 'node:stream'
 import { DataWarpError } from '../../model/table.js'
-import type { MergedRange, SheetInfo, SheetRow, Workbook } from '../workbook.js'
+import {
+  type MergedRange,
+  type SheetInfo,
+  type SheetRow,
+  streamSheetRows,
+  type Workbook,
+} from '../workbook.js'
 import { decodeXmlChunks } from '../xlsx/xml.js'
 import { ZipPackage } from '../xlsx/zip.js'
 import { OdsContentError, OdsContentParser } from './content.js'
@@ -61,20 +67,10 @@ export class OdsWorkbook implements Workbook {
     const parser = new OdsContentParser(CONTENT, index)
     const stream = await this.zip.openStream(CONTENT)
     try {
-      for await (const text of decodeXmlChunks(stream)) {
-        parser.write(text)
-        const rows = parser.takeRows()
-        if (rows.length > 0) yield rows
-        if (parser.done) break
-      }
-      if (!parser.done) parser.close()
-      const rest = parser.takeRows()
-      if (rest.length > 0) yield rest
+      yield* streamSheetRows(stream, parser)
       this.mergeCache.set(index, parser.merges)
     } catch (error) {
       throw this.sheetError(error, sheet)
-    } finally {
-      stream.destroy()
     }
   }
 

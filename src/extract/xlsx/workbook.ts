@@ -6,6 +6,7 @@
 import { open as openFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
 import { DataWarpError, type Location } from '../../model/table.js'
+import { streamSheetRows } from '../workbook.js'
 import {
   parseDateStyles,
   parseRelationships,
@@ -126,19 +127,10 @@ export class XlsxWorkbook {
     const parser = new SheetParser(this.context, part, true)
     const stream = await this.openSheet(part, name)
     try {
-      for await (const text of decodeXmlChunks(stream)) {
-        parser.write(text)
-        const rows = parser.takeRows()
-        if (rows.length > 0) yield rows
-      }
-      parser.close()
-      const rest = parser.takeRows()
-      if (rest.length > 0) yield rest
+      yield* streamSheetRows(stream, parser)
       this.mergeCache.set(index, parser.merges)
     } catch (error) {
       throw this.sheetError(error, name)
-    } finally {
-      stream.destroy()
     }
   }
 
