@@ -3,7 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Cell, utc, writeOds, writeXlsx } from '../../test/support/spreadsheets.js'
+import {
+  type Cell,
+  handWrittenPackage,
+  utc,
+  worksheet,
+  writeOds,
+  writeXlsx,
+  writeZip,
+} from '../../test/support/spreadsheets.js'
 import { draftKeys, profileTable } from '../manifest/index.js'
 import type { ExtractedTable, LocalFile, TableRow } from '../model/table.js'
 import { extractFile } from './extract-file.js'
@@ -319,7 +327,13 @@ describe('the text of notes and contents sheets', () => {
       [`Note ${i + 1}`, `Text ${i + 1}`],
     ])
     await writeXlsx(join(dir, 'notes.xlsx'), [
-      { name: 'Contents', rows: [[1, ['Table 1', 'Appointments by region']]] },
+      {
+        name: 'Contents',
+        rows: [
+          [1, ['Table 1', 'Appointments by region']],
+          [2, ['Title:', 'Appointments', 'Appointments', 'Appointments']],
+        ],
+      },
       { name: 'Notes', rows: long },
       {
         name: 'Table 1',
@@ -331,14 +345,43 @@ describe('the text of notes and contents sheets', () => {
       },
     ])
     const { tables, notes } = await extractFile(local('notes.xlsx'))
-    expect(notes?.slice(0, 3)).toEqual([
+    // A value repeated along a row counts once; a label's own colon is not doubled.
+    expect(notes?.slice(0, 4)).toEqual([
       'Table 1: Appointments by region',
+      'Title: Appointments',
       'Note 1: Text 1',
       'Note 2: Text 2',
     ])
-    expect(notes).toHaveLength(501)
+    expect(notes).toHaveLength(502)
     expect(tables.map((t) => t.sheet)).toEqual(['Table 1'])
     expect((await read(tables[0]!)).rows).toHaveLength(2)
+  })
+})
+
+describe('a contents sheet that cannot be read', () => {
+  it('costs only its text: the data sheets are read, and the skipped sheet says why', async () => {
+    const cell = (ref: string, text: string) => `<c r="${ref}" t="inlineStr"><is><t>${text}</t></is></c>`
+    const parts = handWrittenPackage({
+      sheets: [
+        // A shared string that is not there.
+        { name: 'Contents', xml: worksheet('<row r="1"><c r="A1" t="s"><v>99</v></c></row>') },
+        {
+          name: 'Table 1',
+          xml: worksheet(
+            `<row r="1">${cell('A1', 'Region')}${cell('B1', 'Count')}</row>` +
+              `<row r="2">${cell('A2', 'North')}<c r="B2"><v>5</v></c></row>`,
+          ),
+        },
+      ],
+      sharedStrings: [`<si><t>only one</t></si>`],
+    })
+    await writeZip(join(dir, 'broken-contents.xlsx'), parts)
+    const { tables, skipped, notes } = await extractFile(local('broken-contents.xlsx'))
+    expect(tables.map((t) => t.sheet)).toEqual(['Table 1'])
+    expect(skipped[0]!.reason).toMatch(
+      /^cover, contents, notes or document history sheet; its text could not be read: /,
+    )
+    expect(notes).toBeUndefined()
   })
 })
 

@@ -54,8 +54,11 @@ async function extractWorkbook(file: LocalFile, open: Open): Promise<ExtractedFi
       if (sheet.kind !== 'worksheet') skipped.push({ ...part, reason: `${sheet.kind}, not a worksheet` })
       else if (sheet.hidden) skipped.push({ ...part, reason: 'hidden sheet' })
       else if (NOT_DATA_SHEET.test(sheet.name)) {
-        skipped.push({ ...part, reason: 'cover, contents, notes or document history sheet' })
-        notes.push(...(await sheetLines(workbook, sheet.name)))
+        // Its text helps enrichment; a sheet that cannot be read costs only that, never the file's tables.
+        const lines = await sheetLines(workbook, sheet.name).catch((error: Error) => error)
+        const unread = lines instanceof Error ? `; its text could not be read: ${lines.message}` : ''
+        skipped.push({ ...part, reason: `cover, contents, notes or document history sheet${unread}` })
+        if (!(lines instanceof Error)) notes.push(...lines)
       } else {
         // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
         const merges = await workbook.merges(sheet.name)
@@ -97,10 +100,11 @@ async function sheetLines(workbook: Workbook, sheet: string): Promise<string[]> 
   const lines: string[] = []
   for await (const batch of workbook.batches(sheet)) {
     for (const row of batch) {
-      const texts = row.cells.map(cellText).filter((t) => t !== '')
+      // A value repeated along the row counts once.
+      const texts = [...new Set(row.cells.map(cellText))].filter((t) => t !== '')
       if (texts.length === 0) continue
       const [first, ...rest] = texts
-      const line = rest.length > 0 ? `${first}: ${rest.join(' ')}` : first!
+      const line = rest.length === 0 ? first! : `${first}${first!.endsWith(':') ? '' : ':'} ${rest.join(' ')}`
       lines.push(line.length > MAX_NOTE_LINE_CHARS ? `${line.slice(0, MAX_NOTE_LINE_CHARS - 1)}…` : line)
       if (lines.length === MAX_NOTE_LINES) return lines
     }

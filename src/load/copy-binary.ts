@@ -484,7 +484,7 @@ function date2j(year: number, month: number, day: number): number {
 /** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
 function isoDays(text: string): number | undefined {
   const ymd = isoDateAt(text)
-  if (ymd < 10000) return undefined // not a date, or year 0, which PostgreSQL refuses
+  if (ymd < 0) return undefined
   return date2j(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_JDATE
 }
 

@@ -86,7 +86,7 @@ describe('renderCanonicalManifest', () => {
   it('writes missingValues on one line', () => {
     const text = renderCanonicalManifest(manifest)
     expect(text).toContain(
-      '      missingValues: [ "*", c, ":", .., "-", x, z, "[c]", "[x]", "[z]", N/A, n/a, NA, "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!" ]\n',
+      '      missingValues: [ "*", c, ":", .., "-", x, z, "[c]", "[x]", "[z]", N/A, n/a, NA, "#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!" ]\n',
     )
   })
 

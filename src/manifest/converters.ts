@@ -1,6 +1,13 @@
 import type { FieldType } from '../model/manifest.js'
 import type { CellValue } from '../model/table.js'
-import { DEFAULT_MISSING_VALUES, isIsoDate, type MissingValues, stringText, toSqlText } from './values.js'
+import {
+  DEFAULT_MISSING_VALUES,
+  isIsoDate,
+  type MissingValues,
+  stringText,
+  toSqlText,
+  trimmed,
+} from './values.js'
 
 /** Turns a cell into the text COPY gets for one field type (null for NULL). */
 export type Converter = (value: CellValue) => string | null
@@ -12,6 +19,16 @@ const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/
  * and toSqlText — the one set of rules — for everything else, so both give the same result.
  */
 export function converterFor(type: FieldType, missing: MissingValues = DEFAULT_MISSING_VALUES): Converter {
+  const convert = fastConverter(type, missing)
+  if (type === 'string' || !missing.numeric) return convert
+  // A marker that reads as a number ("-1") is NULL before any fast path can take it for a value.
+  return (v) =>
+    (typeof v === 'string' && missing.has(trimmed(v))) || (typeof v === 'number' && missing.has(String(v)))
+      ? null
+      : convert(v)
+}
+
+function fastConverter(type: FieldType, missing: MissingValues): Converter {
   switch (type) {
     case 'string':
       return (v) => (v === null ? null : typeof v === 'string' ? v : stringText(v))

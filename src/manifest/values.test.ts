@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { FieldType } from '../model/manifest.js'
 import type { CellValue } from '../model/table.js'
+import { converterFor } from './converters.js'
 import {
   classify,
   MISSING_MARKERS,
@@ -62,7 +63,7 @@ describe('classify: text', () => {
     expect([...MISSING_MARKERS]).toEqual([
       ...['*', 'c', ':', '..', '-', 'x', 'z', '[c]', '[x]', '[z]'],
       ...['N/A', 'n/a', 'NA'],
-      ...['#N/A', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#NULL!'],
+      ...['#N/A', '#DIV/0!', '#VALUE!', '#REF!', '#NAME?', '#NUM!', '#NULL!', '#SPILL!', '#CALC!'],
     ])
   })
 
@@ -76,6 +77,22 @@ describe('classify: text', () => {
     expect(classify('not known')).toBe('string')
     expect(classify('[c]', missing)).toBe('marker')
     expect(toSqlText('not known', 'integer', missing)).toBeNull()
+  })
+
+  it('a listed marker that reads as a number is a marker, in text and in numeric cells', () => {
+    const missing = MissingValues.of({ sources: [{ schema: { missingValues: ['-1', '9999'] } }] })
+    expect(classify('-1', missing)).toBe('marker')
+    expect(classify(' 9999 ', missing)).toBe('marker')
+    expect(classify(-1, missing)).toBe('marker')
+    expect(classify('-2', missing)).toBe('integer')
+    expect(toSqlText('9999', 'integer', missing)).toBeNull()
+    expect(toSqlText('-1', 'string', missing)).toBe('-1')
+    const integer = converterFor('integer', missing)
+    expect([integer('-1'), integer(9999), integer('5'), integer('*')]).toEqual([null, null, '5', null])
+  })
+
+  it.each(['0000-01-01', '01/01/0000', '01JAN0000'])('%j is not a date: there is no year 0', (text) => {
+    expect(classify(text)).toBe('string')
   })
 
   it.each(['C', 'X', 'Z', 'Unknown', 'N/K', 'yes'])('%j is a string, not a marker', (text) => {

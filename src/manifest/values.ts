@@ -32,6 +32,8 @@ export const MISSING_MARKERS = [
   '#NAME?',
   '#NUM!',
   '#NULL!',
+  '#SPILL!',
+  '#CALC!',
 ] as const
 
 /** The markers a publication's values are read with: the defaults and its manifest's `missingValues`. */
@@ -40,9 +42,16 @@ export class MissingValues {
   /** Longer text is never a marker: most cells are answered without hashing them. */
   private readonly longest: number
 
+  /**
+   * Some marker reads as a number ("-1", "9999"): then numbers are checked against the markers too, before
+   * they are read as numbers. The built-in markers never do, so the common cells pay nothing for it.
+   */
+  readonly numeric: boolean
+
   constructor(extra: Iterable<string> = []) {
     this.markers = new Set([...MISSING_MARKERS, ...[...extra].map((m) => m.trim()).filter((m) => m !== '')])
     this.longest = Math.max(...[...this.markers].map((m) => m.length))
+    this.numeric = [...this.markers].some((m) => /^[+-]?\.?\d/.test(m))
   }
 
   /** Whether trimmed text is a marker. */
@@ -76,8 +85,9 @@ const pad = (n: number, width = 2) => String(n).padStart(width, '0')
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
 
+/** A calendar date as YYYY-MM-DD; year 0 is none (PostgreSQL refuses it). */
 function validDate(y: number, m: number, d: number): string | undefined {
-  if (m < 1 || m > 12 || d < 1) return undefined
+  if (y < 1 || m < 1 || m > 12 || d < 1) return undefined
   if (d > (m === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[m - 1]!)) return undefined
   return `${pad(y, 4)}-${pad(m)}-${pad(d)}`
 }
@@ -101,6 +111,7 @@ export function isoDateAt(text: string): number {
   const day = twoDigits(text, 8)
   if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1) return -1
   const year = century * 100 + yy
+  if (year === 0) return -1 // PostgreSQL has no year 0
   if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return -1
   return year * 10000 + month * 100 + day
 }
@@ -168,6 +179,7 @@ export function classify(value: CellValue, missing = DEFAULT_MISSING_VALUES): Va
   switch (typeof value) {
     case 'number':
       if (!Number.isFinite(value)) return 'string'
+      if (missing.numeric && missing.has(String(value))) return 'marker'
       return Number.isSafeInteger(value) ? 'integer' : 'number'
     case 'boolean':
       return 'boolean'
@@ -201,6 +213,7 @@ function classifyText(raw: string, missing: MissingValues): ValueKind {
   if (raw.length === 0) return 'empty'
   const text = trimmed(raw)
   if (text === '') return 'empty'
+  if (missing.has(text)) return 'marker'
   const first = text.charCodeAt(0)
   const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46
   if (numericStart) {
@@ -211,7 +224,6 @@ function classifyText(raw: string, missing: MissingValues): ValueKind {
     if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'
     if (NUMBER_GROUPED.test(text)) return 'number'
   }
-  if (missing.has(text)) return 'marker'
   if (text.length === 4 || text.length === 5) {
     const lower = text.toLowerCase()
     if (lower === 'true' || lower === 'false') return 'boolean'
@@ -258,7 +270,8 @@ export function toSqlText(
 ): string | null {
   if (value === null) return null
   if (type === 'string') return stringText(value)
-  if (typeof value === 'string' && (type === 'integer' || type === 'number') && plainInteger(value)) {
+  const plain = typeof value === 'string' && (type === 'integer' || type === 'number') && !missing.numeric
+  if (plain && plainInteger(value)) {
     if (type === 'number' || value.length <= LARGEST_BIGINT_DIGITS) return value
   }
   const kind = classify(value, missing)

@@ -1,10 +1,9 @@
-import { createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import yazl from 'yazl'
+import { handWrittenPackage, MAIN, worksheet, writeZip } from '../../../test/support/spreadsheets.js'
 import { DataWarpError } from '../../model/table.js'
 import { type MergedRange, type SheetRow, XlsxWorkbook } from './workbook.js'
 
@@ -36,71 +35,6 @@ async function readSheet(path: string, sheet: string): Promise<SheetRow[]> {
 /** The cells of the row at a 1-based position, or undefined when that row was not yielded. */
 function rowAt(rows: SheetRow[], position: number) {
   return rows.find((row) => row.position === position)?.cells
-}
-
-/** Writes a ZIP from part name → XML text, the way a non-Excel writer might lay out a package. */
-async function writeZip(path: string, parts: Record<string, string | Buffer>): Promise<void> {
-  const zip = new yazl.ZipFile()
-  for (const [name, content] of Object.entries(parts)) {
-    zip.addBuffer(typeof content === 'string' ? Buffer.from(content, 'utf8') : content, name)
-  }
-  zip.end()
-  await new Promise<void>((resolve, reject) => {
-    const out = createWriteStream(path)
-    out.on('close', resolve)
-    out.on('error', reject)
-    zip.outputStream.pipe(out)
-  })
-}
-
-const MAIN = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main'
-const REL = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships'
-const PKG = 'http://schemas.openxmlformats.org/package/2006/relationships'
-
-/** A minimal package: the given sheets (name → { xml, state?, chart? }), optional shared strings and styles. */
-function handWrittenPackage(options: {
-  sheets: { name: string; xml: string; state?: string; chart?: boolean; absolute?: boolean }[]
-  sharedStrings?: string[]
-  styles?: string
-  workbookPr?: string
-}): Record<string, string> {
-  const parts: Record<string, string> = {
-    '[Content_Types].xml':
-      '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>',
-    '_rels/.rels': `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${PKG}"><Relationship Id="rId1" Type="${REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-  }
-  const rels: string[] = []
-  const sheets: string[] = []
-  options.sheets.forEach((sheet, i) => {
-    const folder = sheet.chart ? 'chartsheets' : 'worksheets'
-    const target = `${sheet.absolute ? '/xl/' : ''}${folder}/sheet${i + 1}.xml`
-    rels.push(
-      `<Relationship Id="rId${i + 1}" Type="${REL}/${sheet.chart ? 'chartsheet' : 'worksheet'}" Target="${target}"/>`,
-    )
-    const state = sheet.state ? ` state="${sheet.state}"` : ''
-    sheets.push(`<sheet name="${sheet.name}" sheetId="${i + 1}"${state} r:id="rId${i + 1}"/>`)
-    parts[`xl/${folder}/sheet${i + 1}.xml`] = sheet.xml
-  })
-  if (options.sharedStrings) {
-    rels.push(`<Relationship Id="rIdS" Type="${REL}/sharedStrings" Target="sharedStrings.xml"/>`)
-    parts['xl/sharedStrings.xml'] =
-      `<?xml version="1.0" encoding="UTF-8"?><sst xmlns="${MAIN}" count="${options.sharedStrings.length}">` +
-      `${options.sharedStrings.join('')}</sst>`
-  }
-  if (options.styles) {
-    rels.push(`<Relationship Id="rIdT" Type="${REL}/styles" Target="styles.xml"/>`)
-    parts['xl/styles.xml'] = options.styles
-  }
-  parts['xl/_rels/workbook.xml.rels'] =
-    `<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="${PKG}">${rels.join('')}</Relationships>`
-  parts['xl/workbook.xml'] =
-    `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook xmlns="${MAIN}" xmlns:r="${REL}">` +
-    `${options.workbookPr ?? ''}<sheets>${sheets.join('')}</sheets></workbook>`
-  return parts
-}
-
-function worksheet(sheetData: string, after = ''): string {
-  return `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="${MAIN}" xmlns:r="${REL}"><sheetData>${sheetData}</sheetData>${after}</worksheet>`
 }
 
 describe('XlsxWorkbook with a workbook written by exceljs', () => {
