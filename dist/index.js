@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(97023);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37401);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 97023:
+/***/ 37401:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -61758,15 +61758,23 @@ const MISSING_MARKERS = [
     '#NAME?',
     '#NUM!',
     '#NULL!',
+    '#SPILL!',
+    '#CALC!',
 ];
 /** The markers a publication's values are read with: the defaults and its manifest's `missingValues`. */
 class MissingValues {
     markers;
     /** Longer text is never a marker: most cells are answered without hashing them. */
     longest;
+    /**
+     * Some marker reads as a number ("-1", "9999"): then numbers are checked against the markers too, before
+     * they are read as numbers. The built-in markers never do, so the common cells pay nothing for it.
+     */
+    numeric;
     constructor(extra = []) {
         this.markers = new Set([...MISSING_MARKERS, ...[...extra].map((m) => m.trim()).filter((m) => m !== '')]);
         this.longest = Math.max(...[...this.markers].map((m) => m.length));
+        this.numeric = [...this.markers].some((m) => /^[+-]?\.?\d/.test(m));
     }
     /** Whether trimmed text is a marker. */
     has(text) {
@@ -61791,8 +61799,9 @@ const LARGEST_BIGINT_DIGITS = 18;
 const values_pad = (n, width = 2) => String(n).padStart(width, '0');
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const isLeap = (y) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+/** A calendar date as YYYY-MM-DD; year 0 is none (PostgreSQL refuses it). */
 function validDate(y, m, d) {
-    if (m < 1 || m > 12 || d < 1)
+    if (y < 1 || m < 1 || m > 12 || d < 1)
         return undefined;
     if (d > (m === 2 && isLeap(y) ? 29 : DAYS_IN_MONTH[m - 1]))
         return undefined;
@@ -61818,6 +61827,8 @@ function isoDateAt(text) {
     if (century < 0 || yy < 0 || month < 1 || month > 12 || day < 1)
         return -1;
     const year = century * 100 + yy;
+    if (year === 0)
+        return -1; // PostgreSQL has no year 0
     if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]))
         return -1;
     return year * 10000 + month * 100 + day;
@@ -61883,6 +61894,8 @@ function classify(value, missing = DEFAULT_MISSING_VALUES) {
         case 'number':
             if (!Number.isFinite(value))
                 return 'string';
+            if (missing.numeric && missing.has(String(value)))
+                return 'marker';
             return Number.isSafeInteger(value) ? 'integer' : 'number';
         case 'boolean':
             return 'boolean';
@@ -61918,6 +61931,8 @@ function classifyText(raw, missing) {
     const text = trimmed(raw);
     if (text === '')
         return 'empty';
+    if (missing.has(text))
+        return 'marker';
     const first = text.charCodeAt(0);
     const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46;
     if (numericStart) {
@@ -61930,8 +61945,6 @@ function classifyText(raw, missing) {
         if (NUMBER_GROUPED.test(text))
             return 'number';
     }
-    if (missing.has(text))
-        return 'marker';
     if (text.length === 4 || text.length === 5) {
         const lower = text.toLowerCase();
         if (lower === 'true' || lower === 'false')
@@ -61984,7 +61997,8 @@ function toSqlText(value, type, missing = DEFAULT_MISSING_VALUES) {
         return null;
     if (type === 'string')
         return stringText(value);
-    if (typeof value === 'string' && (type === 'integer' || type === 'number') && plainInteger(value)) {
+    const plain = typeof value === 'string' && (type === 'integer' || type === 'number') && !missing.numeric;
+    if (plain && plainInteger(value)) {
         if (type === 'number' || value.length <= LARGEST_BIGINT_DIGITS)
             return value;
     }
@@ -62046,6 +62060,15 @@ const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
  * and toSqlText — the one set of rules — for everything else, so both give the same result.
  */
 function converterFor(type, missing = DEFAULT_MISSING_VALUES) {
+    const convert = fastConverter(type, missing);
+    if (type === 'string' || !missing.numeric)
+        return convert;
+    // A marker that reads as a number ("-1") is NULL before any fast path can take it for a value.
+    return (v) => (typeof v === 'string' && missing.has(trimmed(v))) || (typeof v === 'number' && missing.has(String(v)))
+        ? null
+        : convert(v);
+}
+function fastConverter(type, missing) {
     switch (type) {
         case 'string':
             return (v) => (v === null ? null : typeof v === 'string' ? v : stringText(v));
@@ -63263,8 +63286,8 @@ function date2j(year, month, day) {
 /** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
 function isoDays(text) {
     const ymd = isoDateAt(text);
-    if (ymd < 10000)
-        return undefined; // not a date, or year 0, which PostgreSQL refuses
+    if (ymd < 0)
+        return undefined;
     return date2j(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_JDATE;
 }
 // boolin takes any prefix of these words (for off, at least "of"), in any case.
@@ -71305,6 +71328,30 @@ const OFFICE_RELATIONSHIPS = [
 ];
 const PACKAGE_RELATIONSHIPS = ['http://schemas.openxmlformats.org/package/2006/relationships'];
 
+;// CONCATENATED MODULE: ./src/extract/workbook.ts
+
+/** A sheet's rows as its XML streams in, a batch per chunk read; the stream is closed however reading ends. */
+async function* streamSheetRows(stream, parser) {
+    try {
+        for await (const text of decodeXmlChunks(stream)) {
+            parser.write(text);
+            const rows = parser.takeRows();
+            if (rows.length > 0)
+                yield rows;
+            if (parser.done)
+                break;
+        }
+        if (!parser.done)
+            parser.close();
+        const rest = parser.takeRows();
+        if (rest.length > 0)
+            yield rest;
+    }
+    finally {
+        stream.destroy();
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/extract/xlsx/zip.ts
 /** Random access to the parts of a ZIP package, on yauzl: entries are listed once, each part streamed on demand. */
 
@@ -71798,6 +71845,7 @@ function durationText(value) {
 
 
 
+
 const CONTENT = 'content.xml';
 const workbook_ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet';
 class OdsWorkbook {
@@ -71847,26 +71895,11 @@ class OdsWorkbook {
         const parser = new OdsContentParser(CONTENT, index);
         const stream = await this.zip.openStream(CONTENT);
         try {
-            for await (const text of decodeXmlChunks(stream)) {
-                parser.write(text);
-                const rows = parser.takeRows();
-                if (rows.length > 0)
-                    yield rows;
-                if (parser.done)
-                    break;
-            }
-            if (!parser.done)
-                parser.close();
-            const rest = parser.takeRows();
-            if (rest.length > 0)
-                yield rest;
+            yield* streamSheetRows(stream, parser);
             this.mergeCache.set(index, parser.merges);
         }
         catch (error) {
             throw this.sheetError(error, sheet);
-        }
-        finally {
-            stream.destroy();
         }
     }
     async merges(sheet) {
@@ -72763,6 +72796,7 @@ class SheetParser {
 
 
 
+
 const OFFICE_DOCUMENT = '/officeDocument';
 const DEFAULT_WORKBOOK_PART = 'xl/workbook.xml';
 class XlsxWorkbook {
@@ -72857,23 +72891,11 @@ class XlsxWorkbook {
         const parser = new SheetParser(this.context, part, true);
         const stream = await this.openSheet(part, name);
         try {
-            for await (const text of decodeXmlChunks(stream)) {
-                parser.write(text);
-                const rows = parser.takeRows();
-                if (rows.length > 0)
-                    yield rows;
-            }
-            parser.close();
-            const rest = parser.takeRows();
-            if (rest.length > 0)
-                yield rest;
+            yield* streamSheetRows(stream, parser);
             this.mergeCache.set(index, parser.merges);
         }
         catch (error) {
             throw this.sheetError(error, name);
-        }
-        finally {
-            stream.destroy();
         }
     }
     /** The sheet's merged cell ranges (1-based, inclusive), in file order. */
@@ -73120,8 +73142,12 @@ async function extractWorkbook(file, open) {
             else if (sheet.hidden)
                 skipped.push({ ...part, reason: 'hidden sheet' });
             else if (NOT_DATA_SHEET.test(sheet.name)) {
-                skipped.push({ ...part, reason: 'cover, contents, notes or document history sheet' });
-                notes.push(...(await sheetLines(workbook, sheet.name)));
+                // Its text helps enrichment; a sheet that cannot be read costs only that, never the file's tables.
+                const lines = await sheetLines(workbook, sheet.name).catch((error) => error);
+                const unread = lines instanceof Error ? `; its text could not be read: ${lines.message}` : '';
+                skipped.push({ ...part, reason: `cover, contents, notes or document history sheet${unread}` });
+                if (!(lines instanceof Error))
+                    notes.push(...lines);
             }
             else {
                 // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
@@ -73157,11 +73183,12 @@ async function sheetLines(workbook, sheet) {
     const lines = [];
     for await (const batch of workbook.batches(sheet)) {
         for (const row of batch) {
-            const texts = row.cells.map(extract_file_cellText).filter((t) => t !== '');
+            // A value repeated along the row counts once.
+            const texts = [...new Set(row.cells.map(extract_file_cellText))].filter((t) => t !== '');
             if (texts.length === 0)
                 continue;
             const [first, ...rest] = texts;
-            const line = rest.length > 0 ? `${first}: ${rest.join(' ')}` : first;
+            const line = rest.length === 0 ? first : `${first}${first.endsWith(':') ? '' : ':'} ${rest.join(' ')}`;
             lines.push(line.length > MAX_NOTE_LINE_CHARS ? `${line.slice(0, MAX_NOTE_LINE_CHARS - 1)}…` : line);
             if (lines.length === extract_file_MAX_NOTE_LINES)
                 return lines;
