@@ -213,7 +213,8 @@ function classifyText(raw: string, missing: MissingValues): ValueKind {
   if (raw.length === 0) return 'empty'
   const text = trimmed(raw)
   if (text === '') return 'empty'
-  if (missing.has(text)) return 'marker'
+  // Markers that read as numbers must be caught before the numbers; the built-in ones never do.
+  if (missing.numeric && missing.has(text)) return 'marker'
   const first = text.charCodeAt(0)
   const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46
   if (numericStart) {
@@ -224,6 +225,7 @@ function classifyText(raw: string, missing: MissingValues): ValueKind {
     if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'
     if (NUMBER_GROUPED.test(text)) return 'number'
   }
+  if (missing.has(text)) return 'marker'
   if (text.length === 4 || text.length === 5) {
     const lower = text.toLowerCase()
     if (lower === 'true' || lower === 'false') return 'boolean'
