@@ -61931,7 +61931,8 @@ function classifyText(raw, missing) {
     const text = trimmed(raw);
     if (text === '')
         return 'empty';
-    if (missing.has(text))
+    // Markers that read as numbers must be caught before the numbers; the built-in ones never do.
+    if (missing.numeric && missing.has(text))
         return 'marker';
     const first = text.charCodeAt(0);
     const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46;
@@ -61945,6 +61946,8 @@ function classifyText(raw, missing) {
         if (NUMBER_GROUPED.test(text))
             return 'number';
     }
+    if (missing.has(text))
+        return 'marker';
     if (text.length === 4 || text.length === 5) {
         const lower = text.toLowerCase();
         if (lower === 'true' || lower === 'false')
