@@ -72084,7 +72084,14 @@ function key(v) {
         return '';
     if (v instanceof Date)
         return v.toISOString().slice(0, 10);
-    return String(v).replace(/\s+/g, ' ').trim();
+    const text = String(v);
+    // Most cells are printable ASCII with no space: their own key, with no regex and no new string.
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c <= 32 || c >= 127)
+            return text.replace(/\s+/g, ' ').trim();
+    }
+    return text;
 }
 /** Notes the value a merged range starts with when its first row passes (the header rows included). */
 function remember(merges, row) {
