@@ -217,6 +217,28 @@ describe('offline enrichment', () => {
     expect(technical(carried)).toEqual(technical(reviewed))
   })
 
+  it('describes each source from its own file first: two workbooks of a ZIP, each with its Table 1', async () => {
+    const a = { ...draftSource('Table 1', [['Region', 'string']]), key: 'a_table_1', file: 'A.xlsx' }
+    const b = { ...draftSource('Table 1', [['Note [1]', 'integer']]), key: 'b_table_1', file: 'B.xlsx' }
+    const { manifest, drift } = firstPeriod(
+      { ...a, match: { file: 'A.xlsx', sheet: 'Table 1' } },
+      { ...b, match: { file: 'B.xlsx', sheet: 'Table 1' } },
+    )
+    const fileNotes = new Map([
+      ['A.xlsx', ['Table 1: Staff by region']],
+      ['B.xlsx', ['Table 1: Vacancies by trust', 'Note 1: Vacancies open at month end.']],
+    ])
+    const context = {
+      publication: PUBLICATION,
+      period: '2025-11',
+      notes: [...fileNotes.values()].flat(),
+      fileNotes,
+    }
+    const { manifest: enriched } = await enrichManifest(input({ manifest, drift, context }))
+    expect(enriched.sources.map((s) => s.title)).toEqual(['Staff by region', 'Vacancies by trust'])
+    expect(enriched.sources[1]!.schema.fields[0]!.description).toContain('Vacancies open at month end.')
+  })
+
   it('returns the manifest as it is when nothing is new', async () => {
     const first = firstPeriod(draftSource('Table 2', NAMED.slice(0, 4)))
     const same = reconcile(

@@ -32,6 +32,11 @@ export interface EnrichContext {
   readonly period: string
   /** Text of the workbook's notes and contents sheets (one line each), when available. */
   readonly notes?: readonly string[]
+  /**
+   * The same lines by the file they come from (as drift sources name it): a source is described from its own
+   * file's lines first, so the workbooks of one ZIP, each with its "Table 1", keep their own titles and notes.
+   */
+  readonly fileNotes?: ReadonlyMap<string, readonly string[]>
 }
 
 export interface EnrichInput {
@@ -87,6 +92,8 @@ interface Target {
   /** New fields without a description. */
   readonly fields: readonly Field[]
   readonly samples: ReadonlyMap<string, readonly string[]>
+  /** The file this period's table of the source came from. */
+  readonly file: string
 }
 
 interface LlmTexts {
@@ -104,8 +111,16 @@ interface LlmTexts {
 export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> {
   const warnings: string[] = []
   const targets = findTargets(input, warnings)
-  const notes = noteTexts(input.context.notes)
-  const offline = { publication: input.context.publication, notes: input.context.notes }
+  // Each file's own lines come before the rest: the first contents line or note found wins.
+  const byFile = new Map<string, readonly string[]>()
+  const notesOf = (file: string) => {
+    let lines = byFile.get(file)
+    if (!lines) {
+      lines = [...new Set([...(input.context.fileNotes?.get(file) ?? []), ...(input.context.notes ?? [])])]
+      byFile.set(file, lines)
+    }
+    return lines
+  }
 
   let llm: LlmPhase | undefined
   if (input.settings && targets.length > 0) llm = await askLlm(input, input.settings, targets, warnings)
@@ -116,6 +131,9 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
   for (const target of targets) {
     const answered = llm?.texts.get(target.source.key)
     let source = sources[target.index]!
+    const lines = notesOf(target.file)
+    const notes = noteTexts(lines)
+    const offline = { publication: input.context.publication, notes: lines }
     if (target.describeSource) {
       const text = answered?.source ?? offlineSourceText(source, offline)
       if (answered?.source) fromLlm++
@@ -221,7 +239,7 @@ function findTargets(input: EnrichInput, warnings: string[]): Target[] {
     if (fields.length === 0 && !describeSource) continue
     const samples =
       source.schema.fields.length <= NARROW_COLUMNS ? samplesOf(change, source, input.draft) : new Map()
-    targets.push({ index, source, describeSource, fields, samples })
+    targets.push({ index, source, describeSource, fields, samples, file: change.file })
   }
   return targets
 }

@@ -252,12 +252,17 @@ async function draftPeriod(
   fetched: readonly FetchedFile[],
   dir: string,
   state: ManifestState,
-): Promise<{ draft: DraftManifest; tables: PeriodTableFile[]; notes: string[]; singlePass?: SinglePass }> {
+): Promise<{
+  draft: DraftManifest
+  tables: PeriodTableFile[]
+  notes: Map<string, string[]>
+  singlePass?: SinglePass
+}> {
   const canonical = state.current
   const scope = { publication: ctx.publication.code, period }
   const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
   const tables: PeriodTableFile[] = []
-  const notes: string[] = []
+  const notes = new Map<string, string[]>()
   for (const { file, fetched: from } of files) {
     const extracted = await ctx.log.stage(
       'extract',
@@ -266,7 +271,7 @@ async function draftPeriod(
       (r) => r.tables.length,
     )
     skipped.push(...extracted.skipped)
-    notes.push(...(extracted.notes ?? []))
+    if (extracted.notes) notes.set(file.fileName, [...(notes.get(file.fileName) ?? []), ...extracted.notes])
     for (const table of extracted.tables) {
       tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
     }
@@ -324,18 +329,18 @@ async function enrichProposal(
   dir: string,
   draft: DraftManifest,
   tables: readonly PeriodTableFile[],
-  sheetNotes: readonly string[],
+  sheetNotes: ReadonlyMap<string, readonly string[]>,
   proposed: Reconciliation,
 ): Promise<EnrichResult> {
   const scope = { publication: ctx.publication.code, period }
-  // Each table's own title first, then the notes in its header, then the notes and contents sheets.
-  const notes = new Set([
-    ...tables.flatMap(({ table: t }) => [
-      ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
-      ...(t.notes ?? []),
-    ]),
-    ...sheetNotes,
-  ])
+  // Per file: each table's own title first, then the notes in its header, then its notes and contents sheets.
+  const fileNotes = new Map<string, string[]>()
+  const add = (file: string, lines: readonly string[]) =>
+    fileNotes.set(file, [...(fileNotes.get(file) ?? []), ...lines])
+  for (const { table: t } of tables)
+    add(t.file, [...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []), ...(t.notes ?? [])])
+  for (const [file, lines] of sheetNotes) add(file, lines)
+  const notes = new Set([...fileNotes.values()].flat())
   const enriched = await ctx.log.stage('enrich', scope, () =>
     enrichManifest({
       manifest: proposed.manifest,
@@ -345,6 +350,7 @@ async function enrichProposal(
         publication: { code: ctx.publication.code, name: ctx.publication.name },
         period,
         notes: [...notes],
+        fileNotes,
       },
       settings: ctx.config.settings.llm,
       workDir: dir,
