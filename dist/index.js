@@ -69664,8 +69664,16 @@ const MAX_SAMPLE_CHARS = 40;
 async function enrichManifest(input) {
     const warnings = [];
     const targets = findTargets(input, warnings);
-    const notes = noteTexts(input.context.notes);
-    const offline = { publication: input.context.publication, notes: input.context.notes };
+    // Each file's own lines come before the rest: the first contents line or note found wins.
+    const byFile = new Map();
+    const notesOf = (file) => {
+        let lines = byFile.get(file);
+        if (!lines) {
+            lines = [...new Set([...(input.context.fileNotes?.get(file) ?? []), ...(input.context.notes ?? [])])];
+            byFile.set(file, lines);
+        }
+        return lines;
+    };
     let llm;
     if (input.settings && targets.length > 0)
         llm = await askLlm(input, input.settings, targets, warnings);
@@ -69675,6 +69683,9 @@ async function enrichManifest(input) {
     for (const target of targets) {
         const answered = llm?.texts.get(target.source.key);
         let source = sources[target.index];
+        const lines = notesOf(target.file);
+        const notes = noteTexts(lines);
+        const offline = { publication: input.context.publication, notes: lines };
         if (target.describeSource) {
             const text = answered?.source ?? offlineSourceText(source, offline);
             if (answered?.source)
@@ -69782,7 +69793,7 @@ function findTargets(input, warnings) {
         if (fields.length === 0 && !describeSource)
             continue;
         const samples = source.schema.fields.length <= NARROW_COLUMNS ? samplesOf(change, source, input.draft) : new Map();
-        targets.push({ index, source, describeSource, fields, samples });
+        targets.push({ index, source, describeSource, fields, samples, file: change.file });
     }
     return targets;
 }
@@ -73514,11 +73525,12 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
     const scope = { publication: ctx.publication.code, period };
     const { files, skipped } = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
     const tables = [];
-    const notes = [];
+    const notes = new Map();
     for (const { file, fetched: from } of files) {
         const extracted = await ctx.log.stage('extract', { ...scope, source: file.fileName }, () => extractFile(file), (r) => r.tables.length);
         skipped.push(...extracted.skipped);
-        notes.push(...(extracted.notes ?? []));
+        if (extracted.notes)
+            notes.set(file.fileName, [...(notes.get(file.fileName) ?? []), ...extracted.notes]);
         for (const table of extracted.tables) {
             tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName });
         }
@@ -73566,14 +73578,14 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
  */
 async function enrichProposal(ctx, period, dir, draft, tables, sheetNotes, proposed) {
     const scope = { publication: ctx.publication.code, period };
-    // Each table's own title first, then the notes in its header, then the notes and contents sheets.
-    const notes = new Set([
-        ...tables.flatMap(({ table: t }) => [
-            ...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []),
-            ...(t.notes ?? []),
-        ]),
-        ...sheetNotes,
-    ]);
+    // Per file: each table's own title first, then the notes in its header, then its notes and contents sheets.
+    const fileNotes = new Map();
+    const add = (file, lines) => fileNotes.set(file, [...(fileNotes.get(file) ?? []), ...lines]);
+    for (const { table: t } of tables)
+        add(t.file, [...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []), ...(t.notes ?? [])]);
+    for (const [file, lines] of sheetNotes)
+        add(file, lines);
+    const notes = new Set([...fileNotes.values()].flat());
     const enriched = await ctx.log.stage('enrich', scope, () => enrichManifest({
         manifest: proposed.manifest,
         drift: proposed.drift,
@@ -73582,6 +73594,7 @@ async function enrichProposal(ctx, period, dir, draft, tables, sheetNotes, propo
             publication: { code: ctx.publication.code, name: ctx.publication.name },
             period,
             notes: [...notes],
+            fileNotes,
         },
         settings: ctx.config.settings.llm,
         workDir: dir,
