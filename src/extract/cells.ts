@@ -76,6 +76,19 @@ export function normalise(text: string): string {
   return text.replace(/\s+/g, ' ').trim()
 }
 
+/** A cell as one line of text: '' when empty, a date as YYYY-MM-DD, spacing normalised. */
+export function cellLine(v: CellValue | undefined): string {
+  if (v === null || v === undefined) return ''
+  if (v instanceof Date) return v.toISOString().slice(0, 10)
+  const text = String(v)
+  // Most cells are printable ASCII with no space: already a line, with no regex and no new string.
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c <= 32 || c >= 127) return normalise(text)
+  }
+  return text
+}
+
 /**
  * A first cell that says the table is over: a source line, notes, a contents link, a copyright line.
  * ("Sources of data" is not one: the word must end there, or be followed by a colon.)

@@ -1,11 +1,11 @@
 import {
-  type CellValue,
   DataWarpError,
   type ExtractedFile,
   type ExtractedTable,
   type LocalFile,
   type SkippedPart,
 } from '../model/table.js'
+import { cellLine } from './cells.js'
 import { detectCsvFormat, readCsvBatches } from './csv/index.js'
 import { findTables } from './find-tables.js'
 import { OdsWorkbook } from './ods/workbook.js'
@@ -101,7 +101,7 @@ async function sheetLines(workbook: Workbook, sheet: string): Promise<string[]> 
   for await (const batch of workbook.batches(sheet)) {
     for (const row of batch) {
       // A value repeated along the row counts once.
-      const texts = [...new Set(row.cells.map(cellText))].filter((t) => t !== '')
+      const texts = [...new Set(row.cells.map(cellLine))].filter((t) => t !== '')
       if (texts.length === 0) continue
       const [first, ...rest] = texts
       const line = rest.length === 0 ? first! : `${first}${first!.endsWith(':') ? '' : ':'} ${rest.join(' ')}`
@@ -110,12 +110,6 @@ async function sheetLines(workbook: Workbook, sheet: string): Promise<string[]> 
     }
   }
   return lines
-}
-
-function cellText(value: CellValue | undefined): string {
-  if (value === null || value === undefined) return ''
-  if (value instanceof Date) return value.toISOString().slice(0, 10)
-  return String(value).replace(/\s+/g, ' ').trim()
 }
 
 /** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */

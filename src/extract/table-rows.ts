@@ -6,7 +6,7 @@ import {
   type TableRow,
   type WideLayout,
 } from '../model/table.js'
-import { columnRef, isEmpty, isEndRow } from './cells.js'
+import { cellLine, columnRef, isEmpty, isEndRow } from './cells.js'
 import type { SampleRow, TableLayout } from './layout.js'
 import type { MergedRange } from './workbook.js'
 
@@ -54,11 +54,13 @@ export function tableRows(
   const contiguous = lastColumn - firstColumn + 1 === width
   const repeatedKeys = new Set(
     (layout.headerCells[0] ?? []).map((_, r) =>
-      layout.headerCells.map((cells) => key(cells[r]!)).join('\u0000'),
+      layout.headerCells.map((cells) => cellLine(cells[r]!)).join('\u0000'),
     ),
   )
   // A repeated header is rare: compare whole rows only when the first cell matches a header's first cell.
-  const repeatedFirst = new Set((layout.headerCells[0] ?? []).map((_, r) => key(layout.headerCells[0]![r]!)))
+  const repeatedFirst = new Set(
+    (layout.headerCells[0] ?? []).map((_, r) => cellLine(layout.headerCells[0]![r]!)),
+  )
   const outside = options.outside ?? 'error'
   const downMerges = (options.merges ?? []).filter(
     (m) => m.bottom > m.top && m.bottom > lastHeader && m.top < endBefore,
@@ -112,7 +114,10 @@ export function tableRows(
           continue
         }
         const tableCells = contiguous ? slice(cells, firstColumn, width) : pick(cells, columns)
-        if (repeatedFirst.has(key(tableCells[0])) && repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
+        if (
+          repeatedFirst.has(cellLine(tableCells[0])) &&
+          repeatedKeys.has(tableCells.map(cellLine).join('\u0000'))
+        ) {
           skip(row.position, 'repeated header')
           continue
         }
@@ -131,19 +136,6 @@ export function tableRows(
     }
     for (const p of pending) skip(p.position, AFTER_TABLE)
   }
-}
-
-/** A header cell or data cell as compared for repeated headers: text with runs of spaces collapsed. */
-function key(v: CellValue | undefined): string {
-  if (v === null || v === undefined) return ''
-  if (v instanceof Date) return v.toISOString().slice(0, 10)
-  const text = String(v)
-  // Most cells are printable ASCII with no space: their own key, with no regex and no new string.
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c <= 32 || c >= 127) return text.replace(/\s+/g, ' ').trim()
-  }
-  return text
 }
 
 /** Notes the value a merged range starts with when its first row passes (the header rows included). */

@@ -206,11 +206,11 @@ export async function beginPeriodLoad(
       sources: results,
       async commit(settlement) {
         if (done) throw new Error('this load was already committed or rolled back')
+        const total = results.reduce((sum, r) => sum + r.rows, 0)
+        const durationMs = Date.now() - started
         try {
           const manifest = settlement?.manifest ?? load.manifest
           await upsertSources(client, load.publication.code, manifest, [...used.keys()])
-          const total = results.reduce((sum, r) => sum + r.rows, 0)
-          const durationMs = Date.now() - started
           const llm = settlement ? settlement.llm : load.llm
           await client.query(
             `UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
@@ -229,8 +229,7 @@ export async function beginPeriodLoad(
           throw error
         }
         await end('COMMIT')
-        const total = results.reduce((sum, r) => sum + r.rows, 0)
-        return { loadId, rows: total, sources: results, schemaChanges, durationMs: Date.now() - started }
+        return { loadId, rows: total, sources: results, schemaChanges, durationMs }
       },
       async rollback() {
         if (!done) await end('ROLLBACK')

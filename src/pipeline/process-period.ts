@@ -67,6 +67,11 @@ export interface ManifestState {
   proposed: CanonicalManifest | undefined
 }
 
+/** What a period is matched to: the manifest as the run found it under hold, else as the run has evolved it. */
+function matchBase(contract: Publication['contract'], state: ManifestState): CanonicalManifest | undefined {
+  return contract === 'hold' ? state.atStart : state.current
+}
+
 /**
  * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
  * the canonical manifest → the contract decides: load in one transaction, hold for review, or fail.
@@ -99,7 +104,7 @@ export async function processPeriod(
     singlePass = drafted.singlePass
     const { draft, tables, notes } = drafted
     const contract = ctx.publication.contract
-    const base = contract === 'hold' ? state.atStart : state.current
+    const base = matchBase(contract, state)
     const reconciled = reconcile(ctx.publication, base, draft)
     hash = manifestHash(reconciled.manifest)
     const decision = applyContract(
@@ -295,7 +300,7 @@ async function draftPeriod(
   for (const [i, t] of tables.entries())
     if (wantsUnpivot(canonical, keys[i]!, t.table)) tables[i] = { ...t, table: unpivotTable(t.table) }
   const missing = MissingValues.of(canonical)
-  const base = ctx.publication.contract === 'hold' ? state.atStart : state.current
+  const base = matchBase(ctx.publication.contract, state)
   const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing)
   try {
     const sources = singlePass ? [...singlePass.sources] : []
