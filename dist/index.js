@@ -63591,11 +63591,11 @@ async function beginPeriodLoad(pool, load, taps = []) {
             async commit(settlement) {
                 if (done)
                     throw new Error('this load was already committed or rolled back');
+                const total = results.reduce((sum, r) => sum + r.rows, 0);
+                const durationMs = Date.now() - started;
                 try {
                     const manifest = settlement?.manifest ?? load.manifest;
                     await upsertSources(client, load.publication.code, manifest, [...used.keys()]);
-                    const total = results.reduce((sum, r) => sum + r.rows, 0);
-                    const durationMs = Date.now() - started;
                     const llm = settlement ? settlement.llm : load.llm;
                     await client.query(`UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
                llm_tokens = $4, llm_cost_usd = $5, manifest_hash = $6 WHERE load_id = $1`, [
@@ -63612,8 +63612,7 @@ async function beginPeriodLoad(pool, load, taps = []) {
                     throw error;
                 }
                 await end('COMMIT');
-                const total = results.reduce((sum, r) => sum + r.rows, 0);
-                return { loadId, rows: total, sources: results, schemaChanges, durationMs: Date.now() - started };
+                return { loadId, rows: total, sources: results, schemaChanges, durationMs };
             },
             async rollback() {
                 if (!done)
@@ -70036,6 +70035,151 @@ function writeExchanges(input, r) {
 
 
 
+;// CONCATENATED MODULE: ./src/extract/cells.ts
+/** A cell that holds nothing: null, or text of spaces only. Cheap for the usual non-blank text. */
+function isEmpty(v) {
+    if (v === null || v === undefined)
+        return true;
+    if (typeof v !== 'string')
+        return false;
+    if (v.length === 0)
+        return true;
+    const first = v.charCodeAt(0);
+    return (first <= 32 || first === 160) && v.trim() === '';
+}
+/** Cells that are not empty. */
+function filled(cells) {
+    let n = 0;
+    for (const c of cells)
+        if (!isEmpty(c))
+            n++;
+    return n;
+}
+const NUMBER_TEXT = /^[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?%?$/;
+/** A number, or text that reads as one ("1,234", "12.5%", "-3"). */
+function isNumberLike(v) {
+    if (typeof v === 'number')
+        return true;
+    if (typeof v !== 'string')
+        return false;
+    const t = v.trim();
+    return /\d/.test(t) && NUMBER_TEXT.test(t);
+}
+/**
+ * Suppression and placeholder markers, which stand for a missing number: they are neither labels nor data
+ * types to the table finder. (The manifest stage reads the same markers as NULL in numeric columns.)
+ */
+const PLACEHOLDERS = new Set(['*', 'c', ':', '..', '-', '–', 'x', 'z', '[c]', '[x]', '[z]', 'n/a', 'na', '~']);
+function isPlaceholder(v) {
+    return typeof v === 'string' && PLACEHOLDERS.has(v.trim().toLowerCase());
+}
+/** A whole number that reads as a year (1900–2100): header rows of years are labels, not data. */
+function isYear(v) {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : Number.NaN;
+    return Number.isInteger(n) && n >= 1900 && n <= 2100;
+}
+const NOTE_START = /^\s*(?:notes?|footnotes?|sources?)\s*:/i;
+/** "Table 3: …", "Figure 2 - …": the title of a table, however long. */
+const TITLE_TEXT = /^\s*(?:table|figure|chart)\s+[\w.]+\s*(?:[:.\-–—]|$)/i;
+/**
+ * A paragraph of notes rather than a label: it starts "Note:"/"Notes:"/"Source:", or with "*" and runs on,
+ * or it is long (over 200 characters), or it runs over three or more lines. Real labels top out around 160
+ * characters ("Declared as not meeting the criteria to reside at morning board round and then …").
+ */
+function isProse(v) {
+    if (typeof v !== 'string')
+        return false;
+    const t = v.trim();
+    if (t.length === 0 || TITLE_TEXT.test(t))
+        return false;
+    if (NOTE_START.test(t))
+        return true;
+    if (/^\*+\s/.test(t) && t.length > 60)
+        return true;
+    if (t.length > 200)
+        return true;
+    return t.length > 100 && (t.match(/\n/g)?.length ?? 0) >= 2;
+}
+/** A header label: text that is not a number, a placeholder or a paragraph; or a date (a period heading). */
+function isLabel(v) {
+    if (v instanceof Date)
+        return true;
+    if (typeof v !== 'string')
+        return false;
+    if (isEmpty(v) || isNumberLike(v) || isPlaceholder(v) || isProse(v))
+        return false;
+    return true;
+}
+/** Label text: line breaks and runs of spaces become one space. */
+function normalise(text) {
+    return text.replace(/\s+/g, ' ').trim();
+}
+/** A cell as one line of text: '' when empty, a date as YYYY-MM-DD, spacing normalised. */
+function cellLine(v) {
+    if (v === null || v === undefined)
+        return '';
+    if (v instanceof Date)
+        return v.toISOString().slice(0, 10);
+    const text = String(v);
+    // Most cells are printable ASCII with no space: already a line, with no regex and no new string.
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        if (c <= 32 || c >= 127)
+            return normalise(text);
+    }
+    return text;
+}
+/**
+ * A first cell that says the table is over: a source line, notes, a contents link, a copyright line.
+ * ("Sources of data" is not one: the word must end there, or be followed by a colon.)
+ */
+const END_OF_TABLE = /^\s*(?:(?:sources?|notes?|footnotes?|return to (?:contents|top|index|menu)|back to (?:contents|top)|contents|copyright|end of (?:table|sheet|worksheet))(?:\s*:|\s*$|\s+(?![a-z]))|copyright\b|©)/i;
+/** A text that ends a table when it is the first value of a row. */
+function isEndOfTableText(v) {
+    return typeof v === 'string' && END_OF_TABLE.test(v);
+}
+/**
+ * A row that ends the table: its first value is an end-of-table text and the row is otherwise empty, or it
+ * is a "Notes:"/"Source:" label followed by text only (a note written across two columns).
+ */
+function isEndRow(cells, first, last) {
+    // Most rows are data: settle on their first value before looking at the rest.
+    let start = first;
+    while (start <= last && start < cells.length && isEmpty(cells[start]))
+        start++;
+    if (start > last || start >= cells.length || !isEndOfTableText(cells[start]))
+        return false;
+    let firstValue;
+    let count = 0;
+    let allText = true;
+    for (let i = first; i <= last && i < cells.length; i++) {
+        const v = cells[i];
+        if (isEmpty(v))
+            continue;
+        if (count === 0)
+            firstValue = v;
+        count++;
+        if (typeof v !== 'string' || isNumberLike(v))
+            allText = false;
+    }
+    if (count === 0 || !isEndOfTableText(firstValue))
+        return false;
+    if (count === 1)
+        return true;
+    return allText && /:\s*$/.test(firstValue);
+}
+/** Column 0 → "A" (sheets). */
+function columnLetters(index) {
+    let name = '';
+    for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
+        name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+    return name;
+}
+/** Where a column is: its letter on a sheet, its 1-based field number in a CSV. */
+function columnRef(index, unit) {
+    return unit === 'line' ? String(index + 1) : columnLetters(index);
+}
+
 // EXTERNAL MODULE: external "node:buffer"
 var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/extract/csv/windows-1252.ts
@@ -70463,136 +70607,6 @@ function malformed(file, line, code) {
 /** Streaming CSV reading: format detection and records with their physical line numbers. */
 
 
-
-;// CONCATENATED MODULE: ./src/extract/cells.ts
-/** A cell that holds nothing: null, or text of spaces only. Cheap for the usual non-blank text. */
-function isEmpty(v) {
-    if (v === null || v === undefined)
-        return true;
-    if (typeof v !== 'string')
-        return false;
-    if (v.length === 0)
-        return true;
-    const first = v.charCodeAt(0);
-    return (first <= 32 || first === 160) && v.trim() === '';
-}
-/** Cells that are not empty. */
-function filled(cells) {
-    let n = 0;
-    for (const c of cells)
-        if (!isEmpty(c))
-            n++;
-    return n;
-}
-const NUMBER_TEXT = /^[+-]?(?:\d{1,3}(?:,\d{3})+|\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?%?$/;
-/** A number, or text that reads as one ("1,234", "12.5%", "-3"). */
-function isNumberLike(v) {
-    if (typeof v === 'number')
-        return true;
-    if (typeof v !== 'string')
-        return false;
-    const t = v.trim();
-    return /\d/.test(t) && NUMBER_TEXT.test(t);
-}
-/**
- * Suppression and placeholder markers, which stand for a missing number: they are neither labels nor data
- * types to the table finder. (The manifest stage reads the same markers as NULL in numeric columns.)
- */
-const PLACEHOLDERS = new Set(['*', 'c', ':', '..', '-', '–', 'x', 'z', '[c]', '[x]', '[z]', 'n/a', 'na', '~']);
-function isPlaceholder(v) {
-    return typeof v === 'string' && PLACEHOLDERS.has(v.trim().toLowerCase());
-}
-/** A whole number that reads as a year (1900–2100): header rows of years are labels, not data. */
-function isYear(v) {
-    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d{4}\s*$/.test(v) ? Number(v) : Number.NaN;
-    return Number.isInteger(n) && n >= 1900 && n <= 2100;
-}
-const NOTE_START = /^\s*(?:notes?|footnotes?|sources?)\s*:/i;
-/** "Table 3: …", "Figure 2 - …": the title of a table, however long. */
-const TITLE_TEXT = /^\s*(?:table|figure|chart)\s+[\w.]+\s*(?:[:.\-–—]|$)/i;
-/**
- * A paragraph of notes rather than a label: it starts "Note:"/"Notes:"/"Source:", or with "*" and runs on,
- * or it is long (over 200 characters), or it runs over three or more lines. Real labels top out around 160
- * characters ("Declared as not meeting the criteria to reside at morning board round and then …").
- */
-function isProse(v) {
-    if (typeof v !== 'string')
-        return false;
-    const t = v.trim();
-    if (t.length === 0 || TITLE_TEXT.test(t))
-        return false;
-    if (NOTE_START.test(t))
-        return true;
-    if (/^\*+\s/.test(t) && t.length > 60)
-        return true;
-    if (t.length > 200)
-        return true;
-    return t.length > 100 && (t.match(/\n/g)?.length ?? 0) >= 2;
-}
-/** A header label: text that is not a number, a placeholder or a paragraph; or a date (a period heading). */
-function isLabel(v) {
-    if (v instanceof Date)
-        return true;
-    if (typeof v !== 'string')
-        return false;
-    if (isEmpty(v) || isNumberLike(v) || isPlaceholder(v) || isProse(v))
-        return false;
-    return true;
-}
-/** Label text: line breaks and runs of spaces become one space. */
-function normalise(text) {
-    return text.replace(/\s+/g, ' ').trim();
-}
-/**
- * A first cell that says the table is over: a source line, notes, a contents link, a copyright line.
- * ("Sources of data" is not one: the word must end there, or be followed by a colon.)
- */
-const END_OF_TABLE = /^\s*(?:(?:sources?|notes?|footnotes?|return to (?:contents|top|index|menu)|back to (?:contents|top)|contents|copyright|end of (?:table|sheet|worksheet))(?:\s*:|\s*$|\s+(?![a-z]))|copyright\b|©)/i;
-/** A text that ends a table when it is the first value of a row. */
-function isEndOfTableText(v) {
-    return typeof v === 'string' && END_OF_TABLE.test(v);
-}
-/**
- * A row that ends the table: its first value is an end-of-table text and the row is otherwise empty, or it
- * is a "Notes:"/"Source:" label followed by text only (a note written across two columns).
- */
-function isEndRow(cells, first, last) {
-    // Most rows are data: settle on their first value before looking at the rest.
-    let start = first;
-    while (start <= last && start < cells.length && isEmpty(cells[start]))
-        start++;
-    if (start > last || start >= cells.length || !isEndOfTableText(cells[start]))
-        return false;
-    let firstValue;
-    let count = 0;
-    let allText = true;
-    for (let i = first; i <= last && i < cells.length; i++) {
-        const v = cells[i];
-        if (isEmpty(v))
-            continue;
-        if (count === 0)
-            firstValue = v;
-        count++;
-        if (typeof v !== 'string' || isNumberLike(v))
-            allText = false;
-    }
-    if (count === 0 || !isEndOfTableText(firstValue))
-        return false;
-    if (count === 1)
-        return true;
-    return allText && /:\s*$/.test(firstValue);
-}
-/** Column 0 → "A" (sheets). */
-function columnLetters(index) {
-    let name = '';
-    for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
-        name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
-    return name;
-}
-/** Where a column is: its letter on a sheet, its 1-based field number in a CSV. */
-function columnRef(index, unit) {
-    return unit === 'line' ? String(index + 1) : columnLetters(index);
-}
 
 ;// CONCATENATED MODULE: ./src/extract/layout.ts
 
@@ -72011,9 +72025,9 @@ function tableRows(source, layout, where, options = {}) {
     for (const c of columns)
         inTable[c] = 1;
     const contiguous = lastColumn - firstColumn + 1 === width;
-    const repeatedKeys = new Set((layout.headerCells[0] ?? []).map((_, r) => layout.headerCells.map((cells) => key(cells[r])).join('\u0000')));
+    const repeatedKeys = new Set((layout.headerCells[0] ?? []).map((_, r) => layout.headerCells.map((cells) => cellLine(cells[r])).join('\u0000')));
     // A repeated header is rare: compare whole rows only when the first cell matches a header's first cell.
-    const repeatedFirst = new Set((layout.headerCells[0] ?? []).map((_, r) => key(layout.headerCells[0][r])));
+    const repeatedFirst = new Set((layout.headerCells[0] ?? []).map((_, r) => cellLine(layout.headerCells[0][r])));
     const outside = options.outside ?? 'error';
     const downMerges = (options.merges ?? []).filter((m) => m.bottom > m.top && m.bottom > lastHeader && m.top < endBefore);
     return async function* batches(observer) {
@@ -72067,7 +72081,8 @@ function tableRows(source, layout, where, options = {}) {
                     continue;
                 }
                 const tableCells = contiguous ? slice(cells, firstColumn, width) : table_rows_pick(cells, columns);
-                if (repeatedFirst.has(key(tableCells[0])) && repeatedKeys.has(tableCells.map(key).join('\u0000'))) {
+                if (repeatedFirst.has(cellLine(tableCells[0])) &&
+                    repeatedKeys.has(tableCells.map(cellLine).join('\u0000'))) {
                     skip(row.position, 'repeated header');
                     continue;
                 }
@@ -72088,21 +72103,6 @@ function tableRows(source, layout, where, options = {}) {
         for (const p of pending)
             skip(p.position, AFTER_TABLE);
     };
-}
-/** A header cell or data cell as compared for repeated headers: text with runs of spaces collapsed. */
-function key(v) {
-    if (v === null || v === undefined)
-        return '';
-    if (v instanceof Date)
-        return v.toISOString().slice(0, 10);
-    const text = String(v);
-    // Most cells are printable ASCII with no space: their own key, with no regex and no new string.
-    for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c <= 32 || c >= 127)
-            return text.replace(/\s+/g, ' ').trim();
-    }
-    return text;
 }
 /** Notes the value a merged range starts with when its first row passes (the header rows included). */
 function remember(merges, row) {
@@ -73131,6 +73131,7 @@ async function notAZip(path, error) {
 
 
 
+
 /** Sheets that describe a publication rather than hold its data. */
 const NOT_DATA_SHEET = /^\s*(cover|cover sheet|title|title sheet|title page|front sheet|contents?|table of contents|index|notes?|notes and definitions|definitions?( and changes)?|glossary|about|about this (release|publication|data)|introduction|background|methodology|metadata|read ?me|data quality|dq|guidance|information|info|key facts|summary of changes|revisions?|version ?control|version ?history|change ?log|accessibility)\s*$/i;
 const NO_TABLE = 'no table found (no header row above rows of data)';
@@ -73205,7 +73206,7 @@ async function sheetLines(workbook, sheet) {
     for await (const batch of workbook.batches(sheet)) {
         for (const row of batch) {
             // A value repeated along the row counts once.
-            const texts = [...new Set(row.cells.map(extract_file_cellText))].filter((t) => t !== '');
+            const texts = [...new Set(row.cells.map(cellLine))].filter((t) => t !== '');
             if (texts.length === 0)
                 continue;
             const [first, ...rest] = texts;
@@ -73216,13 +73217,6 @@ async function sheetLines(workbook, sheet) {
         }
     }
     return lines;
-}
-function extract_file_cellText(value) {
-    if (value === null || value === undefined)
-        return '';
-    if (value instanceof Date)
-        return value.toISOString().slice(0, 10);
-    return String(value).replace(/\s+/g, ' ').trim();
 }
 /** Opens the workbook for one pass over a sheet, so tables stay re-readable after extraction returns. */
 async function* readSheet(open, path, sheet) {
@@ -73357,6 +73351,10 @@ function sameLoad(a, b) {
 
 
 
+/** What a period is matched to: the manifest as the run found it under hold, else as the run has evolved it. */
+function matchBase(contract, state) {
+    return contract === 'hold' ? state.atStart : state.current;
+}
 /**
  * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
  * the canonical manifest → the contract decides: load in one transaction, hold for review, or fail.
@@ -73384,7 +73382,7 @@ async function processPeriod(ctx, period, entries, state) {
         singlePass = drafted.singlePass;
         const { draft, tables, notes } = drafted;
         const contract = ctx.publication.contract;
-        const base = contract === 'hold' ? state.atStart : state.current;
+        const base = matchBase(contract, state);
         const reconciled = reconcile(ctx.publication, base, draft);
         hash = manifestHash(reconciled.manifest);
         const decision = applyContract(contract, reconciled.driftClass, reconciled.changes, reconciled.drift.firstManifest);
@@ -73555,7 +73553,7 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
         if (wantsUnpivot(canonical, keys[i], t.table))
             tables[i] = { ...t, table: unpivotTable(t.table) };
     const missing = MissingValues.of(canonical);
-    const base = ctx.publication.contract === 'hold' ? state.atStart : state.current;
+    const base = matchBase(ctx.publication.contract, state);
     const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing);
     try {
         const sources = singlePass ? [...singlePass.sources] : [];
