@@ -13,6 +13,7 @@
  */
 import { fileNameFromUrl } from '../fetch/file-name.js'
 import { DATA_FILE_EXTENSIONS } from '../model/discovery.js'
+import { wildcardMatches } from '../model/glob.js'
 import type { PeriodKind } from '../model/period.js'
 import { periodsMentioned } from '../model/period-text.js'
 
@@ -74,11 +75,7 @@ export function isDataFileName(name: string): boolean {
 
 /** `*` any run of characters, `?` one character; case-insensitive; the whole name must match. */
 export function globMatches(pattern: string, name: string): boolean {
-  const source = pattern
-    .split('')
-    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-    .join('')
-  return new RegExp(`^${source}$`, 'is').test(name.normalize('NFC'))
+  return wildcardMatches(pattern, name, { anyOne: '?' })
 }
 
 const MARKERS = {

@@ -1,3 +1,4 @@
+import { wildcardMatches } from '../model/glob.js'
 import { snakeWords } from './physical-name.js'
 
 const MONTH_WORD =
@@ -108,9 +109,5 @@ function asKey(words: string): string {
 
 /** Case-insensitive glob match where "*" is any run of characters. */
 export function globMatches(glob: string, name: string): boolean {
-  const pattern = glob
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*')
-  return new RegExp(`^${pattern}$`, 'i').test(name.split('/').pop() ?? name)
+  return wildcardMatches(glob, name.split('/').pop() ?? name)
 }
