@@ -1,6 +1,8 @@
+import { connectionPasswords } from '../src/model/connection-string.js'
+
 /**
  * The secrets the Action was given (database URL, tokens, LLM key) and the pieces of them that could leak on
- * their own (a URL's password, in plain and percent-encoded form). Every one is masked in the runner's log with
+ * their own (every password a connection string carries, in plain and percent-encoded form). Every one is masked in the runner's log with
  * core.setSecret, and `redact` removes them from everything the Action writes elsewhere: the job summary, pull
  * request bodies and comments, outputs, uploaded logs.
  */
@@ -12,10 +14,7 @@ export class Secrets {
   add(value: string | undefined): void {
     if (!value) return
     const parts = [value]
-    try {
-      const url = new URL(value)
-      if (url.password) parts.push(url.password, decodeURIComponent(url.password))
-    } catch {}
+    for (const password of connectionPasswords(value)) parts.push(encodeURIComponent(password), password)
     for (const part of parts) {
       // Short fragments would blank out ordinary words; a password that short is masked with its URL.
       if (part.length < 4 || this.values.has(part)) continue

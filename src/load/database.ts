@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { createServer } from 'node:net'
 import { join, resolve, sep } from 'node:path'
 import pg from 'pg'
+import { redactConnectionString } from '../model/connection-string.js'
 
 /** One code path for both: a PostgreSQL server from DATABASE_URL, or the embedded one kept under data/db/. */
 export interface Database {
@@ -16,13 +17,7 @@ const EMBEDDED_USER = 'postgres'
 const EMBEDDED_PASSWORD = 'datawarp-embedded'
 
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return '(unparseable database URL)'
-  }
+  return redactConnectionString(url)
 }
 
 export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {

@@ -80,6 +80,13 @@ describe('secrets', () => {
     expect(secrets.contains('x p@ss/word')).toBe(true)
     expect(secrets.contains('nothing here')).toBe(false)
   })
+
+  it('masks a password given in the query string or a key=value connection string', () => {
+    const secrets = new Secrets()
+    secrets.add('postgres://app@db.example/warehouse?password=query-secret-1')
+    secrets.add("host=db.example password='kv secret 2'")
+    expect(secrets.redact('a query-secret-1 b kv secret 2 c')).toBe('a *** b *** c')
+  })
 })
 
 describe('outcome view', () => {
