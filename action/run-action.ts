@@ -55,7 +55,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   const configPath = resolve(root, inputs.config)
   let config: Config | undefined
   try {
-    config = loadConfig(configPath)
+    config = loadConfig(configPath, { root })
   } catch {
     // runPipeline reports an unreadable config; retention falls back to its default meanwhile.
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -72,13 +72,18 @@ describe('loadConfig: a valid file', () => {
       contract: 'hold',
       retention: { logs_days: 7, artifact_days: 7, cleanup_after_run: true },
       fetch: { timeout_seconds: 300, retries: 3, max_bytes: 2 * 1024 ** 3 },
+      allowed_folders: [],
     })
     expect(config.publications).toEqual([])
   })
 
   it('keeps the settings given and defaults the rest', () => {
     const config = loadConfig(configFile('settings:', '  fetch:', '    retries: 5', 'publications: {}'))
-    expect(config.settings.fetch).toEqual({ timeout_seconds: 300, retries: 5, max_bytes: 2 * 1024 ** 3 })
+    expect(config.settings.fetch).toEqual({
+      timeout_seconds: 300,
+      retries: 5,
+      max_bytes: 2 * 1024 ** 3,
+    })
     expect(config.settings.retention).toEqual({ logs_days: 7, artifact_days: 7, cleanup_after_run: true })
     expect(config.settings.contract).toBe('hold')
   })
@@ -365,5 +370,63 @@ describe('the config schema', () => {
   it('the whole-file schema (for editors) rejects a non-snake_case code', () => {
     expect(ConfigFileSchema.safeParse({ publications: { gp: { name: 'GP' } } }).success).toBe(true)
     expect(ConfigFileSchema.safeParse({ publications: { GP: { name: 'GP' } } }).success).toBe(false)
+  })
+})
+
+describe('loadConfig: paths stay inside the project root', () => {
+  /** A project folder with config/publications.yaml holding the lines. */
+  function projectConfig(...lines: string[]): { root: string; file: string } {
+    const root = join(dir, `project-${++counter}`)
+    mkdirSync(join(root, 'config'), { recursive: true })
+    const file = join(root, 'config', 'publications.yaml')
+    writeFileSync(file, `${lines.join('\n')}\n`)
+    return { root, file }
+  }
+
+  it('refuses a canonical_manifest, a local path or a file:// URL outside the root, naming the line', () => {
+    const { root, file } = projectConfig(
+      'publications:',
+      '  escape:',
+      '    name: Escape',
+      '    canonical_manifest: ../../../../tmp/x.yaml',
+      '  passwd:',
+      '    name: Passwd',
+      '    urls:',
+      '      - { period: 2024-01, url: /etc/passwd }',
+      '      - { period: 2024-02, url: "file:///proc/self/environ" }',
+      '      - { period: 2024-03, url: ../../outside.csv }',
+      '  fine:',
+      '    name: Fine',
+      '    urls:',
+      '      - { period: 2024-01, url: ../data/inside.csv }',
+    )
+    const config = loadConfig(file, { root })
+    expect(config.publications.map((p) => p.code)).toEqual(['fine'])
+    const problems = config.problems.map(formatProblem)
+    expect(problems).toEqual([
+      expect.stringMatching(/:4: publications\.escape\.canonical_manifest: .*outside the project root/),
+      expect.stringMatching(
+        /:8: publications\.passwd\.urls\.0\.url: \/etc\/passwd is outside the project root/,
+      ),
+      expect.stringMatching(/:9: publications\.passwd\.urls\.1\.url: .*outside the project root/),
+      expect.stringMatching(/:10: publications\.passwd\.urls\.2\.url: .*outside the project root/),
+    ])
+    expect(config.localRoots).toEqual([root])
+  })
+
+  it('allows the folders settings.allowed_folders names, relative to the root, for files and manifests', () => {
+    const { root, file } = projectConfig(
+      'settings:',
+      '  allowed_folders: [../shared-files]',
+      'publications:',
+      '  shared:',
+      '    name: Shared',
+      '    urls:',
+      '      - { period: 2024-01, url: ../../shared-files/a.csv }',
+      '    canonical_manifest: ../shared-files/shared.yaml',
+    )
+    const config = loadConfig(file, { root })
+    expect(config.problems).toEqual([])
+    expect(config.localRoots).toEqual([root, join(dir, 'shared-files')])
   })
 })

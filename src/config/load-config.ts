@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { readFileSync, realpathSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
 import { isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml'
 import type { z } from 'zod'
 import {
@@ -12,6 +12,7 @@ import {
   type PublicationEntry,
   SNAKE_CODE,
 } from '../model/config.js'
+import { isInsideFolder, localPathOf } from '../model/containment.js'
 import { type LineOf, resolveDiscovery } from './discovery.js'
 
 export class ConfigError extends Error {
@@ -29,8 +30,13 @@ export function formatProblem(p: ConfigProblem): string {
  * Reads config/publications.yaml. A broken file as a whole throws ConfigError; a broken publication entry
  * becomes a problem of that publication only, so a run can go on with the others.
  */
-export function loadConfig(file: string, options: { readonly today?: Date } = {}): Config {
+export function loadConfig(
+  file: string,
+  options: { readonly today?: Date; readonly root?: string } = {},
+): Config {
   const path = resolve(file)
+  // The layout is <root>/config/publications.yaml: without a root given, the config folder's parent.
+  const root = resolve(options.root ?? dirname(dirname(path)))
   let text: string
   try {
     text = readFileSync(path, 'utf8')
@@ -71,6 +77,7 @@ export function loadConfig(file: string, options: { readonly today?: Date } = {}
   const shape = ConfigShapeSchema.safeParse(doc.toJS() ?? {})
   if (!shape.success) throw new ConfigError(problemsAt(shape.error.issues, []))
 
+  const localRoots = [root, ...shape.data.settings.allowed_folders.map((folder) => resolve(root, folder))]
   const publications: Publication[] = []
   const problems: ConfigProblem[] = []
   for (const [code, raw] of Object.entries(shape.data.publications)) {
@@ -92,6 +99,19 @@ export function loadConfig(file: string, options: { readonly today?: Date } = {}
       continue
     }
     const entry = parsed.data
+    const outside = pathsOutside(entry, { root, baseDir: dirname(path), localRoots })
+    if (outside.length > 0) {
+      problems.push(
+        ...outside.map(({ at, message }) => ({
+          file,
+          line: lineOf(nearestNode(doc.contents, [...base, ...at])),
+          field: [...base, ...at].join('.'),
+          message,
+          publication: code,
+        })),
+      )
+      continue
+    }
     publications.push({
       code,
       name: entry.name,
@@ -106,7 +126,58 @@ export function loadConfig(file: string, options: { readonly today?: Date } = {}
       ...withDiscovery(entry, (at) => lineOf(nearestNode(doc.contents, [...base, ...at])), options.today),
     })
   }
-  return { file, baseDir: dirname(path), settings: shape.data.settings, publications, problems }
+  return {
+    file,
+    root,
+    localRoots,
+    baseDir: dirname(path),
+    settings: shape.data.settings,
+    publications,
+    problems,
+  }
+}
+
+/**
+ * The paths of an entry that lead outside the project: a canonical manifest outside the root (symbolic links
+ * of its folders followed), a local url outside the root and settings.allowed_folders. The fetch stage
+ * checks local files again, with their links resolved, when it reads them.
+ */
+function pathsOutside(
+  entry: PublicationEntry,
+  where: { root: string; baseDir: string; localRoots: readonly string[] },
+): { at: (string | number)[]; message: string }[] {
+  const found: { at: (string | number)[]; message: string }[] = []
+  if (entry.canonical_manifest !== undefined) {
+    const target = resolve(where.root, entry.canonical_manifest)
+    const real = realExisting(target)
+    const inside = where.localRoots.some(
+      (folder) => isInsideFolder(target, folder) && isInsideFolder(real, realExisting(folder)),
+    )
+    if (!inside)
+      found.push({
+        at: ['canonical_manifest'],
+        message: `${entry.canonical_manifest} is outside the project root ${where.root}${where.localRoots.length > 1 ? ' and settings.allowed_folders' : ''}`,
+      })
+  }
+  entry.urls.forEach((u, i) => {
+    const local = localPathOf(u.url, where.baseDir)
+    if (local !== undefined && !where.localRoots.some((folder) => isInsideFolder(local, folder)))
+      found.push({
+        at: ['urls', i, 'url'],
+        message: `${u.url} is outside the project root${where.localRoots.length > 1 ? ' and settings.allowed_folders' : ''} (${local}); local files are read only from inside it`,
+      })
+  })
+  return found
+}
+
+/** The real path of a path's deepest existing ancestor, joined with the rest: where a write would land. */
+function realExisting(path: string): string {
+  try {
+    return realpathSync(path)
+  } catch {
+    const parent = dirname(path)
+    return parent === path ? path : join(realExisting(parent), basename(path))
+  }
 }
 
 /** The publication's discovery settings resolved for today (`{}` when it has none). */

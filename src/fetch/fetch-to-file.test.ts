@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -7,7 +7,7 @@ import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DataWarpError } from '../model/table.js'
-import { fetchToFile } from './fetch-to-file.js'
+import { checkFetchedHosts, fetchToFile } from './fetch-to-file.js'
 import type { AttemptInfo, FetchOptions } from './types.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void
@@ -305,6 +305,103 @@ describe('fetchToFile from local files', () => {
     await writeFile(join(work, 'large.csv'), 'z'.repeat(500))
     const error = await failure(fetchToFile(join(work, 'large.csv'), dest, options({ maxBytes: 100 })))
     expect(error.message).toBe(`${join(work, 'large.csv')} is 500 bytes, larger than the limit of 100 bytes`)
+  })
+})
+
+describe('local files stay inside the folders allowed', () => {
+  it('refuses a path, a file:// URL or a ../ path outside localRoots, before reading it', async () => {
+    const project = join(work, 'project')
+    await mkdir(project)
+    for (const url of ['/etc/passwd', 'file:///proc/self/environ', '../../../../etc/passwd']) {
+      const error = await failure(
+        fetchToFile(url, dest, options({ baseDir: project, localRoots: [project] })),
+      )
+      expect(error.message).toMatch(/is outside the project root/)
+      expect(error.message).toContain(url)
+    }
+  })
+
+  it('refuses a symbolic link inside the root that points outside it', async () => {
+    const project = join(work, 'project')
+    await mkdir(project)
+    await symlink('/etc/passwd', join(project, 'innocent.csv'))
+    const error = await failure(
+      fetchToFile('innocent.csv', dest, options({ baseDir: project, localRoots: [project] })),
+    )
+    expect(error.message).toMatch(/innocent\.csv.*is outside the project root/)
+  })
+
+  it('reads a file inside the root, or inside another folder allowed', async () => {
+    const project = join(work, 'project')
+    const shared = join(work, 'shared')
+    await mkdir(project)
+    await mkdir(shared)
+    await writeFile(join(project, 'a.csv'), CSV)
+    await writeFile(join(shared, 'b.csv'), CSV)
+    const roots = { baseDir: project, localRoots: [project, shared] }
+    expect((await fetchToFile('a.csv', dest, options(roots))).sha256).toBe(sha256(CSV))
+    expect((await fetchToFile('../shared/b.csv', dest, options(roots))).sha256).toBe(sha256(CSV))
+  })
+})
+
+describe('allowed hosts are checked on every redirect hop, before the request is sent', () => {
+  it('never sends a request to a host that is not allowed, even when an allowed host redirects there', async () => {
+    const other = createServer((_req, res) => res.writeHead(200).end('secret'))
+    await new Promise<void>((done) => other.listen(0, '127.0.0.1', done))
+    let reached = 0
+    other.on('request', () => reached++)
+    const otherHost = `localhost:${(other.address() as AddressInfo).port}`
+    try {
+      routes.set('/hop', (_req, res) => res.writeHead(302, { location: `http://${otherHost}/x.csv` }).end())
+      const allowed = new URL(base).host
+      const error = await failure(fetchToFile(`${base}/hop`, dest, options({ allowedHosts: [allowed] })))
+      expect(error.message).toContain(`redirected to http://${otherHost}/x.csv`)
+      expect(error.message).toContain('not an allowed host')
+      expect(reached).toBe(0)
+    } finally {
+      other.closeAllConnections()
+      await new Promise((done) => other.close(done))
+    }
+  })
+
+  it('refuses the first request too when its host is not allowed', async () => {
+    serve('/a.csv', CSV)
+    const error = await failure(
+      fetchToFile(`${base}/a.csv`, dest, options({ allowedHosts: ['example.org'] })),
+    )
+    expect(error.message).toMatch(/not an allowed host/)
+    expect(hits.get('/a.csv')).toBeUndefined()
+  })
+
+  it('follows redirects between allowed hosts and records each hop', async () => {
+    serve('/final.csv', CSV)
+    routes.set('/one', (_req, res) => res.writeHead(301, { location: '/two' }).end())
+    routes.set('/two', (_req, res) => res.writeHead(302, { location: `${base}/final.csv` }).end())
+    const file = await fetchToFile(`${base}/one`, dest, options({ allowedHosts: [new URL(base).host] }))
+    expect(file.sha256).toBe(sha256(CSV))
+    expect(file.fileName).toBe('final.csv')
+    expect(file.hops).toEqual([`${base}/one`, `${base}/two`, `${base}/final.csv`])
+  })
+
+  it('a download shared within the run serves another fetch only when every hop it took is allowed there', async () => {
+    serve('/final.csv', CSV)
+    routes.set('/one', (_req, res) => res.writeHead(302, { location: `${base}/final.csv` }).end())
+    const file = await fetchToFile(`${base}/one`, dest, options())
+    const host = new URL(base).host
+    expect(() => checkFetchedHosts(file, [host])).not.toThrow()
+    expect(() => checkFetchedHosts(file, undefined)).not.toThrow()
+    expect(() => checkFetchedHosts(file, ['files.example.org'])).toThrow(
+      new RegExp(`GET ${base}/one: .*${host} is not an allowed host`),
+    )
+    expect(() =>
+      checkFetchedHosts({ ...file, hops: [`${base}/one`, 'http://elsewhere.example/x.csv'] }, [host]),
+    ).toThrow(/redirected to http:\/\/elsewhere\.example\/x\.csv: elsewhere\.example is not an allowed host/)
+  })
+
+  it('stops a redirect loop', async () => {
+    routes.set('/loop', (_req, res) => res.writeHead(302, { location: '/loop' }).end())
+    const error = await failure(fetchToFile(`${base}/loop`, dest, options()))
+    expect(error.message).toMatch(/more than \d+ redirects/)
   })
 })
 

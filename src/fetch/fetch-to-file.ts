@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { mkdir, rename, rm, stat } from 'node:fs/promises'
+import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { basename, isAbsolute, join, resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { fileURLToPath } from 'node:url'
+import { isInsideFolder } from '../model/containment.js'
 import { DataWarpError } from '../model/table.js'
 import { claimUniquePath, contentDispositionFileName, fileNameFromUrl, safeFileName } from './file-name.js'
 import { sniffFileKind } from './sniff.js'
@@ -14,6 +15,8 @@ import type { ConditionalRequest, FetchedFile, FetchOptions, NotModified } from 
 
 const USER_AGENT = 'DataWarp/0.1 (statistics loader)'
 const DEFAULT_BACKOFF_MS = 500
+/** Redirects followed before a request is given up as a loop (browsers and curl use 20 and 50). */
+const MAX_REDIRECTS = 10
 /** A server's Retry-After is honoured up to this long. */
 const MAX_RETRY_AFTER_MS = 30_000
 
@@ -100,6 +103,7 @@ async function copyLocal(
   const from = path === url ? path : `${path} (from ${url})`
   let size: number
   try {
+    if (options.localRoots) await checkInsideRoots(url, path, options.localRoots)
     const info = await stat(path)
     if (!info.isFile()) throw new DataWarpError(`cannot read ${from}: not a file`, { file: url })
     size = info.size
@@ -132,6 +136,19 @@ async function copyLocal(
   }
 }
 
+/** A local file must lie inside one of the roots, once symbolic links (of the file and the roots) are resolved. */
+async function checkInsideRoots(url: string, path: string, roots: readonly string[]): Promise<void> {
+  const real = await realpath(path).catch(() => path)
+  const realRoots = await Promise.all(roots.map((root) => realpath(root).catch(() => root)))
+  const inside =
+    roots.some((root) => isInsideFolder(path, root)) && realRoots.some((root) => isInsideFolder(real, root))
+  if (inside) return
+  throw new DataWarpError(
+    `${url} is outside the project root${roots.length > 1 ? ' and the folders settings.allowed_folders allows' : ''} (${real === path ? path : `${path} leads to ${real}`}); local files are read only from inside it`,
+    { file: url },
+  )
+}
+
 function fsReason(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') return 'no such file'
@@ -161,6 +178,7 @@ interface Downloaded {
   written: Written
   fileName: string
   contentType?: string
+  hops: string[]
   etag?: string
   lastModified?: string
 }
@@ -217,6 +235,7 @@ async function download(
         destDir,
         result.contentType,
       )
+      fetched.hops = result.hops
       if (result.etag !== undefined) fetched.etag = result.etag
       if (result.lastModified !== undefined) fetched.lastModified = result.lastModified
       return fetched
@@ -248,28 +267,36 @@ async function attemptDownload(
   const part = partPath(destDir)
   const seconds = formatSeconds(options.timeoutMs)
   try {
-    let response: Response
-    try {
-      response = await fetch(target, {
-        signal: controller.signal,
-        redirect: 'follow',
-        headers: { 'user-agent': USER_AGENT, accept: '*/*', ...conditionalHeaders(conditional) },
-      })
-    } catch (error) {
-      // A name that does not exist (ENOTFOUND) will not exist a second later: no retry, so an offline run or a
-      // mistyped host fails at once. A DNS server that could not answer (EAI_AGAIN) is retried like any reset.
-      throw new AttemptFailure(
-        timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error),
-        timedOut || errorCode(error) !== 'ENOTFOUND',
-      )
+    // Redirects are followed here, one hop at a time, so each hop's host is checked before it is requested.
+    const hops: URL[] = []
+    let response: Response | undefined
+    for (let next: URL | undefined = target; next; ) {
+      checkHost(next, hops, options.allowedHosts)
+      hops.push(next)
+      try {
+        response = await fetch(next, {
+          signal: controller.signal,
+          redirect: 'manual',
+          headers: { 'user-agent': USER_AGENT, accept: '*/*', ...conditionalHeaders(conditional) },
+        })
+      } catch (error) {
+        // A name that does not exist (ENOTFOUND) will not exist a second later: no retry, so an offline run or a
+        // mistyped host fails at once. A DNS server that could not answer (EAI_AGAIN) is retried like any reset.
+        throw new AttemptFailure(
+          timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error),
+          timedOut || errorCode(error) !== 'ENOTFOUND',
+        )
+      }
+      next = redirectTarget(response, next)
+      if (next) {
+        await response.body?.cancel().catch(() => {})
+        if (hops.length > MAX_REDIRECTS)
+          throw new AttemptFailure(`more than ${MAX_REDIRECTS} redirects (last to ${next.href})`, false)
+      }
     }
+    if (!response) throw new AttemptFailure('no response', true)
 
     const validators = responseValidators(response)
-    const finalHost = response.url ? new URL(response.url).host.toLowerCase() : target.host.toLowerCase()
-    if (options.allowedHosts && !options.allowedHosts.includes(finalHost)) {
-      await response.body?.cancel().catch(() => {})
-      throw new AttemptFailure(`the response came from ${finalHost}, which is not an allowed host`, false)
-    }
     if (response.status === 304 && conditional) {
       await response.body?.cancel().catch(() => {})
       return { status: 304, notModified: true, ...validators }
@@ -311,7 +338,7 @@ async function attemptDownload(
         true,
       )
     }
-    const finalUrl = response.url ? new URL(response.url) : target
+    const finalUrl = hops[hops.length - 1] ?? target
     const fileName = safeFileName(
       contentDispositionFileName(response.headers.get('content-disposition')) ??
         fileNameFromUrl(finalUrl) ??
@@ -323,6 +350,7 @@ async function attemptDownload(
       written,
       fileName,
       contentType: response.headers.get('content-type') ?? undefined,
+      hops: hops.map((hop) => hop.href),
       ...validators,
     }
   } catch (error) {
@@ -332,6 +360,51 @@ async function attemptDownload(
   } finally {
     clearTimeout(timer)
   }
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308])
+
+/** Where a 3xx response sends the request next (undefined: it is the answer). */
+function redirectTarget(response: Response, from: URL): URL | undefined {
+  const location = response.headers.get('location')
+  if (!REDIRECT_STATUSES.has(response.status) || !location) return undefined
+  let next: URL
+  try {
+    next = new URL(location, from)
+  } catch {
+    throw new AttemptFailure(`redirected to an invalid address "${location}"`, false)
+  }
+  if (next.protocol !== 'http:' && next.protocol !== 'https:')
+    throw new AttemptFailure(`redirected to ${next.href}, which is not http(s)`, false)
+  return next
+}
+
+/**
+ * Whether a file fetched earlier in the run (downloads are shared by URL) may serve a fetch allowed only
+ * `allowedHosts`: every hop it took must be to one of them. Throws, naming the hop, when not.
+ */
+export function checkFetchedHosts(file: FetchedFile, allowedHosts: readonly string[] | undefined): void {
+  if (!allowedHosts) return
+  const hops = file.hops ?? (/^https?:/i.test(file.url) ? [file.url] : [])
+  const urls = hops.map((hop) => new URL(hop))
+  try {
+    urls.forEach((hop, i) => {
+      checkHost(hop, urls.slice(0, i), allowedHosts)
+    })
+  } catch (error) {
+    throw new DataWarpError(`GET ${file.url}: ${(error as Error).message}`, { file: file.url })
+  }
+}
+
+/** Refuses a request (the first, or a redirect hop) to a host that is not allowed, before it is sent. */
+function checkHost(url: URL, before: readonly URL[], allowedHosts: readonly string[] | undefined): void {
+  const host = url.host.toLowerCase()
+  if (!allowedHosts || allowedHosts.includes(host)) return
+  const what = before.length === 0 ? url.href : `redirected to ${url.href}`
+  throw new AttemptFailure(
+    `${what}: ${host} is not an allowed host (allowed: ${allowedHosts.join(', ')})`,
+    false,
+  )
 }
 
 function conditionalHeaders(conditional: ConditionalRequest | undefined): Record<string, string> {

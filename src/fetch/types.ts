@@ -30,8 +30,16 @@ export interface FetchOptions {
   backoffMs?: number
   /** Called once per attempt, after it finished (successfully or not). */
   onAttempt?: (info: AttemptInfo) => void
-  /** When given, the response (after redirects) must come from one of these hosts (host[:port], lower case). */
+  /**
+   * When given, every request -- the first and each redirect hop -- must go to one of these hosts (host[:port],
+   * lower case); a hop to another host is refused before it is sent.
+   */
   allowedHosts?: readonly string[]
+  /**
+   * When given, a local file (a path or a file:// URL) must lie inside one of these folders once symbolic links
+   * are resolved: the project root and the folders `settings.allowed_folders` adds.
+   */
+  localRoots?: readonly string[]
 }
 
 /** Validators of an earlier response, sent as If-None-Match / If-Modified-Since. */
@@ -63,6 +71,8 @@ export interface FetchedFile {
   sha256: string
   contentType?: string
   kind: FileKind
+  /** Every URL requested, the first and each redirect hop, in order (HTTP only). */
+  hops?: string[]
   /** The response's ETag and Last-Modified, for a later conditional request (HTTP only, when sent). */
   etag?: string
   lastModified?: string

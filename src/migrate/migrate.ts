@@ -170,7 +170,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrationReport>
   const legacy: LegacyConfig | undefined = legacyPath
     ? asMigrationError(() => readLegacyConfig(legacyPath))
     : undefined
-  const current = shape === 'new' ? loadConfig(configPath) : undefined
+  const current = shape === 'new' ? loadConfig(configPath, { root }) : undefined
   const targets: { code: string; name: string; description?: string; canonicalManifest: string }[] = current
     ? current.publications.map((p) => ({
         code: p.code,

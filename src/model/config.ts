@@ -84,6 +84,12 @@ export const SettingsSchema = z.strictObject({
   retention: RetentionSchema.prefault({}),
   fetch: FetchSettingsSchema.prefault({}),
   llm: LlmSettingsSchema.optional(),
+  allowed_folders: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'Folders outside the project root (relative to it) that local urls (paths, file:// URLs) may read and canonical_manifest may name; by default both stay inside the project root',
+    ),
 })
 
 /** The top level of config/publications.yaml. Publications are validated one by one (see loadConfig). */
@@ -132,6 +138,10 @@ export interface ConfigProblem {
 
 export interface Config {
   readonly file: string
+  /** The project root: config paths, local files and canonical manifests stay inside it. */
+  readonly root: string
+  /** Where local files may be read from: the root, then settings.allowed_folders (absolute). */
+  readonly localRoots: readonly string[]
   /** The folder paths in the config are relative to. */
   readonly baseDir: string
   readonly settings: Settings

@@ -19,6 +19,7 @@ export function fetchOptions(config: Config): FetchOptions {
     retries: settings.retries,
     maxBytes: settings.max_bytes,
     baseDir: config.baseDir,
+    localRoots: config.localRoots,
   }
 }
 

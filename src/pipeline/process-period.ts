@@ -5,7 +5,7 @@ import { stringify } from 'yaml'
 import type { HttpSession } from '../discover/index.js'
 import { type EnrichResult, enrichManifest, withTextOf } from '../enrich/index.js'
 import { extractFile, unpivotTable } from '../extract/index.js'
-import { type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
+import { checkFetchedHosts, type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
 import {
   isUpToDate,
   type LastLoad,
@@ -31,7 +31,7 @@ import type { Drift } from '../model/drift.js'
 import type { CanonicalManifest, DraftManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable, type LocalFile, type SkippedPart } from '../model/table.js'
 import { type EventLog, errorDetail } from '../observe/index.js'
-import { allowedHostsFor, unchangedWithoutDownload } from './discovery-step.js'
+import { allowedHostsFor, fetchOptions, unchangedWithoutDownload } from './discovery-step.js'
 import type { PeriodOutcome } from './outcome.js'
 import { periodTablesOf, type SinglePass, startSinglePass } from './single-pass.js'
 
@@ -405,21 +405,18 @@ async function fetchAll(
   entries: readonly PeriodSource[],
   dir: string,
 ): Promise<FetchedFile[]> {
-  const settings = ctx.config.settings.fetch
   const fetched: FetchedFile[] = []
   for (const entry of entries) {
     const scope = { publication: ctx.publication.code, period: entry.period, source: entry.url }
     try {
       const key = new URL(entry.url, `file://${ctx.config.baseDir}/`).toString()
+      const { allowedHosts } = allowedHostsFor(ctx.publication, entry)
       let download = ctx.downloads.get(key)
       if (!download) {
         download = ctx.log.stage('fetch', scope, () =>
           fetchToFile(entry.url, dir, {
-            ...allowedHostsFor(ctx.publication, entry),
-            timeoutMs: settings.timeout_seconds * 1000,
-            retries: settings.retries,
-            maxBytes: settings.max_bytes,
-            baseDir: ctx.config.baseDir,
+            ...fetchOptions(ctx.config),
+            ...(allowedHosts ? { allowedHosts } : {}),
             onAttempt: (a) => {
               if (a.error)
                 ctx.log.emit({
@@ -435,7 +432,9 @@ async function fetchAll(
         ctx.downloads.set(key, download)
         await ctx.http?.remember(await download)
       }
-      fetched.push(await download)
+      const file = await download
+      checkFetchedHosts(file, allowedHosts)
+      fetched.push(file)
     } catch (error) {
       throw new DataWarpError(errorDetail(error).message, { file: ctx.config.file, line: entry.line })
     }

@@ -90,7 +90,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   let config: Config
   try {
     config = withLlmOverride(
-      loadConfig(options.configPath, options.today ? { today: options.today } : {}),
+      loadConfig(options.configPath, {
+        root: options.root,
+        ...(options.today ? { today: options.today } : {}),
+      }),
       options.llm,
     )
   } catch (error) {

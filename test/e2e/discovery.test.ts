@@ -95,7 +95,12 @@ function publish(site: SiteServer): void {
   site.put('/files/09/54F096/PCNW March 2025 - Individual level.csv', csv(25, 5))
 }
 
-function writeConfig(root: string, site: SiteServer, manifests = 'manifests/canonical'): void {
+function writeConfig(
+  root: string,
+  site: SiteServer,
+  manifests = 'manifests/canonical',
+  allowedFolders: string[] = [],
+): void {
   mkdirSync(join(root, 'config'), { recursive: true })
   const manifest = (code: string) => `${manifests}/${code}/${code}_canonical.yaml`
   writeFileSync(
@@ -103,6 +108,7 @@ function writeConfig(root: string, site: SiteServer, manifests = 'manifests/cano
     `settings:
   contract: evolve
   fetch: { timeout_seconds: 10, retries: 1 }
+  allowed_folders: [${allowedFolders.join(', ')}]
 publications:
   adhd:
     name: ADHD Management Information
@@ -341,7 +347,7 @@ describe('two runs at once on one database', () => {
     try {
       publish(site)
       // Two checkouts (as two Actions jobs would have) sharing the database and the canonical manifests.
-      for (const root of roots) writeConfig(root, site, join(shared, 'manifests'))
+      for (const root of roots) writeConfig(root, site, join(shared, 'manifests'), ['../manifests'])
       const runs = roots.map((cwd) => startCli(['run', '--json'], { cwd, env: { DATABASE_URL: db.url } }))
       const results = await Promise.all(runs.map(finished))
       for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0)

@@ -45,7 +45,7 @@ export const planCommand: Command = {
   },
   async run(raw) {
     const values = raw as unknown as PlanValues
-    const config = loadConfig(resolve(values.config))
+    const config = loadConfig(resolve(values.config), { root: values.root })
     const unknown = (values.pub ?? []).filter(
       (code) =>
         !config.publications.some((p) => p.code === code) &&

@@ -10,7 +10,7 @@ export const validateCommand: Command = {
   options: {},
   async run(raw) {
     const values = raw as unknown as CommonValues
-    const config = loadConfig(resolve(values.config))
+    const config = loadConfig(resolve(values.config), { root: values.root })
     const problems = config.problems.map(formatProblem)
     for (const publication of config.publications) {
       try {
