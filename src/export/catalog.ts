@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { ParquetWriter } from 'hyparquet-writer'
 import { stringElement, timestampElement } from './columns.js'
@@ -28,6 +30,11 @@ export interface CatalogRow {
   readonly fileSizeBytes: number
   /** `datawarp.sources.updated_at` in microseconds since the epoch, as decimal text. */
   readonly updatedAtMicros: string
+  /**
+   * The ledger's state the file was written from: the publication's latest loaded load_id and the source's
+   * updated_at (`<load_id>:<micros>`). A source whose mark differs from the ledger's is stale.
+   */
+  readonly loadMark: string
 }
 
 function int64(name: string): SchemaElement {
@@ -50,7 +57,50 @@ const CATALOG_COLUMNS: readonly { element: SchemaElement; value: (row: CatalogRo
   { element: stringElement('parquet_path', false), value: (r) => r.parquetPath },
   { element: int64('file_size_bytes'), value: (r) => BigInt(r.fileSizeBytes) },
   { element: timestampElement('updated_at', false, true), value: (r) => BigInt(r.updatedAtMicros) },
+  { element: stringElement('load_mark', false), value: (r) => r.loadMark },
 ]
+
+/**
+ * The rows of an earlier catalog.parquet by source code: what it says was exported. Empty when there is none,
+ * or it is unreadable or from before load marks (every source is then stale).
+ */
+export async function readCatalog(path: string): Promise<Map<string, CatalogRow>> {
+  const rows = new Map<string, CatalogRow>()
+  if (!existsSync(path)) return rows
+  let objects: Record<string, unknown>[]
+  try {
+    objects = (await parquetReadObjects({ file: await asyncBufferFromFile(path) })) as Record<
+      string,
+      unknown
+    >[]
+  } catch {
+    return rows
+  }
+  const text = (v: unknown) => (v === null || v === undefined ? null : String(v))
+  for (const o of objects) {
+    if (typeof o.load_mark !== 'string' || typeof o.source_code !== 'string') continue
+    const [, micros = ''] = o.load_mark.split(':')
+    rows.set(o.source_code, {
+      sourceCode: o.source_code,
+      publication: String(o.publication),
+      publicationName: String(o.publication_name),
+      sourceKey: String(o.source_key),
+      tableName: String(o.table_name),
+      title: text(o.title),
+      description: text(o.description),
+      rowCount: Number(o.row_count),
+      columnCount: Number(o.column_count),
+      firstPeriod: text(o.first_period),
+      lastPeriod: text(o.last_period),
+      columns: String(o.columns),
+      parquetPath: String(o.parquet_path),
+      fileSizeBytes: Number(o.file_size_bytes),
+      updatedAtMicros: micros,
+      loadMark: o.load_mark,
+    })
+  }
+  return rows
+}
 
 /** Writes catalog.parquet atomically (via a .tmp file and a rename). */
 export async function writeCatalog(path: string, rows: readonly CatalogRow[]): Promise<void> {

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks'
 import type pg from 'pg'
 import { SNAKE_CODE } from '../model/config.js'
 import { FieldTypeSchema } from '../model/manifest.js'
-import { CATALOG_FILE, type CatalogRow, writeCatalog } from './catalog.js'
+import { CATALOG_FILE, type CatalogRow, readCatalog, writeCatalog } from './catalog.js'
 import {
   describeFields,
   exportSource,
@@ -46,6 +46,12 @@ export interface ExportOptions {
    * is written anyway) and keep their catalog rows, rebuilt from the database.
    */
   publications?: string[]
+  /**
+   * Export only the sources that are stale: whose file is missing, or whose catalog row records another load
+   * mark than the ledger's now (a load committed since, e.g. before a run was killed during its export). The
+   * others keep their file and catalog row. What `datawarp run` does, so exports converge to the database.
+   */
+  staleOnly?: boolean
   /** Called after each source's file is in place. */
   onSource?: (source: ExportedSource) => void
   /** Rows per Parquet row group, and so the most rows held in memory at once (default 100,000, at most 1,000,000). */
@@ -58,6 +64,10 @@ const MAX_ROW_GROUP_SIZE = 1_000_000
 /** A row group also ends at this much COPY text, so wide text columns cannot blow up memory. */
 const ROW_GROUP_BYTES = 64 * 1024 * 1024
 const EXPORT_LOCK = `hashtext('datawarp.export')`
+
+/** The latest loaded load_id of each publication: a load (or a republication replacing a period) changes it. */
+const LOAD_MARKS_SQL = `
+SELECT publication, max(load_id)::text AS load_id FROM datawarp.loads WHERE status = 'loaded' GROUP BY publication`
 
 const SOURCES_SQL = `
 SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields,
@@ -157,6 +167,15 @@ export async function exportAll(
     const { rows } = ledger.rows[0]?.exists
       ? await client.query<SourceQueryRow>(SOURCES_SQL)
       : { rows: [] as SourceQueryRow[] }
+    const loadIds = new Map(
+      ledger.rows[0]?.exists
+        ? (await client.query<{ publication: string; load_id: string }>(LOAD_MARKS_SQL)).rows.map((r) => [
+            r.publication,
+            r.load_id,
+          ])
+        : [],
+    )
+    const before = options.staleOnly ? await readCatalog(catalogPath) : new Map<string, CatalogRow>()
     const exported: ExportedSource[] = []
     const catalog: CatalogRow[] = []
     for (const row of rows) {
@@ -165,8 +184,21 @@ export async function exportAll(
       const code = sourceCode(source)
       const fileName = `${code}.parquet`
       const path = join(exportsDir, fileName)
+      const loadMark = `${loadIds.get(source.publication) ?? 0}:${source.updatedAtMicros}`
+      const previous = before.get(code)
+      const exists = existsSync(path)
+      if (
+        previous &&
+        exists &&
+        previous.loadMark === loadMark &&
+        statSync(path).size === previous.fileSizeBytes
+      ) {
+        catalog.push(previous)
+        continue
+      }
       let stats: SourceFileStats
-      if (!selected || selected.has(source.publication) || !existsSync(path)) {
+      let written = true
+      if (options.staleOnly || !selected || selected.has(source.publication) || !exists) {
         try {
           stats = await exportSource(client, source, path, { rowGroupSize, rowGroupBytes: ROW_GROUP_BYTES })
         } catch (error) {
@@ -191,6 +223,7 @@ export async function exportAll(
            FROM ${qualifiedTableName(source)}`,
         )
         const s = summary.rows[0]
+        written = false
         stats = {
           rows: Number(s?.rows ?? 0),
           bytes: statSync(path).size,
@@ -214,6 +247,8 @@ export async function exportAll(
         parquetPath: fileName,
         fileSizeBytes: stats.bytes,
         updatedAtMicros: source.updatedAtMicros,
+        // A file kept from an earlier export may be older than the ledger: the next stale-only export redoes it.
+        loadMark: written ? loadMark : 'unknown',
       })
     }
     await writeCatalog(catalogPath, catalog)
@@ -227,6 +262,23 @@ export async function exportAll(
     // Dropping the connection ends the transaction, any COPY in flight and the advisory lock.
     client.release(error instanceof Error ? error : new Error(String(error)))
     throw error
+  }
+}
+
+/**
+ * Whether an export of this database is running now (it holds the export lock): when none is, a
+ * `*.parquet.tmp` in an exports folder is the leftover of a killed one.
+ */
+export async function exportRunning(pool: pg.Pool): Promise<boolean> {
+  const client = await pool.connect()
+  try {
+    const { rows } = await client.query<{ free: boolean }>(
+      `SELECT pg_try_advisory_lock(${EXPORT_LOCK}) AS free`,
+    )
+    if (rows[0]?.free) await client.query(`SELECT pg_advisory_unlock(${EXPORT_LOCK})`)
+    return !rows[0]?.free
+  } finally {
+    client.release()
   }
 }
 

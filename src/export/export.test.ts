@@ -611,6 +611,8 @@ describe('exportAll', () => {
       parquet_path: 'gp_appointments__coverage.parquet',
       file_size_bytes: BigInt(statSync(join(exportsDir, 'gp_appointments__coverage.parquet')).size),
       updated_at: new Date('2025-03-04T05:06:07.123Z'),
+      // No load in the ledger yet: load_id 0, then the source's updated_at in microseconds.
+      load_mark: '0:1741064767123456',
     })
     expect(rows[0]).toMatchObject({ row_count: 0n, column_count: 3n, first_period: null, last_period: null })
     expect(rows[2]).toMatchObject({ row_count: 2500n, column_count: 7n, description: null })
@@ -708,6 +710,59 @@ describe('exportAll when a source cannot be exported', () => {
       expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([])
       // The pool is still usable: the failed export's connection was discarded, not returned broken.
       expect((await exportAll(pool, dir)).sources).toHaveLength(3)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('exportAll after a run was killed during its export', () => {
+  const recordLoad = async (publication: string) =>
+    (
+      await pool.query<{ load_id: string }>(
+        `INSERT INTO datawarp.loads (run_id, publication, period, status, started_at, finished_at, duration_ms)
+         VALUES ('r', $1, '2024-03', 'loaded', now(), now(), 1) RETURNING load_id`,
+        [publication],
+      )
+    ).rows[0]!.load_id
+
+  it('re-exports exactly the sources whose publication loaded since the catalog was written, and removes .tmp leftovers', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
+    try {
+      await recordLoad('gp_appointments')
+      await exportAll(pool, dir)
+      // Nothing loaded since: nothing is rewritten, and the catalog stays as it was.
+      const quiet = await exportAll(pool, dir, { staleOnly: true })
+      expect(quiet.sources).toEqual([])
+      // A load commits, then the run is killed mid-export: a .tmp and the old file are left.
+      const loadId = await recordLoad('gp_appointments')
+      await pool.query(
+        `INSERT INTO gp_appointments.national (id, _period, _load_id, _source_file, _loaded_at)
+         VALUES (7777, '2024-03', $1, 'march.csv', now())`,
+        [loadId],
+      )
+      writeFileSync(join(dir, 'gp_appointments__national.parquet.tmp'), 'half a file')
+      const next = await exportAll(pool, dir, { staleOnly: true })
+      expect(next.sources.map((x) => x.sourceCode)).toEqual([
+        'gp_appointments__coverage',
+        'gp_appointments__national',
+      ])
+      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([])
+      const [{ n }] = (await duckQuery(
+        `SELECT count(*) AS n FROM read_parquet('${join(dir, 'gp_appointments__national.parquet')}')`,
+      )) as [{ n: bigint }]
+      const inDatabase = await pool.query<{ n: string }>('SELECT count(*) AS n FROM gp_appointments.national')
+      expect(n).toBe(BigInt(inDatabase.rows[0]!.n))
+      const catalog = await duckQuery(
+        `SELECT source_code, row_count FROM read_parquet('${next.catalogPath}') WHERE source_code = 'gp_appointments__national'`,
+      )
+      expect(catalog).toEqual([{ source_code: 'gp_appointments__national', row_count: n }])
+      // A file deleted by hand is written again.
+      rmSync(join(dir, 'ae_waiting__summary.parquet'))
+      expect((await exportAll(pool, dir, { staleOnly: true })).sources.map((x) => x.sourceCode)).toEqual([
+        'ae_waiting__summary',
+      ])
+      await pool.query('DELETE FROM gp_appointments.national WHERE id = 7777')
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

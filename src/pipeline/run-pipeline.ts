@@ -155,15 +155,15 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
         ),
       )
     }
-    const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'))
     let exported: RunSummary['exported']
     let error: string | undefined
-    if (!dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))) {
+    // Every run: the export stage rewrites only the sources the ledger changed since the catalog was written.
+    if (!dryRun) {
       try {
         const result = await log.stage(
           'export',
           {},
-          () => exportAll(db.pool, paths.exports),
+          () => exportAll(db.pool, paths.exports, { staleOnly: true }),
           (r) => r.sources.length,
         )
         exported = {

@@ -37,6 +37,7 @@ function catalogRow(parquetPath: string): CatalogRow {
     parquetPath,
     fileSizeBytes: 4,
     updatedAtMicros: '0',
+    loadMark: '1:0',
   }
 }
 
@@ -235,6 +236,30 @@ describe('datawarp cleanup', () => {
     expect(reasonFor(report, 'data/exports/adhd__new.parquet')).toMatch(/export in progress/)
     for (const name of ['catalog.parquet', 'adhd__summary.parquet', 'adhd__new.parquet', 'notes.txt'])
       expect(existsSync(at('data/exports', name)), name).toBe(true)
+  })
+
+  it('removes the .tmp leftovers of a killed export at once when the database says no export is running', async () => {
+    const db = await openLedgerDatabase()
+    try {
+      mkdirSync(at('data/exports'), { recursive: true })
+      await writeCatalog(at('data/exports/catalog.parquet'), [catalogRow('adhd__summary.parquet')])
+      writeFileSync(at('data/exports/adhd__summary.parquet'), 'PAR1')
+      writeFileSync(at('data/exports/adhd__summary.parquet.tmp'), 'half') // just now: a killed export's
+      const holder = await db.pool.connect()
+      try {
+        await holder.query(`SELECT pg_advisory_lock(hashtext('datawarp.export'))`)
+        const during = await cleanup({ pool: db.pool })
+        expect(reasonFor(during, 'data/exports/adhd__summary.parquet.tmp')).toMatch(/export in progress/)
+      } finally {
+        holder.release(true)
+      }
+      const after = await cleanup({ pool: db.pool })
+      expect(reasonFor(after, 'data/exports/adhd__summary.parquet.tmp')).toMatch(/no export is running/)
+      expect(existsSync(at('data/exports/adhd__summary.parquet.tmp'))).toBe(false)
+      expect(existsSync(at('data/exports/adhd__summary.parquet'))).toBe(true)
+    } finally {
+      await db.close()
+    }
   })
 
   it('leaves the exports alone when there is no catalog to go by', async () => {

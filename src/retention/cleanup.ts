@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import type pg from 'pg'
+import { exportRunning } from '../export/index.js'
 import type { Settings } from '../model/config.js'
 import { projectPaths } from '../pipeline/paths.js'
 import { appendToArchive, type EventLogFile, listEventLogs } from './log-archive.js'
@@ -232,7 +233,9 @@ export async function cleanupProject(options: CleanupOptions): Promise<CleanupRe
   }
 
   // Parquet exports: the files the catalog lists, and nothing else.
-  await cleanExports(paths.exports, now, { rel, remove, kept, notes })
+  // A .tmp no running export writes (none holds the export lock) is a killed export's leftover.
+  const noExportRunning = options.pool ? !(await exportRunning(options.pool).catch(() => true)) : false
+  await cleanExports(paths.exports, now, { rel, remove, kept, notes, noExportRunning })
 
   const folders = measured.map((f) => ({
     path: f,
@@ -262,6 +265,7 @@ async function cleanExports(
     remove: (path: string, bytes: number, reason: string) => void
     kept: CleanupAction[]
     notes: string[]
+    noExportRunning: boolean
   },
 ): Promise<void> {
   if (!existsSync(exportsDir)) return
@@ -281,6 +285,10 @@ async function cleanExports(
     if (!isExport || listed.files.has(entry.name)) continue
     const path = join(exportsDir, entry.name)
     const stat = statSync(path)
+    if (ctx.noExportRunning && entry.name.includes('.parquet.tmp')) {
+      ctx.remove(path, stat.size, 'leftover of a killed export: no export is running')
+      continue
+    }
     if (now - stat.mtimeMs < ACTIVE_HOURS * HOUR) {
       ctx.kept.push({
         path: ctx.rel(path),

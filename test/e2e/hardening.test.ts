@@ -1,16 +1,19 @@
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, runCli } from '../support/cli.js'
 import { createTestDatabase, query } from '../support/database.js'
@@ -134,5 +137,54 @@ describe('a run reads nothing outside the project root', () => {
     expect(result.code).toBe(1)
     expect(result.stdout).toMatch(/data\.csv is outside the project root .*leads to \/etc\/passwd/)
     expect(result.stdout).toMatch(/publications\.yaml, line 7/)
+  })
+})
+
+describe('a run killed during its export', () => {
+  it('is followed by a run that brings the exports back to the database, though it has nothing to load', async () => {
+    const { root, served, db } = await project(
+      (s) => `publications:
+  counts:
+    name: Counts
+    urls:
+      - { period: 2024-01, url: "${s.fileUrl('jan.csv')}" }
+      - { period: 2024-02, url: "${s.fileUrl('feb.csv')}" }
+`,
+      (dir) => {
+        writeCsv(join(dir, 'jan.csv'), PRACTICE_HEADER, practiceRows(40))
+        writeCsv(join(dir, 'feb.csv'), PRACTICE_HEADER, practiceRows(1, 1000))
+      },
+    )
+    const env = { DATABASE_URL: db.url }
+    expect((await runCli(['run'], { cwd: root, env })).code).toBe(0)
+    const exports = join(root, 'data', 'exports')
+    const before = join(root, 'exports-before')
+    cpSync(exports, before, { recursive: true })
+    // February is republished with more rows; the run loads it, then is killed before its export ends:
+    // the exports are those of before, with a half-written .tmp beside them.
+    writeCsv(join(served, 'feb.csv'), PRACTICE_HEADER, practiceRows(60, 1000))
+    expect((await runCli(['run'], { cwd: root, env })).code).toBe(0)
+    rmSync(exports, { recursive: true })
+    cpSync(before, exports, { recursive: true })
+    writeFileSync(join(exports, 'counts__data.parquet.tmp'), 'half a file')
+    const parquetRows = async () =>
+      (await parquetReadObjects({ file: await asyncBufferFromFile(join(exports, 'counts__data.parquet')) }))
+        .length
+    expect(await parquetRows()).toBe(41)
+
+    const next = await runCli(['run'], { cwd: root, env })
+    expect(next.code, next.stdout).toBe(0)
+    const counted = await query<{ n: string }>(db.url, 'SELECT count(*) AS n FROM counts.data')
+    expect(Number(counted[0]!.n)).toBe(100)
+    expect(await parquetRows()).toBe(100)
+    const catalog = await parquetReadObjects({
+      file: await asyncBufferFromFile(join(exports, 'catalog.parquet')),
+    })
+    expect(catalog.map((r) => [r.source_code, r.row_count])).toEqual([['counts__data', 100n]])
+    expect(readdirSync(exports).filter((name) => name.endsWith('.tmp'))).toEqual([])
+    // And then a rerun rewrites nothing.
+    const mtime = statSync(join(exports, 'counts__data.parquet')).mtimeMs
+    expect((await runCli(['run'], { cwd: root, env })).code).toBe(0)
+    expect(statSync(join(exports, 'counts__data.parquet')).mtimeMs).toBe(mtime)
   })
 })
