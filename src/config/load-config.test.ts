@@ -430,3 +430,21 @@ describe('loadConfig: paths stay inside the project root', () => {
     expect(config.localRoots).toEqual([root, join(dir, 'shared-files')])
   })
 })
+
+describe('loadConfig: a YAML alias bomb', () => {
+  it('is refused with the file and a line, not expanded', () => {
+    const file = configFile(
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'publications:',
+      '  x:',
+      '    name: X',
+      '    description: *d',
+    )
+    const error = configError(file)
+    expect(formatProblem(error.problems[0]!)).toMatch(new RegExp(`^${file}:\\d+: .*alias`))
+    expect(error.problems[0]!.line).toBeGreaterThan(0)
+  })
+})

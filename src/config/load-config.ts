@@ -13,6 +13,7 @@ import {
   SNAKE_CODE,
 } from '../model/config.js'
 import { isInsideFolder, localPathOf } from '../model/containment.js'
+import { yamlValue } from '../model/yaml-value.js'
 import { type LineOf, resolveDiscovery } from './discovery.js'
 
 export class ConfigError extends Error {
@@ -74,7 +75,10 @@ export function loadConfig(
       return [problem(path, issue.message)]
     })
 
-  const shape = ConfigShapeSchema.safeParse(doc.toJS() ?? {})
+  const plain = yamlValue(doc, lines)
+  if ('problem' in plain)
+    throw new ConfigError([{ file, line: plain.line, field: '', message: plain.problem }])
+  const shape = ConfigShapeSchema.safeParse(plain.value ?? {})
   if (!shape.success) throw new ConfigError(problemsAt(shape.error.issues, []))
 
   const localRoots = [root, ...shape.data.settings.allowed_folders.map((folder) => resolve(root, folder))]

@@ -9,6 +9,7 @@ import {
   type Source,
 } from '../model/manifest.js'
 import { DataWarpError } from '../model/table.js'
+import { yamlValue } from '../model/yaml-value.js'
 
 const HEADER = (code: string) =>
   `# Canonical manifest of the publication "${code}": its sources, their tables and columns.\n` +
@@ -27,7 +28,9 @@ export function readCanonicalManifest(path: string): CanonicalManifest | undefin
       line: e.linePos?.[0]?.line,
     })
   }
-  const parsed = CanonicalManifestSchema.safeParse(doc.toJS())
+  const plain = yamlValue(doc, lines)
+  if ('problem' in plain) throw new DataWarpError(plain.problem, { file: path, line: plain.line })
+  const parsed = CanonicalManifestSchema.safeParse(plain.value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     // The nearest node that exists: a missing key points at its parent, an unknown key at itself.
