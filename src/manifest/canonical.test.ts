@@ -241,6 +241,64 @@ describe('readCanonicalManifest', () => {
     expect(readError(path).where).toEqual({ file: path, line: 9 })
   })
 
+  const source = (key: string, table: string, ...fields: string[]) => [
+    `  - key: ${key}`,
+    `    table: ${table}`,
+    '    match: { file: "*.csv" }',
+    '    schema:',
+    '      fields:',
+    ...fields.flatMap((name) => [`        - name: ${name}`, '          title: A', '          type: string']),
+  ]
+
+  it("two sources naming one table are refused, naming both, at the second one's line", () => {
+    const path = manifestFile(
+      'publication: p',
+      'name: n',
+      'sources:',
+      ...source('first', 'shared', 'a'),
+      ...source('second', 'shared', 'a'),
+    )
+    const error = readError(path)
+    expect(error.message).toMatch(
+      /sources\.1\.table: .*"shared" is also the table of source "first".*"second"/,
+    )
+    expect(error.where).toEqual({ file: path, line: 13 })
+  })
+
+  it('a field named after a PostgreSQL system column is refused at its line', () => {
+    for (const name of ['ctid', 'xmin', 'xmax', 'cmin', 'cmax', 'tableoid']) {
+      const path = manifestFile('publication: p', 'name: n', 'sources:', ...source('k', 't', 'a', name))
+      const error = readError(path)
+      expect(error.message).toMatch(new RegExp(`"${name}" is a PostgreSQL system column`))
+      expect(error.where).toEqual({ file: path, line: 12 })
+    }
+  })
+
+  it("two fields of one source with the same name are refused at the second one's line", () => {
+    const path = manifestFile('publication: p', 'name: n', 'sources:', ...source('k', 't', 'a', 'b', 'a'))
+    const error = readError(path)
+    expect(error.message).toMatch(/fields\.2\.name: .*"a" is also the name of fields\.0 of source/)
+    expect(error.where).toEqual({ file: path, line: 15 })
+  })
+
+  it('a YAML alias bomb is refused with the file and line, not expanded', () => {
+    const bomb = [
+      'publication: p',
+      'name: n',
+      'a: &a ["x","x","x","x","x","x","x","x","x"]',
+      'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
+      'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]',
+      'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]',
+      'e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]',
+      'sources: []',
+    ]
+    const path = manifestFile(...bomb)
+    const error = readError(path)
+    expect(error.message).toMatch(/alias/)
+    expect(error.where.file).toBe(path)
+    expect(error.where.line).toBeGreaterThan(0)
+  })
+
   it('invalid YAML is an error with the file and line', () => {
     const path = manifestFile('publication: p', 'name: n', 'sources: [')
     const error = readError(path)

@@ -150,3 +150,11 @@ describe('snakeWords', () => {
     expect(snakeWords(' - / ')).toBe('')
   })
 })
+
+describe('physical names never collide with PostgreSQL system columns', () => {
+  it('a header named after a system column gets a name of its own', () => {
+    for (const header of ['ctid', 'XMIN', 'xmax', 'cmin', 'Cmax', 'tableoid'])
+      expect(physicalName(header, 1)).toBe(`${header.toLowerCase()}_value`)
+    expect(physicalNames(['ctid', 'ctid_value'])).toEqual(['ctid_value', 'ctid_value_2'])
+  })
+})

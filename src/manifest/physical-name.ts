@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { SYSTEM_COLUMNS } from '../model/manifest.js'
 
 const MAX_IDENTIFIER = 63
 
@@ -52,7 +53,9 @@ export function physicalName(header: string, position: number): string {
   // " > " joins the labels of a multi-row header ("2024-25 > April"): a word break, not "greater than".
   const words = snakeWords(header.replace(FOOTNOTE_MARKER, ' ').replace(GROUP_SEPARATOR, ' '))
   if (words === '') return `column_${position}`
-  return fitLength(/^[a-z]/.test(words) ? words : `c_${words}`)
+  const name = fitLength(/^[a-z]/.test(words) ? words : `c_${words}`)
+  // "ctid", "xmin"…: every table has these columns already. (Reserved words are fine: names are always quoted.)
+  return SYSTEM_COLUMNS.has(name) ? `${name}_value` : name
 }
 
 /** Physical names for a row of headers, de-duplicated in order with _2, _3, ... suffixes. */

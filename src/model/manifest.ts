@@ -75,12 +75,66 @@ export const SourceSchema = z.strictObject({
 })
 export type Source = z.output<typeof SourceSchema>
 
-export const CanonicalManifestSchema = z.strictObject({
-  publication: z.string().regex(SNAKE_CODE),
-  name: z.string(),
-  description: z.string().optional(),
-  sources: z.array(SourceSchema),
-})
+/** Columns every PostgreSQL table has: a field of this name could never be created. */
+export const SYSTEM_COLUMNS: ReadonlySet<string> = new Set([
+  'ctid',
+  'xmin',
+  'xmax',
+  'cmin',
+  'cmax',
+  'tableoid',
+  'oid',
+])
+
+export const CanonicalManifestSchema = z
+  .strictObject({
+    publication: z.string().regex(SNAKE_CODE),
+    name: z.string(),
+    description: z.string().optional(),
+    sources: z.array(SourceSchema),
+  })
+  .superRefine(checkPhysicalNames)
+
+/**
+ * Physical names a database can hold apart: one table per source (two sources in one table would mix their
+ * rows and exports), field names distinct within a source, and none a PostgreSQL system column.
+ */
+function checkPhysicalNames(
+  manifest: {
+    sources: readonly { key: string; table: string; schema: { fields: readonly { name: string }[] } }[]
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const tables = new Map<string, string>()
+  manifest.sources.forEach((source, i) => {
+    const owner = tables.get(source.table)
+    if (owner !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', i, 'table'],
+        message: `table "${source.table}" is also the table of source "${owner}": sources "${owner}" and "${source.key}" must each have a table of their own`,
+      })
+    else tables.set(source.table, source.key)
+    const names = new Map<string, number>()
+    source.schema.fields.forEach((field, j) => {
+      const at = ['sources', i, 'schema', 'fields', j, 'name']
+      if (SYSTEM_COLUMNS.has(field.name))
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: `"${field.name}" is a PostgreSQL system column name: a field cannot have it (rename it, e.g. "${field.name}_value")`,
+        })
+      const first = names.get(field.name)
+      if (first !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: at,
+          message: `"${field.name}" is also the name of fields.${first} of source "${source.key}": field names must differ`,
+        })
+      else names.set(field.name, j)
+    })
+  })
+}
 export type CanonicalManifest = z.output<typeof CanonicalManifestSchema>
 
 /** A draft: what one period's files hold, before it is matched to the canonical manifest. */
