@@ -141,6 +141,56 @@ describe('loading a period', () => {
   })
 })
 
+describe('physical names of a loaded source never change', () => {
+  let db: Awaited<ReturnType<typeof openLedgerDatabase>>
+  let pool: pg.Pool
+  beforeAll(async () => {
+    db = await openLedgerDatabase()
+    pool = db.pool
+    await load(pool, '2024-01', [periodTable([['R1', 1]])])
+  })
+  afterAll(() => db.close())
+
+  const loadWith = (source: Source) => {
+    const binding = { source, columns: source.schema.fields.map((f) => f.name) } as unknown as SourceBinding
+    return loadPeriod(pool, {
+      runId: 'run',
+      publication: { code: 'ae', name: 'A&E' },
+      period: '2024-02',
+      manifest: { ...MANIFEST, sources: [source] },
+      manifestHash: 'h2',
+      tables: [{ ...periodTable([['R1', 2]]), binding }],
+    })
+  }
+
+  it('a changed table of a loaded source is refused, naming both tables; no orphan copy is made', async () => {
+    await expect(loadWith({ ...SOURCE, table: 'activity_renamed' })).rejects.toThrow(
+      /source "activity" was loaded into table ae\.activity; the manifest now says "activity_renamed"/,
+    )
+    const tables = await pool.query(
+      `SELECT 1 FROM information_schema.tables WHERE table_name = 'activity_renamed'`,
+    )
+    expect(tables.rows).toHaveLength(0)
+  })
+
+  it('a changed field name of a loaded source is refused, naming the field', async () => {
+    const renamed = {
+      ...SOURCE,
+      schema: {
+        fields: [
+          SOURCE.schema.fields[0]!,
+          { name: 'attendance_count', title: 'Attendances', type: 'integer' as const },
+        ],
+      },
+    }
+    await expect(loadWith(renamed)).rejects.toThrow(/field "attendances" of source "activity" was loaded/)
+    const columns = await pool.query(
+      `SELECT 1 FROM information_schema.columns WHERE table_name = 'activity' AND column_name = 'attendance_count'`,
+    )
+    expect(columns.rows).toHaveLength(0)
+  })
+})
+
 describe('partition names', () => {
   it('are the table name and the period in lower case', () => {
     expect(partitionName('activity', 'FY2024-25')).toBe('activity_pfy2024_25')

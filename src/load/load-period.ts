@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { MissingValues, type SourceBinding } from '../manifest/index.js'
-import type { CanonicalManifest } from '../model/manifest.js'
+import { type CanonicalManifest, physicalNameChanges, type Source } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import { copyRows, type RowTap } from './copy-rows.js'
 import { attachPartition, isPartitioned, type PeriodTarget, periodTarget } from './partitions.js'
@@ -126,6 +126,7 @@ export async function beginPeriodLoad(
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
 
     const used = new Map(load.tables.map((t) => [t.binding.source.key, t.binding.source]))
+    await checkPhysicalNamesKept(client, schema, [...used.values()])
     const schemaChanges: string[] = []
     for (const source of used.values()) schemaChanges.push(...(await ensureTable(client, schema, source)))
     await deletePeriod(
@@ -256,6 +257,25 @@ async function targetFor(
     targets.set(table, target)
   }
   return target
+}
+
+/** Refuses a load whose manifest changed the table or a field name of a source the database already holds. */
+async function checkPhysicalNamesKept(client: pg.PoolClient, schema: string, sources: readonly Source[]) {
+  const { rows } = await client.query<{ source_key: string; table_name: string; fields: { name: string }[] }>(
+    'SELECT source_key, table_name, fields FROM datawarp.sources WHERE publication = $1 AND source_key = ANY($2::text[])',
+    [schema, sources.map((s) => s.key)],
+  )
+  const problems = rows.flatMap((row) => {
+    const source = sources.find((s) => s.key === row.source_key)!
+    const loaded = {
+      key: row.source_key,
+      schema,
+      table: row.table_name,
+      fieldNames: row.fields.map((f) => f.name),
+    }
+    return physicalNameChanges(loaded, source)
+  })
+  if (problems.length > 0) throw new DataWarpError(problems.join('; '))
 }
 
 /** Removes the period from every table of the publication: a republication replaces, never duplicates. */

@@ -180,3 +180,29 @@ export interface DraftManifest {
   readonly sources: readonly DraftSource[]
   readonly skipped: readonly { file: string; sheet?: string; reason: string }[]
 }
+
+/** What the database holds of a source already loaded (datawarp.sources). */
+export interface LoadedSource {
+  readonly key: string
+  readonly schema: string
+  readonly table: string
+  readonly fieldNames: readonly string[]
+}
+
+/**
+ * Physical names never change once loaded: why a manifest's source cannot load into what `loaded` made (a
+ * different table, or a loaded field's name gone), one line each; empty when it can.
+ */
+export function physicalNameChanges(loaded: LoadedSource, source: Source): string[] {
+  const problems: string[] = []
+  if (loaded.table !== source.table)
+    problems.push(
+      `source "${source.key}" was loaded into table ${loaded.schema}.${loaded.table}; the manifest now says "${source.table}": a loaded source's table never changes (put back \`table: ${loaded.table}\`, or give the new table a new source key)`,
+    )
+  const names = new Set(source.schema.fields.map((f) => f.name))
+  for (const name of loaded.fieldNames.filter((n) => !names.has(n)))
+    problems.push(
+      `field "${name}" of source "${source.key}" was loaded into ${loaded.schema}.${loaded.table} and is no longer in the manifest: a loaded column's name never changes (keep it, with \`retiredSince\` if the publication dropped it)`,
+    )
+  return problems
+}
