@@ -4,7 +4,7 @@ import type pg from 'pg'
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
  * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
  */
-export const LEDGER_SCHEMA_VERSION = 3
+export const LEDGER_SCHEMA_VERSION = 4
 
 /** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
 const MIGRATIONS: Record<number, string> = {
@@ -23,6 +23,12 @@ CREATE TABLE IF NOT EXISTS datawarp.llm_cache (
   response     jsonb NOT NULL,
   created_at   timestamptz NOT NULL DEFAULT now()
 );`,
+  // abandoned: a run whose process is gone (killed) without ending; host and pid say where it ran.
+  4: `
+ALTER TABLE datawarp.runs ADD COLUMN IF NOT EXISTS host text;
+ALTER TABLE datawarp.runs ADD COLUMN IF NOT EXISTS pid integer;
+ALTER TABLE datawarp.runs DROP CONSTRAINT IF EXISTS runs_status_check;
+ALTER TABLE datawarp.runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned'));`,
 }
 
 const DDL = `
@@ -34,7 +40,9 @@ CREATE TABLE IF NOT EXISTS datawarp.runs (
   run_id      text PRIMARY KEY,
   started_at  timestamptz NOT NULL,
   finished_at timestamptz,
-  status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
+  status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned')),
+  host        text,
+  pid         integer,
   summary     jsonb
 );
 

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type pg from 'pg'
 import type { CanonicalManifest } from '../model/manifest.js'
 
@@ -88,10 +89,44 @@ export function convertedInPlace(loaded: string, current: string | undefined): b
   )
 }
 
+/** A run left `running` on another machine this long ago is taken as killed (a job runs 6 hours at most). */
+const ABANDONED_AFTER_HOURS = 24
+
+/**
+ * Records a run's start, with the host and process it runs in. Runs still `running` whose process is gone (on
+ * this host: no such pid; elsewhere: started over ABANDONED_AFTER_HOURS ago) become `abandoned` first.
+ */
 export async function recordRunStart(pool: pg.Pool, runId: string): Promise<void> {
-  await pool.query(`INSERT INTO datawarp.runs (run_id, started_at, status) VALUES ($1, now(), 'running')`, [
-    runId,
-  ])
+  const here = hostname()
+  const { rows } = await pool.query<{
+    run_id: string
+    host: string | null
+    pid: number | null
+    old: boolean
+  }>(
+    `SELECT run_id, host, pid, started_at < now() - make_interval(hours => $1) AS old
+       FROM datawarp.runs WHERE status = 'running'`,
+    [ABANDONED_AFTER_HOURS],
+  )
+  const gone = rows.filter((r) => r.old || (r.host === here && r.pid !== null && !processAlive(r.pid)))
+  if (gone.length > 0)
+    await pool.query(
+      `UPDATE datawarp.runs SET status = 'abandoned', finished_at = now() WHERE status = 'running' AND run_id = ANY($1::text[])`,
+      [gone.map((r) => r.run_id)],
+    )
+  await pool.query(
+    `INSERT INTO datawarp.runs (run_id, started_at, status, host, pid) VALUES ($1, now(), 'running', $2, $3)`,
+    [runId, here, process.pid],
+  )
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 export async function recordRunEnd(pool: pg.Pool, runId: string, succeeded: boolean, summary: unknown) {

@@ -251,7 +251,8 @@ describe('datawarp cleanup', () => {
         const during = await cleanup({ pool: db.pool })
         expect(reasonFor(during, 'data/exports/adhd__summary.parquet.tmp')).toMatch(/export in progress/)
       } finally {
-        holder.release(true)
+        await holder.query('SELECT pg_advisory_unlock_all()')
+        holder.release()
       }
       const after = await cleanup({ pool: db.pool })
       expect(reasonFor(after, 'data/exports/adhd__summary.parquet.tmp')).toMatch(/no export is running/)

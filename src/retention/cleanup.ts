@@ -48,7 +48,7 @@ export interface CleanupReport {
 }
 
 interface RunRecord {
-  readonly status: 'running' | 'succeeded' | 'failed'
+  readonly status: 'running' | 'succeeded' | 'failed' | 'abandoned'
   readonly startedAt?: Date
 }
 
@@ -165,10 +165,11 @@ export async function cleanupProject(options: CleanupOptions): Promise<CleanupRe
         keep('in progress: the ledger says running')
       }
     } else if (record?.status === 'succeeded') remove(path, bytes, 'run succeeded')
-    else if (record?.status === 'failed') {
+    else if (record?.status === 'failed' || record?.status === 'abandoned') {
+      const ended = record.status === 'failed' ? 'failed' : 'was abandoned (killed)'
       if (age > logsDays * DAY)
-        remove(path, bytes, `run failed ${days(age)} days ago (kept as long as its log)`)
-      else keep(`run failed ${days(age)} days ago: kept for inspection as long as its event log`)
+        remove(path, bytes, `run ${ended} ${days(age)} days ago (kept as long as its log)`)
+      else keep(`run ${ended} ${days(age)} days ago: kept for inspection as long as its event log`)
     } else {
       const idle = now - newestChange(path)
       if (idle < ACTIVE_HOURS * HOUR) {
