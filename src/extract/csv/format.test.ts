@@ -86,6 +86,26 @@ describe('detectCsvFormat: encoding', () => {
     await expect(detectCsvFormat(path)).rejects.toThrow(/UTF-16/)
   })
 
+  it('refuses a file mixing UTF-8 and Windows-1252 lines, naming the lines, rather than garbling one kind', async () => {
+    const path = file(
+      Buffer.concat([
+        Buffer.from('code,name\nA,caf\u00e9 ok\n', 'utf8'), // line 2: UTF-8 é
+        Buffer.from('B,plain\n'),
+        Buffer.from([0x43, 0x2c, 0x63, 0x61, 0x66, 0xe9, 0x0a]), // line 4: Windows-1252 é
+        Buffer.from('D,na\u00efve\n', 'utf8'), // line 5: UTF-8 ï
+      ]),
+    )
+    const error = await detectCsvFormat(path).catch((e) => e)
+    expect(error).toBeInstanceOf(DataWarpError)
+    expect(error.message).toMatch(/mixes UTF-8 \(lines 2, 5\) and Windows-1252 \(line 4\)/)
+    expect(error.where).toEqual({ file: path, line: 4 })
+  })
+
+  it('still reads a file whose only non-ASCII bytes are Windows-1252 as windows-1252', async () => {
+    const path = file(Buffer.from([0x61, 0x2c, 0x62, 0x0a, 0xa3, 0x35, 0x2c, 0x96, 0x0a]))
+    expect((await detectCsvFormat(path)).encoding).toBe('windows-1252')
+  })
+
   it('treats an empty file as comma-separated UTF-8', async () => {
     expect(await detectCsvFormat(file(''))).toEqual({ encoding: 'utf-8', bom: false, delimiter: ',' })
   })

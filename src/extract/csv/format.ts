@@ -1,6 +1,6 @@
 /** Works out how a CSV file is written: its character encoding and its delimiter. */
 
-import { isUtf8 } from 'node:buffer'
+import { isAscii, isUtf8 } from 'node:buffer'
 import { type FileHandle, open } from 'node:fs/promises'
 import { DataWarpError } from '../../model/table.js'
 import { decodeWindows1252 } from './windows-1252.js'
@@ -48,6 +48,7 @@ export async function detectCsvFormat(path: string): Promise<CsvFormat> {
     }
     const bom = startsWith(sample, UTF8_BOM)
     const encoding: CsvEncoding = bom || (await isWholeFileUtf8(file)) ? 'utf-8' : 'windows-1252'
+    if (encoding === 'windows-1252') await refuseMixedEncodings(file, path)
     const text =
       encoding === 'utf-8'
         ? // stream: true holds back a multi-byte character cut by the end of the sample; the BOM is dropped.
@@ -79,6 +80,45 @@ async function isWholeFileUtf8(file: FileHandle): Promise<boolean> {
     buffer.copyWithin(0, end - pending, end)
     carried = pending
   }
+}
+
+/** Lines named in a message, at most this many of each kind. */
+const LINES_NAMED = 5
+
+/**
+ * A file that is not all UTF-8 may still have UTF-8 lines (two exports pasted together): decoding it whole as
+ * Windows-1252 would garble those ("café" → "cafÃ©") in silence, so it is refused, naming lines of each kind.
+ * Lines are physical lines (a quoted field's line break counts).
+ */
+async function refuseMixedEncodings(file: FileHandle, path: string): Promise<void> {
+  const utf8Lines: number[] = []
+  const otherLines: number[] = []
+  let line = 1
+  let pending: Buffer[] = []
+  const judge = (bytes: Buffer) => {
+    if (isAscii(bytes)) return
+    if (isUtf8(bytes)) utf8Lines.push(line)
+    else otherLines.push(line)
+  }
+  for await (const chunk of file.createReadStream({ start: 0, autoClose: false }) as AsyncIterable<Buffer>) {
+    let from = 0
+    for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, from)) {
+      const piece = chunk.subarray(from, at)
+      judge(pending.length === 0 ? piece : Buffer.concat([...pending, piece]))
+      pending = []
+      line++
+      from = at + 1
+    }
+    if (from < chunk.length) pending.push(chunk.subarray(from))
+  }
+  if (pending.length > 0) judge(Buffer.concat(pending))
+  if (utf8Lines.length === 0 || otherLines.length === 0) return
+  const named = (lines: number[]) =>
+    `${lines.length === 1 ? 'line' : 'lines'} ${lines.slice(0, LINES_NAMED).join(', ')}${lines.length > LINES_NAMED ? `, … (${lines.length} in all)` : ''}`
+  throw new DataWarpError(
+    `${path} mixes UTF-8 (${named(utf8Lines)}) and Windows-1252 (${named(otherLines)}): decoded either way, one kind would be garbled; re-save the file in one encoding`,
+    { file: path, line: otherLines[0] },
+  )
 }
 
 /**
