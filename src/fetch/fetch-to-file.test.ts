@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DataWarpError } from '../model/table.js'
 import { checkFetchedHosts, fetchToFile } from './fetch-to-file.js'
@@ -396,6 +397,28 @@ describe('allowed hosts are checked on every redirect hop, before the request is
     expect(() =>
       checkFetchedHosts({ ...file, hops: [`${base}/one`, 'http://elsewhere.example/x.csv'] }, [host]),
     ).toThrow(/redirected to http:\/\/elsewhere\.example\/x\.csv: elsewhere\.example is not an allowed host/)
+  })
+
+  it('stops a gzip-encoded body that inflates past the compression ratio a ZIP member is allowed', async () => {
+    const bomb = gzipSync(Buffer.alloc(4 * 1024 * 1024, 0x30))
+    routes.set('/bomb.csv', (_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'text/csv',
+        'content-encoding': 'gzip',
+        'content-length': bomb.length,
+      })
+      res.end(bomb)
+    })
+    const error = await failure(
+      fetchToFile(`${base}/bomb.csv`, dest, options({ maxBytes: 64 * 1024 * 1024 })),
+    )
+    expect(error.message).toMatch(/gzip-encoded body of \d+ bytes inflates past \d+ times its size/)
+    serve('/fine.csv', CSV)
+    const gzipped = gzipSync(Buffer.from(CSV))
+    routes.set('/fine.csv', (_req, res) => {
+      res.writeHead(200, { 'content-encoding': 'gzip', 'content-length': gzipped.length }).end(gzipped)
+    })
+    expect((await fetchToFile(`${base}/fine.csv`, dest, options())).sha256).toBe(sha256(CSV))
   })
 
   it('stops a redirect loop', async () => {

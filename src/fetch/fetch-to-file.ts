@@ -12,9 +12,12 @@ import { claimUniquePath, contentDispositionFileName, fileNameFromUrl, safeFileN
 import { sniffFileKind } from './sniff.js'
 import { streamToFile, type Written } from './stream-to-file.js'
 import type { ConditionalRequest, FetchedFile, FetchOptions, NotModified } from './types.js'
+import { DEFAULT_ZIP_MAX_RATIO } from './unpack-zip.js'
 
 const USER_AGENT = 'DataWarp/0.1 (statistics loader)'
 const DEFAULT_BACKOFF_MS = 500
+/** An encoded body's inflation ratio is checked once it is past this size (small files compress well). */
+const INFLATE_CHECK_BYTES = 1024 * 1024
 /** Redirects followed before a request is given up as a loop (browsers and curl use 20 and 50). */
 const MAX_REDIRECTS = 10
 /** A server's Retry-After is honoured up to this long. */
@@ -327,11 +330,25 @@ async function attemptDownload(
     const body = response.body
       ? Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>)
       : Readable.from([])
+    // A gzip (or other) encoded body is inflated as it streams: bounded by its ratio to the bytes sent too.
+    const encoded = (response.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity'
+    const inflateLimit = encoded && Number.isFinite(declared) ? declared * DEFAULT_ZIP_MAX_RATIO : Infinity
+    const bomb = new AttemptFailure(
+      `the gzip-encoded body of ${declared} bytes inflates past ${DEFAULT_ZIP_MAX_RATIO} times its size (a compression bomb?)`,
+      false,
+      response.status,
+    )
     let written: Written
     try {
-      written = await streamToFile(body, part, (bytes) => (bytes > options.maxBytes ? tooLarge : undefined))
+      written = await streamToFile(body, part, (bytes) =>
+        bytes > options.maxBytes
+          ? tooLarge
+          : bytes > inflateLimit && bytes > INFLATE_CHECK_BYTES
+            ? bomb
+            : undefined,
+      )
     } catch (error) {
-      if (error === tooLarge) throw tooLarge
+      if (error === tooLarge || error === bomb) throw error
       if (isLocalFsError(error)) throw new AttemptFailure(`cannot write ${part}: ${fsReason(error)}`, false)
       throw new AttemptFailure(
         timedOut ? `timed out after ${seconds} reading the body` : networkReason(error),
