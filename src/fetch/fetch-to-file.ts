@@ -413,6 +413,19 @@ export function checkFetchedHosts(file: FetchedFile, allowedHosts: readonly stri
   }
 }
 
+/**
+ * A fetched file that is to be read as data: its hops allowed (see checkFetchedHosts), and not an HTML page
+ * (a landing page, a sign-in page or an error page served in the file's place).
+ */
+export function checkDataFile(file: FetchedFile, allowedHosts: readonly string[] | undefined): void {
+  checkFetchedHosts(file, allowedHosts)
+  if (file.kind === 'html')
+    throw new DataWarpError(
+      `${file.url} returned an HTML page, not a data file (saved as ${file.fileName}): point the config at the file itself`,
+      { file: file.url },
+    )
+}
+
 /** Refuses a request (the first, or a redirect hop) to a host that is not allowed, before it is sent. */
 function checkHost(url: URL, before: readonly URL[], allowedHosts: readonly string[] | undefined): void {
   const host = url.host.toLowerCase()

@@ -1,5 +1,5 @@
 /** The fetch stage: downloads or copies each configured file, sniffs what it is, and unpacks ZIPs. */
-export { checkFetchedHosts, fetchToFile, HttpStatusError } from './fetch-to-file.js'
+export { checkDataFile, checkFetchedHosts, fetchToFile, HttpStatusError } from './fetch-to-file.js'
 export { sniffFileKind } from './sniff.js'
 export type {
   AttemptInfo,

@@ -5,7 +5,7 @@ import { stringify } from 'yaml'
 import type { HttpSession } from '../discover/index.js'
 import { type EnrichResult, enrichManifest, withTextOf } from '../enrich/index.js'
 import { extractFile, unpivotTable } from '../extract/index.js'
-import { checkFetchedHosts, type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
+import { checkDataFile, type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
 import {
   isUpToDate,
   type LastLoad,
@@ -433,7 +433,7 @@ async function fetchAll(
         await ctx.http?.remember(await download)
       }
       const file = await download
-      checkFetchedHosts(file, allowedHosts)
+      checkDataFile(file, allowedHosts)
       fetched.push(file)
     } catch (error) {
       throw new DataWarpError(errorDetail(error).message, { file: ctx.config.file, line: entry.line })

@@ -188,3 +188,23 @@ describe('a run killed during its export', () => {
     expect(statSync(join(exports, 'counts__data.parquet')).mtimeMs).toBe(mtime)
   })
 })
+
+describe('an HTML page served instead of a data file', () => {
+  it('fails its period naming the URL and the config line', async () => {
+    const { root, db } = await project(
+      (s) => `publications:
+  page:
+    name: Page
+    urls:
+      - { period: 2024-01, url: "${s.fileUrl('data.csv')}" }
+`,
+      (dir) => writeFileSync(join(dir, 'data.csv'), '<!DOCTYPE html><html><body>Sign in</body></html>'),
+    )
+    const result = await runCli(['run'], { cwd: root, env: { DATABASE_URL: db.url } })
+    expect(result.code).toBe(1)
+    expect(result.stdout).toMatch(
+      /http:\/\/127\.0\.0\.1:\d+\/data\.csv returned an HTML page, not a data file/,
+    )
+    expect(result.stdout).toMatch(/publications\.yaml, line 7/)
+  })
+})
