@@ -101,6 +101,17 @@ describe('loading a period', () => {
     expect(await rows(`SELECT to_regclass('ae.activity_p2024_03') AS t`)).toEqual([{ t: null }])
   })
 
+  it('refuses a NUL character before the database, naming the file, row and column', async () => {
+    const error = await load(pool, '2024-04', [
+      periodTable([
+        ['R1', 1],
+        ['R\u00002', 2],
+      ]),
+    ]).catch((e) => e)
+    expect(error.message).toMatch(/a NUL character \(byte 0x00\).*field "org_code"/)
+    expect(error.where).toMatchObject({ file: 'activity.csv', row: 3, column: 'Org Code' })
+  })
+
   it("reads the manifest's own missing-value markers as NULL", async () => {
     const manifest = {
       ...MANIFEST,

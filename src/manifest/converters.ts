@@ -7,7 +7,20 @@ import {
   stringText,
   toSqlText,
   trimmed,
+  ValueError,
 } from './values.js'
+
+/**
+ * PostgreSQL text cannot hold U+0000: a cell with one is refused here, with its place, rather than by the
+ * database as 'invalid byte sequence for encoding "UTF8": 0x00' with none. (Other bytes are kept as read.)
+ */
+function withoutNul(text: string): string {
+  if (text.indexOf('\u0000') >= 0)
+    throw new ValueError(
+      'a NUL character (byte 0x00), which PostgreSQL text cannot hold: the file is probably damaged or not text',
+    )
+  return text
+}
 
 /** Turns a cell into the text COPY gets for one field type (null for NULL). */
 export type Converter = (value: CellValue) => string | null
@@ -31,7 +44,7 @@ export function converterFor(type: FieldType, missing: MissingValues = DEFAULT_M
 function fastConverter(type: FieldType, missing: MissingValues): Converter {
   switch (type) {
     case 'string':
-      return (v) => (v === null ? null : typeof v === 'string' ? v : stringText(v))
+      return (v) => (v === null ? null : typeof v === 'string' ? withoutNul(v) : stringText(v))
     case 'integer':
       return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer', missing))
     case 'number':

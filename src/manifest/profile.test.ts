@@ -280,3 +280,13 @@ describe('draftKeys', () => {
     }
   })
 })
+
+describe('a table wider than PostgreSQL allows', () => {
+  it('is refused before the database, naming the file and sheet, with the limit', async () => {
+    const headers = Array.from({ length: 16_384 }, (_, i) => `Column ${i + 1}`)
+    const wide = table(headers, [headers.map(() => 1)], { file: 'wide.xlsx', sheet: 'Data' })
+    const error = await profileTable(wide, 'wide').catch((e) => e)
+    expect(error.message).toMatch(/16384 columns: a PostgreSQL table holds at most 1600 \(1596 besides/)
+    expect(error.where).toMatchObject({ file: 'wide.xlsx', sheet: 'Data' })
+  })
+})

@@ -1,5 +1,17 @@
-import type { DraftField, DraftSource, DraftWide } from '../model/manifest.js'
-import type { CellValue, ExtractedTable, RowObserver, TableRow } from '../model/table.js'
+import {
+  type DraftField,
+  type DraftSource,
+  type DraftWide,
+  MAX_FIELDS,
+  MAX_TABLE_COLUMNS,
+} from '../model/manifest.js'
+import {
+  type CellValue,
+  DataWarpError,
+  type ExtractedTable,
+  type RowObserver,
+  type TableRow,
+} from '../model/table.js'
 import { physicalNames } from './physical-name.js'
 import { fileGlob, fileKey, sheetKey } from './source-key.js'
 import {
@@ -53,6 +65,11 @@ export class TableProfile implements RowObserver {
     private readonly key: string,
     private readonly missing: MissingValues = DEFAULT_MISSING_VALUES,
   ) {
+    if (table.headers.length > MAX_FIELDS)
+      throw new DataWarpError(
+        `${table.headers.length} columns: a PostgreSQL table holds at most ${MAX_TABLE_COLUMNS} (${MAX_FIELDS} besides DataWarp's lineage columns); load a narrower table, or this one long with \`unpivot: true\``,
+        { file: table.file, ...(table.sheet !== undefined ? { sheet: table.sheet } : {}) },
+      )
     this.columns = table.headers.map(() => ({
       kinds: new Set(),
       isText: false,

@@ -75,6 +75,10 @@ export const SourceSchema = z.strictObject({
 })
 export type Source = z.output<typeof SourceSchema>
 
+/** PostgreSQL's limit on a table's columns, and what is left of it besides DataWarp's four lineage columns. */
+export const MAX_TABLE_COLUMNS = 1600
+export const MAX_FIELDS = MAX_TABLE_COLUMNS - 4
+
 /** Columns every PostgreSQL table has: a field of this name could never be created. */
 export const SYSTEM_COLUMNS: ReadonlySet<string> = new Set([
   'ctid',
@@ -115,6 +119,12 @@ function checkPhysicalNames(
         message: `table "${source.table}" is also the table of source "${owner}": sources "${owner}" and "${source.key}" must each have a table of their own`,
       })
     else tables.set(source.table, source.key)
+    if (source.schema.fields.length > MAX_FIELDS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', i, 'schema', 'fields'],
+        message: `${source.schema.fields.length} fields: a PostgreSQL table holds at most ${MAX_TABLE_COLUMNS} columns (${MAX_FIELDS} besides the lineage columns)`,
+      })
     const names = new Map<string, number>()
     source.schema.fields.forEach((field, j) => {
       const at = ['sources', i, 'schema', 'fields', j, 'name']
