@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, finished, runCli, startCli } from '../support/cli.js'
-import { createTestDatabase, query } from '../support/database.js'
-import { FileServer } from '../support/file-server.js'
+import { query } from '../support/database.js'
+import { e2eProject } from '../support/e2e-project.js'
+import type { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv } from '../support/fixtures.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -12,31 +12,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })
 
-async function project(
+const project = (
   config: (server: FileServer) => string,
-  servedFiles: (dir: string) => void | Promise<void>,
-) {
-  const root = mkdtempSync(join(tmpdir(), 'datawarp-e2e-'))
-  chmodSync(root, 0o755) // the embedded server runs as "postgres" when tests run as root
-  const served = join(root, 'served')
-  mkdirSync(served)
-  mkdirSync(join(root, 'config'))
-  await servedFiles(served)
-  const server = await new FileServer(served).start()
-  const db = await createTestDatabase()
-  cleanups.push(
-    () => rmSync(root, { recursive: true, force: true }),
-    () => server.stop(),
-    () => db.drop(),
-  )
-  // These tests are about failures and fetching; the contract (hold by default) has tests of its own.
-  const text = config(server)
-  writeFileSync(
-    join(root, 'config', 'publications.yaml'),
-    text.startsWith('publications:') ? `settings:\n  contract: evolve\n${text}` : text,
-  )
-  return { root, served, server, db }
-}
+  servedFiles?: (dir: string) => void | Promise<void>,
+) => e2eProject(cleanups, config, servedFiles)
 
 beforeAll(() => ensureBuilt())
 

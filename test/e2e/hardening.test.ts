@@ -1,9 +1,7 @@
 import {
-  chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -11,13 +9,13 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { ensureBuilt, runCli } from '../support/cli.js'
-import { createTestDatabase, query } from '../support/database.js'
-import { FileServer } from '../support/file-server.js'
+import { query } from '../support/database.js'
+import { e2eProject } from '../support/e2e-project.js'
+import type { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv } from '../support/fixtures.js'
 
 const cleanups: (() => Promise<void> | void)[] = []
@@ -26,27 +24,10 @@ afterEach(async () => {
 })
 beforeAll(() => ensureBuilt())
 
-/** A project with a config (written by `config`), a file server over `served/`, and its own database. */
-async function project(
+const project = (
   config: (server: FileServer) => string,
-  servedFiles: (dir: string) => void = () => {},
-) {
-  const root = mkdtempSync(join(tmpdir(), 'datawarp-harden-'))
-  chmodSync(root, 0o755)
-  const served = join(root, 'served')
-  mkdirSync(served)
-  mkdirSync(join(root, 'config'))
-  servedFiles(served)
-  const server = await new FileServer(served).start()
-  const db = await createTestDatabase()
-  cleanups.push(
-    () => rmSync(root, { recursive: true, force: true }),
-    () => server.stop(),
-    () => db.drop(),
-  )
-  writeFileSync(join(root, 'config', 'publications.yaml'), `settings:\n  contract: evolve\n${config(server)}`)
-  return { root, served, server, db }
-}
+  servedFiles?: (dir: string) => void | Promise<void>,
+) => e2eProject(cleanups, config, servedFiles)
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
