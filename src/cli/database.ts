@@ -1,4 +1,4 @@
-import { type Database, ensureLedger, openDatabase } from '../load/index.js'
+import { type Database, ensureLedger, openDatabase } from '../db/index.js'
 import { projectPaths } from '../pipeline/index.js'
 import { type CommonValues, databaseUrl } from './command.js'
 

@@ -2,19 +2,19 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type pg from 'pg'
 import {
+  type CachedResponse,
+  type LastLoad,
+  readHttpCache,
+  touchHttpCache,
+  writeHttpCache,
+} from '../db/index.js'
+import {
   type ConditionalRequest,
   type FetchedFile,
   type FetchOptions,
   fetchToFile,
   HttpStatusError,
 } from '../fetch/index.js'
-import {
-  type CachedResponse,
-  type LastLoad,
-  readHttpCache,
-  touchHttpCache,
-  writeHttpCache,
-} from '../load/index.js'
 import { DataWarpError } from '../model/table.js'
 import { extractLinks, type PageLink } from './links.js'
 

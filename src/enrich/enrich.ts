@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type pg from 'pg'
+import { readLlmCache, writeLlmCache } from '../db/llm-cache.js'
 import type { LlmSettings } from '../model/config.js'
 import type { Drift, SourceDrift } from '../model/drift.js'
 import type { CanonicalManifest, DraftManifest, Field, Source } from '../model/manifest.js'
-import { readLlmCache, writeLlmCache } from './cache.js'
 import {
   type Batch,
   type BatchColumn,

@@ -1,15 +1,3 @@
-export { type Database, openDatabase, redactUrl } from './database.js'
-export { type CachedResponse, readHttpCache, touchHttpCache, writeHttpCache } from './http-cache.js'
-export {
-  isUpToDate,
-  type LastLoad,
-  lastSuccessfulLoad,
-  ledgerStatus,
-  type PeriodStatus,
-  recordRunEnd,
-  recordRunStart,
-} from './ledger.js'
-export { ensureLedger } from './ledger-schema.js'
 export {
   beginPeriodLoad,
   type LoadedFile,
@@ -20,4 +8,3 @@ export {
   recordFailedLoad,
   recordHeldLoad,
 } from './load-period.js'
-export { withPublicationLock } from './publication-lock.js'

@@ -1,10 +1,10 @@
 import type pg from 'pg'
+import { quoteIdent } from '../db/sql-types.js'
 import { MissingValues, type SourceBinding } from '../manifest/index.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import { copyRows, type RowTap } from './copy-rows.js'
 import { attachPartition, isPartitioned, type PeriodTarget, periodTarget } from './partitions.js'
-import { quoteIdent } from './sql-types.js'
 import { ensureTable } from './table-ddl.js'
 
 export interface LoadedFile {

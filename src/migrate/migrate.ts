@@ -13,7 +13,7 @@ import {
 } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { loadConfig } from '../config/index.js'
-import { ensureLedger, ledgerStatus, openDatabase } from '../load/index.js'
+import { ensureLedger, ledgerStatus, openDatabase } from '../db/index.js'
 import { renderCanonicalManifest, writeCanonicalManifest } from '../manifest/index.js'
 import { defaultCanonicalManifestPath } from '../model/config.js'
 import { writeStateFile } from '../observe/index.js'

@@ -4,9 +4,9 @@
  */
 
 import type pg from 'pg'
+import { isUpToDate, lastSuccessfulLoad, withPublicationLock } from '../db/index.js'
 import { discover, HttpSession } from '../discover/index.js'
 import type { FetchedFile, FetchOptions } from '../fetch/index.js'
-import { isUpToDate, lastSuccessfulLoad, withPublicationLock } from '../load/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { type EventLog, errorDetail } from '../observe/index.js'

@@ -3,9 +3,9 @@
  * are read (conditionally, from the cache when unchanged) to discover files; the ledger says what is loaded.
  */
 import type pg from 'pg'
+import { lastSuccessfulLoad, readHttpCache } from '../db/index.js'
 import { discover } from '../discover/index.js'
 import type { FetchedFile } from '../fetch/index.js'
-import { lastSuccessfulLoad, readHttpCache } from '../load/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import { isoDay } from '../model/period-schedule.js'
 import type { EventLog } from '../observe/index.js'

@@ -1,8 +1,6 @@
 import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/index.js'
-import { exportAll } from '../export/index.js'
-import type { FetchedFile } from '../fetch/index.js'
 import {
   type Database,
   ensureLedger,
@@ -10,7 +8,9 @@ import {
   openDatabase,
   recordRunEnd,
   recordRunStart,
-} from '../load/index.js'
+} from '../db/index.js'
+import { exportAll } from '../export/index.js'
+import type { FetchedFile } from '../fetch/index.js'
 import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
 import { type Config, LlmSettingsSchema, type PeriodSource, type Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'

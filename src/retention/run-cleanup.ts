@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { loadConfig } from '../config/index.js'
-import { type Database, openDatabase } from '../load/index.js'
+import { type Database, openDatabase } from '../db/index.js'
 import { RetentionSchema } from '../model/config.js'
 import { type CleanupReport, cleanupProject } from './cleanup.js'
 
