@@ -1,3 +1,3 @@
+export { projectPaths } from '../model/layout.js'
 export * from './outcome.js'
-export { projectPaths } from './paths.js'
 export { type RunOptions, runPipeline } from './run-pipeline.js'

@@ -13,12 +13,12 @@ import { exportAll } from '../export/index.js'
 import type { FetchedFile } from '../fetch/index.js'
 import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
 import { type Config, LlmSettingsSchema, type PeriodSource, type Publication } from '../model/config.js'
+import { newRunId, projectPaths } from '../model/layout.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { cleanupAfterRun } from '../retention/after-run.js'
 import { httpSession, publicationSources, withRunLock } from './discovery-step.js'
 import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
-import { newRunId, projectPaths } from './paths.js'
 import { type ManifestState, processPeriod } from './process-period.js'
 
 export interface RunOptions {

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } fr
 import { join, relative, sep } from 'node:path'
 import type pg from 'pg'
 import type { Settings } from '../model/config.js'
-import { projectPaths } from '../pipeline/paths.js'
+import { projectPaths } from '../model/layout.js'
 import { appendToArchive, type EventLogFile, listEventLogs } from './log-archive.js'
 import { bytesUnder, newestChange } from './sizes.js'
 
