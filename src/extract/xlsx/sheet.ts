@@ -1,9 +1,15 @@
 /** The worksheet state machine: saxes events → rows of typed cells, plus the merged ranges. */
 import type { CellValue } from '../../model/table.js'
+import { excelSerialToDate, parseIsoDate } from '../spreadsheet/dates.js'
+import { decodeOoxmlEscapes } from '../spreadsheet/text.js'
+import {
+  createXmlParser,
+  namespacePrefix,
+  SPREADSHEETML,
+  type XmlParser,
+  type XmlTag,
+} from '../spreadsheet/xml.js'
 import { columnIndex, columnLetters, parseRange, rowIndex } from './cell-ref.js'
-import { excelSerialToDate, parseIsoDate } from './dates.js'
-import { decodeOoxmlEscapes } from './text.js'
-import { createXmlParser, namespacePrefix, SPREADSHEETML, type XmlParser, type XmlTag } from './xml.js'
 
 export interface MergedRange {
   top: number

@@ -5,8 +5,10 @@
  */
 import { open as openFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { ZipPackage } from '../../fetch/zip-package.js'
 import { DataWarpError, type Location } from '../../model/table.js'
-import { streamSheetRows } from '../workbook.js'
+import { streamSheetRows } from '../spreadsheet/workbook.js'
+import { decodeXmlChunks } from '../spreadsheet/xml.js'
 import {
   parseDateStyles,
   parseRelationships,
@@ -22,8 +24,6 @@ import {
   SheetParser,
   type SheetRow,
 } from './sheet.js'
-import { decodeXmlChunks } from './xml.js'
-import { ZipPackage } from './zip.js'
 
 export type { MergedRange, SheetRow } from './sheet.js'
 

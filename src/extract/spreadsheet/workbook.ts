@@ -1,8 +1,8 @@
 /** What the extractor needs from a spreadsheet reader (XLSX or ODS): its sheets, their rows and merged cells. */
 import type { Readable } from 'node:stream'
-import type { MergedRange, SheetRow } from './xlsx/sheet.js'
-import type { SheetInfo } from './xlsx/workbook.js'
-import { decodeXmlChunks } from './xlsx/xml.js'
+import type { MergedRange, SheetRow } from '../xlsx/sheet.js'
+import type { SheetInfo } from '../xlsx/workbook.js'
+import { decodeXmlChunks } from './xml.js'
 
 export type { MergedRange, SheetInfo, SheetRow }
 
