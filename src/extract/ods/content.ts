@@ -4,8 +4,8 @@
  */
 import type { CellValue } from '../../model/table.js'
 import { parseIsoDate } from '../spreadsheet/dates.js'
+import type { MergedRange, SheetRow } from '../spreadsheet/workbook.js'
 import { createXmlParser, type XmlParser, type XmlTag } from '../spreadsheet/xml.js'
-import type { MergedRange, SheetRow } from '../xlsx/sheet.js'
 
 const TABLE_NS = ['urn:oasis:names:tc:opendocument:xmlns:table:1.0']
 const OFFICE_NS = ['urn:oasis:names:tc:opendocument:xmlns:office:1.0']

@@ -2,6 +2,7 @@
 import type { CellValue } from '../../model/table.js'
 import { excelSerialToDate, parseIsoDate } from '../spreadsheet/dates.js'
 import { decodeOoxmlEscapes } from '../spreadsheet/text.js'
+import type { MergedRange, SheetRow } from '../spreadsheet/workbook.js'
 import {
   createXmlParser,
   namespacePrefix,
@@ -10,20 +11,6 @@ import {
   type XmlTag,
 } from '../spreadsheet/xml.js'
 import { columnIndex, columnLetters, parseRange, rowIndex } from './cell-ref.js'
-
-export interface MergedRange {
-  top: number
-  left: number
-  bottom: number
-  right: number
-}
-
-export interface SheetRow {
-  /** 1-based row number. */
-  position: number
-  /** cells[0] is column A; dense up to the last non-empty cell, with null for gaps. */
-  cells: CellValue[]
-}
 
 export interface SheetContext {
   sharedStrings: readonly string[]
