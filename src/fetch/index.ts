@@ -15,3 +15,4 @@ export type {
 } from './types.js'
 export { DATA_KINDS } from './types.js'
 export { DEFAULT_ZIP_MAX_ENTRIES, DEFAULT_ZIP_MAX_RATIO, defaultZipLimits, unpackZip } from './unpack-zip.js'
+export { ZipPackage } from './zip-package.js'

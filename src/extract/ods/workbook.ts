@@ -4,7 +4,7 @@
  * hold a value; merged cells come from number-columns-spanned / number-rows-spanned.
  */
 import type { Readable } from 'node:stream'
-import { ZipPackage } from '../../fetch/zip-package.js'
+import { ZipPackage } from '../../fetch/index.js'
 import { DataWarpError } from '../../model/table.js'
 import {
   type MergedRange,

@@ -5,7 +5,7 @@
  */
 import { open as openFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
-import { ZipPackage } from '../../fetch/zip-package.js'
+import { ZipPackage } from '../../fetch/index.js'
 import { DataWarpError, type Location } from '../../model/table.js'
 import { type MergedRange, type SheetInfo, type SheetRow, streamSheetRows } from '../spreadsheet/workbook.js'
 import { decodeXmlChunks } from '../spreadsheet/xml.js'
