@@ -9,12 +9,13 @@
  * A sub-page is a same-site link whose path lies below the scanned page's path. Only periods that are due
  * (period end + lag_days has come) are looked for; a due period with no file is a warning, never an error.
  */
+
+import type { PageRead } from '../fetch/index.js'
 import type { PeriodSource, Publication } from '../model/config.js'
 import type { Discovery, PeriodPlan } from '../model/discovery.js'
 import { isPeriodError, type PeriodKind, parsePeriod } from '../model/period.js'
 import { periodsMentioned, renderTemplate, templateValues } from '../model/period-text.js'
 import { errorDetail, type RunEvent } from '../observe/index.js'
-import type { PageRead } from './http.js'
 import type { PageLink } from './links.js'
 import { type Candidate, isDataFileName, linkFileName, matchCandidates, type Verdict } from './match.js'
 

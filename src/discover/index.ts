@@ -8,7 +8,6 @@ export {
   MAX_SUBPAGES,
   type PeriodFinding,
 } from './discover.js'
-export { downloadKey, HttpSession, type PageRead } from './http.js'
 export { extractLinks, type PageLink } from './links.js'
 export {
   type Candidate,

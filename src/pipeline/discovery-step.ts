@@ -5,8 +5,8 @@
 
 import type pg from 'pg'
 import { isUpToDate, lastSuccessfulLoad, withPublicationLock } from '../db/index.js'
-import { discover, HttpSession } from '../discover/index.js'
-import type { FetchedFile, FetchOptions } from '../fetch/index.js'
+import { discover } from '../discover/index.js'
+import { type FetchedFile, type FetchOptions, HttpSession } from '../fetch/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { type EventLog, errorDetail } from '../observe/index.js'

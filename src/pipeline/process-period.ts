@@ -3,10 +3,9 @@ import { join } from 'node:path'
 import type pg from 'pg'
 import { stringify } from 'yaml'
 import { isUpToDate, type LastLoad, lastSuccessfulLoad } from '../db/index.js'
-import type { HttpSession } from '../discover/index.js'
 import { type EnrichResult, enrichManifest, withTextOf } from '../enrich/index.js'
 import { extractFile, unpivotTable } from '../extract/index.js'
-import { type FetchedFile, fetchToFile, unpackZip } from '../fetch/index.js'
+import { type FetchedFile, fetchToFile, type HttpSession, unpackZip } from '../fetch/index.js'
 import { loadPeriod, recordFailedLoad, recordHeldLoad } from '../load/index.js'
 import {
   applyContract,

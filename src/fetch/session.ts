@@ -8,15 +8,10 @@ import {
   touchHttpCache,
   writeHttpCache,
 } from '../db/index.js'
-import {
-  type ConditionalRequest,
-  type FetchedFile,
-  type FetchOptions,
-  fetchToFile,
-  HttpStatusError,
-} from '../fetch/index.js'
+import { extractLinks, type PageLink } from '../discover/links.js'
 import { DataWarpError } from '../model/table.js'
-import { extractLinks, type PageLink } from './links.js'
+import { fetchToFile, HttpStatusError } from './fetch-to-file.js'
+import type { ConditionalRequest, FetchedFile, FetchOptions } from './types.js'
 
 export type PageRead =
   | { readonly status: 'ok' | 'not_modified'; readonly links: readonly PageLink[] }
