@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { PageRead } from '../fetch/index.js'
 import type { Publication } from '../model/config.js'
 import type { Discovery, PeriodPlan } from '../model/discovery.js'
 import { type Period, parsePeriod } from '../model/period.js'
 import { renderTemplate, templateValues } from '../model/period-text.js'
 import type { RunEvent } from '../observe/index.js'
+import type { PageRead } from './discover.js'
 import { type DiscoverDeps, discover, isSubPage } from './discover.js'
 
 const DIGITAL = 'https://digital.nhs.uk/data-and-information/publications/statistical/mi-adhd'

@@ -6,6 +6,7 @@ export {
   type FindingStatus,
   isSubPage,
   MAX_SUBPAGES,
+  type PageRead,
   type PeriodFinding,
 } from './discover.js'
 export { extractLinks, type PageLink } from './links.js'

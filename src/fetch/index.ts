@@ -1,6 +1,6 @@
 /** The fetch stage: downloads or copies each configured file, sniffs what it is, and unpacks ZIPs. */
 export { fetchToFile, HttpStatusError } from './fetch-to-file.js'
-export { downloadKey, HttpSession, type PageRead } from './session.js'
+export { type CachedPage, downloadKey, FetchSession, fetchOptionsOf, type LinkReader } from './session.js'
 export { sniffFileKind } from './sniff.js'
 export type {
   AttemptInfo,

@@ -1,5 +1,6 @@
 export {
   beginPeriodLoad,
+  type LlmUsage,
   type LoadedFile,
   loadPeriod,
   type PendingLoad,
@@ -7,4 +8,5 @@ export {
   type PeriodTable,
   recordFailedLoad,
   recordHeldLoad,
+  recordLoadText,
 } from './load-period.js'

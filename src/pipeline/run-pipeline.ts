@@ -1,3 +1,4 @@
+/** A whole run: config, database, each selected publication under its lock, then export, state file and cleanup. */
 import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/index.js'
@@ -10,16 +11,13 @@ import {
   recordRunStart,
 } from '../db/index.js'
 import { exportAll } from '../export/index.js'
-import type { FetchedFile } from '../fetch/index.js'
-import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
-import { type Config, LlmSettingsSchema, type PeriodSource, type Publication } from '../model/config.js'
+import { FetchSession } from '../fetch/index.js'
+import { type Config, LlmSettingsSchema } from '../model/config.js'
 import { newRunId, projectPaths } from '../model/layout.js'
-import type { CanonicalManifest } from '../model/manifest.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { cleanupAfterRun } from '../retention/after-run.js'
-import { httpSession, publicationSources, withRunLock } from './discovery-step.js'
-import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
-import { type ManifestState, processPeriod } from './process-period.js'
+import { type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
+import { runPublication, withRunLock } from './run-publication.js'
 
 export interface RunOptions {
   readonly configPath: string
@@ -31,21 +29,17 @@ export interface RunOptions {
   readonly periods?: readonly string[]
   readonly force?: boolean
   readonly dryRun?: boolean
-  /** Overrides settings.llm's base URL and model (the Action's llm-base-url and llm-model inputs). */
-  readonly llm?: { readonly baseUrl?: string; readonly model?: string }
+  /**
+   * Overrides settings.llm's base URL and model (the Action's llm-base-url and llm-model inputs), and the LLM's
+   * API key (the Action's llm-api-key input).
+   */
+  readonly llm?: { readonly baseUrl?: string; readonly model?: string; readonly apiKey?: string }
+  /** Where the LLM key is looked up, by the name settings.llm.api_key_env gives, without llm.apiKey (the CLI: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>
   readonly onEvent?: (line: Record<string, unknown>) => void
   readonly onRows?: (publication: string, period: string, source: string, rows: number) => void
   /** The day discovery takes as today (which periods are due, `end: current`); default now. */
   readonly today?: Date
-}
-
-function groupByPeriod(urls: readonly PeriodSource[], only?: readonly string[]): [string, PeriodSource[]][] {
-  const groups = new Map<string, PeriodSource[]>()
-  for (const entry of urls) {
-    if (only && !only.includes(entry.period)) continue
-    groups.set(entry.period, [...(groups.get(entry.period) ?? []), entry])
-  }
-  return [...groups].sort(([a], [b]) => a.localeCompare(b))
 }
 
 /** The config with the run's LLM base URL and model in place of the file's (both needed when the file has none). */
@@ -58,6 +52,12 @@ function withLlmOverride(config: Config, llm: RunOptions['llm']): Config {
     ...(llm.model ? { model: llm.model } : {}),
   })
   return { ...config, settings: { ...config.settings, llm: merged } }
+}
+
+/** The LLM's API key as a value: the run's own, else the variable settings.llm.api_key_env names in options.env. */
+function llmApiKeyOf(config: Config, options: RunOptions): string | undefined {
+  const name = config.settings.llm?.api_key_env
+  return options.llm?.apiKey || (name ? options.env?.[name] : undefined) || undefined
 }
 
 /** Runs every selected publication; one publication's failure never stops the others. */
@@ -126,7 +126,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   try {
     if (!dryRun) await recordRunStart(db.pool, runId)
     const outcomes: PublicationOutcome[] = []
-    const downloads = new Map<string, Promise<FetchedFile>>()
+    const fetch = new FetchSession({ pool: db.pool, config, workDir, write: !dryRun, log })
+    const llmApiKey = llmApiKeyOf(config, options)
     for (const problem of config.problems) {
       if (!problem.publication || !selected(problem.publication)) continue
       const message = `${problem.field}: ${problem.message}`
@@ -148,7 +149,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     for (const publication of config.publications.filter((p) => selected(p.code))) {
       outcomes.push(
         await withRunLock(db.pool, publication.code, log, dryRun, () =>
-          runPublication(publication, config, db, log, workDir, options, downloads),
+          runPublication({ publication, config, pool: db.pool, log, workDir, fetch, llmApiKey }, options),
         ),
       )
     }
@@ -192,64 +193,5 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     return summary
   } finally {
     await db.close()
-  }
-}
-
-async function runPublication(
-  publication: Publication,
-  config: Config,
-  db: Database,
-  log: EventLog,
-  workDir: string,
-  options: RunOptions,
-  downloads: Map<string, Promise<FetchedFile>>,
-): Promise<PublicationOutcome> {
-  const manifestPath = resolve(options.root, publication.canonicalManifest)
-  let manifest: CanonicalManifest | undefined
-  try {
-    manifest = readCanonicalManifest(manifestPath)
-  } catch (error) {
-    const detail = errorDetail(error)
-    log.emit({ level: 'error', event: 'manifest.error', publication: publication.code, error: detail })
-    return {
-      code: publication.code,
-      name: publication.name,
-      periods: [],
-      error: detail.message,
-      ...(detail.where ? { where: detail.where } : {}),
-    }
-  }
-  const periods: PeriodOutcome[] = []
-  const ctx = {
-    pool: db.pool,
-    config,
-    publication,
-    log,
-    workDir,
-    manifestPath,
-    force: options.force ?? false,
-    dryRun: options.dryRun ?? false,
-    onRows: undefined as undefined | ((source: string, rows: number) => void),
-    downloads,
-    http: httpSession(db.pool, config, workDir, options.dryRun ?? false, downloads),
-  }
-  const sources = await publicationSources(publication, ctx.http, log, workDir, options.periods)
-  const state: ManifestState = { atStart: manifest, current: manifest, proposed: manifest }
-  for (const [period, entries] of groupByPeriod(sources.urls, options.periods)) {
-    ctx.onRows = options.onRows
-      ? (source, rows) => options.onRows!(publication.code, period, source, rows)
-      : undefined
-    periods.push(await processPeriod(ctx, period, entries, state))
-  }
-  const hashOf = (m: CanonicalManifest | undefined) => (m ? manifestHash(m) : '')
-  const written = !options.dryRun && hashOf(state.proposed) !== hashOf(state.atStart)
-  return {
-    code: publication.code,
-    name: publication.name,
-    contract: publication.contract,
-    periods,
-    ...(sources.warnings.length > 0 ? { warnings: sources.warnings } : {}),
-    ...(sources.error !== undefined ? { error: sources.error } : {}),
-    ...(written ? { manifestWritten: manifestPath } : {}),
   }
 }
