@@ -4,7 +4,10 @@ import { type CommonValues, databaseUrl } from './command.js'
 
 /** Opens the configured (or embedded) database with the ledger in place, runs the work, closes it. */
 export async function withDatabase<T>(values: CommonValues, work: (db: Database) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ databaseUrl: databaseUrl(values), dataDir: projectPaths(values.root).data })
+  const db = await openDatabase({
+    databaseUrl: databaseUrl(values),
+    embeddedDir: projectPaths(values.root).database,
+  })
   try {
     const client = await db.pool.connect()
     try {

@@ -414,7 +414,7 @@ async function importState(
   const plan = planStateImport(statePath, codes, publicationOf)
   const base = { skipped: plan.skipped, failed: plan.failed, alreadyImported: 0 }
   const paths = projectPaths(root)
-  if (!options.databaseUrl && !existsSync(join(paths.data, 'db')))
+  if (!options.databaseUrl && !existsSync(paths.database))
     return {
       report: {
         ...base,
@@ -424,7 +424,7 @@ async function importState(
       imported: [],
     }
   const runId = `migrated-${options.now.toISOString().slice(0, 10)}`
-  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: paths.data })
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
   try {
     const already = await alreadyImported(db.pool, plan.loads)
     const todo = plan.loads.filter((l) => !already.has(l))

@@ -1,16 +1,10 @@
 /** One (publication, period) from files to an outcome: fetch, draft, decide, then load, hold or fail. */
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { lastSuccessfulLoad } from '../db/index.js'
 import { recordFailedLoad, recordHeldLoad } from '../load/index.js'
-import {
-  manifestHash,
-  type Reconciliation,
-  renderDriftReport,
-  writeCanonicalManifest,
-} from '../manifest/index.js'
+import { manifestHash, type Reconciliation } from '../manifest/index.js'
 import type { PeriodSource } from '../model/config.js'
-import type { CanonicalManifest } from '../model/manifest.js'
 import { DataWarpError } from '../model/table.js'
 import { errorDetail } from '../observe/index.js'
 import { decidePeriod, type PeriodDecision, plannedAction, proposalFor } from './decide-period.js'
@@ -19,6 +13,7 @@ import { enrichLoaded, enrichProposal, llmUsageOf } from './enrich-step.js'
 import { fetchPeriodFiles, unchangedSinceLastLoad, unchangedWithoutDownload } from './fetch-step.js'
 import type { PeriodOutcome } from './outcome.js'
 import { type ManifestState, type PeriodContext, periodTablesOf } from './period-context.js'
+import { type DriftFields, reportDrift, writeProposal } from './period-files.js'
 import { PendingPeriodLoad } from './period-load.js'
 
 /** One period on its way through the pipeline. */
@@ -32,8 +27,6 @@ interface PeriodRun {
   /** The hash of the manifest the period was matched to, once known: the ledger records it, failed or not. */
   hash?: string
 }
-
-type DriftFields = Pick<PeriodOutcome, 'manifestChanges' | 'drift' | 'driftReport'>
 
 /**
  * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
@@ -153,29 +146,6 @@ async function loadPeriodStep(
     rows: s.rows,
   }))
   return { ...outcome(run, 'loaded', result.rows), ...drift, sources }
-}
-
-/** Logs the manifest changes and, with drift, writes drift.json and drift.md; returns the outcome's drift fields. */
-function reportDrift(ctx: PeriodContext, run: PeriodRun, reconciled: Reconciliation): DriftFields {
-  for (const change of reconciled.changes)
-    ctx.log.emit({ ...run.scope, event: 'manifest.change', message: change })
-  if (reconciled.driftClass === 'none') return { manifestChanges: reconciled.changes }
-  const report = renderDriftReport(reconciled.drift)
-  writeFileSync(join(run.dir, 'drift.json'), `${JSON.stringify(reconciled.drift, null, 2)}\n`)
-  writeFileSync(join(run.dir, 'drift.md'), report)
-  ctx.log.emit({
-    ...run.scope,
-    event: 'drift',
-    drift_class: reconciled.driftClass,
-    changes: reconciled.changes.length,
-    message: report,
-  })
-  return { manifestChanges: reconciled.changes, drift: reconciled.drift, driftReport: report }
-}
-
-function writeProposal(ctx: PeriodContext, run: PeriodRun, manifest: CanonicalManifest): void {
-  if (writeCanonicalManifest(ctx.manifestPath, manifest))
-    ctx.log.emit({ ...run.scope, event: 'manifest.written', message: ctx.manifestPath })
 }
 
 function skipped(ctx: PeriodContext, run: PeriodRun, reason: string): PeriodOutcome {

@@ -111,7 +111,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   let db: Database
   try {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: paths.data })
+    db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
     const client = await db.pool.connect()
     try {
       await ensureLedger(client)
