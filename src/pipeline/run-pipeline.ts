@@ -13,7 +13,7 @@ import {
 import { exportAll } from '../export/index.js'
 import { FetchSession } from '../fetch/index.js'
 import { type Config, LlmSettingsSchema } from '../model/config.js'
-import { newRunId, projectPaths } from '../model/layout.js'
+import { newRunId, type ProjectPaths, projectPaths } from '../model/layout.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { cleanupAfterRun } from '../retention/after-run.js'
 import { type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
@@ -89,35 +89,19 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   let config: Config
   try {
-    config = withLlmOverride(
-      loadConfig(options.configPath, options.today ? { today: options.today } : {}),
-      options.llm,
-    )
+    config = readConfig(options)
   } catch (error) {
+    if (error instanceof UnknownPublications)
+      return finish({ publications: [], error: error.message, errorStage: 'config' })
     const message = error instanceof ConfigError ? error.message : errorDetail(error).message
     log.emit({ level: 'error', event: 'config.error', error: { message } })
-    return finish({ publications: [], error: message, errorStage: 'config' })
-  }
-  const unknown = (options.publications ?? []).filter(
-    (code) =>
-      !config.publications.some((p) => p.code === code) &&
-      !config.problems.some((p) => p.publication === code),
-  )
-  if (unknown.length > 0) {
-    const message = `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`
     return finish({ publications: [], error: message, errorStage: 'config' })
   }
   const selected = (code: string) => !options.publications || options.publications.includes(code)
 
   let db: Database
   try {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
-    const client = await db.pool.connect()
-    try {
-      await ensureLedger(client)
-    } finally {
-      client.release()
-    }
+    db = await openLedger(options, paths)
   } catch (error) {
     const detail = errorDetail(error)
     log.emit({ level: 'error', event: 'database.error', error: detail })
@@ -125,27 +109,9 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   }
   try {
     if (!dryRun) await recordRunStart(db.pool, runId)
-    const outcomes: PublicationOutcome[] = []
+    const outcomes = configProblems(config, selected, log)
     const fetch = new FetchSession({ pool: db.pool, config, workDir, write: !dryRun, log })
     const llmApiKey = llmApiKeyOf(config, options)
-    for (const problem of config.problems) {
-      if (!problem.publication || !selected(problem.publication)) continue
-      const message = `${problem.field}: ${problem.message}`
-      log.emit({
-        level: 'error',
-        event: 'config.error',
-        publication: problem.publication,
-        error: { message, where: `${problem.file}, line ${problem.line}` },
-      })
-      const existing = outcomes.find((o) => o.code === problem.publication)
-      if (!existing)
-        outcomes.push({
-          code: problem.publication,
-          periods: [],
-          error: message,
-          where: `${problem.file}, line ${problem.line}`,
-        })
-    }
     for (const publication of config.publications.filter((p) => selected(p.code))) {
       outcomes.push(
         await withRunLock(db.pool, publication.code, log, dryRun, () =>
@@ -154,25 +120,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       )
     }
     const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'))
-    let exported: RunSummary['exported']
-    let error: string | undefined
-    if (!dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))) {
-      try {
-        const result = await log.stage(
-          'export',
-          {},
-          () => exportAll(db.pool, paths.exports),
-          (r) => r.sources.length,
-        )
-        exported = {
-          sources: result.sources.length,
-          catalog: result.catalogPath,
-          durationMs: result.durationMs,
-        }
-      } catch (e) {
-        error = `export failed: ${errorDetail(e).message}`
-      }
-    }
+    const { exported, error } =
+      !dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))
+        ? await exportStep(db, paths, log)
+        : {}
     let stateFile: string | undefined
     if (!dryRun) {
       writeStateFile(paths.stateFile, await ledgerStatus(db.pool))
@@ -193,5 +144,91 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     return summary
   } finally {
     await db.close()
+  }
+}
+
+/** A run's selection names a publication the config does not have. */
+class UnknownPublications extends Error {}
+
+/** The config with the run's LLM override; throws on a config that cannot be read or an unknown publication. */
+function readConfig(options: RunOptions): Config {
+  const config = withLlmOverride(
+    loadConfig(options.configPath, options.today ? { today: options.today } : {}),
+    options.llm,
+  )
+  const unknown = (options.publications ?? []).filter(
+    (code) =>
+      !config.publications.some((p) => p.code === code) &&
+      !config.problems.some((p) => p.publication === code),
+  )
+  if (unknown.length > 0)
+    throw new UnknownPublications(
+      `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`,
+    )
+  return config
+}
+
+/** The run's database (a URL, else the embedded server in data/db/) with the ledger schema in place. */
+async function openLedger(options: RunOptions, paths: ProjectPaths): Promise<Database> {
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
+  try {
+    const client = await db.pool.connect()
+    try {
+      await ensureLedger(client)
+    } finally {
+      client.release()
+    }
+    return db
+  } catch (error) {
+    await db.close().catch(() => undefined)
+    throw error
+  }
+}
+
+/** A failed outcome, logged, for each selected publication whose config entry is invalid. */
+function configProblems(
+  config: Config,
+  selected: (code: string) => boolean,
+  log: EventLog,
+): PublicationOutcome[] {
+  const outcomes: PublicationOutcome[] = []
+  for (const problem of config.problems) {
+    if (!problem.publication || !selected(problem.publication)) continue
+    const message = `${problem.field}: ${problem.message}`
+    const where = `${problem.file}, line ${problem.line}`
+    log.emit({
+      level: 'error',
+      event: 'config.error',
+      publication: problem.publication,
+      error: { message, where },
+    })
+    if (!outcomes.some((o) => o.code === problem.publication))
+      outcomes.push({ code: problem.publication, periods: [], error: message, where })
+  }
+  return outcomes
+}
+
+/** The Parquet exports and catalog, rebuilt from the database; a failure is the run's error, not a throw. */
+async function exportStep(
+  db: Database,
+  paths: ProjectPaths,
+  log: EventLog,
+): Promise<{ exported?: RunSummary['exported']; error?: string }> {
+  try {
+    const result = await log.stage(
+      'export',
+      {},
+      () => exportAll(db.pool, paths.exports),
+      (r) => r.sources.length,
+    )
+    return {
+      exported: {
+        sources: result.sources.length,
+        catalog: result.catalogPath,
+        durationMs: result.durationMs,
+      },
+    }
+  } catch (e) {
+    return { error: `export failed: ${errorDetail(e).message}` }
   }
 }
