@@ -65,7 +65,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = new Date()
   const runId = newRunId(started)
   const paths = projectPaths(options.root)
-  const log = new EventLog(runId, paths.logs, started)
+  const log = new EventLog(runId, paths.events, started)
   if (options.onEvent) log.onEvent(options.onEvent)
   const workDir = resolve(paths.workRoot, runId)
   const dryRun = options.dryRun ?? false

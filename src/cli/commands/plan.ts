@@ -58,7 +58,7 @@ export const planCommand: Command = {
     const paths = projectPaths(values.root)
     const started = new Date()
     const id = `plan-${newRunId(started)}`
-    const log = new EventLog(id, paths.logs, started)
+    const log = new EventLog(id, paths.events, started)
     const workDir = resolve(paths.workRoot, id)
     try {
       const plan = await withDatabase(values, (db) =>
