@@ -64,6 +64,12 @@ interface Shipped {
   history?: string[]
   /** The same, in words, for the test's name. */
   changes?: string
+  /**
+   * A release after the corpus, under the publisher's name for it (the config's address when it lists one): the
+   * file of period `from` again, so it must load with no drift and the same rows. It tests the `match` globs
+   * and the ZIP members on the names the publisher really uses.
+   */
+  next?: Omit<Release, 'corpus'> & { from: string; name: string }
 }
 
 const csv = (folder: string, table: string, releases: Release[]) => () => ({
@@ -209,18 +215,31 @@ const LIBRARY: Shipped[] = [
     folder: 'mhsds_monthly',
     releases: MHSDS,
     rows: csv('mhsds_monthly', 'four_week_waits', MHSDS),
+    next: {
+      period: '2024-06',
+      from: '2024-05',
+      name: 'MHSDS Data_4WW_JunPerf_2024.csv',
+      servedAs: 'MHSDS Data_4WW_JunPerf_2024.csv',
+    },
   },
   {
     code: 'pcn_workforce',
     folder: 'pcn_workforce',
     releases: PCN,
     rows: csv('pcn_workforce', 'staff_records', PCN),
+    next: {
+      period: '2025-11',
+      from: '2020-09',
+      name: 'PCNWFIndividualCSV.112025.zip holding "1.Primary Care Networks - November 2025 Individual Level.csv"',
+      zipMember: '1.Primary Care Networks - November 2025 Individual Level.csv',
+    },
   },
   {
     code: 'nhs_payments_gp',
     folder: 'nhs_payments_gp',
     releases: PAYMENTS,
     rows: csv('nhs_payments_gp', 'practice_payments', PAYMENTS),
+    next: { period: 'FY2022-23', from: 'FY2017-18', name: 'nhspaymentsgp-22-23-prac-csv.csv' },
     changes: '2016-17 adds practice type, rurality and 3 payment lines and drops 5, 2017-18 adds pertussis',
     history: [
       'practice_payments.alcohol retired FY2016-17',
@@ -255,12 +274,24 @@ const LIBRARY: Shipped[] = [
     folder: 'gp_appointments',
     releases: COVERAGE,
     rows: csv('gp_appointments', 'coverage_by_sub_icb', COVERAGE),
+    next: {
+      period: '2025-11',
+      from: '2023-01',
+      name: 'Appointments_GP_Daily_CSV_Nov_25.zip',
+      zipMember: 'APPOINTMENTS_GP_COVERAGE.csv',
+    },
   },
   {
     code: 'gp_practice_patients',
     folder: 'gp_registered_patients',
     releases: PRACTICE_TOTALS,
     rows: csv('gp_registered_patients', 'practice_patients', PRACTICE_TOTALS),
+    next: {
+      period: '2025-12',
+      from: '2025-11',
+      name: 'gp-reg-pat-prac-all.zip',
+      zipMember: 'gp-reg-pat-prac-all.csv',
+    },
   },
   {
     code: 'gp_practice_mapping',
@@ -268,12 +299,25 @@ const LIBRARY: Shipped[] = [
     releases: [{ period: '2026-07', corpus: 'gp-reg-pat-prac-map.zip' }],
     // The one member, gp-reg-pat-prac-map.csv: 6,140 lines (Python's csv module), less the header.
     rows: () => ({ practice_mapping: { '2026-07': 6139 } }),
+    next: {
+      period: '2026-08',
+      from: '2026-07',
+      name: 'gp-reg-pat-prac-map.zip',
+      servedAs: 'gp-reg-pat-prac-map.zip',
+    },
   },
   {
     code: 'qof_prevalence',
     folder: 'other_nhs/qof',
     releases: QOF,
     rows: csv('other_nhs/qof', 'practice_prevalence', QOF),
+    next: {
+      period: 'FY2025-26',
+      from: 'FY2024-25',
+      name: 'QOF2526.zip holding PREVALENCE_2526.csv',
+      servedAs: 'QOF2526.zip',
+      zipMember: 'PREVALENCE_2526.csv',
+    },
   },
   {
     code: 'rtt_overview',
@@ -287,11 +331,21 @@ const LIBRARY: Shipped[] = [
     ],
     // April 2007 to March 2023: 16 financial years of 12 months (the months after October 2022 are empty).
     rows: () => ({ england_monthly_series: { '2022-10': 16 * 12 } }),
+    next: {
+      period: '2025-11',
+      from: '2022-10',
+      name: 'RTT-Overview-Timeseries-Including-Estimates-for-Missing-Trusts-Nov25-XLS-115K-1Xmjkk.xlsx',
+    },
   },
   {
     code: 'online_consultation',
     folder: 'gp_online_consultation_submissions',
     releases: OC,
+    next: {
+      period: '2025-04',
+      from: '2025-03',
+      name: 'Submissions via OC Systems in General Practice - April 2025.xlsx',
+    },
     // Table 1: its 11 summary lines times the month columns of each edition (13 in April 2024, one more a month
     // to 19); Table 2: the practices, counted in the workbooks (see corpus-contracts.test.ts); Table 3: 7 weekdays.
     rows: () => ({
@@ -322,6 +376,12 @@ const LIBRARY: Shipped[] = [
     code: 'cloud_based_telephony',
     folder: 'gp_cloud_based_telephony',
     releases: CBT,
+    next: {
+      period: '2025-12',
+      from: '2025-11',
+      name: CBT_FILE('December 2025'),
+      servedAs: CBT_FILE('December 2025'),
+    },
     // Table 1: 35 summary lines times 13 and 14 month columns; Table 2: a row per day; Tables 3-5: the practices
     // (4,376 and 4,691 ODS codes in column B), the "Unassigned" calls (83 and 102 rows) and the total row.
     rows: () => ({
@@ -353,6 +413,12 @@ const LIBRARY: Shipped[] = [
     code: 'discharge_sitrep_acute',
     folder: 'nhse_discharge_sitrep_acute',
     releases: ACUTE,
+    next: {
+      period: '2023-01',
+      from: '2022-12',
+      name: ACUTE_FILE('January2023'),
+      servedAs: ACUTE_FILE('January2023'),
+    },
     rows: () => sitrep(['2022-04', '2022-06', '2022-12'], [30, 30, 31], [4, 5, 5], [121, 121, 121]),
     changes: 'the month named in every Table 4 and 5 header',
     // Tables 4 and 5 at each level: 12 destinations and 18 delay reasons, each header written three ways.
@@ -365,6 +431,12 @@ const LIBRARY: Shipped[] = [
     code: 'discharge_sitrep_community',
     folder: 'nhse_discharge_sitrep_community',
     releases: COMMUNITY,
+    next: {
+      period: '2023-11',
+      from: '2023-10',
+      name: COMMUNITY_FILE('November2023'),
+      servedAs: COMMUNITY_FILE('November2023'),
+    },
     rows: () => ({
       ...sitrep(['2023-06', '2023-10'], [30, 31], [5, 4], [107, 108]),
       // June 2023 only: every day from 1 October 2022 to 14 June 2023, every week from 24 October 2022 to 26 June.
@@ -509,6 +581,34 @@ for (const p of LIBRARY) {
           `SELECT _period period, count(*) n FROM ${p.code}.${table} GROUP BY 1`,
         )
         expect(Object.fromEntries(counted.map((r) => [r.period, Number(r.n)])), table).toEqual(expected)
+      }
+    })
+
+    it.runIf(p.next)(`a next release named ${p.next?.name} loads with no drift`, async () => {
+      const next = p.next!
+      const corpus = p.releases.find((r) => r.period === next.from)!.corpus
+      const url = await serve(server, p, { ...next, corpus })
+      const config = join(root, 'config', 'publications.yaml')
+      const written = parse(readFileSync(config, 'utf8'))
+      written.publications[p.code].urls.push({ period: next.period, url })
+      writeFileSync(config, stringify(written))
+      const result = await runCli(['run', '--json'], { cwd: root, env: { DATABASE_URL: db.url } })
+      expect(result.code, result.stdout.slice(0, 4000) + result.stderr).toBe(0)
+      const outcomes = (JSON.parse(result.stdout) as RunSummary).publications[0]!.periods
+      expect(outcomes.map((o) => `${o.period} ${o.status}`)).toEqual([
+        ...periods.map((period) => `${period} skipped`),
+        `${next.period} loaded`,
+      ])
+      expect(outcomes.at(-1)!.drift).toBeUndefined()
+      expect(readFileSync(manifestPath(), 'utf8')).toBe(shippedManifest)
+      for (const [table, expected] of Object.entries(p.rows())) {
+        if (expected[next.from] === undefined) continue
+        const [counted] = await query<{ n: string }>(
+          db.url,
+          `SELECT count(*) n FROM ${p.code}.${table} WHERE _period = $1`,
+          [next.period],
+        )
+        expect(Number(counted!.n), table).toBe(expected[next.from])
       }
     })
 
