@@ -18,6 +18,7 @@ import { classifyDrift, type DriftClass } from '../../src/model/drift.js'
 import type { CanonicalManifest } from '../../src/model/manifest.js'
 import type { RunSummary } from '../../src/pipeline/index.js'
 import { ensureBuilt, REPO, runCli } from '../support/cli.js'
+import { CORPUS, csvRows, OC_PRACTICE_ROWS } from '../support/corpus.js'
 import { createTestDatabase, query } from '../support/database.js'
 import { SiteServer } from '../support/site-server.js'
 
@@ -31,16 +32,9 @@ import { SiteServer } from '../support/site-server.js'
  * where it changed it, the reviewed manifest already holds the change (since, retiredSince, header history), so
  * the drift is at most cosmetic and is named in the test. Row counts come from the files, not from DataWarp.
  */
-const CORPUS = new URL('../../../shared/corpus', import.meta.url).pathname
 const SHIPPED = parse(readFileSync(join(REPO, 'config', 'publications.yaml'), 'utf8')) as {
   publications: Record<string, Record<string, unknown> & { urls?: { period: string; url: string }[] }>
 }
-
-/** Data rows of a CSV with no line breaks inside values: its non-blank lines less the header. */
-const csvRows = (path: string) =>
-  readFileSync(path, 'latin1')
-    .split(/\r?\n/)
-    .filter((l) => l.trim() !== '').length - 1
 
 interface Release {
   period: string
@@ -347,20 +341,13 @@ const LIBRARY: Shipped[] = [
       name: 'Submissions via OC Systems in General Practice - April 2025.xlsx',
     },
     // Table 1: its 11 summary lines times the month columns of each edition (13 in April 2024, one more a month
-    // to 19); Table 2: the practices, counted in the workbooks (see corpus-contracts.test.ts); Table 3: 7 weekdays.
+    // to 19); Table 2: the practices, counted in the workbooks; Table 3: 7 weekdays.
     rows: () => ({
       national_summary: each(
         OC.map((r) => r.period),
         (_, i) => 11 * [13, 14, 15, 17, 19, 19][i]!,
       ),
-      practice_submissions: {
-        '2024-04': 4882,
-        '2024-05': 4769,
-        '2024-06': 6258,
-        '2024-08': 6239,
-        '2024-12': 6219,
-        '2025-03': 6213,
-      },
+      practice_submissions: OC_PRACTICE_ROWS,
       submissions_by_weekday_time: { '2024-06': 7, '2024-08': 7, '2024-12': 7, '2025-03': 7 },
     }),
     changes:
