@@ -131,6 +131,16 @@ describe('renderCanonicalManifest', () => {
     expect(renderCanonicalManifest(read!)).toBe(text)
   })
 
+  it('keeps a source set to unpivot when it writes the manifest', () => {
+    const [submissions, practices] = manifest.sources
+    const long: CanonicalManifest = { ...manifest, sources: [{ ...submissions!, unpivot: true }, practices!] }
+    const text = renderCanonicalManifest(long)
+    expect(text).toContain('      sheet: Table 1\n    unpivot: true\n    schema:\n')
+    const path = nextPath()
+    writeFileSync(path, text)
+    expect(readCanonicalManifest(path)).toEqual(long)
+  })
+
   it('round-trips a manifest with no sources', () => {
     const path = nextPath()
     const empty: CanonicalManifest = { publication: 'p', name: 'n', sources: [] }

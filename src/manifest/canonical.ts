@@ -70,6 +70,7 @@ function ordered(manifest: CanonicalManifest): CanonicalManifest {
       ...(s.match.zip !== undefined ? { zip: s.match.zip } : {}),
       ...(s.match.sheet !== undefined ? { sheet: s.match.sheet } : {}),
     },
+    ...(s.unpivot !== undefined ? { unpivot: s.unpivot } : {}),
     schema: {
       fields: s.schema.fields.map(field),
       ...(s.schema.missingValues ? { missingValues: s.schema.missingValues } : {}),
