@@ -28,6 +28,8 @@ const QUESTION = 'online consultation submissions'
  * source's latest period.
  */
 async function askNationalTotal(connected: ConnectedClient, measure: RegExp) {
+  // Listing first makes the SDK client check every structuredContent against the tool's outputSchema.
+  await connected.client.listTools()
   const { hits } = await callTool<{ hits: { sourceCode: string }[] }>(connected.client, 'search_sources', {
     query: QUESTION,
   })
