@@ -141,7 +141,11 @@ describe('the PostgreSQL reader refuses every known bypass and changes nothing',
   })
 
   it('releases an advisory lock a query took, so it cannot block loads and exports', async () => {
-    await postgres.query({ sql: `SELECT pg_advisory_lock(hashtext('datawarp.export'))` })
+    const [first] = (
+      await postgres.query({ sql: `SELECT pg_backend_pid(), pg_advisory_lock(hashtext('datawarp.export'))` })
+    ).rows
+    // The same connection serves the next query: the lock was released, not dropped with the connection.
+    expect((await postgres.query({ sql: 'SELECT pg_backend_pid()' })).rows[0]![0]).toBe(first![0])
     const [taken] = await query<{ ok: boolean }>(
       project.databaseUrl,
       `SELECT pg_try_advisory_lock(hashtext('datawarp.export')) AS ok`,
