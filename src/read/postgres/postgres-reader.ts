@@ -50,17 +50,26 @@ const TYPES = {
 
 const TYPE_NAMES: Record<number, string> = {
   16: 'boolean',
+  17: 'bytea',
+  18: 'char',
+  19: 'name',
   20: 'bigint',
   21: 'smallint',
   23: 'integer',
   25: 'text',
+  26: 'oid',
+  114: 'json',
   700: 'real',
   701: 'double precision',
   1043: 'varchar',
   1082: 'date',
+  1083: 'time',
   1114: 'timestamp',
   1184: 'timestamptz',
+  1186: 'interval',
   1700: 'numeric',
+  2950: 'uuid',
+  3802: 'jsonb',
 }
 
 interface SourceRow {
