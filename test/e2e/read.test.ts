@@ -133,3 +133,17 @@ describe.each(['postgres', 'parquet'])('the %s reader', (backend) => {
     await expect(reader().query({ sql: 'SELECT 1; SELECT 2' })).rejects.toBeInstanceOf(QueryRefusedError)
   })
 })
+
+describe('the PostgreSQL reader, as publications arrive', () => {
+  it('reads a publication loaded after it started, granting its schema then', async () => {
+    await admin.query(`CREATE SCHEMA late_pub;
+      CREATE TABLE late_pub.things (name text, _period text, _load_id bigint, _source_file text, _loaded_at timestamptz);
+      INSERT INTO late_pub.things VALUES ('a', '2024-03', 1, 'f.csv', now());
+      INSERT INTO datawarp.sources VALUES ('late_pub', 'things', 'Late', 'late_pub', 'things', 'Things', NULL,
+        '[{"name": "name", "title": "Name", "type": "string"}]', now())`)
+    const described = await readers.postgres!.describe('late_pub__things')
+    expect(described.sample.rows).toEqual([])
+    const result = await readers.postgres!.query({ sql: 'SELECT name FROM late_pub.things' })
+    expect(result.rows).toEqual([['a']])
+  })
+})
