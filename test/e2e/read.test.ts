@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  dropReaderRole,
   openExportsReader,
   openPostgresReader,
   QueryRefusedError,
@@ -12,7 +11,7 @@ import {
   UnknownSourceError,
 } from '../../src/read/index.js'
 import { writeCsv } from '../support/fixtures.js'
-import { type LoadedProject, loadedProject } from '../support/loaded-project.js'
+import { dropReaderRoleIn, type LoadedProject, loadedProject } from '../support/loaded-project.js'
 
 /** A small generated publication: practice-level online consultation submissions for two months. */
 function submissions(month: number): (string | number)[][] {
@@ -47,11 +46,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const reader of Object.values(readers)) await reader.close()
-  if (admin) {
-    const client = await admin.connect()
-    await dropReaderRole(client, role).finally(() => client.release())
-    await admin.end()
-  }
+  await admin?.end()
+  if (project) await dropReaderRoleIn(project.databaseUrl, role)
   await project?.stop()
   rmSync(fixtureDir, { recursive: true, force: true })
 })
