@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import { openDatabase } from '../../load/index.js'
+import { openDatabase } from '../../db/index.js'
 import { createMcpServer, listeningUrl, serveHttp, TOKEN_VARIABLE } from '../../mcp/index.js'
-import { projectPaths } from '../../pipeline/index.js'
+import { projectPaths } from '../../model/layout.js'
 import {
   DEFAULT_LIMITS,
   openExportsReader,
@@ -82,21 +82,21 @@ With $${TOKEN_VARIABLE} set, HTTP clients must send it as "Authorization: Bearer
       maxBytes: whole('max-bytes', values['max-bytes']),
       timeoutMs: whole('timeout-ms', values['timeout-ms']),
     }
-    const root = projectPaths(values.root).root
+    const paths = projectPaths(values.root)
     let reader: Reader
     let closeDatabase = async () => {}
     if (values.exports !== undefined) {
-      reader = await openExportsReader(resolve(values.exports), { root, limits })
+      reader = await openExportsReader(resolve(values.exports), { root: paths.root, limits })
     } else {
       const db = await openDatabase({
         databaseUrl: databaseUrl(values),
-        dataDir: projectPaths(values.root).data,
+        embeddedDir: paths.database,
       })
       closeDatabase = () => db.close()
       try {
         reader = await openPostgresReader({
           adminPool: db.pool,
-          root,
+          root: paths.root,
           limits,
           readerRole: values['reader-role'],
         })
