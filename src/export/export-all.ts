@@ -8,6 +8,7 @@ import { CATALOG_FILE, type CatalogRow, readCatalog, writeCatalog } from './cata
 import {
   describeFields,
   exportSource,
+  fieldNotes,
   qualifiedTableName,
   type SourceField,
   type SourceFileStats,
@@ -111,6 +112,7 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
       title: typeof field.title === 'string' ? field.title : field.name,
       type: field.type as SourceField['type'],
       ...(typeof field.description === 'string' ? { description: field.description } : {}),
+      ...fieldNotes(field),
     }
   })
   return {

@@ -2,6 +2,7 @@ import type { Command } from '../command.js'
 import { cleanupCommand } from './cleanup.js'
 import { exportCommand } from './export.js'
 import { inspectCommand } from './inspect.js'
+import { mcpCommand } from './mcp.js'
 import { migrateCommand } from './migrate.js'
 import { planCommand } from './plan.js'
 import { runCommand } from './run.js'
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   exportCommand,
   validateCommand,
   inspectCommand,
+  mcpCommand,
   cleanupCommand,
   migrateCommand,
 ]
