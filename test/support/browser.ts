@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os'
 import { extname, join, resolve, sep } from 'node:path'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 
-/** Debian's chromium package; `.ci/run` installs it. */
-export const CHROMIUM = '/usr/bin/chromium'
+/** Debian's chromium package (`.ci/run` installs it), or another Chromium build named by CHROMIUM_PATH. */
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const HAS_CHROMIUM = existsSync(CHROMIUM)
 
 const FLAGS = [

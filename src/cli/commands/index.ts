@@ -5,6 +5,7 @@ import { inspectCommand } from './inspect.js'
 import { migrateCommand } from './migrate.js'
 import { planCommand } from './plan.js'
 import { runCommand } from './run.js'
+import { siteCommand } from './site.js'
 import { statusCommand } from './status.js'
 import { validateCommand } from './validate.js'
 
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   planCommand,
   statusCommand,
   exportCommand,
+  siteCommand,
   validateCommand,
   inspectCommand,
   cleanupCommand,
