@@ -21,3 +21,4 @@ export {
   recordHeldLoad,
 } from './load-period.js'
 export { withPublicationLock } from './publication-lock.js'
+export { quoteIdent, quoteLiteral } from './sql-types.js'

@@ -1,0 +1,43 @@
+import type { ColumnInfo } from './types.js'
+
+/** A field as `datawarp.sources.fields` and catalog.parquet's `columns` hold it (the canonical manifest's field). */
+interface StoredField {
+  name?: unknown
+  title?: unknown
+  type?: unknown
+  description?: unknown
+  unit?: unknown
+  role?: unknown
+  since?: unknown
+  retiredSince?: unknown
+}
+
+const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+
+/**
+ * The columns of a source from its stored fields. A column's first period is the manifest's `since` (else the
+ * source's first); its last is the last loaded period before its `retiredSince` (else the source's last).
+ */
+export function columnsFromFields(fields: unknown, loadedPeriods: readonly string[]): ColumnInfo[] {
+  if (!Array.isArray(fields)) return []
+  const first = loadedPeriods[0] ?? null
+  const last = loadedPeriods.at(-1) ?? null
+  return fields.flatMap((raw: StoredField): ColumnInfo[] => {
+    const name = text(raw?.name)
+    if (!name) return []
+    const retired = text(raw.retiredSince)
+    const lastPeriod = retired ? (loadedPeriods.filter((p) => p < retired).at(-1) ?? null) : last
+    return [
+      {
+        name,
+        title: text(raw.title) ?? name,
+        type: text(raw.type) ?? 'string',
+        unit: text(raw.unit),
+        role: text(raw.role),
+        description: text(raw.description),
+        firstPeriod: text(raw.since) ?? first,
+        lastPeriod,
+      },
+    ]
+  })
+}

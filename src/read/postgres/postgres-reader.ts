@@ -1,0 +1,260 @@
+import { performance } from 'node:perf_hooks'
+import pg from 'pg'
+import { quoteIdent } from '../../load/index.js'
+import { columnsFromFields } from '../columns.js'
+import type { ManifestFiles } from '../manifests.js'
+import { publicationsFrom } from '../publications.js'
+import {
+  assemblePage,
+  exactNumber,
+  jsonCell,
+  pageRequest,
+  SAMPLE_ROWS,
+  sampleStatement,
+  wrapStatement,
+} from '../query-page.js'
+import { searchCatalog } from '../search.js'
+import {
+  type CatalogEntry,
+  type CellValue,
+  type PublicationInfo,
+  QueryRefusedError,
+  type QueryRequest,
+  type QueryResult,
+  type Reader,
+  type ReadLimits,
+  type ResultColumn,
+  type SourceDescription,
+  UnknownSourceError,
+} from '../types.js'
+import { CATALOG_SCHEMA } from './reader-role.js'
+
+/** Values as JSON: bigint and numeric as numbers when exact, dates and timestamps as ISO text. */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    switch (oid) {
+      case 20:
+      case 1700:
+        return exactNumber
+      case 1082:
+        return (text: string) => text
+      case 1114:
+        return (text: string) => text.replace(' ', 'T')
+      case 1184:
+        return (text: string) => new Date(text).toISOString()
+      default:
+        return pg.types.getTypeParser(oid, format)
+    }
+  },
+} as pg.CustomTypesConfig
+
+const TYPE_NAMES: Record<number, string> = {
+  16: 'boolean',
+  20: 'bigint',
+  21: 'smallint',
+  23: 'integer',
+  25: 'text',
+  700: 'real',
+  701: 'double precision',
+  1043: 'varchar',
+  1082: 'date',
+  1114: 'timestamp',
+  1184: 'timestamptz',
+  1700: 'numeric',
+}
+
+interface SourceRow {
+  publication: string
+  source_key: string
+  publication_name: string
+  table_schema: string
+  table_name: string
+  title: string | null
+  description: string | null
+  fields: unknown
+  updated_at: Date | null
+}
+
+interface PeriodRow {
+  publication: string
+  period: string
+  source_key: string
+  rows: number
+  loaded_at: string | null
+}
+
+/** A pool that logs in as the reader role: every statement a consumer sends runs with its rights only. */
+export function readerPool(adminUrl: string, role: string, password: string): pg.Pool {
+  const url = new URL(adminUrl)
+  url.username = role
+  url.password = password
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 4, application_name: 'datawarp-read' })
+  pool.on('error', () => {})
+  return pool
+}
+
+export class PostgresReader implements Reader {
+  readonly backend = 'postgres' as const
+
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly limits: ReadLimits,
+    private readonly manifests: ManifestFiles,
+    private readonly onClose: () => Promise<void>,
+  ) {}
+
+  /** Runs `work` in a read-only transaction as the reader role, then resets the session for the next caller. */
+  private async readOnly<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect()
+    let broken: Error | undefined
+    try {
+      await client.query(
+        `BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;
+         SET LOCAL statement_timeout = ${this.limits.timeoutMs};
+         SET LOCAL idle_in_transaction_session_timeout = ${this.limits.timeoutMs * 2}`,
+      )
+      try {
+        return await work(client)
+      } finally {
+        await client.query('ROLLBACK; DISCARD ALL').catch((error: Error) => {
+          broken = error
+        })
+      }
+    } finally {
+      client.release(broken)
+    }
+  }
+
+  private async sourceRows() {
+    return this.readOnly(async (client) => {
+      const sources = await client.query<SourceRow>(
+        `SELECT * FROM ${CATALOG_SCHEMA}.sources ORDER BY publication, source_key`,
+      )
+      const periods = await client.query<PeriodRow>({
+        text: `SELECT publication, period, source_key, rows, loaded_at FROM ${CATALOG_SCHEMA}.periods
+               ORDER BY publication, period COLLATE "C", source_key`,
+        types: TYPES,
+      })
+      return { sources: sources.rows, periods: periods.rows }
+    })
+  }
+
+  async catalog(): Promise<readonly CatalogEntry[]> {
+    const { sources, periods } = await this.sourceRows()
+    return sources.map((s) => {
+      const own = periods.filter((p) => p.publication === s.publication && p.source_key === s.source_key)
+      const loaded = own.map((p) => p.period)
+      const sourceCode = `${s.publication}__${s.source_key}`
+      return {
+        sourceCode,
+        publication: s.publication,
+        publicationName: s.publication_name,
+        sourceKey: s.source_key,
+        table: `${quoteIdent(s.table_schema)}.${quoteIdent(s.table_name)}`,
+        title: s.title,
+        description: s.description,
+        rowCount: own.reduce((sum, p) => sum + p.rows, 0),
+        firstPeriod: loaded[0] ?? null,
+        lastPeriod: loaded.at(-1) ?? null,
+        columns: columnsFromFields(s.fields, loaded),
+        parquetPath: `${sourceCode}.parquet`,
+        updatedAt: s.updated_at ? s.updated_at.toISOString() : null,
+      }
+    })
+  }
+
+  async publications(): Promise<readonly PublicationInfo[]> {
+    const { sources, periods } = await this.sourceRows()
+    return publicationsFrom(
+      sources.map((s) => ({ publication: s.publication, name: s.publication_name, sourceKey: s.source_key })),
+      periods.map((p) => ({
+        publication: p.publication,
+        period: p.period,
+        rows: p.rows,
+        loadedAt: p.loaded_at,
+      })),
+    )
+  }
+
+  async search(text: string, limit?: number) {
+    return searchCatalog(await this.catalog(), text, limit)
+  }
+
+  async describe(sourceCode: string): Promise<SourceDescription> {
+    const entry = (await this.catalog()).find((e) => e.sourceCode === sourceCode)
+    if (!entry) throw new UnknownSourceError(`no source ${JSON.stringify(sourceCode)} in the catalog`)
+    const { periods } = await this.sourceRows()
+    const own = periods
+      .filter((p) => p.publication === entry.publication && p.source_key === entry.sourceKey)
+      .map((p) => ({ period: p.period, rows: p.rows }))
+    const sample = await this.query({ sql: sampleStatement(entry), maxRows: SAMPLE_ROWS })
+    return {
+      ...entry,
+      periods: own,
+      manifestText: await this.manifests.sourceText(entry.publication, entry.sourceKey),
+      sample,
+    }
+  }
+
+  async query(request: QueryRequest): Promise<QueryResult> {
+    const started = performance.now()
+    const page = pageRequest(request, this.limits)
+    try {
+      return await this.readOnly(async (client) => {
+        // queryMode 'extended': Parse takes exactly one statement, so a second one cannot ride along.
+        const result = await client.query<CellValue[]>({
+          text: wrapStatement(page.sql, ` OFFSET ${page.offset} LIMIT ${page.maxRows + 1}`),
+          rowMode: 'array',
+          types: TYPES,
+          queryMode: 'extended',
+        } as pg.QueryConfig)
+        const columns: ResultColumn[] = result.fields.map((f) => ({
+          name: f.name,
+          type: TYPE_NAMES[f.dataTypeID] ?? `oid ${f.dataTypeID}`,
+        }))
+        const rows = result.rows.map((row) => row.map(jsonCell))
+        return assemblePage(
+          page,
+          this.limits,
+          columns,
+          rows,
+          async () => {
+            const counted = await client.query<{ n: string }>({
+              text: `SELECT count(*)::text AS n FROM (${wrapStatement(page.sql, '')}) AS counted`,
+              queryMode: 'extended',
+            } as pg.QueryConfig)
+            return Number(counted.rows[0]!.n)
+          },
+          started,
+        )
+      })
+    } catch (error) {
+      if (error instanceof QueryRefusedError) throw error
+      throw refusal(error as Error & { code?: string })
+    }
+  }
+
+  manifest(publication: string) {
+    return this.manifests.text(publication)
+  }
+
+  async close() {
+    await this.pool.end()
+    await this.onClose()
+  }
+}
+
+/** PostgreSQL's refusal, said plainly: the statement, the reason, and that nothing was changed. */
+function refusal(error: Error & { code?: string }): QueryRefusedError {
+  const hints: Record<string, string> = {
+    '42601': 'only one read-only query is accepted: SELECT, WITH … SELECT, VALUES or TABLE',
+    '42501': 'queries run as a read-only role with SELECT on the publication tables and catalog views only',
+    '25006': 'queries run in a read-only transaction',
+    '57014': 'the statement ran past the time limit',
+    '0A000': 'only one read-only query is accepted: SELECT, WITH … SELECT, VALUES or TABLE',
+  }
+  const hint = error.code ? hints[error.code] : undefined
+  return new QueryRefusedError(
+    `query refused: ${error.message}${hint ? ` (${hint})` : ''}; nothing was changed`,
+  )
+}

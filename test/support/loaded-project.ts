@@ -1,0 +1,59 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { ensureBuilt, runCli } from './cli.js'
+import { createTestDatabase } from './database.js'
+import { FileServer } from './file-server.js'
+
+/** A project whose one publication was run (fetched from a local server, loaded, exported) by the CLI. */
+export interface LoadedProject {
+  readonly root: string
+  readonly databaseUrl: string
+  readonly exportsDir: string
+  readonly code: string
+  stop(): Promise<void>
+}
+
+/**
+ * Runs `datawarp run` on the files of `folder`, one URL per period, as publication `code` (contract evolve, so
+ * every period loads), and returns the project: the database, its exports and canonical manifest in place.
+ */
+export async function loadedProject(
+  folder: string,
+  code: string,
+  periods: readonly (readonly [period: string, file: string])[],
+): Promise<LoadedProject> {
+  ensureBuilt()
+  const root = mkdtempSync(join(tmpdir(), 'datawarp-read-'))
+  chmodSync(root, 0o755)
+  mkdirSync(join(root, 'config'))
+  const server = await new FileServer(folder).start()
+  const db = await createTestDatabase()
+  try {
+    writeFileSync(
+      join(root, 'config', 'publications.yaml'),
+      `publications:
+  ${code}:
+    name: ${code}
+    contract: evolve
+    urls:
+${periods.map(([period, file]) => `      - { period: "${period}", url: "${server.fileUrl(file)}" }`).join('\n')}
+`,
+    )
+    const result = await runCli(['run'], { cwd: root, env: { DATABASE_URL: db.url } })
+    if (result.code !== 0)
+      throw new Error(`datawarp run failed: ${result.stdout.slice(-3000)}${result.stderr}`)
+  } finally {
+    await server.stop()
+  }
+  return {
+    root,
+    databaseUrl: db.url,
+    exportsDir: join(root, 'data', 'exports'),
+    code,
+    async stop() {
+      await db.drop()
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
