@@ -9,7 +9,7 @@ export const SITE_CSS = `:root{--ink:#1d2329;--muted:#4c5661;--line:#d3d9de;--so
 *{box-sizing:border-box}
 body{margin:0}
 a{color:var(--link)}
-a:focus-visible,input:focus-visible,summary:focus-visible,.table-wrap:focus-visible{outline:3px solid #ffb81c;outline-offset:2px}
+a:focus-visible,input:focus-visible,summary:focus-visible,pre:focus-visible,.table-wrap:focus-visible{outline:3px solid #ffb81c;outline-offset:2px}
 .skip{position:absolute;left:-999px;top:0;background:#fff;padding:.5rem;z-index:2}
 .skip:focus{left:.5rem}
 .visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}

@@ -76,7 +76,9 @@ export async function buildSiteModel(reader: Reader, options: BuildOptions): Pro
     const pending: SitePeriod[] = (history?.pending ?? [])
       .filter((p) => !loaded.some((l) => l.period === p.period))
       .map((p) => ({ period: p.period, status: p.status, rows: 0 }))
-    const periods = [...loaded, ...pending].sort((a, b) => (a.period < b.period ? -1 : a.period > b.period ? 1 : 0))
+    const periods = [...loaded, ...pending].sort((a, b) =>
+      a.period < b.period ? -1 : a.period > b.period ? 1 : 0,
+    )
     publications.push({
       code: info.code,
       name: info.name,
@@ -87,7 +89,7 @@ export async function buildSiteModel(reader: Reader, options: BuildOptions): Pro
             drift: history.drift.map((d) => ({
               period: d.period,
               kind: d.status,
-              at: d.at,
+              at: optional(d.at),
               changes: d.changes,
             })),
           }

@@ -112,6 +112,7 @@ export function page(options: PageOptions): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${esc(title)}</title>
 ${options.description ? `<meta name="description" content="${esc(options.description)}">\n` : ''}<link rel="stylesheet" href="${root}assets/site.css">
 </head>

@@ -133,7 +133,7 @@ function driftSection(model: SiteModel, pub: SitePublication): string {
 function manifestDetails(text: string | undefined, label: string): string {
   if (!text) return '<p>The canonical manifest was not available when this site was generated.</p>'
   return `<details class="manifest"><summary>${esc(label)}</summary>
-<pre><code>${esc(text)}</code></pre>
+<pre tabindex="0"><code>${esc(text)}</code></pre>
 </details>`
 }
 
@@ -260,7 +260,7 @@ export function renderSource(
   const main = `<h1>${esc(label)}</h1>
 ${source.description ? `<p class="lede">${esc(source.description)}</p>\n` : ''}<dl class="facts">${facts.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>
 <h2>Query it</h2>
-<pre class="query"><code>${esc(queryExample(source))}</code></pre>
+<pre class="query" tabindex="0"><code>${esc(queryExample(source))}</code></pre>
 <h2>Columns</h2>
 ${columns}
 <p class="muted">Every table also has the lineage columns ${code('_period')}, ${code('_load_id')}, ${code('_source_file')} and ${code('_loaded_at')}.</p>

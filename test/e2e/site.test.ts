@@ -5,7 +5,16 @@ import pg from 'pg'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { dropReaderRole } from '../../src/read/index.js'
-import { axeViolations, type Browser, collectErrors, HAS_CHROMIUM, openBrowser, StaticServer } from '../support/browser.js'
+import {
+  axeViolations,
+  type Browser,
+  collectErrors,
+  computedStyle,
+  HAS_CHROMIUM,
+  linkedUrls,
+  openBrowser,
+  StaticServer,
+} from '../support/browser.js'
 import { ensureBuilt, REPO, runCli } from '../support/cli.js'
 import { createTestDatabase, query } from '../support/database.js'
 import { FileServer } from '../support/file-server.js'
@@ -63,7 +72,7 @@ async function databaseFacts(url: string): Promise<SourceFacts[]> {
 }
 
 const count = (n: number) => n.toLocaleString('en-GB')
-const collapse = (text: string) => text.replace(/\s+/g, ' ').trim()
+const collapse = (text: string | null) => (text ?? '').replace(/\s+/g, ' ').trim()
 
 async function serious(page: Page): Promise<string[]> {
   const violations = await axeViolations(page)
@@ -75,22 +84,26 @@ async function serious(page: Page): Promise<string[]> {
 interface Project {
   root: string
   db: { url: string; drop: () => Promise<void> }
+  /** Writes the config and runs `datawarp run`. */
+  run(config: string): Promise<void>
   site(...args: string[]): Promise<string>
   stop(): Promise<void>
 }
 
-/** A project whose config the test writes, on a fresh database; `site()` runs `datawarp site` and returns stdout. */
-async function project(prefix: string, config: (root: string) => string | Promise<string>): Promise<Project> {
+/** A project on a fresh database; `site()` runs `datawarp site` and returns its output. */
+async function project(prefix: string): Promise<Project> {
   const root = mkdtempSync(join(tmpdir(), prefix))
   chmodSync(root, 0o755)
   mkdirSync(join(root, 'config'))
   const db = await createTestDatabase()
-  writeFileSync(join(root, 'config', 'publications.yaml'), await config(root))
-  const run = await runCli(['run', '--json'], { cwd: root, env: { DATABASE_URL: db.url } })
-  expect(run.code, run.stderr + run.stdout.slice(0, 3000)).toBe(0)
   return {
     root,
     db,
+    async run(config) {
+      writeFileSync(join(root, 'config', 'publications.yaml'), config)
+      const run = await runCli(['run', '--json'], { cwd: root, env: { DATABASE_URL: db.url } })
+      expect(run.code, run.stderr + run.stdout.slice(0, 3000)).toBe(0)
+    },
     async site(...args) {
       const result = await runCli(['site', ...args], { cwd: root, env: { DATABASE_URL: db.url } })
       expect(result.code, result.stderr).toBe(0)
@@ -99,7 +112,9 @@ async function project(prefix: string, config: (root: string) => string | Promis
     async stop() {
       const client = new pg.Client({ connectionString: db.url })
       await client.connect()
-      const { rows } = await client.query<{ role: string }>('SELECT role FROM datawarp.reader_roles')
+      const { rows } = await client
+        .query<{ role: string }>('SELECT role FROM datawarp.reader_roles')
+        .catch(() => ({ rows: [] as { role: string }[] }))
       for (const { role } of rows) await dropReaderRole(client, role)
       await client.end()
       await db.drop()
@@ -135,7 +150,7 @@ describe.skipIf(!HAS_CHROMIUM)('datawarp site: a generated publication, in a rea
     // Practices: January, February and April; no March release; April lists half the practices.
     writeCsv(join(served, 'practices-jan-2024.csv'), PRACTICE_HEADER, practiceRows(400, 1))
     writeCsv(join(served, 'practices-feb-2024.csv'), PRACTICE_HEADER, practiceRows(410, 3))
-    writeCsv(join(served, 'practices-apr-2024.csv'), PRACTICE_HEADER, practiceRows(200, 5))
+    writeCsv(join(served, 'practices-apr-2024.csv'), PRACTICE_HEADER, practiceRows(180, 5))
     const workforce = (name: string, extra: boolean) =>
       writeWorkbook(join(served, name), [
         {
@@ -155,9 +170,10 @@ describe.skipIf(!HAS_CHROMIUM)('datawarp site: a generated publication, in a rea
     await workforce('Workforce January 2024.xlsx', false)
     await workforce('Workforce February 2024.xlsx', true)
     files = await new FileServer(served).start()
-    p = await project(
-      'datawarp-site-',
-      () => `settings: { site: { publish: true } }
+    p = await project('datawarp-site-')
+    const workbook = (period: string) =>
+      files.fileUrl(`Workforce ${period === '2024-01' ? 'January' : 'February'} 2024.xlsx`)
+    const config = (contract: string, periods: string[]) => `settings: { site: { publish: true } }
 publications:
   gp_practices:
     name: GP Practice List Sizes
@@ -169,16 +185,19 @@ publications:
       - { period: 2024-04, url: "${files.fileUrl('practices-apr-2024.csv')}" }
   workforce:
     name: Workforce Summary
-    contract: hold
+    contract: ${contract}
     urls:
-      - { period: 2024-01, url: "${files.fileUrl('Workforce January 2024.xlsx')}" }
-      - { period: 2024-02, url: "${files.fileUrl('Workforce February 2024.xlsx')}" }
-`,
-    )
+${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)}" }`).join('\n')}
+`
+    // The workforce manifest is made by its first period; February's new column is then held for review.
+    await p.run(config('evolve', ['2024-01']))
+    await p.run(config('hold', ['2024-01', '2024-02']))
     facts = await databaseFacts(p.db.url)
     expect(facts.map((f) => f.publication)).toEqual(['gp_practices', 'workforce'])
     const stdout = await p.site('--repository', 'nhs-example/datawarp-deploy')
-    expect(stdout).toMatch(/^site: data\/site\/index\.html \(4 pages, \d+ KB\)/)
+    expect(stdout).toMatch(
+      new RegExp(`^site: data/site/index\\.html \\(${1 + 2 + facts.length} pages, \\d+ KB\\)`),
+    )
     siteDir = join(p.root, 'data', 'site')
     browser = await openBrowser()
   })
@@ -191,18 +210,16 @@ publications:
 
   it('the index, opened from disk, lists each publication and source with the rows the database holds', async () => {
     const { page, errors } = await open(`file://${siteDir}/index.html`, 'index')
-    const text = collapse(await page.locator('main').innerText())
+    const text = collapse(await page.locator('main').textContent())
     for (const pub of new Set(facts.map((f) => f.publicationName))) {
       const rows = facts.filter((f) => f.publicationName === pub).reduce((n, f) => n + f.rows, 0)
       const row = page.locator('tbody tr', { hasText: pub })
-      expect(collapse(await row.innerText())).toContain(count(rows))
+      expect(collapse(await row.textContent())).toContain(count(rows))
     }
     expect(text).toContain('monthly')
     for (const f of facts) expect(text).toContain(f.title ?? f.key)
     // The stylesheet applied: the header has its colour.
-    expect(await page.locator('header.top').evaluate('(e) => getComputedStyle(e).backgroundColor')).toBe(
-      'rgb(0, 94, 184)',
-    )
+    expect(await computedStyle(page.locator('header.top'), 'backgroundColor')).toBe('rgb(0, 94, 184)')
     expect(errors).toEqual([])
     expect(await serious(page)).toEqual([])
   })
@@ -212,30 +229,30 @@ publications:
     const column = practices.fields.find((f) => f.name === 'registered_patients')!
     const { page, errors } = await open(`file://${siteDir}/index.html`)
     await page.getByRole('link', { name: practices.publicationName }).first().click()
-    await page.getByRole('link', { name: practices.title ?? practices.key }).first().click()
+    await page
+      .getByRole('link', { name: practices.title ?? practices.key })
+      .first()
+      .click()
     await page.getByRole('link', { name: column.name, exact: true }).click()
     expect(page.url()).toMatch(/gp_practices\/\w+\.html#col-registered_patients$/)
     const row = page.locator('#col-registered_patients')
-    expect(collapse(await row.innerText())).toContain(column.title)
+    expect(collapse(await row.textContent())).toContain(column.title)
     expect(errors).toEqual([])
   })
 
   it('a source page shows the table, columns with descriptions, rows per period with the gap, samples and the download', async () => {
     const practices = facts.find((f) => f.publication === 'gp_practices')!
-    const { page, errors } = await open(
-      `file://${siteDir}/gp_practices/${practices.key}.html`,
-      'source',
-    )
-    const text = collapse(await page.locator('main').innerText())
+    const { page, errors } = await open(`file://${siteDir}/gp_practices/${practices.key}.html`, 'source')
+    const text = collapse(await page.locator('main').textContent())
     expect(text).toContain(practices.table)
     expect(text).toContain(count(practices.rows))
     if (practices.description) expect(text).toContain(collapse(practices.description))
     for (const field of practices.fields) {
-      const row = collapse(await page.locator(`#col-${field.name}`).innerText())
+      const row = collapse(await page.locator(`#col-${field.name}`).textContent())
       expect(row).toContain(field.title)
       if (field.description) expect(row).toContain(collapse(field.description))
     }
-    const caption = await page.locator('#source-chart-summary').innerText()
+    const caption = await page.locator('#source-chart-summary').textContent()
     expect(caption).toContain('3 periods from 2024-01 to 2024-04')
     expect(caption).toContain('No rows for 2024-03')
     expect(caption).toContain('Under half the usual rows: 2024-04')
@@ -245,7 +262,9 @@ publications:
     )
     await page.getByText('Rows per period as a table').click()
     for (const { period, n } of periods) {
-      expect(collapse(await page.locator('tr', { hasText: period }).first().innerText())).toContain(count(Number(n)))
+      expect(collapse(await page.locator('tr', { hasText: period }).first().textContent())).toContain(
+        count(Number(n)),
+      )
     }
     expect(await page.locator('table.sample tbody tr').count()).toBe(3)
     const download = page.getByRole('link', { name: `gp_practices__${practices.key}.parquet` })
@@ -253,7 +272,7 @@ publications:
     expect(href).toBe(`../../exports/gp_practices__${practices.key}.parquet`)
     expect(existsSync(join(siteDir, 'gp_practices', href!))).toBe(true)
     await page.getByText(`The source ${practices.key} in the canonical manifest`).click()
-    expect(await page.locator('details.manifest pre').innerText()).toContain(`key: ${practices.key}`)
+    expect(await page.locator('details.manifest pre').textContent()).toContain(`key: ${practices.key}`)
     expect(errors).toEqual([])
     expect(await serious(page)).toEqual([])
     await page.setViewportSize({ width: 390, height: 844 })
@@ -262,20 +281,27 @@ publications:
 
   it('a publication page shows its periods with the held one, the drift history with review links, and its manifest', async () => {
     const { page, errors } = await open(`file://${siteDir}/workforce/index.html`, 'publication')
-    const text = collapse(await page.locator('main').innerText())
+    const text = collapse(await page.locator('main').textContent())
     const [held] = await query<{ period: string; reason: string }>(
       p.db.url,
       `SELECT period, reason FROM datawarp.loads WHERE publication = 'workforce' AND status = 'held'`,
     )
     expect(held?.period).toBe('2024-02')
-    expect(collapse(await page.locator('tr', { hasText: '2024-02' }).first().innerText())).toContain('held')
-    const drift = collapse(await page.locator('.drift').innerText())
+    expect(collapse(await page.locator('tr', { hasText: '2024-02' }).first().textContent())).toContain('held')
+    const drift = collapse(await page.locator('.drift').textContent())
     expect(drift).toContain('2024-02 held')
     expect(drift).toMatch(/vacancies/i)
     expect(
-      await page.getByRole('link', { name: 'Review pull requests of workforce on GitHub' }).getAttribute('href'),
-    ).toBe('https://github.com/nhs-example/datawarp-deploy/pulls?q=is%3Apr%20head%3Adatawarp%2Fmanifest%2Fworkforce')
-    const manifest = readFileSync(join(p.root, 'manifests/canonical/workforce/workforce_canonical.yaml'), 'utf8')
+      await page
+        .getByRole('link', { name: 'Review pull requests of workforce on GitHub' })
+        .getAttribute('href'),
+    ).toBe(
+      'https://github.com/nhs-example/datawarp-deploy/pulls?q=is%3Apr%20head%3Adatawarp%2Fmanifest%2Fworkforce',
+    )
+    const manifest = readFileSync(
+      join(p.root, 'manifests/canonical/workforce/workforce_canonical.yaml'),
+      'utf8',
+    )
     expect(await page.locator('details.manifest pre').textContent()).toBe(manifest)
     expect(text).toContain('Workforce Summary')
     expect(errors).toEqual([])
@@ -291,13 +317,13 @@ publications:
     const hits = await page.locator('#search-list li').allInnerTexts()
     expect(hits.length).toBeGreaterThan(0)
     expect(hits.every((h) => /registered patients/i.test(h) || /gp practice/i.test(h))).toBe(true)
-    expect(hits.some((h) => h.startsWith('column') && /Registered Patients/i.test(h))).toBe(true)
-    expect(await page.locator('#search-count').innerText()).toMatch(/^\d+ match(es)?\.$/)
+    expect(hits.some((h) => /^column/i.test(h) && /Registered Patients/i.test(h))).toBe(true)
+    expect(await page.locator('#search-count').textContent()).toMatch(/^\d+ match(es)?\.$/)
     await page.screenshot({ path: join(SHOTS, 'search.png'), fullPage: true })
     await page.locator('#search-list a').first().click()
     expect(page.url()).toContain('/gp_practices/')
     await page.locator('#q').fill('zzzz-not-there')
-    expect(await page.locator('#search-count').innerText()).toBe('Nothing matches “zzzz-not-there”.')
+    expect(await page.locator('#search-count').textContent()).toBe('Nothing matches “zzzz-not-there”.')
     await page.locator('#q').fill('')
     expect(await page.locator('#search-results').isHidden()).toBe(true)
     expect(errors).toEqual([])
@@ -318,10 +344,8 @@ publications:
         seen.add(url)
         const response = await page.goto(url)
         expect(response?.status(), url).toBe(200)
-        const links = await page.locator('a[href], link[href], script[src]').evaluateAll(
-          `(nodes) => nodes.map((n) => n.href || n.src)`,
-        )
-        for (const link of links as string[]) {
+        const links = await linkedUrls(page)
+        for (const link of links) {
           const target = link.split('#')[0]!.split('?')[0]!
           if (!target.startsWith(server.url)) continue
           if (target.endsWith('.html')) queue.push(target)
@@ -349,24 +373,27 @@ publications:
 })
 
 /** Real NHS files: a workbook publication and a CSV one, periods as published. */
-describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))('datawarp site: real NHS files, in a real browser', () => {
-  let files: FileServer
-  let p: Project
-  let browser: Browser
-  let facts: SourceFacts[]
-  let siteDir: string
-  const open = pageChecks(() => browser)
+describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))(
+  'datawarp site: real NHS files, in a real browser',
+  () => {
+    let files: FileServer
+    let p: Project
+    let browser: Browser
+    let facts: SourceFacts[]
+    let siteDir: string
+    const open = pageChecks(() => browser)
 
-  beforeAll(async () => {
-    ensureBuilt()
-    mkdirSync(SHOTS, { recursive: true })
-    files = await new FileServer(CORPUS).start()
-    const url = (path: string) => `${files.url}/${path.split('/').map(encodeURIComponent).join('/')}`
-    const oc = 'gp_online_consultation_submissions/Submissions via Online Consultation Systems in General Practice'
-    const pcn = 'pcn_workforce/Primary Care Networks –'
-    p = await project(
-      'datawarp-site-corpus-',
-      () => `publications:
+    beforeAll(async () => {
+      ensureBuilt()
+      mkdirSync(SHOTS, { recursive: true })
+      files = await new FileServer(CORPUS).start()
+      const url = (path: string) => `${files.url}/${path.split('/').map(encodeURIComponent).join('/')}`
+      const oc =
+        'gp_online_consultation_submissions/Submissions via Online Consultation Systems in General Practice'
+      const pcn = 'pcn_workforce/Primary Care Networks –'
+      p = await project('datawarp-site-corpus-')
+      await p.run(
+        `publications:
   online_consultation:
     name: Submissions via Online Consultation Systems in General Practice
     contract: evolve
@@ -381,59 +408,60 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))('datawarp site: real NHS f
       - { period: 2020-06, url: "${url(`${pcn} June 2020 Individual Level.csv`)}" }
       - { period: 2020-09, url: "${url(`${pcn} September 2020 Individual Level.csv`)}" }
 `,
-    )
-    facts = await databaseFacts(p.db.url)
-    await p.site()
-    siteDir = join(p.root, 'data', 'site')
-    browser = await openBrowser()
-  }, 300_000)
-
-  afterAll(async () => {
-    await browser?.close()
-    await files?.stop()
-    await p?.stop()
-  })
-
-  it('the index and every source page show what the database holds, with no errors and no serious violations', async () => {
-    const index = await open(`file://${siteDir}/index.html`, 'corpus-index')
-    const text = collapse(await index.page.locator('main').innerText())
-    for (const f of facts) {
-      expect(text).toContain(f.publicationName)
-      expect(text).toContain(f.title ?? f.key)
-    }
-    expect(await serious(index.page)).toEqual([])
-    for (const f of facts) {
-      const { page, errors } = await open(
-        `file://${siteDir}/${f.publication}/${f.key}.html`,
-        f === facts[0] ? 'corpus-source' : undefined,
       )
-      const main = collapse(await page.locator('main').innerText())
-      expect(main).toContain(f.table)
-      expect(main).toContain(count(f.rows))
-      for (const field of f.fields) {
-        const row = collapse(await page.locator(`[id="col-${field.name}"]`).innerText())
-        expect(row).toContain(collapse(field.title))
-        if (field.description) expect(row).toContain(collapse(field.description))
+      facts = await databaseFacts(p.db.url)
+      await p.site()
+      siteDir = join(p.root, 'data', 'site')
+      browser = await openBrowser()
+    }, 300_000)
+
+    afterAll(async () => {
+      await browser?.close()
+      await files?.stop()
+      await p?.stop()
+    })
+
+    it('the index and every source page show what the database holds, with no errors and no serious violations', async () => {
+      const index = await open(`file://${siteDir}/index.html`, 'corpus-index')
+      const text = collapse(await index.page.locator('main').textContent())
+      for (const f of facts) {
+        expect(text).toContain(f.publicationName)
+        expect(text).toContain(f.title ?? f.key)
       }
-      expect(errors).toEqual([])
-      expect(await serious(page)).toEqual([])
-      await page.close()
-    }
-    expect(index.errors).toEqual([])
-  })
+      expect(await serious(index.page)).toEqual([])
+      for (const f of facts) {
+        const { page, errors } = await open(
+          `file://${siteDir}/${f.publication}/${f.key}.html`,
+          f === facts[0] ? 'corpus-source' : undefined,
+        )
+        const main = collapse(await page.locator('main').textContent())
+        expect(main).toContain(f.table)
+        expect(main).toContain(count(f.rows))
+        for (const field of f.fields) {
+          const row = collapse(await page.locator(`[id="col-${field.name}"]`).textContent())
+          expect(row).toContain(collapse(field.title))
+          if (field.description) expect(row).toContain(collapse(field.description))
+        }
+        expect(errors).toEqual([])
+        expect(await serious(page)).toEqual([])
+        await page.close()
+      }
+      expect(index.errors).toEqual([])
+    })
 
-  it('the PCN workforce chart shows the months between the quarterly files as gaps', async () => {
-    const { page } = await open(`file://${siteDir}/pcn_workforce/index.html`, 'corpus-publication')
-    const caption = await page.locator('#pub-chart-summary').innerText()
-    expect(caption).toContain('3 periods from 2020-03 to 2020-09')
-    expect(caption).toContain('No rows for 2020-04, 2020-05, 2020-07, 2020-08')
-  })
+    it('the PCN workforce chart shows the months between the quarterly files as gaps', async () => {
+      const { page } = await open(`file://${siteDir}/pcn_workforce/index.html`, 'corpus-publication')
+      const caption = await page.locator('#pub-chart-summary').textContent()
+      expect(caption).toContain('3 periods from 2020-03 to 2020-09')
+      expect(caption).toContain('No rows for 2020-04, 2020-05, 2020-07, 2020-08')
+    })
 
-  it('the whole site for these publications is small: a few hundred KB', async () => {
-    const written = JSON.parse(
-      (await runCli(['site', '--json', '--out', 'sized'], { cwd: p.root, env: { DATABASE_URL: p.db.url } }))
-        .stdout,
-    ) as { siteBytes: number }
-    expect(written.siteBytes).toBeLessThan(600 * 1024)
-  })
-})
+    it('the whole site for these publications is small: a few hundred KB', async () => {
+      const written = JSON.parse(
+        (await runCli(['site', '--json', '--out', 'sized'], { cwd: p.root, env: { DATABASE_URL: p.db.url } }))
+          .stdout,
+      ) as { siteBytes: number }
+      expect(written.siteBytes).toBeLessThan(600 * 1024)
+    })
+  },
+)

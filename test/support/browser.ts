@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { extname, join, resolve, sep } from 'node:path'
-import { type BrowserContext, chromium, type Page } from 'playwright-core'
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
 
 /** Debian's chromium package (`.ci/run` installs it), or another Chromium build named by CHROMIUM_PATH. */
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -42,6 +42,24 @@ export async function openBrowser(): Promise<Browser> {
       rmSync(profile, { recursive: true, force: true })
     },
   }
+}
+
+/** A computed style property of the first element a locator finds. */
+export function computedStyle(locator: Locator, property: string): Promise<string> {
+  type Window = { getComputedStyle(element: unknown): Record<string, string> }
+  return locator.evaluate(
+    (element, name) => (globalThis as unknown as Window).getComputedStyle(element)[name]!,
+    property,
+  )
+}
+
+/** The absolute URLs of every link, stylesheet and script on a page. */
+export function linkedUrls(page: Page): Promise<string[]> {
+  return page
+    .locator('a[href], link[href], script[src]')
+    .evaluateAll((nodes) =>
+      nodes.map((n) => (n as { href?: string }).href || (n as { src?: string }).src || ''),
+    )
 }
 
 /** Console errors, failed requests and uncaught exceptions of a page, as they happen. */

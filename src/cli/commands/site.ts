@@ -82,7 +82,9 @@ Open <out>/index.html in a browser, or serve the folder from any path. See docs/
     const kb = (bytes: number) => `${Math.round(bytes / 1024).toLocaleString('en-GB')} KB`
     const exported = written.exportsBytes > 0 ? `, with ${kb(written.exportsBytes)} of Parquet exports` : ''
     const where = relative(process.cwd(), written.outDir) || '.'
-    process.stdout.write(`site: ${where}/index.html (${written.pages} pages, ${kb(written.siteBytes)}${exported})\n`)
+    process.stdout.write(
+      `site: ${where}/index.html (${written.pages} pages, ${kb(written.siteBytes)}${exported})\n`,
+    )
     return 0
   },
 }
