@@ -56,6 +56,7 @@ tr:target{background:#fff4cc}
 .drift>li{margin:.5rem 0}
 .drift ul{margin:.2rem 0;font-size:.92rem}
 .chart{margin:.5rem 0}
+.plot{max-width:100%}
 .chart svg{display:block;width:100%;height:7.5rem;background:var(--soft);border:1px solid var(--line);border-radius:4px}
 .chart .bar,.swatch.bar{fill:var(--accent);background:var(--accent)}
 .chart .low,.swatch.low{fill:var(--low);background:var(--low)}
@@ -73,7 +74,7 @@ summary{cursor:pointer;color:var(--link)}
 .results .kind{display:inline-block;min-width:6.5rem;font-size:.8rem;color:var(--muted);text-transform:uppercase;letter-spacing:.03em}
 .results .context{display:block;font-size:.88rem;color:var(--muted)}
 footer{margin-top:2.5rem;padding-top:1rem;border-top:1px solid var(--line);font-size:.88rem;color:var(--muted)}
-@media (max-width:40rem){h1{font-size:1.4rem}.search label{position:absolute;left:-999px}.facts{grid-template-columns:1fr 1fr}}
+@media (max-width:40rem){h1{font-size:1.4rem}.search label{position:absolute;left:-999px}.facts{grid-template-columns:1fr}}
 `
 
 /** The browser side of the search box: the same `createSearch` the tests call, and the code showing its hits. */

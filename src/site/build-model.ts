@@ -1,3 +1,4 @@
+import { parse } from 'yaml'
 import type { CellValue, Reader, SourceDescription } from '../read/index.js'
 import type { SiteColumn, SiteModel, SitePeriod, SitePublication, SiteSample, SiteSource } from './model.js'
 
@@ -7,6 +8,17 @@ export interface BuildOptions {
   /** Whether a source's Parquet file is there to link (by its name in the exports folder). */
   readonly parquetBytes: (file: string) => number | undefined
   readonly now?: Date
+}
+
+/** The `description` at the top of a canonical manifest's text, when it has one. */
+export function manifestDescription(text: string | null): string | undefined {
+  if (!text) return undefined
+  try {
+    const description = (parse(text) as { description?: unknown } | null)?.description
+    return typeof description === 'string' && description.trim() ? description.trim() : undefined
+  } catch {
+    return undefined
+  }
 }
 
 /** `"adhd"."referrals"` → `adhd.referrals` when neither part needs its quotes. */
@@ -79,9 +91,12 @@ export async function buildSiteModel(reader: Reader, options: BuildOptions): Pro
     const periods = [...loaded, ...pending].sort((a, b) =>
       a.period < b.period ? -1 : a.period > b.period ? 1 : 0,
     )
+    const manifestText = await reader.manifest(info.code)
+    const description = manifestDescription(manifestText)
     publications.push({
       code: info.code,
       name: info.name,
+      ...(description ? { description } : {}),
       sources,
       periods,
       ...(history
@@ -94,7 +109,7 @@ export async function buildSiteModel(reader: Reader, options: BuildOptions): Pro
             })),
           }
         : {}),
-      manifestText: optional(await reader.manifest(info.code)),
+      manifestText: optional(manifestText),
     })
   }
   return {

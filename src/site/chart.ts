@@ -56,6 +56,7 @@ export function periodSeries(periods: readonly PeriodRows[]): ChartBar[] {
 }
 
 const WIDTH = 640
+const BAR_WIDTH = 56
 const HEIGHT = 120
 
 function svgBars(bars: readonly ChartBar[]): string {
@@ -118,10 +119,15 @@ export function rowsChart(periods: readonly PeriodRows[], idPrefix: string): str
       .reverse()
       .map((b) => [esc(b.period), { html: b.rows === null ? 'none' : formatCount(b.rows), numeric: true }]),
   })
+  // A few periods get narrow bars rather than a wall of colour: the plot is at most BAR_WIDTH pixels a period.
+  const width =
+    bars.length * BAR_WIDTH < WIDTH ? ` style="width:${Math.max(bars.length * BAR_WIDTH, 160)}px"` : ''
   return `<figure class="chart">
 <figcaption id="${idPrefix}-summary">${esc(summary)}</figcaption>
+<div class="plot"${width}>
 <svg viewBox="0 0 ${WIDTH} ${HEIGHT}" preserveAspectRatio="none" role="img" aria-labelledby="${idPrefix}-summary">${svgBars(bars)}</svg>
 <div class="axis"><span>${esc(bars[0]!.period)}</span><span>${esc(bars[bars.length - 1]!.period)}</span></div>
+</div>
 <div class="legend">${legend}</div>
 </figure>
 <details class="numbers"><summary>Rows per period as a table</summary>

@@ -78,7 +78,7 @@ export function renderIndex(model: SiteModel): string {
     .map(
       (pub) => `<section aria-labelledby="pub-${esc(pub.code)}">
 <h3 id="pub-${esc(pub.code)}"><a href="${publicationHref(pub)}">${esc(pub.name)}</a></h3>
-<ul class="sources">
+${pub.description ? `<p class="muted">${esc(pub.description)}</p>\n` : ''}<ul class="sources">
 ${pub.sources
   .map(
     (s) =>

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { runInNewContext } from 'node:vm'
 import { describe, expect, it } from 'vitest'
 import { siteScript } from './assets.js'
+import { manifestDescription, plainTable } from './build-model.js'
 import { cadenceOf, chartSummary, periodSeries } from './chart.js'
 import type { SiteModel } from './model.js'
 import { renderIndex, renderPublication, renderSource } from './pages.js'
@@ -236,5 +237,21 @@ describe('writeSite', () => {
     const bad = { ...MODEL, publications: [{ ...MODEL.publications[0]!, code: '../escape' }] }
     expect(() => writeSite(bad, { outDir: join(root, 'site'), exportsDir: root })).toThrow(/not snake_case/)
     expect(existsSync(join(root, 'site'))).toBe(false)
+  })
+})
+
+describe('building the model', () => {
+  it('shows a plain table name when its quotes are not needed, and keeps them when they are', () => {
+    expect(plainTable('"adhd"."referrals"')).toBe('adhd.referrals')
+    expect(plainTable('"adhd"."Odd Name"')).toBe('"adhd"."Odd Name"')
+  })
+
+  it('takes a publication’s description from its canonical manifest, and nothing from a broken one', () => {
+    expect(manifestDescription('publication: adhd\nname: ADHD\ndescription: Referrals and waits\n')).toBe(
+      'Referrals and waits',
+    )
+    expect(manifestDescription('publication: adhd\n')).toBeUndefined()
+    expect(manifestDescription(': : [')).toBeUndefined()
+    expect(manifestDescription(null)).toBeUndefined()
   })
 })

@@ -217,6 +217,7 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
       expect(collapse(await row.textContent())).toContain(count(rows))
     }
     expect(text).toContain('monthly')
+    expect(text).toContain('Patients registered at each GP practice')
     for (const f of facts) expect(text).toContain(f.title ?? f.key)
     // The stylesheet applied: the header has its colour.
     expect(await computedStyle(page.locator('header.top'), 'backgroundColor')).toBe('rgb(0, 94, 184)')
