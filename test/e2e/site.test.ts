@@ -122,10 +122,42 @@ async function project(prefix: string): Promise<Project> {
   }
 }
 
-/** Opens each page of a site as a reader would, with an eye on errors and accessibility. */
-function pageChecks(browser: () => Browser) {
-  return async (url: string, shot?: string, viewport = { width: 1280, height: 900 }) => {
-    const page = await browser().context.newPage()
+/** A project loaded by `datawarp run`, its site written, and a browser to read it; each suite starts one. */
+class SiteUnderTest {
+  files!: FileServer
+  p!: Project
+  browser!: Browser
+  facts: SourceFacts[] = []
+  siteDir = ''
+
+  /** Serves `served` over HTTP, loads what `load` asks for, writes the site with `siteArgs`; returns its output. */
+  async start(
+    prefix: string,
+    served: string,
+    load: (p: Project, files: FileServer) => Promise<void>,
+    ...siteArgs: string[]
+  ): Promise<string> {
+    ensureBuilt()
+    mkdirSync(SHOTS, { recursive: true })
+    this.files = await new FileServer(served).start()
+    this.p = await project(prefix)
+    await load(this.p, this.files)
+    this.facts = await databaseFacts(this.p.db.url)
+    const stdout = await this.p.site(...siteArgs)
+    this.siteDir = join(this.p.root, 'data', 'site')
+    this.browser = await openBrowser()
+    return stdout
+  }
+
+  async stop(): Promise<void> {
+    await this.browser?.close()
+    await this.files?.stop()
+    await this.p?.stop()
+  }
+
+  /** Opens a page as a reader would, collecting its errors; a screenshot when named. */
+  async open(url: string, shot?: string, viewport = { width: 1280, height: 900 }) {
+    const page = await this.browser.context.newPage()
     await page.setViewportSize(viewport)
     const errors = collectErrors(page)
     await page.goto(url)
@@ -136,16 +168,9 @@ function pageChecks(browser: () => Browser) {
 }
 
 describe.skipIf(!HAS_CHROMIUM)('datawarp site: a generated publication, in a real browser', () => {
-  let files: FileServer
-  let p: Project
-  let browser: Browser
-  let facts: SourceFacts[]
-  let siteDir: string
-  const open = pageChecks(() => browser)
+  const t = new SiteUnderTest()
 
   beforeAll(async () => {
-    ensureBuilt()
-    mkdirSync(SHOTS, { recursive: true })
     const served = mkdtempSync(join(tmpdir(), 'datawarp-site-files-'))
     // Practices: January, February and April; no March release; April lists half the practices.
     writeCsv(join(served, 'practices-jan-2024.csv'), PRACTICE_HEADER, practiceRows(400, 1))
@@ -169,11 +194,13 @@ describe.skipIf(!HAS_CHROMIUM)('datawarp site: a generated publication, in a rea
       ])
     await workforce('Workforce January 2024.xlsx', false)
     await workforce('Workforce February 2024.xlsx', true)
-    files = await new FileServer(served).start()
-    p = await project('datawarp-site-')
-    const workbook = (period: string) =>
-      files.fileUrl(`Workforce ${period === '2024-01' ? 'January' : 'February'} 2024.xlsx`)
-    const config = (contract: string, periods: string[]) => `settings: { site: { publish: true } }
+    const stdout = await t.start(
+      'datawarp-site-',
+      served,
+      async (p, files) => {
+        const workbook = (period: string) =>
+          files.fileUrl(`Workforce ${period === '2024-01' ? 'January' : 'February'} 2024.xlsx`)
+        const config = (contract: string, periods: string[]) => `settings: { site: { publish: true } }
 publications:
   gp_practices:
     name: GP Practice List Sizes
@@ -189,36 +216,32 @@ publications:
     urls:
 ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)}" }`).join('\n')}
 `
-    // The workforce manifest is made by its first period; February's new column is then held for review.
-    await p.run(config('evolve', ['2024-01']))
-    await p.run(config('hold', ['2024-01', '2024-02']))
-    facts = await databaseFacts(p.db.url)
-    expect(facts.map((f) => f.publication)).toEqual(['gp_practices', 'workforce'])
-    const stdout = await p.site('--repository', 'nhs-example/datawarp-deploy')
-    expect(stdout).toMatch(
-      new RegExp(`^site: data/site/index\\.html \\(${1 + 2 + facts.length} pages, \\d+ KB\\)`),
+        // The workforce manifest is made by its first period; February's new column is then held for review.
+        await p.run(config('evolve', ['2024-01']))
+        await p.run(config('hold', ['2024-01', '2024-02']))
+      },
+      '--repository',
+      'nhs-example/datawarp-deploy',
     )
-    siteDir = join(p.root, 'data', 'site')
-    browser = await openBrowser()
+    expect(t.facts.map((f) => f.publication)).toEqual(['gp_practices', 'workforce'])
+    expect(stdout).toMatch(
+      new RegExp(`^site: data/site/index\\.html \\(${1 + 2 + t.facts.length} pages, \\d+ KB\\)`),
+    )
   })
 
-  afterAll(async () => {
-    await browser?.close()
-    await files?.stop()
-    await p?.stop()
-  })
+  afterAll(() => t.stop())
 
   it('the index, opened from disk, lists each publication and source with the rows the database holds', async () => {
-    const { page, errors } = await open(`file://${siteDir}/index.html`, 'index')
+    const { page, errors } = await t.open(`file://${t.siteDir}/index.html`, 'index')
     const text = collapse(await page.locator('main').textContent())
-    for (const pub of new Set(facts.map((f) => f.publicationName))) {
-      const rows = facts.filter((f) => f.publicationName === pub).reduce((n, f) => n + f.rows, 0)
+    for (const pub of new Set(t.facts.map((f) => f.publicationName))) {
+      const rows = t.facts.filter((f) => f.publicationName === pub).reduce((n, f) => n + f.rows, 0)
       const row = page.locator('tbody tr', { hasText: pub })
       expect(collapse(await row.textContent())).toContain(count(rows))
     }
     expect(text).toContain('monthly')
     expect(text).toContain('Patients registered at each GP practice')
-    for (const f of facts) expect(text).toContain(f.title ?? f.key)
+    for (const f of t.facts) expect(text).toContain(f.title ?? f.key)
     // The stylesheet applied: the header has its colour.
     expect(await computedStyle(page.locator('header.top'), 'backgroundColor')).toBe('rgb(0, 94, 184)')
     expect(errors).toEqual([])
@@ -226,9 +249,9 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
   })
 
   it('a column’s description is three clicks from the index: publication, source, column', async () => {
-    const practices = facts.find((f) => f.publication === 'gp_practices')!
+    const practices = t.facts.find((f) => f.publication === 'gp_practices')!
     const column = practices.fields.find((f) => f.name === 'registered_patients')!
-    const { page, errors } = await open(`file://${siteDir}/index.html`)
+    const { page, errors } = await t.open(`file://${t.siteDir}/index.html`)
     await page.getByRole('link', { name: practices.publicationName }).first().click()
     await page
       .getByRole('link', { name: practices.title ?? practices.key })
@@ -242,8 +265,8 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
   })
 
   it('a source page shows the table, columns with descriptions, rows per period with the gap, samples and the download', async () => {
-    const practices = facts.find((f) => f.publication === 'gp_practices')!
-    const { page, errors } = await open(`file://${siteDir}/gp_practices/${practices.key}.html`, 'source')
+    const practices = t.facts.find((f) => f.publication === 'gp_practices')!
+    const { page, errors } = await t.open(`file://${t.siteDir}/gp_practices/${practices.key}.html`, 'source')
     const text = collapse(await page.locator('main').textContent())
     expect(text).toContain(practices.table)
     expect(text).toContain(count(practices.rows))
@@ -258,7 +281,7 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
     expect(caption).toContain('No rows for 2024-03')
     expect(caption).toContain('Under half the usual rows: 2024-04')
     const periods = await query<{ period: string; n: string }>(
-      p.db.url,
+      t.p.db.url,
       `SELECT _period AS period, count(*)::text AS n FROM ${practices.table} GROUP BY 1 ORDER BY 1`,
     )
     await page.getByText('Rows per period as a table').click()
@@ -271,7 +294,7 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
     const download = page.getByRole('link', { name: `gp_practices__${practices.key}.parquet` })
     const href = await download.getAttribute('href')
     expect(href).toBe(`../../exports/gp_practices__${practices.key}.parquet`)
-    expect(existsSync(join(siteDir, 'gp_practices', href!))).toBe(true)
+    expect(existsSync(join(t.siteDir, 'gp_practices', href!))).toBe(true)
     await page.getByText(`The source ${practices.key} in the canonical manifest`).click()
     expect(await page.locator('details.manifest pre').textContent()).toContain(`key: ${practices.key}`)
     expect(errors).toEqual([])
@@ -281,10 +304,10 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
   })
 
   it('a publication page shows its periods with the held one, the drift history with review links, and its manifest', async () => {
-    const { page, errors } = await open(`file://${siteDir}/workforce/index.html`, 'publication')
+    const { page, errors } = await t.open(`file://${t.siteDir}/workforce/index.html`, 'publication')
     const text = collapse(await page.locator('main').textContent())
     const [held] = await query<{ period: string; reason: string }>(
-      p.db.url,
+      t.p.db.url,
       `SELECT period, reason FROM datawarp.loads WHERE publication = 'workforce' AND status = 'held'`,
     )
     expect(held?.period).toBe('2024-02')
@@ -300,7 +323,7 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
       'https://github.com/nhs-example/datawarp-deploy/pulls?q=is%3Apr%20head%3Adatawarp%2Fmanifest%2Fworkforce',
     )
     const manifest = readFileSync(
-      join(p.root, 'manifests/canonical/workforce/workforce_canonical.yaml'),
+      join(t.p.root, 'manifests/canonical/workforce/workforce_canonical.yaml'),
       'utf8',
     )
     expect(await page.locator('details.manifest pre').textContent()).toBe(manifest)
@@ -310,7 +333,7 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
   })
 
   it('the search filters publications, sources and columns as one types, and says when nothing matches', async () => {
-    const { page, errors } = await open(`file://${siteDir}/workforce/index.html`)
+    const { page, errors } = await t.open(`file://${t.siteDir}/workforce/index.html`)
     const results = page.locator('#search-results')
     expect(await results.isHidden()).toBe(true)
     await page.locator('#q').fill('registered patients')
@@ -332,13 +355,13 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
   })
 
   it('served from a sub-path with its exports included, every link and asset resolves', async () => {
-    const stdout = await p.site('--out', 'public', '--include-exports')
+    const stdout = await t.p.site('--out', 'public', '--include-exports')
     expect(stdout).toMatch(/with \d+ KB of Parquet exports/)
-    const server = await new StaticServer(join(p.root, 'public'), '/datawarp-deploy/').start()
+    const server = await new StaticServer(join(t.p.root, 'public'), '/datawarp-deploy/').start()
     try {
       const seen = new Set<string>()
       const queue = [`${server.url}index.html`]
-      const { page, errors } = await open(queue[0]!)
+      const { page, errors } = await t.open(queue[0]!)
       while (queue.length > 0) {
         const url = queue.shift()!
         if (seen.has(url)) continue
@@ -356,20 +379,41 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
           }
         }
       }
-      expect([...seen].filter((u) => u.endsWith('.parquet'))).toHaveLength(facts.length)
-      expect([...seen].filter((u) => u.endsWith('.html'))).toHaveLength(2 + 1 + facts.length)
+      expect([...seen].filter((u) => u.endsWith('.parquet'))).toHaveLength(t.facts.length)
+      expect([...seen].filter((u) => u.endsWith('.html'))).toHaveLength(2 + 1 + t.facts.length)
       expect(errors).toEqual([])
     } finally {
       await server.stop()
     }
   })
 
+  it('with --exports, built from the Parquet exports alone: the same sources, rows and columns, no ledger history', async () => {
+    const stdout = await t.p.site('--exports', '--out', 'from-exports')
+    expect(stdout).toContain('from-exports/index.html')
+    const dir = join(t.p.root, 'from-exports')
+    const practices = t.facts.find((f) => f.publication === 'gp_practices')!
+    const { page, errors } = await t.open(`file://${dir}/gp_practices/${practices.key}.html`)
+    const text = collapse(await page.locator('main').textContent())
+    expect(text).toContain(count(practices.rows))
+    for (const field of practices.fields) {
+      expect(collapse(await page.locator(`#col-${field.name}`).textContent())).toContain(field.title)
+    }
+    expect(await page.locator('table.sample tbody tr').count()).toBe(3)
+    expect(collapse(await page.locator('footer').textContent())).toContain(
+      'from the Parquet exports and catalog',
+    )
+    await page.goto(`file://${dir}/workforce/index.html`)
+    expect(collapse(await page.locator('main').textContent())).toContain('do not carry the load ledger')
+    expect(errors).toEqual([])
+    expect(await serious(page)).toEqual([])
+  })
+
   it('with --pages it writes only when settings.site.publish says so', async () => {
-    const config = join(p.root, 'config', 'publications.yaml')
+    const config = join(t.p.root, 'config', 'publications.yaml')
     writeFileSync(config, readFileSync(config, 'utf8').replace('publish: true', 'publish: false'))
-    const stdout = await p.site('--pages', '--out', 'pages-site')
+    const stdout = await t.p.site('--pages', '--out', 'pages-site')
     expect(stdout).toContain('settings.site.publish is false')
-    expect(existsSync(join(p.root, 'pages-site'))).toBe(false)
+    expect(existsSync(join(t.p.root, 'pages-site'))).toBe(false)
   })
 })
 
@@ -377,24 +421,16 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
 describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))(
   'datawarp site: real NHS files, in a real browser',
   () => {
-    let files: FileServer
-    let p: Project
-    let browser: Browser
-    let facts: SourceFacts[]
-    let siteDir: string
-    const open = pageChecks(() => browser)
+    const t = new SiteUnderTest()
 
     beforeAll(async () => {
-      ensureBuilt()
-      mkdirSync(SHOTS, { recursive: true })
-      files = await new FileServer(CORPUS).start()
-      const url = (path: string) => `${files.url}/${path.split('/').map(encodeURIComponent).join('/')}`
       const oc =
         'gp_online_consultation_submissions/Submissions via Online Consultation Systems in General Practice'
       const pcn = 'pcn_workforce/Primary Care Networks –'
-      p = await project('datawarp-site-corpus-')
-      await p.run(
-        `publications:
+      await t.start('datawarp-site-corpus-', CORPUS, async (p, files) => {
+        const url = (path: string) => `${files.url}/${path.split('/').map(encodeURIComponent).join('/')}`
+        await p.run(
+          `publications:
   online_consultation:
     name: Submissions via Online Consultation Systems in General Practice
     contract: evolve
@@ -409,31 +445,24 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))(
       - { period: 2020-06, url: "${url(`${pcn} June 2020 Individual Level.csv`)}" }
       - { period: 2020-09, url: "${url(`${pcn} September 2020 Individual Level.csv`)}" }
 `,
-      )
-      facts = await databaseFacts(p.db.url)
-      await p.site()
-      siteDir = join(p.root, 'data', 'site')
-      browser = await openBrowser()
+        )
+      })
     }, 300_000)
 
-    afterAll(async () => {
-      await browser?.close()
-      await files?.stop()
-      await p?.stop()
-    })
+    afterAll(() => t.stop())
 
     it('the index and every source page show what the database holds, with no errors and no serious violations', async () => {
-      const index = await open(`file://${siteDir}/index.html`, 'corpus-index')
+      const index = await t.open(`file://${t.siteDir}/index.html`, 'corpus-index')
       const text = collapse(await index.page.locator('main').textContent())
-      for (const f of facts) {
+      for (const f of t.facts) {
         expect(text).toContain(f.publicationName)
         expect(text).toContain(f.title ?? f.key)
       }
       expect(await serious(index.page)).toEqual([])
-      for (const f of facts) {
-        const { page, errors } = await open(
-          `file://${siteDir}/${f.publication}/${f.key}.html`,
-          f === facts[0] ? 'corpus-source' : undefined,
+      for (const f of t.facts) {
+        const { page, errors } = await t.open(
+          `file://${t.siteDir}/${f.publication}/${f.key}.html`,
+          f === t.facts[0] ? 'corpus-source' : undefined,
         )
         const main = collapse(await page.locator('main').textContent())
         expect(main).toContain(f.table)
@@ -451,7 +480,7 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))(
     })
 
     it('the PCN workforce chart shows the months between the quarterly files as gaps', async () => {
-      const { page } = await open(`file://${siteDir}/pcn_workforce/index.html`, 'corpus-publication')
+      const { page } = await t.open(`file://${t.siteDir}/pcn_workforce/index.html`, 'corpus-publication')
       const caption = await page.locator('#pub-chart-summary').textContent()
       expect(caption).toContain('3 periods from 2020-03 to 2020-09')
       expect(caption).toContain('No rows for 2020-04, 2020-05, 2020-07, 2020-08')
@@ -459,8 +488,12 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))(
 
     it('the whole site for these publications is small: a few hundred KB', async () => {
       const written = JSON.parse(
-        (await runCli(['site', '--json', '--out', 'sized'], { cwd: p.root, env: { DATABASE_URL: p.db.url } }))
-          .stdout,
+        (
+          await runCli(['site', '--json', '--out', 'sized'], {
+            cwd: t.p.root,
+            env: { DATABASE_URL: t.p.db.url },
+          })
+        ).stdout,
       ) as { siteBytes: number }
       expect(written.siteBytes).toBeLessThan(600 * 1024)
     })
