@@ -103,7 +103,8 @@ export async function buildSiteModel(reader: Reader, options: BuildOptions): Pro
         ? {
             drift: history.drift.map((d) => ({
               period: d.period,
-              kind: d.status,
+              // A change loaded with its period was applied (the evolve contract, or the first manifest).
+              kind: d.status === 'loaded' ? 'applied' : d.status,
               at: optional(d.at),
               changes: d.changes,
             })),
