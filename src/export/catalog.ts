@@ -21,7 +21,7 @@ export interface CatalogRow {
   readonly columnCount: number
   readonly firstPeriod: string | null
   readonly lastPeriod: string | null
-  /** JSON text: `[{ name, title, type, description }]`. */
+  /** JSON text: `[{ name, title, type, description, unit?, role?, since?, retiredSince? }]`. */
   readonly columns: string
   /** The file name, relative to the exports directory. */
   readonly parquetPath: string

@@ -8,6 +8,7 @@ import { CATALOG_FILE, type CatalogRow, writeCatalog } from './catalog.js'
 import {
   describeFields,
   exportSource,
+  fieldNotes,
   qualifiedTableName,
   type SourceField,
   type SourceFileStats,
@@ -101,6 +102,7 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
       title: typeof field.title === 'string' ? field.title : field.name,
       type: field.type as SourceField['type'],
       ...(typeof field.description === 'string' ? { description: field.description } : {}),
+      ...fieldNotes(field),
     }
   })
   return {

@@ -15,6 +15,20 @@ export interface SourceField {
   readonly title: string
   readonly type: FieldType
   readonly description?: string
+  /** From the manifest when it says: what a value counts, dimension or measure, first period, first period without it. */
+  readonly unit?: string
+  readonly role?: string
+  readonly since?: string
+  readonly retiredSince?: string
+}
+
+const FIELD_NOTES = ['unit', 'role', 'since', 'retiredSince'] as const
+
+/** The optional notes of a stored field that are text (consumers read them from the catalog). */
+export function fieldNotes(field: Partial<Record<(typeof FIELD_NOTES)[number], unknown>>) {
+  const notes: Partial<Record<(typeof FIELD_NOTES)[number], string>> = {}
+  for (const key of FIELD_NOTES) if (typeof field[key] === 'string') notes[key] = field[key]
+  return notes
 }
 
 /** One row of `datawarp.sources`, as the export reads it. */
@@ -65,6 +79,7 @@ export function describeFields(fields: readonly SourceField[]) {
     title: f.title,
     type: f.type,
     description: f.description ?? null,
+    ...fieldNotes(f),
   }))
 }
 

@@ -2,6 +2,7 @@ import type { Command } from '../command.js'
 import { cleanupCommand } from './cleanup.js'
 import { exportCommand } from './export.js'
 import { inspectCommand } from './inspect.js'
+import { mcpCommand } from './mcp.js'
 import { migrateCommand } from './migrate.js'
 import { planCommand } from './plan.js'
 import { runCommand } from './run.js'
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   siteCommand,
   validateCommand,
   inspectCommand,
+  mcpCommand,
   cleanupCommand,
   migrateCommand,
 ]

@@ -117,9 +117,14 @@ export class PostgresReader implements Reader {
       try {
         return await work(client)
       } finally {
-        await client.query('ROLLBACK; DISCARD ALL').catch((error: Error) => {
-          broken = error
-        })
+        // Separately: in one simple query they would share an implicit transaction, where DISCARD cannot run.
+        // DISCARD ALL drops what a statement could leave on the session (settings, advisory locks, temp objects).
+        await client
+          .query('ROLLBACK')
+          .then(() => client.query('DISCARD ALL'))
+          .catch((error: Error) => {
+            broken = error
+          })
       }
     } finally {
       client.release(broken)
@@ -141,6 +146,10 @@ export class PostgresReader implements Reader {
   }
 
   async catalog(): Promise<readonly CatalogEntry[]> {
+    return (await this.catalogWithPeriods()).map(({ periods: _, ...entry }) => entry)
+  }
+
+  private async catalogWithPeriods() {
     const { sources, periods } = await this.sourceRows()
     return sources.map((s) => {
       const own = periods.filter((p) => p.publication === s.publication && p.source_key === s.source_key)
@@ -160,6 +169,7 @@ export class PostgresReader implements Reader {
         columns: columnsFromFields(s.fields, loaded),
         parquetPath: `${sourceCode}.parquet`,
         updatedAt: s.updated_at ? s.updated_at.toISOString() : null,
+        periods: own.map((p) => ({ period: p.period, rows: p.rows })),
       }
     })
   }
@@ -182,16 +192,13 @@ export class PostgresReader implements Reader {
   }
 
   async describe(sourceCode: string): Promise<SourceDescription> {
-    const entry = (await this.catalog()).find((e) => e.sourceCode === sourceCode)
-    if (!entry) throw new UnknownSourceError(`no source ${JSON.stringify(sourceCode)} in the catalog`)
-    const { periods } = await this.sourceRows()
-    const own = periods
-      .filter((p) => p.publication === entry.publication && p.source_key === entry.sourceKey)
-      .map((p) => ({ period: p.period, rows: p.rows }))
+    const found = (await this.catalogWithPeriods()).find((e) => e.sourceCode === sourceCode)
+    if (!found) throw new UnknownSourceError(`no source ${JSON.stringify(sourceCode)} in the catalog`)
+    const { periods, ...entry } = found
     const sample = await this.query({ sql: sampleStatement(entry), maxRows: SAMPLE_ROWS })
     return {
       ...entry,
-      periods: own,
+      periods,
       manifestText: await this.manifests.sourceText(entry.publication, entry.sourceKey),
       sample,
     }
