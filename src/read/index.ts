@@ -3,7 +3,7 @@ import { resolveLimits } from './limits.js'
 import { ManifestFiles } from './manifests.js'
 import { openParquetReader } from './parquet/parquet-reader.js'
 import { PostgresReader, readerPool } from './postgres/postgres-reader.js'
-import { defaultReaderRole, ensureReaderRole } from './postgres/reader-role.js'
+import { defaultReaderRole, ensureReaderRole, refreshReaderGrants } from './postgres/reader-role.js'
 import type { Reader, ReadLimits } from './types.js'
 
 export { DEFAULT_LIMITS, LIMIT_CEILINGS, resolveLimits } from './limits.js'
@@ -57,7 +57,14 @@ export async function openPostgresReader(options: PostgresReaderOptions): Promis
       `the reader role ${role} cannot log in: ${(error as Error).message} (pg_hba.conf must let it connect with a password)`,
     )
   }
-  return new PostgresReader(pool, limits, new ManifestFiles(options.root), async () => {})
+  return new PostgresReader(pool, limits, new ManifestFiles(options.root), async () => {
+    const client = await options.adminPool.connect()
+    try {
+      await refreshReaderGrants(client, role)
+    } finally {
+      client.release()
+    }
+  })
 }
 
 /** A folder of Parquet exports (with its catalog.parquet) behind a reader, with no database. */

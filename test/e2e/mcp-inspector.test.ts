@@ -4,12 +4,10 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { defaultReaderRole, dropReaderRole } from '../../src/read/index.js'
 import { REPO } from '../support/cli.js'
 import { writeCsv } from '../support/fixtures.js'
-import { type LoadedProject, loadedProject } from '../support/loaded-project.js'
+import { dropReaderRoleIn, type LoadedProject, loadedProject } from '../support/loaded-project.js'
 import { startHttpServer } from '../support/mcp-clients.js'
 
 /**
@@ -54,13 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of servers) await s.stop()
-  if (project) {
-    const admin = new pg.Client({ connectionString: project.databaseUrl })
-    await admin.connect()
-    await dropReaderRole(admin, defaultReaderRole(new URL(project.databaseUrl).pathname.slice(1))).finally(
-      () => admin.end(),
-    )
-  }
+  if (project) await dropReaderRoleIn(project.databaseUrl)
   await project?.stop()
   rmSync(fixtureDir, { recursive: true, force: true })
 })

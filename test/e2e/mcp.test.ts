@@ -3,14 +3,12 @@ import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import ExcelJS from 'exceljs'
-import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { QueryResult, SourceDescription } from '../../src/read/index.js'
-import { defaultReaderRole, dropReaderRole } from '../../src/read/index.js'
 import { runCli } from '../support/cli.js'
 import { query } from '../support/database.js'
 import { writeCsv } from '../support/fixtures.js'
-import { type LoadedProject, loadedProject } from '../support/loaded-project.js'
+import { dropReaderRoleIn, type LoadedProject, loadedProject } from '../support/loaded-project.js'
 import {
   type ConnectedClient,
   callTool,
@@ -68,17 +66,6 @@ function statusWithHost(url: string, host: string): Promise<number> {
   })
 }
 
-/** Kills servers and drops the reader role `datawarp mcp` created in the project's database. */
-async function dropRole(databaseUrl: string) {
-  const admin = new pg.Client({ connectionString: databaseUrl })
-  await admin.connect()
-  try {
-    await dropReaderRole(admin, defaultReaderRole(new URL(databaseUrl).pathname.slice(1)))
-  } finally {
-    await admin.end()
-  }
-}
-
 describe('datawarp mcp on a generated publication', () => {
   const rows = (month: number) =>
     Array.from({ length: 25 }, (_, i) => [
@@ -106,7 +93,7 @@ describe('datawarp mcp on a generated publication', () => {
   afterAll(async () => {
     for (const c of clients) await c.close().catch(() => {})
     for (const s of servers) await s.stop()
-    if (project) await dropRole(project.databaseUrl)
+    if (project) await dropReaderRoleIn(project.databaseUrl)
     await project?.stop()
     if (fixtureDir) rmSync(fixtureDir, { recursive: true, force: true })
   })
@@ -298,7 +285,7 @@ describe.skipIf(!existsSync(CORPUS))(
     }, 300_000)
 
     afterAll(async () => {
-      if (project) await dropRole(project.databaseUrl)
+      if (project) await dropReaderRoleIn(project.databaseUrl)
       await project?.stop()
     })
 

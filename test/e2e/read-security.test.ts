@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropReaderRole, openExportsReader, openPostgresReader, type Reader } from '../../src/read/index.js'
+import { openExportsReader, openPostgresReader, type Reader } from '../../src/read/index.js'
 import { query } from '../support/database.js'
 import { writeCsv } from '../support/fixtures.js'
-import { type LoadedProject, loadedProject } from '../support/loaded-project.js'
+import { dropReaderRoleIn, type LoadedProject, loadedProject } from '../support/loaded-project.js'
 
 /**
  * Every known way peers' read-only modes were bypassed, tried against both backends: each is refused with a
@@ -46,11 +46,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await postgres?.close()
   await parquet?.close()
-  if (admin) {
-    const client = await admin.connect()
-    await dropReaderRole(client, role).finally(() => client.release())
-    await admin.end()
-  }
+  await admin?.end()
+  if (project) await dropReaderRoleIn(project.databaseUrl, role)
   await project?.stop()
   rmSync(fixtureDir, { recursive: true, force: true })
   rmSync(PWNED, { force: true })

@@ -4,7 +4,6 @@ import { join } from 'node:path'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
-  dropReaderRole,
   openExportsReader,
   openPostgresReader,
   QueryRefusedError,
@@ -12,7 +11,7 @@ import {
   UnknownSourceError,
 } from '../../src/read/index.js'
 import { writeCsv } from '../support/fixtures.js'
-import { type LoadedProject, loadedProject } from '../support/loaded-project.js'
+import { dropReaderRoleIn, type LoadedProject, loadedProject } from '../support/loaded-project.js'
 
 /** A small generated publication: practice-level online consultation submissions for two months. */
 function submissions(month: number): (string | number)[][] {
@@ -47,11 +46,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const reader of Object.values(readers)) await reader.close()
-  if (admin) {
-    const client = await admin.connect()
-    await dropReaderRole(client, role).finally(() => client.release())
-    await admin.end()
-  }
+  await admin?.end()
+  if (project) await dropReaderRoleIn(project.databaseUrl, role)
   await project?.stop()
   rmSync(fixtureDir, { recursive: true, force: true })
 })
@@ -131,5 +127,19 @@ describe.each(['postgres', 'parquet'])('the %s reader', (backend) => {
 
   it('refuses a second statement with a clear error', async () => {
     await expect(reader().query({ sql: 'SELECT 1; SELECT 2' })).rejects.toBeInstanceOf(QueryRefusedError)
+  })
+})
+
+describe('the PostgreSQL reader, as publications arrive', () => {
+  it('reads a publication loaded after it started, granting its schema then', async () => {
+    await admin.query(`CREATE SCHEMA late_pub;
+      CREATE TABLE late_pub.things (name text, _period text, _load_id bigint, _source_file text, _loaded_at timestamptz);
+      INSERT INTO late_pub.things VALUES ('a', '2024-03', 1, 'f.csv', now());
+      INSERT INTO datawarp.sources VALUES ('late_pub', 'things', 'Late', 'late_pub', 'things', 'Things', NULL,
+        '[{"name": "name", "title": "Name", "type": "string"}]', now())`)
+    const described = await readers.postgres!.describe('late_pub__things')
+    expect(described.sample.rows).toEqual([])
+    const result = await readers.postgres!.query({ sql: 'SELECT name FROM late_pub.things' })
+    expect(result.rows).toEqual([['a']])
   })
 })

@@ -1,10 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { dropReaderRole } from '../../src/read/index.js'
 import {
   axeViolations,
   type Browser,
@@ -19,6 +17,7 @@ import { ensureBuilt, REPO, runCli } from '../support/cli.js'
 import { createTestDatabase, query } from '../support/database.js'
 import { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv, writeWorkbook } from '../support/fixtures.js'
+import { dropReaderRoleIn } from '../support/loaded-project.js'
 
 /**
  * The catalog site end to end: publications loaded into a real PostgreSQL by `datawarp run`, the site written
@@ -110,13 +109,7 @@ async function project(prefix: string): Promise<Project> {
       return result.stdout
     },
     async stop() {
-      const client = new pg.Client({ connectionString: db.url })
-      await client.connect()
-      const { rows } = await client
-        .query<{ role: string }>('SELECT role FROM datawarp.reader_roles')
-        .catch(() => ({ rows: [] as { role: string }[] }))
-      for (const { role } of rows) await dropReaderRole(client, role)
-      await client.end()
+      await dropReaderRoleIn(db.url)
       await db.drop()
     },
   }

@@ -1,6 +1,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import pg from 'pg'
+import { defaultReaderRole, dropReaderRole } from '../../src/read/index.js'
 import { ensureBuilt, runCli } from './cli.js'
 import { createTestDatabase } from './database.js'
 import { FileServer } from './file-server.js'
@@ -62,5 +64,16 @@ ${periods.map(([period, file]) => `      - { period: "${period}", url: "${server
       await db.drop()
       rmSync(root, { recursive: true, force: true })
     },
+  }
+}
+
+/** Drops a reader role `datawarp mcp` or a reader made in the database (default: the database's default role). */
+export async function dropReaderRoleIn(databaseUrl: string, role?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl })
+  await client.connect()
+  try {
+    await dropReaderRole(client, role ?? defaultReaderRole(new URL(databaseUrl).pathname.slice(1)))
+  } finally {
+    await client.end()
   }
 }

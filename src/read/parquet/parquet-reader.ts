@@ -2,6 +2,7 @@ import { existsSync, realpathSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/node-api'
+import { CATALOG_FILE } from '../../export/index.js'
 import { quoteIdent, quoteLiteral } from '../../load/index.js'
 import { SNAKE_CODE } from '../../model/config.js'
 import { columnsFromFields } from '../columns.js'
@@ -22,7 +23,6 @@ import {
 } from '../types.js'
 import { duckdbCell } from './duckdb-values.js'
 
-const CATALOG_FILE = 'catalog.parquet'
 const PARQUET_NAME = /^[a-z0-9_]+\.parquet$/
 
 interface SourcePeriods {

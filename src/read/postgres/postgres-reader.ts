@@ -51,17 +51,26 @@ const TYPES = {
 
 const TYPE_NAMES: Record<number, string> = {
   16: 'boolean',
+  17: 'bytea',
+  18: 'char',
+  19: 'name',
   20: 'bigint',
   21: 'smallint',
   23: 'integer',
   25: 'text',
+  26: 'oid',
+  114: 'json',
   700: 'real',
   701: 'double precision',
   1043: 'varchar',
   1082: 'date',
+  1083: 'time',
   1114: 'timestamp',
   1184: 'timestamptz',
+  1186: 'interval',
   1700: 'numeric',
+  2950: 'uuid',
+  3802: 'jsonb',
 }
 
 interface SourceRow {
@@ -101,7 +110,8 @@ export class PostgresReader implements Reader {
     private readonly pool: pg.Pool,
     readonly limits: ReadLimits,
     private readonly manifests: ManifestFiles,
-    private readonly onClose: () => Promise<void>,
+    /** Grants the reader SELECT on publications loaded since it started (runs with the pipeline's rights). */
+    private readonly refreshGrants: () => Promise<void>,
   ) {}
 
   /** Runs `work` in a read-only transaction as the reader role, then resets the session for the next caller. */
@@ -131,10 +141,23 @@ export class PostgresReader implements Reader {
     }
   }
 
-  private async sourceRows() {
+  /** The catalog views' rows; a source whose table the role cannot read yet (a new publication) is granted first. */
+  private async sourceRows(): Promise<{ sources: SourceRow[]; periods: PeriodRow[] }> {
+    const rows = await this.catalogRows()
+    if (rows.sources.every((s) => s.readable)) return rows
+    await this.refreshGrants()
+    return this.catalogRows()
+  }
+
+  private async catalogRows() {
     return this.readOnly(async (client) => {
-      const sources = await client.query<SourceRow>(
-        `SELECT * FROM ${CATALOG_SCHEMA}.sources ORDER BY publication, source_key`,
+      // pg_namespace and pg_class are readable by every role, so this asks without touching the tables.
+      const sources = await client.query<SourceRow & { readable: boolean }>(
+        `SELECT s.*, coalesce(has_schema_privilege(n.oid, 'USAGE') AND has_table_privilege(c.oid, 'SELECT'), true) AS readable
+         FROM ${CATALOG_SCHEMA}.sources s
+         LEFT JOIN pg_namespace n ON n.nspname = s.table_schema
+         LEFT JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.table_name
+         ORDER BY s.publication, s.source_key`,
       )
       const periods = await client.query<PeriodRow>({
         text: `SELECT publication, period, source_key, rows, loaded_at FROM ${CATALOG_SCHEMA}.periods
@@ -289,7 +312,6 @@ export class PostgresReader implements Reader {
 
   async close() {
     await this.pool.end()
-    await this.onClose()
   }
 }
 

@@ -123,6 +123,21 @@ export async function ensureReaderRole(
   }
 }
 
+/** Grants the reader the publications loaded since it was set up (a new schema, a table made by another role). */
+export async function refreshReaderGrants(client: pg.ClientBase, role: string): Promise<void> {
+  if (!ROLE_NAME.test(role))
+    throw new Error(`reader role ${JSON.stringify(role)} is not a plain lower-case name`)
+  await client.query('BEGIN')
+  try {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.reader_role'))`)
+    await grantPublications(client, quoteIdent(role))
+    await client.query('COMMIT')
+  } catch (error) {
+    await client.query('ROLLBACK')
+    throw error
+  }
+}
+
 /** SELECT on every publication schema's tables, now and (by default privileges) those created later in it. */
 async function grantPublications(client: pg.ClientBase, role: string): Promise<void> {
   const { rows } = await client.query<{ schema: string }>(
