@@ -48,6 +48,7 @@ tr:target{background:#fff4cc}
 .null{color:var(--muted);font-style:italic}
 .anchor{text-decoration:none}
 .sources{padding-left:1.2rem;margin:.2rem 0}
+section>p.muted{margin:.1rem 0 .3rem}
 .sources li{margin:.15rem 0}
 .tag{display:inline-block;padding:0 .4rem;border-radius:3px;font-size:.82rem;background:var(--soft);border:1px solid var(--line)}
 .tag-held{background:#fff4cc;border-color:#c99a00}

@@ -45,6 +45,14 @@ function latestLoaded(pub: SitePublication) {
   return { period: latest?.period, loadedAt }
 }
 
+/** Periods whose latest attempt did not load (held for review, failed), as tags. */
+function waiting(pub: SitePublication): string {
+  return pub.periods
+    .filter((p) => p.status !== 'loaded')
+    .map((p) => ` <span class="tag tag-${esc(p.status)}">${esc(p.period)} ${esc(p.status)}</span>`)
+    .join('')
+}
+
 const publicationRows = (pub: SitePublication) => pub.sources.reduce((n, s) => n + s.rows, 0)
 
 export function renderIndex(model: SiteModel): string {
@@ -67,7 +75,7 @@ export function renderIndex(model: SiteModel): string {
       return [
         `<a href="${publicationHref(pub)}">${esc(pub.name)}</a><br><span class="muted">${code(pub.code)}</span>`,
         esc(cadenceOf(pub.periods.map((p) => p.period)) ?? ''),
-        esc(latest.period ?? 'none'),
+        esc(latest.period ?? 'none') + waiting(pub),
         time(latest.loadedAt),
         num(pub.sources.length),
         num(publicationRows(pub)),

@@ -234,6 +234,9 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
     }
     expect(text).toContain('monthly')
     expect(text).toContain('Patients registered at each GP practice')
+    expect(
+      collapse(await page.locator('tbody tr', { hasText: 'Workforce Summary' }).textContent()),
+    ).toContain('2024-02 held')
     for (const f of t.facts) expect(text).toContain(f.title ?? f.key)
     // The stylesheet applied: the header has its colour.
     expect(await computedStyle(page.locator('header.top'), 'backgroundColor')).toBe('rgb(0, 94, 184)')
