@@ -72,9 +72,6 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
       { title: 'DataWarp: embedded database' },
     )
   }
-  // The enricher reads its key from the variable settings.llm.api_key_env names (the key is never in the config).
-  if (inputs.llm.apiKey) env[config?.settings.llm?.api_key_env ?? 'OPENAI_API_KEY'] = inputs.llm.apiKey
-
   const warnEvents: Record<string, unknown>[] = []
   const options: RunOptions = {
     configPath,
@@ -84,9 +81,11 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
     ...(inputs.periods ? { periods: inputs.periods } : {}),
     force: inputs.force,
     dryRun: inputs.dryRun,
-    ...(inputs.llm.baseUrl || inputs.llm.model
-      ? { llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model } }
+    ...(inputs.llm.baseUrl || inputs.llm.model || inputs.llm.apiKey
+      ? { llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model, apiKey: inputs.llm.apiKey } }
       : {}),
+    // The LLM key is passed as a value: the llm-api-key input, else the variable settings.llm.api_key_env names.
+    env,
     onEvent: (event) => {
       if (event.level === 'warn') warnEvents.push(event)
     },

@@ -15,8 +15,8 @@ import { pipeline } from 'node:stream/promises'
 import { DuckDBInstance } from '@duckdb/node-api'
 import pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
+import { ensureLedger } from '../build/db/ledger-schema.js'
 import { exportAll } from '../build/export/index.js'
-import { ensureLedger } from '../build/load/ledger-schema.js'
 
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const rowCount = Number(process.env.BENCH_ROWS ?? 1_000_000)

@@ -9,14 +9,18 @@
  * A sub-page is a same-site link whose path lies below the scanned page's path. Only periods that are due
  * (period end + lag_days has come) are looked for; a due period with no file is a warning, never an error.
  */
+
+import type { CachedPage } from '../fetch/index.js'
 import type { PeriodSource, Publication } from '../model/config.js'
 import type { Discovery, PeriodPlan } from '../model/discovery.js'
 import { isPeriodError, type PeriodKind, parsePeriod } from '../model/period.js'
 import { periodsMentioned, renderTemplate, templateValues } from '../model/period-text.js'
 import { errorDetail, type RunEvent } from '../observe/index.js'
-import type { PageRead } from './http.js'
 import type { PageLink } from './links.js'
 import { type Candidate, isDataFileName, linkFileName, matchCandidates, type Verdict } from './match.js'
+
+/** A page as discovery reads it: its links, from the page or from the cache. */
+export type PageRead = CachedPage<PageLink>
 
 /** At most this many sub-pages of one page are read. */
 export const MAX_SUBPAGES = 60

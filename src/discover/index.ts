@@ -6,9 +6,9 @@ export {
   type FindingStatus,
   isSubPage,
   MAX_SUBPAGES,
+  type PageRead,
   type PeriodFinding,
 } from './discover.js'
-export { downloadKey, HttpSession, type PageRead } from './http.js'
 export { extractLinks, type PageLink } from './links.js'
 export {
   type Candidate,

@@ -6,8 +6,8 @@ import pg from 'pg'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createTestDatabase, openLedgerDatabase } from '../../test/support/database.js'
 import { echoAnswer, FakeOpenAI, OPENAI_SHAPES } from '../../test/support/fake-openai.js'
-import { ensureLedger } from '../load/index.js'
-import { LEDGER_SCHEMA_VERSION } from '../load/ledger-schema.js'
+import { ensureLedger } from '../db/index.js'
+import { LEDGER_SCHEMA_VERSION } from '../db/ledger-schema.js'
 import { physicalName, reconcile, renderCanonicalManifest } from '../manifest/index.js'
 import { type LlmSettings, LlmSettingsSchema, SettingsSchema } from '../model/config.js'
 import type {
@@ -116,11 +116,16 @@ function firstPeriod(...sources: DraftSource[]) {
   return { draft, manifest: r.manifest, drift: r.drift }
 }
 
-const input = (over: Partial<EnrichInput> & Pick<EnrichInput, 'manifest' | 'drift'>): EnrichInput => ({
-  context: { publication: PUBLICATION, period: '2025-11', notes: NOTES },
-  workDir: join(work, 'period'),
-  ...over,
-})
+// The key is passed as a value, looked up as the adapters do: by the name settings.llm.api_key_env gives.
+const input = (over: Partial<EnrichInput> & Pick<EnrichInput, 'manifest' | 'drift'>): EnrichInput => {
+  const apiKey = over.settings ? process.env[over.settings.api_key_env] : undefined
+  return {
+    context: { publication: PUBLICATION, period: '2025-11', notes: NOTES },
+    workDir: join(work, 'period'),
+    ...(apiKey ? { apiKey } : {}),
+    ...over,
+  }
+}
 
 describe('offline enrichment', () => {
   it('describes every column of a 120-column sheet, deterministically, without touching technical fields', async () => {

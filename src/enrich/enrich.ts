@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type pg from 'pg'
+import { readLlmCache, writeLlmCache } from '../db/llm-cache.js'
 import type { LlmSettings } from '../model/config.js'
 import type { Drift, SourceDrift } from '../model/drift.js'
 import type { CanonicalManifest, DraftManifest, Field, Source } from '../model/manifest.js'
-import { readLlmCache, writeLlmCache } from './cache.js'
 import {
   type Batch,
   type BatchColumn,
@@ -47,6 +47,8 @@ export interface EnrichInput {
   readonly context: EnrichContext
   /** config settings.llm; undefined → offline only. */
   readonly settings?: LlmSettings
+  /** The LLM's API key (the variable settings.llm.api_key_env names); without it the offline text is used. */
+  readonly apiKey?: string
   /** tmp/manifests/<run_id>/<pub>/<period>/: llm_response.json is written here when the LLM is asked. */
   readonly workDir: string
   /** For the response cache (datawarp.llm_cache); without it every run asks the LLM again. */
@@ -333,7 +335,7 @@ async function askLlm(
   warnings: string[],
 ): Promise<LlmPhase> {
   const texts = new Map<string, LlmTexts>()
-  const apiKey = process.env[settings.api_key_env]
+  const apiKey = input.apiKey
   if (!apiKey) {
     warnings.push(
       `LLM not used: the environment variable ${settings.api_key_env} is not set; offline text used`,

@@ -832,7 +832,7 @@ export function fieldColumn(name: string, type: FieldType, capacity: number): Co
   }
 }
 
-/** The lineage columns (see load/sql-types.ts), never NULL; `_loaded_at` is a timestamptz (UTC). */
+/** The lineage columns (see db/sql-types.ts), never NULL; `_loaded_at` is a timestamptz (UTC). */
 export function lineageColumns(capacity: number): ColumnBuffer[] {
   return [
     new StringColumn(stringElement('_period', false), capacity),

@@ -1,4 +1,7 @@
 import type { SchemaElement } from 'hyparquet-writer'
+import { daysFromCivil } from '../model/calendar.js'
+
+export { daysFromCivil }
 
 /**
  * Parquet schema elements for the exported columns, and the general parsers for PostgreSQL's
@@ -9,16 +12,6 @@ import type { SchemaElement } from 'hyparquet-writer'
 /** DuckDB's representation of `infinity` dates and timestamps, so they survive the round trip. */
 export const DATE_INFINITY = 2147483647
 export const TIMESTAMP_INFINITY = 9223372036854775807n
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC). */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year
-  const era = Math.floor(y / 400)
-  const yearOfEra = y - era * 400
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
-  return era * 146097 + dayOfEra - 719468
-}
 
 const DATE_PATTERN = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/
 

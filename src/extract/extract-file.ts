@@ -9,9 +9,9 @@ import { cellLine } from './cells.js'
 import { detectCsvFormat, readCsvBatches } from './csv/index.js'
 import { findTables } from './find-tables.js'
 import { OdsWorkbook } from './ods/workbook.js'
+import type { SheetRow, Workbook } from './spreadsheet/workbook.js'
 import { makeTable, type RowSource, tableRows } from './table-rows.js'
 import { detectWide } from './wide.js'
-import type { SheetRow, Workbook } from './workbook.js'
 import { XlsxWorkbook } from './xlsx/workbook.js'
 
 /** Sheets that describe a publication rather than hold its data. */

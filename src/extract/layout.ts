@@ -16,7 +16,7 @@ import {
   normalise,
   TITLE_TEXT,
 } from './cells.js'
-import type { MergedRange } from './workbook.js'
+import type { MergedRange } from './spreadsheet/workbook.js'
 
 export { filled, isEmpty }
 

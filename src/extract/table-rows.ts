@@ -8,7 +8,7 @@ import {
 } from '../model/table.js'
 import { cellLine, columnRef, isEmpty, isEndRow } from './cells.js'
 import type { SampleRow, TableLayout } from './layout.js'
-import type { MergedRange } from './workbook.js'
+import type { MergedRange } from './spreadsheet/workbook.js'
 
 /** Rows in file order as a reader yields them, in batches (blank rows may be absent). */
 export type RowSource = () => AsyncIterable<readonly SampleRow[]>

@@ -1,8 +1,8 @@
 import { open } from 'node:fs/promises'
 import { extname } from 'node:path'
 import type { Readable } from 'node:stream'
-import yauzl from 'yauzl'
 import type { FileKind } from './types.js'
+import { entryName, openZip, type ZipEntry, type ZipFile } from './zip-package.js'
 
 const SAMPLE_BYTES = 8192
 const ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet'
@@ -80,15 +80,15 @@ function looksLikeText(text: string): boolean {
 
 /** 'xlsx' when the ZIP holds xl/workbook.xml, 'ods' when its mimetype says so, else 'zip'. */
 async function sniffZipContainer(path: string): Promise<FileKind> {
-  let zip: yauzl.ZipFile
+  let zip: ZipFile
   try {
     // decodeStrings off: a hostile member name must not make sniffing fail; names are decoded below.
-    zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false })
+    zip = await openZip(path, { decodeStrings: false })
   } catch {
     return 'zip' // unreadable ZIP: unpacking will report it
   }
   try {
-    let mimetype: yauzl.Entry | undefined
+    let mimetype: ZipEntry | undefined
     for await (const entry of zip.eachEntry()) {
       const name = entryName(entry)
       if (name === 'xl/workbook.xml') return 'xlsx'
@@ -105,18 +105,6 @@ async function sniffZipContainer(path: string): Promise<FileKind> {
   } finally {
     zip.close()
   }
-}
-
-/** An entry's name when the ZIP was opened with decodeStrings: false, decoded as yauzl would. */
-export function entryName(entry: yauzl.Entry): string {
-  const raw = entry.fileName as unknown
-  if (typeof raw === 'string') return raw
-  return yauzl.getFileNameLowLevel(
-    entry.generalPurposeBitFlag,
-    raw as Buffer,
-    entry.extraFields,
-    false, // not strict: backslashes become '/'
-  )
 }
 
 async function readAll(stream: Readable): Promise<Buffer> {

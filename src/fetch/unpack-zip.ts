@@ -1,9 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises'
 import { basename, dirname, extname, isAbsolute, join, relative } from 'node:path'
-import yauzl from 'yauzl'
 import { DataWarpError } from '../model/table.js'
 import { claimUniquePath, safeFileName } from './file-name.js'
-import { entryName, sniffFileKind } from './sniff.js'
+import { sniffFileKind } from './sniff.js'
 import { streamToFile } from './stream-to-file.js'
 import {
   DATA_KINDS,
@@ -13,6 +12,7 @@ import {
   type UnpackedZip,
   type ZipLimits,
 } from './types.js'
+import { entryName, openZip, type ZipEntry, type ZipFile } from './zip-package.js'
 
 export const DEFAULT_ZIP_MAX_ENTRIES = 10_000
 export const DEFAULT_ZIP_MAX_RATIO = 200
@@ -73,16 +73,11 @@ export async function unpackZip(zip: FetchedFile, destDir: string, limits: ZipLi
       },
     )
 
-  let zipFile: yauzl.ZipFile
+  let zipFile: ZipFile
   try {
     // decodeStrings is off only so that a "../" or absolute member name does not abort the whole ZIP:
     // names are decoded exactly as yauzl does (entryName) and made safe before anything is written.
-    zipFile = await yauzl.openPromise(zip.path, {
-      lazyEntries: true,
-      autoClose: false,
-      decodeStrings: false,
-      validateEntrySizes: true,
-    })
+    zipFile = await openZip(zip.path, { decodeStrings: false, validateEntrySizes: true })
   } catch (error) {
     throw fail(`cannot open: ${(error as Error).message}`)
   }
@@ -95,7 +90,7 @@ export async function unpackZip(zip: FetchedFile, destDir: string, limits: ZipLi
 
     // Pass 1: the central directory only. Decide what to extract and check the declared sizes.
     const ignored: IgnoredMember[] = []
-    const toExtract: { entry: yauzl.Entry; name: string }[] = []
+    const toExtract: { entry: ZipEntry; name: string }[] = []
     let declaredTotal = 0
     try {
       for await (const entry of zipFile.eachEntry()) {
@@ -181,7 +176,7 @@ export async function unpackZip(zip: FetchedFile, destDir: string, limits: ZipLi
 }
 
 /** Unix mode bits in the high half of the external attributes say S_IFLNK. */
-function isSymlink(entry: yauzl.Entry): boolean {
+function isSymlink(entry: ZipEntry): boolean {
   return ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000
 }
 
@@ -240,7 +235,7 @@ async function claimMemberPath(outDir: string, name: string): Promise<string> {
   return path
 }
 
-function describeInflateError(error: Error, entry: yauzl.Entry): string {
+function describeInflateError(error: Error, entry: ZipEntry): string {
   const message = error.message
   if (/too many bytes in the stream/.test(message)) {
     return `inflates to more than its declared ${entry.uncompressedSize} bytes (possible zip bomb)`

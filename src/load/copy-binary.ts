@@ -1,4 +1,5 @@
 import { isoDateAt, twoDigits } from '../manifest/index.js'
+import { daysFromCivil } from '../model/calendar.js'
 import type { FieldType } from '../model/manifest.js'
 
 /**
@@ -70,12 +71,13 @@ const NUMERIC_SPECIAL = new Map([
 const NUMERIC_NEG = 0x4000
 const NUMERIC_DSCALE_MAX = 0x3fff
 const EXPONENT_LIMIT = 1073741823 // numeric_in rejects exponents of INT_MAX / 2 or more, even on zero
-const POSTGRES_EPOCH_JDATE = 2451545 // date2j(2000, 1, 1)
+/** PostgreSQL counts dates and timestamps from 2000-01-01. */
+const POSTGRES_EPOCH_DAYS = daysFromCivil(2000, 1, 1)
 // 86_400_000_000 microseconds a day = 20 * 2^32 + 500_654_080: keeps int64 timestamps exact beyond 2^53.
 const USECS_PER_DAY_HI = 20
 const USECS_PER_DAY_LO = 500654080
 // The deterministic special words of date and timestamp input ('now', 'today' and the like are not).
-const EPOCH_DAYS = date2j(1970, 1, 1) - POSTGRES_EPOCH_JDATE
+const EPOCH_DAYS = -POSTGRES_EPOCH_DAYS
 const DATE_SPECIAL = new Set(['infinity', '-infinity', 'epoch'])
 // ASCII text longer than this is copied by Buffer.write rather than a byte loop.
 const SHORT_TEXT = 24
@@ -465,27 +467,11 @@ function rint(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r
 }
 
-/** PostgreSQL's date2j: the proleptic Gregorian Julian day number (all divisions are of positive numbers). */
-function date2j(year: number, month: number, day: number): number {
-  const y = month > 2 ? year + 4800 : year + 4799
-  const m = month > 2 ? month + 1 : month + 13
-  const century = Math.floor(y / 100)
-  return (
-    y * 365 -
-    32167 +
-    Math.floor(y / 4) -
-    century +
-    Math.floor(century / 4) +
-    Math.floor((7834 * m) / 256) +
-    day
-  )
-}
-
 /** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
 function isoDays(text: string): number | undefined {
   const ymd = isoDateAt(text)
   if (ymd < 0) return undefined
-  return date2j(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_JDATE
+  return daysFromCivil(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_DAYS
 }
 
 // boolin takes any prefix of these words (for off, at least "of"), in any case.

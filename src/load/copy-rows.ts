@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
+import { quoteIdent } from '../db/sql-types.js'
 import { converterFor, type MissingValues, ValueError } from '../manifest/index.js'
 import type { FieldType } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable, type RowObserver, type TableRow } from '../model/table.js'
@@ -12,7 +13,6 @@ import {
   binaryFieldWriter,
   encodeFields,
 } from './copy-binary.js'
-import { quoteIdent } from './sql-types.js'
 
 const CHUNK_BYTES = 256 * 1024
 

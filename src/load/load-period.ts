@@ -1,10 +1,10 @@
 import type pg from 'pg'
+import { quoteIdent } from '../db/sql-types.js'
 import { MissingValues, type SourceBinding } from '../manifest/index.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
 import { copyRows, type RowTap } from './copy-rows.js'
 import { attachPartition, isPartitioned, type PeriodTarget, periodTarget } from './partitions.js'
-import { quoteIdent } from './sql-types.js'
 import { ensureTable } from './table-ddl.js'
 
 export interface LoadedFile {
@@ -295,6 +295,40 @@ async function upsertSources(
         JSON.stringify(source.schema.fields),
       ],
     )
+  }
+}
+
+/**
+ * What was settled after a load committed: its sources' text (enrichment, which may call an LLM, runs after the
+ * commit) and the LLM usage, in a short transaction of its own, so a load never waits on the network.
+ */
+export async function recordLoadText(
+  pool: pg.Pool,
+  settled: {
+    loadId: number
+    publication: string
+    manifest: CanonicalManifest
+    manifestHash: string
+    sourceKeys: readonly string[]
+    llm?: LlmUsage
+  },
+): Promise<void> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    await upsertSources(client, settled.publication, settled.manifest, [...settled.sourceKeys])
+    await client.query(
+      'UPDATE datawarp.loads SET manifest_hash = $2, llm_tokens = $3, llm_cost_usd = $4 WHERE load_id = $1',
+      [settled.loadId, settled.manifestHash, settled.llm?.tokens ?? null, settled.llm?.costUsd ?? null],
+    )
+    await client.query('COMMIT')
+  } catch (error) {
+    broken = error as Error
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release(broken)
   }
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import type pg from 'pg'
+import { quoteIdent, quoteLiteral } from '../db/sql-types.js'
 import { DataWarpError } from '../model/table.js'
-import { quoteIdent, quoteLiteral } from './sql-types.js'
 
 /**
  * Each source table is partitioned by `_period`, one partition per period, in the publication's schema:

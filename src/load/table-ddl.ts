@@ -1,6 +1,6 @@
 import type pg from 'pg'
+import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from '../db/sql-types.js'
 import type { FieldType, Source } from '../model/manifest.js'
-import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from './sql-types.js'
 
 /** PostgreSQL's name for each type we create, as information_schema reports it. */
 const REPORTED_TYPE: Record<string, FieldType> = {

@@ -13,11 +13,11 @@ import {
 } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { loadConfig } from '../config/index.js'
-import { ensureLedger, ledgerStatus, openDatabase } from '../load/index.js'
+import { ensureLedger, ledgerStatus, openDatabase } from '../db/index.js'
 import { renderCanonicalManifest, writeCanonicalManifest } from '../manifest/index.js'
 import { defaultCanonicalManifestPath } from '../model/config.js'
+import { projectPaths } from '../model/layout.js'
 import { writeStateFile } from '../observe/index.js'
-import { projectPaths } from '../pipeline/paths.js'
 import { type Consolidation, consolidate } from './consolidate.js'
 import { type ConvertedConfig, type ConvertedPublication, convertConfig } from './convert-config.js'
 import { updatedGitignore } from './gitignore.js'
@@ -414,7 +414,7 @@ async function importState(
   const plan = planStateImport(statePath, codes, publicationOf)
   const base = { skipped: plan.skipped, failed: plan.failed, alreadyImported: 0 }
   const paths = projectPaths(root)
-  if (!options.databaseUrl && !existsSync(join(paths.data, 'db')))
+  if (!options.databaseUrl && !existsSync(paths.database))
     return {
       report: {
         ...base,
@@ -424,7 +424,7 @@ async function importState(
       imported: [],
     }
   const runId = `migrated-${options.now.toISOString().slice(0, 10)}`
-  const db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: paths.data })
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
   try {
     const already = await alreadyImported(db.pool, plan.loads)
     const todo = plan.loads.filter((l) => !already.has(l))

@@ -2,7 +2,7 @@ import { z } from 'zod'
 import { SNAKE_CODE } from './config.js'
 
 /**
- * Field types use Frictionless Table Schema names. Each maps to one PostgreSQL type (see load/sql-types.ts);
+ * Field types use Frictionless Table Schema names. Each maps to one PostgreSQL type (see db/sql-types.ts);
  * inference prefers the wide types so later periods keep fitting.
  */
 export const FieldTypeSchema = z.enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string'])

@@ -27,10 +27,11 @@ export class EventLog {
 
   constructor(
     readonly runId: string,
-    logsDir: string,
+    /** The layout's events folder (data/logs/events/). */
+    eventsDir: string,
     started = new Date(),
   ) {
-    const dir = join(logsDir, 'events', started.toISOString().slice(0, 10))
+    const dir = join(eventsDir, started.toISOString().slice(0, 10))
     mkdirSync(dir, { recursive: true })
     this.path = join(dir, `${runId}.jsonl`)
   }

@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { PeriodStatus } from '../load/index.js'
+import type { PeriodStatus } from '../db/index.js'
 
 /**
  * data/state/state.json: a readable mirror of the load ledger, rewritten from the database after each run.

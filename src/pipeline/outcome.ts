@@ -1,7 +1,7 @@
+/** What a run did, per publication and period: the summary the CLI prints and the Action reports. */
 import type { Contract } from '../model/config.js'
 import type { Drift } from '../model/drift.js'
 
-/** What a run did, per publication and period: the summary the CLI prints and the Action reports. */
 /** held: the period differs from the canonical manifest and waits for review (see the publication's contract). */
 export type PeriodStatusKind = 'loaded' | 'skipped' | 'held' | 'failed' | 'planned'
 

@@ -3,13 +3,13 @@
  * are read (conditionally, from the cache when unchanged) to discover files; the ledger says what is loaded.
  */
 import type pg from 'pg'
+import { lastSuccessfulLoad, readHttpCache } from '../db/index.js'
 import { discover } from '../discover/index.js'
-import type { FetchedFile } from '../fetch/index.js'
-import { lastSuccessfulLoad, readHttpCache } from '../load/index.js'
+import { FetchSession } from '../fetch/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import { isoDay } from '../model/period-schedule.js'
 import type { EventLog } from '../observe/index.js'
-import { httpSession } from './discovery-step.js'
+import { pageReader } from './discovery-step.js'
 
 export type PlannedStatus = 'load' | 'reload' | 'check' | 'not_due' | 'missing' | 'failed'
 
@@ -105,11 +105,11 @@ async function planPublication(
   options: PlanOptions,
 ): Promise<PlannedPublication> {
   const only = options.periods
-  const http = httpSession(pool, config, options.workDir, true, new Map<string, Promise<FetchedFile>>())
+  const session = new FetchSession({ pool, config, workDir: options.workDir, write: false })
   let error: string | undefined
   const found = publication.discovery
     ? await discover(publication, {
-        readPage: (url) => http.readPage(url),
+        readPage: pageReader(session),
         emit: (event) => log.emit(event),
         ...(only ? { only } : {}),
       }).catch((e: Error) => {

@@ -1,8 +1,7 @@
+/** A whole run: config, database, each selected publication under its lock, then export, state file and cleanup. */
 import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/index.js'
-import { exportAll } from '../export/index.js'
-import type { FetchedFile } from '../fetch/index.js'
 import {
   type Database,
   ensureLedger,
@@ -10,16 +9,15 @@ import {
   openDatabase,
   recordRunEnd,
   recordRunStart,
-} from '../load/index.js'
-import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
-import { type Config, LlmSettingsSchema, type PeriodSource, type Publication } from '../model/config.js'
-import type { CanonicalManifest } from '../model/manifest.js'
+} from '../db/index.js'
+import { exportAll } from '../export/index.js'
+import { FetchSession } from '../fetch/index.js'
+import { type Config, LlmSettingsSchema } from '../model/config.js'
+import { newRunId, type ProjectPaths, projectPaths } from '../model/layout.js'
 import { EventLog, errorDetail, writeStateFile } from '../observe/index.js'
 import { cleanupAfterRun } from '../retention/after-run.js'
-import { httpSession, publicationSources, withRunLock } from './discovery-step.js'
-import { type PeriodOutcome, type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
-import { newRunId, projectPaths } from './paths.js'
-import { type ManifestState, processPeriod } from './process-period.js'
+import { type PublicationOutcome, publicationFailed, type RunSummary } from './outcome.js'
+import { runPublication, withRunLock } from './run-publication.js'
 
 export interface RunOptions {
   readonly configPath: string
@@ -31,21 +29,17 @@ export interface RunOptions {
   readonly periods?: readonly string[]
   readonly force?: boolean
   readonly dryRun?: boolean
-  /** Overrides settings.llm's base URL and model (the Action's llm-base-url and llm-model inputs). */
-  readonly llm?: { readonly baseUrl?: string; readonly model?: string }
+  /**
+   * Overrides settings.llm's base URL and model (the Action's llm-base-url and llm-model inputs), and the LLM's
+   * API key (the Action's llm-api-key input).
+   */
+  readonly llm?: { readonly baseUrl?: string; readonly model?: string; readonly apiKey?: string }
+  /** Where the LLM key is looked up, by the name settings.llm.api_key_env gives, without llm.apiKey (the CLI: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>
   readonly onEvent?: (line: Record<string, unknown>) => void
   readonly onRows?: (publication: string, period: string, source: string, rows: number) => void
   /** The day discovery takes as today (which periods are due, `end: current`); default now. */
   readonly today?: Date
-}
-
-function groupByPeriod(urls: readonly PeriodSource[], only?: readonly string[]): [string, PeriodSource[]][] {
-  const groups = new Map<string, PeriodSource[]>()
-  for (const entry of urls) {
-    if (only && !only.includes(entry.period)) continue
-    groups.set(entry.period, [...(groups.get(entry.period) ?? []), entry])
-  }
-  return [...groups].sort(([a], [b]) => a.localeCompare(b))
 }
 
 /** The config with the run's LLM base URL and model in place of the file's (both needed when the file has none). */
@@ -60,12 +54,18 @@ function withLlmOverride(config: Config, llm: RunOptions['llm']): Config {
   return { ...config, settings: { ...config.settings, llm: merged } }
 }
 
+/** The LLM's API key as a value: the run's own, else the variable settings.llm.api_key_env names in options.env. */
+function llmApiKeyOf(config: Config, options: RunOptions): string | undefined {
+  const name = config.settings.llm?.api_key_env
+  return options.llm?.apiKey || (name ? options.env?.[name] : undefined) || undefined
+}
+
 /** Runs every selected publication; one publication's failure never stops the others. */
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const started = new Date()
   const runId = newRunId(started)
   const paths = projectPaths(options.root)
-  const log = new EventLog(runId, paths.logs, started)
+  const log = new EventLog(runId, paths.events, started)
   if (options.onEvent) log.onEvent(options.onEvent)
   const workDir = resolve(paths.workRoot, runId)
   const dryRun = options.dryRun ?? false
@@ -89,35 +89,19 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   let config: Config
   try {
-    config = withLlmOverride(
-      loadConfig(options.configPath, options.today ? { today: options.today } : {}),
-      options.llm,
-    )
+    config = readConfig(options)
   } catch (error) {
+    if (error instanceof UnknownPublications)
+      return finish({ publications: [], error: error.message, errorStage: 'config' })
     const message = error instanceof ConfigError ? error.message : errorDetail(error).message
     log.emit({ level: 'error', event: 'config.error', error: { message } })
-    return finish({ publications: [], error: message, errorStage: 'config' })
-  }
-  const unknown = (options.publications ?? []).filter(
-    (code) =>
-      !config.publications.some((p) => p.code === code) &&
-      !config.problems.some((p) => p.publication === code),
-  )
-  if (unknown.length > 0) {
-    const message = `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`
     return finish({ publications: [], error: message, errorStage: 'config' })
   }
   const selected = (code: string) => !options.publications || options.publications.includes(code)
 
   let db: Database
   try {
-    db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: paths.data })
-    const client = await db.pool.connect()
-    try {
-      await ensureLedger(client)
-    } finally {
-      client.release()
-    }
+    db = await openLedger(options, paths)
   } catch (error) {
     const detail = errorDetail(error)
     log.emit({ level: 'error', event: 'database.error', error: detail })
@@ -125,53 +109,21 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   }
   try {
     if (!dryRun) await recordRunStart(db.pool, runId)
-    const outcomes: PublicationOutcome[] = []
-    const downloads = new Map<string, Promise<FetchedFile>>()
-    for (const problem of config.problems) {
-      if (!problem.publication || !selected(problem.publication)) continue
-      const message = `${problem.field}: ${problem.message}`
-      log.emit({
-        level: 'error',
-        event: 'config.error',
-        publication: problem.publication,
-        error: { message, where: `${problem.file}, line ${problem.line}` },
-      })
-      const existing = outcomes.find((o) => o.code === problem.publication)
-      if (!existing)
-        outcomes.push({
-          code: problem.publication,
-          periods: [],
-          error: message,
-          where: `${problem.file}, line ${problem.line}`,
-        })
-    }
+    const outcomes = configProblems(config, selected, log)
+    const fetch = new FetchSession({ pool: db.pool, config, workDir, write: !dryRun, log })
+    const llmApiKey = llmApiKeyOf(config, options)
     for (const publication of config.publications.filter((p) => selected(p.code))) {
       outcomes.push(
         await withRunLock(db.pool, publication.code, log, dryRun, () =>
-          runPublication(publication, config, db, log, workDir, options, downloads),
+          runPublication({ publication, config, pool: db.pool, log, workDir, fetch, llmApiKey }, options),
         ),
       )
     }
     const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'))
-    let exported: RunSummary['exported']
-    let error: string | undefined
-    if (!dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))) {
-      try {
-        const result = await log.stage(
-          'export',
-          {},
-          () => exportAll(db.pool, paths.exports),
-          (r) => r.sources.length,
-        )
-        exported = {
-          sources: result.sources.length,
-          catalog: result.catalogPath,
-          durationMs: result.durationMs,
-        }
-      } catch (e) {
-        error = `export failed: ${errorDetail(e).message}`
-      }
-    }
+    const { exported, error } =
+      !dryRun && (loaded || !existsSync(resolve(paths.exports, 'catalog.parquet')))
+        ? await exportStep(db, paths, log)
+        : {}
     let stateFile: string | undefined
     if (!dryRun) {
       writeStateFile(paths.stateFile, await ledgerStatus(db.pool))
@@ -195,61 +147,88 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   }
 }
 
-async function runPublication(
-  publication: Publication,
-  config: Config,
-  db: Database,
-  log: EventLog,
-  workDir: string,
-  options: RunOptions,
-  downloads: Map<string, Promise<FetchedFile>>,
-): Promise<PublicationOutcome> {
-  const manifestPath = resolve(options.root, publication.canonicalManifest)
-  let manifest: CanonicalManifest | undefined
+/** A run's selection names a publication the config does not have. */
+class UnknownPublications extends Error {}
+
+/** The config with the run's LLM override; throws on a config that cannot be read or an unknown publication. */
+function readConfig(options: RunOptions): Config {
+  const config = withLlmOverride(
+    loadConfig(options.configPath, options.today ? { today: options.today } : {}),
+    options.llm,
+  )
+  const unknown = (options.publications ?? []).filter(
+    (code) =>
+      !config.publications.some((p) => p.code === code) &&
+      !config.problems.some((p) => p.publication === code),
+  )
+  if (unknown.length > 0)
+    throw new UnknownPublications(
+      `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`,
+    )
+  return config
+}
+
+/** The run's database (a URL, else the embedded server in data/db/) with the ledger schema in place. */
+async function openLedger(options: RunOptions, paths: ProjectPaths): Promise<Database> {
+  const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
   try {
-    manifest = readCanonicalManifest(manifestPath)
-  } catch (error) {
-    const detail = errorDetail(error)
-    log.emit({ level: 'error', event: 'manifest.error', publication: publication.code, error: detail })
-    return {
-      code: publication.code,
-      name: publication.name,
-      periods: [],
-      error: detail.message,
-      ...(detail.where ? { where: detail.where } : {}),
+    const client = await db.pool.connect()
+    try {
+      await ensureLedger(client)
+    } finally {
+      client.release()
     }
+    return db
+  } catch (error) {
+    await db.close().catch(() => undefined)
+    throw error
   }
-  const periods: PeriodOutcome[] = []
-  const ctx = {
-    pool: db.pool,
-    config,
-    publication,
-    log,
-    workDir,
-    manifestPath,
-    force: options.force ?? false,
-    dryRun: options.dryRun ?? false,
-    onRows: undefined as undefined | ((source: string, rows: number) => void),
-    downloads,
-    http: httpSession(db.pool, config, workDir, options.dryRun ?? false, downloads),
+}
+
+/** A failed outcome, logged, for each selected publication whose config entry is invalid. */
+function configProblems(
+  config: Config,
+  selected: (code: string) => boolean,
+  log: EventLog,
+): PublicationOutcome[] {
+  const outcomes: PublicationOutcome[] = []
+  for (const problem of config.problems) {
+    if (!problem.publication || !selected(problem.publication)) continue
+    const message = `${problem.field}: ${problem.message}`
+    const where = `${problem.file}, line ${problem.line}`
+    log.emit({
+      level: 'error',
+      event: 'config.error',
+      publication: problem.publication,
+      error: { message, where },
+    })
+    if (!outcomes.some((o) => o.code === problem.publication))
+      outcomes.push({ code: problem.publication, periods: [], error: message, where })
   }
-  const sources = await publicationSources(publication, ctx.http, log, workDir, options.periods)
-  const state: ManifestState = { atStart: manifest, current: manifest, proposed: manifest }
-  for (const [period, entries] of groupByPeriod(sources.urls, options.periods)) {
-    ctx.onRows = options.onRows
-      ? (source, rows) => options.onRows!(publication.code, period, source, rows)
-      : undefined
-    periods.push(await processPeriod(ctx, period, entries, state))
-  }
-  const hashOf = (m: CanonicalManifest | undefined) => (m ? manifestHash(m) : '')
-  const written = !options.dryRun && hashOf(state.proposed) !== hashOf(state.atStart)
-  return {
-    code: publication.code,
-    name: publication.name,
-    contract: publication.contract,
-    periods,
-    ...(sources.warnings.length > 0 ? { warnings: sources.warnings } : {}),
-    ...(sources.error !== undefined ? { error: sources.error } : {}),
-    ...(written ? { manifestWritten: manifestPath } : {}),
+  return outcomes
+}
+
+/** The Parquet exports and catalog, rebuilt from the database; a failure is the run's error, not a throw. */
+async function exportStep(
+  db: Database,
+  paths: ProjectPaths,
+  log: EventLog,
+): Promise<{ exported?: RunSummary['exported']; error?: string }> {
+  try {
+    const result = await log.stage(
+      'export',
+      {},
+      () => exportAll(db.pool, paths.exports),
+      (r) => r.sources.length,
+    )
+    return {
+      exported: {
+        sources: result.sources.length,
+        catalog: result.catalogPath,
+        durationMs: result.durationMs,
+      },
+    }
+  } catch (e) {
+    return { error: `export failed: ${errorDetail(e).message}` }
   }
 }

@@ -1,14 +1,9 @@
+/** Reading a period once: profiling it while it is copied into PostgreSQL, when its headers match the manifest. */
 import { beginPeriodLoad, type PendingLoad, type PeriodTable } from '../load/index.js'
-import {
-  type MissingValues,
-  manifestHash,
-  reconcile,
-  type SourceBinding,
-  TableProfile,
-} from '../manifest/index.js'
+import { type MissingValues, manifestHash, reconcile, TableProfile } from '../manifest/index.js'
 import type { CanonicalManifest, DraftSource } from '../model/manifest.js'
 import { errorDetail } from '../observe/index.js'
-import type { PeriodContext, PeriodTableFile } from './process-period.js'
+import { type PeriodContext, type PeriodTableFile, periodTablesOf } from './period-context.js'
 
 /**
  * A period read once: profiled while it was copied into PostgreSQL with the canonical manifest's types. The
@@ -85,23 +80,6 @@ export async function startSinglePass(
     })
     return undefined
   }
-}
-
-/** The tables of a period with the sources and columns they were matched to, ready to load. */
-export function periodTablesOf(
-  bindings: readonly SourceBinding[],
-  tables: readonly PeriodTableFile[],
-): PeriodTable[] {
-  return bindings.map((binding, i) => ({
-    binding,
-    table: tables[i]!.table,
-    file: {
-      url: tables[i]!.fetched.url,
-      name: tables[i]!.name,
-      sha256: tables[i]!.fetched.sha256,
-      bytes: tables[i]!.fetched.bytes,
-    },
-  }))
 }
 
 /** Same tables in the same order, each into the same table with the same columns of the same types. */

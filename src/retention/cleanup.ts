@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
-import { join, relative, sep } from 'node:path'
+import { dirname, join, relative, sep } from 'node:path'
 import type pg from 'pg'
 import type { Settings } from '../model/config.js'
-import { projectPaths } from '../pipeline/paths.js'
+import { type ProjectPaths, projectPaths } from '../model/layout.js'
 import { appendToArchive, type EventLogFile, listEventLogs } from './log-archive.js'
 import { bytesUnder, newestChange } from './sizes.js'
 
@@ -111,7 +111,7 @@ export async function cleanupProject(options: CleanupOptions): Promise<CleanupRe
   const deleted: CleanupAction[] = []
   const kept: CleanupAction[] = []
   const notes: string[] = []
-  const measured = measuredFolders(paths.root)
+  const measured = measuredFolders(paths)
   const before = new Map(measured.map((f) => [f, bytesUnder(join(paths.root, f))]))
   const change = new Map<string, number>()
   /** A delta of bytes at a path, for the dry run's "after". */
@@ -126,7 +126,7 @@ export async function cleanupProject(options: CleanupOptions): Promise<CleanupRe
     if (!dryRun) rmSync(path, { recursive: true, force: true })
   }
 
-  const eventsDir = join(paths.logs, 'events')
+  const eventsDir = paths.events
   const { logs, otherFolders } = listEventLogs(eventsDir)
   for (const f of otherFolders) notes.push(`${rel(f)}: not a daily folder (YYYY-MM-DD), left alone`)
 
@@ -200,7 +200,7 @@ export async function cleanupProject(options: CleanupOptions): Promise<CleanupRe
     const month = log.date.slice(0, 7)
     byMonth.set(month, [...(byMonth.get(month) ?? []), log])
   }
-  const archiveDir = join(paths.data, 'archive', 'logs')
+  const archiveDir = paths.logArchive
   for (const [month, monthLogs] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
     const archivePath = join(archiveDir, `${month}.jsonl.gz`)
     const result = appendToArchive(archivePath, monthLogs, dryRun)
@@ -242,14 +242,15 @@ export async function cleanupProject(options: CleanupOptions): Promise<CleanupRe
   return { root: paths.root, dryRun, logsDays, ledger, archived, deleted, kept, folders, notes }
 }
 
-/** data/ and each folder in it, tmp/ and tmp/manifests: what `du -sh` would be asked about. */
-function measuredFolders(root: string): string[] {
-  const inData = new Set(['data/archive'])
-  const data = join(root, 'data')
-  if (existsSync(data))
-    for (const entry of readdirSync(data, { withFileTypes: true }))
-      if (entry.isDirectory()) inData.add(`data/${entry.name}`)
-  return ['data', ...[...inData].sort(), 'tmp', 'tmp/manifests']
+/** data/ and each folder in it, tmp/ and tmp/manifests: what `du -sh` would be asked about (relative to the root). */
+function measuredFolders(paths: ProjectPaths): string[] {
+  const rel = (p: string) => relative(paths.root, p).split(sep).join('/')
+  const data = rel(paths.data)
+  const inData = new Set([rel(dirname(paths.logArchive))])
+  if (existsSync(paths.data))
+    for (const entry of readdirSync(paths.data, { withFileTypes: true }))
+      if (entry.isDirectory()) inData.add(`${data}/${entry.name}`)
+  return [data, ...[...inData].sort(), rel(paths.tmp), rel(paths.workRoot)]
 }
 
 const CATALOG = 'catalog.parquet'

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { loadConfig } from '../config/index.js'
-import { type Database, openDatabase } from '../load/index.js'
+import { type Database, openDatabase } from '../db/index.js'
 import { RetentionSchema } from '../model/config.js'
+import { projectPaths } from '../model/layout.js'
 import { type CleanupReport, cleanupProject } from './cleanup.js'
 
 export interface RunCleanupOptions {
@@ -22,14 +23,15 @@ export interface RunCleanupOptions {
  */
 export async function runCleanup(options: RunCleanupOptions): Promise<CleanupReport> {
   const root = resolve(options.root)
+  const paths = projectPaths(root)
   const notes: string[] = []
   let retention = RetentionSchema.parse({})
   if (existsSync(options.configPath)) retention = loadConfig(options.configPath).settings.retention
   else notes.push(`${options.configPath} not found: the default retention settings apply`)
   let db: Database | undefined
-  if (options.databaseUrl || existsSync(join(root, 'data', 'db'))) {
+  if (options.databaseUrl || existsSync(paths.database)) {
     try {
-      db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: join(root, 'data') })
+      db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
     } catch (error) {
       notes.push(`database not reachable (${(error as Error).message})`)
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { inject } from 'vitest'
-import { ensureLedger } from '../../src/load/ledger-schema.js'
+import { ensureLedger } from '../../src/db/ledger-schema.js'
 
 /** A fresh, empty database on the test server; drop() removes it. */
 export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {

@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { startEmbedded } from '../../src/load/database.js'
+import { startEmbedded } from '../../src/db/database.js'
 
 declare module 'vitest' {
   export interface ProvidedContext {

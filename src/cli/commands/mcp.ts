@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import { openDatabase } from '../../load/index.js'
+import { openDatabase } from '../../db/index.js'
 import { createMcpServer, listeningUrl, serveHttp, TOKEN_VARIABLE } from '../../mcp/index.js'
 import { projectPaths } from '../../pipeline/index.js'
 import {
@@ -90,7 +90,7 @@ With $${TOKEN_VARIABLE} set, HTTP clients must send it as "Authorization: Bearer
     } else {
       const db = await openDatabase({
         databaseUrl: databaseUrl(values),
-        dataDir: projectPaths(values.root).data,
+        embeddedDir: projectPaths(values.root).database,
       })
       closeDatabase = () => db.close()
       try {

@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs'
 import { relative, resolve } from 'node:path'
 import { loadConfig } from '../../config/index.js'
+import { newRunId, projectPaths } from '../../model/layout.js'
 import { EventLog } from '../../observe/index.js'
-import { newRunId, projectPaths } from '../../pipeline/paths.js'
 import { buildPlan, type Plan } from '../../pipeline/plan.js'
 import type { Command, CommonValues } from '../command.js'
 import { withDatabase } from '../database.js'
@@ -58,7 +58,7 @@ export const planCommand: Command = {
     const paths = projectPaths(values.root)
     const started = new Date()
     const id = `plan-${newRunId(started)}`
-    const log = new EventLog(id, paths.logs, started)
+    const log = new EventLog(id, paths.events, started)
     const workDir = resolve(paths.workRoot, id)
     try {
       const plan = await withDatabase(values, (db) =>

@@ -50,6 +50,8 @@ export const runCommand: Command = {
       force: values.force,
       dryRun: values['dry-run'],
       onRows,
+      // The LLM key is read here, by the name settings.llm.api_key_env gives, and passed down as a value.
+      env: process.env,
       onEvent: process.stderr.isTTY
         ? (e) => {
             if (e.event === 'fetch.start' || e.event === 'load.start')

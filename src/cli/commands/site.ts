@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { loadConfig } from '../../config/index.js'
-import { projectPaths } from '../../pipeline/index.js'
+import { projectPaths } from '../../model/layout.js'
 import { openExportsReader, openPostgresReader, type Reader } from '../../read/index.js'
 import { buildSiteModel, writeSite } from '../../site/index.js'
 import type { Command, CommonValues } from '../command.js'

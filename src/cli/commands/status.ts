@@ -1,4 +1,4 @@
-import { ledgerStatus } from '../../load/index.js'
+import { ledgerStatus } from '../../db/index.js'
 import type { Command, CommonValues } from '../command.js'
 import { withDatabase } from '../database.js'
 

@@ -3,9 +3,9 @@
  * merged ranges. One parser class serves both passes: listing the sheets, and reading the rows of one sheet.
  */
 import type { CellValue } from '../../model/table.js'
-import { parseIsoDate } from '../xlsx/dates.js'
-import type { MergedRange, SheetRow } from '../xlsx/sheet.js'
-import { createXmlParser, type XmlParser, type XmlTag } from '../xlsx/xml.js'
+import { parseIsoDate } from '../spreadsheet/dates.js'
+import type { MergedRange, SheetRow } from '../spreadsheet/workbook.js'
+import { createXmlParser, type XmlParser, type XmlTag } from '../spreadsheet/xml.js'
 
 const TABLE_NS = ['urn:oasis:names:tc:opendocument:xmlns:table:1.0']
 const OFFICE_NS = ['urn:oasis:names:tc:opendocument:xmlns:office:1.0']

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { odsContent, utc, writeOds } from '../../../test/support/spreadsheets.js'
 import { DataWarpError } from '../../model/table.js'
-import type { SheetRow } from '../workbook.js'
+import type { SheetRow } from '../spreadsheet/workbook.js'
 import { OdsWorkbook } from './workbook.js'
 
 let dir: string

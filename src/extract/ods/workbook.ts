@@ -4,6 +4,7 @@
  * hold a value; merged cells come from number-columns-spanned / number-rows-spanned.
  */
 import type { Readable } from 'node:stream'
+import { ZipPackage } from '../../fetch/index.js'
 import { DataWarpError } from '../../model/table.js'
 import {
   type MergedRange,
@@ -11,9 +12,8 @@ import {
   type SheetRow,
   streamSheetRows,
   type Workbook,
-} from '../workbook.js'
-import { decodeXmlChunks } from '../xlsx/xml.js'
-import { ZipPackage } from '../xlsx/zip.js'
+} from '../spreadsheet/workbook.js'
+import { decodeXmlChunks } from '../spreadsheet/xml.js'
 import { OdsContentError, OdsContentParser } from './content.js'
 
 const CONTENT = 'content.xml'

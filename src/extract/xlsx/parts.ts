@@ -1,6 +1,6 @@
 /** Parsers for the small workbook-level parts: relationships, workbook.xml and styles.xml. */
 import type { Readable } from 'node:stream'
-import { isBuiltinDateFormat, isDateFormatCode } from './dates.js'
+import { isBuiltinDateFormat, isDateFormatCode } from '../spreadsheet/dates.js'
 import {
   createXmlParser,
   namespacePrefix,
@@ -9,7 +9,7 @@ import {
   parseXmlStream,
   SPREADSHEETML,
   type XmlTag,
-} from './xml.js'
+} from '../spreadsheet/xml.js'
 
 export interface Relationship {
   id: string

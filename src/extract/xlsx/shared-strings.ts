@@ -1,7 +1,13 @@
 /** The shared string table (xl/sharedStrings.xml), held in memory as plain strings. */
 import type { Readable } from 'node:stream'
-import { decodeOoxmlEscapes } from './text.js'
-import { createXmlParser, namespacePrefix, parseXmlStream, SPREADSHEETML, type XmlTag } from './xml.js'
+import { decodeOoxmlEscapes } from '../spreadsheet/text.js'
+import {
+  createXmlParser,
+  namespacePrefix,
+  parseXmlStream,
+  SPREADSHEETML,
+  type XmlTag,
+} from '../spreadsheet/xml.js'
 
 /**
  * Reads every `<si>` as one string: plain `<t>`, or the `<t>` of each rich-text `<r>` run concatenated.

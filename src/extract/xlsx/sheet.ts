@@ -1,23 +1,16 @@
 /** The worksheet state machine: saxes events → rows of typed cells, plus the merged ranges. */
 import type { CellValue } from '../../model/table.js'
+import { excelSerialToDate, parseIsoDate } from '../spreadsheet/dates.js'
+import { decodeOoxmlEscapes } from '../spreadsheet/text.js'
+import type { MergedRange, SheetRow } from '../spreadsheet/workbook.js'
+import {
+  createXmlParser,
+  namespacePrefix,
+  SPREADSHEETML,
+  type XmlParser,
+  type XmlTag,
+} from '../spreadsheet/xml.js'
 import { columnIndex, columnLetters, parseRange, rowIndex } from './cell-ref.js'
-import { excelSerialToDate, parseIsoDate } from './dates.js'
-import { decodeOoxmlEscapes } from './text.js'
-import { createXmlParser, namespacePrefix, SPREADSHEETML, type XmlParser, type XmlTag } from './xml.js'
-
-export interface MergedRange {
-  top: number
-  left: number
-  bottom: number
-  right: number
-}
-
-export interface SheetRow {
-  /** 1-based row number. */
-  position: number
-  /** cells[0] is column A; dense up to the last non-empty cell, with null for gaps. */
-  cells: CellValue[]
-}
 
 export interface SheetContext {
   sharedStrings: readonly string[]

@@ -5,8 +5,10 @@
  */
 import { open as openFile, stat } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { ZipPackage } from '../../fetch/index.js'
 import { DataWarpError, type Location } from '../../model/table.js'
-import { streamSheetRows } from '../workbook.js'
+import { type MergedRange, type SheetInfo, type SheetRow, streamSheetRows } from '../spreadsheet/workbook.js'
+import { decodeXmlChunks } from '../spreadsheet/xml.js'
 import {
   parseDateStyles,
   parseRelationships,
@@ -15,26 +17,9 @@ import {
   relationshipsPartFor,
 } from './parts.js'
 import { parseSharedStrings } from './shared-strings.js'
-import {
-  type MergedRange,
-  SheetContentError,
-  type SheetContext,
-  SheetParser,
-  type SheetRow,
-} from './sheet.js'
-import { decodeXmlChunks } from './xml.js'
-import { ZipPackage } from './zip.js'
+import { SheetContentError, type SheetContext, SheetParser } from './sheet.js'
 
-export type { MergedRange, SheetRow } from './sheet.js'
-
-export interface SheetInfo {
-  name: string
-  /** 0-based position in the workbook's sheet order (the order of the tabs). */
-  index: number
-  /** state="hidden" or state="veryHidden". */
-  hidden: boolean
-  kind: 'worksheet' | 'chartsheet' | 'other'
-}
+export type { MergedRange, SheetInfo, SheetRow } from '../spreadsheet/workbook.js'
 
 const OFFICE_DOCUMENT = '/officeDocument'
 const DEFAULT_WORKBOOK_PART = 'xl/workbook.xml'

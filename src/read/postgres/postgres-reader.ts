@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
-import { quoteIdent } from '../../load/index.js'
+import { quoteIdent } from '../../db/index.js'
 import { columnsFromFields } from '../columns.js'
 import type { ManifestFiles } from '../manifests.js'
 import { publicationsFrom } from '../publications.js'

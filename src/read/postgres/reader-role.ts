@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
-import { ensureLedger, quoteIdent, quoteLiteral } from '../../load/index.js'
+import { ensureLedger, quoteIdent, quoteLiteral } from '../../db/index.js'
 import type { ReadLimits } from '../types.js'
 
 /** The schema of the read-only views consumers see instead of the `datawarp` ledger. */

@@ -1,10 +1,30 @@
 /** What the extractor needs from a spreadsheet reader (XLSX or ODS): its sheets, their rows and merged cells. */
 import type { Readable } from 'node:stream'
-import type { MergedRange, SheetRow } from './xlsx/sheet.js'
-import type { SheetInfo } from './xlsx/workbook.js'
-import { decodeXmlChunks } from './xlsx/xml.js'
+import type { CellValue } from '../../model/table.js'
+import { decodeXmlChunks } from './xml.js'
 
-export type { MergedRange, SheetInfo, SheetRow }
+export interface MergedRange {
+  top: number
+  left: number
+  bottom: number
+  right: number
+}
+
+export interface SheetRow {
+  /** 1-based row number. */
+  position: number
+  /** cells[0] is column A; dense up to the last non-empty cell, with null for gaps. */
+  cells: CellValue[]
+}
+
+export interface SheetInfo {
+  name: string
+  /** 0-based position in the workbook's sheet order (the order of the tabs). */
+  index: number
+  /** state="hidden" or state="veryHidden". */
+  hidden: boolean
+  kind: 'worksheet' | 'chartsheet' | 'other'
+}
 
 export interface Workbook {
   /** Every sheet in tab order, hidden and chart sheets included (with their flags). */

@@ -1,4 +1,7 @@
-/** Random access to the parts of a ZIP package, on yauzl: entries are listed once, each part streamed on demand. */
+/**
+ * The one wrapper around yauzl: opening a ZIP (unpacking, sniffing), decoding member names, and random access
+ * to the parts of a ZIP package (XLSX, ODS): entries are listed once, each part streamed on demand.
+ */
 import { pipeline, type Readable } from 'node:stream'
 import { createInflateRaw, type ZlibOptions } from 'node:zlib'
 import yauzl from 'yauzl'
@@ -12,6 +15,32 @@ const INFLATE_OPTIONS: ZlibOptions & { readableHighWaterMark: number } = {
   readableHighWaterMark: 1024 * 1024,
 }
 
+export type ZipFile = yauzl.ZipFile
+export type ZipEntry = yauzl.Entry
+
+/**
+ * Opens a ZIP file lazily (entries read on demand) and without closing it on its own. With decodeStrings off a
+ * hostile member name cannot abort the whole ZIP: read names with {@link entryName}.
+ */
+export function openZip(
+  path: string,
+  options: { decodeStrings?: boolean; strictFileNames?: boolean; validateEntrySizes?: boolean } = {},
+): Promise<ZipFile> {
+  return yauzl.openPromise(path, { lazyEntries: true, autoClose: false, ...options })
+}
+
+/** An entry's name when the ZIP was opened with decodeStrings: false, decoded as yauzl would. */
+export function entryName(entry: ZipEntry): string {
+  const raw = entry.fileName as unknown
+  if (typeof raw === 'string') return raw
+  return yauzl.getFileNameLowLevel(
+    entry.generalPurposeBitFlag,
+    raw as Buffer,
+    entry.extraFields,
+    false, // not strict: backslashes become '/'
+  )
+}
+
 export class ZipPackage {
   private constructor(
     private readonly zip: yauzl.ZipFile,
@@ -21,7 +50,7 @@ export class ZipPackage {
 
   /** Opens a ZIP file and lists its entries. Rejects with yauzl's error when the file is not a ZIP. */
   static async open(path: string): Promise<ZipPackage> {
-    const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false })
+    const zip = await openZip(path, { strictFileNames: false })
     try {
       const entries = new Map<string, yauzl.Entry>()
       for await (const entry of zip.eachEntry()) {

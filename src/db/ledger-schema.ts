@@ -87,7 +87,7 @@ CREATE TABLE IF NOT EXISTS datawarp.sources (
 );
 
 -- The validators (ETag, Last-Modified) of the last response per URL, for conditional requests; sha256 of the
--- file they describe; for an HTML page, the links found on it, so a 304 needs no body (src/load/http-cache.ts).
+-- file they describe; for an HTML page, the links found on it, so a 304 needs no body (src/db/http-cache.ts).
 CREATE TABLE IF NOT EXISTS datawarp.http_cache (
   url           text PRIMARY KEY,
   etag          text,

@@ -25,9 +25,13 @@ export function redactUrl(url: string): string {
   }
 }
 
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+/** The database at databaseUrl, else the embedded server kept in embeddedDir (the layout's data/db/). */
+export async function openDatabase(options: {
+  databaseUrl?: string
+  embeddedDir: string
+}): Promise<Database> {
   if (options.databaseUrl) return connect(options.databaseUrl, false, async () => {})
-  const embedded = await startEmbedded(join(options.dataDir, 'db'))
+  const embedded = await startEmbedded(options.embeddedDir)
   return connect(embedded.url, true, embedded.stop)
 }
 

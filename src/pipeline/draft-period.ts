@@ -1,0 +1,119 @@
+/** A period's files unpacked, extracted and profiled into a draft manifest (draft.yaml), in one pass when it fits. */
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { stringify } from 'yaml'
+import { extractFile, unpivotTable } from '../extract/index.js'
+import { defaultZipLimits, type FetchedFile, unpackZip } from '../fetch/index.js'
+import { draftKeys, MissingValues, profileTable, wantsUnpivot } from '../manifest/index.js'
+import type { DraftManifest, DraftSource } from '../model/manifest.js'
+import { DataWarpError, type LocalFile, type SkippedPart } from '../model/table.js'
+import { type ManifestState, matchBase, type PeriodContext, type PeriodTableFile } from './period-context.js'
+import type { PendingPeriodLoad } from './period-load.js'
+import { startSinglePass } from './single-pass.js'
+
+export interface DraftedPeriod {
+  readonly draft: DraftManifest
+  readonly tables: readonly PeriodTableFile[]
+  /** Notes and contents-sheet lines, by file. */
+  readonly notes: ReadonlyMap<string, readonly string[]>
+}
+
+/**
+ * Extracts every table of the period's files and profiles it into a draft manifest. When the headers match the
+ * manifest, the tables are profiled while copied in one pass; the copy is handed to `pending` at once.
+ */
+export async function draftPeriod(
+  ctx: PeriodContext,
+  period: string,
+  fetched: readonly FetchedFile[],
+  dir: string,
+  state: ManifestState,
+  pending: PendingPeriodLoad,
+): Promise<DraftedPeriod> {
+  const scope = { publication: ctx.publication.code, period }
+  const { tables, notes, skipped } = await extractPeriod(ctx, period, fetched, dir)
+  const canonical = state.current
+  const keys = draftKeys(tables.map((t) => t.table))
+  // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
+  for (const [i, t] of tables.entries())
+    if (wantsUnpivot(canonical, keys[i]!, t.table)) tables[i] = { ...t, table: unpivotTable(t.table) }
+  const missing = MissingValues.of(canonical)
+  const base = matchBase(ctx.publication.contract, state)
+  const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing)
+  pending.adopt(singlePass)
+  const sources: DraftSource[] = singlePass ? [...singlePass.sources] : []
+  for (const [i, t] of singlePass ? [] : tables.entries()) {
+    sources.push(
+      await ctx.log.stage(
+        'profile',
+        { ...scope, source: keys[i] },
+        () => profileTable(t.table, keys[i]!, missing),
+        (s) => s.rows,
+      ),
+    )
+  }
+  const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
+  writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
+  return { draft, tables, notes }
+}
+
+/** Every table of the period's files (ZIPs unpacked), with the notes found and the parts skipped (logged). */
+async function extractPeriod(
+  ctx: PeriodContext,
+  period: string,
+  fetched: readonly FetchedFile[],
+  dir: string,
+): Promise<{ tables: PeriodTableFile[]; notes: Map<string, string[]>; skipped: SkippedPart[] }> {
+  const scope = { publication: ctx.publication.code, period }
+  const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
+  const tables: PeriodTableFile[] = []
+  const notes = new Map<string, string[]>()
+  for (const { file, fetched: from } of files) {
+    const extracted = await ctx.log.stage(
+      'extract',
+      { ...scope, source: file.fileName },
+      () => extractFile(file),
+      (r) => r.tables.length,
+    )
+    skipped.push(...extracted.skipped)
+    if (extracted.notes) notes.set(file.fileName, [...(notes.get(file.fileName) ?? []), ...extracted.notes])
+    for (const table of extracted.tables) {
+      tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
+    }
+  }
+  for (const part of skipped) {
+    ctx.log.emit({
+      ...scope,
+      event: 'extract.skipped_part',
+      source: part.file,
+      sheet: part.sheet,
+      message: part.reason,
+    })
+  }
+  if (tables.length === 0) {
+    throw new DataWarpError(`no data tables found in ${fetched.map((f) => f.fileName).join(', ')}`, {
+      file: fetched[0]?.fileName,
+    })
+  }
+  return { tables, notes, skipped }
+}
+
+async function unpackAll(
+  ctx: PeriodContext,
+  fetched: readonly FetchedFile[],
+  dir: string,
+): Promise<{ files: { file: LocalFile; fetched: FetchedFile }[]; skipped: SkippedPart[] }> {
+  const files: { file: LocalFile; fetched: FetchedFile }[] = []
+  const skipped: SkippedPart[] = []
+  for (const f of fetched) {
+    if (f.kind !== 'zip') {
+      files.push({ file: { path: f.path, fileName: f.fileName, kind: f.kind }, fetched: f })
+      continue
+    }
+    const unpacked = await unpackZip(f, dir, defaultZipLimits(ctx.config.settings.fetch.max_bytes))
+    for (const m of unpacked.members)
+      files.push({ file: { path: m.path, fileName: m.name, kind: m.kind, zip: f.fileName }, fetched: f })
+    for (const i of unpacked.ignored) skipped.push({ file: `${f.fileName}/${i.name}`, reason: i.reason })
+  }
+  return { files, skipped }
+}
