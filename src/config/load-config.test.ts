@@ -73,6 +73,7 @@ describe('loadConfig: a valid file', () => {
       retention: { logs_days: 7, artifact_days: 7, cleanup_after_run: true },
       fetch: { timeout_seconds: 300, retries: 3, max_bytes: 2 * 1024 ** 3 },
       allowed_folders: [],
+      site: { publish: false, include_exports: false },
     })
     expect(config.publications).toEqual([])
   })

@@ -79,6 +79,19 @@ export const LlmSettingsSchema = z
   .describe('LLM enrichment of new sources and columns (docs/enrichment.md); absent: offline enrichment only')
 export type LlmSettings = z.output<typeof LlmSettingsSchema>
 
+export const SiteSettingsSchema = z
+  .strictObject({
+    publish: z
+      .boolean()
+      .default(false)
+      .describe('The workflow publishes the catalog site (datawarp site) to GitHub Pages after each run'),
+    include_exports: z
+      .boolean()
+      .default(false)
+      .describe('Publish the Parquet exports beside the site, so its download links work from GitHub Pages'),
+  })
+  .describe('The static catalog site (docs/site.md)')
+
 export const SettingsSchema = z.strictObject({
   contract: ContractSchema.default('hold'),
   retention: RetentionSchema.prefault({}),
@@ -90,6 +103,7 @@ export const SettingsSchema = z.strictObject({
     .describe(
       'Folders outside the project root (relative to it) that local urls (paths, file:// URLs) may read and canonical_manifest may name; by default both stay inside the project root',
     ),
+  site: SiteSettingsSchema.prefault({}),
 })
 
 /** The top level of config/publications.yaml. Publications are validated one by one (see loadConfig). */

@@ -135,6 +135,33 @@ export interface ReadLimits {
   readonly timeoutMs: number
 }
 
+/** A period whose latest load attempt did not load: held for review, or failed. */
+export interface PendingPeriod {
+  readonly period: string
+  readonly status: 'held' | 'failed'
+  /** When that attempt finished (ISO 8601, UTC). */
+  readonly at: string | null
+  /** Why it was held, when it was. */
+  readonly reason: string | null
+}
+
+/** A period that changed the canonical manifest in a run: new sources or columns, wider types, renamed headers. */
+export interface DriftRecord {
+  readonly period: string
+  /** What the run did with the period: `loaded` (the change applied), `held` (waits for review), `failed`. */
+  readonly status: string
+  /** When the first run that saw this change started (ISO 8601, UTC); later runs seeing the same are not repeated. */
+  readonly at: string | null
+  readonly changes: readonly string[]
+}
+
+/** What the ledger remembers of a publication besides its loaded periods. */
+export interface PublicationHistory {
+  readonly pending: readonly PendingPeriod[]
+  /** Oldest first. */
+  readonly drift: readonly DriftRecord[]
+}
+
 /** One interface over both backends. Every method reads; none writes. */
 export interface Reader {
   readonly backend: Backend
@@ -151,6 +178,8 @@ export interface Reader {
   query(request: QueryRequest): Promise<QueryResult>
   /** The publication's canonical manifest (YAML text), or null when not at hand. */
   manifest(publication: string): Promise<string | null>
+  /** The ledger's history of a publication; absent on a backend without the ledger (the Parquet exports). */
+  history?(publication: string): Promise<PublicationHistory>
   close(): Promise<void>
 }
 

@@ -59,14 +59,33 @@ describe('workflows', () => {
     expect(wf.concurrency.group).toBeTruthy()
     expect(wf.concurrency['cancel-in-progress']).toBe(false)
     expect(wf.permissions).toEqual({})
-    const jobs = Object.values(wf.jobs) as Yaml[]
-    expect(jobs).toHaveLength(1)
-    expect(jobs[0].permissions).toEqual({ contents: 'write', 'pull-requests': 'write' })
-    const step = jobs[0].steps.find((s: Yaml) => s.uses === './')
+    expect(Object.keys(wf.jobs).sort()).toEqual(['pages', 'run'])
+    const run = wf.jobs.run
+    expect(run.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' })
+    const step = run.steps.find((s: Yaml) => s.uses === './')
     expect(step.with['database-url']).toBe(expression('secrets.DATABASE_URL'))
     expect(step.with.token).toContain('github.token')
-    const checkout = jobs[0].steps.find((s: Yaml) => String(s.uses).startsWith('actions/checkout@'))
+    const checkout = run.steps.find((s: Yaml) => String(s.uses).startsWith('actions/checkout@'))
     expect(checkout.with['persist-credentials']).toBe(false)
+  })
+
+  it('datawarp.yml: the catalog site goes to GitHub Pages from a job of its own, the only one that may deploy', () => {
+    const wf: Yaml = parse(read('.github/workflows/datawarp.yml'))
+    const run = wf.jobs.run
+    const build = run.steps.find((s: Yaml) => String(s.run ?? '').includes('datawarp site'))
+    // The CLI builds the site only when settings.site.publish says so (--pages), never for a dry run.
+    expect(build.run).toContain('npx datawarp site --pages --out data/site')
+    expect(build.if).toContain('!inputs.dry-run')
+    const upload = run.steps.find((s: Yaml) => String(s.uses).startsWith('actions/upload-pages-artifact@'))
+    expect(upload.with.path).toBe('data/site')
+    expect(upload.if).toContain("hashFiles('data/site/index.html')")
+    expect(run.outputs['pages-artifact']).toBe(expression(`steps.${upload.id}.outputs.artifact_id`))
+    const pages = wf.jobs.pages
+    expect(pages.needs).toBe('run')
+    expect(pages.if).toContain("needs.run.outputs.pages-artifact != ''")
+    expect(pages.permissions).toEqual({ pages: 'write', 'id-token': 'write' })
+    expect(pages.environment.name).toBe('github-pages')
+    expect(pages.steps.map((s: Yaml) => String(s.uses).split('@')[0])).toEqual(['actions/deploy-pages'])
   })
 
   it('datawarp.yml: artifact retention comes from the config, the one place it is set', () => {

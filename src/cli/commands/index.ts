@@ -6,6 +6,7 @@ import { mcpCommand } from './mcp.js'
 import { migrateCommand } from './migrate.js'
 import { planCommand } from './plan.js'
 import { runCommand } from './run.js'
+import { siteCommand } from './site.js'
 import { statusCommand } from './status.js'
 import { validateCommand } from './validate.js'
 
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   planCommand,
   statusCommand,
   exportCommand,
+  siteCommand,
   validateCommand,
   inspectCommand,
   mcpCommand,

@@ -17,6 +17,7 @@ import { searchCatalog } from '../search.js'
 import {
   type CatalogEntry,
   type CellValue,
+  type PublicationHistory,
   type PublicationInfo,
   QueryRefusedError,
   type QueryRequest,
@@ -266,6 +267,47 @@ export class PostgresReader implements Reader {
 
   manifest(publication: string) {
     return this.manifests.text(publication)
+  }
+
+  async history(publication: string): Promise<PublicationHistory> {
+    return this.readOnly(async (client) => {
+      const pending = await client.query<{
+        period: string
+        status: 'held' | 'failed'
+        finished_at: string | null
+        reason: string | null
+      }>({
+        text: `SELECT period, status, finished_at, reason FROM ${CATALOG_SCHEMA}.pending
+               WHERE publication = $1 ORDER BY period COLLATE "C"`,
+        values: [publication],
+        types: TYPES,
+      })
+      const drift = await client.query<{
+        period: string
+        status: string
+        at: string | null
+        changes: string[]
+      }>({
+        text: `SELECT period, status, at, changes FROM ${CATALOG_SCHEMA}.drift
+               WHERE publication = $1 ORDER BY at, period COLLATE "C"`,
+        values: [publication],
+        types: TYPES,
+      })
+      return {
+        pending: pending.rows.map((r) => ({
+          period: r.period,
+          status: r.status,
+          at: r.finished_at,
+          reason: r.reason,
+        })),
+        drift: drift.rows.map((r) => ({
+          period: r.period,
+          status: r.status,
+          at: r.at,
+          changes: r.changes.map(String),
+        })),
+      }
+    })
   }
 
   async close() {

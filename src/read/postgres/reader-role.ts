@@ -10,6 +10,8 @@ export const CATALOG_SCHEMA = 'datawarp_catalog'
  * `periods`: per (publication, period, source), the rows of the latest successful load of the period (the data
  * the tables hold: a load replaces the period in every table of its publication) and when it finished.
  * `sources`: `datawarp.sources` (the canonical description of each loaded source).
+ * `pending`: per (publication, period) whose latest attempt did not load, its status, time and reason.
+ * `drift`: the manifest changes each period brought, from the run summaries, once per distinct change.
  */
 const CATALOG_VIEWS = `
 CREATE SCHEMA IF NOT EXISTS ${CATALOG_SCHEMA};
@@ -22,6 +24,23 @@ GROUP BY l.publication, l.period, s.source_key, l.finished_at, l.load_id;
 CREATE OR REPLACE VIEW ${CATALOG_SCHEMA}.sources AS
 SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at
 FROM datawarp.sources;
+CREATE OR REPLACE VIEW ${CATALOG_SCHEMA}.pending AS
+SELECT publication, period, status, finished_at, reason
+FROM (SELECT DISTINCT ON (publication, period) publication, period, status, finished_at, reason
+      FROM datawarp.loads ORDER BY publication, period, load_id DESC) latest
+WHERE status <> 'loaded';
+CREATE OR REPLACE VIEW ${CATALOG_SCHEMA}.drift AS
+SELECT DISTINCT ON (pub->>'code', per->>'period', per->>'status', per->'manifestChanges')
+       pub->>'code' AS publication, per->>'period' AS period, per->>'status' AS status, r.started_at AS at,
+       per->'manifestChanges' AS changes
+FROM datawarp.runs r
+CROSS JOIN LATERAL jsonb_array_elements(
+  CASE WHEN jsonb_typeof(r.summary->'publications') = 'array' THEN r.summary->'publications' ELSE '[]' END) pub
+CROSS JOIN LATERAL jsonb_array_elements(
+  CASE WHEN jsonb_typeof(pub->'periods') = 'array' THEN pub->'periods' ELSE '[]' END) per
+WHERE per->>'status' IN ('loaded', 'held', 'failed')
+  AND jsonb_typeof(per->'manifestChanges') = 'array' AND jsonb_array_length(per->'manifestChanges') > 0
+ORDER BY pub->>'code', per->>'period', per->>'status', per->'manifestChanges', r.started_at;
 CREATE TABLE IF NOT EXISTS datawarp.reader_roles (role text PRIMARY KEY, password text NOT NULL);
 `
 
