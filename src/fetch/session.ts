@@ -180,29 +180,30 @@ export class FetchSession {
    * Whether a period's files are exactly those of its last load, found by conditional requests alone: every
    * URL must be HTTP, loaded last time, and known by validators for the bytes that load used. Nothing is asked
    * unless all are. A 304 for each → the (URL, sha256) pairs to compare with the ledger; any 200 → undefined
-   * (that download is kept for the fetch stage).
+   * (that download is kept for the fetch stage). A file with allowedHosts is asked of those hosts only, on
+   * every redirect hop, like its download.
    */
   async unchangedFiles(
-    urls: readonly string[],
+    files: readonly { readonly url: string; readonly allowedHosts: readonly string[] | undefined }[],
     last: LastLoad | undefined,
   ): Promise<{ url: string; sha256: string }[] | undefined> {
-    if (!last || urls.length === 0) return undefined
-    const known: { url: string; key: string; cached: CachedResponse }[] = []
-    for (const url of urls) {
+    if (!last || files.length === 0) return undefined
+    const known: { url: string; key: string; cached: CachedResponse; allowedHosts?: readonly string[] }[] = []
+    for (const { url, allowedHosts } of files) {
       const key = downloadKey(url, this.fetch.baseDir)
       if (!isHttp(url) || this.downloads.has(key)) return undefined
       const cached = this.unchanged.get(key) ?? (await readHttpCache(this.options.pool, url))
       const loaded = last.sources.find((s) => s.url === url)
       if (!cached || !validatorsOf(cached) || !loaded || loaded.sha256 !== cached.sha256) return undefined
-      known.push({ url, key, cached })
+      known.push({ url, key, cached, ...(allowedHosts ? { allowedHosts } : {}) })
     }
     let changed = false
-    for (const { url, key, cached } of known) {
+    for (const { url, key, cached, allowedHosts } of known) {
       if (this.unchanged.has(key)) continue
       const result = await fetchToFile(
         url,
         join(this.options.workDir, '_conditional'),
-        this.fetch,
+        { ...this.fetch, ...(allowedHosts ? { allowedHosts } : {}) },
         validatorsOf(cached),
       )
       if ('notModified' in result) {

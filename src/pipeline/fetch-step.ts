@@ -24,7 +24,13 @@ export async function unchangedWithoutDownload(
   last: LastLoad | undefined,
 ): Promise<string | undefined> {
   if (ctx.force || !manifest) return undefined
-  const files = await ctx.fetch.unchangedFiles([...new Set(entries.map((e) => e.url))], last)
+  const asked = new Map<string, string[] | undefined>()
+  for (const entry of entries)
+    asked.set(entry.url, asked.get(entry.url) ?? allowedHostsFor(ctx.publication, entry))
+  const files = await ctx.fetch.unchangedFiles(
+    [...asked].map(([url, allowedHosts]) => ({ url, allowedHosts })),
+    last,
+  )
   if (!files || !isUpToDate(last, files, manifest)) return undefined
   return `unchanged since load ${last!.loadId} (${last!.finishedAt.toISOString()}): every file answered 304 Not Modified`
 }
