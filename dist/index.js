@@ -63277,13 +63277,14 @@ class FetchSession {
      * Whether a period's files are exactly those of its last load, found by conditional requests alone: every
      * URL must be HTTP, loaded last time, and known by validators for the bytes that load used. Nothing is asked
      * unless all are. A 304 for each → the (URL, sha256) pairs to compare with the ledger; any 200 → undefined
-     * (that download is kept for the fetch stage).
+     * (that download is kept for the fetch stage). A file with allowedHosts is asked of those hosts only, on
+     * every redirect hop, like its download.
      */
-    async unchangedFiles(urls, last) {
-        if (!last || urls.length === 0)
+    async unchangedFiles(files, last) {
+        if (!last || files.length === 0)
             return undefined;
         const known = [];
-        for (const url of urls) {
+        for (const { url, allowedHosts } of files) {
             const key = downloadKey(url, this.fetch.baseDir);
             if (!isHttp(url) || this.downloads.has(key))
                 return undefined;
@@ -63291,13 +63292,13 @@ class FetchSession {
             const loaded = last.sources.find((s) => s.url === url);
             if (!cached || !validatorsOf(cached) || !loaded || loaded.sha256 !== cached.sha256)
                 return undefined;
-            known.push({ url, key, cached });
+            known.push({ url, key, cached, ...(allowedHosts ? { allowedHosts } : {}) });
         }
         let changed = false;
-        for (const { url, key, cached } of known) {
+        for (const { url, key, cached, allowedHosts } of known) {
             if (this.unchanged.has(key))
                 continue;
-            const result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_conditional'), this.fetch, validatorsOf(cached));
+            const result = await fetchToFile(url, (0,external_node_path_.join)(this.options.workDir, '_conditional'), { ...this.fetch, ...(allowedHosts ? { allowedHosts } : {}) }, validatorsOf(cached));
             if ('notModified' in result) {
                 this.unchanged.set(key, cached);
                 if (this.options.write)
@@ -74225,7 +74226,10 @@ function allowedHostsFor(publication, entry) {
 async function unchangedWithoutDownload(ctx, entries, manifest, last) {
     if (ctx.force || !manifest)
         return undefined;
-    const files = await ctx.fetch.unchangedFiles([...new Set(entries.map((e) => e.url))], last);
+    const asked = new Map();
+    for (const entry of entries)
+        asked.set(entry.url, asked.get(entry.url) ?? allowedHostsFor(ctx.publication, entry));
+    const files = await ctx.fetch.unchangedFiles([...asked].map(([url, allowedHosts]) => ({ url, allowedHosts })), last);
     if (!files || !isUpToDate(last, files, manifest))
         return undefined;
     return `unchanged since load ${last.loadId} (${last.finishedAt.toISOString()}): every file answered 304 Not Modified`;
