@@ -13,7 +13,7 @@ export {
   recordRunEnd,
   recordRunStart,
 } from './ledger.js'
-export { ensureLedger, LEDGER_SCHEMA_VERSION } from './ledger-schema.js'
+export { ensureLedger, LEDGER_SCHEMA_VERSION, openWithLedger } from './ledger-schema.js'
 export { readLlmCache, writeLlmCache } from './llm-cache.js'
 export { withPublicationLock } from './publication-lock.js'
 export { LINEAGE_COLUMNS, quoteIdent, quoteLiteral, SQL_TYPE } from './sql-types.js'

@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { type Database, openDatabase } from './database.js'
 
 /**
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
@@ -128,6 +129,26 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
     await client.query('COMMIT')
   } catch (error) {
     await client.query('ROLLBACK')
+    throw error
+  }
+}
+
+/** The database (a URL, else the embedded server) with the ledger schema in place; closed again when that fails. */
+export async function openWithLedger(options: {
+  databaseUrl?: string
+  embeddedDir: string
+}): Promise<Database> {
+  const db = await openDatabase(options)
+  try {
+    const client = await db.pool.connect()
+    try {
+      await ensureLedger(client)
+    } finally {
+      client.release()
+    }
+    return db
+  } catch (error) {
+    await db.close().catch(() => undefined)
     throw error
   }
 }

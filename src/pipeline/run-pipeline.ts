@@ -2,14 +2,7 @@
 import { existsSync, rmSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { ConfigError, loadConfig } from '../config/index.js'
-import {
-  type Database,
-  ensureLedger,
-  ledgerStatus,
-  openDatabase,
-  recordRunEnd,
-  recordRunStart,
-} from '../db/index.js'
+import { type Database, ledgerStatus, openWithLedger, recordRunEnd, recordRunStart } from '../db/index.js'
 import { exportAll } from '../export/index.js'
 import { FetchSession } from '../fetch/index.js'
 import { type Config, LlmSettingsSchema } from '../model/config.js'
@@ -101,7 +94,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
 
   let db: Database
   try {
-    db = await openLedger(options, paths)
+    db = await openWithLedger({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
   } catch (error) {
     const detail = errorDetail(error)
     log.emit({ level: 'error', event: 'database.error', error: detail })
@@ -166,23 +159,6 @@ function readConfig(options: RunOptions): Config {
       `no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`,
     )
   return config
-}
-
-/** The run's database (a URL, else the embedded server in data/db/) with the ledger schema in place. */
-async function openLedger(options: RunOptions, paths: ProjectPaths): Promise<Database> {
-  const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database })
-  try {
-    const client = await db.pool.connect()
-    try {
-      await ensureLedger(client)
-    } finally {
-      client.release()
-    }
-    return db
-  } catch (error) {
-    await db.close().catch(() => undefined)
-    throw error
-  }
 }
 
 /** A failed outcome, logged, for each selected publication whose config entry is invalid. */
