@@ -53593,6 +53593,7 @@ async function ledgerStatus(pool) {
 }
 
 ;// CONCATENATED MODULE: ./src/db/ledger-schema.ts
+
 /**
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
  * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
@@ -53718,6 +53719,24 @@ async function ensureLedger(client) {
     }
     catch (error) {
         await client.query('ROLLBACK');
+        throw error;
+    }
+}
+/** The database (a URL, else the embedded server) with the ledger schema in place; closed again when that fails. */
+async function openWithLedger(options) {
+    const db = await openDatabase(options);
+    try {
+        const client = await db.pool.connect();
+        try {
+            await ensureLedger(client);
+        }
+        finally {
+            client.release();
+        }
+        return db;
+    }
+    catch (error) {
+        await db.close().catch(() => undefined);
         throw error;
     }
 }
@@ -74625,7 +74644,7 @@ async function runPipeline(options) {
     const selected = (code) => !options.publications || options.publications.includes(code);
     let db;
     try {
-        db = await openLedger(options, paths);
+        db = await openWithLedger({ databaseUrl: options.databaseUrl, embeddedDir: paths.database });
     }
     catch (error) {
         const detail = errorDetail(error);
@@ -74681,24 +74700,6 @@ function readConfig(options) {
     if (unknown.length > 0)
         throw new UnknownPublications(`no publication ${unknown.map((c) => `"${c}"`).join(', ')} in ${config.file}`);
     return config;
-}
-/** The run's database (a URL, else the embedded server in data/db/) with the ledger schema in place. */
-async function openLedger(options, paths) {
-    const db = await openDatabase({ databaseUrl: options.databaseUrl, embeddedDir: paths.database });
-    try {
-        const client = await db.pool.connect();
-        try {
-            await ensureLedger(client);
-        }
-        finally {
-            client.release();
-        }
-        return db;
-    }
-    catch (error) {
-        await db.close().catch(() => undefined);
-        throw error;
-    }
 }
 /** A failed outcome, logged, for each selected publication whose config entry is invalid. */
 function configProblems(config, selected, log) {
