@@ -6,6 +6,7 @@ import ExcelJS from 'exceljs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { QueryResult, SourceDescription } from '../../src/read/index.js'
 import { runCli } from '../support/cli.js'
+import { OC_WORKBOOKS } from '../support/corpus.js'
 import { query } from '../support/database.js'
 import { writeCsv } from '../support/fixtures.js'
 import { dropReaderRoleIn, type LoadedProject, loadedProject } from '../support/loaded-project.js'
@@ -263,23 +264,13 @@ async function submissionsInFile(path: string): Promise<number> {
 describe.skipIf(!existsSync(CORPUS))(
   'datawarp mcp on real NHS files (GP online consultation submissions)',
   () => {
-    const FILES: [string, string][] = [
-      ['2024-04', 'April 2024'],
-      ['2024-05', 'May 2024'],
-      ['2024-06', 'June 2024'],
-      ['2024-08', 'August 2024'],
-      ['2024-12', 'December 2024'],
-      ['2025-03', 'March 2025'],
-    ]
-    const file = (month: string) =>
-      `Submissions via Online Consultation Systems in General Practice - ${month}.xlsx`
     let project: LoadedProject
 
     beforeAll(async () => {
       project = await loadedProject(
         CORPUS,
         'gp_online_consultation',
-        FILES.map(([period, month]) => [period, file(month)]),
+        OC_WORKBOOKS.map(([period, file]) => [period, file]),
         'Submissions via Online Consultation Systems in General Practice',
       )
     }, 300_000)
@@ -290,7 +281,7 @@ describe.skipIf(!existsSync(CORPUS))(
     })
 
     it('answers the question with the same sources and number on PostgreSQL and on the Parquet exports', async () => {
-      const expected = await submissionsInFile(join(CORPUS, file('March 2025')))
+      const expected = await submissionsInFile(join(CORPUS, OC_WORKBOOKS.at(-1)![1]))
       expect(expected).toBeGreaterThan(1_000_000)
       const answers = []
       for (const args of [[], ['--exports', project.exportsDir]]) {

@@ -18,7 +18,7 @@ import { classifyDrift, type DriftClass } from '../../src/model/drift.js'
 import type { CanonicalManifest } from '../../src/model/manifest.js'
 import type { RunSummary } from '../../src/pipeline/index.js'
 import { ensureBuilt, REPO, runCli } from '../support/cli.js'
-import { CORPUS, csvRows, OC_PRACTICE_ROWS } from '../support/corpus.js'
+import { CORPUS, csvRows, OC_PRACTICE_ROWS, OC_WORKBOOKS } from '../support/corpus.js'
 import { createTestDatabase, query } from '../support/database.js'
 import { SiteServer } from '../support/site-server.js'
 
@@ -70,8 +70,6 @@ const csv = (folder: string, table: string, releases: Release[]) => () => ({
   [table]: Object.fromEntries(releases.map((r) => [r.period, csvRows(join(CORPUS, folder, r.corpus))])),
 })
 
-const OC_FILE = (month: string) =>
-  `Submissions via Online Consultation Systems in General Practice - ${month}.xlsx`
 const PCN_FILE = (month: string) => `Primary Care Networks – ${month} 2020 Individual Level.csv`
 const CBT_FILE = (month: string) => `Cloud Based Telephony Publication Summary ${month}.xlsx`
 const ACUTE_FILE = (month: string) => `Daily-discharge-sitrep-monthly-data-webfile-${month}.xlsx`
@@ -125,14 +123,7 @@ const QOF: Release[] = [
   { period: 'FY2024-25', corpus: 'PREVALENCE_2425.csv', zipMember: 'PREVALENCE_2425.csv' },
 ]
 
-const OC: Release[] = [
-  ['2024-04', 'April 2024'],
-  ['2024-05', 'May 2024'],
-  ['2024-06', 'June 2024'],
-  ['2024-08', 'August 2024'],
-  ['2024-12', 'December 2024'],
-  ['2025-03', 'March 2025'],
-].map(([period, month]) => ({ period: period!, corpus: OC_FILE(month!), servedAs: OC_FILE(month!) }))
+const OC: Release[] = OC_WORKBOOKS.map(([period, file]) => ({ period, corpus: file, servedAs: file }))
 const CBT: Release[] = [
   { period: '2025-10', corpus: CBT_FILE('October 2025_v2'), servedAs: CBT_FILE('October 2025_v2') },
   { period: '2025-11', corpus: CBT_FILE('November 2025'), servedAs: CBT_FILE('November 2025') },

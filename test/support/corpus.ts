@@ -21,3 +21,16 @@ export const OC_PRACTICE_ROWS: Readonly<Record<string, number>> = {
   '2024-12': 6219,
   '2025-03': 6213,
 }
+
+/** The Online Consultation workbooks in the corpus (gp_online_consultation_submissions), oldest first. */
+export const OC_WORKBOOKS: readonly (readonly [period: string, file: string])[] = [
+  ['2024-04', 'April 2024'],
+  ['2024-05', 'May 2024'],
+  ['2024-06', 'June 2024'],
+  ['2024-08', 'August 2024'],
+  ['2024-12', 'December 2024'],
+  ['2025-03', 'March 2025'],
+].map(([period, month]) => [
+  period!,
+  `Submissions via Online Consultation Systems in General Practice - ${month}.xlsx`,
+])
