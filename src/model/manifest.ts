@@ -10,6 +10,14 @@ export type FieldType = z.output<typeof FieldTypeSchema>
 
 export const FieldRoleSchema = z.enum(['dimension', 'measure'])
 
+/** Where a description came from; absent with a description means a person wrote it. */
+export const DescriptionSourceSchema = z
+  .enum(['publisher', 'derived', 'llm', 'reviewer'])
+  .describe(
+    "Where the description came from: publisher (the release's own documentation, notes or footnotes), derived (offline rules), llm, or reviewer (written by hand, never overwritten). Absent means reviewer when there is a description",
+  )
+export type DescriptionSource = z.output<typeof DescriptionSourceSchema>
+
 export const HeaderSeenSchema = z.strictObject({
   text: z.string().describe('A header text the publication used for this column'),
   since: z.string().describe('The first period it was seen in'),
@@ -23,6 +31,7 @@ export const FieldSchema = z.strictObject({
   title: z.string().describe('The header as the publication last wrote it'),
   type: FieldTypeSchema,
   description: z.string().optional(),
+  descriptionSource: DescriptionSourceSchema.optional(),
   unit: z.string().optional().describe('What a value counts or measures: count, percent, GBP, FTE, days…'),
   role: FieldRoleSchema.optional().describe('dimension (what a row is about) or measure (a value)'),
   since: z.string().optional().describe('The first period the column was seen in'),
@@ -54,6 +63,7 @@ export const SourceSchema = z.strictObject({
     .describe('PostgreSQL table, in the schema named after the publication'),
   title: z.string().optional(),
   description: z.string().optional(),
+  descriptionSource: DescriptionSourceSchema.optional(),
   since: z.string().optional().describe('The first period the source was seen in'),
   retiredSince: z.string().optional().describe('The first period without the source; its data stays'),
   match: SourceMatchSchema,
