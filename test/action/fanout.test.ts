@@ -1,0 +1,328 @@
+import { spawn } from 'node:child_process'
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import {
+  type ActionRun,
+  installAction,
+  parseOutputs,
+  runAction,
+  TestRepository,
+} from '../support/action-runner.js'
+import { REPO } from '../support/cli.js'
+import { createTestDatabase } from '../support/database.js'
+import { FakeGitHub } from '../support/fake-github.js'
+import { FileServer } from '../support/file-server.js'
+import { PRACTICE_HEADER, practiceRows, writeCsv } from '../support/fixtures.js'
+import { type Contexts, evaluateValue, inputValue, runsIf } from '../support/workflow-expressions.js'
+
+/**
+ * The fan-out of .github/workflows/datawarp.yml, job by job as GitHub would run it: the plan job's own script (the
+ * real `datawarp plan --json`), the matrix its output makes (evaluated with GitHub's expression library), the
+ * committed bundle once per matrix entry with the inputs the workflow gives that leg — two legs at once on one
+ * database, against the fake GitHub and a bare origin — and then the export job's run of the bundle.
+ */
+const OWNER = 'nhs-data'
+const REPO_NAME = 'warehouse'
+const TOKEN = 'ghs_fakeTokenForTheFanOutTests0123456789'
+const PUBLICATIONS = { alpha: 40, beta: 30 } as const
+
+// biome-ignore lint/suspicious/noExplicitAny: YAML documents
+type Yaml = any
+const workflow: Yaml = parse(readFileSync(join(REPO, '.github/workflows/datawarp.yml'), 'utf8'))
+
+let dir: string
+let files: FileServer
+let github: FakeGitHub
+let repo: TestRepository
+let actionDir: string
+let database: { url: string; drop: () => Promise<void> }
+let runs = 0
+
+/** What the workflow's expressions see on a scheduled run: no inputs, the repository's secrets. */
+const scheduled = (): Contexts => ({
+  inputs: {},
+  vars: { DATAWARP_FANOUT: 'true' },
+  secrets: { DATABASE_URL: database.url, DATAWARP_TOKEN: TOKEN },
+  github: { token: 'ghs_unused', event: { repository: { default_branch: 'main' } } },
+})
+
+const githubEnv = () => ({
+  GITHUB_REPOSITORY: `${OWNER}/${REPO_NAME}`,
+  GITHUB_SERVER_URL: github.url,
+  GITHUB_API_URL: github.url,
+})
+
+/** GITHUB_OUTPUT as a step writes it with `echo name=value`, or with a delimiter for several lines. */
+function stepOutputs(text: string): Record<string, string> {
+  const simple = [...text.matchAll(/^([A-Za-z0-9_-]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!])
+  return { ...Object.fromEntries(simple), ...parseOutputs(text) }
+}
+
+/** The plan job's `plan` step, run by bash as `shell: bash` runs it, in a checkout where `npx datawarp` is this repo's CLI. */
+async function planJob(contexts: Contexts) {
+  const job = workflow.jobs.plan
+  expect(runsIf(job.if, contexts)).toBe(true)
+  const step = job.steps.find((s: Yaml) => s.id === 'plan')
+  const workspace = repo.checkout()
+  mkdirSync(join(workspace, 'node_modules', '.bin'), { recursive: true })
+  symlinkSync(join(REPO, 'bin', 'datawarp.js'), join(workspace, 'node_modules', '.bin', 'datawarp'))
+  const runner = mkdtempSync(join(dir, 'plan-runner-'))
+  const script = join(runner, 'plan.sh')
+  writeFileSync(script, step.run)
+  const output = join(runner, 'output')
+  const summary = join(runner, 'summary.md')
+  writeFileSync(output, '')
+  writeFileSync(summary, '')
+  const env = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? runner,
+    RUNNER_TEMP: runner,
+    GITHUB_OUTPUT: output,
+    GITHUB_STEP_SUMMARY: summary,
+    ...Object.fromEntries(
+      Object.entries(step.env).map(([name, value]) => [name, inputValue(value, contexts)]),
+    ),
+  }
+  const child = spawn('bash', ['--noprofile', '--norc', '-eo', 'pipefail', script], { cwd: workspace, env })
+  let stderr = ''
+  child.stderr.on('data', (d) => {
+    stderr += d
+  })
+  child.stdout.resume()
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+  const stepOut = stepOutputs(readFileSync(output, 'utf8'))
+  // The job's outputs, from its steps' outputs, as the workflow maps them.
+  const outputs = Object.fromEntries(
+    Object.entries(job.outputs).map(([name, value]) => [
+      name,
+      inputValue(value, { steps: { plan: { outputs: stepOut } } }),
+    ]),
+  )
+  return {
+    code,
+    stderr,
+    outputs,
+    summary: readFileSync(summary, 'utf8'),
+    plan: readFileSync(join(runner, 'datawarp-plan.json'), 'utf8'),
+  }
+}
+
+/** The matrix entries the load job gets from the plan job's outputs. */
+function matrixOf(planOutputs: Record<string, string>, contexts: Contexts): Record<string, unknown>[] {
+  const needs = { plan: { result: 'success', outputs: planOutputs } }
+  expect(runsIf(workflow.jobs.load.if, { ...contexts, needs })).toBe(true)
+  const matrix = evaluateValue(workflow.jobs.load.strategy.matrix, { ...contexts, needs }) as {
+    include: Record<string, unknown>[]
+  }
+  expect(Object.keys(matrix)).toEqual(['include'])
+  return matrix.include
+}
+
+/** The Action step of a job, run as the runner runs it, with the inputs the workflow gives it in these contexts. */
+async function actionJob(jobName: string, contexts: Contexts) {
+  const step = workflow.jobs[jobName].steps.find((s: Yaml) => s.uses === './')
+  const inputs = Object.fromEntries(
+    Object.entries(step.with).map(([name, value]) => [name, inputValue(value, contexts)]),
+  )
+  const workspace = repo.checkout()
+  runs++
+  const run = await runAction({
+    tempDir: dir,
+    actionDir,
+    workspace,
+    runId: 7000 + runs,
+    event: { repository: { default_branch: 'main', full_name: `${OWNER}/${REPO_NAME}` } },
+    // No artifact service here: the names the Action would upload are checked in parts.test.ts.
+    inputs: { ...inputs, 'upload-artifacts': 'false' },
+    env: githubEnv(),
+  })
+  return { run, workspace, inputs }
+}
+
+/** Two load legs started together, as GitHub starts the jobs of a matrix. */
+async function loadLegs(legs: Record<string, unknown>[]) {
+  return Promise.all(legs.map((leg) => actionJob('load', { ...scheduled(), matrix: leg })))
+}
+
+interface LogLine {
+  readonly event: string
+  readonly ts?: string
+  readonly level?: string
+}
+const eventsOf = (run: ActionRun): LogLine[] =>
+  readFileSync(run.outputs['event-log']!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as LogLine)
+
+/** The span of a run by its event log's first and last timestamps. */
+function span(run: ActionRun): [number, number] {
+  const times = eventsOf(run)
+    .map((e) => Date.parse(e.ts ?? ''))
+    .filter((t) => !Number.isNaN(t))
+  return [Math.min(...times), Math.max(...times)]
+}
+
+const errorsOf = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message)
+
+function config(): string {
+  return [
+    'settings:',
+    '  retention: { logs_days: 7, artifact_days: 9 }',
+    'publications:',
+    ...Object.keys(PUBLICATIONS).flatMap((code) => [
+      `  ${code}:`,
+      `    name: Practice counts ${code}`,
+      '    urls:',
+      `      - { period: 2025-01, url: "${files.url}/${code}_2025-01.csv" }`,
+    ]),
+    '',
+  ].join('\n')
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'datawarp-fanout-test-'))
+  files = await new FileServer(dir).start()
+  for (const [code, rows] of Object.entries(PUBLICATIONS))
+    writeCsv(join(dir, `${code}_2025-01.csv`), PRACTICE_HEADER, practiceRows(rows, code === 'alpha' ? 1 : 7))
+  database = await createTestDatabase()
+  repo = new TestRepository(dir)
+  repo.commit(
+    { 'config/publications.yaml': config(), '.gitignore': 'data/\ntmp/\nnode_modules/\n' },
+    'config',
+  )
+  github = await new FakeGitHub(OWNER, REPO_NAME, TOKEN, repo.bare).start()
+  actionDir = installAction()
+})
+
+afterAll(async () => {
+  await github?.stop()
+  await files?.stop()
+  await database?.drop()
+  if (dir) rmSync(dir, { recursive: true, force: true })
+  if (actionDir) rmSync(actionDir, { recursive: true, force: true })
+})
+
+describe('the fan-out workflow, job by job', () => {
+  it('the plan job makes a matrix of one entry per publication from the real `datawarp plan --json`', async () => {
+    const planned = await planJob(scheduled())
+    expect(planned.code, planned.stderr).toBe(0)
+    expect(planned.outputs.publications).toBe('2')
+    const legs = matrixOf(planned.outputs, scheduled())
+    // The matrix is the plan's own "include", entry for entry.
+    expect(legs).toEqual(JSON.parse(planned.plan).include)
+    expect(legs).toEqual([
+      expect.objectContaining({ publication: 'alpha', load: 1, check: 0, missing: 0 }),
+      expect.objectContaining({ publication: 'beta', load: 1, check: 0, missing: 0 }),
+    ])
+    expect(planned.summary).toContain('`alpha`: load 1, check 0, missing 0')
+  })
+
+  it('the plan job passes the publication input as --pub, and fails on an unknown one', async () => {
+    const only = await planJob({ ...scheduled(), inputs: { publication: ' beta ' } })
+    expect(only.code, only.stderr).toBe(0)
+    expect(matrixOf(only.outputs, scheduled()).map((l) => l.publication)).toEqual(['beta'])
+    const unknown = await planJob({ ...scheduled(), inputs: { publication: 'alpha,gamma' } })
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('no publication "gamma"')
+    expect(unknown.outputs.matrix).toBe('')
+    expect(unknown.plan).toBe('')
+  })
+
+  it('two legs at once on one database: each holds its publication’s new manifest in its own review pull request', async () => {
+    const legs = matrixOf((await planJob(scheduled())).outputs, scheduled())
+    const results = await loadLegs(legs)
+    for (const [i, { run, inputs }] of results.entries()) {
+      const code = legs[i]!.publication as string
+      expect(inputs).toMatchObject({ stage: 'load', publications: code })
+      expect(run.stderr).toBe('')
+      expect(errorsOf(run)).toEqual([])
+      expect(run.code, run.stdout).toBe(0)
+      expect(run.outputs.held).toBe('1')
+      expect(run.outputs.failed).toBe('0')
+      expect(JSON.parse(run.outputs['changed-manifests']!)).toEqual([
+        `manifests/canonical/${code}/${code}_canonical.yaml`,
+      ])
+      // Different publications take different locks: neither waited for the other.
+      expect(eventsOf(run).map((e) => e.event)).not.toContain('publication.waiting')
+      expect(run.summary).toContain('Load job of a fan-out (stage: load)')
+    }
+    expect(github.violations).toEqual([])
+    expect(
+      github.pulls
+        .map((p) => ({ head: p.head, state: p.state }))
+        .sort((a, b) => a.head.localeCompare(b.head)),
+    ).toEqual([
+      { head: 'datawarp/manifest/alpha', state: 'open' },
+      { head: 'datawarp/manifest/beta', state: 'open' },
+    ])
+    expect(repo.branches()).toEqual(['datawarp/manifest/alpha', 'datawarp/manifest/beta', 'main'])
+  })
+
+  it('after both reviews are merged, two legs at once load their publications, without waiting on each other', async () => {
+    for (const pull of github.pulls) {
+      repo.merge(pull.head)
+      pull.state = 'closed'
+      pull.merged = true
+    }
+    const legs = matrixOf((await planJob(scheduled())).outputs, scheduled())
+    expect(legs.map((l) => [l.publication, l.load])).toEqual([
+      ['alpha', 1],
+      ['beta', 1],
+    ])
+    const since = github.requests.length
+    const results = await loadLegs(legs)
+    for (const [i, { run, workspace }] of results.entries()) {
+      const code = legs[i]!.publication as keyof typeof PUBLICATIONS
+      expect(errorsOf(run)).toEqual([])
+      expect(run.code, run.stdout).toBe(0)
+      expect(run.outputs.loaded).toBe('1')
+      expect(Number(run.outputs.rows)).toBe(PUBLICATIONS[code])
+      expect(JSON.parse(run.outputs['pull-requests']!)).toEqual([])
+      expect(eventsOf(run).map((e) => e.event)).not.toContain('publication.waiting')
+      // A leg exports nothing: the export job does, once.
+      const exportsDir = join(workspace, 'data', 'exports')
+      expect(existsSync(exportsDir) ? readdirSync(exportsDir) : []).toEqual([])
+    }
+    expect(github.writes(since)).toEqual([])
+    // The two ran at the same time.
+    const [a, b] = results.map(({ run }) => span(run)) as [[number, number], [number, number]]
+    expect(a[0] < b[1] && b[0] < a[1]).toBe(true)
+  })
+
+  it('the export job rebuilds the exports and a catalog covering both publications, once', async () => {
+    const needs = { plan: { result: 'success' }, load: { result: 'success' } }
+    expect(runsIf(workflow.jobs.export.if, { ...scheduled(), needs })).toBe(true)
+    const { run, workspace, inputs } = await actionJob('export', { ...scheduled(), needs })
+    expect(inputs.stage).toBe('export')
+    expect(errorsOf(run)).toEqual([])
+    expect(run.code, run.stdout).toBe(0)
+    expect(run.outputs.loaded).toBe('0')
+    expect(JSON.parse(run.outputs['pull-requests']!)).toEqual([])
+    expect(run.summary).toContain('Export job of a fan-out (stage: export)')
+    expect(run.summary).toContain('2 sources exported')
+    const exportsDir = join(workspace, 'data', 'exports')
+    const catalog = await parquetReadObjects({
+      file: await asyncBufferFromFile(join(exportsDir, 'catalog.parquet')),
+    })
+    expect(catalog.map((r) => [r.publication, r.row_count]).sort()).toEqual([
+      ['alpha', 40n],
+      ['beta', 30n],
+    ])
+    for (const row of catalog)
+      expect(existsSync(join(exportsDir, String(row.parquet_path))), String(row.parquet_path)).toBe(true)
+  })
+})
