@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import type { RunSummary } from '../src/pipeline/index.js'
+import type { Stage } from './inputs.js'
 import type { Secrets } from './secrets.js'
 
 export interface ArtifactSpec {
@@ -52,6 +53,15 @@ export interface ArtifactChoice {
    * jobs of one run: each names its logs after its publications, so no two legs can ever ask for the same name.
    */
   readonly nameSuffix?: string
+}
+
+/**
+ * What a job of this stage uploads. A fan-out's load job exports nothing, so uploads only its logs, named after its
+ * publications; the export job, like a whole run, uploads the exports (the catalog included) and its logs.
+ */
+export function artifactChoice(stage: Stage, publications: readonly string[] | undefined): ArtifactChoice {
+  if (stage !== 'load') return {}
+  return { exports: false, nameSuffix: publications?.join('-') ?? 'all' }
 }
 
 /**

@@ -8,8 +8,8 @@ import type { Config } from '../src/model/config.js'
 import { projectPaths, type RunOptions, type RunSummary, runPipeline } from '../src/pipeline/index.js'
 import { annotations } from './annotations.js'
 import {
-  type ArtifactChoice,
   type ArtifactUploader,
+  artifactChoice,
   artifactSpecs,
   type UploadedArtifact,
   uploadArtifacts,
@@ -128,7 +128,13 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   const specs =
     summary.dryRun || !inputs.uploadArtifacts
       ? []
-      : artifactSpecs(summary, paths, secrets, env.RUNNER_TEMP || tmpdir(), artifactChoice(inputs))
+      : artifactSpecs(
+          summary,
+          paths,
+          secrets,
+          env.RUNNER_TEMP || tmpdir(),
+          artifactChoice(inputs.stage, inputs.publications),
+        )
   if (summary.dryRun) artifactsNote = 'Dry run: nothing uploaded'
   else if (!inputs.uploadArtifacts) artifactsNote = 'Not uploaded (upload-artifacts is false)'
   else if (specs.length === 0) artifactsNote = 'Nothing to upload'
@@ -241,12 +247,6 @@ function stageNote(stage: Exclude<Stage, 'run'>, summary: RunSummary): string {
     ? ` ${plural(summary.exported.sources, 'source')} exported (those whose file was missing or stale), and the catalog.`
     : ''
   return `Export job of a fan-out (stage: export): the Parquet exports and the catalog rebuilt from the database, after the load jobs.${exported}`
-}
-
-/** A load job uploads only its logs, named after its publications (artifact names are unique within a workflow run). */
-function artifactChoice(inputs: ActionInputs): ArtifactChoice {
-  if (inputs.stage !== 'load') return {}
-  return { exports: false, nameSuffix: inputs.publications?.join('-') ?? 'all' }
 }
 
 function failureLine(summary: RunSummary): string {
