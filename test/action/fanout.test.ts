@@ -23,6 +23,7 @@ import {
 } from '../support/action-runner.js'
 import { REPO } from '../support/cli.js'
 import { createTestDatabase } from '../support/database.js'
+import { FakeArtifactService } from '../support/fake-artifacts.js'
 import { FakeGitHub } from '../support/fake-github.js'
 import { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv } from '../support/fixtures.js'
@@ -46,6 +47,9 @@ const workflow: Yaml = parse(readFileSync(join(REPO, '.github/workflows/datawarp
 let dir: string
 let files: FileServer
 let github: FakeGitHub
+let artifacts: FakeArtifactService
+/** The workflow run the jobs belong to (artifact names are unique within one). */
+let workflowRun = 'run-0'
 let repo: TestRepository
 let actionDir: string
 let database: { url: string; drop: () => Promise<void> }
@@ -59,10 +63,13 @@ const scheduled = (): Contexts => ({
   github: { token: 'ghs_unused', event: { repository: { default_branch: 'main' } } },
 })
 
-const githubEnv = () => ({
+/** A job's runner environment: the fake API, and the fake artifact service for this workflow run and job. */
+const jobEnv = (job: string) => ({
   GITHUB_REPOSITORY: `${OWNER}/${REPO_NAME}`,
-  GITHUB_SERVER_URL: github.url,
+  // github.com, not the fake's URL: @actions/artifact refuses to upload to any other server (GHES).
+  GITHUB_SERVER_URL: 'https://github.com',
   GITHUB_API_URL: github.url,
+  ...artifacts.jobEnv(workflowRun, job),
 })
 
 /** GITHUB_OUTPUT as a step writes it with `echo name=value`, or with a delimiter for several lines. */
@@ -145,9 +152,8 @@ async function actionJob(jobName: string, contexts: Contexts) {
     workspace,
     runId: 7000 + runs,
     event: { repository: { default_branch: 'main', full_name: `${OWNER}/${REPO_NAME}` } },
-    // No artifact service here: the names the Action would upload are checked in parts.test.ts.
-    inputs: { ...inputs, 'upload-artifacts': 'false' },
-    env: githubEnv(),
+    inputs,
+    env: jobEnv(`${jobName}-${runs}`),
   })
   return { run, workspace, inputs }
 }
@@ -205,11 +211,13 @@ beforeAll(async () => {
     'config',
   )
   github = await new FakeGitHub(OWNER, REPO_NAME, TOKEN, repo.bare).start()
+  artifacts = await new FakeArtifactService().start()
   actionDir = installAction()
 })
 
 afterAll(async () => {
   await github?.stop()
+  await artifacts?.stop()
   await files?.stop()
   await database?.drop()
   if (dir) rmSync(dir, { recursive: true, force: true })
@@ -242,7 +250,25 @@ describe('the fan-out workflow, job by job', () => {
     expect(unknown.plan).toBe('')
   })
 
+  it('the fake artifact service refuses a name used twice in one workflow run, as GitHub does', async () => {
+    const create = (run: string) =>
+      fetch(`${artifacts.url}/twirp/github.actions.results.api.v1.ArtifactService/CreateArtifact`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          workflowRunBackendId: run,
+          workflowJobRunBackendId: 'j',
+          name: 'same',
+          version: 4,
+        }),
+      })
+    expect((await create('probe')).status).toBe(200)
+    expect((await create('probe')).status).toBe(409)
+    expect((await create('another-run')).status).toBe(200)
+  })
+
   it('two legs at once on one database: each holds its publication’s new manifest in its own review pull request', async () => {
+    workflowRun = 'run-1'
     const legs = matrixOf((await planJob(scheduled())).outputs, scheduled())
     const results = await loadLegs(legs)
     for (const [i, { run, inputs }] of results.entries()) {
@@ -270,9 +296,21 @@ describe('the fan-out workflow, job by job', () => {
       { head: 'datawarp/manifest/beta', state: 'open' },
     ])
     expect(repo.branches()).toEqual(['datawarp/manifest/alpha', 'datawarp/manifest/beta', 'main'])
+    // Each leg uploaded its logs under a name of its own, and nothing else.
+    const uploaded = artifacts.artifacts.filter((a) =>
+      results.some(({ run }) => a.name.includes(run.outputs['run-id']!)),
+    )
+    expect(uploaded.map((a) => a.name).sort()).toEqual(
+      results
+        .map(({ run, inputs }) => `datawarp-logs-${run.outputs['run-id']}-${inputs.publications}`)
+        .sort(),
+    )
+    for (const { run } of results) expect(JSON.parse(run.outputs.artifacts!)).toHaveLength(1)
+    expect(artifacts.refused).toEqual([expect.objectContaining({ name: 'same' })])
   })
 
   it('after both reviews are merged, two legs at once load their publications, without waiting on each other', async () => {
+    workflowRun = 'run-2'
     for (const pull of github.pulls) {
       repo.merge(pull.head)
       pull.state = 'closed'
@@ -306,6 +344,7 @@ describe('the fan-out workflow, job by job', () => {
   it('the export job rebuilds the exports and a catalog covering both publications, once', async () => {
     const needs = { plan: { result: 'success' }, load: { result: 'success' } }
     expect(runsIf(workflow.jobs.export.if, { ...scheduled(), needs })).toBe(true)
+    const before = artifacts.artifacts.length
     const { run, workspace, inputs } = await actionJob('export', { ...scheduled(), needs })
     expect(inputs.stage).toBe('export')
     expect(errorsOf(run)).toEqual([])
@@ -322,6 +361,23 @@ describe('the fan-out workflow, job by job', () => {
       ['alpha', 40n],
       ['beta', 30n],
     ])
+    // Uploaded once, by this job: the exports with the catalog, and its logs. No name of the run was refused.
+    const id = run.outputs['run-id']!
+    const uploaded = artifacts.artifacts.slice(before)
+    expect(uploaded.map((a) => a.name)).toEqual([`datawarp-exports-${id}`, `datawarp-logs-${id}`])
+    expect(uploaded[0]!.files).toEqual(
+      readdirSync(exportsDir)
+        .filter((f) => f.endsWith('.parquet'))
+        .sort(),
+    )
+    expect(uploaded[0]!.files).toContain('catalog.parquet')
+    expect(uploaded[0]!.files.length).toBe(3)
+    const names = artifacts.artifacts
+      .filter((a) => a.job.startsWith('load-') || a.job.startsWith('export-'))
+      .map((a) => a.name)
+    expect(new Set(names).size).toBe(names.length)
+    expect(artifacts.artifacts.filter((a) => a.name.startsWith('datawarp-exports-'))).toHaveLength(1)
+    expect(artifacts.refused.map((r) => r.name)).toEqual(['same'])
     for (const row of catalog)
       expect(existsSync(join(exportsDir, String(row.parquet_path))), String(row.parquet_path)).toBe(true)
   })
