@@ -228,7 +228,7 @@ describe('the fan-out workflow, job by job', () => {
   it('the plan job makes a matrix of one entry per publication from the real `datawarp plan --json`', async () => {
     const planned = await planJob(scheduled())
     expect(planned.code, planned.stderr).toBe(0)
-    expect(planned.outputs.publications).toBe('2')
+    expect(planned.outputs.count).toBe('2')
     const legs = matrixOf(planned.outputs, scheduled())
     // The matrix is the plan's own "include", entry for entry.
     expect(legs).toEqual(JSON.parse(planned.plan).include)

@@ -52,8 +52,8 @@ describe('workflows', () => {
     const text = read('.github/workflows/datawarp.yml')
     expect(lint(text, 'datawarp.yml').filter(predatesVars).length).toBeGreaterThan(0)
     const broken = text.replace(
-      "needs.plan.outputs.publications != '0'",
-      "needs.plan.outputs.publications != '0' && matrx.x",
+      "needs.plan.outputs.count != '0'",
+      "needs.plan.outputs.count != '0' && matrx.x",
     )
     expect(
       lint(broken, 'datawarp.yml')
@@ -196,18 +196,18 @@ describe('datawarp.yml: the fan-out across runners', () => {
     expect(step.env.DATABASE_URL).toBe(expression('secrets.DATABASE_URL'))
     expect(plan.outputs).toEqual({
       matrix: expression('steps.plan.outputs.matrix'),
-      publications: expression('steps.plan.outputs.publications'),
+      count: expression('steps.plan.outputs.count'),
     })
   })
 
   it('one load job per entry of the plan’s matrix, each the Action for its publication with the single job’s options', () => {
     const needs = {
-      plan: { result: 'success', outputs: { matrix: JSON.stringify(planned), publications: '2' } },
+      plan: { result: 'success', outputs: { matrix: JSON.stringify(planned), count: '2' } },
     }
     expect(evaluateValue(load.strategy.matrix, { needs })).toEqual(planned)
     expect(runsIf(load.if, { needs })).toBe(true)
     // No publication (an empty matrix is an error on GitHub), or the plan failed: no load job.
-    expect(runsIf(load.if, { needs: { plan: { outputs: { publications: '0' } } } })).toBe(false)
+    expect(runsIf(load.if, { needs: { plan: { outputs: { count: '0' } } } })).toBe(false)
     expect(runsIf(load.if, { needs }, { needsSucceeded: false })).toBe(false)
     expect(evaluateValue(load.name, { matrix: planned.include[0] })).toBe('Load adhd')
 
