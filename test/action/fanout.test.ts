@@ -9,6 +9,8 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
@@ -25,7 +27,6 @@ import { REPO } from '../support/cli.js'
 import { createTestDatabase } from '../support/database.js'
 import { FakeArtifactService } from '../support/fake-artifacts.js'
 import { FakeGitHub } from '../support/fake-github.js'
-import { FileServer } from '../support/file-server.js'
 import { PRACTICE_HEADER, practiceRows, writeCsv } from '../support/fixtures.js'
 import { type Contexts, evaluateValue, inputValue, runsIf } from '../support/workflow-expressions.js'
 
@@ -45,7 +46,7 @@ type Yaml = any
 const workflow: Yaml = parse(readFileSync(join(REPO, '.github/workflows/datawarp.yml'), 'utf8'))
 
 let dir: string
-let files: FileServer
+let files: BarrierFileServer
 let github: FakeGitHub
 let artifacts: FakeArtifactService
 /** The workflow run the jobs belong to (artifact names are unique within one). */
@@ -174,15 +175,71 @@ const eventsOf = (run: ActionRun): LogLine[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as LogLine)
 
-/** The span of a run by its event log's first and last timestamps. */
-function span(run: ActionRun): [number, number] {
-  const times = eventsOf(run)
-    .map((e) => Date.parse(e.ts ?? ''))
-    .filter((t) => !Number.isNaN(t))
-  return [Math.min(...times), Math.max(...times)]
-}
-
 const errorsOf = (run: ActionRun) => run.commands.filter((c) => c.command === 'error').map((c) => c.message)
+
+/**
+ * The publisher's file host, with a barrier for proving two legs run at once: while armed, it answers no data file
+ * request until every publication's file has been asked for. A leg downloads while holding its publication's lock,
+ * so the barrier opening means both legs were inside their locks at the same moment; had one waited for the
+ * other, the barrier would time out instead.
+ */
+class BarrierFileServer {
+  private server?: Server
+  private armed?: { waiting: ServerResponse[]; asked: Set<string>; met: boolean; timer: NodeJS.Timeout }
+  url = ''
+
+  constructor(private readonly root: string) {}
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => this.handle(req, res))
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`
+    return this
+  }
+
+  /** Holds every file until all the publications' files are requested, or for at most `timeoutMs`. */
+  arm(timeoutMs: number): void {
+    const timer = setTimeout(() => this.open(false), timeoutMs)
+    this.armed = { waiting: [], asked: new Set(), met: false, timer }
+  }
+
+  /** Disarms the barrier; says whether it opened because every file was asked for (not by timing out). */
+  disarm(): boolean {
+    const met = this.armed?.met ?? false
+    if (this.armed) clearTimeout(this.armed.timer)
+    this.open(met)
+    this.armed = undefined
+    return met
+  }
+
+  private open(met: boolean): void {
+    if (!this.armed) return
+    this.armed.met ||= met
+    for (const res of this.armed.waiting.splice(0)) this.send(res)
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1)
+    ;(res as ServerResponse & { file?: string }).file = name
+    if (!this.armed || this.armed.met) {
+      this.send(res)
+      return
+    }
+    this.armed.asked.add(name)
+    this.armed.waiting.push(res)
+    if (Object.keys(PUBLICATIONS).every((code) => this.armed!.asked.has(`${code}_2025-01.csv`)))
+      this.open(true)
+  }
+
+  private send(res: ServerResponse): void {
+    const body = readFileSync(join(this.root, (res as ServerResponse & { file?: string }).file!))
+    res.writeHead(200, { 'content-length': body.length }).end(body)
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+  }
+}
 
 function config(): string {
   return [
@@ -201,7 +258,7 @@ function config(): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'datawarp-fanout-test-'))
-  files = await new FileServer(dir).start()
+  files = await new BarrierFileServer(dir).start()
   for (const [code, rows] of Object.entries(PUBLICATIONS))
     writeCsv(join(dir, `${code}_2025-01.csv`), PRACTICE_HEADER, practiceRows(rows, code === 'alpha' ? 1 : 7))
   database = await createTestDatabase()
@@ -270,7 +327,9 @@ describe('the fan-out workflow, job by job', () => {
   it('two legs at once on one database: each holds its publication’s new manifest in its own review pull request', async () => {
     workflowRun = 'run-1'
     const legs = matrixOf((await planJob(scheduled())).outputs, scheduled())
+    files.arm(120_000)
     const results = await loadLegs(legs)
+    expect(files.disarm()).toBe(true)
     for (const [i, { run, inputs }] of results.entries()) {
       const code = legs[i]!.publication as string
       expect(inputs).toMatchObject({ stage: 'load', publications: code })
@@ -322,7 +381,10 @@ describe('the fan-out workflow, job by job', () => {
       ['beta', 1],
     ])
     const since = github.requests.length
+    files.arm(120_000)
     const results = await loadLegs(legs)
+    // Both legs were downloading, each under its publication's lock, at the same moment.
+    expect(files.disarm()).toBe(true)
     for (const [i, { run, workspace }] of results.entries()) {
       const code = legs[i]!.publication as keyof typeof PUBLICATIONS
       expect(errorsOf(run)).toEqual([])
@@ -336,9 +398,6 @@ describe('the fan-out workflow, job by job', () => {
       expect(existsSync(exportsDir) ? readdirSync(exportsDir) : []).toEqual([])
     }
     expect(github.writes(since)).toEqual([])
-    // The two ran at the same time.
-    const [a, b] = results.map(({ run }) => span(run)) as [[number, number], [number, number]]
-    expect(a[0] < b[1] && b[0] < a[1]).toBe(true)
   })
 
   it('the export job rebuilds the exports and a catalog covering both publications, once', async () => {
