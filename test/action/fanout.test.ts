@@ -185,7 +185,13 @@ const errorsOf = (run: ActionRun) => run.commands.filter((c) => c.command === 'e
  */
 class BarrierFileServer {
   private server?: Server
-  private armed?: { waiting: ServerResponse[]; asked: Set<string>; met: boolean; timer: NodeJS.Timeout }
+  private armed?: {
+    waiting: ServerResponse[]
+    asked: Set<string>
+    met: boolean
+    expired: boolean
+    timer: NodeJS.Timeout
+  }
   url = ''
 
   constructor(private readonly root: string) {}
@@ -200,7 +206,7 @@ class BarrierFileServer {
   /** Holds every file until all the publications' files are requested, or for at most `timeoutMs`. */
   arm(timeoutMs: number): void {
     const timer = setTimeout(() => this.open(false), timeoutMs)
-    this.armed = { waiting: [], asked: new Set(), met: false, timer }
+    this.armed = { waiting: [], asked: new Set(), met: false, expired: false, timer }
   }
 
   /** Disarms the barrier; says whether it opened because every file was asked for (not by timing out). */
@@ -215,13 +221,14 @@ class BarrierFileServer {
   private open(met: boolean): void {
     if (!this.armed) return
     this.armed.met ||= met
+    this.armed.expired ||= !met
     for (const res of this.armed.waiting.splice(0)) this.send(res)
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1)
     ;(res as ServerResponse & { file?: string }).file = name
-    if (!this.armed || this.armed.met) {
+    if (!this.armed || this.armed.met || this.armed.expired) {
       this.send(res)
       return
     }
@@ -439,5 +446,21 @@ describe('the fan-out workflow, job by job', () => {
     expect(artifacts.refused.map((r) => r.name)).toEqual(['same'])
     for (const row of catalog)
       expect(existsSync(join(exportsDir, String(row.parquet_path))), String(row.parquet_path)).toBe(true)
+  })
+
+  it('two legs of one publication do not run at once: the second waits for the lock, then finds nothing to load', async () => {
+    workflowRun = 'run-3'
+    const alpha = { publication: 'alpha', load: 0, check: 1, missing: 0 }
+    // The barrier never opens (beta is not asked for): the first leg holds alpha's lock until it times out.
+    files.arm(20_000)
+    const results = await loadLegs([alpha, alpha])
+    expect(files.disarm()).toBe(false)
+    for (const { run } of results) {
+      expect(errorsOf(run)).toEqual([])
+      expect(run.code, run.stdout).toBe(0)
+      expect(run.outputs.loaded).toBe('0')
+    }
+    const waited = results.filter(({ run }) => eventsOf(run).some((e) => e.event === 'publication.waiting'))
+    expect(waited).toHaveLength(1)
   })
 })
