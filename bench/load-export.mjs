@@ -231,7 +231,7 @@ async function round(root, csv, duck, warm) {
 async function peakRss(write, rows) {
   const root = join(dir, `rss-${rows}`)
   mkdirSync(root, { recursive: true })
-  const csv = await write(join(root, 'data.csv'), rows)
+  await write(join(root, 'data.csv'), rows)
   const db = await scratchDatabase()
   try {
     writeProject(root, '../data.csv', ['2024-01'])
