@@ -2,7 +2,7 @@
 // MHSDS monthly CSVs of ../shared/corpus/mhsds_monthly repeated (skipped, with a word, when the corpus is absent) —
 // `datawarp run` (as `node bin/datawarp.js`, start-up included) against `psql \copy` of the same file into a
 // table of text columns and DuckDB turning the file into Parquet, measured back to back, median of the repeats:
-//   - load vs \copy: the first load of a publication, and the usual month (a new period, manifest in place);
+//   - load vs \copy: the first load of a publication, and the usual month (manifest in place: a forced reload);
 //   - PostgreSQL alone: the same rows COPYed in binary from a file, the bound on the server's side;
 //   - the whole run vs (\copy + DuckDB CSV → Parquet), and the no-op rerun;
 //   - peak RSS of a run on a file BENCH_BIG_ROWS long against one on the BENCH_ROWS-row file.
@@ -30,7 +30,7 @@ import pg from 'pg'
 import { MHSDS_CORPUS, mhsdsCorpusFiles, writeMhsdsFile } from './mhsds-file.mjs'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
-const REPEATS = Math.max(1, Number(process.env.BENCH_REPEATS ?? 3))
+const REPEATS = Math.max(0, Number(process.env.BENCH_REPEATS ?? 3))
 const BIG_ROWS = Number(process.env.BENCH_BIG_ROWS ?? 5 * ROWS)
 const FILES = (process.env.BENCH_FILES ?? 'generated,mhsds').split(',').map((f) => f.trim())
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -159,12 +159,12 @@ function writeProject(root, csv, periods) {
 }
 
 /** `node bin/datawarp.js run` in the project: wall time, peak RSS, and the run's events. */
-function runDataWarp(root, url) {
+function runDataWarp(root, url, options = []) {
   const rssFile = join(dir, 'rss')
   const start = performance.now()
   const child = spawnSync(
     process.execPath,
-    ['--import', RSS_PRELOAD, CLI, 'run', '--database-url', url, '--json'],
+    ['--import', RSS_PRELOAD, CLI, 'run', '--database-url', url, '--json', ...options],
     { cwd: root, env: { ...process.env, BENCH_RSS_FILE: rssFile }, encoding: 'utf8', maxBuffer: 1 << 26 },
   )
   const wallMs = performance.now() - start
@@ -202,12 +202,13 @@ async function round(root, csv, duck, warm) {
     freshProject(root)
     writeProject(root, '../data.csv', ['2024-01'])
     const first = runDataWarp(root, db.url)
-    writeProject(root, '../data.csv', ['2024-01', '2024-02'])
-    const usual = runDataWarp(root, db.url)
+    // The usual month: the manifest in place, the file read once. A forced reload of the same period rather than
+    // a second period, so that the run's export too covers the one file the yardsticks read.
+    const usual = runDataWarp(root, db.url, ['--force'])
     const noop = runDataWarp(root, db.url)
-    const pgMs = postgresAlone(db.url, 'bench.data_p2024_02')
+    const pgMs = postgresAlone(db.url, 'bench.data_p2024_01')
     const firstLoad = loadStage(first.events, '2024-01')
-    const usualLoad = loadStage(usual.events, '2024-02')
+    const usualLoad = loadStage(usual.events, '2024-01')
     return {
       copyMs,
       duckMs,
@@ -264,10 +265,23 @@ async function benchFile(name, duck) {
       `   round ${i + 1}: \\copy ${secs(r.copyMs)}, DuckDB ${secs(r.duckMs)}, PostgreSQL alone ${secs(r.pgMs)}, ` +
         `first load ${secs(r.firstLoadMs)}${r.firstOnePass ? ' (one pass)' : ' (profile + load)'}, ` +
         `usual month ${secs(r.usualLoadMs)}${r.usualOnePass ? ' (one pass)' : ' (profile + load)'}, ` +
-        `runs ${secs(r.firstRunMs)} / ${secs(r.usualRunMs)}, no-op ${secs(r.noopMs)}`,
+        `runs ${secs(r.firstRunMs)} / ${secs(r.usualRunMs)} (export ${secs(r.usualExportMs)}), no-op ${secs(r.noopMs)}`,
     )
   }
   rmSync(root, { recursive: true, force: true })
+  if (REPEATS > 0) report(rounds)
+  if (BIG_ROWS > 0) {
+    const small = await peakRss(spec.write, ROWS)
+    const big = await peakRss(spec.write, BIG_ROWS)
+    const grows = big / small
+    console.log(
+      `   peak RSS ${fmt(BIG_ROWS)} vs ${fmt(ROWS)} rows:   ${grows.toFixed(2)}× (${big} MB vs ${small} MB; target ≤ 1.2×: ${grows <= 1.2 ? 'met' : 'NOT met'})`,
+    )
+  }
+}
+
+/** The medians of the rounds and the ratios the targets are set on. */
+function report(rounds) {
   const m = (key) => median(rounds.map((r) => r[key]))
   const ratio = (key, over) => median(rounds.map((r) => r[over] / r[key]))
   const runRatio = (key) => median(rounds.map((r) => r[key] / (r.copyMs + r.duckMs)))
@@ -288,22 +302,14 @@ async function benchFile(name, duck) {
     `   PostgreSQL alone vs \\copy:              ${bound.toFixed(2)}× (${secs(m('pgMs'))}: the server's side of the load, binary COPY of the same rows from a file; the load cannot beat it)`,
   )
   console.log(
-    `   whole run / (\\copy + DuckDB), first:    ${firstRun.toFixed(2)}× (${secs(m('firstRunMs'))}; target ≤ 2×: ${verdict(firstRun <= 2)})`,
+    `   first run / (\\copy + DuckDB):           ${firstRun.toFixed(2)}× (${secs(m('firstRunMs'))}; target ≤ 2×: ${verdict(firstRun <= 2)})`,
   )
   console.log(
-    `   whole run / (\\copy + DuckDB), usual:    ${usualRun.toFixed(2)}× (${secs(m('usualRunMs'))}; export stage ${secs(m('usualExportMs'))}; target ≤ 2×: ${verdict(usualRun <= 2)})`,
+    `   run --force / (\\copy + DuckDB):         ${usualRun.toFixed(2)}× (${secs(m('usualRunMs'))}; export stage ${secs(m('usualExportMs'))}; target ≤ 2×: ${verdict(usualRun <= 2)})`,
   )
   console.log(
     `   no-op rerun:                            ${secs(m('noopMs'))} (target < 1.5 s: ${verdict(m('noopMs') < 1500)})`,
   )
-  if (BIG_ROWS > 0) {
-    const small = await peakRss(spec.write, ROWS)
-    const big = await peakRss(spec.write, BIG_ROWS)
-    const grows = big / small
-    console.log(
-      `   peak RSS ${fmt(BIG_ROWS)} vs ${fmt(ROWS)} rows:   ${grows.toFixed(2)}× (${big} MB vs ${small} MB; target ≤ 1.2×: ${verdict(grows <= 1.2)})`,
-    )
-  }
 }
 
 async function main() {
