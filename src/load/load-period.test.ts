@@ -94,6 +94,35 @@ describe('loading a period', () => {
     ])
   })
 
+  it('a republished period gets a new partition of the same name, with statistics, instead of dead rows', async () => {
+    const oid = async () =>
+      (
+        await rows(`SELECT 'ae.activity_p2024_01'::regclass::oid AS oid, reltuples FROM pg_class
+                    WHERE oid = 'ae.activity_p2024_01'::regclass`)
+      )[0]!
+    const before = await oid()
+    await load(pool, '2024-01', [periodTable([['R7', 7]]), periodTable([['R8', 8]], 'activity_b.csv')])
+    const after = await oid()
+    expect(after.oid).not.toBe(before.oid)
+    // ANALYZEd with the load: a table never analyzed has reltuples -1.
+    expect(after.reltuples).toBe(2)
+    expect(await rows(`SELECT org_code FROM ae.activity WHERE _period = '2024-01' ORDER BY 1`)).toEqual([
+      { org_code: 'R7' },
+      { org_code: 'R8' },
+    ])
+    expect(await rows(`SELECT relname FROM pg_class WHERE relname LIKE '\\_datawarp\\_new%'`)).toEqual([])
+  })
+
+  it('a republication that fails leaves the period as it was', async () => {
+    await expect(load(pool, '2024-01', [periodTable([['R1', 'not a number']])])).rejects.toThrow(
+      /not an integer/,
+    )
+    expect(await rows(`SELECT org_code FROM ae.activity WHERE _period = '2024-01' ORDER BY 1`)).toEqual([
+      { org_code: 'R7' },
+      { org_code: 'R8' },
+    ])
+  })
+
   it('leaves no partition behind when the load fails', async () => {
     await expect(load(pool, '2024-03', [periodTable([['R1', 'not a number']])])).rejects.toThrow(
       /not an integer/,

@@ -129,11 +129,17 @@ export async function beginPeriodLoad(
     await checkPhysicalNamesKept(client, schema, [...used.values()])
     const schemaChanges: string[] = []
     for (const source of used.values()) schemaChanges.push(...(await ensureTable(client, schema, source)))
+    const targets = new Map<string, PeriodTarget>()
+    for (const source of used.values()) {
+      await targetFor(client, schema, source.table, load.period, targets)
+    }
+    // A partitioned table's period is replaced whole at attach time; only the others lose rows one by one.
     await deletePeriod(
       client,
       schema,
       load.period,
       [...used.values()].map((s) => s.table),
+      new Set([...targets].filter(([, t]) => t.detached !== undefined).map(([table]) => table)),
     )
 
     const { rows } = await client.query<{ load_id: string; now: Date }>(
@@ -145,7 +151,6 @@ export async function beginPeriodLoad(
     const loadedAt = rows[0]!.now.toISOString()
 
     const results: SourceLoadResult[] = []
-    const targets = new Map<string, PeriodTarget>()
     const missing = MissingValues.of(load.manifest)
     for (const [i, { binding, table, file }] of load.tables.entries()) {
       const fields = new Map(binding.source.schema.fields.map((f) => [f.name, f]))
@@ -278,8 +283,17 @@ async function checkPhysicalNamesKept(client: pg.PoolClient, schema: string, sou
   if (problems.length > 0) throw new DataWarpError(problems.join('; '))
 }
 
-/** Removes the period from every table of the publication: a republication replaces, never duplicates. */
-async function deletePeriod(client: pg.PoolClient, schema: string, period: string, tables: string[]) {
+/**
+ * Removes the period from every table of the publication but those whose partition the load replaces: a
+ * republication replaces, never duplicates.
+ */
+async function deletePeriod(
+  client: pg.PoolClient,
+  schema: string,
+  period: string,
+  tables: string[],
+  replaced: ReadonlySet<string>,
+) {
   const known = await client.query<{ table_name: string }>(
     `SELECT table_name FROM datawarp.sources WHERE publication = $1
        AND EXISTS (SELECT 1 FROM information_schema.tables t WHERE t.table_schema = $1 AND t.table_name = sources.table_name)`,
@@ -287,6 +301,7 @@ async function deletePeriod(client: pg.PoolClient, schema: string, period: strin
   )
   const all = new Set([...tables, ...known.rows.map((r) => r.table_name)])
   for (const table of all) {
+    if (replaced.has(table)) continue
     await client.query(`DELETE FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE _period = $1`, [period])
   }
 }

@@ -22,19 +22,27 @@ export function partitionName(table: string, period: string): string {
   return `${head}_${hash}${suffix}`
 }
 
-/** Where a period's rows go: the existing partition (through its parent), or a new one awaiting ATTACH. */
+/** Where a period's rows go: a new table awaiting ATTACH (see periodTarget). */
 export interface PeriodTarget {
   /** The table COPY writes into. */
   readonly table: string
   /** Set when `table` is a new partition, not yet attached: attachPartition must follow the COPY. */
-  readonly detached?: { readonly parent: string; readonly period: string }
+  readonly detached?: {
+    readonly parent: string
+    readonly period: string
+    /** The period's partition of the parent, when it already exists: dropped, and the new table takes its name. */
+    readonly replaces?: string
+  }
 }
 
 /**
- * The table a period's rows are copied into. A period seen before is written through the parent (its
- * partition exists). A new period gets a table of its own, built outside the parent and attached once
- * filled: ATTACH takes a lock that lets readers of the parent go on, where creating the partition in place
- * would block them until the load commits.
+ * The table a period's rows are copied into: always a new table, built outside the parent and attached once
+ * filled. ATTACH takes a lock that lets readers of the parent go on, where creating the partition in place
+ * would block them until the load commits. A period loaded before is not deleted row by row and copied into
+ * again: its new rows fill a new table (written frozen), which replaces the old partition at the end of the
+ * load. That spares the DELETE, the routing of every row through the parent, and a partition left with half
+ * its rows dead (measured on 1M rows: the forced reload's load 2.7× and its export 3.8× slower that way).
+ * Dropping the old partition takes an exclusive lock on the parent, held only from the swap to the commit.
  */
 export async function periodTarget(
   client: pg.ClientBase,
@@ -49,30 +57,54 @@ export async function periodTarget(
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2`,
     [schema, name, `${quoteIdent(schema)}.${quoteIdent(parent)}`],
   )
-  if (found.rows[0]?.ours) return { table: parent }
-  if (found.rows.length > 0) {
+  const exists = found.rows[0]?.ours === true
+  if (found.rows.length > 0 && !exists) {
     throw new DataWarpError(
       `cannot make the partition ${qualified} for period ${period} of ${schema}.${parent}: a table of that name exists and is not its partition`,
     )
   }
+  // One load of a publication runs at a time (its lock), and a failed one rolls back: the name is free.
+  const table = exists ? replacementName(parent, period) : name
+  const target = `${quoteIdent(schema)}.${quoteIdent(table)}`
   await client.query(
-    `CREATE TABLE ${qualified} (LIKE ${quoteIdent(schema)}.${quoteIdent(parent)} INCLUDING DEFAULTS)`,
+    `CREATE TABLE ${target} (LIKE ${quoteIdent(schema)}.${quoteIdent(parent)} INCLUDING DEFAULTS)`,
   )
   // The partition bound as a constraint: checked as rows arrive, so ATTACH need not scan the table.
   await client.query(
-    `ALTER TABLE ${qualified} ADD CONSTRAINT ${quoteIdent(`${name}_period`)}
+    `ALTER TABLE ${target} ADD CONSTRAINT ${quoteIdent(`${name}_period`)}
        CHECK ("_period" COLLATE "C" = ${quoteLiteral(period)})`,
   )
-  return { table: name, detached: { parent, period } }
+  return { table, detached: { parent, period, ...(exists ? { replaces: name } : {}) } }
+}
+
+/** The name a period's new rows are copied under while its old partition still holds the name. */
+function replacementName(parent: string, period: string): string {
+  return `_datawarp_new_${createHash('sha256').update(`${parent}\u0000${period}`).digest('hex').slice(0, 16)}`
 }
 
 export async function attachPartition(client: pg.ClientBase, schema: string, target: PeriodTarget) {
-  if (!target.detached) return
+  const detached = target.detached
+  if (!detached) return
+  let table = target.table
+  if (detached.replaces) {
+    await client.query(`DROP TABLE ${quoteIdent(schema)}.${quoteIdent(detached.replaces)}`)
+    await client.query(
+      `ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(table)} RENAME TO ${quoteIdent(detached.replaces)}`,
+    )
+    table = detached.replaces
+  }
   await client.query(
-    `ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(target.detached.parent)}
-       ATTACH PARTITION ${quoteIdent(schema)}.${quoteIdent(target.table)}
-       FOR VALUES IN (${quoteLiteral(target.detached.period)})`,
+    `ALTER TABLE ${quoteIdent(schema)}.${quoteIdent(detached.parent)}
+       ATTACH PARTITION ${quoteIdent(schema)}.${quoteIdent(table)}
+       FOR VALUES IN (${quoteLiteral(detached.period)})`,
   )
+  // Statistics for the new partition now, not at autovacuum's leisure: without them the planner guesses, and
+  // aggregate queries over a freshly loaded period ran twice as slow. From a small sample (3,000 rows): on a
+  // 1M-row partition that took 0.2-0.35 s against 2-2.8 s at the default target (a quarter of the load), and
+  // gave the same plans; autovacuum's own ANALYZE refines them later.
+  await client.query('SET LOCAL default_statistics_target = 10')
+  await client.query(`ANALYZE ${quoteIdent(schema)}.${quoteIdent(table)}`)
+  await client.query('SET LOCAL default_statistics_target TO DEFAULT')
 }
 
 /** True when the table is partitioned by period; tables made by earlier versions are plain. */

@@ -54,8 +54,19 @@ function fastConverter(type: FieldType, missing: MissingValues): Converter {
           : typeof v === 'number' && Number.isFinite(v)
             ? String(v)
             : toSqlText(v, 'number', missing)
-    case 'date':
-      return (v) => (typeof v === 'string' && isIsoDate(v) ? v : toSqlText(v, 'date', missing))
+    case 'date': {
+      // A date column mostly repeats the date of the row before (a period's start and end): remembered.
+      let lastText: string | undefined
+      let lastDate: string | null = null
+      return (v) => {
+        if (typeof v !== 'string') return toSqlText(v, 'date', missing)
+        if (v === lastText) return lastDate
+        const date = isIsoDate(v) ? v : toSqlText(v, 'date', missing)
+        lastText = v
+        lastDate = date
+        return date
+      }
+    }
     default:
       return (v) => toSqlText(v, type, missing)
   }

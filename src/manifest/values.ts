@@ -72,7 +72,6 @@ export type ValueKind = 'empty' | 'marker' | 'integer' | 'number' | 'boolean' | 
 const INTEGER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+$/
 const NUMBER = /^[+-]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][+-]?\d+)?$/
 const NUMBER_GROUPED = /^[+-]?[1-9]\d{0,2}(?:,\d{3})+\.\d+$/
-const UK_DATE = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/
 const DAY_MON_YEAR = /^(\d{1,2})[-\s]?([A-Za-z]{3})[-\s]?(\d{4})$/
 const MON_YEAR = /^([A-Za-z]{3})[-\s]?(\d{4})$/
 const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/
@@ -121,12 +120,51 @@ export function isIsoDate(text: string): boolean {
   return text.length === 10 && isoDateAt(text) >= 0
 }
 
+/**
+ * The date 'd/m/yyyy' (day and month of one or two digits) that is all of text, as the number YYYYMMDD; -1 when
+ * text is not of that shape or not a valid date. By character codes: dates written this way fill whole columns
+ * of some publications, and each is classified when profiled and again when loaded.
+ */
+function ukDate(text: string): number {
+  const n = text.length
+  if (n < 8 || n > 10) return -1
+  const daySlash = text.charCodeAt(1) === 47 ? 1 : text.charCodeAt(2) === 47 ? 2 : -1
+  if (daySlash < 0) return -1
+  const monthSlash = n - 5
+  if (text.charCodeAt(monthSlash) !== 47 || monthSlash - daySlash < 2 || monthSlash - daySlash > 3) return -1
+  const day = digitsValue(text, 0, daySlash)
+  const month = digitsValue(text, daySlash + 1, monthSlash)
+  const year = digitsValue(text, monthSlash + 1, n)
+  if (day < 1 || month < 1 || month > 12 || year < 1) return -1
+  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return -1
+  return year * 10000 + month * 100 + day
+}
+
+/** The decimal value of text[start, end) when it is all ASCII digits, else -1. */
+function digitsValue(text: string, start: number, end: number): number {
+  let value = 0
+  for (let i = start; i < end; i++) {
+    const d = text.charCodeAt(i) - 48
+    if (d < 0 || d > 9) return -1
+    value = value * 10 + d
+  }
+  return value
+}
+
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'))
+
+/** YYYYMMDD (year 1..9999) as 'YYYY-MM-DD'. */
+function isoFromNumber(ymd: number): string {
+  const year = Math.floor(ymd / 10000)
+  return `${TWO_DIGITS[Math.floor(year / 100)]}${TWO_DIGITS[year % 100]}-${TWO_DIGITS[Math.floor(ymd / 100) % 100]}-${TWO_DIGITS[ymd % 100]}`
+}
+
 /** A text date as YYYY-MM-DD: ISO, dd/mm/yyyy (UK order), 01AUG2020, 01-Aug-2020, MAR2019 (first of month). */
 export function parseTextDate(text: string): string | undefined {
   if (isIsoDate(text)) return text
-  let m = UK_DATE.exec(text)
-  if (m) return validDate(Number(m[3]), Number(m[2]), Number(m[1]))
-  m = DAY_MON_YEAR.exec(text)
+  const uk = ukDate(text)
+  if (uk >= 0) return isoFromNumber(uk)
+  let m = DAY_MON_YEAR.exec(text)
   if (m) {
     const month = MONTHS.indexOf(m[2]!.toLowerCase()) + 1
     return month ? validDate(Number(m[3]), month, Number(m[1])) : undefined

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net'
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 
-/** The environment variable holding the bearer token HTTP clients must send. */
-export const TOKEN_VARIABLE = 'DATAWARP_MCP_TOKEN'
+import { TOKEN_VARIABLE } from './token-variable.js'
+
+export { TOKEN_VARIABLE }
 export const MCP_PATH = '/mcp'
 const MAX_BODY_BYTES = 1_048_576
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost'])

@@ -9,7 +9,7 @@ import type { DraftManifest, DraftSource } from '../model/manifest.js'
 import { DataWarpError, type LocalFile, type SkippedPart } from '../model/table.js'
 import { type ManifestState, matchBase, type PeriodContext, type PeriodTableFile } from './period-context.js'
 import type { PendingPeriodLoad } from './period-load.js'
-import { startSinglePass } from './single-pass.js'
+import { guessFirstManifest, startSinglePass } from './single-pass.js'
 
 export interface DraftedPeriod {
   readonly draft: DraftManifest
@@ -39,7 +39,19 @@ export async function draftPeriod(
     if (wantsUnpivot(canonical, keys[i]!, t.table)) tables[i] = { ...t, table: unpivotTable(t.table) }
   const missing = MissingValues.of(canonical)
   const base = matchBase(ctx.publication.contract, state)
-  const singlePass = await startSinglePass(ctx, period, tables, keys, base, missing)
+  // A publication's first period has no manifest yet: one guessed from the first rows lets it be read once too.
+  const guess = base
+    ? undefined
+    : await guessFirstManifest(ctx, ctx.publication, period, tables, keys, missing)
+  const singlePass = await startSinglePass(
+    ctx,
+    period,
+    tables,
+    keys,
+    base ?? guess,
+    missing,
+    guess !== undefined,
+  )
   pending.adopt(singlePass)
   const sources: DraftSource[] = singlePass ? [...singlePass.sources] : []
   for (const [i, t] of singlePass ? [] : tables.entries()) {

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase, query } from '../../test/support/database.js'
 import { runPipeline } from './index.js'
+import { SAMPLE_ROWS } from './single-pass.js'
 
 /** The period whose draft.yaml cannot be written, as when the disk is full; undefined writes everything. */
 let unwritable: string | undefined
@@ -66,5 +67,72 @@ describe('a period read in one pass', () => {
           WHERE datname = current_database() AND state = 'idle in transaction'`,
       ),
     ).toEqual([{ n: 0 }])
+  })
+})
+
+describe("a publication's first period", () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>
+  let root: string
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    unwritable = undefined
+    root = fs.mkdtempSync(join(tmpdir(), 'datawarp-first-pass-'))
+    fs.chmodSync(root, 0o755)
+    fs.mkdirSync(join(root, 'config'))
+  })
+
+  afterAll(async () => {
+    await db.drop()
+    fs.rmSync(root, { recursive: true, force: true })
+  })
+
+  /** Runs a publication of the one file, first period, and returns the period's outcome and events. */
+  async function firstRun(code: string, lines: string[]) {
+    const csv = join(root, `${code}.csv`)
+    fs.writeFileSync(csv, `Code,Count\n${lines.join('\n')}\n`)
+    const configPath = join(root, 'config', `${code}.yaml`)
+    fs.writeFileSync(
+      configPath,
+      `settings:\n  contract: evolve\npublications:\n  ${code}:\n    name: ${code}\n    urls:\n` +
+        `      - { period: 2024-01, url: "${csv}" }\n`,
+    )
+    const summary = await runPipeline({ configPath, root, databaseUrl: db.url })
+    const events = fs
+      .readFileSync(summary.eventLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; level: string })
+    return { period: summary.publications[0]!.periods[0]!, events: events.map((e) => e.event), all: events }
+  }
+
+  it('is read once: copied with the types its first rows show, profiled on the way', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `A${i},${i}`)
+    const { period, events } = await firstRun('once', rows)
+    expect(period.error ?? period.status).toBe('loaded')
+    expect(events).toContain('load.single_pass')
+    expect(events).not.toContain('profile.start')
+    expect(await query(db.url, `SELECT sum("count")::int AS n FROM once.once`)).toEqual([{ n: 1225 }])
+  })
+
+  it('is read the usual way when a row past the sample does not fit the guessed type', async () => {
+    // Well past the sample: it ends at the end of the read that reaches SAMPLE_ROWS.
+    const rows = Array.from({ length: 2 * SAMPLE_ROWS }, (_, i) => `A${i},${i}`)
+    rows[2 * SAMPLE_ROWS - 5] = 'B,about 40'
+    const { period, events, all } = await firstRun('twice', rows)
+    expect(period.error ?? period.status).toBe('loaded')
+    expect(events).toContain('profile.end')
+    expect(events).not.toContain('load.single_pass')
+    // A guess proved wrong is no warning.
+    expect(all.find((e) => e.event === 'load.single_pass_abandoned')?.level).toBe('info')
+    expect(
+      await query(
+        db.url,
+        `SELECT data_type FROM information_schema.columns WHERE table_schema = 'twice' AND table_name = 'twice' AND column_name = 'count'`,
+      ),
+    ).toEqual([{ data_type: 'text' }])
+    expect(await query(db.url, `SELECT count(*)::int AS n FROM twice.twice`)).toEqual([
+      { n: 2 * SAMPLE_ROWS },
+    ])
   })
 })

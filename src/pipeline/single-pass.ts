@@ -1,6 +1,7 @@
 /** Reading a period once: profiling it while it is copied into PostgreSQL, when its headers match the manifest. */
 import { beginPeriodLoad, type PendingLoad, type PeriodTable } from '../load/index.js'
 import { type MissingValues, manifestHash, reconcile, TableProfile } from '../manifest/index.js'
+import type { Publication } from '../model/config.js'
 import type { CanonicalManifest, DraftSource } from '../model/manifest.js'
 import { errorDetail } from '../observe/index.js'
 import { type PeriodContext, type PeriodTableFile, periodTablesOf } from './period-context.js'
@@ -30,6 +31,8 @@ export async function startSinglePass(
   keys: readonly string[],
   base: CanonicalManifest | undefined,
   missing: MissingValues,
+  /** The base is a guess from a sample of the rows (a first load): a copy given up on is no warning then. */
+  guessed = false,
 ): Promise<SinglePass | undefined> {
   if (ctx.dryRun || !base) return undefined
   const scope = { publication: ctx.publication.code, period }
@@ -73,7 +76,7 @@ export async function startSinglePass(
   } catch (error) {
     ctx.log.emit({
       ...scope,
-      level: 'warn',
+      level: guessed ? 'info' : 'warn',
       event: 'load.single_pass_abandoned',
       duration_ms: Date.now() - started,
       message: errorDetail(error).message,
@@ -95,4 +98,44 @@ function sameLoad(a: readonly PeriodTable[], b: readonly PeriodTable[]): boolean
     ])
   }
   return a.length === b.length && a.every((t, i) => t.table === b[i]!.table && shape(t) === shape(b[i]!))
+}
+
+/** Rows of each table a first load profiles before it guesses the manifest its one pass copies with. */
+export const SAMPLE_ROWS = 20_000
+
+/**
+ * The manifest a publication's first load would get, guessed from the first rows of each table: a first load
+ * can then be read once too, profiled while copied with these types. The guess is only a start: the load is
+ * kept only when the whole profile gives the same tables and types (else it is rolled back and the period is
+ * read the usual way), and a value the guessed type cannot hold stops the copy. Undefined when the period
+ * would not be loaded anyway (a dry run, the hold contract) or a table has no rows.
+ */
+export async function guessFirstManifest(
+  ctx: PeriodContext,
+  publication: Publication,
+  period: string,
+  tables: readonly PeriodTableFile[],
+  keys: readonly string[],
+  missing: MissingValues,
+): Promise<CanonicalManifest | undefined> {
+  if (ctx.dryRun || publication.contract !== 'evolve') return undefined
+  const sources: DraftSource[] = []
+  for (const [i, t] of tables.entries()) {
+    const profile = new TableProfile(t.table, keys[i]!, missing)
+    let rows = 0
+    for await (const batch of t.table.batches(profile)) {
+      profile.add(batch)
+      rows += batch.length
+      if (rows >= SAMPLE_ROWS) break
+    }
+    if (rows === 0) return undefined
+    sources.push(profile.result())
+  }
+  const guessed = reconcile(publication, undefined, {
+    publication: publication.code,
+    period,
+    sources,
+    skipped: [],
+  })
+  return guessed.manifest
 }

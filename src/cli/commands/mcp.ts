@@ -1,16 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
-import { openDatabase } from '../../db/index.js'
-import { createMcpServer, listeningUrl, serveHttp, TOKEN_VARIABLE } from '../../mcp/index.js'
-import { projectPaths } from '../../model/layout.js'
-import {
-  DEFAULT_LIMITS,
-  openExportsReader,
-  openPostgresReader,
-  type Reader,
-  type ReadLimits,
-} from '../../read/index.js'
+import { TOKEN_VARIABLE } from '../../mcp/token-variable.js'
+import type { Reader, ReadLimits } from '../../read/index.js'
+import { DEFAULT_LIMITS } from '../../read/limits.js'
 import { type Command, type CommonValues, databaseUrl } from '../command.js'
 
 interface McpValues extends CommonValues {
@@ -82,7 +74,22 @@ With $${TOKEN_VARIABLE} set, HTTP clients must send it as "Authorization: Bearer
       maxBytes: whole('max-bytes', values['max-bytes']),
       timeoutMs: whole('timeout-ms', values['timeout-ms']),
     }
-    const paths = projectPaths(values.root)
+    // Loaded here, not at the top: the MCP SDK and DuckDB would otherwise load for every command.
+    const [
+      { StdioServerTransport },
+      { openDatabase },
+      { createMcpServer, listeningUrl, serveHttp },
+      read,
+      layout,
+    ] = await Promise.all([
+      import('@modelcontextprotocol/sdk/server/stdio.js'),
+      import('../../db/index.js'),
+      import('../../mcp/index.js'),
+      import('../../read/index.js'),
+      import('../../model/layout.js'),
+    ])
+    const { openExportsReader, openPostgresReader } = read
+    const paths = layout.projectPaths(values.root)
     let reader: Reader
     let closeDatabase = async () => {}
     if (values.exports !== undefined) {

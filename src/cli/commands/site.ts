@@ -2,8 +2,7 @@ import { existsSync, statSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { loadConfig } from '../../config/index.js'
 import { projectPaths } from '../../model/layout.js'
-import { openExportsReader, openPostgresReader, type Reader } from '../../read/index.js'
-import { buildSiteModel, writeSite } from '../../site/index.js'
+import type { Reader } from '../../read/index.js'
 import type { Command, CommonValues } from '../command.js'
 import { withDatabase } from '../database.js'
 
@@ -36,6 +35,11 @@ Open <out>/index.html in a browser, or serve the folder from any path. See docs/
     pages: { type: 'boolean', default: false },
   },
   async run(raw) {
+    // Loaded here, not at the top: DuckDB (the exports reader) would otherwise load for every command.
+    const [{ openExportsReader, openPostgresReader }, { buildSiteModel, writeSite }] = await Promise.all([
+      import('../../read/index.js'),
+      import('../../site/index.js'),
+    ])
     const values = raw as unknown as SiteValues
     const paths = projectPaths(values.root)
     let includeExports = values['include-exports']
