@@ -94,11 +94,13 @@ const NOTES = [
 function technical(manifest: CanonicalManifest): unknown {
   return {
     ...manifest,
-    sources: manifest.sources.map(({ title: _t, description: _d, ...s }) => ({
+    sources: manifest.sources.map(({ title: _t, description: _d, descriptionSource: _ds, ...s }) => ({
       ...s,
       schema: {
         ...s.schema,
-        fields: s.schema.fields.map(({ description: _fd, unit: _u, role: _r, ...f }) => f),
+        fields: s.schema.fields.map(
+          ({ description: _fd, descriptionSource: _fs, unit: _u, role: _r, ...f }) => f,
+        ),
       },
     })),
   }
@@ -128,7 +130,7 @@ const input = (over: Partial<EnrichInput> & Pick<EnrichInput, 'manifest' | 'drif
 }
 
 describe('offline enrichment', () => {
-  it('describes every column of a 120-column sheet, deterministically, without touching technical fields', async () => {
+  it('gives every column of a 120-column sheet a role, and a description where the release says more than the header, deterministically', async () => {
     const { manifest, drift } = firstPeriod(wideSource())
     expect(manifest.sources[0]!.schema.fields).toHaveLength(120)
     const a = await enrichManifest(input({ manifest, drift }))
@@ -143,23 +145,26 @@ describe('offline enrichment', () => {
     const source = a.manifest.sources[0]!
     expect(source.title).toBe('Appointments by area and month')
     expect(source.description).toContain('the sheet "Table 1" of the workbook "Appointments"')
+    expect(source.descriptionSource).toBe('publisher')
     const fields = source.schema.fields
-    expect(fields.every((f) => f.description && f.role)).toBe(true)
+    expect(fields.every((f) => f.role)).toBe(true)
     const byTitle = (t: string) => fields.find((f) => f.title === t)!
-    expect(byTitle('Org Code')).toMatchObject({ description: 'Org Code', role: 'dimension' })
+    // The header again is no description: none is written.
+    expect(byTitle('Org Code')).toMatchObject({ role: 'dimension' })
+    expect(byTitle('Org Code').description).toBeUndefined()
+    expect(byTitle('Org Code').descriptionSource).toBeUndefined()
     expect(byTitle('Org Code').unit).toBeUndefined()
     expect(byTitle('Year')).toMatchObject({ role: 'dimension' })
     expect(byTitle('Month')).toMatchObject({ role: 'dimension' })
     expect(byTitle('Report date')).toMatchObject({ role: 'dimension' })
     expect(byTitle('Registered patients [1]')).toMatchObject({
       description: 'Registered patients (see note 1: Patients registered at the end of the month.)',
+      descriptionSource: 'publisher',
       role: 'measure',
     })
-    expect(byTitle('Rate per 1,000 [note 2]')).toMatchObject({
-      description: 'Rate per 1,000 (see note 2)',
-      unit: 'per 1,000',
-      role: 'measure',
-    })
+    // Note 2 is not in the notes: "see note 2" alone would say nothing more than the header.
+    expect(byTitle('Rate per 1,000 [note 2]')).toMatchObject({ unit: 'per 1,000', role: 'measure' })
+    expect(byTitle('Rate per 1,000 [note 2]').description).toBeUndefined()
     expect(byTitle('% of appointments').unit).toBe('percent')
     expect(byTitle('Total cost (£)').unit).toBe('GBP')
     expect(byTitle('GP FTE').unit).toBe('FTE')
@@ -167,7 +172,9 @@ describe('offline enrichment', () => {
     expect(byTitle('Number of payments').unit).toBe('count')
     expect(byTitle('Median wait (days)').unit).toBe('days')
     expect(fields[119]).toMatchObject({
-      description: `${fields[119]!.title.replace(' > ', ', ').replace(' [3]', '')} (see note 3: Counts of booked appointments.)`,
+      title: 'Area 9 > Appointments 2032-11 [3]',
+      description: 'Area 9, appointments 2032-11 (see note 3: Counts of booked appointments.)',
+      descriptionSource: 'publisher',
       role: 'measure',
     })
   })
@@ -218,7 +225,11 @@ describe('offline enrichment', () => {
     const carried = withTextOf(reviewed, enriched.manifest)
     expect(carried.sources[0]!.title).toBe('Kept')
     expect(carried.sources[0]!.description).toBe(enriched.manifest.sources[0]!.description)
-    expect(carried.sources[0]!.schema.fields.every((f) => f.role === 'measure' && f.description)).toBe(true)
+    expect(carried.sources[0]!.schema.fields.every((f) => f.role === 'measure')).toBe(true)
+    expect(carried.sources[0]!.schema.fields.map((f) => f.description)).toEqual(
+      enriched.manifest.sources[0]!.schema.fields.map((f) => f.description),
+    )
+    expect(carried.sources[0]!.schema.fields[5]!.description).toContain('Patients registered')
     expect(technical(carried)).toEqual(technical(reviewed))
   })
 
@@ -459,7 +470,9 @@ describe('LLM enrichment', () => {
       expect(mixed.method).toBe('llm+offline')
       const fields = mixed.manifest.sources[0]!.schema.fields
       expect(fields.slice(0, 60).some((f) => f.description?.startsWith('LLM: '))).toBe(false)
-      expect(fields[0]).toMatchObject({ description: 'Org Code', role: 'dimension' })
+      expect(fields[0]).toMatchObject({ role: 'dimension' })
+      expect(fields[0]!.description).toBeUndefined()
+      expect(fields.slice(60).every((f) => f.descriptionSource === 'llm')).toBe(true)
       expect(fields.slice(60).every((f) => f.description?.startsWith('LLM: '))).toBe(true)
       expect(mixed.manifest.sources[0]!.title).toBe('Appointments by area and month')
       // Refused requests still cost tokens.

@@ -169,11 +169,11 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
       const fromAnswer = answered?.fields.get(field.name)
       if (fromAnswer) fromLlm++
       else fromOffline++
-      const definition = (definitionFor(definitions, field) ?? definitionFor(noted, field))?.text
-      const own = offlineFieldText(field, notes, definition)
-      // The publisher's own words come first; the LLM writes what the release does not say.
-      const text =
-        fromAnswer && own.descriptionSource !== 'publisher' ? llmFieldText(field, fromAnswer, own) : own
+      const documented = definitionFor(definitions, field)?.text
+      const defined = documented !== undefined && !restatesTitle(documented, field.title)
+      const own = offlineFieldText(field, notes, defined ? documented : definitionFor(noted, field)?.text)
+      // The release's documentation comes first; the LLM writes what it does not define.
+      const text = fromAnswer && !defined ? llmFieldText(field, fromAnswer, own) : own
       return withFieldText(field, text)
     })
     sources[target.index] = { ...source, schema: { ...source.schema, fields } }

@@ -83,6 +83,10 @@ const ACRONYMS = new Map(
   ].map((a) => [a.toUpperCase(), a]),
 )
 
+/** Names that keep their capital in sentence case: nations, months, days. */
+const PROPER =
+  /^(?:england|english|wales|welsh|scotland|scottish|ireland|irish|britain|british|london|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i
+
 /**
  * A header as a person would write it as a title: words split on underscores, lower case but for the first
  * letter, abbreviations kept (`REPORTING_PERIOD_START` → "Reporting period start", `PCN_CODE` → "PCN code",
@@ -96,7 +100,8 @@ export function sentenceCase(header: string): string {
     if (known !== undefined && /[A-Za-z]/.test(word)) return word.replace(/[A-Za-z&]+/, known)
     // Written mixed-case, an all-capital word or one with a capital inside ("CSV", "McCann") is kept as written.
     if (!shouting && (/^[^a-z]*[A-Z][^a-z]*[A-Z]/.test(word) || /^.[a-z]*[A-Z]/.test(word))) return word
-    return word.toLowerCase()
+    const lower = word.toLowerCase()
+    return PROPER.test(word) ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower
   })
   const joined = words.join(' ')
   return joined.charAt(0).toUpperCase() + joined.slice(1)
