@@ -8,7 +8,7 @@ import { createTestDatabase, openLedgerDatabase } from '../../test/support/datab
 import { echoAnswer, FakeOpenAI, OPENAI_SHAPES } from '../../test/support/fake-openai.js'
 import { ensureLedger } from '../db/index.js'
 import { LEDGER_SCHEMA_VERSION } from '../db/ledger-schema.js'
-import { physicalName, reconcile, renderCanonicalManifest } from '../manifest/index.js'
+import { definitionIndex, physicalName, reconcile, renderCanonicalManifest } from '../manifest/index.js'
 import { type LlmSettings, LlmSettingsSchema, SettingsSchema } from '../model/config.js'
 import type {
   CanonicalManifest,
@@ -253,6 +253,98 @@ describe('offline enrichment', () => {
     const { manifest: enriched } = await enrichManifest(input({ manifest, drift, context }))
     expect(enriched.sources.map((s) => s.title)).toEqual(['Staff by region', 'Vacancies by trust'])
     expect(enriched.sources[1]!.schema.fields[0]!.description).toContain('Vacancies open at month end.')
+  })
+
+  it("gives columns the release's documentation defines the publisher's text; may replace derived text, never a person's", async () => {
+    const first = firstPeriod(draftSource('Table 2', NAMED.slice(0, 6)))
+    const text = (description: string, descriptionSource?: 'derived' | 'reviewer' | 'llm') => ({
+      description,
+      ...(descriptionSource ? { descriptionSource } : {}),
+    })
+    const existing: CanonicalManifest = {
+      ...first.manifest,
+      sources: first.manifest.sources.map((s) => ({
+        ...s,
+        schema: {
+          ...s.schema,
+          fields: s.schema.fields.map(
+            (f, i) =>
+              [
+                { ...f, ...text('Organisation code, derived', 'derived') },
+                { ...f, ...text('Written by a reviewer') },
+                { ...f, ...text('Kept by the reviewer', 'reviewer') },
+                { ...f, ...text('Month') },
+                { ...f, ...text('What the LLM wrote', 'llm') },
+                f,
+              ][i]!,
+          ),
+        },
+      })),
+    }
+    const same = reconcile(
+      PUBLICATION,
+      existing,
+      draftOf('2025-12', draftSource('Table 2', NAMED.slice(0, 6))),
+    )
+    expect(same.drift.sources).toEqual([])
+    const defined = (field: string) => ({ field, text: `Publisher: what ${field} holds.` })
+    const definitions = definitionIndex([
+      {
+        file: 'Definitions.xlsx',
+        columns: { field: 'Field name', text: ['Definition'] },
+        definitions: ['ORG_CODE', 'org name', 'Year', 'MONTH', 'Report Date', 'Registered patients'].map(
+          defined,
+        ),
+      },
+    ])
+    const context = { publication: PUBLICATION, period: '2025-12', definitions }
+    const result = await enrichManifest(input({ manifest: same.manifest, drift: same.drift, context }))
+    const fields = result.manifest.sources[0]!.schema.fields
+    expect(fields.map((f) => [f.description, f.descriptionSource])).toEqual([
+      ['Publisher: what ORG_CODE holds.', 'publisher'],
+      ['Written by a reviewer', undefined],
+      ['Kept by the reviewer', 'reviewer'],
+      // Text that only said the header again counted as none.
+      ['Publisher: what MONTH holds.', 'publisher'],
+      ['What the LLM wrote', 'llm'],
+      ['Publisher: what Registered patients holds.', 'publisher'],
+    ])
+    expect(technical(result.manifest)).toEqual(technical(same.manifest))
+    // The canonical file says where each text came from.
+    expect(renderCanonicalManifest(result.manifest)).toContain('descriptionSource: publisher')
+    // The same documentation again changes nothing more.
+    const again = await enrichManifest(input({ manifest: result.manifest, drift: same.drift, context }))
+    expect(again.manifest).toBe(result.manifest)
+
+    // A manifest reconciled against another base takes the publisher's text where it may.
+    const carried = withTextOf(existing, result.manifest)
+    expect(carried.sources[0]!.schema.fields.map((f) => f.description)).toEqual(
+      fields.map((f) => f.description),
+    )
+  })
+
+  it('describes the columns of a new source from the documentation first, with the LLM or without', async () => {
+    const { manifest, drift } = firstPeriod(draftSource('Table 2', NAMED.slice(0, 3)))
+    const definitions = definitionIndex([
+      {
+        file: 'Definitions.xlsx',
+        columns: { field: 'Field name', text: ['Definition'] },
+        definitions: [
+          { field: 'Org Code', text: 'ODS code of the organisation.' },
+          { field: 'Year', text: 'year' },
+        ],
+      },
+    ])
+    const context = { publication: PUBLICATION, period: '2025-11', notes: NOTES, definitions }
+    const result = await enrichManifest(input({ manifest, drift, context }))
+    const fields = result.manifest.sources[0]!.schema.fields
+    expect(fields[0]).toMatchObject({
+      description: 'ODS code of the organisation.',
+      descriptionSource: 'publisher',
+      role: 'dimension',
+    })
+    // "year" for Year only says the header again: no description.
+    expect(fields[2]!.description).toBeUndefined()
   })
 
   it('returns the manifest as it is when nothing is new', async () => {

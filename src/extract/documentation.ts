@@ -39,7 +39,9 @@ export interface DefinitionColumns {
 /** Which columns of a header make a table of field definitions, when they do. */
 export function definitionColumns(headers: readonly string[]): DefinitionColumns | undefined {
   const labels = headers.map((h) => words(h.split(' > ').pop() ?? h))
-  const field = labels.findIndex((l) => FIELD_HEADER.test(l))
+  // "Column" alone may be the column letter beside "Name of Field": a header that names the field wins.
+  const named = labels.flatMap((l, i) => (FIELD_HEADER.test(l) ? [i] : []))
+  const field = named.find((i) => labels[i] !== 'column') ?? named[0] ?? -1
   const meaning = labels.findIndex((l, i) => i !== field && MEANING_HEADER.test(l))
   if (field < 0 || meaning < 0) return undefined
   const remarks = labels.flatMap((l, i) => (i !== field && i !== meaning && REMARK_HEADER.test(l) ? [i] : []))
