@@ -60,12 +60,23 @@ export async function draftPeriod(
       ),
     )
   }
+  const documented = describeDocumentation(documentation, sources)
+  for (const doc of documented) {
+    const described = doc.describes.map((d) => `${d.columns.length} column(s) of "${d.source}"`)
+    ctx.log.emit({
+      ...scope,
+      event: 'extract.documentation',
+      source: doc.zip ? `${doc.zip}/${doc.file}` : doc.file,
+      sheet: doc.sheet,
+      message: `documentation, not loaded: ${doc.definitions} field definitions, describing ${described.length > 0 ? described.join(', ') : 'no column of this release'}${doc.unmatched > 0 ? `; ${doc.unmatched} name no column here` : ''}`,
+    })
+  }
   const draft: DraftManifest = {
     publication: ctx.publication.code,
     period,
     sources,
     skipped,
-    ...(documentation.length > 0 ? { documentation: describeDocumentation(documentation, sources) } : {}),
+    ...(documented.length > 0 ? { documentation: documented } : {}),
   }
   writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
   return { draft, tables, notes, documentation }
@@ -101,15 +112,6 @@ async function extractPeriod(
     for (const table of extracted.tables) {
       tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
     }
-  }
-  for (const doc of documentation) {
-    ctx.log.emit({
-      ...scope,
-      event: 'extract.documentation',
-      source: doc.zip ? `${doc.zip}/${doc.file}` : doc.file,
-      sheet: doc.sheet,
-      message: `documentation: definitions of ${doc.definitions.length} fields (not loaded as a table)`,
-    })
   }
   for (const part of skipped) {
     ctx.log.emit({
