@@ -86,9 +86,9 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true })
 })
 
-const canonical = () =>
+const canonical = (project = root) =>
   parse(
-    readFileSync(join(root, 'manifests', 'canonical', CODE, `${CODE}_canonical.yaml`), 'utf8'),
+    readFileSync(join(project, 'manifests', 'canonical', CODE, `${CODE}_canonical.yaml`), 'utf8'),
   ) as CanonicalManifest
 
 describe('a release that ships a definitions workbook beside its data', () => {
@@ -154,5 +154,76 @@ describe('a release that ships a definitions workbook beside its data', () => {
     expect(result.stdout).toContain(
       `describes 4 column(s) of ${ZIP}/${CSV_MEMBER}: pcn_code, pcn_name, staff_group, fte`,
     )
+  })
+})
+
+describe('documentation that improves a reviewed manifest (contract hold)', () => {
+  let project: string
+  let after: CanonicalManifest
+  let reviewSummary: RunSummary
+
+  beforeAll(async () => {
+    project = mkdtempSync(join(tmpdir(), 'datawarp-documentation-hold-'))
+    chmodSync(project, 0o755)
+    mkdirSync(join(project, 'config'))
+    const dir = join(project, 'manifests', 'canonical', CODE)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(
+      join(project, 'config', 'publications.yaml'),
+      `publications:
+  ${CODE}:
+    name: Primary Care Network Workforce
+    contract: hold
+    urls:
+      - { period: 2024-03, url: "${server.fileUrl(ZIP)}" }
+`,
+    )
+    // Reviewed before the release shipped its definitions: derived text, a person's text, and none.
+    writeFileSync(
+      join(dir, `${CODE}_canonical.yaml`),
+      `publication: ${CODE}
+name: Primary Care Network Workforce
+sources:
+  - key: individual_level
+    table: staff_records
+    title: PCN workforce, individual level
+    match: { file: "*Primary Care Networks - * Individual Level.csv", zip: "primary-care-networks-*.zip" }
+    schema:
+      fields:
+        - { name: pcn_code, title: PCN_CODE, type: string, description: PCN code, descriptionSource: derived }
+        - { name: pcn_name, title: PCN_NAME, type: string, description: Name of the network as NHS England lists it. }
+        - { name: staff_group, title: STAFF_GROUP, type: string }
+        - { name: fte, title: FTE, type: number, description: Full-time equivalent (reviewed)., descriptionSource: reviewer }
+`,
+    )
+    const result = await runCli(['run', '--json'], { cwd: project, env: { DATABASE_URL: db.url } })
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+    reviewSummary = JSON.parse(result.stdout) as RunSummary
+    after = canonical(project)
+  })
+
+  afterAll(() => {
+    if (project) rmSync(project, { recursive: true, force: true })
+  })
+
+  it('loads the period (descriptions are not drift) and proposes the text in the manifest for review', () => {
+    const [publication] = reviewSummary.publications
+    expect(publication!.periods[0]).toMatchObject({ status: 'loaded', rows: 3 })
+    expect(publication!.periods[0]!.drift).toBeUndefined()
+    // The canonical file in the working tree changed: the Action's review pull request carries it.
+    expect(publication!.manifestWritten).toBeDefined()
+  })
+
+  it("replaces derived text and fills missing text with the publisher's; a person's text stays", () => {
+    expect(after.sources[0]!.schema.fields.map((f) => [f.name, f.description, f.descriptionSource])).toEqual([
+      ['pcn_code', 'Primary Care Network code.', 'publisher'],
+      ['pcn_name', 'Name of the network as NHS England lists it.', undefined],
+      [
+        'staff_group',
+        'The staff group of the role. Direct Patient Care, Admin/Non-Clinical or Nurses.',
+        'publisher',
+      ],
+      ['fte', 'Full-time equivalent (reviewed).', 'reviewer'],
+    ])
   })
 })
