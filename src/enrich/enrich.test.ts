@@ -347,6 +347,33 @@ describe('offline enrichment', () => {
     expect(fields[2]!.description).toBeUndefined()
   })
 
+  it('takes a definition from the notes sheets: a "FIELD: text" line, or a heading over its paragraph', async () => {
+    const { manifest, drift } = firstPeriod(
+      draftSource('Table 2', [
+        ['Submissions [7]', 'integer'],
+        ['PRAC_CODE', 'string'],
+        ['Org Name', 'string'],
+      ]),
+    )
+    const paragraph =
+      'From March 2024 the latest submission from each supplier for each period is counted, not the most complete.'
+    const notes = [
+      'Data Quality',
+      'Submissions',
+      paragraph,
+      'PRAC_CODE: ODS code of the general practice',
+      'Org Name',
+    ]
+    const context = { publication: PUBLICATION, period: '2025-11', notes }
+    const fields = (await enrichManifest(input({ manifest, drift, context }))).manifest.sources[0]!.schema
+      .fields
+    expect(fields.map((f) => [f.description, f.descriptionSource])).toEqual([
+      [paragraph, 'publisher'],
+      ['ODS code of the general practice', 'publisher'],
+      [undefined, undefined],
+    ])
+  })
+
   it('returns the manifest as it is when nothing is new', async () => {
     const first = firstPeriod(draftSource('Table 2', NAMED.slice(0, 4)))
     const same = reconcile(

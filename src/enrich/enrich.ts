@@ -240,15 +240,25 @@ function withPublisherText(
   return { sources: out, changed }
 }
 
-/** Lines "FIELD: what it means" of the notes sheets, by field: a definition when a header names the field. */
+/**
+ * Definitions written in the notes sheets, by field: a line "FIELD: what it means", or a short heading line
+ * followed by a paragraph (a data quality or notes sheet's "Submissions" over what submissions are). Only a
+ * column whose header the line names takes the text.
+ */
 function noteDefinitions(lines: readonly string[]): DefinitionIndex {
   const index = new Map<string, { text: string; from: string }>()
-  for (const line of lines) {
-    const match = /^([^:]{1,80}):\s+(\S.{9,})$/.exec(line)
-    if (!match || /^\s*(?:table|figure|chart|note|notes|source|sources)\b/i.test(match[1]!)) continue
-    const key = headerKey(match[1]!)
-    if (key !== '' && !index.has(key)) index.set(key, { text: match[2]!.trim(), from: 'notes' })
+  const add = (field: string, text: string) => {
+    const key = headerKey(field)
+    if (key !== '' && !index.has(key)) index.set(key, { text: text.trim(), from: 'notes' })
   }
+  lines.forEach((line, i) => {
+    const match = /^([^:]{1,80}):\s+(\S.{9,})$/.exec(line)
+    if (match && !/^\s*(?:table|figure|chart|note|notes|source|sources)\b/i.test(match[1]!))
+      add(match[1]!, match[2]!)
+    const next = lines[i + 1]
+    if (!match && line.length <= 80 && !line.includes(':') && next !== undefined && next.length >= 60)
+      add(line, next)
+  })
   return index
 }
 

@@ -117,6 +117,7 @@ describe('sentenceCase', () => {
     ['A&E attendances', 'A&E attendances'],
     ['2024-25 > April', '2024-25, April'],
     ['CENSUS_MONTH', 'Census month'],
+    ['2002/03 [note 1] [note 3] > GDP', '2002/03, GDP'],
   ])('%s → %s', (header, title) => {
     expect(sentenceCase(header)).toBe(title)
   })

@@ -93,8 +93,9 @@ const PROPER =
  * "Total GP Registered Patients" → "Total GP registered patients"). Footnote markers are left out.
  */
 export function sentenceCase(header: string): string {
-  const text = cleanHeader(header.replace(/_+/g, ' '))
-  const shouting = !/[a-z]/.test(text)
+  const text = cleanHeader(header.replace(/_+/g, ' ')).replace(/\s+,/g, ',')
+  // Capitals throughout, over two words or more (REPORTING_PERIOD_START): a name in capitals, not acronyms.
+  const shouting = !/[a-z]/.test(text) && (text.match(/[A-Z]{2,}/g) ?? []).length >= 2
   const words = text.split(' ').map((word) => {
     const known = ACRONYMS.get(word.replace(/[^A-Za-z&]/g, '').toUpperCase())
     if (known !== undefined && /[A-Za-z]/.test(word)) return word.replace(/[A-Za-z&]+/, known)
