@@ -614,6 +614,25 @@ describe('LLM enrichment', () => {
     })
   })
 
+  it("keeps the release's definitions over the LLM's text; the LLM describes the rest", async () => {
+    const { manifest, drift } = firstPeriod(draftSource('Table 2', NAMED.slice(0, 3)))
+    const definitions = definitionIndex([
+      {
+        file: 'Definitions.xlsx',
+        columns: { field: 'Field name', text: ['Definition'] },
+        definitions: [{ field: 'ORG_CODE', text: 'ODS code of the organisation.' }],
+      },
+    ])
+    const context = { publication: PUBLICATION, period: '2025-11', notes: NOTES, definitions }
+    const result = await enrichManifest(input({ manifest, drift, context, settings: settings() }))
+    const fields = result.manifest.sources[0]!.schema.fields
+    expect(fields.map((f) => [f.description, f.descriptionSource])).toEqual([
+      ['ODS code of the organisation.', 'publisher'],
+      ['LLM: Org Name', 'llm'],
+      ['LLM: Year', 'llm'],
+    ])
+  })
+
   it('never writes the API key to llm_response.json, even when the server echoes it', async () => {
     server.responder = () => ({ shape: 'unauthorized', message: `Incorrect API key provided: ${API_KEY}.` })
     const { manifest, drift } = firstPeriod(wideSource())

@@ -172,8 +172,9 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
       const documented = definitionFor(definitions, field)?.text
       const defined = documented !== undefined && !restatesTitle(documented, field.title)
       const own = offlineFieldText(field, notes, defined ? documented : definitionFor(noted, field)?.text)
-      // The release's documentation comes first; the LLM writes what it does not define.
-      const text = fromAnswer && !defined ? llmFieldText(field, fromAnswer, own) : own
+      // The release's documentation comes first; the LLM writes what it does not define (and units and roles).
+      const asked = fromAnswer ? llmFieldText(field, fromAnswer, own) : undefined
+      const text = !asked ? own : defined ? { ...asked, ...pickDescription(own) } : asked
       return withFieldText(field, text)
     })
     sources[target.index] = { ...source, schema: { ...source.schema, fields } }
@@ -187,6 +188,11 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
   const method = fromLlm === 0 ? 'offline' : fromOffline === 0 ? 'llm' : 'llm+offline'
   return { manifest, method, ...(llm?.usage ? { usage: llm.usage } : {}), warnings }
 }
+
+const pickDescription = (text: FieldText) => ({
+  description: text.description,
+  descriptionSource: text.descriptionSource,
+})
 
 /** A field with `text` where it has none: description (with where it came from), unit and role. */
 function withFieldText(field: Field, text: FieldText): Field {
