@@ -8,7 +8,7 @@ import { createTestDatabase, openLedgerDatabase } from '../../test/support/datab
 import { echoAnswer, FakeOpenAI, OPENAI_SHAPES } from '../../test/support/fake-openai.js'
 import { ensureLedger } from '../db/index.js'
 import { LEDGER_SCHEMA_VERSION } from '../db/ledger-schema.js'
-import { physicalName, reconcile, renderCanonicalManifest } from '../manifest/index.js'
+import { definitionIndex, physicalName, reconcile, renderCanonicalManifest } from '../manifest/index.js'
 import { type LlmSettings, LlmSettingsSchema, SettingsSchema } from '../model/config.js'
 import type {
   CanonicalManifest,
@@ -94,11 +94,13 @@ const NOTES = [
 function technical(manifest: CanonicalManifest): unknown {
   return {
     ...manifest,
-    sources: manifest.sources.map(({ title: _t, description: _d, ...s }) => ({
+    sources: manifest.sources.map(({ title: _t, description: _d, descriptionSource: _ds, ...s }) => ({
       ...s,
       schema: {
         ...s.schema,
-        fields: s.schema.fields.map(({ description: _fd, unit: _u, role: _r, ...f }) => f),
+        fields: s.schema.fields.map(
+          ({ description: _fd, descriptionSource: _fs, unit: _u, role: _r, ...f }) => f,
+        ),
       },
     })),
   }
@@ -128,7 +130,7 @@ const input = (over: Partial<EnrichInput> & Pick<EnrichInput, 'manifest' | 'drif
 }
 
 describe('offline enrichment', () => {
-  it('describes every column of a 120-column sheet, deterministically, without touching technical fields', async () => {
+  it('gives every column of a 120-column sheet a role, and a description where the release says more than the header, deterministically', async () => {
     const { manifest, drift } = firstPeriod(wideSource())
     expect(manifest.sources[0]!.schema.fields).toHaveLength(120)
     const a = await enrichManifest(input({ manifest, drift }))
@@ -143,23 +145,26 @@ describe('offline enrichment', () => {
     const source = a.manifest.sources[0]!
     expect(source.title).toBe('Appointments by area and month')
     expect(source.description).toContain('the sheet "Table 1" of the workbook "Appointments"')
+    expect(source.descriptionSource).toBe('publisher')
     const fields = source.schema.fields
-    expect(fields.every((f) => f.description && f.role)).toBe(true)
+    expect(fields.every((f) => f.role)).toBe(true)
     const byTitle = (t: string) => fields.find((f) => f.title === t)!
-    expect(byTitle('Org Code')).toMatchObject({ description: 'Org Code', role: 'dimension' })
+    // The header again is no description: none is written.
+    expect(byTitle('Org Code')).toMatchObject({ role: 'dimension' })
+    expect(byTitle('Org Code').description).toBeUndefined()
+    expect(byTitle('Org Code').descriptionSource).toBeUndefined()
     expect(byTitle('Org Code').unit).toBeUndefined()
     expect(byTitle('Year')).toMatchObject({ role: 'dimension' })
     expect(byTitle('Month')).toMatchObject({ role: 'dimension' })
     expect(byTitle('Report date')).toMatchObject({ role: 'dimension' })
     expect(byTitle('Registered patients [1]')).toMatchObject({
       description: 'Registered patients (see note 1: Patients registered at the end of the month.)',
+      descriptionSource: 'publisher',
       role: 'measure',
     })
-    expect(byTitle('Rate per 1,000 [note 2]')).toMatchObject({
-      description: 'Rate per 1,000 (see note 2)',
-      unit: 'per 1,000',
-      role: 'measure',
-    })
+    // Note 2 is not in the notes: "see note 2" alone would say nothing more than the header.
+    expect(byTitle('Rate per 1,000 [note 2]')).toMatchObject({ unit: 'per 1,000', role: 'measure' })
+    expect(byTitle('Rate per 1,000 [note 2]').description).toBeUndefined()
     expect(byTitle('% of appointments').unit).toBe('percent')
     expect(byTitle('Total cost (£)').unit).toBe('GBP')
     expect(byTitle('GP FTE').unit).toBe('FTE')
@@ -167,7 +172,9 @@ describe('offline enrichment', () => {
     expect(byTitle('Number of payments').unit).toBe('count')
     expect(byTitle('Median wait (days)').unit).toBe('days')
     expect(fields[119]).toMatchObject({
-      description: `${fields[119]!.title.replace(' > ', ', ').replace(' [3]', '')} (see note 3: Counts of booked appointments.)`,
+      title: 'Area 9 > Appointments 2032-11 [3]',
+      description: 'Area 9, appointments 2032-11 (see note 3: Counts of booked appointments.)',
+      descriptionSource: 'publisher',
       role: 'measure',
     })
   })
@@ -218,7 +225,11 @@ describe('offline enrichment', () => {
     const carried = withTextOf(reviewed, enriched.manifest)
     expect(carried.sources[0]!.title).toBe('Kept')
     expect(carried.sources[0]!.description).toBe(enriched.manifest.sources[0]!.description)
-    expect(carried.sources[0]!.schema.fields.every((f) => f.role === 'measure' && f.description)).toBe(true)
+    expect(carried.sources[0]!.schema.fields.every((f) => f.role === 'measure')).toBe(true)
+    expect(carried.sources[0]!.schema.fields.map((f) => f.description)).toEqual(
+      enriched.manifest.sources[0]!.schema.fields.map((f) => f.description),
+    )
+    expect(carried.sources[0]!.schema.fields[5]!.description).toContain('Patients registered')
     expect(technical(carried)).toEqual(technical(reviewed))
   })
 
@@ -242,6 +253,125 @@ describe('offline enrichment', () => {
     const { manifest: enriched } = await enrichManifest(input({ manifest, drift, context }))
     expect(enriched.sources.map((s) => s.title)).toEqual(['Staff by region', 'Vacancies by trust'])
     expect(enriched.sources[1]!.schema.fields[0]!.description).toContain('Vacancies open at month end.')
+  })
+
+  it("gives columns the release's documentation defines the publisher's text; may replace derived text, never a person's", async () => {
+    const first = firstPeriod(draftSource('Table 2', NAMED.slice(0, 6)))
+    const text = (description: string, descriptionSource?: 'derived' | 'reviewer' | 'llm') => ({
+      description,
+      ...(descriptionSource ? { descriptionSource } : {}),
+    })
+    const existing: CanonicalManifest = {
+      ...first.manifest,
+      sources: first.manifest.sources.map((s) => ({
+        ...s,
+        schema: {
+          ...s.schema,
+          fields: s.schema.fields.map(
+            (f, i) =>
+              [
+                { ...f, ...text('Organisation code, derived', 'derived') },
+                { ...f, ...text('Written by a reviewer') },
+                { ...f, ...text('Kept by the reviewer', 'reviewer') },
+                { ...f, ...text('Month') },
+                { ...f, ...text('What the LLM wrote', 'llm') },
+                f,
+              ][i]!,
+          ),
+        },
+      })),
+    }
+    const same = reconcile(
+      PUBLICATION,
+      existing,
+      draftOf('2025-12', draftSource('Table 2', NAMED.slice(0, 6))),
+    )
+    expect(same.drift.sources).toEqual([])
+    const defined = (field: string) => ({ field, text: `Publisher: what ${field} holds.` })
+    const definitions = definitionIndex([
+      {
+        file: 'Definitions.xlsx',
+        columns: { field: 'Field name', text: ['Definition'] },
+        definitions: ['ORG_CODE', 'org name', 'Year', 'MONTH', 'Report Date', 'Registered patients'].map(
+          defined,
+        ),
+      },
+    ])
+    const context = { publication: PUBLICATION, period: '2025-12', definitions }
+    const result = await enrichManifest(input({ manifest: same.manifest, drift: same.drift, context }))
+    const fields = result.manifest.sources[0]!.schema.fields
+    expect(fields.map((f) => [f.description, f.descriptionSource])).toEqual([
+      ['Publisher: what ORG_CODE holds.', 'publisher'],
+      ['Written by a reviewer', undefined],
+      ['Kept by the reviewer', 'reviewer'],
+      // Text that only said the header again counted as none.
+      ['Publisher: what MONTH holds.', 'publisher'],
+      ['What the LLM wrote', 'llm'],
+      ['Publisher: what Registered patients holds.', 'publisher'],
+    ])
+    expect(technical(result.manifest)).toEqual(technical(same.manifest))
+    // The canonical file says where each text came from.
+    expect(renderCanonicalManifest(result.manifest)).toContain('descriptionSource: publisher')
+    // The same documentation again changes nothing more.
+    const again = await enrichManifest(input({ manifest: result.manifest, drift: same.drift, context }))
+    expect(again.manifest).toBe(result.manifest)
+
+    // A manifest reconciled against another base takes the publisher's text where it may.
+    const carried = withTextOf(existing, result.manifest)
+    expect(carried.sources[0]!.schema.fields.map((f) => f.description)).toEqual(
+      fields.map((f) => f.description),
+    )
+  })
+
+  it('describes the columns of a new source from the documentation first, with the LLM or without', async () => {
+    const { manifest, drift } = firstPeriod(draftSource('Table 2', NAMED.slice(0, 3)))
+    const definitions = definitionIndex([
+      {
+        file: 'Definitions.xlsx',
+        columns: { field: 'Field name', text: ['Definition'] },
+        definitions: [
+          { field: 'Org Code', text: 'ODS code of the organisation.' },
+          { field: 'Year', text: 'year' },
+        ],
+      },
+    ])
+    const context = { publication: PUBLICATION, period: '2025-11', notes: NOTES, definitions }
+    const result = await enrichManifest(input({ manifest, drift, context }))
+    const fields = result.manifest.sources[0]!.schema.fields
+    expect(fields[0]).toMatchObject({
+      description: 'ODS code of the organisation.',
+      descriptionSource: 'publisher',
+      role: 'dimension',
+    })
+    // "year" for Year only says the header again: no description.
+    expect(fields[2]!.description).toBeUndefined()
+  })
+
+  it('takes a definition from the notes sheets: a "FIELD: text" line, or a heading over its paragraph', async () => {
+    const { manifest, drift } = firstPeriod(
+      draftSource('Table 2', [
+        ['Submissions [7]', 'integer'],
+        ['PRAC_CODE', 'string'],
+        ['Org Name', 'string'],
+      ]),
+    )
+    const paragraph =
+      'From March 2024 the latest submission from each supplier for each period is counted, not the most complete.'
+    const notes = [
+      'Data Quality',
+      'Submissions',
+      paragraph,
+      'PRAC_CODE: ODS code of the general practice',
+      'Org Name',
+    ]
+    const context = { publication: PUBLICATION, period: '2025-11', notes }
+    const fields = (await enrichManifest(input({ manifest, drift, context }))).manifest.sources[0]!.schema
+      .fields
+    expect(fields.map((f) => [f.description, f.descriptionSource])).toEqual([
+      [paragraph, 'publisher'],
+      ['ODS code of the general practice', 'publisher'],
+      [undefined, undefined],
+    ])
   })
 
   it('returns the manifest as it is when nothing is new', async () => {
@@ -459,7 +589,9 @@ describe('LLM enrichment', () => {
       expect(mixed.method).toBe('llm+offline')
       const fields = mixed.manifest.sources[0]!.schema.fields
       expect(fields.slice(0, 60).some((f) => f.description?.startsWith('LLM: '))).toBe(false)
-      expect(fields[0]).toMatchObject({ description: 'Org Code', role: 'dimension' })
+      expect(fields[0]).toMatchObject({ role: 'dimension' })
+      expect(fields[0]!.description).toBeUndefined()
+      expect(fields.slice(60).every((f) => f.descriptionSource === 'llm')).toBe(true)
       expect(fields.slice(60).every((f) => f.description?.startsWith('LLM: '))).toBe(true)
       expect(mixed.manifest.sources[0]!.title).toBe('Appointments by area and month')
       // Refused requests still cost tokens.
@@ -480,6 +612,25 @@ describe('LLM enrichment', () => {
         'LLM not used: the environment variable DW_TEST_NO_SUCH_KEY is not set; offline text used',
       ])
     })
+  })
+
+  it("keeps the release's definitions over the LLM's text; the LLM describes the rest", async () => {
+    const { manifest, drift } = firstPeriod(draftSource('Table 2', NAMED.slice(0, 3)))
+    const definitions = definitionIndex([
+      {
+        file: 'Definitions.xlsx',
+        columns: { field: 'Field name', text: ['Definition'] },
+        definitions: [{ field: 'ORG_CODE', text: 'ODS code of the organisation.' }],
+      },
+    ])
+    const context = { publication: PUBLICATION, period: '2025-11', notes: NOTES, definitions }
+    const result = await enrichManifest(input({ manifest, drift, context, settings: settings() }))
+    const fields = result.manifest.sources[0]!.schema.fields
+    expect(fields.map((f) => [f.description, f.descriptionSource])).toEqual([
+      ['ODS code of the organisation.', 'publisher'],
+      ['LLM: Org Name', 'llm'],
+      ['LLM: Year', 'llm'],
+    ])
   })
 
   it('never writes the API key to llm_response.json, even when the server echoes it', async () => {

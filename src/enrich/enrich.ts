@@ -2,9 +2,10 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type pg from 'pg'
 import { readLlmCache, writeLlmCache } from '../db/llm-cache.js'
+import { type DefinitionIndex, definitionFor, headerKey } from '../manifest/index.js'
 import type { LlmSettings } from '../model/config.js'
 import type { Drift, SourceDrift } from '../model/drift.js'
-import type { CanonicalManifest, DraftManifest, Field, Source } from '../model/manifest.js'
+import type { CanonicalManifest, DraftManifest, DraftSource, Field, Source } from '../model/manifest.js'
 import {
   type Batch,
   type BatchColumn,
@@ -23,6 +24,7 @@ import {
   noteTexts,
   offlineFieldText,
   offlineSourceText,
+  restatesTitle,
   type SourceText,
   unitFromLabel,
 } from './offline.js'
@@ -37,6 +39,8 @@ export interface EnrichContext {
    * file's lines first, so the workbooks of one ZIP, each with its "Table 1", keep their own titles and notes.
    */
   readonly fileNotes?: ReadonlyMap<string, readonly string[]>
+  /** The release's documentation: the publisher's definitions of its fields, by normalised field name. */
+  readonly definitions?: DefinitionIndex
 }
 
 export interface EnrichInput {
@@ -127,6 +131,7 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
   let llm: LlmPhase | undefined
   if (input.settings && targets.length > 0) llm = await askLlm(input, input.settings, targets, warnings)
 
+  const definitions = input.context.definitions ?? new Map()
   const sources = [...input.manifest.sources]
   let fromLlm = 0
   let fromOffline = 0
@@ -135,15 +140,27 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
     let source = sources[target.index]!
     const lines = notesOf(target.file)
     const notes = noteTexts(lines)
-    const offline = { publication: input.context.publication, notes: lines }
+    const noted = noteDefinitions(lines)
+    const tableTitle = draftSourceOf(input, target)?.title
+    const offline = {
+      publication: input.context.publication,
+      notes: lines,
+      ...(tableTitle ? { tableTitle } : {}),
+    }
     if (target.describeSource) {
-      const text = answered?.source ?? offlineSourceText(source, offline)
+      const text = answered?.source
+        ? { ...answered.source, descriptionSource: 'llm' as const }
+        : offlineSourceText(source, offline)
       if (answered?.source) fromLlm++
       else fromOffline++
+      const description = source.description ?? text.description
       source = {
         ...source,
         title: source.title ?? text.title,
-        description: source.description ?? text.description,
+        description,
+        ...(source.description === undefined && text.descriptionSource !== undefined
+          ? { descriptionSource: text.descriptionSource }
+          : {}),
       }
     }
     const wanted = new Set(target.fields.map((f) => f.name))
@@ -152,27 +169,116 @@ export async function enrichManifest(input: EnrichInput): Promise<EnrichResult> 
       const fromAnswer = answered?.fields.get(field.name)
       if (fromAnswer) fromLlm++
       else fromOffline++
-      const text = fromAnswer ? llmFieldText(field, fromAnswer) : offlineFieldText(field, notes)
-      const unit = field.unit ?? text.unit
-      return {
-        ...field,
-        description: text.description,
-        ...(unit !== undefined ? { unit } : {}),
-        role: field.role ?? text.role,
-      }
+      const documented = definitionFor(definitions, field)?.text
+      const defined = documented !== undefined && !restatesTitle(documented, field.title)
+      const own = offlineFieldText(field, notes, defined ? documented : definitionFor(noted, field)?.text)
+      // The release's documentation comes first; the LLM writes what it does not define (and units and roles).
+      const asked = fromAnswer ? llmFieldText(field, fromAnswer, own) : undefined
+      const text = !asked ? own : defined ? { ...asked, ...pickDescription(own) } : asked
+      return withFieldText(field, text)
     })
     sources[target.index] = { ...source, schema: { ...source.schema, fields } }
   }
+  const improved = withPublisherText(sources, definitions)
 
-  const manifest = targets.length > 0 ? { ...input.manifest, sources } : input.manifest
+  const manifest =
+    targets.length > 0 || improved.changed > 0
+      ? { ...input.manifest, sources: improved.sources }
+      : input.manifest
   const method = fromLlm === 0 ? 'offline' : fromOffline === 0 ? 'llm' : 'llm+offline'
   return { manifest, method, ...(llm?.usage ? { usage: llm.usage } : {}), warnings }
 }
 
+const pickDescription = (text: FieldText) => ({
+  description: text.description,
+  descriptionSource: text.descriptionSource,
+})
+
+/** A field with `text` where it has none: description (with where it came from), unit and role. */
+function withFieldText(field: Field, text: FieldText): Field {
+  const unit = field.unit ?? text.unit
+  return {
+    ...field,
+    ...(text.description !== undefined ? { description: text.description } : {}),
+    ...(text.description !== undefined && text.descriptionSource !== undefined
+      ? { descriptionSource: text.descriptionSource }
+      : {}),
+    ...(unit !== undefined ? { unit } : {}),
+    role: field.role ?? text.role,
+  }
+}
+
+/**
+ * Whether the release's documentation may give a field its text: it has none, only derived text, or only the
+ * header again; or the publisher's text, which a later edition may revise. Text a person wrote (no
+ * descriptionSource, or reviewer) and the LLM's stays.
+ */
+export function takesPublisherText(
+  field: Pick<Field, 'title' | 'description' | 'descriptionSource'>,
+): boolean {
+  if (field.description === undefined || field.descriptionSource === 'derived') return true
+  if (field.descriptionSource === 'publisher') return true
+  return field.descriptionSource !== 'reviewer' && restatesTitle(field.description, field.title)
+}
+
+/**
+ * Every field of the manifest, new or not, that the release documents and that may take the publisher's text
+ * (see takesPublisherText) gets it. What changes arrives in the proposal, reviewed like any other change.
+ */
+function withPublisherText(
+  sources: readonly Source[],
+  definitions: DefinitionIndex,
+): { sources: Source[]; changed: number } {
+  let changed = 0
+  const out = sources.map((source) => {
+    let touched = false
+    const fields = source.schema.fields.map((field) => {
+      if (!takesPublisherText(field)) return field
+      const definition = definitionFor(definitions, field)
+      if (!definition || restatesTitle(definition.text, field.title) || definition.text === field.description)
+        return field
+      touched = true
+      changed++
+      return { ...field, description: definition.text, descriptionSource: 'publisher' as const }
+    })
+    return touched ? { ...source, schema: { ...source.schema, fields } } : source
+  })
+  return { sources: out, changed }
+}
+
+/**
+ * Definitions written in the notes sheets, by field: a line "FIELD: what it means", or a short heading line
+ * followed by a paragraph (a data quality or notes sheet's "Submissions" over what submissions are). Only a
+ * column whose header the line names takes the text.
+ */
+function noteDefinitions(lines: readonly string[]): DefinitionIndex {
+  const index = new Map<string, { text: string; from: string }>()
+  const add = (field: string, text: string) => {
+    const key = headerKey(field)
+    if (key !== '' && !index.has(key)) index.set(key, { text: text.trim(), from: 'notes' })
+  }
+  lines.forEach((line, i) => {
+    const match = /^([^:]{1,80}):\s+(\S.{9,})$/.exec(line)
+    if (match && !/^\s*(?:table|figure|chart|note|notes|source|sources)\b/i.test(match[1]!))
+      add(match[1]!, match[2]!)
+    const next = lines[i + 1]
+    if (!match && line.length <= 80 && !line.includes(':') && next !== undefined && next.length >= 60)
+      add(line, next)
+  })
+  return index
+}
+
+/** The period's table a target was drafted from, when the draft is known. */
+function draftSourceOf(input: EnrichInput, target: Target): DraftSource | undefined {
+  const change = input.drift.sources.find((s) => s.key === target.source.key)
+  return input.draft?.sources.find((s) => s.file === target.file && s.sheet === change?.sheet)
+}
+
 /**
  * `target` with the text of `enriched` where `target` has none: source titles and descriptions by source key,
- * field descriptions, units and roles by field name. Technical fields are `target`'s, untouched. For a manifest
- * reconciled against another base (the one a load uses) to get the text enriched on the proposal.
+ * field descriptions, units and roles by field name; and the publisher's text where `target` may take it
+ * (see takesPublisherText). Technical fields are `target`'s, untouched. For a manifest reconciled against
+ * another base (the one a load uses) to get the text enriched on the proposal.
  */
 export function withTextOf(target: CanonicalManifest, enriched: CanonicalManifest): CanonicalManifest {
   const byKey = new Map(enriched.sources.map((s) => [s.key, s]))
@@ -183,26 +289,33 @@ export function withTextOf(target: CanonicalManifest, enriched: CanonicalManifes
       if (!from) return source
       const fields = new Map(from.schema.fields.map((f) => [f.name, f]))
       const title = source.title ?? from.title
-      const description = source.description ?? from.description
+      const described = source.description !== undefined ? source : from
       return {
         ...source,
         ...(title !== undefined ? { title } : {}),
-        ...(description !== undefined ? { description } : {}),
+        ...(described.description !== undefined ? { description: described.description } : {}),
+        ...(described.description !== undefined && described.descriptionSource !== undefined
+          ? { descriptionSource: described.descriptionSource }
+          : {}),
         schema: {
           ...source.schema,
           fields: source.schema.fields.map((field) => {
             const f = fields.get(field.name)
             if (!f) return field
-            const text = {
-              description: field.description ?? f.description,
-              unit: field.unit ?? f.unit,
-              role: field.role ?? f.role,
-            }
+            const publisher =
+              f.descriptionSource === 'publisher' && f.description !== undefined && takesPublisherText(field)
+            const text = publisher || field.description === undefined ? f : field
+            const unit = field.unit ?? f.unit
+            const role = field.role ?? f.role
+            const { description: _d, descriptionSource: _s, ...rest } = field
             return {
-              ...field,
+              ...rest,
               ...(text.description !== undefined ? { description: text.description } : {}),
-              ...(text.unit !== undefined ? { unit: text.unit } : {}),
-              ...(text.role !== undefined ? { role: text.role } : {}),
+              ...(text.description !== undefined && text.descriptionSource !== undefined
+                ? { descriptionSource: text.descriptionSource }
+                : {}),
+              ...(unit !== undefined ? { unit } : {}),
+              ...(role !== undefined ? { role } : {}),
             }
           }),
         },
@@ -211,12 +324,23 @@ export function withTextOf(target: CanonicalManifest, enriched: CanonicalManifes
   }
 }
 
-/** Text columns, dates and booleans are dimensions whatever the LLM says; a measure without a unit gets the label's. */
-function llmFieldText(field: Field, answer: FieldText): FieldText {
+/**
+ * Text columns, dates and booleans are dimensions whatever the LLM says; a measure without a unit gets the
+ * label's. An answer that only says the header again is no description: the offline one (if any) stands.
+ */
+function llmFieldText(field: Field, answer: FieldText, offline: FieldText): FieldText {
   const numeric = field.type === 'integer' || field.type === 'number'
   const role = numeric ? answer.role : 'dimension'
   const unit = role === 'measure' ? (answer.unit ?? unitFromLabel(field.title)) : undefined
-  return { description: answer.description, role, ...(unit !== undefined ? { unit } : {}) }
+  const says = !restatesTitle(answer.description, field.title)
+  const description = says ? { description: answer.description!, descriptionSource: 'llm' as const } : offline
+  return {
+    ...(description.description !== undefined
+      ? { description: description.description, descriptionSource: description.descriptionSource! }
+      : {}),
+    role,
+    ...(unit !== undefined ? { unit } : {}),
+  }
 }
 
 /** The new sources and fields the drift names that still lack text, in the drift's order. */

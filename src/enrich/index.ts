@@ -5,6 +5,7 @@ export {
   type EnrichUsage,
   enrichManifest,
   NARROW_COLUMNS,
+  takesPublisherText,
   withTextOf,
 } from './enrich.js'
 export {
@@ -13,7 +14,9 @@ export {
   footnoteNumbers,
   offlineFieldText,
   offlineSourceText,
+  restatesTitle,
   roleOf,
   type SourceText,
+  sentenceCase,
   unitFromLabel,
 } from './offline.js'

@@ -6,7 +6,9 @@ import {
   noteTexts,
   offlineFieldText,
   offlineSourceText,
+  restatesTitle,
   roleOf,
+  sentenceCase,
   unitFromLabel,
 } from './offline.js'
 
@@ -64,7 +66,7 @@ describe('footnotes and notes', () => {
     expect(cleanHeader('2024-25 > April [1]')).toBe('2024-25, April')
   })
 
-  it('explains footnote markers as "see note N", with the note text when the notes sheet has it', () => {
+  it("attaches the text of the notes a header's footnote markers point to; a marker without its note says nothing", () => {
     const notes = noteTexts([
       'Notes',
       'Note 1: Patients registered on the last day of the month.',
@@ -73,15 +75,61 @@ describe('footnotes and notes', () => {
     expect(offlineFieldText({ name: 'p', title: 'Registered patients [1]', type: 'integer' }, notes)).toEqual(
       {
         description: 'Registered patients (see note 1: Patients registered on the last day of the month.)',
+        descriptionSource: 'publisher',
         role: 'measure',
       },
     )
     expect(offlineFieldText({ name: 'c', title: 'Cost (£) [note 2, 3]', type: 'number' }, notes)).toEqual({
-      description: 'Cost (£) (see note 2: Excludes dental.; note 3)',
+      description: 'Cost (£) (see note 2: Excludes dental.)',
+      descriptionSource: 'publisher',
+      unit: 'GBP',
+      role: 'measure',
+    })
+    expect(offlineFieldText({ name: 'c', title: 'Cost [note 3]', type: 'number' }, notes)).toEqual({
       unit: 'GBP',
       role: 'measure',
     })
     expect(noteTexts(['2024-25 figures are provisional'])).toEqual(new Map())
+  })
+
+  it("takes the release's definition of a field, unless it only says the header again", () => {
+    const field = { name: 'prac_code', title: 'PRAC_CODE', type: 'string' as const }
+    expect(offlineFieldText(field, new Map(), 'General Practice Code.')).toEqual({
+      description: 'General Practice Code.',
+      descriptionSource: 'publisher',
+      role: 'dimension',
+    })
+    expect(offlineFieldText(field, new Map(), 'Prac code')).toEqual({ role: 'dimension' })
+  })
+})
+
+describe('sentenceCase', () => {
+  it.each([
+    ['REPORTING_PERIOD_START', 'Reporting period start'],
+    ['PCN_CODE', 'PCN code'],
+    ['SUB_ICB_NAME', 'Sub ICB name'],
+    ['MEASURE_ID', 'Measure ID'],
+    ['FTE', 'FTE'],
+    ['Total GP Registered Patients', 'Total GP registered patients'],
+    ['Number of GPs', 'Number of GPs'],
+    ['NHS England Commissioning Region [note 3]', 'NHS England commissioning region'],
+    ['Data_source', 'Data source'],
+    ['A&E attendances', 'A&E attendances'],
+    ['2024-25 > April', '2024-25, April'],
+    ['CENSUS_MONTH', 'Census month'],
+    ['2002/03 [note 1] [note 3] > GDP', '2002/03, GDP'],
+  ])('%s → %s', (header, title) => {
+    expect(sentenceCase(header)).toBe(title)
+  })
+})
+
+describe('restatesTitle', () => {
+  it('counts the header again, in any case or spacing, as no description', () => {
+    expect(restatesTitle('Reporting period start', 'REPORTING_PERIOD_START')).toBe(true)
+    expect(restatesTitle('Registered patients', 'Registered patients [1]')).toBe(true)
+    expect(restatesTitle('Org Code', 'Org Code')).toBe(true)
+    expect(restatesTitle(undefined, 'Org Code')).toBe(true)
+    expect(restatesTitle('ODS code of the organisation', 'Org Code')).toBe(false)
   })
 })
 
@@ -91,21 +139,38 @@ describe('offlineSourceText', () => {
     notes: ['Contents', 'Table 1: Appointments by region and month', 'Table 10: Something else'],
   }
 
-  it('titles a sheet from the contents sheet, else from its name; a CSV from its file name', () => {
+  it('titles a sheet from the contents sheet, else its title row, else the publication and the sheet; never a bare file name', () => {
     expect(
       offlineSourceText({ key: 't1', match: { file: 'Appts - *.xlsx', sheet: 'Table 1' } }, ctx),
     ).toEqual({
       title: 'Appointments by region and month',
       description:
         'Appointments by region and month. From the sheet "Table 1" of the workbook "Appts", published in Appointments in General Practice.',
+      descriptionSource: 'publisher',
     })
     expect(
       offlineSourceText({ key: 't2', match: { file: 'Appts - *.xlsx', sheet: 'Table 2' } }, ctx).title,
-    ).toBe('Table 2')
-    expect(offlineSourceText({ key: 'adhd', match: { file: 'ADHD_*.csv' } }, ctx)).toEqual({
-      title: 'ADHD',
-      description: 'From the file "ADHD", published in Appointments in General Practice.',
+    ).toBe('Appointments in General Practice: Table 2')
+    expect(
+      offlineSourceText(
+        { key: 't3', match: { file: 'Appts - *.xlsx', sheet: 'Table 3' } },
+        { ...ctx, tableTitle: 'Table 3: Appointments by mode, November 2025' },
+      ),
+    ).toEqual({
+      title: 'Appointments by mode, November 2025',
+      description:
+        'Table 3: Appointments by mode, November 2025. From the sheet "Table 3" of the workbook "Appts", published in Appointments in General Practice.',
+      descriptionSource: 'publisher',
     })
+    expect(offlineSourceText({ key: 'adhd', match: { file: 'ADHD_*.csv' } }, ctx)).toEqual({
+      title: 'Appointments in General Practice: ADHD',
+      description: 'From the file "ADHD", published in Appointments in General Practice.',
+      descriptionSource: 'derived',
+    })
+    const mhsds = { code: 'mhsds', name: 'Mental Health Services Monthly Statistics' }
+    expect(offlineSourceText({ key: 'big', match: { file: 'big.csv' } }, { publication: mhsds }).title).toBe(
+      'Mental Health Services Monthly Statistics: big',
+    )
     expect(fileTitle('Submissions via OC Systems in General Practice - *.xlsx')).toBe(
       'Submissions via OC Systems in General Practice',
     )

@@ -1,5 +1,5 @@
 import { FOOTNOTE_MARKER } from '../manifest/physical-name.js'
-import type { Field, FieldType, Source } from '../model/manifest.js'
+import type { DescriptionSource, Field, FieldType, Source } from '../model/manifest.js'
 
 /**
  * The offline enricher: titles, descriptions, units and roles from what the publication wrote (headers, sheet and
@@ -10,7 +10,9 @@ import type { Field, FieldType, Source } from '../model/manifest.js'
 export type Role = 'dimension' | 'measure'
 
 export interface FieldText {
-  readonly description: string
+  /** Absent when all there is to say is the header again (a restatement is no description). */
+  readonly description?: string
+  readonly descriptionSource?: DescriptionSource
   readonly unit?: string
   readonly role: Role
 }
@@ -18,12 +20,104 @@ export interface FieldText {
 export interface SourceText {
   readonly title: string
   readonly description: string
+  readonly descriptionSource?: DescriptionSource
 }
 
 export interface OfflineContext {
   readonly publication: { readonly code: string; readonly name: string }
   /** Lines of the workbook's notes and contents sheets (or any release notes), when available. */
   readonly notes?: readonly string[]
+  /** The table's own title, from the title rows above its header ("Table 3: Staff by role"). */
+  readonly tableTitle?: string
+}
+
+/** Abbreviations kept upper-case in sentence case, in the form they are written. */
+const ACRONYMS = new Map(
+  [
+    'NHS',
+    'GP',
+    'GPs',
+    'PCN',
+    'PCNs',
+    'ICB',
+    'ICBs',
+    'ICS',
+    'FTE',
+    'ID',
+    'IDs',
+    'ODS',
+    'CCG',
+    'CCGs',
+    'STP',
+    'ONS',
+    'UK',
+    'A&E',
+    'ECR',
+    'GPMS',
+    'RTT',
+    'MHSDS',
+    'ADHD',
+    'DNA',
+    'QOF',
+    'LSOA',
+    'CQC',
+    'NWRS',
+    'ARRS',
+    'GMS',
+    'PMS',
+    'APMS',
+    'HC',
+    'OC',
+    'ICD',
+    'SNOMED',
+    'NICE',
+    'IAPT',
+    'ECDS',
+    'HES',
+    'AHP',
+    'AHPs',
+    'NB',
+    'HCHS',
+    'PSTN',
+    'IVR',
+  ].map((a) => [a.toUpperCase(), a]),
+)
+
+/** Names that keep their capital in sentence case: nations, months, days. */
+const PROPER =
+  /^(?:england|english|wales|welsh|scotland|scottish|ireland|irish|britain|british|london|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i
+
+/**
+ * A header as a person would write it as a title: words split on underscores, lower case but for the first
+ * letter, abbreviations kept (`REPORTING_PERIOD_START` → "Reporting period start", `PCN_CODE` → "PCN code",
+ * "Total GP Registered Patients" → "Total GP registered patients"). Footnote markers are left out.
+ */
+export function sentenceCase(header: string): string {
+  const text = cleanHeader(header.replace(/_+/g, ' ')).replace(/\s+,/g, ',')
+  // Capitals throughout, over two words or more (REPORTING_PERIOD_START): a name in capitals, not acronyms.
+  const shouting = !/[a-z]/.test(text) && (text.match(/[A-Z]{2,}/g) ?? []).length >= 2
+  const words = text.split(' ').map((word) => {
+    const known = ACRONYMS.get(word.replace(/[^A-Za-z&]/g, '').toUpperCase())
+    if (known !== undefined && /[A-Za-z]/.test(word)) return word.replace(/[A-Za-z&]+/, known)
+    // Written mixed-case, an all-capital word or one with a capital inside ("CSV", "McCann") is kept as written.
+    if (!shouting && (/^[^a-z]*[A-Z][^a-z]*[A-Z]/.test(word) || /^.[a-z]*[A-Z]/.test(word))) return word
+    const lower = word.toLowerCase()
+    return PROPER.test(word) ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower
+  })
+  const joined = words.join(' ')
+  return joined.charAt(0).toUpperCase() + joined.slice(1)
+}
+
+const comparable = (text: string) =>
+  cleanHeader(text.replace(/_+/g, ' '))
+    .toLowerCase()
+    .replace(/[^a-z0-9%£]+/g, '')
+
+/** A description that says no more than the header: the header again, in any case, spacing or punctuation. */
+export function restatesTitle(description: string | undefined, title: string): boolean {
+  if (description === undefined) return true
+  const said = comparable(description)
+  return said === '' || said === comparable(title)
 }
 
 const NUMERIC: ReadonlySet<FieldType> = new Set(['integer', 'number'])
@@ -151,16 +245,29 @@ function notesPhrase(numbers: readonly number[], texts: ReadonlyMap<number, stri
   return ` (see ${parts.join('; ')})`
 }
 
-/** A field's description, unit and role from its header. */
+/**
+ * A field's description, unit and role. The description is the publisher's: its definition of the field when
+ * the release documents it, else the header in sentence case with the text of the notes its footnote markers
+ * point to. With neither, there is nothing to say beyond the header, and no description.
+ */
 export function offlineFieldText(
   field: Pick<Field, 'name' | 'title' | 'type'>,
   notes: ReadonlyMap<number, string> = new Map(),
+  definition?: string,
 ): FieldText {
-  const header = cleanHeader(field.title) || field.name
   const role = roleOf(field)
   const unit = role === 'measure' ? unitFromLabel(field.title) : undefined
-  const description = `${header}${notesPhrase(footnoteNumbers(field.title), notes)}`
-  return { description, role, ...(unit !== undefined ? { unit } : {}) }
+  const described = (description: string): FieldText => ({
+    description,
+    descriptionSource: 'publisher',
+    role,
+    ...(unit !== undefined ? { unit } : {}),
+  })
+  if (definition !== undefined && !restatesTitle(definition, field.title)) return described(definition)
+  const numbers = footnoteNumbers(field.title).filter((n) => notes.has(n))
+  if (numbers.length > 0)
+    return described(`${sentenceCase(field.title) || field.name}${notesPhrase(numbers, notes)}`)
+  return { role, ...(unit !== undefined ? { unit } : {}) }
 }
 
 /** A readable name from a file glob: "Submissions via OC Systems - *.xlsx" → "Submissions via OC Systems". */
@@ -190,18 +297,40 @@ function contentsTitle(sheet: string, notes: readonly string[] | undefined): str
   return undefined
 }
 
-/** A source's title (the contents sheet's line for it, else the sheet or file name) and description. */
+/** "Table 3: Staff by role" → "Staff by role": a table title without its number. */
+function withoutTableNumber(title: string): string {
+  const rest = title.replace(/^\s*(?:table|figure|chart)\s+[\w.]+\s*[:.\-–—]?\s*/i, '').trim()
+  return rest === '' ? title.trim() : rest
+}
+
+/**
+ * A source's title and description. The title is the publisher's: the contents sheet's line for the sheet,
+ * else the table's title row, else the publication's name with the sheet's or file's name — never a bare
+ * file name. The description says where the source is.
+ */
 export function offlineSourceText(source: Pick<Source, 'key' | 'match'>, ctx: OfflineContext): SourceText {
   const file = fileTitle(source.match.file) || source.match.file
   const zip = source.match.zip !== undefined ? fileTitle(source.match.zip) || source.match.zip : undefined
   const inZip = zip !== undefined ? ` in the ZIP "${zip}"` : ''
   const sheet = source.match.sheet
   const listed = sheet !== undefined ? contentsTitle(sheet, ctx.notes) : undefined
-  const title = listed ?? sheet?.trim() ?? (file || source.key)
+  const titled =
+    ctx.tableTitle !== undefined ? clip(ctx.tableTitle.replace(/\s+/g, ' ').trim(), 200) : undefined
+  const publisher = listed ?? (titled !== undefined && titled !== '' ? withoutTableNumber(titled) : undefined)
+  const name = sheet?.trim() || file || source.key
+  const publication = ctx.publication.name
+  const title =
+    publisher ??
+    (publication.toLowerCase().includes(name.toLowerCase()) ? publication : `${publication}: ${name}`)
   const where =
     sheet !== undefined
       ? `the sheet "${sheet}" of the workbook "${file}"${inZip}`
       : `the file "${file}"${inZip}`
-  const description = `${listed !== undefined ? `${listed}. ` : ''}From ${where}, published in ${ctx.publication.name}.`
-  return { title, description }
+  const said = listed ?? titled
+  const description = `${said !== undefined && said !== '' ? `${said.replace(/[.\s]+$/, '')}. ` : ''}From ${where}, published in ${publication}.`
+  return {
+    title,
+    description,
+    descriptionSource: said !== undefined && said !== '' ? 'publisher' : 'derived',
+  }
 }

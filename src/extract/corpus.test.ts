@@ -35,6 +35,8 @@ interface FileExpectation {
   file: string
   skipped: string[]
   tables: TableExpectation[]
+  /** Tables of field definitions: [sheet, field column, text columns, definitions]. None unless listed. */
+  documentation?: [sheet: string, field: string, text: string[], definitions: number][]
 }
 
 const WORKBOOKS: FileExpectation[] = [
@@ -120,7 +122,9 @@ const WORKBOOKS: FileExpectation[] = [
   {
     file: 'gp_workforce/0 General Practice Detailed Practice-Level CSV. Overall Definitions.xlsx',
     skipped: [],
-    tables: [['Practice-Level CSV Definitions', [1], 2, 806, 4, 805]],
+    // The data dictionary of the practice-level CSV: documentation, not a table (rows 2–806, 805 fields).
+    tables: [],
+    documentation: [['Practice-Level CSV Definitions', 'Name of Field', ['Description', 'Comments'], 805]],
   },
   {
     file: 'gp_earnings_expenses/Time_series.xlsx',
@@ -306,16 +310,20 @@ async function actual(table: ExtractedTable): Promise<TableExpectation> {
 
 describe.runIf(existsSync(corpus))('every table of every corpus file', () => {
   it.each(WORKBOOKS.map((w) => [w.file, w] as const))('%s', async (_file, expected) => {
-    const { tables, skipped } = await open(expected.file)
+    const { tables, skipped, documentation } = await open(expected.file)
     expect(skipped.map((s) => s.sheet)).toEqual(expected.skipped)
+    expect(
+      (documentation ?? []).map((d) => [d.sheet, d.columns.field, d.columns.text, d.definitions.length]),
+    ).toEqual(expected.documentation ?? [])
     const found: TableExpectation[] = []
     for (const table of tables) found.push(await actual(table))
     expect(found).toEqual(expected.tables)
   })
 
   it.each(CSVS)('%s: %i rows of %i columns', async (file, rows, columns) => {
-    const { tables, skipped } = await open(file)
+    const { tables, skipped, documentation } = await open(file)
     expect(skipped).toEqual([])
+    expect(documentation).toBeUndefined()
     expect(tables).toHaveLength(1)
     expect(tables[0]!.headerRows).toEqual([1])
     expect(tables[0]!.headers).toHaveLength(columns)

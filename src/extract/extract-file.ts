@@ -1,5 +1,6 @@
 import {
   DataWarpError,
+  type Documentation,
   type ExtractedFile,
   type ExtractedTable,
   type LocalFile,
@@ -7,6 +8,7 @@ import {
 } from '../model/table.js'
 import { cellLine } from './cells.js'
 import { detectCsvFormat, readCsvBatches } from './csv/index.js'
+import { separateDocumentation } from './documentation.js'
 import { findTables } from './find-tables.js'
 import { OdsWorkbook } from './ods/workbook.js'
 import type { SheetRow, Workbook } from './spreadsheet/workbook.js'
@@ -29,7 +31,7 @@ async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
   }
   const layouts = await findTables(source, { extendRight: false })
   if (layouts.length === 0) return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] }
-  const tables = layouts.map((layout) => {
+  const found = layouts.map((layout) => {
     const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' }, { outside: 'error' })
     return makeTable(
       { file: file.fileName, zip: file.zip, unit: 'line' },
@@ -38,7 +40,8 @@ async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
       detectWide(layout.headers),
     )
   })
-  return { tables, skipped: [] }
+  const { tables, documentation } = await separateDocumentation(found)
+  return { tables, skipped: [], ...(documentation.length > 0 ? { documentation } : {}) }
 }
 
 type Open = (path: string) => Promise<Workbook>
@@ -48,6 +51,7 @@ async function extractWorkbook(file: LocalFile, open: Open): Promise<ExtractedFi
   const tables: ExtractedTable[] = []
   const skipped: SkippedPart[] = []
   const notes: string[] = []
+  const documentation: Documentation[] = []
   try {
     for (const sheet of workbook.sheets) {
       const part = { file: file.fileName, sheet: sheet.name }
@@ -57,35 +61,53 @@ async function extractWorkbook(file: LocalFile, open: Open): Promise<ExtractedFi
         // Its text helps enrichment; a sheet that cannot be read costs only that, never the file's tables.
         const lines = await sheetLines(workbook, sheet.name).catch((error: Error) => error)
         const unread = lines instanceof Error ? `; its text could not be read: ${lines.message}` : ''
-        skipped.push({ ...part, reason: `cover, contents, notes or document history sheet${unread}` })
         if (!(lines instanceof Error)) notes.push(...lines)
+        // A notes or definitions sheet may hold a table of field definitions: documentation, not a skip.
+        const found = await sheetTables(workbook, open, file, sheet.name).catch(() => [])
+        const docs = (await separateDocumentation(found).catch(() => undefined))?.documentation ?? []
+        documentation.push(...docs)
+        if (docs.length === 0 || unread !== '')
+          skipped.push({ ...part, reason: `cover, contents, notes or document history sheet${unread}` })
       } else {
-        // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
-        const merges = await workbook.merges(sheet.name)
-        const layouts = await findTables(() => workbook.batches(sheet.name), {
-          merges,
-          dropEmptyColumns: true,
-        })
-        if (layouts.length === 0) skipped.push({ ...part, reason: NO_TABLE })
-        const source: RowSource = () => readSheet(open, file.path, sheet.name)
-        for (const layout of layouts) {
-          const where = { file: file.fileName, sheet: sheet.name, unit: 'row' as const }
-          const rows = tableRows(source, layout, where, { merges, outside: 'report' })
-          tables.push(
-            makeTable(
-              { file: file.fileName, zip: file.zip, sheet: sheet.name, unit: 'row' },
-              layout,
-              rows,
-              detectWide(layout.headers),
-            ),
-          )
-        }
+        const found = await sheetTables(workbook, open, file, sheet.name)
+        if (found.length === 0) skipped.push({ ...part, reason: NO_TABLE })
+        const separated = await separateDocumentation(found)
+        tables.push(...separated.tables)
+        documentation.push(...separated.documentation)
       }
     }
   } finally {
     await workbook.close()
   }
-  return { tables, skipped, ...(notes.length > 0 ? { notes } : {}) }
+  return {
+    tables,
+    skipped,
+    ...(notes.length > 0 ? { notes } : {}),
+    ...(documentation.length > 0 ? { documentation } : {}),
+  }
+}
+
+/** The tables of one sheet, each re-readable after extraction returns. */
+async function sheetTables(
+  workbook: Workbook,
+  open: Open,
+  file: LocalFile,
+  sheet: string,
+): Promise<ExtractedTable[]> {
+  // Merged cells are listed after a sheet's rows, so they are read first (a pass that skips the cells).
+  const merges = await workbook.merges(sheet)
+  const layouts = await findTables(() => workbook.batches(sheet), { merges, dropEmptyColumns: true })
+  const source: RowSource = () => readSheet(open, file.path, sheet)
+  return layouts.map((layout) => {
+    const where = { file: file.fileName, sheet, unit: 'row' as const }
+    const rows = tableRows(source, layout, where, { merges, outside: 'report' })
+    return makeTable(
+      { file: file.fileName, zip: file.zip, sheet, unit: 'row' },
+      layout,
+      rows,
+      detectWide(layout.headers),
+    )
+  })
 }
 
 /** Lines of a notes sheet read for enrichment: enough for any contents list or notes page, never a whole grid. */

@@ -52,6 +52,7 @@ function ordered(manifest: CanonicalManifest): CanonicalManifest {
     title: f.title,
     type: f.type,
     ...(f.description !== undefined ? { description: f.description } : {}),
+    ...(f.descriptionSource !== undefined ? { descriptionSource: f.descriptionSource } : {}),
     ...(f.unit !== undefined ? { unit: f.unit } : {}),
     ...(f.role !== undefined ? { role: f.role } : {}),
     ...(f.since !== undefined ? { since: f.since } : {}),
@@ -63,6 +64,7 @@ function ordered(manifest: CanonicalManifest): CanonicalManifest {
     table: s.table,
     ...(s.title !== undefined ? { title: s.title } : {}),
     ...(s.description !== undefined ? { description: s.description } : {}),
+    ...(s.descriptionSource !== undefined ? { descriptionSource: s.descriptionSource } : {}),
     ...(s.since !== undefined ? { since: s.since } : {}),
     ...(s.retiredSince !== undefined ? { retiredSince: s.retiredSince } : {}),
     match: {

@@ -6,9 +6,16 @@ export {
 } from './canonical.js'
 export { applyContract, type ContractDecision } from './contract.js'
 export { type Converter, converterFor } from './converters.js'
+export {
+  type DefinitionIndex,
+  definitionFor,
+  definitionIndex,
+  describeDocumentation,
+  type PublisherDefinition,
+} from './documentation.js'
 export { renderDriftReport } from './drift-report.js'
 export { physicalName, physicalNames } from './physical-name.js'
 export { draftKeys, profileTable, TableProfile } from './profile.js'
-export { type Reconciliation, reconcile, type SourceBinding } from './reconcile.js'
+export { headerKey, type Reconciliation, reconcile, type SourceBinding } from './reconcile.js'
 export { wantsUnpivot } from './unpivot.js'
 export { isoDateAt, MissingValues, toSqlText, twoDigits, ValueError } from './values.js'

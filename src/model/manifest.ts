@@ -199,6 +199,21 @@ export interface DraftManifest {
   readonly period: string
   readonly sources: readonly DraftSource[]
   readonly skipped: readonly { file: string; sheet?: string; reason: string }[]
+  /** Tables of field definitions in the release: not loaded, their text describes the columns they name. */
+  readonly documentation?: readonly DraftDocumentation[]
+}
+
+/** A documentation table of the release, and which of its data sources' columns it describes. */
+export interface DraftDocumentation {
+  readonly file: string
+  readonly zip?: string
+  readonly sheet?: string
+  /** How many fields it defines. */
+  readonly definitions: number
+  /** Per draft source, the columns (physical names) a definition names. */
+  readonly describes: readonly { readonly source: string; readonly columns: readonly string[] }[]
+  /** Definitions naming no column of this release (fields of other files, or of earlier editions). */
+  readonly unmatched: number
 }
 
 /** What the database holds of a source already loaded (datawarp.sources). */

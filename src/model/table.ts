@@ -79,9 +79,30 @@ export interface SkippedPart {
   readonly reason: string
 }
 
+/** One row of a table of field definitions: a field's name and what the publisher says it holds. */
+export interface FieldDefinition {
+  readonly field: string
+  readonly text: string
+}
+
+/**
+ * A table that documents the fields of a release's data (rows of field names with their descriptions), found
+ * in a workbook, a sheet or a CSV: documentation, not data. Its text describes the columns it names.
+ */
+export interface Documentation {
+  readonly file: string
+  readonly zip?: string
+  readonly sheet?: string
+  /** The headers of the column naming the fields and of the columns describing them, as written. */
+  readonly columns: { readonly field: string; readonly text: readonly string[] }
+  readonly definitions: readonly FieldDefinition[]
+}
+
 export interface ExtractedFile {
   readonly tables: readonly ExtractedTable[]
   readonly skipped: readonly SkippedPart[]
+  /** Tables of field definitions: not loaded, their text describes the release's columns. */
+  readonly documentation?: readonly Documentation[]
   /**
    * The text of the workbook's notes, contents and cover sheets, a line per row ("Table 1: Appointments by
    * region", "Note 3: …"): what enrichment explains sources and footnote markers with.

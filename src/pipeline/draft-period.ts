@@ -4,9 +4,15 @@ import { join } from 'node:path'
 import { stringify } from 'yaml'
 import { extractFile, unpivotTable } from '../extract/index.js'
 import { defaultZipLimits, type FetchedFile, unpackZip } from '../fetch/index.js'
-import { draftKeys, MissingValues, profileTable, wantsUnpivot } from '../manifest/index.js'
+import {
+  describeDocumentation,
+  draftKeys,
+  MissingValues,
+  profileTable,
+  wantsUnpivot,
+} from '../manifest/index.js'
 import type { DraftManifest, DraftSource } from '../model/manifest.js'
-import { DataWarpError, type LocalFile, type SkippedPart } from '../model/table.js'
+import { DataWarpError, type Documentation, type LocalFile, type SkippedPart } from '../model/table.js'
 import { type ManifestState, matchBase, type PeriodContext, type PeriodTableFile } from './period-context.js'
 import type { PendingPeriodLoad } from './period-load.js'
 import { guessFirstManifest, startSinglePass } from './single-pass.js'
@@ -16,6 +22,8 @@ export interface DraftedPeriod {
   readonly tables: readonly PeriodTableFile[]
   /** Notes and contents-sheet lines, by file. */
   readonly notes: ReadonlyMap<string, readonly string[]>
+  /** Tables of field definitions in the release's files (not loaded). */
+  readonly documentation: readonly Documentation[]
 }
 
 /**
@@ -31,7 +39,7 @@ export async function draftPeriod(
   pending: PendingPeriodLoad,
 ): Promise<DraftedPeriod> {
   const scope = { publication: ctx.publication.code, period }
-  const { tables, notes, skipped } = await extractPeriod(ctx, period, fetched, dir)
+  const { tables, notes, skipped, documentation } = await extractPeriod(ctx, period, fetched, dir)
   const canonical = state.current
   const keys = draftKeys(tables.map((t) => t.table))
   // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
@@ -64,9 +72,26 @@ export async function draftPeriod(
       ),
     )
   }
-  const draft: DraftManifest = { publication: ctx.publication.code, period, sources, skipped }
+  const documented = describeDocumentation(documentation, sources)
+  for (const doc of documented) {
+    const described = doc.describes.map((d) => `${d.columns.length} column(s) of "${d.source}"`)
+    ctx.log.emit({
+      ...scope,
+      event: 'extract.documentation',
+      source: doc.zip ? `${doc.zip}/${doc.file}` : doc.file,
+      sheet: doc.sheet,
+      message: `documentation, not loaded: ${doc.definitions} field definitions, describing ${described.length > 0 ? described.join(', ') : 'no column of this release'}${doc.unmatched > 0 ? `; ${doc.unmatched} name no column here` : ''}`,
+    })
+  }
+  const draft: DraftManifest = {
+    publication: ctx.publication.code,
+    period,
+    sources,
+    skipped,
+    ...(documented.length > 0 ? { documentation: documented } : {}),
+  }
   writeFileSync(join(dir, 'draft.yaml'), stringify(draft, { lineWidth: 0 }))
-  return { draft, tables, notes }
+  return { draft, tables, notes, documentation }
 }
 
 /** Every table of the period's files (ZIPs unpacked), with the notes found and the parts skipped (logged). */
@@ -75,11 +100,17 @@ async function extractPeriod(
   period: string,
   fetched: readonly FetchedFile[],
   dir: string,
-): Promise<{ tables: PeriodTableFile[]; notes: Map<string, string[]>; skipped: SkippedPart[] }> {
+): Promise<{
+  tables: PeriodTableFile[]
+  notes: Map<string, string[]>
+  skipped: SkippedPart[]
+  documentation: Documentation[]
+}> {
   const scope = { publication: ctx.publication.code, period }
   const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
   const tables: PeriodTableFile[] = []
   const notes = new Map<string, string[]>()
+  const documentation: Documentation[] = []
   for (const { file, fetched: from } of files) {
     const extracted = await ctx.log.stage(
       'extract',
@@ -88,6 +119,7 @@ async function extractPeriod(
       (r) => r.tables.length,
     )
     skipped.push(...extracted.skipped)
+    documentation.push(...(extracted.documentation ?? []))
     if (extracted.notes) notes.set(file.fileName, [...(notes.get(file.fileName) ?? []), ...extracted.notes])
     for (const table of extracted.tables) {
       tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
@@ -103,11 +135,15 @@ async function extractPeriod(
     })
   }
   if (tables.length === 0) {
-    throw new DataWarpError(`no data tables found in ${fetched.map((f) => f.fileName).join(', ')}`, {
+    const docs =
+      documentation.length > 0
+        ? ` (only documentation: ${documentation.length} table(s) of field definitions)`
+        : ''
+    throw new DataWarpError(`no data tables found in ${fetched.map((f) => f.fileName).join(', ')}${docs}`, {
       file: fetched[0]?.fileName,
     })
   }
-  return { tables, notes, skipped }
+  return { tables, notes, skipped, documentation }
 }
 
 async function unpackAll(

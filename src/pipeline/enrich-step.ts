@@ -1,7 +1,7 @@
 /** Enrichment as a period uses it: text for what is new in its proposal, written after a load in its own transaction. */
 import { type EnrichResult, enrichManifest, withTextOf } from '../enrich/index.js'
 import { type LlmUsage, recordLoadText } from '../load/index.js'
-import { manifestHash, type Reconciliation } from '../manifest/index.js'
+import { definitionIndex, manifestHash, type Reconciliation } from '../manifest/index.js'
 import type { CanonicalManifest } from '../model/manifest.js'
 import { errorDetail } from '../observe/index.js'
 import type { DraftedPeriod } from './draft-period.js'
@@ -10,7 +10,8 @@ import type { PeriodContext } from './period-context.js'
 /**
  * Enriches the proposal (offline, or through the configured LLM; an LLM failure falls back to offline with a
  * warning, never fails the period). The notes come per file: each table's own title first, then the notes in its
- * header, then its notes and contents sheets.
+ * header, then its notes and contents sheets. The release's documentation (tables of field definitions) gives
+ * the columns it names the publisher's text.
  */
 export async function enrichProposal(
   ctx: PeriodContext,
@@ -37,6 +38,7 @@ export async function enrichProposal(
         period,
         notes: [...notes],
         fileNotes,
+        definitions: definitionIndex(drafted.documentation),
       },
       settings: ctx.config.settings.llm,
       ...(ctx.llmApiKey ? { apiKey: ctx.llmApiKey } : {}),

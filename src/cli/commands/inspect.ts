@@ -9,9 +9,15 @@ import {
   sniffFileKind,
   unpackZip,
 } from '../../fetch/index.js'
-import { draftKeys, profileTable } from '../../manifest/index.js'
-import type { DraftSource } from '../../model/manifest.js'
-import { DataWarpError, type ExtractedTable, type LocalFile, type SkippedPart } from '../../model/table.js'
+import { describeDocumentation, draftKeys, profileTable } from '../../manifest/index.js'
+import type { DraftDocumentation, DraftSource } from '../../model/manifest.js'
+import {
+  DataWarpError,
+  type Documentation,
+  type ExtractedTable,
+  type LocalFile,
+  type SkippedPart,
+} from '../../model/table.js'
 import type { Command, CommonValues } from '../command.js'
 
 interface InspectValues extends CommonValues {
@@ -41,12 +47,21 @@ export interface InspectedTable {
   }[]
 }
 
+/** A table of field definitions: documentation, not data, with the columns of the inspected files it names. */
+export interface InspectedDocumentation extends Omit<DraftDocumentation, 'file' | 'zip'> {
+  /** The headers of its field-name column and of its description columns. */
+  readonly columns: Documentation['columns']
+  /** Its first definitions, as read. */
+  readonly examples: Documentation['definitions']
+}
+
 export interface InspectedFile {
   readonly file: string
   readonly zip?: string
   readonly kind: string
   readonly tables: readonly InspectedTable[]
   readonly skipped: readonly SkippedPart[]
+  readonly documentation?: readonly InspectedDocumentation[]
 }
 
 const FETCH = { timeoutMs: 300_000, retries: 3, maxBytes: 2 * 1024 ** 3 }
@@ -82,9 +97,9 @@ export async function inspectTarget(
       fetched.kind === 'zip'
         ? await unpack(fetched, join(work, 'unpacked'))
         : { files: [{ path: fetched.path, fileName: fetched.fileName, kind: fetched.kind }], ignored: [] }
-    const out: InspectedFile[] = []
+    const out: { inspected: InspectedFile; documentation: readonly Documentation[] }[] = []
     for (const file of files) out.push(await inspectFile(file, options))
-    return [...out, ...ignored]
+    return [...withDocumentation(out), ...ignored]
   } finally {
     await rm(work, { recursive: true, force: true })
   }
@@ -108,17 +123,47 @@ async function unpack(
   }
 }
 
+/** Each file's documentation, with the columns of every inspected file's tables its definitions name. */
+function withDocumentation(
+  files: readonly { inspected: InspectedFile; documentation: readonly Documentation[] }[],
+): InspectedFile[] {
+  const tables = files.flatMap(({ inspected: f }) =>
+    f.tables.map((t) => ({
+      key: `${f.zip ? `${f.zip}/` : ''}${f.file}${t.sheet !== undefined ? `, sheet "${t.sheet}"` : ''}`,
+      fields: t.columns.map((c) => ({ name: c.name, title: c.label })),
+    })),
+  )
+  return files.map(({ inspected, documentation }) => {
+    if (documentation.length === 0) return inspected
+    const described = describeDocumentation(documentation, tables)
+    return {
+      ...inspected,
+      documentation: documentation.map((doc, i) => {
+        const { file: _file, zip: _zip, ...found } = described[i]!
+        return { ...found, columns: doc.columns, examples: doc.definitions.slice(0, 3) }
+      }),
+    }
+  })
+}
+
 async function inspectFile(
   file: LocalFile,
   options: { sheet?: string; unpivot?: boolean },
-): Promise<InspectedFile> {
+): Promise<{ inspected: InspectedFile; documentation: readonly Documentation[] }> {
   const extracted = await extractFile(file)
   const wanted = (sheet: string | undefined) =>
     options.sheet === undefined || sheet?.trim().toLowerCase() === options.sheet.trim().toLowerCase()
   const tables = extracted.tables.filter((t) => wanted(t.sheet))
   const skipped = extracted.skipped.filter((s) => wanted(s.sheet))
-  if (options.sheet !== undefined && tables.length === 0 && skipped.length === 0) {
-    const sheets = [...new Set([...extracted.tables, ...extracted.skipped].map((t) => t.sheet))]
+  const documentation = (extracted.documentation ?? []).filter((d) => wanted(d.sheet))
+  if (
+    options.sheet !== undefined &&
+    tables.length === 0 &&
+    skipped.length === 0 &&
+    documentation.length === 0
+  ) {
+    const all = [...extracted.tables, ...extracted.skipped, ...(extracted.documentation ?? [])]
+    const sheets = [...new Set(all.map((t) => t.sheet))]
     throw new DataWarpError(
       `no sheet named "${options.sheet}" in ${file.fileName}; its sheets are ${sheets.map((s) => `"${s}"`).join(', ')}`,
       { file: file.fileName },
@@ -130,13 +175,14 @@ async function inspectFile(
     const shaped = options.unpivot && table.wide ? unpivotTable(table) : table
     inspected.push(describe(shaped, await profileTable(shaped, keys[i]!)))
   }
-  return {
+  const found: InspectedFile = {
     file: file.fileName,
     ...(file.zip ? { zip: file.zip } : {}),
     kind: file.kind,
     tables: inspected,
     skipped,
   }
+  return { inspected: found, documentation }
 }
 
 function describe(table: ExtractedTable, draft: DraftSource): InspectedTable {
@@ -179,7 +225,10 @@ export function formatInspection(files: readonly InspectedFile[]): string {
       for (const s of f.skipped) lines.push(`${s.file}: ignored, ${s.reason}`)
       continue
     }
-    lines.push(`${f.zip ? `${f.zip}/` : ''}${f.file} (${f.kind}): ${f.tables.length} table(s)`)
+    const docs = f.documentation ?? []
+    const documented = docs.length > 0 ? `, ${docs.length} documentation table(s)` : ''
+    lines.push(`${f.zip ? `${f.zip}/` : ''}${f.file} (${f.kind}): ${f.tables.length} table(s)${documented}`)
+    for (const d of docs) lines.push('', ...documentationLines(d))
     for (const t of f.tables) {
       const where = t.sheet !== undefined ? `sheet "${t.sheet}"` : 'table'
       lines.push('', `  ${where}${t.title ? `: ${t.title}` : ''}`)
@@ -216,13 +265,34 @@ export function formatInspection(files: readonly InspectedFile[]): string {
   return lines.join('\n')
 }
 
+/** A documentation table: what it defines, with examples, and which columns of the inspected files it names. */
+function documentationLines(d: InspectedDocumentation): string[] {
+  const where = d.sheet !== undefined ? `sheet "${d.sheet}"` : 'table'
+  const lines = [
+    `  ${where}: documentation, not loaded: ${count(d.definitions)} field definitions ("${d.columns.field}" → ${d.columns.text.map((t) => `"${t}"`).join(', ')})`,
+  ]
+  for (const e of d.examples) lines.push(`    ${cut(e.field, 40)}: ${cut(e.text, 100)}`)
+  for (const m of d.describes)
+    lines.push(
+      `    describes ${m.columns.length} column(s) of ${m.source}: ${cut(m.columns.join(', '), 120)}`,
+    )
+  if (d.describes.length === 0) lines.push('    describes no column of the inspected files')
+  if (d.unmatched > 0 && d.describes.length > 0)
+    lines.push(`    ${count(d.unmatched)} definitions name no column here`)
+  return lines
+}
+
 export const inspectCommand: Command = {
   name: 'inspect',
-  summary: 'show the tables DataWarp finds in a file or URL: header rows, data rows, columns, types',
+  summary:
+    'show the tables DataWarp finds in a file or URL: header rows, data rows, columns, types, and documentation',
   help: `Usage: datawarp inspect <file-or-url> [--sheet S] [--unpivot] [--json]
 
   --sheet <name>         only this sheet
-  --unpivot              show wide tables (a column per period) as they load with \`unpivot: true\``,
+  --unpivot              show wide tables (a column per period) as they load with \`unpivot: true\`
+
+A table of field definitions ("Name of Field / Description", "Field name | Definition") is documentation:
+it is shown with the columns of the inspected files (a ZIP's other members) it describes, never as a table.`,
   options: {
     sheet: { type: 'string' },
     unpivot: { type: 'boolean', default: false },
