@@ -4,7 +4,7 @@ import type { FieldType } from './manifest.js'
  * How a period's draft differs from the canonical manifest. Each change is recorded with what the publication
  * wrote, so a reviewer can judge it; `classifyDrift` says what kind of change it is.
  */
-export type ColumnMatchMethod = 'header' | 'alias' | 'name' | 'similarity'
+export type ColumnMatchMethod = 'header' | 'alias' | 'period' | 'name' | 'similarity'
 
 export interface SourceDrift {
   readonly key: string
@@ -18,7 +18,10 @@ export interface SourceDrift {
   readonly renamed: readonly { name: string; from: string; to: string; similarity: number }[]
   readonly retyped: readonly { name: string; from: FieldType; to: FieldType; samples: readonly string[] }[]
   readonly restored: readonly { name: string; title: string }[]
-  /** Same column, header written differently (case, spacing, punctuation, footnotes, or a known alias). */
+  /**
+   * Same column, header written differently (case, spacing, punctuation, footnotes, a known alias, or other
+   * period words: "January 2023 - …" for "December 2022 - …").
+   */
   readonly headerChanges: readonly { name: string; from: string; to: string; method: ColumnMatchMethod }[]
 }
 

@@ -7,6 +7,7 @@ import {
   renderTemplate,
   templateValues,
   unknownPlaceholders,
+  withoutPeriodWords,
 } from './period-text.js'
 
 function period(key: string): Period {
@@ -138,5 +139,43 @@ describe('monthNumber', () => {
   it('reads numbers and names', () => {
     expect([1, '02', 'mar', 'April', 'sept', 'DEC'].map(monthNumber)).toEqual([1, 2, 3, 4, 9, 12])
     expect([0, 13, 'smarch', 1.5].map(monthNumber)).toEqual([undefined, undefined, undefined, undefined])
+  })
+})
+
+describe('withoutPeriodWords: a header without the words that only name its period', () => {
+  it.each([
+    ['December 2022 - Patients discharged > P0', ' - Patients discharged > P0'],
+    ['Jan-24 submissions', ' submissions'],
+    ['Nov25 total', ' total'],
+    ['Payments 2022-23', 'Payments '],
+    ['Payments 2022/2023', 'Payments '],
+    ['FY22-23 spend', ' spend'],
+    ['Q3 2024 count', ' count'],
+    ['Quarter 3 2024 count', ' count'],
+    ['As at 31/03/2024 patients', 'As at  patients'],
+    ['Extract 2024-03-31', 'Extract '],
+    ['31 December 2022', ''],
+    ['Patients (Sept 2024)', 'Patients ()'],
+  ])('%j → %j', (text, expected) => {
+    expect(withoutPeriodWords(text)).toBe(expected)
+  })
+
+  it.each([
+    'Mayor of London',
+    'Marching band',
+    'P3 - Care home',
+    'Aged 16-64',
+    'Over 65',
+    'Decision to admit',
+    'Junior doctors',
+  ])('keeps %j whole', (text) => {
+    expect(withoutPeriodWords(text)).toBe(text)
+  })
+
+  it('takes linear time on long runs of digits and separators', () => {
+    const text = `${'1/'.repeat(50_000)}2024`
+    const started = performance.now()
+    withoutPeriodWords(text)
+    expect(performance.now() - started).toBeLessThan(1000)
   })
 })
