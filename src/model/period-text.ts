@@ -115,10 +115,22 @@ const YEAR4 = '((?:19|20)\\d{2})'
 /** A two-digit year not followed by more digits, nor by a four-digit year ("Nov 30 2025" is not 2030). */
 const YEAR2 = '(\\d{2})(?!\\d)(?![\\s._,-]{1,3}(?:19|20)\\d{2}(?!\\d))'
 
+/**
+ * Marks a camel-case hump in the text periodsMentioned reads (a private-use character, made a space where the
+ * text had one), so a month that starts a camel-case name is a word of its own.
+ */
+const HUMP = '\uE000'
+
 const MONTH_PATTERNS: readonly { re: RegExp; read: (m: RegExpExecArray) => [number, number] }[] = [
   // November 2025, Nov25, Nov_25, november-2025
   {
     re: new RegExp(`(?<![a-z])${MONTH_ALT}${SEP}(?:${YEAR4}(?!\\d)|${YEAR2})`, 'g'),
+    read: (m) => [m[2] ? Number(m[2]) : 2000 + Number(m[3]), MONTH_WORDS.get(m[1]!)!],
+  },
+  // MayPerf_2024, JunPrf24: a month that starts a camel-case name, the rest of the name, then the year (the
+  // hump is marked with HUMP; "Mayor_2024" and "maybe 2024" have none, so they name no month)
+  {
+    re: new RegExp(`(?<![a-z])${MONTH_ALT}${HUMP}[a-z]{1,20}${SEP}(?:${YEAR4}(?!\\d)|${YEAR2})`, 'g'),
     read: (m) => [m[2] ? Number(m[2]) : 2000 + Number(m[3]), MONTH_WORDS.get(m[1]!)!],
   },
   // 2025 November, 2025-Nov
@@ -228,6 +240,9 @@ const readers: Record<PeriodKind, Reader> = {
   },
 }
 
+/** Where a lower-case letter meets a capitalised word ("May|Perf", "Data|May2024"). */
+const CAMEL_HUMP = /([a-z])(?=[A-Z][a-z])/g
+
 /**
  * The periods of one kind a text mentions, sorted. Read from the text as a person would: "Nov25",
  * "November 2025", "2025-11", "202511", "11-2025" and "30-november-2025" all mention 2025-11. The text must be
@@ -238,6 +253,8 @@ export function periodsMentioned(text: string, kind: PeriodKind): string[] {
   const normal = text
     .normalize('NFKC')
     .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replaceAll(HUMP, ' ')
+    .replace(CAMEL_HUMP, `$1${HUMP}`)
     .toLowerCase()
   const found = new Set<string>()
   readers[kind](normal, found)
