@@ -51,6 +51,7 @@ function ordered(manifest: CanonicalManifest): CanonicalManifest {
     name: f.name,
     title: f.title,
     type: f.type,
+    ...(f.untyped ? { untyped: true as const } : {}),
     ...(f.description !== undefined ? { description: f.description } : {}),
     ...(f.unit !== undefined ? { unit: f.unit } : {}),
     ...(f.role !== undefined ? { role: f.role } : {}),

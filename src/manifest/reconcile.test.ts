@@ -977,6 +977,73 @@ describe('reconcile: types', () => {
     expect(result.changed).toBe(false)
   })
 
+  describe('a column that held only missing markers', () => {
+    // "-" in every row of the first release: no value says what the column holds.
+    const dashes = draft('2024-05', {
+      ...submissions('2024-05', { replace: { rate: field('rate', 'Rate', 'string', 10, ['-']) } }),
+    })
+    const june = (type: FieldType, samples: string[], nulls = 0) =>
+      draft(
+        '2024-06',
+        submissions('2024-06', { replace: { rate: field('rate', 'Rate', type, nulls, samples) } }),
+      )
+
+    it('is drafted as string, marked untyped', () => {
+      const manifest = reconcile(publication, undefined, dashes).manifest
+      expect(fieldOf(manifest, 'rate')).toEqual({
+        name: 'rate',
+        title: 'Rate',
+        type: 'string',
+        since: '2024-05',
+        untyped: true,
+      })
+      expect(fieldOf(manifest, 'submissions').untyped).toBeUndefined()
+    })
+
+    it('takes the type of its first values: a cosmetic change, not a widening to review', () => {
+      const canonical = reconcile(publication, undefined, dashes).manifest
+      const result = reconcile(publication, canonical, june('integer', ['12', '3']))
+      expect(fieldOf(result.manifest, 'rate')).toEqual({
+        name: 'rate',
+        title: 'Rate',
+        type: 'integer',
+        since: '2024-05',
+      })
+      expect(result.driftClass).toBe('cosmetic')
+      expect(result.drift.sources[0]!.retyped).toEqual([
+        { name: 'rate', from: 'string', to: 'integer', samples: ['12', '3'], firstValues: true },
+      ])
+      expect(result.changes).toEqual([
+        'column "rate" in "submissions" has its first values: integer (it held only empty cells or missing markers)',
+      ])
+      // From then on it widens as any typed column does.
+      const later = reconcile(publication, result.manifest, {
+        ...june('number', ['1.5']),
+        period: '2024-07',
+      })
+      expect(later.driftClass).toBe('additive')
+    })
+
+    it('stays untyped while its periods hold no value', () => {
+      const canonical = reconcile(publication, undefined, dashes).manifest
+      const result = reconcile(publication, canonical, june('string', ['-'], 10))
+      expect(result.driftClass).toBe('none')
+      expect(result.manifest).toEqual(canonical)
+    })
+
+    it('first values of text make it a string column for good', () => {
+      const canonical = reconcile(publication, undefined, dashes).manifest
+      const result = reconcile(publication, canonical, june('string', ['closed']))
+      expect(fieldOf(result.manifest, 'rate')).toEqual({
+        name: 'rate',
+        title: 'Rate',
+        type: 'string',
+        since: '2024-05',
+      })
+      expect(result.driftClass).toBe('cosmetic')
+    })
+  })
+
   it('does not change the canonical manifest it was given', () => {
     const canonical = first()
     const before = structuredClone(canonical)

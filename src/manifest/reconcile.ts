@@ -169,7 +169,7 @@ function bindColumns(fields: readonly Field[], draftFields: readonly DraftField[
   draftFields.forEach((d, i) => {
     if (result[i]!.field >= 0) return
     fields.forEach((f, j) => {
-      if (bound.has(j) || !typesCompatible(f.type, d.type)) return
+      if (bound.has(j) || (!f.untyped && !typesCompatible(f.type, d.type))) return
       const score = similarity(headerKey(f.title), headerKey(d.title))
       if (score >= RENAME_SIMILARITY) candidates.push({ i, j, score })
     })
@@ -249,8 +249,15 @@ function reconcileSource(
   const binding = bindColumns(fields, d.fields)
   const columns = d.fields.map((df, i) => {
     const { field: index, method, similarity: score } = binding[i]!
+    const hasValues = d.rows - df.nulls > 0
     if (index < 0) {
-      const field: Field = { name: uniqueName(df.name, used), title: df.title, type: df.type, since: period }
+      const field: Field = {
+        name: uniqueName(df.name, used),
+        title: df.title,
+        type: df.type,
+        since: period,
+        ...(hasValues ? {} : { untyped: true }),
+      }
       fields.push(field)
       drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples })
       return field.name
@@ -268,7 +275,18 @@ function reconcileSource(
       const { retiredSince: _, ...rest } = field
       field = rest
     }
-    const hasValues = d.rows - df.nulls > 0
+    if (field.untyped && hasValues) {
+      // No value so far said what the column holds: its first values do (a load converts the markers to NULL).
+      drift.retyped.push({
+        name: field.name,
+        from: field.type,
+        to: df.type,
+        samples: df.samples,
+        firstValues: true,
+      })
+      const { untyped: _, ...typed } = field
+      field = { ...typed, type: df.type }
+    }
     const type = hasValues ? widenType(field.type, df.type) : field.type
     if (type !== field.type) {
       drift.retyped.push({ name: field.name, from: field.type, to: type, samples: df.samples })
