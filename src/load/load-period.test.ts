@@ -181,6 +181,72 @@ describe('loading a period', () => {
   })
 })
 
+describe('a column typed by its first values', () => {
+  let db: Awaited<ReturnType<typeof openLedgerDatabase>>
+  let pool: pg.Pool
+  beforeAll(async () => {
+    db = await openLedgerDatabase()
+    pool = db.pool
+  })
+  afterAll(() => db.close())
+
+  const untyped: Source = {
+    ...SOURCE,
+    schema: {
+      fields: [
+        SOURCE.schema.fields[0]!,
+        { name: 'attendances', title: 'Attendances', type: 'string', untyped: true },
+      ],
+    },
+  }
+  const typed: Source = SOURCE
+  const loadAs = (source: Source, period: string, rows: CellValue[][]) =>
+    loadPeriod(pool, {
+      runId: 'run',
+      publication: { code: 'ae', name: 'A&E' },
+      period,
+      manifest: { ...MANIFEST, sources: [source] },
+      manifestHash: 'h',
+      tables: [
+        {
+          ...periodTable(rows),
+          binding: { source, columns: ['org_code', 'attendances'] } as unknown as SourceBinding,
+        },
+      ],
+    })
+
+  it('becomes its type in place: the markers an earlier period stored as text become NULL', async () => {
+    await loadAs(untyped, '2024-04', [
+      ['R1', '-'],
+      ['R2', null],
+      ['R3', ' * '],
+    ])
+    const result = await loadAs(typed, '2024-05', [['R1', 12]])
+    expect(result.schemaChanges).toContain('changed activity.attendances from string to integer')
+    expect(
+      (await pool.query('SELECT org_code, attendances, _period FROM ae.activity ORDER BY _period, org_code'))
+        .rows,
+    ).toEqual([
+      { org_code: 'R1', attendances: null, _period: '2024-04' },
+      { org_code: 'R2', attendances: null, _period: '2024-04' },
+      { org_code: 'R3', attendances: null, _period: '2024-04' },
+      { org_code: 'R1', attendances: '12', _period: '2024-05' },
+    ])
+  })
+
+  it('is refused, naming the values, when a loaded period holds text that is no marker', async () => {
+    await pool.query('DROP TABLE ae.activity')
+    await loadAs(untyped, '2024-04', [['R1', 'closed']])
+    await expect(loadAs(typed, '2024-05', [['R1', 12]])).rejects.toThrow(
+      'column activity.attendances cannot become integer: loaded periods hold values such as "closed"',
+    )
+    // Nothing changed: the failed load rolled back.
+    expect((await pool.query('SELECT attendances FROM ae.activity')).rows).toEqual([
+      { attendances: 'closed' },
+    ])
+  })
+})
+
 describe('physical names of a loaded source never change', () => {
   let db: Awaited<ReturnType<typeof openLedgerDatabase>>
   let pool: pg.Pool

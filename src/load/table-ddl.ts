@@ -1,6 +1,8 @@
 import type pg from 'pg'
-import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from '../db/sql-types.js'
+import { LINEAGE_COLUMNS, quoteIdent, quoteLiteral, SQL_TYPE } from '../db/sql-types.js'
+import { MISSING_MARKERS } from '../manifest/index.js'
 import type { FieldType, Source } from '../model/manifest.js'
+import { DataWarpError } from '../model/table.js'
 
 /** PostgreSQL's name for each type we create, as information_schema reports it. */
 const REPORTED_TYPE: Record<string, FieldType> = {
@@ -42,7 +44,12 @@ export async function ensureTable(client: pg.PoolClient, schema: string, source:
       await client.query(`ALTER TABLE ${qualified} ADD COLUMN ${column} ${SQL_TYPE[field.type]}`)
       changes.push(`added column ${source.table}.${field.name}`)
     } else if (current !== field.type) {
-      const using = field.type === 'string' ? `${column}::text` : `${column}::${SQL_TYPE[field.type]}`
+      const using =
+        field.type === 'string'
+          ? `${column}::text`
+          : current === 'string'
+            ? await fromText(client, qualified, source, field.name, field.type)
+            : `${column}::${SQL_TYPE[field.type]}`
       await client.query(
         `ALTER TABLE ${qualified} ALTER COLUMN ${column} TYPE ${SQL_TYPE[field.type]} USING ${using}`,
       )
@@ -50,4 +57,29 @@ export async function ensureTable(client: pg.PoolClient, schema: string, source:
     }
   }
   return changes
+}
+
+/**
+ * How a text column becomes a typed one: the manifest typed a column that held only empty cells or missing
+ * markers (see Field.untyped), which become NULL as a typed column would have stored them. Any other text left
+ * in it is refused by name rather than cast.
+ */
+async function fromText(
+  client: pg.PoolClient,
+  qualified: string,
+  source: Source,
+  name: string,
+  type: FieldType,
+): Promise<string> {
+  const column = quoteIdent(name)
+  const markers = [...new Set(['', ...MISSING_MARKERS, ...(source.schema.missingValues ?? [])])]
+  const isMissing = `btrim(${column}) IN (${markers.map(quoteLiteral).join(', ')})`
+  const { rows } = await client.query<{ value: string }>(
+    `SELECT ${column} AS value FROM ${qualified} WHERE ${column} IS NOT NULL AND NOT ${isMissing} LIMIT 3`,
+  )
+  if (rows.length > 0)
+    throw new DataWarpError(
+      `column ${source.table}.${name} cannot become ${type}: loaded periods hold values such as ${rows.map((r) => JSON.stringify(r.value)).join(', ')}; only a column of empty cells and missing markers is typed later`,
+    )
+  return `CASE WHEN ${isMissing} THEN NULL ELSE btrim(${column})::${SQL_TYPE[type]} END`
 }

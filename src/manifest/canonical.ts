@@ -51,6 +51,7 @@ function ordered(manifest: CanonicalManifest): CanonicalManifest {
     name: f.name,
     title: f.title,
     type: f.type,
+    ...(f.untyped ? { untyped: true as const } : {}),
     ...(f.description !== undefined ? { description: f.description } : {}),
     ...(f.descriptionSource !== undefined ? { descriptionSource: f.descriptionSource } : {}),
     ...(f.unit !== undefined ? { unit: f.unit } : {}),

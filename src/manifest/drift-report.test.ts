@@ -169,6 +169,26 @@ describe('renderDriftReport', () => {
     )
   })
 
+  it('lists the columns typed by their first values apart from the wider types', () => {
+    const report = renderDriftReport(
+      drift({
+        sources: [
+          sourceDrift({
+            retyped: [
+              { name: 'rate', from: 'string', to: 'integer', samples: ['12', '3'], firstValues: true },
+              { name: 'registered', from: 'integer', to: 'number', samples: ['1.5'] },
+            ],
+          }),
+        ],
+      }),
+    )
+    expect(report).toContain(
+      'First values in columns that held only empty cells or missing markers (typed by them):\n\n- `rate`: integer',
+    )
+    expect(report).toContain('Wider types:\n\n- `registered`: integer → number')
+    expect(report).not.toContain('`rate`: string')
+  })
+
   it('says when nothing changed', () => {
     expect(renderDriftReport(drift({}))).toBe('### online_consultation 2024-06\n\nNo changes.\n')
   })

@@ -36,10 +36,17 @@ function sourceSection(s: SourceDrift, firstManifest: boolean): string[] {
       )
     lines.push('')
   }
-  if (s.retyped.length) {
+  const wider = s.retyped.filter((c) => !c.firstValues)
+  if (wider.length) {
     lines.push('Wider types:', '')
-    for (const c of s.retyped)
+    for (const c of wider)
       lines.push(`- ${code(c.name)}: ${c.from} → ${c.to} (examples ${examples(c.samples)})`)
+    lines.push('')
+  }
+  const typed = s.retyped.filter((c) => c.firstValues)
+  if (typed.length) {
+    lines.push('First values in columns that held only empty cells or missing markers (typed by them):', '')
+    for (const c of typed) lines.push(`- ${code(c.name)}: ${c.to} (examples ${examples(c.samples)})`)
     lines.push('')
   }
   if (s.restored.length) {

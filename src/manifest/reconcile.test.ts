@@ -11,7 +11,7 @@ import type {
   FieldType,
 } from '../model/manifest.js'
 import { readCanonicalManifest, renderCanonicalManifest, writeCanonicalManifest } from './canonical.js'
-import { headerKey, RENAME_SIMILARITY, reconcile, similarity } from './reconcile.js'
+import { headerKey, periodFreeHeaderKey, RENAME_SIMILARITY, reconcile, similarity } from './reconcile.js'
 import { MISSING_MARKERS } from './values.js'
 
 const publication = { code: 'online_consultation', name: 'Online Consultation' }
@@ -667,6 +667,119 @@ describe('reconcile: header history', () => {
   })
 })
 
+describe('reconcile: headers that name their period', () => {
+  /** A table that writes its month in every header, as the acute discharge sitrep's Tables 4 and 5 do. */
+  const monthly = (period: string, month: string, extra: DraftField[] = []) =>
+    draft(
+      period,
+      source('table_4', `webfile-${month.replace(' ', '')}.xlsx`, 'webfile-*.xlsx', [
+        field('region', 'Region', 'string'),
+        field('p0_home', `${month} - Patients discharged > P0 - Domestic home`, 'integer'),
+        field('p1_home', `${month} - Patients discharged > P1 - Domestic home with reablement`, 'integer'),
+        ...extra,
+      ]),
+    )
+
+  it('a next month binds each column by its header without the month: a header change, no rename', () => {
+    const canonical = reconcile(publication, undefined, monthly('2022-12', 'December 2022')).manifest
+    const result = reconcile(publication, canonical, monthly('2023-01', 'January 2023'))
+    expect(result.bindings[0]!.columns).toEqual(['region', 'p0_home', 'p1_home'])
+    expect(result.driftClass).toBe('cosmetic')
+    expect(result.drift.sources[0]!.renamed).toEqual([])
+    expect(result.drift.sources[0]!.headerChanges).toEqual([
+      {
+        name: 'p0_home',
+        from: 'December 2022 - Patients discharged > P0 - Domestic home',
+        to: 'January 2023 - Patients discharged > P0 - Domestic home',
+        method: 'period',
+      },
+      {
+        name: 'p1_home',
+        from: 'December 2022 - Patients discharged > P1 - Domestic home with reablement',
+        to: 'January 2023 - Patients discharged > P1 - Domestic home with reablement',
+        method: 'period',
+      },
+    ])
+    expect(fieldOf(result.manifest, 'p0_home').headers).toEqual([
+      { text: 'December 2022 - Patients discharged > P0 - Domestic home', since: '2022-12' },
+      { text: 'January 2023 - Patients discharged > P0 - Domestic home', since: '2023-01' },
+    ])
+    expect(fieldOf(result.manifest, 'p0_home').title).toBe(
+      'January 2023 - Patients discharged > P0 - Domestic home',
+    )
+  })
+
+  it('any way of writing the period: abbreviations, two-digit years, financial years, quarters, dates', () => {
+    const pairs = [
+      ['Jan-24 submissions [7]', 'Feb-24 submissions [7]'],
+      ['Payments 2022-23', 'Payments 2023/24'],
+      ['Q1 2024 count', 'Q2 2024 count'],
+      ['As at 31/03/2024 patients', 'As at 30/06/2024 patients'],
+      ['Patients (Sept 2024)', 'Patients (October 2024)'],
+    ]
+    for (const [before, after] of pairs) {
+      const one = (period: string, title: string) =>
+        draft(
+          period,
+          source('data', 'data.csv', 'data.csv', [
+            field('code', 'Code', 'string'),
+            field('n', title, 'integer'),
+          ]),
+        )
+      const canonical = reconcile(publication, undefined, one('2024-01', before!)).manifest
+      const result = reconcile(publication, canonical, one('2024-02', after!))
+      expect(result.bindings[0]!.columns, after).toEqual(['code', 'n'])
+      expect(result.driftClass, after).toBe('cosmetic')
+    }
+  })
+
+  it('two columns of one table that differ only by their month stay two columns', () => {
+    const wide = (period: string, months: string[]) =>
+      draft(
+        period,
+        source(
+          'wide',
+          'wide.csv',
+          'wide.csv',
+          months.map((m) => field(m.toLowerCase().replace(' ', '_'), `${m} count`, 'integer')),
+        ),
+      )
+    const canonical = reconcile(publication, undefined, wide('2024-05', ['April 2024', 'May 2024'])).manifest
+    expect(fieldsOf(canonical).map((f) => f.name)).toEqual(['april_2024', 'may_2024'])
+    // The next release moves on a month: May binds by its header; June is a new column, never April's.
+    const result = reconcile(publication, canonical, wide('2024-06', ['May 2024', 'June 2024']))
+    expect(result.bindings[0]!.columns).toEqual(['may_2024', 'june_2024'])
+    expect(result.drift.sources[0]!.headerChanges).toEqual([])
+    expect(result.drift.sources[0]!.added.map((a) => a.name)).toEqual(['june_2024'])
+    // A release whose columns all moved on is no rename of the old ones either.
+    const moved = reconcile(publication, canonical, wide('2024-07', ['June 2024', 'July 2024']))
+    expect(moved.drift.sources[0]!.headerChanges).toEqual([])
+    expect(moved.drift.sources[0]!.added.map((a) => a.name)).toEqual(['june_2024', 'july_2024'])
+  })
+
+  it('a header that is nothing but its period is never matched by it', () => {
+    const one = (period: string, title: string) =>
+      draft(
+        period,
+        source('data', 'data.csv', 'data.csv', [
+          field('code', 'Code', 'string'),
+          field(title.toLowerCase().replace(' ', '_'), title, 'integer'),
+        ]),
+      )
+    const canonical = reconcile(publication, undefined, one('2024-04', 'April 2024')).manifest
+    const result = reconcile(publication, canonical, one('2024-05', 'May 2024'))
+    expect(result.drift.sources[0]!.headerChanges).toEqual([])
+    expect(result.drift.sources[0]!.added.map((a) => a.title)).toEqual(['May 2024'])
+  })
+
+  it('words that only contain a month name are kept: "Mayor", "Marching", "P3"', () => {
+    expect(periodFreeHeaderKey('Mayor of London 2024')).toBe('mayoroflondon')
+    expect(periodFreeHeaderKey('Marching band (May 2024)')).toBe('marchingband')
+    expect(periodFreeHeaderKey('P3 March 2024')).toBe('p3')
+    expect(periodFreeHeaderKey('December 2022 - Patients > P0 [4]')).toBe('patientsp0')
+  })
+})
+
 describe('reconcile: expectations follow the periods', () => {
   it('a field seen since a later period is not missing from an earlier one', () => {
     const june = reconcile(
@@ -862,6 +975,73 @@ describe('reconcile: types', () => {
     const result = reconcile(publication, first(), later('string', 0, 0))
     expect(typeOf(result.manifest, 'submissions')).toBe('integer')
     expect(result.changed).toBe(false)
+  })
+
+  describe('a column that held only missing markers', () => {
+    // "-" in every row of the first release: no value says what the column holds.
+    const dashes = draft('2024-05', {
+      ...submissions('2024-05', { replace: { rate: field('rate', 'Rate', 'string', 10, ['-']) } }),
+    })
+    const june = (type: FieldType, samples: string[], nulls = 0) =>
+      draft(
+        '2024-06',
+        submissions('2024-06', { replace: { rate: field('rate', 'Rate', type, nulls, samples) } }),
+      )
+
+    it('is drafted as string, marked untyped', () => {
+      const manifest = reconcile(publication, undefined, dashes).manifest
+      expect(fieldOf(manifest, 'rate')).toEqual({
+        name: 'rate',
+        title: 'Rate',
+        type: 'string',
+        since: '2024-05',
+        untyped: true,
+      })
+      expect(fieldOf(manifest, 'submissions').untyped).toBeUndefined()
+    })
+
+    it('takes the type of its first values: a cosmetic change, not a widening to review', () => {
+      const canonical = reconcile(publication, undefined, dashes).manifest
+      const result = reconcile(publication, canonical, june('integer', ['12', '3']))
+      expect(fieldOf(result.manifest, 'rate')).toEqual({
+        name: 'rate',
+        title: 'Rate',
+        type: 'integer',
+        since: '2024-05',
+      })
+      expect(result.driftClass).toBe('cosmetic')
+      expect(result.drift.sources[0]!.retyped).toEqual([
+        { name: 'rate', from: 'string', to: 'integer', samples: ['12', '3'], firstValues: true },
+      ])
+      expect(result.changes).toEqual([
+        'column "rate" in "submissions" has its first values: integer (it held only empty cells or missing markers)',
+      ])
+      // From then on it widens as any typed column does.
+      const later = reconcile(publication, result.manifest, {
+        ...june('number', ['1.5']),
+        period: '2024-07',
+      })
+      expect(later.driftClass).toBe('additive')
+    })
+
+    it('stays untyped while its periods hold no value', () => {
+      const canonical = reconcile(publication, undefined, dashes).manifest
+      const result = reconcile(publication, canonical, june('string', ['-'], 10))
+      expect(result.driftClass).toBe('none')
+      expect(result.manifest).toEqual(canonical)
+    })
+
+    it('first values of text make it a string column for good', () => {
+      const canonical = reconcile(publication, undefined, dashes).manifest
+      const result = reconcile(publication, canonical, june('string', ['closed']))
+      expect(fieldOf(result.manifest, 'rate')).toEqual({
+        name: 'rate',
+        title: 'Rate',
+        type: 'string',
+        since: '2024-05',
+      })
+      expect(result.driftClass).toBe('cosmetic')
+    })
   })
 
   it('does not change the canonical manifest it was given', () => {

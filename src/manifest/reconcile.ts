@@ -1,4 +1,11 @@
-import { classifyDrift, type Drift, type DriftClass, driftLines, type SourceDrift } from '../model/drift.js'
+import {
+  type ColumnMatchMethod,
+  classifyDrift,
+  type Drift,
+  type DriftClass,
+  driftLines,
+  type SourceDrift,
+} from '../model/drift.js'
 import type {
   CanonicalManifest,
   DraftField,
@@ -9,6 +16,7 @@ import type {
   Source,
 } from '../model/manifest.js'
 import { isPeriodError, parsePeriod } from '../model/period.js'
+import { withoutPeriodWords } from '../model/period-text.js'
 import { FOOTNOTE_MARKER, uniqueName } from './physical-name.js'
 import { globMatches } from './source-key.js'
 import { MISSING_MARKERS, widenType } from './values.js'
@@ -38,6 +46,40 @@ export function headerKey(title: string): string {
     .replace(FOOTNOTE_MARKER, ' ')
     .toLowerCase()
     .replace(/[^a-z0-9%£]+/g, '')
+}
+
+/**
+ * A header compared as headerKey does, without the words that only name a period ("December 2022 - Patients
+ * discharged" and "January 2023 - Patients discharged" give the same key), as file globs set them aside.
+ * Empty when nothing else is left ("April 2024").
+ */
+export function periodFreeHeaderKey(title: string): string {
+  return headerKey(withoutPeriodWords(title.replace(FOOTNOTE_MARKER, ' ')))
+}
+
+/**
+ * The period-free keys that name exactly one column on each side: a table with a column per month ("April
+ * 2024", "May 2024 count") gives one key to several columns, and those are never matched by it, so two columns
+ * of one table that differ only by their month are never taken for one.
+ */
+function unambiguousPeriodKeys(fields: readonly Field[], draftFields: readonly DraftField[]): Set<string> {
+  const owners = new Map<string, Set<number>>()
+  fields.forEach((f, j) => {
+    for (const text of [f.title, ...(f.headers ?? []).map((h) => h.text)]) {
+      const key = periodFreeHeaderKey(text)
+      owners.set(key, (owners.get(key) ?? new Set()).add(j))
+    }
+  })
+  const drafted = new Map<string, number>()
+  for (const d of draftFields) {
+    const key = periodFreeHeaderKey(d.title)
+    drafted.set(key, (drafted.get(key) ?? 0) + 1)
+  }
+  return new Set(
+    [...drafted]
+      .filter(([key, n]) => key !== '' && n === 1 && owners.get(key)?.size === 1)
+      .map(([key]) => key),
+  )
 }
 
 /** Dice coefficient of character bigrams: 1 for the same text, 0 for nothing in common. */
@@ -88,13 +130,14 @@ const typesCompatible = (a: FieldType, b: FieldType) =>
 interface ColumnBinding {
   /** Index into the source's fields, or -1 for a new field. */
   field: number
-  method?: 'header' | 'alias' | 'name' | 'similarity'
+  method?: ColumnMatchMethod
   similarity?: number
 }
 
 /**
  * Binds each draft column to a canonical field: by normalised header, then by a header seen before (alias),
- * then by physical name, then by similarity of the headers. Header matches bind first for every column, so a
+ * then by a header that differs only in its period words (period), then by physical name, then by similarity
+ * of the headers. Header matches bind first for every column, so a
  * weaker match of one column never takes the field another column names exactly.
  */
 function bindColumns(fields: readonly Field[], draftFields: readonly DraftField[]): ColumnBinding[] {
@@ -112,13 +155,21 @@ function bindColumns(fields: readonly Field[], draftFields: readonly DraftField[
   }
   pass('header', (f, d) => headerKey(f.title) === headerKey(d.title))
   pass('alias', (f, d) => (f.headers ?? []).some((h) => headerKey(h.text) === headerKey(d.title)))
+  const periodKeys = unambiguousPeriodKeys(fields, draftFields)
+  pass('period', (f, d) => {
+    const key = periodFreeHeaderKey(d.title)
+    return (
+      periodKeys.has(key) &&
+      [f.title, ...(f.headers ?? []).map((h) => h.text)].some((text) => periodFreeHeaderKey(text) === key)
+    )
+  })
   pass('name', (f, d) => f.name === d.name)
   // Similarity: best pairs first, among what is left, with compatible types.
   const candidates: { i: number; j: number; score: number }[] = []
   draftFields.forEach((d, i) => {
     if (result[i]!.field >= 0) return
     fields.forEach((f, j) => {
-      if (bound.has(j) || !typesCompatible(f.type, d.type)) return
+      if (bound.has(j) || (!f.untyped && !typesCompatible(f.type, d.type))) return
       const score = similarity(headerKey(f.title), headerKey(d.title))
       if (score >= RENAME_SIMILARITY) candidates.push({ i, j, score })
     })
@@ -198,8 +249,15 @@ function reconcileSource(
   const binding = bindColumns(fields, d.fields)
   const columns = d.fields.map((df, i) => {
     const { field: index, method, similarity: score } = binding[i]!
+    const hasValues = d.rows - df.nulls > 0
     if (index < 0) {
-      const field: Field = { name: uniqueName(df.name, used), title: df.title, type: df.type, since: period }
+      const field: Field = {
+        name: uniqueName(df.name, used),
+        title: df.title,
+        type: df.type,
+        since: period,
+        ...(hasValues ? {} : { untyped: true }),
+      }
       fields.push(field)
       drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples })
       return field.name
@@ -217,7 +275,18 @@ function reconcileSource(
       const { retiredSince: _, ...rest } = field
       field = rest
     }
-    const hasValues = d.rows - df.nulls > 0
+    if (field.untyped && hasValues) {
+      // No value so far said what the column holds: its first values do (a load converts the markers to NULL).
+      drift.retyped.push({
+        name: field.name,
+        from: field.type,
+        to: df.type,
+        samples: df.samples,
+        firstValues: true,
+      })
+      const { untyped: _, ...typed } = field
+      field = { ...typed, type: df.type }
+    }
     const type = hasValues ? widenType(field.type, df.type) : field.type
     if (type !== field.type) {
       drift.retyped.push({ name: field.name, from: field.type, to: type, samples: df.samples })

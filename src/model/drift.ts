@@ -4,7 +4,7 @@ import type { FieldType } from './manifest.js'
  * How a period's draft differs from the canonical manifest. Each change is recorded with what the publication
  * wrote, so a reviewer can judge it; `classifyDrift` says what kind of change it is.
  */
-export type ColumnMatchMethod = 'header' | 'alias' | 'name' | 'similarity'
+export type ColumnMatchMethod = 'header' | 'alias' | 'period' | 'name' | 'similarity'
 
 export interface SourceDrift {
   readonly key: string
@@ -16,9 +16,22 @@ export interface SourceDrift {
   readonly added: readonly { name: string; title: string; type: FieldType; samples: readonly string[] }[]
   readonly removed: readonly { name: string; title: string }[]
   readonly renamed: readonly { name: string; from: string; to: string; similarity: number }[]
-  readonly retyped: readonly { name: string; from: FieldType; to: FieldType; samples: readonly string[] }[]
+  /**
+   * Types changed: widened, or (`firstValues`) a column that held only empty cells or missing markers given the
+   * type of its first values; that is no change to what the column holds.
+   */
+  readonly retyped: readonly {
+    name: string
+    from: FieldType
+    to: FieldType
+    samples: readonly string[]
+    firstValues?: true
+  }[]
   readonly restored: readonly { name: string; title: string }[]
-  /** Same column, header written differently (case, spacing, punctuation, footnotes, or a known alias). */
+  /**
+   * Same column, header written differently (case, spacing, punctuation, footnotes, a known alias, or other
+   * period words: "January 2023 - …" for "December 2022 - …").
+   */
   readonly headerChanges: readonly { name: string; from: string; to: string; method: ColumnMatchMethod }[]
 }
 
@@ -35,8 +48,9 @@ export interface Drift {
 }
 
 /**
- * none: identical. cosmetic: only header texts changed (same columns). additive: new sources or columns, wider
- * types, restored columns, a first manifest. breaking: removed or renamed columns, removed sources.
+ * none: identical. cosmetic: only header texts changed (same columns), or a column with no values so far got the
+ * type of its first values. additive: new sources or columns, wider types, restored columns, a first manifest.
+ * breaking: removed or renamed columns, removed sources.
  */
 export type DriftClass = 'none' | 'cosmetic' | 'additive' | 'breaking'
 
@@ -48,12 +62,12 @@ export function classifyDrift(drift: Drift): DriftClass {
     drift.sources.some((s) => s.isNew) ||
     (drift.restoredSources ?? []).length > 0 ||
     any((s) => s.added) ||
-    any((s) => s.retyped) ||
+    any((s) => s.retyped.filter((c) => !c.firstValues)) ||
     any((s) => s.restored)
   ) {
     return 'additive'
   }
-  return any((s) => s.headerChanges) ? 'cosmetic' : 'none'
+  return any((s) => s.headerChanges) || any((s) => s.retyped) ? 'cosmetic' : 'none'
 }
 
 /** One line per change, for events, the run summary and the ledger's reason. */
@@ -76,7 +90,11 @@ export function driftLines(drift: Drift): string[] {
         `column "${c.name}" in "${s.key}" renamed from "${c.from}" to "${c.to}" (similarity ${c.similarity.toFixed(2)})`,
       )
     for (const c of s.retyped)
-      lines.push(`column "${c.name}" in "${s.key}" widened from ${c.from} to ${c.to}`)
+      lines.push(
+        c.firstValues
+          ? `column "${c.name}" in "${s.key}" has its first values: ${c.to} (it held only empty cells or missing markers)`
+          : `column "${c.name}" in "${s.key}" widened from ${c.from} to ${c.to}`,
+      )
     for (const c of s.restored) lines.push(`column "${c.name}" back in "${s.key}"`)
     for (const c of s.headerChanges)
       lines.push(`header of "${c.name}" in "${s.key}" now "${c.to}" (was "${c.from}")`)

@@ -35,6 +35,12 @@ export const FieldSchema = z.strictObject({
   unit: z.string().optional().describe('What a value counts or measures: count, percent, GBP, FTE, days…'),
   role: FieldRoleSchema.optional().describe('dimension (what a row is about) or measure (a value)'),
   since: z.string().optional().describe('The first period the column was seen in'),
+  untyped: z
+    .literal(true)
+    .optional()
+    .describe(
+      'Only empty cells or missing markers so far: `type` (string) is a placeholder, which the first period with values replaces by their type without a review',
+    ),
   headers: z
     .array(HeaderSeenSchema)
     .optional()

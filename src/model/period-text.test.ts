@@ -7,6 +7,7 @@ import {
   renderTemplate,
   templateValues,
   unknownPlaceholders,
+  withoutPeriodWords,
 } from './period-text.js'
 
 function period(key: string): Period {
@@ -31,6 +32,12 @@ describe('periodsMentioned: the months a file name or link text mentions', () =>
     ['pcdem-sicbl-age-sex-jul-2025.csv', ['2025-07']],
     ['Cloud Based Telephony Publication Summary October 2025_v2.xlsx', ['2025-10']],
     ['gp-reg-pat-prac-lsoa-2011-male-female-Apr-25.zip', ['2025-04']],
+    // A month glued to a word: camel case, underscores, dashes.
+    ['MHSDS Data_4WW_MayPerf_2024_v2.csv', ['2024-05']],
+    ['MHSDS Data_4WW_JunPrf24.csv', ['2024-06']],
+    ['MHSDS Data_Perf_May_2024.csv', ['2024-05']],
+    ['mhsds-monthly-may-2024.zip', ['2024-05']],
+    ['SubmissionsMay2024.xlsx', ['2024-05']],
   ])('%s → %j', (text, expected) => {
     expect(periodsMentioned(text, 'month')).toEqual(expected)
   })
@@ -44,6 +51,12 @@ describe('periodsMentioned: the months a file name or link text mentions', () =>
       'Marketing-2025.csv',
       'PracPopNov.csv',
       'AE-by-provider-9Ia4R.xls',
+      'Mayor_2024.csv',
+      'maybe 2024.csv',
+      'Marching 2024.csv',
+      'MarchOfDimes_2024.csv',
+      'MAYPERF_2024.csv',
+      'mayperf_2024.csv',
     ]) {
       expect(periodsMentioned(text, 'month'), text).toEqual([])
     }
@@ -55,6 +68,13 @@ describe('periodsMentioned: the months a file name or link text mentions', () =>
     expect(periodsMentioned('PCNW%20March%202025%20-%20Bulletin%20tables.xlsx', 'month')).not.toContain(
       '2020-03',
     )
+  })
+
+  it('reads camel-case names in linear time', () => {
+    const text = `${'MayPerf'.repeat(30_000)}_2024`
+    const started = performance.now()
+    periodsMentioned(text, 'month')
+    expect(performance.now() - started).toBeLessThan(1000)
   })
 
   it('does not take a day for a two-digit year', () => {
@@ -138,5 +158,43 @@ describe('monthNumber', () => {
   it('reads numbers and names', () => {
     expect([1, '02', 'mar', 'April', 'sept', 'DEC'].map(monthNumber)).toEqual([1, 2, 3, 4, 9, 12])
     expect([0, 13, 'smarch', 1.5].map(monthNumber)).toEqual([undefined, undefined, undefined, undefined])
+  })
+})
+
+describe('withoutPeriodWords: a header without the words that only name its period', () => {
+  it.each([
+    ['December 2022 - Patients discharged > P0', ' - Patients discharged > P0'],
+    ['Jan-24 submissions', ' submissions'],
+    ['Nov25 total', ' total'],
+    ['Payments 2022-23', 'Payments '],
+    ['Payments 2022/2023', 'Payments '],
+    ['FY22-23 spend', ' spend'],
+    ['Q3 2024 count', ' count'],
+    ['Quarter 3 2024 count', ' count'],
+    ['As at 31/03/2024 patients', 'As at  patients'],
+    ['Extract 2024-03-31', 'Extract '],
+    ['31 December 2022', ''],
+    ['Patients (Sept 2024)', 'Patients ()'],
+  ])('%j → %j', (text, expected) => {
+    expect(withoutPeriodWords(text)).toBe(expected)
+  })
+
+  it.each([
+    'Mayor of London',
+    'Marching band',
+    'P3 - Care home',
+    'Aged 16-64',
+    'Over 65',
+    'Decision to admit',
+    'Junior doctors',
+  ])('keeps %j whole', (text) => {
+    expect(withoutPeriodWords(text)).toBe(text)
+  })
+
+  it('takes linear time on long runs of digits and separators', () => {
+    const text = `${'1/'.repeat(50_000)}2024`
+    const started = performance.now()
+    withoutPeriodWords(text)
+    expect(performance.now() - started).toBeLessThan(1000)
   })
 })

@@ -115,10 +115,22 @@ const YEAR4 = '((?:19|20)\\d{2})'
 /** A two-digit year not followed by more digits, nor by a four-digit year ("Nov 30 2025" is not 2030). */
 const YEAR2 = '(\\d{2})(?!\\d)(?![\\s._,-]{1,3}(?:19|20)\\d{2}(?!\\d))'
 
+/**
+ * Marks a camel-case hump in the text periodsMentioned reads (a private-use character, made a space where the
+ * text had one), so a month that starts a camel-case name is a word of its own.
+ */
+const HUMP = '\uE000'
+
 const MONTH_PATTERNS: readonly { re: RegExp; read: (m: RegExpExecArray) => [number, number] }[] = [
   // November 2025, Nov25, Nov_25, november-2025
   {
     re: new RegExp(`(?<![a-z])${MONTH_ALT}${SEP}(?:${YEAR4}(?!\\d)|${YEAR2})`, 'g'),
+    read: (m) => [m[2] ? Number(m[2]) : 2000 + Number(m[3]), MONTH_WORDS.get(m[1]!)!],
+  },
+  // MayPerf_2024, JunPrf24: a month that starts a camel-case name, the rest of the name, then the year (the
+  // hump is marked with HUMP; "Mayor_2024" and "maybe 2024" have none, so they name no month)
+  {
+    re: new RegExp(`(?<![a-z])${MONTH_ALT}${HUMP}[a-z]{1,20}${SEP}(?:${YEAR4}(?!\\d)|${YEAR2})`, 'g'),
     read: (m) => [m[2] ? Number(m[2]) : 2000 + Number(m[3]), MONTH_WORDS.get(m[1]!)!],
   },
   // 2025 November, 2025-Nov
@@ -228,6 +240,9 @@ const readers: Record<PeriodKind, Reader> = {
   },
 }
 
+/** Where a lower-case letter meets a capitalised word ("May|Perf", "Data|May2024"). */
+const CAMEL_HUMP = /([a-z])(?=[A-Z][a-z])/g
+
 /**
  * The periods of one kind a text mentions, sorted. Read from the text as a person would: "Nov25",
  * "November 2025", "2025-11", "202511", "11-2025" and "30-november-2025" all mention 2025-11. The text must be
@@ -238,6 +253,8 @@ export function periodsMentioned(text: string, kind: PeriodKind): string[] {
   const normal = text
     .normalize('NFKC')
     .replace(/[\u2010-\u2015\u2212]/g, '-')
+    .replaceAll(HUMP, ' ')
+    .replace(CAMEL_HUMP, `$1${HUMP}`)
     .toLowerCase()
   const found = new Set<string>()
   readers[kind](normal, found)
@@ -297,4 +314,78 @@ export function periodRenderings(key: string): string[] {
     case 'year':
       return [key, `calendar year ${key}`]
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Period words in headers
+
+type Token = { readonly text: string; readonly kind: 'letters' | 'digits' | 'other'; period: boolean }
+
+/** Runs of letters, of digits and of anything else, in one pass (no regular expression to backtrack). */
+function tokens(text: string): Token[] {
+  const kindOf = (c: string): Token['kind'] =>
+    c >= '0' && c <= '9' ? 'digits' : c.toLowerCase() !== c.toUpperCase() ? 'letters' : 'other'
+  const out: Token[] = []
+  let start = 0
+  for (let i = 1; i <= text.length; i++) {
+    if (i < text.length && kindOf(text[i]!) === kindOf(text[start]!)) continue
+    out.push({ text: text.slice(start, i), kind: kindOf(text[start]!), period: false })
+    start = i
+  }
+  return out
+}
+
+const isYear = (t?: Token) => t?.kind === 'digits' && t.text.length === 4 && /^(19|20)/.test(t.text)
+/** Nothing, or one short run of spaces, dashes, dots, commas, underscores or an apostrophe ("Jan-24", "Jan '24"). */
+const joins = (t?: Token) => t?.kind === 'other' && /^[\s\-_.,']{1,3}$/.test(t.text)
+
+/**
+ * The text without the words that only say which period it is about: month names and their abbreviations,
+ * years, two-digit years after a month ("Jan-24"), financial years ("2022-23", "2022/23", "FY22-23"), quarters
+ * ("Q3", "Quarter 3") and dates ("01/04/2022", "2022-04-01"). "December 2022 - Patients discharged" and
+ * "January 2023 - Patients discharged" are the same text without them. Words are whole runs of letters:
+ * "Mayor" and "Marching" keep their letters. Linear in the text's length.
+ */
+export function withoutPeriodWords(text: string): string {
+  const t = tokens(text.normalize('NFKC').replace(/[\u2010-\u2015\u2212]/g, '-'))
+  const isPeriodLetters = (x?: Token) => x?.kind === 'letters' && x.period
+  /** The token before (step -1) or after (step 1) a number, skipping one joining run: "Jan-24", "Q 3". */
+  const beside = (i: number, step: 1 | -1) => (joins(t[i + step]) ? t[i + 2 * step] : t[i + step])
+  /** A number joined by one "-", "/" or "." to a period number: 2022-23, 2022-04-01, 01/04/2022. */
+  const dateLike = (i: number, step: 1 | -1) => {
+    const sep = t[i + step]
+    return (
+      sep?.kind === 'other' &&
+      /^[-/.]$/.test(sep.text) &&
+      t[i + 2 * step]?.kind === 'digits' &&
+      t[i + 2 * step]!.period
+    )
+  }
+  t.forEach((token, i) => {
+    const lower = token.text.toLowerCase()
+    if (token.kind === 'letters') {
+      if (MONTH_WORDS.has(lower)) token.period = true
+      else if ((lower === 'q' || lower === 'fy') && t[i + 1]?.kind === 'digits') token.period = true
+      else if (lower === 'quarter' && /^[1-4]$/.test(beside(i, 1)?.text ?? '')) token.period = true
+    } else if (token.kind === 'digits') {
+      if (isYear(token)) token.period = true
+      else if (token.text.length <= 2 && (isPeriodLetters(beside(i, -1)) || dateLike(i, -1)))
+        token.period = true
+    }
+  })
+  // Written before what they belong to: "31 December 2022", "01/04/2022".
+  for (let i = t.length - 1; i >= 0; i--) {
+    const token = t[i]!
+    const standalone = t[i - 1]?.kind !== 'letters' // not the 3 of "P3 March"
+    if (token.kind === 'digits' && token.text.length <= 2 && standalone)
+      if (isPeriodLetters(beside(i, 1)) || dateLike(i, 1)) token.period = true
+  }
+  // What joins two period words goes with them: the "-" of "Jan-24", the "/" of "31/03/2024".
+  t.forEach((token, i) => {
+    if (token.kind === 'other' && t[i - 1]?.period && t[i + 1]?.period) token.period = true
+  })
+  return t
+    .filter((token) => !token.period)
+    .map((token) => token.text)
+    .join('')
 }

@@ -363,6 +363,71 @@ describe('contract hold (the default)', () => {
   })
 })
 
+describe('a column of only missing markers in its first release (hold)', () => {
+  let p: Project
+  const CODE = 'suppressed'
+  const file = (period: string) => `rates-${period}.csv`
+  const use = (...periods: string[]) => configure(p, CODE, file, periods)
+
+  beforeAll(async () => {
+    p = await startProject()
+    const rows = (rate: (i: number) => string | number) =>
+      Array.from({ length: 5 }, (_, i) => [`P${i}`, rate(i)] as (string | number)[])
+    writeCsv(
+      join(p.served, file('2024-01')),
+      ['Practice Code', 'Rate'],
+      rows(() => '-'),
+    )
+    writeCsv(
+      join(p.served, file('2024-02')),
+      ['Practice Code', 'Rate'],
+      rows((i) => (i === 0 ? '-' : i * 10)),
+    )
+  })
+  afterAll(() => stopProject(p))
+
+  it('is drafted untyped, and once accepted its period loads the markers as they are', async () => {
+    use('2024-01')
+    expect(periodsOf((await runJson(p)).summary)).toEqual(['2024-01 held'])
+    expect(readCanonicalManifest(manifestPath(p, CODE))!.sources[0]!.schema.fields[1]).toMatchObject({
+      name: 'rate',
+      type: 'string',
+      untyped: true,
+    })
+    expect(periodsOf((await runJson(p)).summary)).toEqual(['2024-01 loaded'])
+    expect(await columnsOf(p, CODE, 'rates')).toContain('rate:text')
+  })
+
+  it('takes the type of the first values a later period brings: loaded without review, earlier markers NULL', async () => {
+    use('2024-01', '2024-02')
+    const { code, summary } = await runJson(p)
+    expect(code).toBe(0)
+    expect(periodsOf(summary)).toEqual(['2024-01 skipped', '2024-02 loaded'])
+    expect(summary.publications[0]!.periods[1]!.manifestChanges).toEqual([
+      'column "rate" in "rates" has its first values: integer (it held only empty cells or missing markers)',
+    ])
+    expect(await columnsOf(p, CODE, 'rates')).toContain('rate:bigint')
+    expect(
+      await query(
+        p.db.url,
+        `SELECT _period, count(rate) n, sum(rate) total FROM ${CODE}.rates GROUP BY 1 ORDER BY 1`,
+      ),
+    ).toEqual([
+      { _period: '2024-01', n: '0', total: null },
+      { _period: '2024-02', n: '4', total: '100' },
+    ])
+    expect(fieldOf(p, CODE, 'rate')).toEqual({
+      name: 'rate',
+      title: 'Rate',
+      type: 'integer',
+      since: '2024-01',
+    })
+    expect(
+      readCanonicalManifest(manifestPath(p, CODE))!.sources[0]!.schema.fields[1]!.untyped,
+    ).toBeUndefined()
+  })
+})
+
 describe('contract evolve', () => {
   let p: Project
   const CODE = 'home_visits'

@@ -189,6 +189,23 @@ const CASES: Record<string, Case> = {
     ],
     chosen: '/f/16/QOF2526.zip',
   },
+  // The period is read from "JunPerf_2024": the May revision linked on June's page is not June's file (read as
+  // the page's period, it would be); the main monthly CSV and the provisional files are not 4-week waits.
+  mhsds_four_week_waits: {
+    period: '2024-06',
+    pages: [
+      [
+        `${DIGITAL}/mental-health-services-monthly-statistics/performance-june-2024`,
+        [
+          ['/f/20/MHSDS%20Data_JunPrf_2024.csv', 'MHSDS Monthly: Performance June 2024'],
+          ['/f/21/MHSDS%20Data_4WW_JunPerf_2024.csv', 'MHSDS Monthly: 4-week waits, Performance June 2024'],
+          ['/f/22/MHSDS%20Data_4WW_MayPerf_2024_v2.csv', 'MHSDS Monthly: 4-week waits (revised)'],
+          ['/f/23/MHSDS%20Data_4WW_JulPrv_2024.csv', '4-week waits, provisional'],
+        ],
+      ],
+    ],
+    chosen: '/f/21/MHSDS%20Data_4WW_JunPerf_2024.csv',
+  },
   gp_earnings_expenses: {
     period: 'FY2022-23',
     pages: [
