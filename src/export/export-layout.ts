@@ -81,3 +81,24 @@ export function periodOfFileName(name: string): string | undefined {
     return undefined
   }
 }
+
+/**
+ * Every Parquet file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog)
+ * and those of each source folder `<publication>/<source_key>/`. Temporary files and other folders are left out.
+ */
+export function exportFilesUnder(exportsDir: string): string[] {
+  if (!existsSync(exportsDir)) return []
+  const files: string[] = []
+  for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith(PARQUET)) files.push(join(exportsDir, entry.name))
+    if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name)) continue
+    for (const source of readdirSync(join(exportsDir, entry.name), { withFileTypes: true })) {
+      if (!source.isDirectory() || !SNAKE_CODE.test(source.name)) continue
+      const folder = join(exportsDir, entry.name, source.name)
+      for (const file of readdirSync(folder, { withFileTypes: true })) {
+        if (file.isFile() && file.name.endsWith(PARQUET)) files.push(join(folder, file.name))
+      }
+    }
+  }
+  return files.sort()
+}

@@ -10,6 +10,7 @@ export {
   EMPTY_SOURCE_FILE,
   type ExportedFile,
   exportedFilesOf,
+  exportFilesUnder,
   periodFileName,
   periodOfFileName,
   singleFileName,
