@@ -18,6 +18,9 @@ const PARQUET = '.parquet'
 
 /** A period as a file name: letters, digits and `-` as they are, any other byte as `%XX` (so no `.`, `/` or `_`). */
 export function periodFileName(period: string): string {
+  // Its file would be `.parquet`, which readers such as pyarrow skip as hidden.
+  if (period === '')
+    throw new Error('a period is empty text: its rows cannot be exported to a file of their own')
   let name = ''
   for (const byte of Buffer.from(period, 'utf8')) {
     const c = String.fromCharCode(byte)

@@ -484,6 +484,22 @@ describe('exportAll', () => {
     }
   })
 
+  it('reads as the same table with DuckDB’s hive partitioning on or off: no folder adds or retypes a column', async () => {
+    const path = globOf(exportsDir, national)
+    const columns = async (hive: boolean) =>
+      (await duckQuery(`DESCRIBE SELECT * FROM read_parquet('${path}', hive_partitioning = ${hive})`)).map(
+        (t) => `${t.column_name} ${t.column_type}`,
+      )
+    const off = await columns(false)
+    expect(await columns(true)).toEqual(off)
+    expect(off).toContain('_period VARCHAR')
+    expect(off).toHaveLength(national.fields.length + 4)
+    const periods = await duckQuery(
+      `SELECT _period, count(*) AS n FROM read_parquet('${path}') WHERE _period >= '2023-11' GROUP BY 1 ORDER BY 1`,
+    )
+    expect(periods.map((p) => p._period)).toEqual(['2023-11', '2023-12'])
+  })
+
   it('every source’s files read back in hyparquet with the exact values', async () => {
     for (const source of [coverage, national]) {
       const expected = (await pool.query({ text: pgCanonicalSql(source), rowMode: 'array' })).rows

@@ -93,11 +93,12 @@ async function loadCatalog(connection: DuckDBConnection, dir: string) {
       )
     }
     // The glob stays inside the folder: both parts are codes, no `..`, no glob characters. Hive partitioning is
-    // off, so a `key=value` folder above the exports cannot add columns the database does not have.
+    // off, so a `key=value` folder above the exports cannot add columns the database does not have; union by
+    // name, so files of a source whose columns changed read as one table while an export rewrites them.
     const path = SOURCE_FOLDER.test(file) ? `${join(dir, file)}/*.parquet` : join(dir, file)
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
     await connection.run(
-      `CREATE OR REPLACE VIEW ${quoteIdent(schema)}.${quoteIdent(table)} AS SELECT * FROM read_parquet(${quoteLiteral(path)}, hive_partitioning = false)`,
+      `CREATE OR REPLACE VIEW ${quoteIdent(schema)}.${quoteIdent(table)} AS SELECT * FROM read_parquet(${quoteLiteral(path)}, hive_partitioning = false, union_by_name = true)`,
     )
     const periods = await connection.runAndReadAll(
       `SELECT "_period" AS period, count(*)::BIGINT AS rows,
