@@ -4,6 +4,9 @@
 //   - empty:   the source holds nothing yet (its first load: the manifest is drafted, the table created);
 //   - one:     the source holds 1 period, its canonical manifest in place (the usual month);
 //   - history: the source holds 36 periods (3.6M rows), its canonical manifest in place.
+// Every period's URL stays in the config, as in a real one: each run checks them all for a republication (a local
+// file is read again and hashed, so the fetch stage grows with the periods listed; over HTTP a conditional request
+// answers 304 with no body). The stage times of each run are printed, so what grows shows.
 // Prints the wall times, the export stage of each, the ratios (target: history ≤ 1.5× empty), and what rewriting
 // the whole source costs (`datawarp export`, what every such run paid when a source was one Parquet file).
 // BENCH_DATABASE_URL (default: the local PostgreSQL) names the server; BENCH_PERIOD_ROWS (100,000),
@@ -155,11 +158,15 @@ class Project {
     return { written, all }
   }
 
-  /** The export stage's duration in the run's event log. */
-  exportMs(summary) {
+  /** The time of each stage in the run's event log (summed over its periods and URLs), in ms. */
+  stages(summary) {
     const events = execFileSync('cat', [summary.eventLog], { encoding: 'utf8' }).trim().split('\n')
-    const end = events.map((l) => JSON.parse(l)).find((e) => e.event === 'export.end')
-    return end?.duration_ms ?? 0
+    const ms = { fetch: 0, extract: 0, load: 0, export: 0 }
+    for (const e of events.map((l) => JSON.parse(l))) {
+      const stage = e.event.replace(/\.end$/, '')
+      if (e.event.endsWith('.end') && stage in ms) ms[stage] += e.duration_ms ?? 0
+    }
+    return ms
   }
 }
 
@@ -188,6 +195,7 @@ async function main() {
     const times = { empty: [], one: [], history: [] }
     const exportTimes = { empty: [], one: [], history: [] }
     const files = {}
+    const stageTimes = {}
     for (const [i, period] of fresh.entries()) {
       const rounds = [
         ['empty', empties[i]],
@@ -199,9 +207,15 @@ async function main() {
         const since = Date.now() - 1
         const { wallMs, result } = project.run()
         times[name].push(wallMs)
-        exportTimes[name].push(project.exportMs(result))
+        const stages = project.stages(result)
+        exportTimes[name].push(stages.export)
+        stageTimes[name] = stages
         files[name] = project.filesWritten(since)
       }
+      const breakdown = (ms) =>
+        `fetch ${ms.fetch}, extract ${ms.extract}, load ${ms.load}, export ${ms.export} ms`
+      for (const name of ['empty', 'one', 'history'])
+        console.log(`  ${name.padEnd(7)} ${breakdown(stageTimes[name])}`)
       console.log(
         `new period ${period}: empty ${seconds(times.empty.at(-1))}, 1 period ${seconds(times.one.at(-1))}, ${HISTORY} periods ${seconds(times.history.at(-1))} (export ${exportTimes.empty.at(-1)} / ${exportTimes.one.at(-1)} / ${exportTimes.history.at(-1)} ms; Parquet files written ${files.empty.written} of ${files.empty.all} / ${files.one.written} of ${files.one.all} / ${files.history.written} of ${files.history.all})`,
       )
