@@ -4,15 +4,17 @@
 //   - empty:   the source holds nothing yet (its first load: the manifest is drafted, the table created);
 //   - one:     the source holds 1 period, its canonical manifest in place (the usual month);
 //   - history: the source holds 36 periods (3.6M rows), its canonical manifest in place.
-// Every period's URL stays in the config, as in a real one: each run checks them all for a republication (a local
-// file is read again and hashed, so the fetch stage grows with the periods listed; over HTTP a conditional request
-// answers 304 with no body). The stage times of each run are printed, so what grows shows.
+// Every period's URL stays in the config, as in a real one: each run checks them all for a republication. The files
+// are served over HTTP with an ETag, as NHS England's are, so an unchanged period costs a conditional request
+// answered 304; BENCH_FILES=local lists them as local files instead, which each run reads again and hashes (the
+// fetch stage then grows with the periods listed). The stage times of each run are printed, so what grows shows.
 // Prints the wall times, the export stage of each, the ratios (target: history ≤ 1.5× empty), and what rewriting
 // the whole source costs (`datawarp export`, what every such run paid when a source was one Parquet file).
 // BENCH_DATABASE_URL (default: the local PostgreSQL) names the server; BENCH_PERIOD_ROWS (100,000),
 // BENCH_HISTORY (36) and BENCH_REPEATS (2: new periods loaded in turn) change the sizes.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import {
+  createReadStream,
   createWriteStream,
   existsSync,
   linkSync,
@@ -23,6 +25,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
+import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -33,6 +36,7 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 2)
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const BUILD = new URL('../build/pipeline/index.js', import.meta.url).pathname
 const CLI = new URL('../bin/datawarp.js', import.meta.url).pathname
+const LOCAL = process.env.BENCH_FILES === 'local'
 const dir = mkdtempSync(join(tmpdir(), 'datawarp-bench-history-'))
 const fmt = (n) => n.toLocaleString('en-GB')
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`
@@ -59,6 +63,32 @@ async function writePeriodCsv(period) {
   }
   await new Promise((r) => out.end(r))
   return path
+}
+
+/** The period files over HTTP with an ETag and Last-Modified, answering 304 to a conditional request. */
+const server = {
+  url: '',
+  http: createServer((req, res) => {
+    const name = new URL(req.url ?? '/', 'http://x').pathname.slice(1)
+    const path = join(dir, 'files', name)
+    if (!/^[0-9]{4}-[0-9]{2}\.csv$/.test(name) || !existsSync(path)) {
+      res.writeHead(404).end()
+      return
+    }
+    const stat = statSync(path)
+    const etag = `"${stat.size}-${Math.round(stat.mtimeMs)}"`
+    const headers = { etag, 'last-modified': stat.mtime.toUTCString() }
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, headers).end()
+      return
+    }
+    res.writeHead(200, { ...headers, 'content-length': stat.size, 'content-type': 'text/csv' })
+    createReadStream(path).pipe(res)
+  }),
+  async start() {
+    await new Promise((resolve) => this.http.listen(0, '127.0.0.1', resolve))
+    this.url = `http://127.0.0.1:${this.http.address().port}`
+  },
 }
 
 async function sql(url, text) {
@@ -89,12 +119,19 @@ class Project {
     await sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${this.db} WITH (FORCE)`)
   }
 
-  /** Adds periods to the config; their files are hard links inside the project (files are read only from inside it). */
+  /**
+   * Adds periods to the config: served over HTTP (the default, as NHS England's files are), or with BENCH_FILES=local
+   * as hard links inside the project (local files are read only from inside it).
+   */
   async add(periods) {
     mkdirSync(join(this.root, 'files'), { recursive: true })
     for (const period of periods) {
-      const url = join(this.root, 'files', `${period}.csv`)
-      if (!existsSync(url)) linkSync(await writePeriodCsv(period), url)
+      const file = await writePeriodCsv(period)
+      let url = `${server.url}/${period}.csv`
+      if (LOCAL) {
+        url = join(this.root, 'files', `${period}.csv`)
+        if (!existsSync(url)) linkSync(file, url)
+      }
       this.periods.push({ period, url })
     }
     const urls = this.periods.map((p) => `      - { period: ${p.period}, url: "${p.url}" }`).join('\n')
@@ -129,16 +166,26 @@ class Project {
     }
   }
 
-  child(code) {
+  /** A child process (asynchronous, so this process keeps serving the files meanwhile). */
+  async child(code) {
     const start = performance.now()
-    const child = spawnSync(
+    const child = spawn(
       process.execPath,
       ['--input-type=module', '-e', `import { runPipeline } from '${BUILD}'\n${code}`],
-      { cwd: this.root, env: { ...process.env, DB: this.url }, encoding: 'utf8', maxBuffer: 1 << 26 },
+      { cwd: this.root, env: { ...process.env, DB: this.url } },
     )
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d) => {
+      stdout += d
+    })
+    child.stderr.on('data', (d) => {
+      stderr += d
+    })
+    const status = await new Promise((resolve) => child.on('close', resolve))
     const wallMs = performance.now() - start
-    if (child.status !== 0) throw new Error(`${this.name}: ${child.stderr}`)
-    const result = JSON.parse(child.stdout.trim().split('\n').pop())
+    if (status !== 0) throw new Error(`${this.name}: ${stderr}`)
+    const result = JSON.parse(stdout.trim().split('\n').pop())
     if (result.failed) throw new Error(`${this.name}: ${JSON.stringify(result, null, 2)}`)
     return { wallMs, result }
   }
@@ -173,6 +220,7 @@ class Project {
 async function main() {
   if (!existsSync(BUILD)) throw new Error('build/ is missing: run `npm run build` first')
   mkdirSync(join(dir, 'files'))
+  if (!LOCAL) await server.start()
   console.log(
     `Generating ${HISTORY + REPEATS} periods of ${fmt(PERIOD_ROWS)} rows × 10 columns (one CSV per period) …`,
   )
@@ -185,10 +233,10 @@ async function main() {
   try {
     for (const p of [...Object.values(projects), ...empties]) await p.create()
     await projects.one.add(history.slice(0, 1))
-    projects.one.run()
+    await projects.one.run()
     console.log(`Loading the history: ${HISTORY} periods, ${fmt(HISTORY * PERIOD_ROWS)} rows …`)
     await projects.history.add(history)
-    const built = projects.history.run()
+    const built = await projects.history.run()
     console.log(`  (${seconds(built.wallMs)})`)
 
     // Back to back, each new period into each project: empty, one, history.
@@ -205,7 +253,7 @@ async function main() {
       for (const [name, project] of rounds) {
         await project.add([period])
         const since = Date.now() - 1
-        const { wallMs, result } = project.run()
+        const { wallMs, result } = await project.run()
         times[name].push(wallMs)
         const stages = project.stages(result)
         exportTimes[name].push(stages.export)
@@ -238,6 +286,7 @@ async function main() {
     )
   } finally {
     for (const p of [...Object.values(projects), ...empties]) await p.drop()
+    server.http.close()
     rmSync(dir, { recursive: true, force: true })
   }
 }
