@@ -1,14 +1,7 @@
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
+import { exportFilesUnder } from '../src/export/index.js'
 import type { RunSummary } from '../src/pipeline/index.js'
 import type { Stage } from './inputs.js'
 import type { Secrets } from './secrets.js'
@@ -36,15 +29,6 @@ export interface ArtifactUploader {
   ): Promise<{ id?: number; size?: number }>
 }
 
-const filesIn = (dir: string, keep: (name: string) => boolean): string[] =>
-  existsSync(dir)
-    ? readdirSync(dir)
-        .filter(keep)
-        .map((name) => join(dir, name))
-        .filter((path) => statSync(path).isFile())
-        .sort()
-    : []
-
 export interface ArtifactChoice {
   /** Upload data/exports (default true). A fan-out's load legs export nothing: their final job uploads the exports. */
   readonly exports?: boolean
@@ -65,7 +49,8 @@ export function artifactChoice(stage: Stage, publications: readonly string[] | u
 }
 
 /**
- * What a run uploads: the Parquet exports (data/exports/*.parquet, the catalog included) and the logs (this run's
+ * What a run uploads: the Parquet exports (data/exports/catalog.parquet and every source's folder of period files,
+ * `<publication>/<source_key>/*.parquet`, under their paths) and the logs (this run's
  * event log and the state file, under their paths in data/). A log that mentions a secret is uploaded as a redacted copy.
  */
 export function artifactSpecs(
@@ -79,7 +64,7 @@ export function artifactSpecs(
   const { data: dataDir, exports: exportsDir } = paths
   const suffix = choice.nameSuffix ? `-${choice.nameSuffix}` : ''
   const specs: ArtifactSpec[] = []
-  const parquet = choice.exports === false ? [] : filesIn(exportsDir, (name) => name.endsWith('.parquet'))
+  const parquet = choice.exports === false ? [] : exportFilesUnder(exportsDir)
   if (parquet.length)
     specs.push({
       name: `datawarp-exports-${summary.runId}${suffix}`,

@@ -3,10 +3,21 @@ import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { ParquetWriter } from 'hyparquet-writer'
 import { stringElement, timestampElement } from './columns.js'
+import type { ExportedFile } from './export-layout.js'
 import { AtomicFileSink } from './file-sink.js'
 import { CREATED_BY } from './source-export.js'
 
 export const CATALOG_FILE = 'catalog.parquet'
+
+/** One file of a source as the catalog lists it. */
+export interface CatalogFile extends ExportedFile {
+  readonly rows: number
+  /**
+   * What the file was written from: the period's latest loaded load_id in the ledger and a fingerprint of the
+   * source's description (`<load_id>:<fingerprint>`). A file whose mark differs from the ledger's is rewritten.
+   */
+  readonly mark: string
+}
 
 /** One row of catalog.parquet: one exported source. */
 export interface CatalogRow {
@@ -25,8 +36,11 @@ export interface CatalogRow {
   readonly lastPeriod: string | null
   /** JSON text: `[{ name, title, type, description, unit?, role?, since?, retiredSince? }]`. */
   readonly columns: string
-  /** The file name, relative to the exports directory. */
+  /** The source's folder of Parquet files, relative to the exports directory: `gp_appointments/coverage`. */
   readonly parquetPath: string
+  /** The files in that folder, one per period, in period order (`parquet_files`, JSON text in the file). */
+  readonly files: readonly CatalogFile[]
+  /** The size of all its files. */
   readonly fileSizeBytes: number
   /** `datawarp.sources.updated_at` in microseconds since the epoch, as decimal text. */
   readonly updatedAtMicros: string
@@ -55,6 +69,7 @@ const CATALOG_COLUMNS: readonly { element: SchemaElement; value: (row: CatalogRo
   { element: stringElement('last_period', true), value: (r) => r.lastPeriod },
   { element: stringElement('columns', false), value: (r) => r.columns },
   { element: stringElement('parquet_path', false), value: (r) => r.parquetPath },
+  { element: stringElement('parquet_files', false), value: (r) => JSON.stringify(r.files) },
   { element: int64('file_size_bytes'), value: (r) => BigInt(r.fileSizeBytes) },
   { element: timestampElement('updated_at', false, true), value: (r) => BigInt(r.updatedAtMicros) },
   { element: stringElement('load_mark', false), value: (r) => r.loadMark },
@@ -94,12 +109,34 @@ export async function readCatalog(path: string): Promise<Map<string, CatalogRow>
       lastPeriod: text(o.last_period),
       columns: String(o.columns),
       parquetPath: String(o.parquet_path),
+      files: catalogFiles(o.parquet_files),
       fileSizeBytes: Number(o.file_size_bytes),
       updatedAtMicros: micros,
       loadMark: o.load_mark,
     })
   }
   return rows
+}
+
+/** The `parquet_files` of a catalog row; none when it is missing (a catalog from before the per-period layout) or malformed. */
+function catalogFiles(text: unknown): CatalogFile[] {
+  if (typeof text !== 'string') return []
+  try {
+    const files: unknown = JSON.parse(text)
+    if (!Array.isArray(files)) return []
+    return files.filter(
+      (f): f is CatalogFile =>
+        typeof f === 'object' &&
+        f !== null &&
+        (typeof f.period === 'string' || f.period === null) &&
+        typeof f.path === 'string' &&
+        typeof f.bytes === 'number' &&
+        typeof f.rows === 'number' &&
+        typeof f.mark === 'string',
+    )
+  } catch {
+    return []
+  }
 }
 
 /** Writes catalog.parquet atomically (via a .tmp file and a rename). */

@@ -1,19 +1,22 @@
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type pg from 'pg'
 import { SNAKE_CODE } from '../model/config.js'
 import { FieldTypeSchema } from '../model/manifest.js'
-import { CATALOG_FILE, type CatalogRow, readCatalog, writeCatalog } from './catalog.js'
+import { CATALOG_FILE, type CatalogFile, type CatalogRow, readCatalog, writeCatalog } from './catalog.js'
+import { EMPTY_SOURCE_FILE, periodFileName, singleFileName, sourceFolder } from './export-layout.js'
 import {
   describeFields,
-  exportSource,
+  exportPeriod,
   fieldNotes,
   qualifiedTableName,
   type SourceField,
-  type SourceFileStats,
   type SourceRow,
   sourceCode,
+  sourceMetadata,
+  tablePeriods,
 } from './source-export.js'
 
 export interface ExportedSource {
@@ -21,22 +24,26 @@ export interface ExportedSource {
   sourceCode: string
   publication: string
   sourceKey: string
-  /** `<exportsDir>/<sourceCode>.parquet`. */
+  /** The source's folder: `<exportsDir>/<publication>/<source_key>`. */
   path: string
+  /** Its files now, in period order (see exportedFilesOf). */
+  files: CatalogFile[]
+  /** The files this export wrote (the others were current and kept), relative to the exports folder. */
+  written: string[]
   rows: number
   /** The data fields, not counting the four lineage columns. */
   columns: number
-  /** File size. */
+  /** The size of all its files. */
   bytes: number
   firstPeriod: string | null
   lastPeriod: string | null
 }
 
 export interface ExportResult {
-  /** The sources written by this run, in (publication, source_key) order. */
+  /** The sources this export wrote or deleted a file of, in (publication, source_key) order. */
   sources: ExportedSource[]
   catalogPath: string
-  /** Paths of stale files deleted from the exports directory. */
+  /** Paths of stale files deleted from the exports directory (a removed period, source, or old single file). */
   removed: string[]
   durationMs: number
 }
@@ -48,9 +55,10 @@ export interface ExportOptions {
    */
   publications?: string[]
   /**
-   * Export only the sources that are stale: whose file is missing, or whose catalog row records another load
-   * mark than the ledger's now (a load committed since, e.g. before a run was killed during its export). The
-   * others keep their file and catalog row. What `datawarp run` does, so exports converge to the database.
+   * Write only the files that are stale: a period's file that is missing, or whose catalog entry records another
+   * mark than the ledger's now (a load or republication of the period committed since, e.g. before a run was
+   * killed during its export, or the source's description changed). Current files are kept. What `datawarp run`
+   * does, so exports converge to the database at a cost that follows what changed, not the history held.
    */
   staleOnly?: boolean
   /** Called after each source's file is in place. */
@@ -128,13 +136,18 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
   }
 }
 
+/** The latest loaded load_id of each period of a publication: a load (or a republication) of the period changes it. */
+const PERIOD_MARKS_SQL = `
+SELECT period, max(load_id)::text AS load_id FROM datawarp.loads
+WHERE status = 'loaded' AND publication = $1 GROUP BY period`
+
 /**
- * Exports every source in `datawarp.sources` whose table exists to `<exportsDir>/<code>.parquet`
- * (all periods, ordered by `_period, _load_id`) and rebuilds `catalog.parquet` listing them all.
- * Everything is read in one REPEATABLE READ snapshot, so files and catalog agree even while loads
- * commit; concurrent exports of the same database queue on an advisory lock. When exporting
- * everything, `*.parquet` files not in the new catalog are deleted; with `publications`, only
- * stale files of those publications are.
+ * Exports every source in `datawarp.sources` whose table exists to `<exportsDir>/<publication>/<source_key>/`,
+ * one `<period>.parquet` per period (see export-layout.ts), and rebuilds `catalog.parquet` listing them all.
+ * Everything is read in one REPEATABLE READ snapshot, so files and catalog agree even while loads commit;
+ * concurrent exports of the same database queue on an advisory lock. Files of periods, sources and publications no
+ * longer in the database, and files of the single-file layout before it (`<publication>__<source_key>.parquet`),
+ * are deleted; with `publications`, only those of the selected publications (and of sources written).
  */
 export async function exportAll(
   pool: pg.Pool,
@@ -159,81 +172,53 @@ export async function exportAll(
     await client.query(`SET LOCAL client_encoding = 'UTF8'`)
     await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`)
     await client.query(`SET LOCAL TimeZone = 'UTC'`)
-    // Sorting a large table by period in memory rather than on disk.
+    // Sorting a large period in memory rather than on disk.
     await client.query(`SET LOCAL work_mem = '128MB'`)
 
     // A database nothing was ever loaded into has no ledger yet: that is zero sources.
     const ledger = await client.query<{ exists: boolean }>(
       `SELECT to_regclass('datawarp.sources') IS NOT NULL AS exists`,
     )
-    const { rows } = ledger.rows[0]?.exists
+    const hasLedger = ledger.rows[0]?.exists === true
+    const { rows } = hasLedger
       ? await client.query<SourceQueryRow>(SOURCES_SQL)
       : { rows: [] as SourceQueryRow[] }
     const loadIds = new Map(
-      ledger.rows[0]?.exists
+      hasLedger
         ? (await client.query<{ publication: string; load_id: string }>(LOAD_MARKS_SQL)).rows.map((r) => [
             r.publication,
             r.load_id,
           ])
         : [],
     )
-    const before = options.staleOnly ? await readCatalog(catalogPath) : new Map<string, CatalogRow>()
+    const periodMarks = new Map<string, Map<string, string>>()
+    const marksOf = async (publication: string) => {
+      let marks = periodMarks.get(publication)
+      if (!marks) {
+        const found = await client.query<{ period: string; load_id: string }>(PERIOD_MARKS_SQL, [publication])
+        marks = new Map(found.rows.map((r) => [r.period, r.load_id]))
+        periodMarks.set(publication, marks)
+      }
+      return marks
+    }
+    const before = await readCatalog(catalogPath)
     const exported: ExportedSource[] = []
     const catalog: CatalogRow[] = []
+    const removed: string[] = []
     for (const row of rows) {
       if (!row.table_exists) continue
       const source = toSourceRow(row)
       const code = sourceCode(source)
-      const fileName = `${code}.parquet`
-      const path = join(exportsDir, fileName)
+      const folder = sourceFolder(source.publication, source.sourceKey)
       const loadMark = `${loadIds.get(source.publication) ?? 0}:${source.updatedAtMicros}`
       const previous = before.get(code)
-      const exists = existsSync(path)
-      if (
-        previous &&
-        exists &&
-        previous.loadMark === loadMark &&
-        statSync(path).size === previous.fileSizeBytes
-      ) {
+      const intact =
+        previous !== undefined && previous.parquetPath === folder && filesIntact(exportsDir, previous)
+      if (options.staleOnly && intact && previous.loadMark === loadMark) {
         catalog.push(previous)
         continue
       }
-      let stats: SourceFileStats
-      let written = true
-      if (options.staleOnly || !selected || selected.has(source.publication) || !exists) {
-        try {
-          stats = await exportSource(client, source, path, { rowGroupSize, rowGroupBytes: ROW_GROUP_BYTES })
-        } catch (error) {
-          throw new Error(`exporting ${code} failed: ${(error as Error).message}`, { cause: error })
-        }
-        const result: ExportedSource = {
-          sourceCode: code,
-          publication: source.publication,
-          sourceKey: source.sourceKey,
-          path,
-          rows: stats.rows,
-          columns: source.fields.length,
-          bytes: stats.bytes,
-          firstPeriod: stats.firstPeriod,
-          lastPeriod: stats.lastPeriod,
-        }
-        exported.push(result)
-        options.onSource?.(result)
-      } else {
-        const summary = await client.query<{ rows: string; first: string | null; last: string | null }>(
-          `SELECT count(*)::text AS rows, min("_period" COLLATE "C") AS first, max("_period" COLLATE "C") AS last
-           FROM ${qualifiedTableName(source)}`,
-        )
-        const s = summary.rows[0]
-        written = false
-        stats = {
-          rows: Number(s?.rows ?? 0),
-          bytes: statSync(path).size,
-          firstPeriod: s?.first ?? null,
-          lastPeriod: s?.last ?? null,
-        }
-      }
-      catalog.push({
+      const base = {
         sourceCode: code,
         publication: source.publication,
         publicationName: source.publicationName,
@@ -241,31 +226,177 @@ export async function exportAll(
         tableName: `${source.tableSchema}.${source.tableName}`,
         title: source.title,
         description: source.description,
-        rowCount: stats.rows,
         columnCount: source.fields.length,
-        firstPeriod: stats.firstPeriod,
-        lastPeriod: stats.lastPeriod,
         columns: JSON.stringify(describeFields(source.fields)),
-        parquetPath: fileName,
-        fileSizeBytes: stats.bytes,
+        parquetPath: folder,
         updatedAtMicros: source.updatedAtMicros,
-        // A file kept from an earlier export may be older than the ledger: the next stale-only export redoes it.
-        loadMark: written ? loadMark : 'unknown',
-      })
+      }
+      if (!options.staleOnly && selected && !selected.has(source.publication) && intact) {
+        // Not selected: its files stay; the catalog takes its counts from the database.
+        const summary = await client.query<{ rows: string; first: string | null; last: string | null }>(
+          `SELECT count(*)::text AS rows, min("_period" COLLATE "C") AS first, max("_period" COLLATE "C") AS last
+           FROM ${qualifiedTableName(source)}`,
+        )
+        const s = summary.rows[0]
+        catalog.push({
+          ...base,
+          rowCount: Number(s?.rows ?? 0),
+          firstPeriod: s?.first ?? null,
+          lastPeriod: s?.last ?? null,
+          files: previous.files,
+          fileSizeBytes: previous.fileSizeBytes,
+          // Files kept from an earlier export may be older than the ledger: the next stale-only export redoes them.
+          loadMark: 'unknown',
+        })
+        continue
+      }
+      let written: SourceFiles
+      try {
+        written = await exportSourceFiles(client, exportsDir, source, {
+          marks: await marksOf(source.publication),
+          // A forced export rewrites every file; a stale-only one keeps the files whose mark is current.
+          current: options.staleOnly && previous?.parquetPath === folder ? previous.files : [],
+          rowGroupSize,
+          rowGroupBytes: ROW_GROUP_BYTES,
+        })
+      } catch (error) {
+        throw new Error(`exporting ${code} failed: ${(error as Error).message}`, { cause: error })
+      }
+      removed.push(...written.removed)
+      const periods = written.files.flatMap((f) => (f.period === null ? [] : [f.period]))
+      const entry: CatalogRow = {
+        ...base,
+        rowCount: written.files.reduce((sum, f) => sum + f.rows, 0),
+        firstPeriod: periods[0] ?? null,
+        lastPeriod: periods.at(-1) ?? null,
+        files: written.files,
+        fileSizeBytes: written.files.reduce((sum, f) => sum + f.bytes, 0),
+        loadMark,
+      }
+      catalog.push(entry)
+      if (written.written.length > 0 || written.removed.length > 0) {
+        const result: ExportedSource = {
+          sourceCode: code,
+          publication: source.publication,
+          sourceKey: source.sourceKey,
+          path: join(exportsDir, ...folder.split('/')),
+          files: entry.files.slice(),
+          written: written.written,
+          rows: entry.rowCount,
+          columns: source.fields.length,
+          bytes: entry.fileSizeBytes,
+          firstPeriod: entry.firstPeriod,
+          lastPeriod: entry.lastPeriod,
+        }
+        exported.push(result)
+        options.onSource?.(result)
+      }
     }
     await writeCatalog(catalogPath, catalog)
     await client.query('COMMIT')
 
-    const removed = removeStaleFiles(exportsDir, new Set(catalog.map((c) => c.parquetPath)), selected)
+    removed.push(...removeStaleFiles(exportsDir, catalog, selected))
     await client.query(`SELECT pg_advisory_unlock(${EXPORT_LOCK})`)
     client.release()
-    return { sources: exported, catalogPath, removed, durationMs: Math.round(performance.now() - started) }
+    return {
+      sources: exported,
+      catalogPath,
+      removed: removed.sort(),
+      durationMs: Math.round(performance.now() - started),
+    }
   } catch (error) {
     // Dropping the connection ends the transaction, any COPY in flight and the advisory lock.
     client.release(error instanceof Error ? error : new Error(String(error)))
     throw error
   }
 }
+
+/** Every file the catalog row lists is on disk with the size it lists. */
+function filesIntact(exportsDir: string, row: CatalogRow): boolean {
+  if (row.files.length === 0) return false
+  return row.files.every((f) => {
+    const path = join(exportsDir, ...f.path.split('/'))
+    return existsSync(path) && statSync(path).size === f.bytes
+  })
+}
+
+interface SourceFiles {
+  /** The source's files now, in period order. */
+  files: CatalogFile[]
+  /** Relative paths of the files written. */
+  written: string[]
+  /** Absolute paths of the files deleted (periods gone, the old single file, leftovers). */
+  removed: string[]
+}
+
+/**
+ * Brings the source's folder to its table: writes the file of each period whose mark is not the one `current` lists
+ * for it (or whose file is missing or another size), keeps the others, and deletes files of periods the table no
+ * longer holds, `.tmp` leftovers, and the source's file from the single-file layout. One period's rows are in memory
+ * at most a row group at a time.
+ */
+async function exportSourceFiles(
+  client: pg.ClientBase,
+  exportsDir: string,
+  source: SourceRow,
+  options: {
+    marks: ReadonlyMap<string, string>
+    current: readonly CatalogFile[]
+    rowGroupSize: number
+    rowGroupBytes: number
+  },
+): Promise<SourceFiles> {
+  const folder = sourceFolder(source.publication, source.sourceKey)
+  const dir = join(exportsDir, ...folder.split('/'))
+  mkdirSync(dir, { recursive: true })
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([LAYOUT_VERSION, options.rowGroupSize, sourceMetadata(source)]))
+    .digest('hex')
+    .slice(0, 16)
+  const current = new Map(options.current.map((f) => [f.path, f]))
+  const { periods, partitioned } = await tablePeriods(client, source)
+  const files: CatalogFile[] = []
+  const written: string[] = []
+  const write = async (period: string | null, name: string, mark: string) => {
+    const path = `${folder}/${name}`
+    const kept = current.get(path)
+    const absolute = join(dir, name)
+    if (kept && kept.mark === mark && existsSync(absolute) && statSync(absolute).size === kept.bytes) {
+      files.push(kept)
+      return
+    }
+    const stats = await exportPeriod(client, source, period, absolute, {
+      rowGroupSize: options.rowGroupSize,
+      rowGroupBytes: options.rowGroupBytes,
+      partitioned,
+    })
+    written.push(path)
+    // An empty partition is no period: its file goes (a file of no rows only stands for a source without rows).
+    if (period !== null && stats.rows === 0) rmSync(absolute, { force: true })
+    else files.push({ period, path, rows: stats.rows, bytes: stats.bytes, mark })
+  }
+  for (const period of periods) {
+    await write(period, periodFileName(period), `${options.marks.get(period) ?? 0}:${fingerprint}`)
+  }
+  if (files.length === 0) await write(null, EMPTY_SOURCE_FILE, `0:${fingerprint}`)
+
+  const keep = new Set(files.map((f) => f.path.slice(folder.length + 1)))
+  const removed: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || keep.has(entry.name) || !isExportFile(entry.name)) continue
+    rmSync(join(dir, entry.name), { force: true })
+    removed.push(join(dir, entry.name))
+  }
+  const single = join(exportsDir, singleFileName(source.publication, source.sourceKey))
+  if (existsSync(single)) {
+    rmSync(single, { force: true })
+    removed.push(single)
+  }
+  return { files, written, removed }
+}
+
+/** The layout's version in every file's mark: a change of what is written makes every file stale once. */
+const LAYOUT_VERSION = 1
 
 /**
  * Whether an export of this database is running now (it holds the export lock): when none is, a
@@ -284,25 +415,56 @@ export async function exportRunning(pool: pg.Pool): Promise<boolean> {
   }
 }
 
+/** A Parquet file or the `.tmp` of one being written (or left by a killed export). */
+function isExportFile(name: string): boolean {
+  return name.endsWith('.parquet') || name.endsWith('.parquet.tmp')
+}
+
 /**
- * Deletes `*.parquet` files (and leftover `*.parquet.tmp` files) that the catalog does not list.
- * With a publication selection, only files named after a selected publication are touched.
+ * Deletes the export files the catalog does not list: at the top, the single files of the layout before (and
+ * their `.tmp` leftovers); below, whole folders of sources and publications no longer exported, and files in a
+ * listed source's folder that it does not list. With a publication selection, only files of a selected
+ * publication are touched. Only `*.parquet` and `*.parquet.tmp` files are deleted, and folders left empty.
  */
-function removeStaleFiles(exportsDir: string, keep: ReadonlySet<string>, selected?: ReadonlySet<string>) {
+function removeStaleFiles(
+  exportsDir: string,
+  catalog: readonly CatalogRow[],
+  selected?: ReadonlySet<string>,
+): string[] {
   const removed: string[] = []
-  for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
-    if (!entry.isFile()) continue
-    const name = entry.name
-    const base = name.endsWith('.parquet.tmp') ? name.slice(0, -'.tmp'.length) : name
-    if (!base.endsWith('.parquet') || base === CATALOG_FILE) continue
-    if (name === base && keep.has(name)) continue
-    if (selected) {
-      const separator = base.indexOf('__')
-      if (separator === -1 || !selected.has(base.slice(0, separator))) continue
-    }
-    const path = join(exportsDir, name)
+  const keep = new Set(catalog.flatMap((row) => row.files.map((f) => f.path)))
+  const touches = (publication: string) => !selected || selected.has(publication)
+  const remove = (path: string) => {
     rmSync(path, { force: true })
     removed.push(path)
   }
-  return removed.sort()
+  for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
+    const name = entry.name
+    if (entry.isFile()) {
+      if (!isExportFile(name) || name === CATALOG_FILE) continue
+      const separator = name.indexOf('__')
+      if (separator !== -1 && !touches(name.slice(0, separator))) continue
+      if (separator === -1 && selected) continue
+      remove(join(exportsDir, name))
+      continue
+    }
+    if (!entry.isDirectory() || !SNAKE_CODE.test(name) || !touches(name)) continue
+    const publicationDir = join(exportsDir, name)
+    for (const sourceEntry of readdirSync(publicationDir, { withFileTypes: true })) {
+      if (!sourceEntry.isDirectory() || !SNAKE_CODE.test(sourceEntry.name)) continue
+      const sourceDir = join(publicationDir, sourceEntry.name)
+      for (const file of readdirSync(sourceDir, { withFileTypes: true })) {
+        if (!file.isFile() || !isExportFile(file.name)) continue
+        if (keep.has(`${name}/${sourceEntry.name}/${file.name}`)) continue
+        remove(join(sourceDir, file.name))
+      }
+      removeIfEmpty(sourceDir)
+    }
+    removeIfEmpty(publicationDir)
+  }
+  return removed
+}
+
+function removeIfEmpty(dir: string): void {
+  if (readdirSync(dir).length === 0) rmdirSync(dir)
 }

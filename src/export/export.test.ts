@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api'
@@ -9,8 +9,8 @@ import { createTestDatabase, openLedgerDatabase } from '../../test/support/datab
 import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from '../db/sql-types.js'
 import { partitionName } from '../load/partitions.js'
 import type { FieldType } from '../model/manifest.js'
-import { type ExportResult, exportAll, SOURCE_METADATA_KEY } from './index.js'
-import { exportSource } from './source-export.js'
+import { type ExportResult, exportAll, exportedFilesOf, SOURCE_METADATA_KEY } from './index.js'
+import { exportPeriod } from './source-export.js'
 
 interface TestField {
   name: string
@@ -315,12 +315,43 @@ function duckCanonicalSql(source: TestSource, path: string): string {
           FROM read_parquet('${path}') ORDER BY ${quoteIdent(order)}`
 }
 
-/** hyparquet's values in the same canonical form (timestamps and dates read raw). */
-async function hyparquetCanonical(source: TestSource, path: string): Promise<unknown[][]> {
-  const rows = await parquetReadObjects({
-    file: await asyncBufferFromFile(path),
-    parsers: { timestampFromMicroseconds: (micros: bigint) => micros, dateFromDays: (days: number) => days },
-  })
+/** A source's folder of Parquet files in an exports folder. */
+function folderOf(dir: string, source: Pick<TestSource, 'publication' | 'key'>): string {
+  return join(dir, source.publication, source.key)
+}
+
+/** The DuckDB glob reading a source's files as one table. */
+function globOf(dir: string, source: Pick<TestSource, 'publication' | 'key'>): string {
+  return `${folderOf(dir, source)}/*.parquet`
+}
+
+/** Every row of the Parquet files in a folder, read by hyparquet one file after another (one dataset). */
+async function hyparquetFolder(folder: string, options: { columns?: string[]; raw?: boolean } = {}) {
+  const rows: Record<string, unknown>[] = []
+  for (const name of readdirSync(folder)
+    .filter((n) => n.endsWith('.parquet'))
+    .sort()) {
+    rows.push(
+      ...((await parquetReadObjects({
+        file: await asyncBufferFromFile(join(folder, name)),
+        ...(options.columns ? { columns: options.columns } : {}),
+        ...(options.raw
+          ? {
+              parsers: {
+                timestampFromMicroseconds: (micros: bigint) => micros,
+                dateFromDays: (days: number) => days,
+              },
+            }
+          : {}),
+      })) as Record<string, unknown>[]),
+    )
+  }
+  return rows
+}
+
+/** hyparquet's values in the same canonical form (timestamps and dates read raw), from all of a source's files. */
+async function hyparquetCanonical(source: TestSource, folder: string): Promise<unknown[][]> {
+  const rows = await hyparquetFolder(folder, { raw: true })
   const names = [...source.fields.map((f) => f.name), '_period', '_load_id', '_source_file', '_loaded_at']
   const canonical = rows.map((row) =>
     names.map((name, i) => {
@@ -364,6 +395,13 @@ beforeAll(async () => {
   writeFileSync(join(exportsDir, 'old_pub__gone.parquet'), 'stale')
   writeFileSync(join(exportsDir, 'ae_waiting__not_loaded.parquet'), 'stale')
   writeFileSync(join(exportsDir, 'README.txt'), 'not a parquet file')
+  // The single file of the layout before, of a source still exported: replaced by its folder.
+  writeFileSync(join(exportsDir, 'gp_appointments__coverage.parquet'), 'old layout')
+  // A source folder of a publication gone; a file outside any source folder is left alone.
+  mkdirSync(join(exportsDir, 'old_pub', 'gone'), { recursive: true })
+  writeFileSync(join(exportsDir, 'old_pub', 'gone', '2024-01.parquet'), 'stale')
+  mkdirSync(join(exportsDir, 'notes'), { recursive: true })
+  writeFileSync(join(exportsDir, 'notes', 'keep.parquet'), 'not ours')
   // Row groups of 3 rows put row group and page boundaries everywhere in the small tables.
   first = await exportAll(pool, exportsDir, {
     rowGroupSize: 3,
@@ -379,7 +417,7 @@ afterAll(async () => {
 })
 
 describe('exportAll', () => {
-  it('writes one file per loaded source, named <publication>__<source_key>, with its counts', () => {
+  it('writes one folder per loaded source, <publication>/<source_key>/, one file per period, with its counts', () => {
     expect(first.sources.map((s) => s.sourceCode)).toEqual([
       'ae_waiting__summary',
       'gp_appointments__coverage',
@@ -390,12 +428,16 @@ describe('exportAll', () => {
     expect(byCode.gp_appointments__coverage).toMatchObject({
       publication: 'gp_appointments',
       sourceKey: 'coverage',
-      path: join(exportsDir, 'gp_appointments__coverage.parquet'),
+      path: join(exportsDir, 'gp_appointments', 'coverage'),
       rows: 8,
       columns: 7,
       firstPeriod: '2024-01',
       lastPeriod: '2024-02',
     })
+    expect(byCode.gp_appointments__coverage?.files.map((f) => [f.period, f.path, f.rows])).toEqual([
+      ['2024-01', 'gp_appointments/coverage/2024-01.parquet', 3],
+      ['2024-02', 'gp_appointments/coverage/2024-02.parquet', 5],
+    ])
     expect(byCode.gp_appointments__national).toMatchObject({
       rows: 2500,
       firstPeriod: '2023-01',
@@ -407,13 +449,23 @@ describe('exportAll', () => {
       firstPeriod: null,
       lastPeriod: null,
     })
-    for (const source of first.sources) expect(source.bytes).toBe(statSync(source.path).size)
+    for (const source of first.sources) {
+      expect(source.written).toEqual(source.files.map((f) => f.path))
+      expect(source.bytes).toBe(
+        source.files.reduce((sum, f) => sum + statSync(join(exportsDir, f.path)).size, 0),
+      )
+      // The files on disk are the files the export lists.
+      expect(exportedFilesOf(exportsDir, source.sourceCode)).toEqual(
+        source.files.map(({ period, path, bytes }) => ({ period, path, bytes })),
+      )
+    }
+    expect(readdirSync(join(exportsDir, 'gp_appointments', 'national')).length).toBe(12)
     expect(first.catalogPath).toBe(join(exportsDir, 'catalog.parquet'))
   })
 
-  it('every exported file reads back in DuckDB with the database’s counts, types and exact values', async () => {
+  it('every source’s files read back in DuckDB as one table with the database’s counts, types and exact values', async () => {
     for (const source of [coverage, national]) {
-      const path = join(exportsDir, `${source.publication}__${source.key}.parquet`)
+      const path = globOf(exportsDir, source)
       const [{ n }] = (await duckQuery(`SELECT count(*) AS n FROM read_parquet('${path}')`)) as [
         { n: bigint },
       ]
@@ -432,16 +484,31 @@ describe('exportAll', () => {
     }
   })
 
-  it('every exported file reads back in hyparquet with the exact values', async () => {
+  it('reads as the same table with DuckDB’s hive partitioning on or off: no folder adds or retypes a column', async () => {
+    const path = globOf(exportsDir, national)
+    const columns = async (hive: boolean) =>
+      (await duckQuery(`DESCRIBE SELECT * FROM read_parquet('${path}', hive_partitioning = ${hive})`)).map(
+        (t) => `${t.column_name} ${t.column_type}`,
+      )
+    const off = await columns(false)
+    expect(await columns(true)).toEqual(off)
+    expect(off).toContain('_period VARCHAR')
+    expect(off).toHaveLength(national.fields.length + 4)
+    const periods = await duckQuery(
+      `SELECT _period, count(*) AS n FROM read_parquet('${path}') WHERE _period >= '2023-11' GROUP BY 1 ORDER BY 1`,
+    )
+    expect(periods.map((p) => p._period)).toEqual(['2023-11', '2023-12'])
+  })
+
+  it('every source’s files read back in hyparquet with the exact values', async () => {
     for (const source of [coverage, national]) {
-      const path = join(exportsDir, `${source.publication}__${source.key}.parquet`)
       const expected = (await pool.query({ text: pgCanonicalSql(source), rowMode: 'array' })).rows
-      expect(await hyparquetCanonical(source, path)).toEqual(expected)
+      expect(await hyparquetCanonical(source, folderOf(exportsDir, source))).toEqual(expected)
     }
   })
 
   it('keeps text exactly, whatever it contains', async () => {
-    const path = join(exportsDir, 'gp_appointments__coverage.parquet')
+    const path = globOf(exportsDir, coverage)
     const rows = await duckQuery(`SELECT practice_code FROM read_parquet('${path}') ORDER BY row_no`)
     expect(rows.map((r) => r.practice_code)).toEqual([
       'A81001',
@@ -455,10 +522,8 @@ describe('exportAll', () => {
     ])
   })
 
-  it('orders rows by period and load, and reads timestamps as hyparquet dates', async () => {
-    const path = join(exportsDir, 'gp_appointments__coverage.parquet')
-    const rows = await parquetReadObjects({
-      file: await asyncBufferFromFile(path),
+  it('holds one period per file, and reads timestamps as hyparquet dates', async () => {
+    const rows = await hyparquetFolder(folderOf(exportsDir, coverage), {
       columns: ['row_no', '_period', '_loaded_at'],
     })
     expect(rows.map((r) => r._period)).toEqual([
@@ -474,11 +539,15 @@ describe('exportAll', () => {
     expect(rows[0]?._loaded_at).toEqual(new Date('2024-02-02T08:00:00.500Z'))
   })
 
-  it('describes the file: schema, row groups, statistics and the source metadata', async () => {
-    const path = join(exportsDir, 'gp_appointments__coverage.parquet')
+  it('describes each file: schema, row groups, statistics and the source metadata', async () => {
+    const path = join(folderOf(exportsDir, coverage), '2024-01.parquet')
     const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path))
-    expect(metadata.num_rows).toBe(8n)
-    expect(metadata.row_groups.map((g) => g.num_rows)).toEqual([3n, 3n, 2n])
+    expect(metadata.num_rows).toBe(3n)
+    expect(metadata.row_groups.map((g) => g.num_rows)).toEqual([3n])
+    const february = await parquetMetadataAsync(
+      await asyncBufferFromFile(join(folderOf(exportsDir, coverage), '2024-02.parquet')),
+    )
+    expect(february.row_groups.map((g) => g.num_rows)).toEqual([3n, 2n])
     const elements = Object.fromEntries(metadata.schema.slice(1).map((e) => [e.name, e]))
     expect(elements.appointments).toMatchObject({ type: 'INT64', repetition_type: 'OPTIONAL' })
     expect(elements.rate).toMatchObject({ type: 'DOUBLE', repetition_type: 'OPTIONAL' })
@@ -517,8 +586,10 @@ describe('exportAll', () => {
     const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
     try {
       await exportAll(pool, dir)
-      const path = join(dir, 'gp_appointments__national.parquet')
-      const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path))
+      const path = globOf(dir, national)
+      const metadata = await parquetMetadataAsync(
+        await asyncBufferFromFile(join(folderOf(dir, national), '2023-01.parquet')),
+      )
       expect(metadata.row_groups).toHaveLength(1)
       const encodings = Object.fromEntries(
         metadata.row_groups[0]?.columns.map((c) => [
@@ -541,14 +612,15 @@ describe('exportAll', () => {
       for (const name of ['id', 'code']) expect(encodings[name], name).not.toContain('RLE_DICTIONARY')
       const expected = (await pool.query({ text: pgCanonicalSql(national), rowMode: 'array' })).rows
       expect(duckRows(await duckQuery(duckCanonicalSql(national, path)))).toEqual(expected)
-      expect(await hyparquetCanonical(national, path)).toEqual(expected)
+      expect(await hyparquetCanonical(national, folderOf(dir, national))).toEqual(expected)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })
 
-  it('an export with zero rows produces a valid, readable file with the schema', async () => {
-    const path = join(exportsDir, 'ae_waiting__summary.parquet')
+  it('a source with zero rows exports one valid, readable file with the schema', async () => {
+    expect(readdirSync(join(exportsDir, 'ae_waiting', 'summary'))).toEqual(['empty_source.parquet'])
+    const path = join(exportsDir, 'ae_waiting', 'summary', 'empty_source.parquet')
     const [{ n }] = (await duckQuery(`SELECT count(*) AS n FROM read_parquet('${path}')`)) as [{ n: bigint }]
     expect(n).toBe(0n)
     const types = await duckQuery(`DESCRIBE SELECT * FROM read_parquet('${path}')`)
@@ -569,6 +641,7 @@ describe('exportAll', () => {
   it('skips a source whose table does not exist: no file, no catalog row', async () => {
     expect(first.sources.map((s) => s.sourceCode)).not.toContain('ae_waiting__not_loaded')
     expect(existsSync(join(exportsDir, 'ae_waiting__not_loaded.parquet'))).toBe(false)
+    expect(existsSync(join(exportsDir, 'ae_waiting', 'not_loaded'))).toBe(false)
     const codes = await duckQuery(`SELECT source_code FROM read_parquet('${first.catalogPath}')`)
     expect(codes.map((r) => r.source_code)).not.toContain('ae_waiting__not_loaded')
   })
@@ -576,15 +649,19 @@ describe('exportAll', () => {
   it('deletes stale parquet files that the new catalog does not list, and nothing else', () => {
     expect(first.removed).toEqual([
       join(exportsDir, 'ae_waiting__not_loaded.parquet'),
+      join(exportsDir, 'gp_appointments__coverage.parquet'),
+      join(exportsDir, 'old_pub', 'gone', '2024-01.parquet'),
       join(exportsDir, 'old_pub__gone.parquet'),
     ])
     expect(readdirSync(exportsDir).sort()).toEqual([
       'README.txt',
-      'ae_waiting__summary.parquet',
+      'ae_waiting',
       'catalog.parquet',
-      'gp_appointments__coverage.parquet',
-      'gp_appointments__national.parquet',
+      'gp_appointments',
+      'notes',
     ])
+    expect(readdirSync(join(exportsDir, 'gp_appointments')).sort()).toEqual(['coverage', 'national'])
+    expect(readdirSync(join(exportsDir, 'notes'))).toEqual(['keep.parquet'])
   })
 
   it('the catalog lists every exported source with its counts, periods, columns and file', async () => {
@@ -608,12 +685,32 @@ describe('exportAll', () => {
       first_period: '2024-01',
       last_period: '2024-02',
       columns: JSON.stringify(coverage.fields.map((f) => ({ ...f, description: f.description ?? null }))),
-      parquet_path: 'gp_appointments__coverage.parquet',
-      file_size_bytes: BigInt(statSync(join(exportsDir, 'gp_appointments__coverage.parquet')).size),
+      parquet_path: 'gp_appointments/coverage',
+      parquet_files: expect.any(String),
+      file_size_bytes: BigInt(
+        statSync(join(exportsDir, 'gp_appointments/coverage/2024-01.parquet')).size +
+          statSync(join(exportsDir, 'gp_appointments/coverage/2024-02.parquet')).size,
+      ),
       updated_at: new Date('2025-03-04T05:06:07.123Z'),
       // No load in the ledger yet: load_id 0, then the source's updated_at in microseconds.
       load_mark: '0:1741064767123456',
     })
+    expect(JSON.parse(String(coverageRow.parquet_files))).toEqual([
+      {
+        period: '2024-01',
+        path: 'gp_appointments/coverage/2024-01.parquet',
+        bytes: statSync(join(exportsDir, 'gp_appointments/coverage/2024-01.parquet')).size,
+        rows: 3,
+        mark: expect.stringMatching(/^0:[0-9a-f]{16}$/),
+      },
+      {
+        period: '2024-02',
+        path: 'gp_appointments/coverage/2024-02.parquet',
+        bytes: statSync(join(exportsDir, 'gp_appointments/coverage/2024-02.parquet')).size,
+        rows: 5,
+        mark: expect.stringMatching(/^0:[0-9a-f]{16}$/),
+      },
+    ])
     expect(rows[0]).toMatchObject({ row_count: 0n, column_count: 3n, first_period: null, last_period: null })
     expect(rows[2]).toMatchObject({ row_count: 2500n, column_count: 7n, description: null })
 
@@ -632,23 +729,27 @@ describe('exportAll', () => {
 
     const viaHyparquet = await parquetReadObjects({ file: await asyncBufferFromFile(first.catalogPath) })
     expect(viaHyparquet.map((r) => [r.source_code, r.row_count, r.parquet_path])).toEqual([
-      ['ae_waiting__summary', 0n, 'ae_waiting__summary.parquet'],
-      ['gp_appointments__coverage', 8n, 'gp_appointments__coverage.parquet'],
-      ['gp_appointments__national', 2500n, 'gp_appointments__national.parquet'],
+      ['ae_waiting__summary', 0n, 'ae_waiting/summary'],
+      ['gp_appointments__coverage', 8n, 'gp_appointments/coverage'],
+      ['gp_appointments__national', 2500n, 'gp_appointments/national'],
     ])
   })
 
   it('leaves no temporary files behind', () => {
-    expect(readdirSync(exportsDir).filter((name) => name.endsWith('.tmp'))).toEqual([])
+    expect(
+      readdirSync(exportsDir, { recursive: true }).filter((name) => String(name).endsWith('.tmp')),
+    ).toEqual([])
   })
 })
 
 describe('exportAll with a publication selection', () => {
   it('re-exports only those publications (and sources with no file yet) but still catalogs every source', async () => {
-    const nationalPath = join(exportsDir, 'gp_appointments__national.parquet')
+    const nationalPath = join(folderOf(exportsDir, national), '2023-01.parquet')
     const nationalBefore = statSync(nationalPath).mtimeMs
-    rmSync(join(exportsDir, 'gp_appointments__coverage.parquet'))
+    rmSync(folderOf(exportsDir, coverage), { recursive: true })
     writeFileSync(join(exportsDir, 'ae_waiting__retired.parquet'), 'stale')
+    mkdirSync(join(exportsDir, 'ae_waiting', 'retired'))
+    writeFileSync(join(exportsDir, 'ae_waiting', 'retired', '2024-01.parquet'), 'stale')
     writeFileSync(join(exportsDir, 'gp_appointments__retired.parquet'), 'stale, but not in the selection')
     await pool.query(
       `INSERT INTO gp_appointments.national (id, _period, _load_id, _source_file, _loaded_at)
@@ -661,7 +762,10 @@ describe('exportAll with a publication selection', () => {
       'gp_appointments__coverage',
     ])
     expect(statSync(nationalPath).mtimeMs).toBe(nationalBefore)
-    expect(result.removed).toEqual([join(exportsDir, 'ae_waiting__retired.parquet')])
+    expect(result.removed).toEqual([
+      join(exportsDir, 'ae_waiting', 'retired', '2024-01.parquet'),
+      join(exportsDir, 'ae_waiting__retired.parquet'),
+    ])
     expect(existsSync(join(exportsDir, 'gp_appointments__retired.parquet'))).toBe(true)
 
     const rows = await duckQuery(
@@ -685,7 +789,9 @@ describe('exportAll with a publication selection', () => {
         source_code: 'gp_appointments__national',
         row_count: 2501n,
         last_period: '2024-01',
-        file_size_bytes: BigInt(statSync(nationalPath).size),
+        file_size_bytes: BigInt(
+          exportedFilesOf(exportsDir, 'gp_appointments__national').reduce((sum, f) => sum + f.bytes, 0),
+        ),
       },
     ])
   })
@@ -696,7 +802,7 @@ describe('exportAll when a source cannot be exported', () => {
     const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
     try {
       await exportAll(pool, dir)
-      const path = join(dir, 'gp_appointments__coverage.parquet')
+      const path = join(folderOf(dir, coverage), '2024-01.parquet')
       const before = statSync(path).size
       await pool.query(`ALTER TABLE gp_appointments.coverage RENAME COLUMN rate TO rate_renamed`)
       try {
@@ -707,7 +813,9 @@ describe('exportAll when a source cannot be exported', () => {
         await pool.query(`ALTER TABLE gp_appointments.coverage RENAME COLUMN rate_renamed TO rate`)
       }
       expect(statSync(path).size).toBe(before)
-      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([])
+      expect(readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith('.tmp'))).toEqual(
+        [],
+      )
       // The pool is still usable: the failed export's connection was discarded, not returned broken.
       expect((await exportAll(pool, dir)).sources).toHaveLength(3)
     } finally {
@@ -726,7 +834,7 @@ describe('exportAll after a run was killed during its export', () => {
       )
     ).rows[0]!.load_id
 
-  it('re-exports exactly the sources whose publication loaded since the catalog was written, and removes .tmp leftovers', async () => {
+  it('re-exports exactly the periods loaded since the catalog was written, and removes .tmp leftovers', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
     try {
       await recordLoad('gp_appointments')
@@ -734,22 +842,28 @@ describe('exportAll after a run was killed during its export', () => {
       // Nothing loaded since: nothing is rewritten, and the catalog stays as it was.
       const quiet = await exportAll(pool, dir, { staleOnly: true })
       expect(quiet.sources).toEqual([])
-      // A load commits, then the run is killed mid-export: a .tmp and the old file are left.
+      // A load commits, then the run is killed mid-export: a .tmp and the old files are left.
       const loadId = await recordLoad('gp_appointments')
       await pool.query(
         `INSERT INTO gp_appointments.national (id, _period, _load_id, _source_file, _loaded_at)
          VALUES (7777, '2024-03', $1, 'march.csv', now())`,
         [loadId],
       )
-      writeFileSync(join(dir, 'gp_appointments__national.parquet.tmp'), 'half a file')
+      writeFileSync(join(folderOf(dir, national), '2024-03.parquet.tmp'), 'half a file')
+      const january = join(folderOf(dir, national), '2023-01.parquet')
+      const januaryBefore = statSync(january)
       const next = await exportAll(pool, dir, { staleOnly: true })
-      expect(next.sources.map((x) => x.sourceCode)).toEqual([
-        'gp_appointments__coverage',
-        'gp_appointments__national',
+      // Only national holds 2024-03; coverage's periods are current and kept.
+      expect(next.sources.map((x) => [x.sourceCode, x.written])).toEqual([
+        ['gp_appointments__national', ['gp_appointments/national/2024-03.parquet']],
       ])
-      expect(readdirSync(dir).filter((name) => name.endsWith('.tmp'))).toEqual([])
+      expect(statSync(january).mtimeMs).toBe(januaryBefore.mtimeMs)
+      expect(statSync(january).ino).toBe(januaryBefore.ino)
+      expect(readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith('.tmp'))).toEqual(
+        [],
+      )
       const [{ n }] = (await duckQuery(
-        `SELECT count(*) AS n FROM read_parquet('${join(dir, 'gp_appointments__national.parquet')}')`,
+        `SELECT count(*) AS n FROM read_parquet('${globOf(dir, national)}')`,
       )) as [{ n: bigint }]
       const inDatabase = await pool.query<{ n: string }>('SELECT count(*) AS n FROM gp_appointments.national')
       expect(n).toBe(BigInt(inDatabase.rows[0]!.n))
@@ -757,19 +871,122 @@ describe('exportAll after a run was killed during its export', () => {
         `SELECT source_code, row_count FROM read_parquet('${next.catalogPath}') WHERE source_code = 'gp_appointments__national'`,
       )
       expect(catalog).toEqual([{ source_code: 'gp_appointments__national', row_count: n }])
-      // A file deleted by hand is written again.
-      rmSync(join(dir, 'ae_waiting__summary.parquet'))
-      expect((await exportAll(pool, dir, { staleOnly: true })).sources.map((x) => x.sourceCode)).toEqual([
-        'ae_waiting__summary',
+      // A file deleted by hand is written again, and only it.
+      rmSync(join(dir, 'ae_waiting', 'summary', 'empty_source.parquet'))
+      rmSync(join(folderOf(dir, national), '2023-05.parquet'))
+      expect(
+        (await exportAll(pool, dir, { staleOnly: true })).sources.map((x) => [x.sourceCode, x.written]),
+      ).toEqual([
+        ['ae_waiting__summary', ['ae_waiting/summary/empty_source.parquet']],
+        ['gp_appointments__national', ['gp_appointments/national/2023-05.parquet']],
       ])
+      // A republication of 2024-03 without national's table: the period's rows are gone, and so is its file.
       await pool.query('DELETE FROM gp_appointments.national WHERE id = 7777')
+      await recordLoad('gp_appointments')
+      const gone = await exportAll(pool, dir, { staleOnly: true })
+      expect(gone.removed).toEqual([join(folderOf(dir, national), '2024-03.parquet')])
+      expect(gone.sources.map((x) => [x.sourceCode, x.written])).toEqual([['gp_appointments__national', []]])
+      expect(statSync(january).ino).toBe(januaryBefore.ino)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a republished period replaces that period’s file only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
+    try {
+      await exportAll(pool, dir)
+      const folder = folderOf(dir, national)
+      const before = Object.fromEntries(
+        readdirSync(folder).map((name) => [name, statSync(join(folder, name))]),
+      )
+      // A corrected 2023-06 replaces the period's rows under a new load.
+      const client = await pool.connect()
+      try {
+        await client.query('BEGIN')
+        const { rows } = await client.query<{ load_id: string }>(
+          `INSERT INTO datawarp.loads (run_id, publication, period, status, started_at, finished_at, duration_ms)
+           VALUES ('r', 'gp_appointments', '2023-06', 'loaded', now(), now(), 1) RETURNING load_id`,
+        )
+        await client.query(
+          `UPDATE gp_appointments.national SET total = total + 1, _load_id = $1 WHERE _period = '2023-06'`,
+          [rows[0]!.load_id],
+        )
+        await client.query('COMMIT')
+      } finally {
+        client.release()
+      }
+      const result = await exportAll(pool, dir, { staleOnly: true })
+      expect(result.sources.flatMap((x) => x.written)).toEqual(['gp_appointments/national/2023-06.parquet'])
+      for (const [name, stat] of Object.entries(before)) {
+        const now = statSync(join(folder, name))
+        if (name === '2023-06.parquet') expect(now.ino).not.toBe(stat.ino)
+        else expect([name, now.ino, now.mtimeMs]).toEqual([name, stat.ino, stat.mtimeMs])
+      }
+      const expected = (await pool.query({ text: pgCanonicalSql(national), rowMode: 'array' })).rows
+      expect(duckRows(await duckQuery(duckCanonicalSql(national, globOf(dir, national))))).toEqual(expected)
+      expect(await hyparquetCanonical(national, folder)).toEqual(expected)
+      await pool.query(`UPDATE gp_appointments.national SET total = total - 1 WHERE _period = '2023-06'`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('a changed description rewrites every file of the source, so each file describes it as it is', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
+    try {
+      await exportAll(pool, dir)
+      await pool.query(
+        `UPDATE datawarp.sources SET description = 'Coverage, corrected', updated_at = now() WHERE source_key = 'coverage'`,
+      )
+      try {
+        const result = await exportAll(pool, dir, { staleOnly: true })
+        expect(result.sources.map((x) => [x.sourceCode, x.written])).toEqual([
+          [
+            'gp_appointments__coverage',
+            ['gp_appointments/coverage/2024-01.parquet', 'gp_appointments/coverage/2024-02.parquet'],
+          ],
+        ])
+        const metadata = await parquetMetadataAsync(
+          await asyncBufferFromFile(join(folderOf(dir, coverage), '2024-01.parquet')),
+        )
+        const entry = metadata.key_value_metadata?.find((kv) => kv.key === SOURCE_METADATA_KEY)
+        expect(JSON.parse(entry?.value ?? '{}').description).toBe('Coverage, corrected')
+      } finally {
+        await pool.query(`UPDATE datawarp.sources SET description = $1 WHERE source_key = 'coverage'`, [
+          coverage.description,
+        ])
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
   })
 })
 
-describe('exportSource', () => {
+describe('exportAll over exports of the single-file layout before', () => {
+  it('replaces each source’s <publication>__<source_key>.parquet with its folder, leaving no both', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
+    try {
+      // What an earlier version left: one file per source, and a catalog without per-file marks.
+      for (const code of ['gp_appointments__coverage', 'gp_appointments__national', 'ae_waiting__summary']) {
+        writeFileSync(join(dir, `${code}.parquet`), 'old layout')
+      }
+      writeFileSync(join(dir, 'gp_appointments__national.parquet.tmp'), 'half a file')
+      const result = await exportAll(pool, dir, { staleOnly: true })
+      expect(result.sources).toHaveLength(3)
+      expect(readdirSync(dir).sort()).toEqual(['ae_waiting', 'catalog.parquet', 'gp_appointments'])
+      const [{ n }] = (await duckQuery(
+        `SELECT count(*) AS n FROM read_parquet('${globOf(dir, national)}')`,
+      )) as [{ n: bigint }]
+      const inDatabase = await pool.query<{ n: string }>('SELECT count(*) AS n FROM gp_appointments.national')
+      expect(n).toBe(BigInt(inDatabase.rows[0]!.n))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('exportPeriod', () => {
   it('ends a row group early once its COPY text reaches the byte limit, bounding memory for wide rows', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'datawarp-export-test-'))
     const client = await pool.connect()
@@ -777,8 +994,8 @@ describe('exportSource', () => {
       await client.query('BEGIN')
       await client.query(`SET LOCAL DateStyle = 'ISO, YMD'`)
       await client.query(`SET LOCAL TimeZone = 'UTC'`)
-      const path = join(dir, 'national.parquet')
-      const stats = await exportSource(
+      const path = join(dir, '2023-01.parquet')
+      const stats = await exportPeriod(
         client,
         {
           publication: national.publication,
@@ -791,10 +1008,13 @@ describe('exportSource', () => {
           fields: national.fields,
           updatedAtMicros: '0',
         },
+        '2023-01',
         path,
-        { rowGroupSize: 1000, rowGroupBytes: 20_000 },
+        { rowGroupSize: 1000, rowGroupBytes: 2_000 },
       )
-      const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM gp_appointments.national')
+      const { rows } = await client.query<{ n: string }>(
+        `SELECT count(*) AS n FROM gp_appointments.national WHERE _period = '2023-01'`,
+      )
       expect(stats.rows).toBe(Number(rows[0]?.n))
       const metadata = await parquetMetadataAsync(await asyncBufferFromFile(path))
       const sizes = metadata.row_groups.map((g) => Number(g.num_rows))
@@ -923,10 +1143,10 @@ describe('exportAll on random data', () => {
       }
       const result = await exportAll(freshPool, dir, { rowGroupSize: 700 })
       expect(result.sources[0]?.rows).toBe(3000)
-      const path = join(dir, 'fuzz__values.parquet')
+      const path = `${join(dir, 'fuzz', 'values')}/*.parquet`
       const expected = (await freshPool.query({ text: pgCanonicalSql(source), rowMode: 'array' })).rows
       expect(duckRows(await duckQuery(duckCanonicalSql(source, path)))).toEqual(expected)
-      expect(await hyparquetCanonical(source, path)).toEqual(expected)
+      expect(await hyparquetCanonical(source, join(dir, 'fuzz', 'values'))).toEqual(expected)
     } finally {
       await fresh.close()
       rmSync(dir, { recursive: true, force: true })

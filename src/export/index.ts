@@ -1,4 +1,4 @@
-export { CATALOG_FILE, type CatalogRow } from './catalog.js'
+export { CATALOG_FILE, type CatalogFile, type CatalogRow } from './catalog.js'
 export {
   type ExportedSource,
   type ExportOptions,
@@ -6,4 +6,14 @@ export {
   exportAll,
   exportRunning,
 } from './export-all.js'
+export {
+  EMPTY_SOURCE_FILE,
+  type ExportedFile,
+  exportedFilesOf,
+  exportFilesUnder,
+  periodFileName,
+  periodOfFileName,
+  singleFileName,
+  sourceFolder,
+} from './export-layout.js'
 export { SOURCE_METADATA_KEY } from './source-export.js'

@@ -83,30 +83,9 @@ export function describeFields(fields: readonly SourceField[]) {
   }))
 }
 
-/**
- * Writes every row of the source's table to `path` (via `<path>.tmp`, renamed when complete),
- * in period order (a period's rows in the order they were loaded), one row group at a time: rows are parsed from the COPY stream
- * straight into typed column buffers, and a full row group is encoded and flushed to disk before
- * more rows are read. The client must be inside the export's transaction, with DateStyle ISO and
- * TimeZone UTC (see exportAll).
- */
-export async function exportSource(
-  client: pg.ClientBase,
-  source: SourceRow,
-  path: string,
-  options: SourceExportOptions,
-): Promise<SourceFileStats> {
-  const capacity = options.rowGroupSize
-  const columns = [
-    ...source.fields.map((f) => fieldColumn(f.name, f.type, capacity)),
-    ...lineageColumns(capacity),
-  ]
-  const period = columns[source.fields.length] as StringColumn
-  const schema: SchemaElement[] = [
-    { name: 'root', num_children: columns.length },
-    ...columns.map((c) => c.element),
-  ]
-  const metadata = {
+/** What a source's Parquet files describe in their key-value metadata (`datawarp.source`). */
+export function sourceMetadata(source: SourceRow) {
+  return {
     source_code: sourceCode(source),
     publication: source.publication,
     publication_name: source.publicationName,
@@ -116,50 +95,74 @@ export async function exportSource(
     description: source.description,
     columns: describeFields(source.fields),
   }
+}
+
+/**
+ * Writes the rows of one period of the source's table to `path` (via `<path>.tmp`, renamed when complete), in the
+ * order they were loaded, one row group at a time: rows are parsed from the COPY stream straight into typed column
+ * buffers, and a full row group is encoded and flushed to disk before more rows are read. `period` null writes a
+ * file with the schema and no rows (what a source without rows exports). The client must be inside the export's
+ * transaction, with DateStyle ISO and TimeZone UTC (see exportAll). `partitioned`: the table has one partition per
+ * period, read without a sort.
+ */
+export async function exportPeriod(
+  client: pg.ClientBase,
+  source: SourceRow,
+  period: string | null,
+  path: string,
+  options: SourceExportOptions & { readonly partitioned?: boolean },
+): Promise<SourceFileStats> {
+  const capacity = options.rowGroupSize
+  const columns = [
+    ...source.fields.map((f) => fieldColumn(f.name, f.type, capacity)),
+    ...lineageColumns(capacity),
+  ]
+  const periodColumn = columns[source.fields.length] as StringColumn
+  const schema: SchemaElement[] = [
+    { name: 'root', num_children: columns.length },
+    ...columns.map((c) => c.element),
+  ]
   const selectList = columns.map((c) => quoteIdent(c.name)).join(', ')
   const table = qualifiedTableName(source)
-  const periods = await partitionPeriods(client, source)
-  const reads = periods
-    ? periods.map(
-        (period) =>
-          `COPY (SELECT ${selectList} FROM ${table} WHERE "_period" COLLATE "C" = ${quoteLiteral(period)}) TO STDOUT`,
-      )
-    : [`COPY (SELECT ${selectList} FROM ${table} ORDER BY "_period" COLLATE "C", "_load_id") TO STDOUT`]
+  const sql =
+    period === null
+      ? `COPY (SELECT ${selectList} FROM ${table} WHERE false) TO STDOUT`
+      : `COPY (SELECT ${selectList} FROM ${table} WHERE "_period" COLLATE "C" = ${quoteLiteral(period)}${
+          options.partitioned ? '' : ' ORDER BY "_load_id"'
+        }) TO STDOUT`
 
   const sink = new AtomicFileSink(path)
   try {
     const file = new ParquetFile(sink, schema, {
       capacity,
-      kvMetadata: [{ key: SOURCE_METADATA_KEY, value: JSON.stringify(metadata) }],
+      kvMetadata: [{ key: SOURCE_METADATA_KEY, value: JSON.stringify(sourceMetadata(source)) }],
       createdBy: CREATED_BY,
     })
     let firstPeriod: string | null = null
     let lastPeriod: string | null = null
     let groupBytes = 0
     const writeGroup = () => {
-      const rows = period.rows
-      if (firstPeriod === null) firstPeriod = period.text(0)
-      lastPeriod = period.text(rows - 1)
+      const rows = periodColumn.rows
+      if (firstPeriod === null) firstPeriod = periodColumn.text(0)
+      lastPeriod = periodColumn.text(rows - 1)
       file.writeRowGroup(columns, rows)
       for (const column of columns) column.reset()
       groupBytes = 0
     }
     const parser = new CopyTextParser(columns, (rowBytes) => {
       groupBytes += rowBytes
-      return period.rows === capacity || groupBytes >= options.rowGroupBytes
+      return periodColumn.rows === capacity || groupBytes >= options.rowGroupBytes
     })
 
-    for (const sql of reads) {
-      for await (const chunk of client.query(copyTo(sql))) {
-        let full = parser.push(chunk as Buffer)
-        while (full) {
-          writeGroup()
-          full = parser.resume()
-        }
+    for await (const chunk of client.query(copyTo(sql))) {
+      let full = parser.push(chunk as Buffer)
+      while (full) {
+        writeGroup()
+        full = parser.resume()
       }
     }
     parser.finish()
-    if (period.rows > 0) writeGroup()
+    if (periodColumn.rows > 0) writeGroup()
     file.finish()
     sink.commit()
     return { rows: parser.rows, bytes: statSync(path).size, firstPeriod, lastPeriod }
@@ -167,6 +170,23 @@ export async function exportSource(
     sink.abort()
     throw error
   }
+}
+
+/**
+ * The periods the source's table holds, in order (text order, as `_period COLLATE "C"` sorts), and whether it is
+ * partitioned one partition per period (then the partitions are the periods, found without reading a row; an
+ * empty partition exports no file). A plain table from an earlier version is asked for its distinct periods.
+ */
+export async function tablePeriods(
+  client: pg.ClientBase,
+  source: SourceRow,
+): Promise<{ periods: string[]; partitioned: boolean }> {
+  const partitions = await partitionPeriods(client, source)
+  if (partitions) return { periods: partitions, partitioned: true }
+  const { rows } = await client.query<{ period: string }>(
+    `SELECT DISTINCT "_period" COLLATE "C" AS period FROM ${qualifiedTableName(source)} ORDER BY 1`,
+  )
+  return { periods: rows.map((r) => r.period), partitioned: false }
 }
 
 const SINGLE_PERIOD_BOUND = /^FOR VALUES IN \('((?:[^']|'')*)'\)$/

@@ -84,7 +84,7 @@ export function createMcpServer(reader: Reader, version: string): McpServer {
     {
       title: 'Describe a source',
       description:
-        'One source: the table to query, its columns (name, title, type, unit, role, description, first/last period), the periods loaded with row counts, the Parquet file, its canonical manifest entry and sample rows.',
+        'One source: the table to query, its columns (name, title, type, unit, role, description, first/last period), the periods loaded with row counts, its folder of Parquet files (one per period, relative to the exports folder), its canonical manifest entry and sample rows.',
       inputSchema: { source: z.string().min(1).max(200).describe('A source code from search_sources') },
       outputSchema: SourceDescriptionSchema.shape,
       annotations: READ_ONLY,

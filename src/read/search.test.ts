@@ -14,7 +14,7 @@ const entry = (code: string, title: string, extra: Partial<CatalogEntry> = {}): 
   firstPeriod: '2024-01',
   lastPeriod: '2024-03',
   columns: [],
-  parquetPath: `${code}.parquet`,
+  parquetPath: code.replace('__', '/'),
   updatedAt: null,
   ...extra,
 })

@@ -56,7 +56,7 @@ export interface CatalogEntry {
   readonly firstPeriod: string | null
   readonly lastPeriod: string | null
   readonly columns: readonly ColumnInfo[]
-  /** The Parquet file, relative to the exports folder (`<sourceCode>.parquet`). */
+  /** The source's folder of Parquet files (one per period), relative to the exports folder: `<publication>/<source_key>`. */
   readonly parquetPath: string
   /** When the source's description last changed (ISO 8601, UTC). */
   readonly updatedAt: string | null

@@ -35,6 +35,7 @@ function catalogRow(parquetPath: string): CatalogRow {
     lastPeriod: '2025-01',
     columns: '[]',
     parquetPath,
+    files: [],
     fileSizeBytes: 4,
     updatedAtMicros: '0',
     loadMark: '1:0',
@@ -235,6 +236,50 @@ describe('datawarp cleanup', () => {
     ])
     expect(reasonFor(report, 'data/exports/adhd__new.parquet')).toMatch(/export in progress/)
     for (const name of ['catalog.parquet', 'adhd__summary.parquet', 'adhd__new.parquet', 'notes.txt'])
+      expect(existsSync(at('data/exports', name)), name).toBe(true)
+  })
+
+  it('keeps only the period files catalog.parquet lists in each source folder', async () => {
+    const folder = at('data/exports/adhd/summary')
+    mkdirSync(folder, { recursive: true })
+    mkdirSync(at('data/exports/adhd/dropped'), { recursive: true })
+    mkdirSync(at('data/exports/Not A Code'), { recursive: true })
+    const listed = ['2025-01.parquet', '2025-02.parquet'].map((name) => ({
+      period: name.slice(0, 7),
+      path: `adhd/summary/${name}`,
+      bytes: 4,
+      rows: 1,
+      mark: '1:0',
+    }))
+    await writeCatalog(at('data/exports/catalog.parquet'), [
+      { ...catalogRow('adhd__summary.parquet'), parquetPath: 'adhd/summary', files: listed },
+    ])
+    const old = new Date(NOW.getTime() - 3 * DAY)
+    const files = [
+      'adhd/summary/2025-01.parquet',
+      'adhd/summary/2025-02.parquet',
+      'adhd/summary/2024-12.parquet', // a period no longer exported
+      'adhd/summary/2025-03.parquet.tmp',
+      'adhd/dropped/2025-01.parquet', // a source no longer exported
+      'adhd__summary.parquet', // the single file of the layout before
+      'Not A Code/2025-01.parquet', // not a source folder: not ours to judge
+    ]
+    for (const name of files) {
+      writeFileSync(at('data/exports', name), 'PAR1')
+      touch(at('data/exports', name), old)
+    }
+    const report = await cleanup()
+    expect(report.deleted.map((d) => d.path).sort()).toEqual([
+      'data/exports/adhd/dropped/2025-01.parquet',
+      'data/exports/adhd/summary/2024-12.parquet',
+      'data/exports/adhd/summary/2025-03.parquet.tmp',
+      'data/exports/adhd__summary.parquet',
+    ])
+    for (const name of [
+      'adhd/summary/2025-01.parquet',
+      'adhd/summary/2025-02.parquet',
+      'Not A Code/2025-01.parquet',
+    ])
       expect(existsSync(at('data/exports', name)), name).toBe(true)
   })
 

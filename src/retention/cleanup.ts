@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } fr
 import { dirname, join, relative, sep } from 'node:path'
 import type pg from 'pg'
 import { exportRunning } from '../export/index.js'
-import type { Settings } from '../model/config.js'
+import { type Settings, SNAKE_CODE } from '../model/config.js'
 import { type ProjectPaths, projectPaths } from '../model/layout.js'
 import { appendToArchive, type EventLogFile, listEventLogs } from './log-archive.js'
 import { bytesUnder, newestChange } from './sizes.js'
@@ -99,7 +99,8 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
  *   - tmp/manifests/<run_id>/ of finished runs is deleted (a failed run's folder stays as long as its log, for
  *     inspection); a run still in progress is never touched: the ledger says so when a database is reachable,
  *     else its event log, else a folder modified in the last 24 hours is kept;
- *   - Parquet exports not listed in data/exports/catalog.parquet are deleted (latest only).
+ *   - Parquet exports not listed in data/exports/catalog.parquet are deleted (latest only): files of the top folder
+ *     and of the source folders `<publication>/<source_key>/` (export-layout.ts).
  * Returns what was archived, deleted and kept, with the bytes per folder before and after.
  */
 export async function cleanupProject(options: CleanupOptions): Promise<CleanupReport> {
@@ -281,13 +282,10 @@ async function cleanExports(
     ctx.notes.push(`${ctx.rel(catalogPath)}: ${listed.problem}: exports left as they are`)
     return
   }
-  for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
-    if (!entry.isFile() || entry.name === CATALOG) continue
-    const isExport = entry.name.endsWith('.parquet') || /\.parquet\.tmp(-\d+)?$/.test(entry.name)
-    if (!isExport || listed.files.has(entry.name)) continue
-    const path = join(exportsDir, entry.name)
+  for (const { path, relativePath, name } of exportFiles(exportsDir)) {
+    if (name === CATALOG || listed.files.has(relativePath)) continue
     const stat = statSync(path)
-    if (ctx.noExportRunning && entry.name.includes('.parquet.tmp')) {
+    if (ctx.noExportRunning && name.includes('.parquet.tmp')) {
       ctx.remove(path, stat.size, 'leftover of a killed export: no export is running')
       continue
     }
@@ -303,7 +301,38 @@ async function cleanExports(
   }
 }
 
-/** The file names catalog.parquet lists (its parquet_path column), read with hyparquet. */
+const EXPORT_FILE = /\.parquet(\.tmp(-\d+)?)?$/
+
+/**
+ * The Parquet files (and `.tmp` leftovers) an export may have written: in the top folder (the catalog, and the
+ * single files of the layout before), and in each source folder `<publication>/<source_key>/`. Nothing else is
+ * looked at: folders not named as codes, deeper folders, symbolic links.
+ */
+function* exportFiles(exportsDir: string): Generator<{ path: string; relativePath: string; name: string }> {
+  for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
+    if (entry.isFile() && EXPORT_FILE.test(entry.name)) {
+      yield { path: join(exportsDir, entry.name), relativePath: entry.name, name: entry.name }
+    }
+    if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name)) continue
+    for (const source of readdirSync(join(exportsDir, entry.name), { withFileTypes: true })) {
+      if (!source.isDirectory() || !SNAKE_CODE.test(source.name)) continue
+      const folder = join(exportsDir, entry.name, source.name)
+      for (const file of readdirSync(folder, { withFileTypes: true })) {
+        if (!file.isFile() || !EXPORT_FILE.test(file.name)) continue
+        yield {
+          path: join(folder, file.name),
+          relativePath: `${entry.name}/${source.name}/${file.name}`,
+          name: file.name,
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The files catalog.parquet lists, relative to the exports folder, read with hyparquet: each source's
+ * `parquet_files`, and its `parquet_path` (for a catalog of the single-file layout before, that is its file).
+ */
 async function catalogFiles(path: string): Promise<{ files: Set<string> } | { problem: string }> {
   let hyparquet: typeof import('hyparquet')
   try {
@@ -316,10 +345,20 @@ async function catalogFiles(path: string): Promise<{ files: Set<string> } | { pr
     const metadata = await hyparquet.parquetMetadataAsync(file)
     const names = metadata.schema.map((e) => e.name)
     if (!names.includes('parquet_path')) return { problem: 'not a catalog of ours (no parquet_path column)' }
-    const rows = (await hyparquet.parquetReadObjects({ file, metadata, columns: ['parquet_path'] })) as {
+    const columns = names.includes('parquet_files') ? ['parquet_path', 'parquet_files'] : ['parquet_path']
+    const rows = (await hyparquet.parquetReadObjects({ file, metadata, columns })) as {
       parquet_path: unknown
+      parquet_files?: unknown
     }[]
-    return { files: new Set(rows.map((r) => String(r.parquet_path))) }
+    const files = new Set<string>()
+    for (const row of rows) {
+      files.add(String(row.parquet_path))
+      if (typeof row.parquet_files !== 'string') continue
+      const listed: unknown = JSON.parse(row.parquet_files)
+      if (!Array.isArray(listed)) throw new Error('parquet_files is not a list')
+      for (const f of listed) if (typeof f?.path === 'string') files.add(f.path)
+    }
+    return { files }
   } catch (error) {
     return { problem: `unreadable (${(error as Error).message})` }
   }

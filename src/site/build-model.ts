@@ -5,8 +5,11 @@ import type { SiteColumn, SiteModel, SitePeriod, SitePublication, SiteSample, Si
 export interface BuildOptions {
   /** `owner/name` of the repository holding the review pull requests, when known. */
   readonly repository?: string
-  /** Whether a source's Parquet file is there to link (by its name in the exports folder). */
-  readonly parquetBytes: (file: string) => number | undefined
+  /**
+   * The Parquet files of a source that are there to link (by source code), paths relative to the exports folder:
+   * see exportedFilesOf in src/export. None: the source is not exported.
+   */
+  readonly parquetFiles: (sourceCode: string) => readonly { readonly path: string; readonly bytes: number }[]
   readonly now?: Date
 }
 
@@ -53,7 +56,7 @@ function columnOf(column: SourceDescription['columns'][number]): SiteColumn {
 }
 
 function sourceOf(description: SourceDescription, options: BuildOptions): SiteSource {
-  const bytes = options.parquetBytes(description.parquetPath)
+  const files = options.parquetFiles(description.sourceCode)
   return {
     key: description.sourceKey,
     title: optional(description.title),
@@ -63,7 +66,15 @@ function sourceOf(description: SourceDescription, options: BuildOptions): SiteSo
     columns: description.columns.map(columnOf),
     periods: description.periods.map((p) => ({ period: p.period, rows: p.rows })),
     sample: sampleOf(description),
-    ...(bytes !== undefined ? { parquet: { file: description.parquetPath, bytes } } : {}),
+    ...(files.length > 0
+      ? {
+          parquet: {
+            folder: description.parquetPath,
+            files: files.map((f) => ({ path: f.path, bytes: f.bytes })),
+            bytes: files.reduce((sum, f) => sum + f.bytes, 0),
+          },
+        }
+      : {}),
     manifestText: optional(description.manifestText),
   }
 }

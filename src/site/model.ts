@@ -62,10 +62,19 @@ export interface SiteSource {
   /** Rows per period, oldest first. */
   readonly periods: readonly { readonly period: string; readonly rows: number }[]
   readonly sample?: SiteSample
-  /** The Parquet export, relative to the exports folder, with its size. */
-  readonly parquet?: { readonly file: string; readonly bytes: number }
+  /** The Parquet export: the source's folder and its files (one per period), relative to the exports folder. */
+  readonly parquet?: SiteParquet
   /** This source's part of the canonical manifest, as YAML text. */
   readonly manifestText?: string
+}
+
+export interface SiteParquet {
+  /** `<publication>/<source_key>`. */
+  readonly folder: string
+  /** In period order; each path relative to the exports folder (`adhd/referrals/2025-01.parquet`). */
+  readonly files: readonly { readonly path: string; readonly bytes: number }[]
+  /** All the files together. */
+  readonly bytes: number
 }
 
 export interface SiteColumn {

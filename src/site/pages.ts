@@ -11,7 +11,7 @@ import {
   table,
   time,
 } from './html.js'
-import type { SiteModel, SitePublication, SiteSource } from './model.js'
+import type { SiteModel, SiteParquet, SitePublication, SiteSource } from './model.js'
 
 export interface RenderOptions {
   /** Where the Parquet files are, relative to the site root, ending in `/` (`exports/`, `../exports/`). */
@@ -229,6 +229,13 @@ function sampleTable(source: SiteSource): string {
   })
 }
 
+/** The source's Parquet files (one per period): one link, or the list of them folded under their count. */
+function parquetLinks(parquet: SiteParquet, parquetBase: string): string {
+  const link = (file: SiteParquet['files'][number]) =>
+    `<a href="../${parquetBase}${file.path.split('/').map(hrefPart).join('/')}" download>${esc(file.path)}</a> (${formatBytes(file.bytes)})`
+  if (parquet.files.length === 1) return link(parquet.files[0]!)
+  return `<details class="parquet-files"><summary>${parquet.files.length} files in ${code(`${parquet.folder}/`)}, one per period (${formatBytes(parquet.bytes)})</summary><ul>${parquet.files.map((f) => `<li>${link(f)}</li>`).join('')}</ul></details>`
+}
 export function renderSource(
   model: SiteModel,
   pub: SitePublication,
@@ -256,7 +263,7 @@ export function renderSource(
   })
   const download =
     source.parquet && options.parquetBase !== undefined
-      ? `<a href="../${options.parquetBase}${hrefPart(source.parquet.file)}" download>${esc(source.parquet.file)}</a> (${formatBytes(source.parquet.bytes)})`
+      ? parquetLinks(source.parquet, options.parquetBase)
       : 'not exported'
   const facts = [
     ['Publication', `<a href="index.html">${esc(pub.name)}</a>`],

@@ -65,7 +65,14 @@ const MODEL: SiteModel = {
               ['18 to 24', null],
             ],
           },
-          parquet: { file: 'adhd__referrals.parquet', bytes: 2048 },
+          parquet: {
+            folder: 'adhd/referrals',
+            files: [
+              { path: 'adhd/referrals/2025-09.parquet', bytes: 1024 },
+              { path: 'adhd/referrals/2025-10.parquet', bytes: 1024 },
+            ],
+            bytes: 2048,
+          },
           manifestText: '- key: referrals\n  table: referrals\n',
         },
       ],
@@ -96,7 +103,9 @@ describe('the pages', () => {
     expect(html).toContain('<tr id="col-open_referrals">')
     expect(html).toContain('Referrals open on the last day of the month')
     expect(html).toContain('<span class="null">NULL</span>')
-    expect(html).toContain('href="../../exports/adhd__referrals.parquet"')
+    expect(html).toContain('href="../../exports/adhd/referrals/2025-09.parquet"')
+    expect(html).toContain('href="../../exports/adhd/referrals/2025-10.parquet"')
+    expect(html).toContain('2 files in <code>adhd/referrals/</code>, one per period (2.0 KB)')
     expect(html).toContain('- key: referrals')
   })
 
@@ -196,7 +205,7 @@ describe('writeSite', () => {
       expect(existsSync(join(root, 'data', 'site', file))).toBe(true)
     }
     expect(readFileSync(join(root, 'data', 'site', 'adhd', 'referrals.html'), 'utf8')).toContain(
-      'href="../../exports/adhd__referrals.parquet"',
+      'href="../../exports/adhd/referrals/2025-10.parquet"',
     )
   })
 
@@ -204,15 +213,23 @@ describe('writeSite', () => {
     const root = mkdtempSync(join(tmpdir(), 'datawarp-site-'))
     const exportsDir = join(root, 'exports')
     mkdirSync(exportsDir)
-    writeFileSync(join(exportsDir, 'adhd__referrals.parquet'), 'PAR1')
+    mkdirSync(join(exportsDir, 'adhd', 'referrals'), { recursive: true })
+    writeFileSync(join(exportsDir, 'adhd', 'referrals', '2025-09.parquet'), 'PAR1')
+    expect(() => writeSite(MODEL, { outDir: join(root, 'site'), exportsDir, includeExports: true })).toThrow(
+      /2025-10\.parquet is missing/,
+    )
+    writeFileSync(join(exportsDir, 'adhd', 'referrals', '2025-10.parquet'), 'PAR1')
     expect(() => writeSite(MODEL, { outDir: join(root, 'site'), exportsDir, includeExports: true })).toThrow(
       /catalog\.parquet is missing/,
     )
     writeFileSync(join(exportsDir, 'catalog.parquet'), 'PAR1')
     const written = writeSite(MODEL, { outDir: join(root, 'site'), exportsDir, includeExports: true })
-    expect(written.exportsBytes).toBe(8)
+    expect(written.exportsBytes).toBe(12)
+    expect(readFileSync(join(root, 'site', 'exports', 'adhd', 'referrals', '2025-10.parquet'), 'utf8')).toBe(
+      'PAR1',
+    )
     expect(readFileSync(join(root, 'site', 'adhd', 'referrals.html'), 'utf8')).toContain(
-      'href="../exports/adhd__referrals.parquet"',
+      'href="../exports/adhd/referrals/2025-10.parquet"',
     )
   })
 

@@ -18,14 +18,15 @@ import { buildSearchIndex, searchIndexScript } from './search-index.js'
 /** A file in the site folder that says DataWarp wrote it, so regenerating may replace the folder. */
 export const SITE_MARKER = '.datawarp-site'
 
-const PARQUET_FILE = /^[A-Za-z0-9][A-Za-z0-9_.-]*\.parquet$/
+/** `<publication>/<source_key>/<file>.parquet` (src/export/export-layout.ts): no `..`, nothing outside the folder. */
+const PARQUET_FILE = /^[a-z][a-z0-9_]*\/[a-z][a-z0-9_]*\/[A-Za-z0-9%_-]+\.parquet$/
 
 export interface WriteSiteOptions {
   /** The folder to write; replaced as a whole when it holds an earlier site. */
   readonly outDir: string
   /** The Parquet exports the download links point at. */
   readonly exportsDir: string
-  /** Copy the Parquet files (and catalog.parquet) into `<outDir>/exports/`, for publishing the site with them. */
+  /** Copy the Parquet files (and catalog.parquet) into `<outDir>/exports/` (same folders), to publish the site with them. */
   readonly includeExports?: boolean
 }
 
@@ -47,10 +48,12 @@ function checkNames(model: SiteModel): void {
       if (!SNAKE_CODE.test(source.key)) {
         throw new Error(`source key ${JSON.stringify(source.key)} of ${pub.code} is not snake_case`)
       }
-      if (source.parquet && !PARQUET_FILE.test(source.parquet.file)) {
-        throw new Error(
-          `Parquet file ${JSON.stringify(source.parquet.file)} of ${pub.code}.${source.key} is not a plain file name`,
-        )
+      for (const file of source.parquet?.files ?? []) {
+        if (!PARQUET_FILE.test(file.path)) {
+          throw new Error(
+            `Parquet file ${JSON.stringify(file.path)} of ${pub.code}.${source.key} is not a file of a source folder`,
+          )
+        }
       }
     }
   }
@@ -96,12 +99,14 @@ export function writeSite(model: SiteModel, options: WriteSiteOptions): SiteWrit
       parquetBase = 'exports/'
       mkdirSync(join(staging, 'exports'))
       const files = model.publications.flatMap((p) =>
-        p.sources.flatMap((s) => (s.parquet ? [s.parquet.file] : [])),
+        p.sources.flatMap((s) => (s.parquet ? s.parquet.files.map((f) => f.path) : [])),
       )
       for (const file of [...files, 'catalog.parquet']) {
-        const from = join(exportsDir, file)
+        const from = join(exportsDir, ...file.split('/'))
         if (!existsSync(from)) throw new Error(`${from} is missing: run datawarp export first`)
-        copyFileSync(from, join(staging, 'exports', file))
+        const to = join(staging, 'exports', ...file.split('/'))
+        mkdirSync(dirname(to), { recursive: true })
+        copyFileSync(from, to)
         exportsBytes += statSync(from).size
       }
     }

@@ -305,7 +305,9 @@ describe('artifacts', () => {
   mkdirSync(exportsDir, { recursive: true })
   mkdirSync(join(data, 'logs/events/2026-01-01'), { recursive: true })
   mkdirSync(join(data, 'state'), { recursive: true })
-  writeFileSync(join(exportsDir, 'adhd__table.parquet'), 'PAR1')
+  mkdirSync(join(exportsDir, 'adhd/table'), { recursive: true })
+  writeFileSync(join(exportsDir, 'adhd/table/2025-01.parquet'), 'PAR1')
+  writeFileSync(join(exportsDir, 'adhd/table/2025-02.parquet.tmp'), 'not uploaded: being written')
   writeFileSync(join(exportsDir, 'catalog.parquet'), 'PAR1')
   writeFileSync(join(exportsDir, 'notes.txt'), 'not uploaded')
   writeFileSync(join(data, 'state/state.json'), '{}')
@@ -347,7 +349,7 @@ describe('artifacts', () => {
     expect(calls).toEqual([
       {
         name: 'datawarp-exports-20260101T000000Z-abcd',
-        files: [join(exportsDir, 'adhd__table.parquet'), join(exportsDir, 'catalog.parquet')],
+        files: [join(exportsDir, 'adhd/table/2025-01.parquet'), join(exportsDir, 'catalog.parquet')],
         root: exportsDir,
         retentionDays: 9,
       },

@@ -147,11 +147,17 @@ describe('a run killed during its export', () => {
     expect((await runCli(['run'], { cwd: root, env })).code).toBe(0)
     rmSync(exports, { recursive: true })
     cpSync(before, exports, { recursive: true })
-    writeFileSync(join(exports, 'counts__data.parquet.tmp'), 'half a file')
-    const parquetRows = async () =>
-      (await parquetReadObjects({ file: await asyncBufferFromFile(join(exports, 'counts__data.parquet')) }))
-        .length
+    const folder = join(exports, 'counts', 'data')
+    writeFileSync(join(folder, '2024-02.parquet.tmp'), 'half a file')
+    const parquetRows = async () => {
+      let rows = 0
+      for (const name of readdirSync(folder).filter((n) => n.endsWith('.parquet'))) {
+        rows += (await parquetReadObjects({ file: await asyncBufferFromFile(join(folder, name)) })).length
+      }
+      return rows
+    }
     expect(await parquetRows()).toBe(41)
+    const january = statSync(join(folder, '2024-01.parquet'))
 
     const next = await runCli(['run'], { cwd: root, env })
     expect(next.code, next.stdout).toBe(0)
@@ -162,11 +168,13 @@ describe('a run killed during its export', () => {
       file: await asyncBufferFromFile(join(exports, 'catalog.parquet')),
     })
     expect(catalog.map((r) => [r.source_code, r.row_count])).toEqual([['counts__data', 100n]])
-    expect(readdirSync(exports).filter((name) => name.endsWith('.tmp'))).toEqual([])
+    expect(readdirSync(folder).filter((name) => name.endsWith('.tmp'))).toEqual([])
+    // Only the republished period's file was written again.
+    expect(statSync(join(folder, '2024-01.parquet')).mtimeMs).toBe(january.mtimeMs)
     // And then a rerun rewrites nothing.
-    const mtime = statSync(join(exports, 'counts__data.parquet')).mtimeMs
+    const mtime = statSync(join(folder, '2024-02.parquet')).mtimeMs
     expect((await runCli(['run'], { cwd: root, env })).code).toBe(0)
-    expect(statSync(join(exports, 'counts__data.parquet')).mtimeMs).toBe(mtime)
+    expect(statSync(join(folder, '2024-02.parquet')).mtimeMs).toBe(mtime)
   })
 })
 

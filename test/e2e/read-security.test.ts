@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -70,8 +70,11 @@ async function databaseState(): Promise<string> {
   return JSON.stringify({ ...state, file: existsSync(PWNED) })
 }
 
+/** Every file under the folder (the source folders included) with its hash. */
 function folderState(dir: string): string {
-  return readdirSync(dir)
+  return readdirSync(dir, { recursive: true })
+    .map(String)
+    .filter((name) => statSync(join(dir, name)).isFile())
     .sort()
     .map(
       (name) =>
@@ -195,6 +198,11 @@ describe('the Parquet reader opens the exports folder only and changes nothing',
     ['switching file access back on', () => 'SET enable_external_access = true', /statement/],
     ['a file outside the folder', () => `SELECT * FROM read_csv('/etc/passwd')`, /disabled by configuration/],
     ['a glob outside the folder', () => `SELECT * FROM glob('/etc/*')`, /disabled by configuration/],
+    [
+      'a Parquet glob climbing out of the folder',
+      () => `SELECT * FROM read_parquet('${dir()}/../**/*.parquet')`,
+      /disabled by configuration|Permission|not allowed/i,
+    ],
     ['a second statement', () => `SELECT 1; DROP VIEW ${TABLE}`, /2 statements/],
     ['a leading comment before a write', () => `/* SELECT */ DROP VIEW ${TABLE}`, /DROP statement/],
     ['CREATE TABLE', () => 'CREATE TABLE scratch AS SELECT 1', /CREATE statement/],

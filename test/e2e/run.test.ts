@@ -195,14 +195,14 @@ describe('datawarp run, end to end against a local file server and a real Postgr
       ['workforce__table_1', 85],
       ['workforce__table_2', 24],
     ])
-    for (const [code, rows] of catalog.map((r) => [r[0], Number(r[1])] as const)) {
-      const [[count]] = (await duck(`SELECT count(*) FROM read_parquet('${exports}/${code}.parquet')`)) as [
-        [bigint],
-      ]
+    for (const [folder, rows] of catalog.map((r) => [r[2], Number(r[1])] as const)) {
+      const [[count]] = (await duck(
+        `SELECT count(*) FROM read_parquet('${exports}/${folder}/*.parquet')`,
+      )) as [[bigint]]
       expect(Number(count)).toBe(rows)
     }
     const described = await duck(
-      `DESCRIBE SELECT * FROM read_parquet('${exports}/practice_list__practices.parquet')`,
+      `DESCRIBE SELECT * FROM read_parquet('${exports}/practice_list/practices/*.parquet')`,
     )
     expect(described.map((r) => `${r[0]}:${r[1]}`)).toEqual([
       'practice_code:VARCHAR',

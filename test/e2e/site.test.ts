@@ -36,6 +36,8 @@ interface SourceFacts {
   description: string | null
   fields: { name: string; title: string; description?: string }[]
   rows: number
+  /** Its Parquet files: one per period (one with no rows for a source without rows). */
+  parquetFiles: number
 }
 
 /** Every source the database holds, with its row count counted from its table. */
@@ -52,9 +54,9 @@ async function databaseFacts(url: string): Promise<SourceFacts[]> {
   }>(url, 'SELECT * FROM datawarp.sources ORDER BY publication, source_key')
   const facts: SourceFacts[] = []
   for (const s of sources) {
-    const [count] = await query<{ n: string }>(
+    const [count] = await query<{ n: string; periods: string }>(
       url,
-      `SELECT count(*)::text AS n FROM "${s.table_schema}"."${s.table_name}"`,
+      `SELECT count(*)::text AS n, count(DISTINCT _period)::text AS periods FROM "${s.table_schema}"."${s.table_name}"`,
     )
     facts.push({
       publication: s.publication,
@@ -65,6 +67,7 @@ async function databaseFacts(url: string): Promise<SourceFacts[]> {
       description: s.description,
       fields: s.fields,
       rows: Number(count!.n),
+      parquetFiles: Math.max(1, Number(count!.periods)),
     })
   }
   return facts
@@ -287,9 +290,13 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
       )
     }
     expect(await page.locator('table.sample tbody tr').count()).toBe(3)
-    const download = page.getByRole('link', { name: `gp_practices__${practices.key}.parquet` })
+    const folded = page.locator('details.parquet-files summary')
+    if ((await folded.count()) > 0) await folded.click()
+    const download = page
+      .getByRole('link', { name: new RegExp(`^gp_practices/${practices.key}/[^/]+\\.parquet$`) })
+      .first()
     const href = await download.getAttribute('href')
-    expect(href).toBe(`../../exports/gp_practices__${practices.key}.parquet`)
+    expect(href).toMatch(new RegExp(`^\\.\\./\\.\\./exports/gp_practices/${practices.key}/[^/]+\\.parquet$`))
     expect(existsSync(join(t.siteDir, 'gp_practices', href!))).toBe(true)
     await page.getByText(`The source ${practices.key} in the canonical manifest`).click()
     expect(await page.locator('details.manifest pre').textContent()).toContain(`key: ${practices.key}`)
@@ -375,7 +382,9 @@ ${periods.map((period) => `      - { period: ${period}, url: "${workbook(period)
           }
         }
       }
-      expect([...seen].filter((u) => u.endsWith('.parquet'))).toHaveLength(t.facts.length)
+      expect([...seen].filter((u) => u.endsWith('.parquet'))).toHaveLength(
+        t.facts.reduce((sum, f) => sum + f.parquetFiles, 0),
+      )
       expect([...seen].filter((u) => u.endsWith('.html'))).toHaveLength(2 + 1 + t.facts.length)
       expect(errors).toEqual([])
     } finally {

@@ -5,7 +5,8 @@ import { withDatabase } from '../database.js'
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'rebuild data/exports/*.parquet and catalog.parquet from the database alone',
+  summary:
+    'rebuild data/exports/<publication>/<source>/<period>.parquet and catalog.parquet from the database alone',
   help: 'Usage: datawarp export [--json]',
   options: {},
   async run(raw) {

@@ -1,6 +1,6 @@
-import { existsSync, statSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { relative, resolve } from 'node:path'
 import { loadConfig } from '../../config/index.js'
+import { exportedFilesOf } from '../../export/index.js'
 import { projectPaths } from '../../model/layout.js'
 import type { Reader } from '../../read/index.js'
 import type { Command, CommonValues } from '../command.js'
@@ -60,10 +60,7 @@ Open <out>/index.html in a browser, or serve the folder from any path. See docs/
       try {
         const model = await buildSiteModel(reader, {
           ...(repository ? { repository } : {}),
-          parquetBytes: (file) => {
-            const path = join(paths.exports, file)
-            return existsSync(path) ? statSync(path).size : undefined
-          },
+          parquetFiles: (sourceCode) => exportedFilesOf(paths.exports, sourceCode),
         })
         return writeSite(model, {
           outDir: resolve(paths.root, values.out),

@@ -23,7 +23,10 @@ import {
 } from '../types.js'
 import { duckdbCell } from './duckdb-values.js'
 
-const PARQUET_NAME = /^[a-z0-9_]+\.parquet$/
+/** A source's folder in the exports folder, `<publication>/<source_key>` (see src/export/export-layout.ts). */
+const SOURCE_FOLDER = /^[a-z][a-z0-9_]*\/[a-z][a-z0-9_]*$/
+/** A catalog from before the per-period layout lists one file per source. */
+const SINGLE_FILE = /^[a-z0-9_]+\.parquet$/
 
 interface SourcePeriods {
   periods: { period: string; rows: number; loadedAt: string | null }[]
@@ -31,7 +34,8 @@ interface SourcePeriods {
 
 /**
  * The Parquet exports through an in-memory DuckDB that may read the exports folder and nothing else: each
- * source is a view named as its table in PostgreSQL (`"publication"."table"`), so the same SQL runs on both.
+ * source is a view named as its table in PostgreSQL (`"publication"."table"`) over all its files
+ * (`<publication>/<source_key>/*.parquet`, one per period), so the same SQL runs on both.
  * Before any consumer statement runs, file access outside the folder, extension installs and loads are
  * switched off and the configuration is locked, so a statement cannot switch them back on.
  */
@@ -83,15 +87,18 @@ async function loadCatalog(connection: DuckDBConnection, dir: string) {
         `${CATALOG_FILE}: source ${code} has table_name ${JSON.stringify(row.table_name)}, not schema.table`,
       )
     }
-    if (!PARQUET_NAME.test(file)) {
+    if (!SOURCE_FOLDER.test(file) && !SINGLE_FILE.test(file)) {
       throw new Error(
-        `${CATALOG_FILE}: source ${code} has parquet_path ${JSON.stringify(file)}, not a file in the folder`,
+        `${CATALOG_FILE}: source ${code} has parquet_path ${JSON.stringify(file)}, not a source folder in the exports folder`,
       )
     }
-    const path = join(dir, file)
+    // The glob stays inside the folder: both parts are codes, no `..`, no glob characters. Hive partitioning is
+    // off, so a `key=value` folder above the exports cannot add columns the database does not have; union by
+    // name, so files of a source whose columns changed read as one table while an export rewrites them.
+    const path = SOURCE_FOLDER.test(file) ? `${join(dir, file)}/*.parquet` : join(dir, file)
     await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
     await connection.run(
-      `CREATE OR REPLACE VIEW ${quoteIdent(schema)}.${quoteIdent(table)} AS SELECT * FROM read_parquet(${quoteLiteral(path)})`,
+      `CREATE OR REPLACE VIEW ${quoteIdent(schema)}.${quoteIdent(table)} AS SELECT * FROM read_parquet(${quoteLiteral(path)}, hive_partitioning = false, union_by_name = true)`,
     )
     const periods = await connection.runAndReadAll(
       `SELECT "_period" AS period, count(*)::BIGINT AS rows,

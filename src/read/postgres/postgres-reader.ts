@@ -190,7 +190,7 @@ export class PostgresReader implements Reader {
         firstPeriod: loaded[0] ?? null,
         lastPeriod: loaded.at(-1) ?? null,
         columns: columnsFromFields(s.fields, loaded),
-        parquetPath: `${sourceCode}.parquet`,
+        parquetPath: `${s.publication}/${s.source_key}`,
         updatedAt: s.updated_at ? s.updated_at.toISOString() : null,
         periods: own.map((p) => ({ period: p.period, rows: p.rows })),
       }
