@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -9,7 +10,7 @@ import { gzipSync } from 'node:zlib'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { DataWarpError } from '../model/table.js'
 import { checkFetchedHosts, fetchToFile } from './fetch-to-file.js'
-import type { AttemptInfo, FetchOptions } from './types.js'
+import type { AttemptInfo, FetchedFile, FetchOptions } from './types.js'
 
 type Handler = (req: IncomingMessage, res: ServerResponse, hit: number) => void
 
@@ -300,6 +301,24 @@ describe('fetchToFile from local files', () => {
   it('names a missing local file in the error', async () => {
     const error = await failure(fetchToFile('nope.csv', dest, options()))
     expect(error.message).toBe(`cannot read ${join(work, 'nope.csv')} (from nope.csv): no such file`)
+  })
+
+  it('answers an unchanged local file from its ETag without copying it, and copies it again once rewritten', async () => {
+    const source = join(work, 'monthly.csv')
+    await writeFile(source, CSV)
+    const first = await fetchToFile(source, dest, options())
+    expect(first.etag).toMatch(/^W\/"/)
+    const again = await fetchToFile(source, join(work, 'again'), options(), { etag: first.etag! })
+    expect(again).toEqual({ url: source, notModified: true, etag: first.etag })
+    expect(existsSync(join(work, 'again', 'monthly.csv'))).toBe(false)
+
+    // The same size, the modification time set back: the change time still moves, so the ETag does too.
+    const before = await stat(source)
+    await writeFile(source, CSV.replace('1', '2'))
+    await utimes(source, before.atime, before.mtime)
+    const rewritten = await fetchToFile(source, join(work, 'rewritten'), options(), { etag: first.etag! })
+    expect('notModified' in rewritten).toBe(false)
+    expect((rewritten as FetchedFile).sha256).toBe(sha256(CSV.replace('1', '2')))
   })
 
   it('rejects a local file larger than maxBytes', async () => {

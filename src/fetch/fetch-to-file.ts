@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { type BigIntStats, createReadStream } from 'node:fs'
 import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
 import { STATUS_CODES } from 'node:http'
 import { basename, isAbsolute, join, resolve } from 'node:path'
@@ -39,7 +39,8 @@ export class HttpStatusError extends DataWarpError {
  * hashing it on the way. Retries transient HTTP failures; never overwrites an earlier file.
  *
  * With `conditional` (the ETag / Last-Modified of an earlier response), an HTTP request is conditional and a
- * 304 answer returns `{ notModified: true }` without downloading. Local files are always copied.
+ * 304 answer returns `{ notModified: true }` without downloading. A local file's ETag is made from its stat, as
+ * web servers make theirs, so an unchanged local file is not copied and hashed again either.
  */
 export function fetchToFile(url: string, destDir: string, options: FetchOptions): Promise<FetchedFile>
 export function fetchToFile(
@@ -56,7 +57,7 @@ export async function fetchToFile(
 ): Promise<FetchedFile | NotModified> {
   const source = classifySource(url, options.baseDir)
   await mkdir(destDir, { recursive: true })
-  if (source.type === 'local') return copyLocal(url, source.path, destDir, options)
+  if (source.type === 'local') return copyLocal(url, source.path, destDir, options, conditional)
   return download(url, source.url, destDir, options, conditional)
 }
 
@@ -97,19 +98,30 @@ function classifySource(url: string, baseDir: string): Source {
 // ---------------------------------------------------------------------------------------------
 // Local files
 
+/**
+ * A weak ETag for a local file from its stat: device, inode, size, and the modification and change times in
+ * nanoseconds. Any write moves the change time, which no one can set back, so a changed file never matches.
+ */
+export function localFileEtag(info: BigIntStats): string {
+  return `W/"${[info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].map((n) => n.toString(36)).join('-')}"`
+}
+
 async function copyLocal(
   url: string,
   path: string,
   destDir: string,
   options: FetchOptions,
-): Promise<FetchedFile> {
+  conditional?: ConditionalRequest,
+): Promise<FetchedFile | NotModified> {
   const from = path === url ? path : `${path} (from ${url})`
   let size: number
+  let etag: string
   try {
     if (options.localRoots) await checkInsideRoots(url, path, options.localRoots)
-    const info = await stat(path)
+    const info = await stat(path, { bigint: true })
     if (!info.isFile()) throw new DataWarpError(`cannot read ${from}: not a file`, { file: url })
-    size = info.size
+    size = Number(info.size)
+    etag = localFileEtag(info)
   } catch (error) {
     if (error instanceof DataWarpError) throw error
     throw new DataWarpError(`cannot read ${from}: ${fsReason(error)}`, { file: url })
@@ -119,6 +131,7 @@ async function copyLocal(
       file: url,
     })
   }
+  if (conditional?.etag === etag) return { url, notModified: true, etag }
   const part = partPath(destDir)
   try {
     const written = await streamToFile(createReadStream(path), part, (bytes) =>
@@ -129,6 +142,8 @@ async function copyLocal(
         : undefined,
     )
     const fetched = await finish(url, part, safeFileName(basename(path)), written, destDir, undefined)
+    // Taken before the copy: a file changed while it was copied has another ETag next time, so it is read again.
+    fetched.etag = etag
     options.onAttempt?.({ url, attempt: 1 })
     return fetched
   } catch (error) {

@@ -38,8 +38,6 @@ export function fetchOptionsOf(config: Config): FetchOptions {
     localRoots: config.localRoots,
   }
 }
-const isHttp = (url: string) => /^https?:\/\//i.test(url.trim())
-
 const validatorsOf = (cached: CachedResponse | undefined): ConditionalRequest | undefined =>
   cached && (cached.etag !== undefined || cached.lastModified !== undefined)
     ? {
@@ -172,13 +170,13 @@ export class FetchSession {
 
   /** Keeps a downloaded file's validators for the next run. */
   async remember(file: FetchedFile): Promise<void> {
-    if (!this.options.write || !isHttp(file.url)) return
+    if (!this.options.write) return
     await writeHttpCache(this.options.pool, file)
   }
 
   /**
-   * Whether a period's files are exactly those of its last load, found by conditional requests alone: every
-   * URL must be HTTP, loaded last time, and known by validators for the bytes that load used. Nothing is asked
+   * Whether a period's files are exactly those of its last load, found by conditional requests alone (a local
+   * file's ETag is its stat): every URL must have been loaded last time, and known by validators for the bytes that load used. Nothing is asked
    * unless all are. A 304 for each → the (URL, sha256) pairs to compare with the ledger; any 200 → undefined
    * (that download is kept for the fetch stage). A file with allowedHosts is asked of those hosts only, on
    * every redirect hop, like its download.
@@ -191,7 +189,7 @@ export class FetchSession {
     const known: { url: string; key: string; cached: CachedResponse; allowedHosts?: readonly string[] }[] = []
     for (const { url, allowedHosts } of files) {
       const key = downloadKey(url, this.fetch.baseDir)
-      if (!isHttp(url) || this.downloads.has(key)) return undefined
+      if (this.downloads.has(key)) return undefined
       const cached = this.unchanged.get(key) ?? (await readHttpCache(this.options.pool, url))
       const loaded = last.sources.find((s) => s.url === url)
       if (!cached || !validatorsOf(cached) || !loaded || loaded.sha256 !== cached.sha256) return undefined

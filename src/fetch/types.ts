@@ -73,7 +73,7 @@ export interface FetchedFile {
   kind: FileKind
   /** Every URL requested, the first and each redirect hop, in order (HTTP only). */
   hops?: string[]
-  /** The response's ETag and Last-Modified, for a later conditional request (HTTP only, when sent). */
+  /** The response's ETag and Last-Modified, for a later conditional request (when sent; a local file's ETag is its stat). */
   etag?: string
   lastModified?: string
 }
