@@ -18,12 +18,14 @@ export interface CatalogRow {
   readonly tableName: string
   readonly title: string | null
   readonly description: string | null
+  /** Where the description came from: publisher, derived, llm or reviewer; null without a description. */
+  readonly descriptionSource?: string | null
   readonly rowCount: number
   /** The data fields, not counting the lineage columns. */
   readonly columnCount: number
   readonly firstPeriod: string | null
   readonly lastPeriod: string | null
-  /** JSON text: `[{ name, title, type, description, unit?, role?, since?, retiredSince? }]`. */
+  /** JSON text: `[{ name, title, type, description, descriptionSource, unit?, role?, since?, retiredSince? }]`. */
   readonly columns: string
   /** The file name, relative to the exports directory. */
   readonly parquetPath: string
@@ -49,6 +51,7 @@ const CATALOG_COLUMNS: readonly { element: SchemaElement; value: (row: CatalogRo
   { element: stringElement('table_name', false), value: (r) => r.tableName },
   { element: stringElement('title', true), value: (r) => r.title },
   { element: stringElement('description', true), value: (r) => r.description },
+  { element: stringElement('description_source', true), value: (r) => r.descriptionSource ?? null },
   { element: int64('row_count'), value: (r) => BigInt(r.rowCount) },
   { element: int64('column_count'), value: (r) => BigInt(r.columnCount) },
   { element: stringElement('first_period', true), value: (r) => r.firstPeriod },
@@ -88,6 +91,7 @@ export async function readCatalog(path: string): Promise<Map<string, CatalogRow>
       tableName: String(o.table_name),
       title: text(o.title),
       description: text(o.description),
+      descriptionSource: text(o.description_source),
       rowCount: Number(o.row_count),
       columnCount: Number(o.column_count),
       firstPeriod: text(o.first_period),

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type pg from 'pg'
 import { SNAKE_CODE } from '../model/config.js'
-import { FieldTypeSchema } from '../model/manifest.js'
+import { DescriptionSourceSchema, descriptionSourceOf, FieldTypeSchema } from '../model/manifest.js'
 import { CATALOG_FILE, type CatalogRow, readCatalog, writeCatalog } from './catalog.js'
 import {
   describeFields,
@@ -71,7 +71,7 @@ const LOAD_MARKS_SQL = `
 SELECT publication, max(load_id)::text AS load_id FROM datawarp.loads WHERE status = 'loaded' GROUP BY publication`
 
 const SOURCES_SQL = `
-SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields,
+SELECT publication, source_key, publication_name, table_schema, table_name, title, description, description_source, fields,
        round(extract(epoch FROM updated_at) * 1000000)::bigint::text AS updated_at_micros,
        to_regclass(format('%I.%I', table_schema, table_name)) IS NOT NULL AS table_exists
 FROM datawarp.sources
@@ -85,9 +85,16 @@ interface SourceQueryRow {
   table_name: string
   title: string | null
   description: string | null
+  description_source: string | null
   fields: unknown
   updated_at_micros: string
   table_exists: boolean
+}
+
+/** A stored description source the manifest knows; anything else is left out (the rule then applies). */
+function knownDescriptionSource(value: unknown) {
+  const parsed = DescriptionSourceSchema.safeParse(value)
+  return parsed.success ? { descriptionSource: parsed.data } : {}
 }
 
 function toSourceRow(row: SourceQueryRow): SourceRow {
@@ -112,6 +119,7 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
       title: typeof field.title === 'string' ? field.title : field.name,
       type: field.type as SourceField['type'],
       ...(typeof field.description === 'string' ? { description: field.description } : {}),
+      ...knownDescriptionSource(field.descriptionSource),
       ...fieldNotes(field),
     }
   })
@@ -123,6 +131,11 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
     tableName: row.table_name,
     title: row.title,
     description: row.description,
+    descriptionSource:
+      descriptionSourceOf({
+        description: row.description,
+        ...knownDescriptionSource(row.description_source),
+      }) ?? null,
     fields,
     updatedAtMicros: row.updated_at_micros,
   }
@@ -195,7 +208,7 @@ export async function exportAll(
         previous.loadMark === loadMark &&
         statSync(path).size === previous.fileSizeBytes
       ) {
-        catalog.push(previous)
+        catalog.push({ ...previous, ...catalogText(source) })
         continue
       }
       let stats: SourceFileStats
@@ -239,13 +252,11 @@ export async function exportAll(
         publicationName: source.publicationName,
         sourceKey: source.sourceKey,
         tableName: `${source.tableSchema}.${source.tableName}`,
-        title: source.title,
-        description: source.description,
+        ...catalogText(source),
         rowCount: stats.rows,
         columnCount: source.fields.length,
         firstPeriod: stats.firstPeriod,
         lastPeriod: stats.lastPeriod,
-        columns: JSON.stringify(describeFields(source.fields)),
         parquetPath: fileName,
         fileSizeBytes: stats.bytes,
         updatedAtMicros: source.updatedAtMicros,
@@ -264,6 +275,19 @@ export async function exportAll(
     // Dropping the connection ends the transaction, any COPY in flight and the advisory lock.
     client.release(error instanceof Error ? error : new Error(String(error)))
     throw error
+  }
+}
+
+/**
+ * What the catalog says of a source's text, from the database: also for a file kept as it was (whose catalog row
+ * may come from an earlier version that did not record all of it).
+ */
+function catalogText(source: SourceRow) {
+  return {
+    title: source.title,
+    description: source.description,
+    descriptionSource: source.descriptionSource,
+    columns: JSON.stringify(describeFields(source.fields)),
   }
 }
 

@@ -41,6 +41,7 @@ const MODEL: SiteModel = {
           key: 'referrals',
           title: 'Referrals by age group',
           description: 'Open referrals at month end',
+          descriptionSource: 'llm',
           table: 'adhd.referrals',
           rows: 140,
           columns: [
@@ -52,6 +53,7 @@ const MODEL: SiteModel = {
               unit: 'count',
               role: 'measure',
               description: 'Referrals open on the last day of the month',
+              descriptionSource: 'publisher',
             },
           ],
           periods: [
@@ -98,6 +100,17 @@ describe('the pages', () => {
     expect(html).toContain('<span class="null">NULL</span>')
     expect(html).toContain('href="../../exports/adhd__referrals.parquet"')
     expect(html).toContain('- key: referrals')
+  })
+
+  it('a source page says where each description came from', () => {
+    const pub = MODEL.publications[0]!
+    const html = renderSource(MODEL, pub, pub.sources[0]!)
+    expect(html).toContain('Open referrals at month end <span class="muted">(written by an LLM)</span></p>')
+    expect(html).toContain(
+      'Referrals open on the last day of the month <span class="muted">(from the publication)</span>',
+    )
+    // A column without a description says nothing of where one came from.
+    expect(html.match(/class="muted">\(/g)).toHaveLength(2)
   })
 
   it('the drift history shows held periods and links to the review pull requests when the repository is known', () => {
