@@ -5,6 +5,7 @@ import type pg from 'pg'
 import { SNAKE_CODE } from '../model/config.js'
 import { DescriptionSourceSchema, descriptionSourceOf, FieldTypeSchema } from '../model/manifest.js'
 import { CATALOG_FILE, type CatalogRow, readCatalog, writeCatalog } from './catalog.js'
+import { writeDataPackage } from './datapackage.js'
 import {
   describeFields,
   exportSource,
@@ -36,6 +37,8 @@ export interface ExportResult {
   /** The sources written by this run, in (publication, source_key) order. */
   sources: ExportedSource[]
   catalogPath: string
+  /** `datapackage.json` beside the catalog: the Frictionless Data Package describing every file. */
+  dataPackagePath: string
   /** Paths of stale files deleted from the exports directory. */
   removed: string[]
   durationMs: number
@@ -265,12 +268,19 @@ export async function exportAll(
       })
     }
     await writeCatalog(catalogPath, catalog)
+    const dataPackagePath = writeDataPackage(exportsDir, catalog)
     await client.query('COMMIT')
 
     const removed = removeStaleFiles(exportsDir, new Set(catalog.map((c) => c.parquetPath)), selected)
     await client.query(`SELECT pg_advisory_unlock(${EXPORT_LOCK})`)
     client.release()
-    return { sources: exported, catalogPath, removed, durationMs: Math.round(performance.now() - started) }
+    return {
+      sources: exported,
+      catalogPath,
+      dataPackagePath,
+      removed,
+      durationMs: Math.round(performance.now() - started),
+    }
   } catch (error) {
     // Dropping the connection ends the transaction, any COPY in flight and the advisory lock.
     client.release(error instanceof Error ? error : new Error(String(error)))

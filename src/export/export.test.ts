@@ -597,6 +597,7 @@ describe('exportAll', () => {
       'README.txt',
       'ae_waiting__summary.parquet',
       'catalog.parquet',
+      'datapackage.json',
       'gp_appointments__coverage.parquet',
       'gp_appointments__national.parquet',
     ])

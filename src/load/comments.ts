@@ -4,16 +4,8 @@
  * queries name; partitions carry none.
  */
 import type pg from 'pg'
-import { quoteIdent, quoteLiteral } from '../db/sql-types.js'
+import { LINEAGE_COLUMNS, quoteIdent, quoteLiteral } from '../db/sql-types.js'
 import type { CanonicalManifest, Field, Source } from '../model/manifest.js'
-
-/** What the four lineage columns every table carries hold (see LINEAGE_COLUMNS). */
-export const LINEAGE_COMMENTS: Readonly<Record<string, string>> = {
-  _period: 'Lineage: the period the row was published for',
-  _load_id: 'Lineage: the load that wrote the row (datawarp.loads.load_id)',
-  _source_file: 'Lineage: the file the row was read from (zip/member for a ZIP member)',
-  _loaded_at: 'Lineage: when the load that wrote the row committed',
-}
 
 /** The comments a source's table should carry: the table's, and each column's by name. */
 export interface SourceComments {
@@ -53,7 +45,7 @@ export function columnComment(field: Field): string {
 
 export function sourceComments(source: Source, publicationName: string): SourceComments {
   const columns = new Map(source.schema.fields.map((f) => [f.name, columnComment(f)]))
-  for (const [name, comment] of Object.entries(LINEAGE_COMMENTS)) columns.set(name, comment)
+  for (const column of LINEAGE_COLUMNS) columns.set(column.name, column.description)
   return { table: source.table, comment: tableComment(source, publicationName), columns }
 }
 
