@@ -93,9 +93,10 @@ CREATE TABLE IF NOT EXISTS datawarp.sources (
   table_name       text NOT NULL,
   title            text,
   description      text,
-  description_source text,
   fields           jsonb NOT NULL,
   updated_at       timestamptz NOT NULL,
+  -- Last, where ledger version 5 added it to earlier ledgers: the same column order on every ledger.
+  description_source text,
   PRIMARY KEY (publication, source_key)
 );
 
