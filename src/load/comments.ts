@@ -56,17 +56,13 @@ async function currentComments(
   tables: readonly string[],
 ): Promise<Map<string, Map<string | null, string | null>>> {
   const { rows } = await client.query<{ table: string; column: string | null; comment: string | null }>(
-    `SELECT c.relname AS table, a.attname AS column, d.description AS comment
-       FROM pg_class c
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       CROSS JOIN LATERAL (
-         SELECT NULL::name AS attname, 0 AS attnum
-         UNION ALL
-         SELECT attname, attnum FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped
-       ) a
-       LEFT JOIN pg_description d
-         ON d.objoid = c.oid AND d.classoid = 'pg_class'::regclass AND d.objsubid = a.attnum
-      WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind IN ('r', 'p')`,
+    `WITH t AS (
+       SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = $1 AND c.relname = ANY($2::text[]) AND c.relkind IN ('r', 'p'))
+     SELECT t.relname AS table, NULL AS column, obj_description(t.oid, 'pg_class') AS comment FROM t
+     UNION ALL
+     SELECT t.relname, a.attname, col_description(t.oid, a.attnum)
+       FROM t JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped`,
     [schema, tables],
   )
   const current = new Map<string, Map<string | null, string | null>>()
