@@ -45,7 +45,8 @@ const filesIn = (dir: string, keep: (name: string) => boolean): string[] =>
     : []
 
 /**
- * What a run uploads: the Parquet exports (data/exports/*.parquet, the catalog included) and the logs (this run's
+ * What a run uploads: the Parquet exports (data/exports/*.parquet, the catalog included, and datapackage.json,
+ * which describes them) and the logs (this run's
  * event log and the state file, under their paths in data/). A log that mentions a secret is uploaded as a redacted copy.
  */
 export function artifactSpecs(
@@ -57,7 +58,7 @@ export function artifactSpecs(
 ): ArtifactSpec[] {
   const { data: dataDir, exports: exportsDir } = paths
   const specs: ArtifactSpec[] = []
-  const parquet = filesIn(exportsDir, (name) => name.endsWith('.parquet'))
+  const parquet = filesIn(exportsDir, (name) => name.endsWith('.parquet') || name === 'datapackage.json')
   if (parquet.length)
     specs.push({ name: `datawarp-exports-${summary.runId}`, rootDirectory: exportsDir, files: parquet })
 

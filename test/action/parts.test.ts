@@ -277,6 +277,7 @@ describe('artifacts', () => {
   mkdirSync(join(data, 'state'), { recursive: true })
   writeFileSync(join(exportsDir, 'adhd__table.parquet'), 'PAR1')
   writeFileSync(join(exportsDir, 'catalog.parquet'), 'PAR1')
+  writeFileSync(join(exportsDir, 'datapackage.json'), '{}')
   writeFileSync(join(exportsDir, 'notes.txt'), 'not uploaded')
   writeFileSync(join(data, 'state/state.json'), '{}')
 
@@ -317,7 +318,11 @@ describe('artifacts', () => {
     expect(calls).toEqual([
       {
         name: 'datawarp-exports-20260101T000000Z-abcd',
-        files: [join(exportsDir, 'adhd__table.parquet'), join(exportsDir, 'catalog.parquet')],
+        files: [
+          join(exportsDir, 'adhd__table.parquet'),
+          join(exportsDir, 'catalog.parquet'),
+          join(exportsDir, 'datapackage.json'),
+        ],
         root: exportsDir,
         retentionDays: 9,
       },
