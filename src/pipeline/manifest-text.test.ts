@@ -52,6 +52,10 @@ describe('a reviewed manifest whose change is text only', () => {
     const loaded = await comments()
     expect(loaded.table).toMatch(/\nPublication: Counts\.$/)
     expect(loaded.code).toMatch(/^Code/)
+    // A rerun with the manifest as the load left it finds the text in step: nothing written, nothing exported.
+    const again = await run()
+    expect(again.publications[0]!.periods.map((p) => p.status)).toEqual(['skipped'])
+    expect(again.exported?.sources).toBe(0)
 
     // The review: a person rewrites the title and a column's description, and the pull request is merged.
     const path = join(root, defaultCanonicalManifestPath('counts'))
