@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import type { RunSummary } from '../src/pipeline/index.js'
+import type { Stage } from './inputs.js'
 import type { Secrets } from './secrets.js'
 
 export interface ArtifactSpec {
@@ -44,10 +45,29 @@ const filesIn = (dir: string, keep: (name: string) => boolean): string[] =>
         .sort()
     : []
 
+export interface ArtifactChoice {
+  /** Upload data/exports (default true). A fan-out's load legs export nothing: their final job uploads the exports. */
+  readonly exports?: boolean
+  /**
+   * Appended to the artifact names. Artifact names are unique within a workflow run, and the legs of a fan-out are
+   * jobs of one run: each names its logs after its publications, so no two legs can ever ask for the same name.
+   */
+  readonly nameSuffix?: string
+}
+
+/**
+ * What a job of this stage uploads. A fan-out's load job exports nothing, so uploads only its logs, named after its
+ * publications; the export job, like a whole run, uploads the exports (the catalog included) and its logs.
+ */
+export function artifactChoice(stage: Stage, publications: readonly string[] | undefined): ArtifactChoice {
+  if (stage !== 'load') return {}
+  return { exports: false, nameSuffix: publications?.join('-') ?? 'all' }
+}
+
 /**
  * What a run uploads: the Parquet exports (data/exports/*.parquet, the catalog included, and datapackage.json,
- * which describes them) and the logs (this run's
- * event log and the state file, under their paths in data/). A log that mentions a secret is uploaded as a redacted copy.
+ * which describes them) and the logs (this run's event log and the state file, under their paths in data/). A log
+ * that mentions a secret is uploaded as a redacted copy.
  */
 export function artifactSpecs(
   summary: RunSummary,
@@ -55,12 +75,21 @@ export function artifactSpecs(
   secrets: Secrets,
   /** Where redacted copies go (the runner's RUNNER_TEMP). */
   tempDir = tmpdir(),
+  choice: ArtifactChoice = {},
 ): ArtifactSpec[] {
   const { data: dataDir, exports: exportsDir } = paths
+  const suffix = choice.nameSuffix ? `-${choice.nameSuffix}` : ''
   const specs: ArtifactSpec[] = []
-  const parquet = filesIn(exportsDir, (name) => name.endsWith('.parquet') || name === 'datapackage.json')
+  const parquet =
+    choice.exports === false
+      ? []
+      : filesIn(exportsDir, (name) => name.endsWith('.parquet') || name === 'datapackage.json')
   if (parquet.length)
-    specs.push({ name: `datawarp-exports-${summary.runId}`, rootDirectory: exportsDir, files: parquet })
+    specs.push({
+      name: `datawarp-exports-${summary.runId}${suffix}`,
+      rootDirectory: exportsDir,
+      files: parquet,
+    })
 
   const logs = [summary.eventLog, summary.stateFile].filter(
     (path): path is string =>
@@ -68,7 +97,7 @@ export function artifactSpecs(
   )
   if (logs.length === 0) return specs
   if (!logs.some((path) => secrets.contains(readFileSync(path, 'utf8')))) {
-    specs.push({ name: `datawarp-logs-${summary.runId}`, rootDirectory: dataDir, files: logs })
+    specs.push({ name: `datawarp-logs-${summary.runId}${suffix}`, rootDirectory: dataDir, files: logs })
     return specs
   }
   const copies = mkdtempSync(join(tempDir, 'datawarp-redacted-'))
@@ -78,7 +107,7 @@ export function artifactSpecs(
     writeFileSync(copy, secrets.redact(readFileSync(path, 'utf8')))
     return copy
   })
-  specs.push({ name: `datawarp-logs-${summary.runId}`, rootDirectory: copies, files })
+  specs.push({ name: `datawarp-logs-${summary.runId}${suffix}`, rootDirectory: copies, files })
   return specs
 }
 

@@ -1,7 +1,16 @@
 import * as core from '@actions/core'
 
+/**
+ * Which part of a run the Action does. `run`: all of it (one job). A fan-out splits it across jobs: one `load` job
+ * per publication in parallel (fetch, load, review pull requests; no export), then one `export` job (the Parquet
+ * exports and the catalog, rebuilt once from the database, and their upload).
+ */
+export const STAGES = ['run', 'load', 'export'] as const
+export type Stage = (typeof STAGES)[number]
+
 /** The Action's inputs (action.yml), read and checked once. */
 export interface ActionInputs {
+  readonly stage: Stage
   readonly config: string
   readonly workingDirectory: string
   readonly publications?: string[]
@@ -49,10 +58,19 @@ export function parseRetentionDays(text: string): number | undefined {
   return days
 }
 
+export function parseStage(text: string): Stage {
+  const value = text.trim().toLowerCase() || 'run'
+  if (!(STAGES as readonly string[]).includes(value))
+    throw new InputError(`input "stage" must be ${STAGES.join(', ')}, not "${text}"`)
+  return value as Stage
+}
+
 export function readInputs(get: Get = (name) => core.getInput(name)): ActionInputs {
   const text = (name: string) => get(name).trim()
   const optional = (name: string) => text(name) || undefined
-  return {
+  const stage = parseStage(get('stage'))
+  const inputs: ActionInputs = {
+    stage,
     config: text('config') || 'config/publications.yaml',
     workingDirectory: text('working-directory') || '.',
     publications: parseList(get('publications')),
@@ -72,4 +90,14 @@ export function readInputs(get: Get = (name) => core.getInput(name)): ActionInpu
       apiKey: optional('llm-api-key'),
     },
   }
+  // The export stage loads nothing: a selection or --force would be silently ignored, so it is refused.
+  if (stage === 'export') {
+    const selecting = ['publications', 'periods'].filter((name) => text(name))
+    if (inputs.force) selecting.push('force')
+    if (selecting.length)
+      throw new InputError(
+        `stage "export" loads nothing, so ${selecting.map((n) => `"${n}"`).join(' and ')} cannot be set with it`,
+      )
+  }
+  return inputs
 }

@@ -6,6 +6,8 @@ import type { ReviewOutcome } from './review/review-prs.js'
 
 export interface JobSummaryInput {
   readonly summary: RunSummary
+  /** What part of a run this job did, when not all of it (a fan-out's load or export job). */
+  readonly stageNote?: string
   readonly pullRequests: readonly ReviewOutcome[]
   /** Why no review pull requests were managed, or what went wrong doing so. */
   readonly reviewNote?: string
@@ -31,6 +33,7 @@ export function jobSummary(input: JobSummaryInput): string {
     '',
   )
   if (summary.error) out.push(`> [!CAUTION]\n> ${summary.error}`, '')
+  if (input.stageNote) out.push(input.stageNote, '')
 
   const prOf = (pub: string) => input.pullRequests.find((p) => p.publication === pub)
   if (summary.publications.length) {

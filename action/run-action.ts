@@ -7,9 +7,16 @@ import { loadConfig } from '../src/config/index.js'
 import type { Config } from '../src/model/config.js'
 import { projectPaths, type RunOptions, type RunSummary, runPipeline } from '../src/pipeline/index.js'
 import { annotations } from './annotations.js'
-import { type ArtifactUploader, artifactSpecs, type UploadedArtifact, uploadArtifacts } from './artifacts.js'
-import { type ActionInputs, readInputs } from './inputs.js'
+import {
+  type ArtifactUploader,
+  artifactChoice,
+  artifactSpecs,
+  type UploadedArtifact,
+  uploadArtifacts,
+} from './artifacts.js'
+import { type ActionInputs, readInputs, type Stage } from './inputs.js'
 import { jobSummary } from './job-summary.js'
+import { plural } from './markdown.js'
 import { countStatus, heldPeriods, rowsOf } from './outcome-view.js'
 import { artifactRetention } from './retention.js'
 import { Git } from './review/git.js'
@@ -77,8 +84,14 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
     configPath,
     root,
     ...(inputs.databaseUrl ? { databaseUrl: inputs.databaseUrl } : {}),
-    ...(inputs.publications ? { publications: inputs.publications } : {}),
+    // The export stage selects no publication: the pipeline then opens the database and exports, nothing else.
+    ...(inputs.stage === 'export'
+      ? { publications: [] }
+      : inputs.publications
+        ? { publications: inputs.publications }
+        : {}),
     ...(inputs.periods ? { periods: inputs.periods } : {}),
+    ...(inputs.stage === 'load' ? { skipExport: true } : {}),
     force: inputs.force,
     dryRun: inputs.dryRun,
     ...(inputs.llm.baseUrl || inputs.llm.model || inputs.llm.apiKey
@@ -115,7 +128,13 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   const specs =
     summary.dryRun || !inputs.uploadArtifacts
       ? []
-      : artifactSpecs(summary, paths, secrets, env.RUNNER_TEMP || tmpdir())
+      : artifactSpecs(
+          summary,
+          paths,
+          secrets,
+          env.RUNNER_TEMP || tmpdir(),
+          artifactChoice(inputs.stage, inputs.publications),
+        )
   if (summary.dryRun) artifactsNote = 'Dry run: nothing uploaded'
   else if (!inputs.uploadArtifacts) artifactsNote = 'Not uploaded (upload-artifacts is false)'
   else if (specs.length === 0) artifactsNote = 'Nothing to upload'
@@ -140,15 +159,17 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
   let reviewFailure: string | undefined
   const skipReview = summary.dryRun
     ? 'Dry run: no review pull requests.'
-    : !inputs.pullRequests
-      ? 'Review pull requests are turned off (pull-requests: false).'
-      : !config || summary.errorStage === 'config' || summary.errorStage === 'database'
-        ? 'No review pull requests: the run did not get as far as the manifests.'
-        : !ctx
-          ? 'No review pull requests: GITHUB_REPOSITORY is not set (not running in GitHub Actions).'
-          : !inputs.token
-            ? 'No review pull requests: the token input is empty.'
-            : undefined
+    : inputs.stage === 'export'
+      ? 'No review pull requests: this job only exports (stage: export); the load jobs manage them.'
+      : !inputs.pullRequests
+        ? 'Review pull requests are turned off (pull-requests: false).'
+        : !config || summary.errorStage === 'config' || summary.errorStage === 'database'
+          ? 'No review pull requests: the run did not get as far as the manifests.'
+          : !ctx
+            ? 'No review pull requests: GITHUB_REPOSITORY is not set (not running in GitHub Actions).'
+            : !inputs.token
+              ? 'No review pull requests: the token input is empty.'
+              : undefined
   if (skipReview) reviewNote = skipReview
   else {
     try {
@@ -189,6 +210,7 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
       say(
         jobSummary({
           summary,
+          ...(inputs.stage !== 'run' ? { stageNote: stageNote(inputs.stage, summary) } : {}),
           pullRequests,
           ...(reviewNote ? { reviewNote } : {}),
           artifacts: uploaded,
@@ -215,6 +237,16 @@ export async function runAction(deps: ActionDeps, env: NodeJS.ProcessEnv = proce
     ...(reviewFailure ? [reviewFailure] : []),
   ]
   if (failures.length) core.setFailed(say(failures.join('\n\n')))
+}
+
+/** The job summary's line on what part of a run this job did (a fan-out's load or export job). */
+function stageNote(stage: Exclude<Stage, 'run'>, summary: RunSummary): string {
+  if (stage === 'load')
+    return 'Load job of a fan-out (stage: load): fetch, load and review pull requests. The Parquet exports and the catalog are rebuilt once, by the export job.'
+  const exported = summary.exported
+    ? ` ${plural(summary.exported.sources, 'source')} exported (those whose file was missing or stale), and the catalog.`
+    : ''
+  return `Export job of a fan-out (stage: export): the Parquet exports and the catalog rebuilt from the database, after the load jobs.${exported}`
 }
 
 function failureLine(summary: RunSummary): string {

@@ -23,6 +23,11 @@ export interface RunOptions {
   readonly force?: boolean
   readonly dryRun?: boolean
   /**
+   * No export stage: the run loads and leaves data/exports alone. For the legs of a fan-out (one runner per
+   * publication, in parallel), whose final job exports once from the database.
+   */
+  readonly skipExport?: boolean
+  /**
    * Overrides settings.llm's base URL and model (the Action's llm-base-url and llm-model inputs), and the LLM's
    * API key (the Action's llm-api-key input).
    */
@@ -113,7 +118,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       )
     }
     // Every run: the export stage rewrites only the sources the ledger changed since the catalog was written.
-    const { exported, error } = !dryRun ? await exportStep(db, paths, log) : {}
+    const { exported, error } = !dryRun && !options.skipExport ? await exportStep(db, paths, log) : {}
     let stateFile: string | undefined
     if (!dryRun) {
       writeStateFile(paths.stateFile, await ledgerStatus(db.pool))

@@ -60,7 +60,11 @@ describe('a period read in one pass', () => {
       ['2024-02', 'loaded', undefined],
     ])
     expect(
-      await query(db.url, `SELECT count(*)::int n FROM pg_stat_activity WHERE state = 'idle in transaction'`),
+      await query(
+        db.url,
+        `SELECT count(*)::int n FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction'`,
+      ),
     ).toEqual([{ n: 0 }])
   })
 })

@@ -3,8 +3,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { annotations, location, MAX_PER_LEVEL } from '../../action/annotations.js'
-import { type ArtifactUploader, artifactSpecs, uploadArtifacts } from '../../action/artifacts.js'
-import { InputError, parseBoolean, parseList, parseRetentionDays, readInputs } from '../../action/inputs.js'
+import {
+  type ArtifactUploader,
+  artifactChoice,
+  artifactSpecs,
+  uploadArtifacts,
+} from '../../action/artifacts.js'
+import {
+  InputError,
+  parseBoolean,
+  parseList,
+  parseRetentionDays,
+  parseStage,
+  readInputs,
+} from '../../action/inputs.js'
 import { jobSummary } from '../../action/job-summary.js'
 import { changeLines, driftReport, heldPeriods, statusOf } from '../../action/outcome-view.js'
 import { artifactRetention } from '../../action/retention.js'
@@ -57,6 +69,24 @@ describe('inputs', () => {
     })
     expect(inputs.databaseUrl).toBeUndefined()
     expect(inputs.retentionDays).toBeUndefined()
+    expect(inputs.stage).toBe('run')
+  })
+
+  it('reads the stage of a fan-out, and refuses a selection for the export stage, which loads nothing', () => {
+    expect(parseStage('')).toBe('run')
+    expect(parseStage(' Load ')).toBe('load')
+    expect(() => parseStage('catalog')).toThrow(/input "stage" must be run, load, export/)
+    const with_ = (values: Record<string, string>) => readInputs((name) => values[name] ?? '')
+    expect(with_({ stage: 'load', publications: 'adhd' })).toMatchObject({
+      stage: 'load',
+      publications: ['adhd'],
+    })
+    expect(with_({ stage: 'export' }).stage).toBe('export')
+    expect(with_({ stage: 'export', force: 'false' }).stage).toBe('export')
+    expect(() => with_({ stage: 'export', publications: 'adhd' })).toThrow(/"publications" cannot be set/)
+    expect(() => with_({ stage: 'export', periods: '2025-01', force: 'true' })).toThrow(
+      /"periods" and "force" cannot be set/,
+    )
   })
 })
 
@@ -334,6 +364,28 @@ describe('artifacts', () => {
       },
     ])
     expect(uploaded.map((a) => a.url)).toEqual(['https://x/artifacts/1', 'https://x/artifacts/2'])
+  })
+
+  it('a fan-out’s load jobs upload only their logs, under names no two legs share; its export job uploads the exports', () => {
+    // Even two legs whose DataWarp run ids came out the same (one second, one random 16-bit suffix).
+    const s = summary([], { stateFile: join(data, 'state/state.json') })
+    writeFileSync(s.eventLog, '{"event":"run.start"}\n')
+    const specsOf = (stage: 'run' | 'load' | 'export', publications?: string[]) =>
+      artifactSpecs(s, { data, exports: exportsDir }, new Secrets(), dir, artifactChoice(stage, publications))
+    const legs = [specsOf('load', ['adhd']), specsOf('load', ['pcn'])]
+    expect(legs.map((specs) => specs.map((a) => a.name))).toEqual([
+      ['datawarp-logs-20260101T000000Z-abcd-adhd'],
+      ['datawarp-logs-20260101T000000Z-abcd-pcn'],
+    ])
+    expect(legs[0]![0]!.files).toEqual([s.eventLog, join(data, 'state/state.json')])
+    // The export job, like a single run: the exports, catalog included, and its logs, under the run's names.
+    const exported = specsOf('export')
+    expect(exported).toEqual(specsOf('run'))
+    expect(exported.map((a) => a.name)).toEqual([
+      'datawarp-exports-20260101T000000Z-abcd',
+      'datawarp-logs-20260101T000000Z-abcd',
+    ])
+    expect(exported[0]!.files).toContain(join(exportsDir, 'catalog.parquet'))
   })
 
   it('uploads a redacted copy of a log that mentions a secret', async () => {
