@@ -49,9 +49,10 @@ export function artifactChoice(stage: Stage, publications: readonly string[] | u
 }
 
 /**
- * What a run uploads: the Parquet exports (data/exports/catalog.parquet and every source's folder of period files,
- * `<publication>/<source_key>/*.parquet`, under their paths) and the logs (this run's
- * event log and the state file, under their paths in data/). A log that mentions a secret is uploaded as a redacted copy.
+ * What a run uploads: the Parquet exports (data/exports/catalog.parquet, datapackage.json, which describes them, and
+ * every source's folder of period files, `<publication>/<source_key>/*.parquet`, under their paths) and the logs
+ * (this run's event log and the state file, under their paths in data/). A log that mentions a secret is uploaded
+ * as a redacted copy.
  */
 export function artifactSpecs(
   summary: RunSummary,

@@ -5,7 +5,7 @@ import { type Database, openDatabase } from './database.js'
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
  * Data tables live in a schema named after the publication code, one table per source (see docs/database.md).
  */
-export const LEDGER_SCHEMA_VERSION = 4
+export const LEDGER_SCHEMA_VERSION = 5
 
 /** Changes to ledgers made by earlier versions, by the version they bring the ledger to. */
 const MIGRATIONS: Record<number, string> = {
@@ -30,6 +30,9 @@ ALTER TABLE datawarp.runs ADD COLUMN IF NOT EXISTS host text;
 ALTER TABLE datawarp.runs ADD COLUMN IF NOT EXISTS pid integer;
 ALTER TABLE datawarp.runs DROP CONSTRAINT IF EXISTS runs_status_check;
 ALTER TABLE datawarp.runs ADD CONSTRAINT runs_status_check CHECK (status IN ('running', 'succeeded', 'failed', 'abandoned'));`,
+  // Where a source's description came from (the manifest's descriptionSource), for the catalog.
+  5: `
+ALTER TABLE datawarp.sources ADD COLUMN IF NOT EXISTS description_source text;`,
 }
 
 const DDL = `
@@ -92,6 +95,8 @@ CREATE TABLE IF NOT EXISTS datawarp.sources (
   description      text,
   fields           jsonb NOT NULL,
   updated_at       timestamptz NOT NULL,
+  -- Last, where ledger version 5 added it to earlier ledgers: the same column order on every ledger.
+  description_source text,
   PRIMARY KEY (publication, source_key)
 );
 

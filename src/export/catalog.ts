@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet'
 import type { ColumnSource, SchemaElement } from 'hyparquet-writer'
 import { ParquetWriter } from 'hyparquet-writer'
+import type { FieldType } from '../model/manifest.js'
 import { stringElement, timestampElement } from './columns.js'
 import type { ExportedFile } from './export-layout.js'
 import { AtomicFileSink } from './file-sink.js'
@@ -29,12 +30,14 @@ export interface CatalogRow {
   readonly tableName: string
   readonly title: string | null
   readonly description: string | null
+  /** Where the description came from: publisher, derived, llm or reviewer; null without a description. */
+  readonly descriptionSource?: string | null
   readonly rowCount: number
   /** The data fields, not counting the lineage columns. */
   readonly columnCount: number
   readonly firstPeriod: string | null
   readonly lastPeriod: string | null
-  /** JSON text: `[{ name, title, type, description, unit?, role?, since?, retiredSince? }]`. */
+  /** JSON text: `[{ name, title, type, description, descriptionSource, unit?, role?, since?, retiredSince? }]`. */
   readonly columns: string
   /** The source's folder of Parquet files, relative to the exports directory: `gp_appointments/coverage`. */
   readonly parquetPath: string
@@ -55,25 +58,135 @@ function int64(name: string): SchemaElement {
   return { name, type: 'INT64', repetition_type: 'REQUIRED' }
 }
 
-const CATALOG_COLUMNS: readonly { element: SchemaElement; value: (row: CatalogRow) => unknown }[] = [
-  { element: stringElement('source_code', false), value: (r) => r.sourceCode },
-  { element: stringElement('publication', false), value: (r) => r.publication },
-  { element: stringElement('publication_name', false), value: (r) => r.publicationName },
-  { element: stringElement('source_key', false), value: (r) => r.sourceKey },
-  { element: stringElement('table_name', false), value: (r) => r.tableName },
-  { element: stringElement('title', true), value: (r) => r.title },
-  { element: stringElement('description', true), value: (r) => r.description },
-  { element: int64('row_count'), value: (r) => BigInt(r.rowCount) },
-  { element: int64('column_count'), value: (r) => BigInt(r.columnCount) },
-  { element: stringElement('first_period', true), value: (r) => r.firstPeriod },
-  { element: stringElement('last_period', true), value: (r) => r.lastPeriod },
-  { element: stringElement('columns', false), value: (r) => r.columns },
-  { element: stringElement('parquet_path', false), value: (r) => r.parquetPath },
-  { element: stringElement('parquet_files', false), value: (r) => JSON.stringify(r.files) },
-  { element: int64('file_size_bytes'), value: (r) => BigInt(r.fileSizeBytes) },
-  { element: timestampElement('updated_at', false, true), value: (r) => BigInt(r.updatedAtMicros) },
-  { element: stringElement('load_mark', false), value: (r) => r.loadMark },
+/** A column of catalog.parquet: its Parquet element, its value, and its type and meaning for datapackage.json. */
+interface CatalogColumn {
+  readonly element: SchemaElement
+  readonly type: FieldType
+  readonly description: string
+  readonly value: (row: CatalogRow) => unknown
+}
+
+const CATALOG_COLUMNS: readonly CatalogColumn[] = [
+  {
+    element: stringElement('source_code', false),
+    type: 'string',
+    description: 'The source: <publication>__<source_key>, the name of its resource in datapackage.json',
+    value: (r) => r.sourceCode,
+  },
+  {
+    element: stringElement('publication', false),
+    type: 'string',
+    description: 'The publication code, also its schema in PostgreSQL',
+    value: (r) => r.publication,
+  },
+  {
+    element: stringElement('publication_name', false),
+    type: 'string',
+    description: "The publication's name",
+    value: (r) => r.publicationName,
+  },
+  {
+    element: stringElement('source_key', false),
+    type: 'string',
+    description: 'The key of the source within its publication',
+    value: (r) => r.sourceKey,
+  },
+  {
+    element: stringElement('table_name', false),
+    type: 'string',
+    description: 'The PostgreSQL table, schema-qualified: publication.table',
+    value: (r) => r.tableName,
+  },
+  {
+    element: stringElement('title', true),
+    type: 'string',
+    description: "The source's title",
+    value: (r) => r.title,
+  },
+  {
+    element: stringElement('description', true),
+    type: 'string',
+    description: "The source's description",
+    value: (r) => r.description,
+  },
+  {
+    element: stringElement('description_source', true),
+    type: 'string',
+    description: 'Where the description came from: publisher, derived, llm or reviewer',
+    value: (r) => r.descriptionSource ?? null,
+  },
+  {
+    element: int64('row_count'),
+    type: 'integer',
+    description: 'Rows exported, all periods',
+    value: (r) => BigInt(r.rowCount),
+  },
+  {
+    element: int64('column_count'),
+    type: 'integer',
+    description: 'Data columns, not counting the four lineage columns',
+    value: (r) => BigInt(r.columnCount),
+  },
+  {
+    element: stringElement('first_period', true),
+    type: 'string',
+    description: 'The first period exported',
+    value: (r) => r.firstPeriod,
+  },
+  {
+    element: stringElement('last_period', true),
+    type: 'string',
+    description: 'The last period exported',
+    value: (r) => r.lastPeriod,
+  },
+  {
+    element: stringElement('columns', false),
+    type: 'string',
+    description:
+      'JSON: the data columns, each with name, title, type, description, descriptionSource, and unit, role, since, retiredSince when known',
+    value: (r) => r.columns,
+  },
+  {
+    element: stringElement('parquet_path', false),
+    type: 'string',
+    description:
+      "The source's folder of Parquet files, relative to the exports folder: <publication>/<source_key>",
+    value: (r) => r.parquetPath,
+  },
+  {
+    element: stringElement('parquet_files', false),
+    type: 'string',
+    description:
+      'JSON: the files in that folder, one per period, in period order, each with period, path (relative to the exports folder), bytes, rows and mark',
+    value: (r) => JSON.stringify(r.files),
+  },
+  {
+    element: int64('file_size_bytes'),
+    type: 'integer',
+    description: 'The size of all its files',
+    value: (r) => BigInt(r.fileSizeBytes),
+  },
+  {
+    element: timestampElement('updated_at', false, true),
+    type: 'datetime',
+    description: "When the source's description last changed in the database (UTC)",
+    value: (r) => BigInt(r.updatedAtMicros),
+  },
+  {
+    element: stringElement('load_mark', false),
+    type: 'string',
+    description: 'The ledger state the files were written from: <load_id>:<updated_at microseconds>',
+    value: (r) => r.loadMark,
+  },
 ]
+
+/** catalog.parquet's columns as fields: name, type, meaning, and whether a value is always there. */
+export const CATALOG_FIELDS = CATALOG_COLUMNS.map((c) => ({
+  name: c.element.name,
+  type: c.type,
+  description: c.description,
+  required: c.element.repetition_type === 'REQUIRED',
+}))
 
 /**
  * The rows of an earlier catalog.parquet by source code: what it says was exported. Empty when there is none,
@@ -103,6 +216,7 @@ export async function readCatalog(path: string): Promise<Map<string, CatalogRow>
       tableName: String(o.table_name),
       title: text(o.title),
       description: text(o.description),
+      descriptionSource: text(o.description_source),
       rowCount: Number(o.row_count),
       columnCount: Number(o.column_count),
       firstPeriod: text(o.first_period),

@@ -4,8 +4,9 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import type pg from 'pg'
 import { SNAKE_CODE } from '../model/config.js'
-import { FieldTypeSchema } from '../model/manifest.js'
+import { DescriptionSourceSchema, descriptionSourceOf, FieldTypeSchema } from '../model/manifest.js'
 import { CATALOG_FILE, type CatalogFile, type CatalogRow, readCatalog, writeCatalog } from './catalog.js'
+import { writeDataPackage } from './datapackage.js'
 import { EMPTY_SOURCE_FILE, periodFileName, singleFileName, sourceFolder } from './export-layout.js'
 import {
   describeFields,
@@ -43,6 +44,8 @@ export interface ExportResult {
   /** The sources this export wrote or deleted a file of, in (publication, source_key) order. */
   sources: ExportedSource[]
   catalogPath: string
+  /** `datapackage.json` beside the catalog: the Frictionless Data Package describing every file. */
+  dataPackagePath: string
   /** Paths of stale files deleted from the exports directory (a removed period, source, or old single file). */
   removed: string[]
   durationMs: number
@@ -79,7 +82,7 @@ const LOAD_MARKS_SQL = `
 SELECT publication, max(load_id)::text AS load_id FROM datawarp.loads WHERE status = 'loaded' GROUP BY publication`
 
 const SOURCES_SQL = `
-SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields,
+SELECT publication, source_key, publication_name, table_schema, table_name, title, description, description_source, fields,
        round(extract(epoch FROM updated_at) * 1000000)::bigint::text AS updated_at_micros,
        to_regclass(format('%I.%I', table_schema, table_name)) IS NOT NULL AS table_exists
 FROM datawarp.sources
@@ -93,9 +96,16 @@ interface SourceQueryRow {
   table_name: string
   title: string | null
   description: string | null
+  description_source: string | null
   fields: unknown
   updated_at_micros: string
   table_exists: boolean
+}
+
+/** A stored description source the manifest knows; anything else is left out (the rule then applies). */
+function knownDescriptionSource(value: unknown) {
+  const parsed = DescriptionSourceSchema.safeParse(value)
+  return parsed.success ? { descriptionSource: parsed.data } : {}
 }
 
 function toSourceRow(row: SourceQueryRow): SourceRow {
@@ -120,6 +130,7 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
       title: typeof field.title === 'string' ? field.title : field.name,
       type: field.type as SourceField['type'],
       ...(typeof field.description === 'string' ? { description: field.description } : {}),
+      ...knownDescriptionSource(field.descriptionSource),
       ...fieldNotes(field),
     }
   })
@@ -131,6 +142,11 @@ function toSourceRow(row: SourceQueryRow): SourceRow {
     tableName: row.table_name,
     title: row.title,
     description: row.description,
+    descriptionSource:
+      descriptionSourceOf({
+        description: row.description,
+        ...knownDescriptionSource(row.description_source),
+      }) ?? null,
     fields,
     updatedAtMicros: row.updated_at_micros,
   }
@@ -215,7 +231,7 @@ export async function exportAll(
       const intact =
         previous !== undefined && previous.parquetPath === folder && filesIntact(exportsDir, previous)
       if (options.staleOnly && intact && previous.loadMark === loadMark) {
-        catalog.push(previous)
+        catalog.push({ ...previous, ...catalogText(source) })
         continue
       }
       const base = {
@@ -224,10 +240,8 @@ export async function exportAll(
         publicationName: source.publicationName,
         sourceKey: source.sourceKey,
         tableName: `${source.tableSchema}.${source.tableName}`,
-        title: source.title,
-        description: source.description,
+        ...catalogText(source),
         columnCount: source.fields.length,
-        columns: JSON.stringify(describeFields(source.fields)),
         parquetPath: folder,
         updatedAtMicros: source.updatedAtMicros,
       }
@@ -293,6 +307,7 @@ export async function exportAll(
       }
     }
     await writeCatalog(catalogPath, catalog)
+    const dataPackagePath = writeDataPackage(exportsDir, catalog)
     await client.query('COMMIT')
 
     removed.push(...removeStaleFiles(exportsDir, catalog, selected))
@@ -301,6 +316,7 @@ export async function exportAll(
     return {
       sources: exported,
       catalogPath,
+      dataPackagePath,
       removed: removed.sort(),
       durationMs: Math.round(performance.now() - started),
     }
@@ -397,6 +413,19 @@ async function exportSourceFiles(
 
 /** The layout's version in every file's mark: a change of what is written makes every file stale once. */
 const LAYOUT_VERSION = 1
+
+/**
+ * What the catalog says of a source's text, from the database: also for a file kept as it was (whose catalog row
+ * may come from an earlier version that did not record all of it).
+ */
+function catalogText(source: SourceRow) {
+  return {
+    title: source.title,
+    description: source.description,
+    descriptionSource: source.descriptionSource,
+    columns: JSON.stringify(describeFields(source.fields)),
+  }
+}
 
 /**
  * Whether an export of this database is running now (it holds the export lock): when none is, a

@@ -14,6 +14,8 @@ import { SNAKE_CODE } from '../model/config.js'
  */
 
 export const EMPTY_SOURCE_FILE = 'empty_source.parquet'
+/** The Frictionless Data Package beside the catalog, describing every file. */
+export const DATAPACKAGE_FILE = 'datapackage.json'
 const PARQUET = '.parquet'
 
 /** A period as a file name: letters, digits and `-` as they are, any other byte as `%XX` (so no `.`, `/` or `_`). */
@@ -86,14 +88,16 @@ export function periodOfFileName(name: string): string | undefined {
 }
 
 /**
- * Every Parquet file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog)
- * and those of each source folder `<publication>/<source_key>/`. Temporary files and other folders are left out.
+ * Every file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog),
+ * datapackage.json, and the Parquet files of each source folder `<publication>/<source_key>/`. Temporary files and
+ * other folders are left out.
  */
 export function exportFilesUnder(exportsDir: string): string[] {
   if (!existsSync(exportsDir)) return []
   const files: string[] = []
   for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
-    if (entry.isFile() && entry.name.endsWith(PARQUET)) files.push(join(exportsDir, entry.name))
+    if (entry.isFile() && (entry.name.endsWith(PARQUET) || entry.name === DATAPACKAGE_FILE))
+      files.push(join(exportsDir, entry.name))
     if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name)) continue
     for (const source of readdirSync(join(exportsDir, entry.name), { withFileTypes: true })) {
       if (!source.isDirectory() || !SNAKE_CODE.test(source.name)) continue

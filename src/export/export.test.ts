@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDatabase, openLedgerDatabase } from '../../test/support/database.js'
 import { LINEAGE_COLUMNS, quoteIdent, SQL_TYPE } from '../db/sql-types.js'
 import { partitionName } from '../load/partitions.js'
-import type { FieldType } from '../model/manifest.js'
+import type { DescriptionSource, FieldType } from '../model/manifest.js'
 import { type ExportResult, exportAll, exportedFilesOf, SOURCE_METADATA_KEY } from './index.js'
 import { exportPeriod } from './source-export.js'
 
@@ -17,7 +17,17 @@ interface TestField {
   title: string
   type: FieldType
   description?: string
+  descriptionSource?: DescriptionSource
 }
+
+/** A field as the catalog and the file metadata describe it: a description that does not say is a reviewer's. */
+const described = (f: TestField) => ({
+  name: f.name,
+  title: f.title,
+  type: f.type,
+  description: f.description ?? null,
+  descriptionSource: f.descriptionSource ?? (f.description ? 'reviewer' : null),
+})
 
 interface TestSource {
   publication: string
@@ -25,6 +35,7 @@ interface TestSource {
   table: string
   title: string | null
   description: string | null
+  descriptionSource?: DescriptionSource
   fields: TestField[]
   /** Field values then _period, _load_id, _source_file, _loaded_at; text PostgreSQL casts. */
   rows: (string | number | boolean | null)[][]
@@ -55,8 +66,8 @@ async function createSource(pool: pg.Pool, source: TestSource): Promise<void> {
   }
   await pool.query(
     `INSERT INTO datawarp.sources (publication, source_key, publication_name, table_schema, table_name, title,
-       description, fields, updated_at)
-     VALUES ($1, $2, $3, $1, $4, $5, $6, $7, '2025-03-04 05:06:07.123456+00')`,
+       description, description_source, fields, updated_at)
+     VALUES ($1, $2, $3, $1, $4, $5, $6, $7, $8, '2025-03-04 05:06:07.123456+00')`,
     [
       source.publication,
       source.key,
@@ -64,6 +75,7 @@ async function createSource(pool: pg.Pool, source: TestSource): Promise<void> {
       source.table,
       source.title,
       source.description,
+      source.descriptionSource ?? null,
       JSON.stringify(source.fields),
     ],
   )
@@ -79,6 +91,7 @@ const coverage: TestSource = {
   table: 'coverage',
   title: 'Coverage by practice',
   description: 'How many practices reported, by month',
+  descriptionSource: 'derived',
   fields: [
     { name: 'row_no', title: 'Row', type: 'integer' },
     {
@@ -86,6 +99,7 @@ const coverage: TestSource = {
       title: 'Practice code',
       type: 'string',
       description: 'ODS code of the practice',
+      descriptionSource: 'publisher',
     },
     { name: 'appointments', title: 'Appointments', type: 'integer' },
     { name: 'rate', title: 'Rate (%)', type: 'number', description: 'Share of practices' },
@@ -578,7 +592,8 @@ describe('exportAll', () => {
       table_name: 'gp_appointments.coverage',
       title: 'Coverage by practice',
       description: 'How many practices reported, by month',
-      columns: coverage.fields.map((f) => ({ ...f, description: f.description ?? null })),
+      description_source: 'derived',
+      columns: coverage.fields.map(described),
     })
   })
 
@@ -657,6 +672,7 @@ describe('exportAll', () => {
       'README.txt',
       'ae_waiting',
       'catalog.parquet',
+      'datapackage.json',
       'gp_appointments',
       'notes',
     ])
@@ -680,11 +696,12 @@ describe('exportAll', () => {
       table_name: 'gp_appointments.coverage',
       title: 'Coverage by practice',
       description: 'How many practices reported, by month',
+      description_source: 'derived',
       row_count: 8n,
       column_count: 7n,
       first_period: '2024-01',
       last_period: '2024-02',
-      columns: JSON.stringify(coverage.fields.map((f) => ({ ...f, description: f.description ?? null }))),
+      columns: JSON.stringify(coverage.fields.map(described)),
       parquet_path: 'gp_appointments/coverage',
       parquet_files: expect.any(String),
       file_size_bytes: BigInt(
@@ -974,7 +991,12 @@ describe('exportAll over exports of the single-file layout before', () => {
       writeFileSync(join(dir, 'gp_appointments__national.parquet.tmp'), 'half a file')
       const result = await exportAll(pool, dir, { staleOnly: true })
       expect(result.sources).toHaveLength(3)
-      expect(readdirSync(dir).sort()).toEqual(['ae_waiting', 'catalog.parquet', 'gp_appointments'])
+      expect(readdirSync(dir).sort()).toEqual([
+        'ae_waiting',
+        'catalog.parquet',
+        'datapackage.json',
+        'gp_appointments',
+      ])
       const [{ n }] = (await duckQuery(
         `SELECT count(*) AS n FROM read_parquet('${globOf(dir, national)}')`,
       )) as [{ n: bigint }]

@@ -1,4 +1,5 @@
 export { CATALOG_FILE, type CatalogFile, type CatalogRow } from './catalog.js'
+export { DATAPACKAGE_FILE, type DataPackage, sourceFiles } from './datapackage.js'
 export {
   type ExportedSource,
   type ExportOptions,

@@ -3,7 +3,7 @@ import type { SchemaElement } from 'hyparquet-writer'
 import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import { quoteIdent, quoteLiteral } from '../db/sql-types.js'
-import type { FieldType } from '../model/manifest.js'
+import { type DescriptionSource, descriptionSourceOf, type FieldType } from '../model/manifest.js'
 import { fieldColumn, lineageColumns, type StringColumn } from './column-buffers.js'
 import { CopyTextParser } from './copy-text.js'
 import { AtomicFileSink } from './file-sink.js'
@@ -15,6 +15,8 @@ export interface SourceField {
   readonly title: string
   readonly type: FieldType
   readonly description?: string
+  /** Where the description came from, as the manifest says (see descriptionSourceOf). */
+  readonly descriptionSource?: DescriptionSource
   /** From the manifest when it says: what a value counts, dimension or measure, first period, first period without it. */
   readonly unit?: string
   readonly role?: string
@@ -40,6 +42,7 @@ export interface SourceRow {
   readonly tableName: string
   readonly title: string | null
   readonly description: string | null
+  readonly descriptionSource?: DescriptionSource | null
   readonly fields: readonly SourceField[]
   /** Microseconds since the epoch, as decimal text (exact). */
   readonly updatedAtMicros: string
@@ -72,13 +75,17 @@ export function qualifiedTableName(source: Pick<SourceRow, 'tableSchema' | 'tabl
   return `${quoteIdent(source.tableSchema)}.${quoteIdent(source.tableName)}`
 }
 
-/** The fields as the catalog and the file metadata describe them: every key present. */
+/**
+ * The fields as the catalog and the file metadata describe them: every key present, and where each description
+ * came from (the manifest's rule applied: a description that does not say was written by a reviewer).
+ */
 export function describeFields(fields: readonly SourceField[]) {
   return fields.map((f) => ({
     name: f.name,
     title: f.title,
     type: f.type,
     description: f.description ?? null,
+    descriptionSource: descriptionSourceOf(f) ?? null,
     ...fieldNotes(f),
   }))
 }
@@ -93,6 +100,7 @@ export function sourceMetadata(source: SourceRow) {
     table_name: `${source.tableSchema}.${source.tableName}`,
     title: source.title,
     description: source.description,
+    description_source: source.descriptionSource ?? null,
     columns: describeFields(source.fields),
   }
 }

@@ -1,3 +1,4 @@
+export { commentSources } from './comments.js'
 export {
   beginPeriodLoad,
   type LlmUsage,
@@ -10,3 +11,4 @@ export {
   recordHeldLoad,
   recordLoadText,
 } from './load-period.js'
+export { refreshSourceText, type TextRefresh } from './source-text.js'

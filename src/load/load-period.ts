@@ -3,6 +3,7 @@ import { quoteIdent } from '../db/sql-types.js'
 import { MissingValues, type SourceBinding } from '../manifest/index.js'
 import { type CanonicalManifest, physicalNameChanges, type Source } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
+import { commentSources } from './comments.js'
 import { copyRows, type RowTap } from './copy-rows.js'
 import { attachPartition, isPartitioned, type PeriodTarget, periodTarget } from './partitions.js'
 import { ensureTable } from './table-ddl.js'
@@ -315,11 +316,12 @@ async function upsertSources(
   for (const source of manifest.sources.filter((s) => keys.includes(s.key))) {
     await client.query(
       `INSERT INTO datawarp.sources
-         (publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at)
-       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, now())
+         (publication, source_key, publication_name, table_schema, table_name, title, description, description_source, fields, updated_at)
+       VALUES ($1, $2, $3, $1, $4, $5, $6, $7, $8, now())
        ON CONFLICT (publication, source_key) DO UPDATE SET
          publication_name = EXCLUDED.publication_name, table_name = EXCLUDED.table_name, title = EXCLUDED.title,
-         description = EXCLUDED.description, fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`,
+         description = EXCLUDED.description, description_source = EXCLUDED.description_source,
+         fields = EXCLUDED.fields, updated_at = EXCLUDED.updated_at`,
       [
         publication,
         source.key,
@@ -327,10 +329,12 @@ async function upsertSources(
         source.table,
         source.title ?? null,
         source.description ?? null,
+        source.descriptionSource ?? null,
         JSON.stringify(source.schema.fields),
       ],
     )
   }
+  await commentSources(client, publication, manifest, keys)
 }
 
 /**

@@ -16,6 +16,13 @@ export const QueryResultSchema = z.object({
   durationMs: z.number(),
 })
 
+const DESCRIPTION_SOURCE = z
+  .string()
+  .nullable()
+  .describe(
+    'Where the description came from: publisher (the release’s own documentation), derived (offline rules), llm, or reviewer (a person); null without one',
+  )
+
 const column = z.object({
   name: z.string(),
   title: z.string(),
@@ -23,6 +30,7 @@ const column = z.object({
   unit: z.string().nullable(),
   role: z.string().nullable(),
   description: z.string().nullable(),
+  descriptionSource: DESCRIPTION_SOURCE,
   firstPeriod: z.string().nullable(),
   lastPeriod: z.string().nullable(),
 })
@@ -35,6 +43,7 @@ export const CatalogEntrySchema = z.object({
   table: z.string().describe('The table to name in a query'),
   title: z.string().nullable(),
   description: z.string().nullable(),
+  descriptionSource: DESCRIPTION_SOURCE,
   rowCount: z.number().int(),
   firstPeriod: z.string().nullable(),
   lastPeriod: z.string().nullable(),

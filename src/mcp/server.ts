@@ -1,7 +1,13 @@
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import { z } from 'zod'
-import { QueryRefusedError, type QueryResult, type Reader, UnknownSourceError } from '../read/index.js'
+import {
+  descriptionSourceLabel,
+  QueryRefusedError,
+  type QueryResult,
+  type Reader,
+  UnknownSourceError,
+} from '../read/index.js'
 import {
   PublicationsSchema,
   QueryResultSchema,
@@ -18,6 +24,9 @@ const READ_ONLY = { readOnlyHint: true, destructiveHint: false, idempotentHint: 
 function answer(structured: Record<string, unknown>, text: string): CallToolResult {
   return { content: [{ type: 'text', text }], structuredContent: structured }
 }
+
+/** Where a description came from, after it: " (from the publication)". */
+const sourceNote = (source: string | null) => (source ? ` (${descriptionSourceLabel(source)})` : '')
 
 /** A refused query or an unknown source is the caller's to fix: an error result, not a protocol error. */
 async function guarded(work: () => Promise<CallToolResult>): Promise<CallToolResult> {
@@ -84,7 +93,7 @@ export function createMcpServer(reader: Reader, version: string): McpServer {
     {
       title: 'Describe a source',
       description:
-        'One source: the table to query, its columns (name, title, type, unit, role, description, first/last period), the periods loaded with row counts, its folder of Parquet files (one per period, relative to the exports folder), its canonical manifest entry and sample rows.',
+        'One source: the table to query, its columns (name, title, type, unit, role, description and where it came from, first/last period), the periods loaded with row counts, its folder of Parquet files (one per period, relative to the exports folder), its canonical manifest entry and sample rows.',
       inputSchema: { source: z.string().min(1).max(200).describe('A source code from search_sources') },
       outputSchema: SourceDescriptionSchema.shape,
       annotations: READ_ONLY,
@@ -94,12 +103,12 @@ export function createMcpServer(reader: Reader, version: string): McpServer {
         const d = await reader.describe(source)
         const text = [
           `${d.sourceCode}: ${d.title ?? d.sourceKey} (${d.publicationName})`,
-          d.description ?? '',
+          d.description ? `${d.description}${sourceNote(d.descriptionSource)}` : '',
           `Query it as ${d.table}; ${d.rowCount} rows, periods ${d.periods.map((p) => `${p.period} (${p.rows})`).join(', ')}`,
           'Columns:',
           ...d.columns.map(
             (c) =>
-              `  ${c.name} ${c.type}${c.unit ? ` [${c.unit}]` : ''}${c.role ? ` ${c.role}` : ''}: ${c.title}${c.description ? ` — ${c.description}` : ''}`,
+              `  ${c.name} ${c.type}${c.unit ? ` [${c.unit}]` : ''}${c.role ? ` ${c.role}` : ''}: ${c.title}${c.description ? ` — ${c.description}${sourceNote(c.descriptionSource)}` : ''}`,
           ),
           '  _period, _load_id, _source_file, _loaded_at: lineage (the period, the load, the file, when)',
           'Sample:',

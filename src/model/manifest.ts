@@ -18,6 +18,14 @@ export const DescriptionSourceSchema = z
   )
 export type DescriptionSource = z.output<typeof DescriptionSourceSchema>
 
+/** Where a source's or field's description came from, when it has one: written by hand when it does not say. */
+export function descriptionSourceOf(item: {
+  readonly description?: string | null
+  readonly descriptionSource?: DescriptionSource
+}): DescriptionSource | undefined {
+  return item.description ? (item.descriptionSource ?? 'reviewer') : undefined
+}
+
 export const HeaderSeenSchema = z.strictObject({
   text: z.string().describe('A header text the publication used for this column'),
   since: z.string().describe('The first period it was seen in'),

@@ -3,6 +3,7 @@ import { resolve } from 'node:path'
 import type pg from 'pg'
 import { withPublicationLock } from '../db/index.js'
 import type { FetchSession } from '../fetch/index.js'
+import { refreshSourceText } from '../load/index.js'
 import { manifestHash, readCanonicalManifest } from '../manifest/index.js'
 import type { Config, PeriodSource, Publication } from '../model/config.js'
 import type { CanonicalManifest } from '../model/manifest.js'
@@ -58,6 +59,27 @@ export function withRunLock<T>(
   )
 }
 
+/**
+ * The loaded sources' text and table comments brought to the canonical manifest's before any period runs: a
+ * reviewed change to text alone reloads nothing, yet reaches the database, the comments and the exports. A
+ * failure is a warning: the data stands, and the next load writes the text anyway.
+ */
+async function refreshText(run: PublicationRun, manifest: CanonicalManifest): Promise<void> {
+  const scope = { publication: run.publication.code }
+  try {
+    const refreshed = await refreshSourceText(run.pool, manifest)
+    if (refreshed.sources.length > 0 || refreshed.comments > 0)
+      run.log.emit({
+        ...scope,
+        event: 'manifest.text_refreshed',
+        message: `text from the canonical manifest: ${refreshed.sources.length} source(s) updated, ${refreshed.comments} comment(s) set`,
+        sources: refreshed.sources,
+      })
+  } catch (error) {
+    run.log.emit({ ...scope, level: 'warn', event: 'manifest.text_warning', error: errorDetail(error) })
+  }
+}
+
 function groupByPeriod(urls: readonly PeriodSource[], only?: readonly string[]): [string, PeriodSource[]][] {
   const groups = new Map<string, PeriodSource[]>()
   for (const entry of urls) {
@@ -88,6 +110,7 @@ export async function runPublication(
       ...(detail.where ? { where: detail.where } : {}),
     }
   }
+  if (manifest && !options.dryRun) await refreshText(run, manifest)
   const periods: PeriodOutcome[] = []
   const sources = await publicationSources(publication, run.fetch, log, run.workDir, options.periods)
   const state: ManifestState = { atStart: manifest, current: manifest, proposed: manifest }

@@ -1,3 +1,4 @@
+import { DescriptionSourceSchema, descriptionSourceOf } from '../model/manifest.js'
 import type { ColumnInfo } from './types.js'
 
 /** A field as `datawarp.sources.fields` and catalog.parquet's `columns` hold it (the canonical manifest's field). */
@@ -6,6 +7,7 @@ interface StoredField {
   title?: unknown
   type?: unknown
   description?: unknown
+  descriptionSource?: unknown
   unit?: unknown
   role?: unknown
   since?: unknown
@@ -13,6 +15,32 @@ interface StoredField {
 }
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+
+/**
+ * Where a description came from, by the manifest's rule (a description that does not say was written by a
+ * person); a value the manifest does not know counts as not saying.
+ */
+export function descriptionSourceText(description: unknown, source: unknown): string | null {
+  const known = DescriptionSourceSchema.safeParse(source)
+  return (
+    descriptionSourceOf({
+      description: text(description),
+      ...(known.success ? { descriptionSource: known.data } : {}),
+    }) ?? null
+  )
+}
+
+const SOURCE_LABELS: Readonly<Record<string, string>> = {
+  publisher: 'from the publication',
+  derived: 'derived by DataWarp',
+  llm: 'written by an LLM',
+  reviewer: 'written by a reviewer',
+}
+
+/** Where a description came from, in words for a page or an answer ("from the publication"); '' for none. */
+export function descriptionSourceLabel(source: string | null): string {
+  return source ? (SOURCE_LABELS[source] ?? source) : ''
+}
 
 /**
  * The columns of a source from its stored fields. A column's first period is the manifest's `since` (else the
@@ -35,6 +63,7 @@ export function columnsFromFields(fields: unknown, loadedPeriods: readonly strin
         unit: text(raw.unit),
         role: text(raw.role),
         description: text(raw.description),
+        descriptionSource: descriptionSourceText(raw.description, raw.descriptionSource),
         firstPeriod: text(raw.since) ?? first,
         lastPeriod,
       },

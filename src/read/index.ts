@@ -6,6 +6,7 @@ import { PostgresReader, readerPool } from './postgres/postgres-reader.js'
 import { defaultReaderRole, ensureReaderRole, refreshReaderGrants } from './postgres/reader-role.js'
 import type { Reader, ReadLimits } from './types.js'
 
+export { descriptionSourceLabel } from './columns.js'
 export { DEFAULT_LIMITS, LIMIT_CEILINGS, resolveLimits } from './limits.js'
 export {
   CATALOG_SCHEMA,

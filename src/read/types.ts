@@ -37,6 +37,11 @@ export interface ColumnInfo {
   /** `dimension` or `measure`, when the manifest says. */
   readonly role: string | null
   readonly description: string | null
+  /**
+   * Where the description came from: `publisher` (the release's own documentation), `derived` (DataWarp's offline
+   * rules), `llm`, or `reviewer` (written or checked by a person); null without a description.
+   */
+  readonly descriptionSource: string | null
   readonly firstPeriod: string | null
   readonly lastPeriod: string | null
 }
@@ -52,6 +57,8 @@ export interface CatalogEntry {
   readonly table: string
   readonly title: string | null
   readonly description: string | null
+  /** Where the description came from, as for a column's. */
+  readonly descriptionSource: string | null
   readonly rowCount: number
   readonly firstPeriod: string | null
   readonly lastPeriod: string | null

@@ -51,6 +51,7 @@ function columnOf(column: SourceDescription['columns'][number]): SiteColumn {
     unit: optional(column.unit),
     role: optional(column.role),
     description: optional(column.description),
+    descriptionSource: optional(column.descriptionSource),
     since: optional(column.firstPeriod),
   }
 }
@@ -61,6 +62,7 @@ function sourceOf(description: SourceDescription, options: BuildOptions): SiteSo
     key: description.sourceKey,
     title: optional(description.title),
     description: optional(description.description),
+    descriptionSource: optional(description.descriptionSource),
     table: plainTable(description.table),
     rows: description.rowCount,
     columns: description.columns.map(columnOf),

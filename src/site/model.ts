@@ -55,6 +55,8 @@ export interface SiteSource {
   readonly key: string
   readonly title?: string
   readonly description?: string
+  /** Where the description came from: publisher, derived, llm or reviewer. */
+  readonly descriptionSource?: string
   /** Schema-qualified table to query: `adhd.table_1`. */
   readonly table: string
   readonly rows: number
@@ -84,6 +86,8 @@ export interface SiteColumn {
   readonly unit?: string
   readonly role?: string
   readonly description?: string
+  /** Where the description came from: publisher, derived, llm or reviewer. */
+  readonly descriptionSource?: string
   /** The first period the column was seen in, and the first without it. */
   readonly since?: string
   readonly retiredSince?: string

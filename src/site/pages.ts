@@ -1,3 +1,4 @@
+import { descriptionSourceLabel } from '../read/index.js'
 import { cadenceOf, rowsChart } from './chart.js'
 import {
   type Cell,
@@ -236,6 +237,11 @@ function parquetLinks(parquet: SiteParquet, parquetBase: string): string {
   if (parquet.files.length === 1) return link(parquet.files[0]!)
   return `<details class="parquet-files"><summary>${parquet.files.length} files in ${code(`${parquet.folder}/`)}, one per period (${formatBytes(parquet.bytes)})</summary><ul>${parquet.files.map((f) => `<li>${link(f)}</li>`).join('')}</ul></details>`
 }
+/** Where a description came from, after it: " (from the publication)", muted. */
+function sourceNote(source: string | undefined): string {
+  return source ? ` <span class="muted">(${esc(descriptionSourceLabel(source))})</span>` : ''
+}
+
 export function renderSource(
   model: SiteModel,
   pub: SitePublication,
@@ -256,7 +262,7 @@ export function renderSource(
         [c.description ?? '', c.retiredSince ? `(no longer published from ${c.retiredSince})` : '']
           .filter(Boolean)
           .join(' '),
-      ),
+      ) + (c.description ? sourceNote(c.descriptionSource) : ''),
     ]),
     rowIds: source.columns.map((c) => columnAnchor(c.name)),
     className: 'columns',
@@ -273,7 +279,7 @@ export function renderSource(
     ['Parquet', download],
   ]
   const main = `<h1>${esc(label)}</h1>
-${source.description ? `<p class="lede">${esc(source.description)}</p>\n` : ''}<dl class="facts">${facts.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>
+${source.description ? `<p class="lede">${esc(source.description)}${sourceNote(source.descriptionSource)}</p>\n` : ''}<dl class="facts">${facts.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join('')}</dl>
 <h2>Query it</h2>
 <pre class="query" tabindex="0"><code>${esc(queryExample(source))}</code></pre>
 <h2>Columns</h2>

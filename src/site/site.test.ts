@@ -41,6 +41,7 @@ const MODEL: SiteModel = {
           key: 'referrals',
           title: 'Referrals by age group',
           description: 'Open referrals at month end',
+          descriptionSource: 'llm',
           table: 'adhd.referrals',
           rows: 140,
           columns: [
@@ -52,6 +53,7 @@ const MODEL: SiteModel = {
               unit: 'count',
               role: 'measure',
               description: 'Referrals open on the last day of the month',
+              descriptionSource: 'publisher',
             },
           ],
           periods: [
@@ -107,6 +109,17 @@ describe('the pages', () => {
     expect(html).toContain('href="../../exports/adhd/referrals/2025-10.parquet"')
     expect(html).toContain('2 files in <code>adhd/referrals/</code>, one per period (2.0 KB)')
     expect(html).toContain('- key: referrals')
+  })
+
+  it('a source page says where each description came from', () => {
+    const pub = MODEL.publications[0]!
+    const html = renderSource(MODEL, pub, pub.sources[0]!)
+    expect(html).toContain('Open referrals at month end <span class="muted">(written by an LLM)</span></p>')
+    expect(html).toContain(
+      'Referrals open on the last day of the month <span class="muted">(from the publication)</span>',
+    )
+    // A column without a description says nothing of where one came from.
+    expect(html.match(/class="muted">\(/g)).toHaveLength(2)
   })
 
   it('the drift history shows held periods and links to the review pull requests when the repository is known', () => {

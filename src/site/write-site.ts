@@ -26,7 +26,10 @@ export interface WriteSiteOptions {
   readonly outDir: string
   /** The Parquet exports the download links point at. */
   readonly exportsDir: string
-  /** Copy the Parquet files (and catalog.parquet) into `<outDir>/exports/` (same folders), to publish the site with them. */
+  /**
+   * Copy the Parquet files (and catalog.parquet, and datapackage.json when there is one) into `<outDir>/exports/`
+   * (same folders), for publishing the site with them.
+   */
   readonly includeExports?: boolean
 }
 
@@ -108,6 +111,12 @@ export function writeSite(model: SiteModel, options: WriteSiteOptions): SiteWrit
         mkdirSync(dirname(to), { recursive: true })
         copyFileSync(from, to)
         exportsBytes += statSync(from).size
+      }
+      // Exports written before datapackage.json existed have none: the site is built without it.
+      const dataPackage = join(exportsDir, 'datapackage.json')
+      if (existsSync(dataPackage)) {
+        copyFileSync(dataPackage, join(staging, 'exports', 'datapackage.json'))
+        exportsBytes += statSync(dataPackage).size
       }
     }
     write(SITE_MARKER, `${model.generatedAt}\n`)

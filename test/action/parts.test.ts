@@ -309,6 +309,7 @@ describe('artifacts', () => {
   writeFileSync(join(exportsDir, 'adhd/table/2025-01.parquet'), 'PAR1')
   writeFileSync(join(exportsDir, 'adhd/table/2025-02.parquet.tmp'), 'not uploaded: being written')
   writeFileSync(join(exportsDir, 'catalog.parquet'), 'PAR1')
+  writeFileSync(join(exportsDir, 'datapackage.json'), '{}')
   writeFileSync(join(exportsDir, 'notes.txt'), 'not uploaded')
   writeFileSync(join(data, 'state/state.json'), '{}')
 
@@ -349,7 +350,11 @@ describe('artifacts', () => {
     expect(calls).toEqual([
       {
         name: 'datawarp-exports-20260101T000000Z-abcd',
-        files: [join(exportsDir, 'adhd/table/2025-01.parquet'), join(exportsDir, 'catalog.parquet')],
+        files: [
+          join(exportsDir, 'adhd/table/2025-01.parquet'),
+          join(exportsDir, 'catalog.parquet'),
+          join(exportsDir, 'datapackage.json'),
+        ],
         root: exportsDir,
         retentionDays: 9,
       },

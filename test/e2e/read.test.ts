@@ -86,6 +86,12 @@ describe.each(['postgres', 'parquet'])('the %s reader', (backend) => {
     expect(described.manifestText).toContain(`table: ${entry!.table.split('.')[1]!.replaceAll('"', '')}`)
     expect(described.sample.rowCount).toBe(3)
     expect(described.sample.columns.map((c) => c.name)).toContain(column!.name)
+    // Every description says where it came from (the manifest's rule: a reviewer's when it does not say).
+    for (const d of [described, ...described.columns]) {
+      if (d.description === null) expect(d.descriptionSource).toBeNull()
+      else expect(['publisher', 'derived', 'llm', 'reviewer']).toContain(d.descriptionSource)
+    }
+    expect(described.columns.some((c) => c.descriptionSource !== null)).toBe(true)
     await expect(reader().describe('nope__nothing')).rejects.toBeInstanceOf(UnknownSourceError)
   })
 

@@ -6,7 +6,7 @@ import { withDatabase } from '../database.js'
 export const exportCommand: Command = {
   name: 'export',
   summary:
-    'rebuild data/exports/<publication>/<source>/<period>.parquet and catalog.parquet from the database alone',
+    'rebuild data/exports/<publication>/<source>/<period>.parquet, catalog.parquet and datapackage.json from the database alone',
   help: 'Usage: datawarp export [--json]',
   options: {},
   async run(raw) {
@@ -21,6 +21,7 @@ export const exportCommand: Command = {
     }
     for (const r of result.removed) process.stdout.write(`removed stale ${r}\n`)
     process.stdout.write(`catalog: ${result.catalogPath}\n`)
+    process.stdout.write(`data package: ${result.dataPackagePath}\n`)
     return 0
   },
 }

@@ -5,7 +5,7 @@ import { type DuckDBConnection, DuckDBInstance, StatementType } from '@duckdb/no
 import { quoteIdent, quoteLiteral } from '../../db/index.js'
 import { CATALOG_FILE } from '../../export/index.js'
 import { SNAKE_CODE } from '../../model/config.js'
-import { columnsFromFields } from '../columns.js'
+import { columnsFromFields, descriptionSourceText } from '../columns.js'
 import type { ManifestFiles } from '../manifests.js'
 import { publicationsFrom } from '../publications.js'
 import { assemblePage, pageRequest, SAMPLE_ROWS, sampleStatement, wrapStatement } from '../query-page.js'
@@ -73,8 +73,8 @@ export async function openParquetReader(
 
 async function loadCatalog(connection: DuckDBConnection, dir: string) {
   const reader = await connection.runAndReadAll(
-    `SELECT source_code, publication, publication_name, source_key, table_name, title, description, columns,
-            parquet_path, strftime(updated_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS updated_at
+    // * rather than a list: a catalog written by an earlier version lacks the newer columns (description_source).
+    `SELECT * REPLACE (strftime(updated_at AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') AS updated_at)
      FROM read_parquet(${quoteLiteral(join(dir, CATALOG_FILE))}) ORDER BY publication, source_key`,
   )
   const entries: (CatalogEntry & SourcePeriods)[] = []
@@ -125,6 +125,7 @@ async function loadCatalog(connection: DuckDBConnection, dir: string) {
       table: `${quoteIdent(schema)}.${quoteIdent(table)}`,
       title: row.title === null ? null : String(row.title),
       description: row.description === null ? null : String(row.description),
+      descriptionSource: descriptionSourceText(row.description, row.description_source),
       rowCount: loaded.reduce((sum, p) => sum + p.rows, 0),
       firstPeriod: names[0] ?? null,
       lastPeriod: names.at(-1) ?? null,

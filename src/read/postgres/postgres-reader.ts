@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import pg from 'pg'
 import { quoteIdent } from '../../db/index.js'
-import { columnsFromFields } from '../columns.js'
+import { columnsFromFields, descriptionSourceText } from '../columns.js'
 import type { ManifestFiles } from '../manifests.js'
 import { publicationsFrom } from '../publications.js'
 import {
@@ -81,6 +81,7 @@ interface SourceRow {
   table_name: string
   title: string | null
   description: string | null
+  description_source: string | null
   fields: unknown
   updated_at: Date | null
 }
@@ -186,6 +187,7 @@ export class PostgresReader implements Reader {
         table: `${quoteIdent(s.table_schema)}.${quoteIdent(s.table_name)}`,
         title: s.title,
         description: s.description,
+        descriptionSource: descriptionSourceText(s.description, s.description_source),
         rowCount: own.reduce((sum, p) => sum + p.rows, 0),
         firstPeriod: loaded[0] ?? null,
         lastPeriod: loaded.at(-1) ?? null,

@@ -22,7 +22,8 @@ FROM (SELECT DISTINCT ON (publication, period) load_id, publication, period, fin
 JOIN datawarp.load_sources s ON s.load_id = l.load_id
 GROUP BY l.publication, l.period, s.source_key, l.finished_at, l.load_id;
 CREATE OR REPLACE VIEW ${CATALOG_SCHEMA}.sources AS
-SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at
+SELECT publication, source_key, publication_name, table_schema, table_name, title, description, fields, updated_at,
+       description_source
 FROM datawarp.sources;
 CREATE OR REPLACE VIEW ${CATALOG_SCHEMA}.pending AS
 SELECT publication, period, status, finished_at, reason
