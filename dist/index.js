@@ -65745,7 +65745,10 @@ function reconcileSource(source, d, period, isNew) {
             drift.added.push({ name: field.name, title: df.title, type: df.type, samples: df.samples });
             return field.name;
         }
-        const header = withHeader(fields[index], df.title, period);
+        // A header that differs from the field's only by its period words ("January 2023 - …" for "December 2022 - …")
+        // is the same header next month: recording it would change the manifest, and so ask for a review, every month.
+        const sameHeader = method === 'period' && periodFreeHeaderKey(df.title) === periodFreeHeaderKey(fields[index].title);
+        const header = sameHeader ? { field: fields[index] } : withHeader(fields[index], df.title, period);
         let field = header.field;
         if (header.was !== undefined) {
             if (method === 'similarity')
