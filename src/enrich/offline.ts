@@ -1,5 +1,7 @@
-import { FOOTNOTE_MARKER } from '../manifest/physical-name.js'
+import { cleanHeader, FOOTNOTE_MARKER, sentenceCase } from '../model/header-text.js'
 import type { DescriptionSource, Field, FieldType, Source } from '../model/manifest.js'
+
+export { cleanHeader, sentenceCase }
 
 /**
  * The offline enricher: titles, descriptions, units and roles from what the publication wrote (headers, sheet and
@@ -29,83 +31,6 @@ export interface OfflineContext {
   readonly notes?: readonly string[]
   /** The table's own title, from the title rows above its header ("Table 3: Staff by role"). */
   readonly tableTitle?: string
-}
-
-/** Abbreviations kept upper-case in sentence case, in the form they are written. */
-const ACRONYMS = new Map(
-  [
-    'NHS',
-    'GP',
-    'GPs',
-    'PCN',
-    'PCNs',
-    'ICB',
-    'ICBs',
-    'ICS',
-    'FTE',
-    'ID',
-    'IDs',
-    'ODS',
-    'CCG',
-    'CCGs',
-    'STP',
-    'ONS',
-    'UK',
-    'A&E',
-    'ECR',
-    'GPMS',
-    'RTT',
-    'MHSDS',
-    'ADHD',
-    'DNA',
-    'QOF',
-    'LSOA',
-    'CQC',
-    'NWRS',
-    'ARRS',
-    'GMS',
-    'PMS',
-    'APMS',
-    'HC',
-    'OC',
-    'ICD',
-    'SNOMED',
-    'NICE',
-    'IAPT',
-    'ECDS',
-    'HES',
-    'AHP',
-    'AHPs',
-    'NB',
-    'HCHS',
-    'PSTN',
-    'IVR',
-  ].map((a) => [a.toUpperCase(), a]),
-)
-
-/** Names that keep their capital in sentence case: nations, months, days. */
-const PROPER =
-  /^(?:england|english|wales|welsh|scotland|scottish|ireland|irish|britain|british|london|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i
-
-/**
- * A header as a person would write it as a title: words split on underscores, lower case but for the first
- * letter, abbreviations kept (`REPORTING_PERIOD_START` → "Reporting period start", `PCN_CODE` → "PCN code",
- * "Total GP Registered Patients" → "Total GP registered patients"). Footnote markers are left out.
- */
-export function sentenceCase(header: string): string {
-  const text = cleanHeader(header.replace(/_+/g, ' ')).replace(/\s+,/g, ',')
-  // Capitals throughout, over two words or more (REPORTING_PERIOD_START): a name in capitals, not acronyms.
-  const shouting = !/[a-z]/.test(text) && (text.match(/[A-Z]{2,}/g) ?? []).length >= 2
-  const words = text.split(' ').map((word) => {
-    const known = ACRONYMS.get(word.replace(/[^A-Za-z&]/g, '').toUpperCase())
-    if (known !== undefined && /[A-Za-z]/.test(word)) return word.replace(/[A-Za-z&]+/, known)
-    // Written mixed-case, an all-capital word or one with a capital inside ("CSV", "McCann") is kept as written.
-    if (!shouting && (/^[^a-z]*[A-Z][^a-z]*[A-Z]/.test(word) || /^.[a-z]*[A-Z]/.test(word))) return word
-    const lower = word.toLowerCase()
-    return PROPER.test(word) ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower
-  })
-  const joined = words.join(' ')
-  return joined.charAt(0).toUpperCase() + joined.slice(1)
 }
 
 const comparable = (text: string) =>
@@ -145,15 +70,6 @@ export function footnoteNumbers(header: string): number[] {
     }
   }
   return numbers
-}
-
-/** The header without footnote markers, the labels of a multi-row header joined with ", ", spaces collapsed. */
-export function cleanHeader(header: string): string {
-  return header
-    .replace(new RegExp(FOOTNOTE_MARKER.source, 'gi'), ' ')
-    .replace(/ > /g, ', ')
-    .replace(/\s+/g, ' ')
-    .trim()
 }
 
 const NOTE_LINE = /^\s*\[?\s*(?:notes?\s*)?(\d{1,3})\s*\]?\s*[:.)\-–—]?\s+(\S.*)$/i

@@ -3,6 +3,7 @@ import type { SchemaElement } from 'hyparquet-writer'
 import type pg from 'pg'
 import { to as copyTo } from 'pg-copy-streams'
 import { quoteIdent, quoteLiteral } from '../db/sql-types.js'
+import { displayTitle } from '../model/header-text.js'
 import { type DescriptionSource, descriptionSourceOf, type FieldType } from '../model/manifest.js'
 import { fieldColumn, lineageColumns, type StringColumn } from './column-buffers.js'
 import { CopyTextParser } from './copy-text.js'
@@ -82,7 +83,9 @@ export function qualifiedTableName(source: Pick<SourceRow, 'tableSchema' | 'tabl
 export function describeFields(fields: readonly SourceField[]) {
   return fields.map((f) => ({
     name: f.name,
-    title: f.title,
+    title: displayTitle(f.title),
+    // The header as published, when the title shown differs from it (a machine name read in sentence case).
+    ...(displayTitle(f.title) !== f.title ? { header: f.title } : {}),
     type: f.type,
     description: f.description ?? null,
     descriptionSource: descriptionSourceOf(f) ?? null,

@@ -3,8 +3,10 @@
  * show what a table and its columns are. A partitioned table's comments are on its parent, the table `\d+` and
  * queries name; partitions carry none.
  */
+
 import type pg from 'pg'
 import { LINEAGE_COLUMNS, quoteIdent, quoteLiteral } from '../db/sql-types.js'
+import { displayTitle } from '../model/header-text.js'
 import type { CanonicalManifest, Field, Source } from '../model/manifest.js'
 
 /** The comments a source's table should carry: the table's, and each column's by name. */
@@ -36,8 +38,10 @@ export function tableComment(source: Source, publicationName: string): string {
 
 /** A column's comment: its title, its description when it adds to the title, and its unit. */
 export function columnComment(field: Field): string {
-  let text = clean(field.title)
-  if (adds(field.description, field.title)) text += ` — ${clean(field.description!)}`
+  const title = displayTitle(field.title)
+  let text = clean(title)
+  if (adds(field.description, title) && adds(field.description, field.title))
+    text += ` — ${clean(field.description!)}`
   if (field.unit) text += ` (unit: ${clean(field.unit)})`
   if (field.retiredSince) text += ` Not published since ${clean(field.retiredSince)}.`
   return text

@@ -1,14 +1,10 @@
 import { createHash } from 'node:crypto'
+import { FOOTNOTE_MARKER } from '../model/header-text.js'
 import { SYSTEM_COLUMNS } from '../model/manifest.js'
 
-const MAX_IDENTIFIER = 63
+export { FOOTNOTE_MARKER }
 
-/**
- * Footnote markers such as "[1]", "[2, 3]", "[7. 11]", "[note 4]" and superscript digits: kept in titles,
- * not in names.
- */
-export const FOOTNOTE_MARKER =
-  /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi
+const MAX_IDENTIFIER = 63
 
 /** How locateTable joins a group label and the label under it. */
 const GROUP_SEPARATOR = / > /g

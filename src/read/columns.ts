@@ -1,3 +1,4 @@
+import { displayTitle } from '../model/header-text.js'
 import { DescriptionSourceSchema, descriptionSourceOf } from '../model/manifest.js'
 import type { ColumnInfo } from './types.js'
 
@@ -58,7 +59,7 @@ export function columnsFromFields(fields: unknown, loadedPeriods: readonly strin
     return [
       {
         name,
-        title: text(raw.title) ?? name,
+        title: displayTitle(text(raw.title) ?? name),
         type: text(raw.type) ?? 'string',
         unit: text(raw.unit),
         role: text(raw.role),
