@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { displayTitle } from '../../src/model/header-text.js'
 import {
   axeViolations,
   type Browser,
@@ -474,7 +475,8 @@ describe.skipIf(!HAS_CHROMIUM || !existsSync(CORPUS))(
         expect(main).toContain(count(f.rows))
         for (const field of f.fields) {
           const row = collapse(await page.locator(`[id="col-${field.name}"]`).textContent())
-          expect(row).toContain(collapse(field.title))
+          // The title readers see: the header as published, or a machine name such as Data_source in sentence case.
+          expect(row).toContain(collapse(displayTitle(field.title)))
           if (field.description) expect(row).toContain(collapse(field.description))
         }
         expect(errors).toEqual([])
