@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(85263);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(95561);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 85263:
+/***/ 95561:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -60139,6 +60139,105 @@ class AtomicFileSink extends ByteWriter {
 
 // EXTERNAL MODULE: ./node_modules/pg-copy-streams/index.js
 var pg_copy_streams = __nccwpck_require__(26901);
+;// CONCATENATED MODULE: ./src/model/header-text.ts
+/** Header texts as people read them: footnote markers, sentence case, and the title shown to readers. */
+/**
+ * Footnote markers such as "[1]", "[2, 3]", "[7. 11]", "[note 4]" and superscript digits: kept in titles,
+ * not in names.
+ */
+const FOOTNOTE_MARKER = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi;
+/** Abbreviations kept upper-case in sentence case, in the form they are written. */
+const ACRONYMS = new Map([
+    'NHS',
+    'GP',
+    'GPs',
+    'PCN',
+    'PCNs',
+    'ICB',
+    'ICBs',
+    'ICS',
+    'FTE',
+    'ID',
+    'IDs',
+    'ODS',
+    'CCG',
+    'CCGs',
+    'STP',
+    'ONS',
+    'UK',
+    'A&E',
+    'ECR',
+    'GPMS',
+    'RTT',
+    'MHSDS',
+    'ADHD',
+    'DNA',
+    'QOF',
+    'LSOA',
+    'CQC',
+    'NWRS',
+    'ARRS',
+    'GMS',
+    'PMS',
+    'APMS',
+    'HC',
+    'OC',
+    'ICD',
+    'SNOMED',
+    'NICE',
+    'IAPT',
+    'ECDS',
+    'HES',
+    'AHP',
+    'AHPs',
+    'NB',
+    'HCHS',
+    'PSTN',
+    'IVR',
+].map((a) => [a.toUpperCase(), a]));
+/** Names that keep their capital in sentence case: nations, months, days. */
+const PROPER = /^(?:england|english|wales|welsh|scotland|scottish|ireland|irish|britain|british|london|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
+/**
+ * A header as a person would write it as a title: words split on underscores, lower case but for the first
+ * letter, abbreviations kept (`REPORTING_PERIOD_START` → "Reporting period start", `PCN_CODE` → "PCN code",
+ * "Total GP Registered Patients" → "Total GP registered patients"). Footnote markers are left out.
+ */
+function sentenceCase(header) {
+    const text = cleanHeader(header.replace(/_+/g, ' ')).replace(/\s+,/g, ',');
+    // Capitals throughout, over two words or more (REPORTING_PERIOD_START): a name in capitals, not acronyms.
+    const shouting = !/[a-z]/.test(text) && (text.match(/[A-Z]{2,}/g) ?? []).length >= 2;
+    const words = text.split(' ').map((word) => {
+        const known = ACRONYMS.get(word.replace(/[^A-Za-z&]/g, '').toUpperCase());
+        if (known !== undefined && /[A-Za-z]/.test(word))
+            return word.replace(/[A-Za-z&]+/, known);
+        // Written mixed-case, an all-capital word or one with a capital inside ("CSV", "McCann") is kept as written.
+        if (!shouting && (/^[^a-z]*[A-Z][^a-z]*[A-Z]/.test(word) || /^.[a-z]*[A-Z]/.test(word)))
+            return word;
+        const lower = word.toLowerCase();
+        return PROPER.test(word) ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower;
+    });
+    const joined = words.join(' ');
+    return joined.charAt(0).toUpperCase() + joined.slice(1);
+}
+/** The header without footnote markers, the labels of a multi-row header joined with ", ", spaces collapsed. */
+function cleanHeader(header) {
+    return header
+        .replace(new RegExp(FOOTNOTE_MARKER.source, 'gi'), ' ')
+        .replace(/ > /g, ', ')
+        .replace(/\s+/g, ' ')
+        .trim();
+}
+/**
+ * The title a reader sees for a column: the header as published, unless the publisher wrote a machine name
+ * (`REPORTING_PERIOD_START`, `prac_code`: underscores and no spaces, or capitals throughout over two words or more),
+ * which reads in sentence case ("Reporting period start"). The manifest keeps the header as published.
+ */
+function displayTitle(header) {
+    const machine = (/_/.test(header) && !/\s/.test(header.trim())) ||
+        (!/[a-z]/.test(header) && (header.match(/[A-Z]{2,}/g) ?? []).length >= 2);
+    return machine ? sentenceCase(header) || header : header;
+}
+
 ;// CONCATENATED MODULE: ./src/model/manifest.ts
 
 
@@ -61678,6 +61777,7 @@ function lineageColumns(capacity) {
 
 
 
+
 const FIELD_NOTES = ['unit', 'role', 'since', 'retiredSince'];
 /** The optional notes of a stored field that are text (consumers read them from the catalog). */
 function fieldNotes(field) {
@@ -61703,7 +61803,9 @@ function qualifiedTableName(source) {
 function describeFields(fields) {
     return fields.map((f) => ({
         name: f.name,
-        title: f.title,
+        title: displayTitle(f.title),
+        // The header as published, when the title shown differs from it (a machine name read in sentence case).
+        ...(displayTitle(f.title) !== f.title ? { header: f.title } : {}),
         type: f.type,
         description: f.description ?? null,
         descriptionSource: descriptionSourceOf(f) ?? null,
@@ -64605,6 +64707,12 @@ async function cleanupAfterRun(root, retention, pool, runId, log) {
 }
 
 ;// CONCATENATED MODULE: ./src/load/comments.ts
+/**
+ * PostgreSQL comments (`COMMENT ON TABLE / COLUMN`) from the canonical manifest, so `\d+` and every database tool
+ * show what a table and its columns are. A partitioned table's comments are on its parent, the table `\d+` and
+ * queries name; partitions carry none.
+ */
+
 
 /** Manifest text as a comment: PostgreSQL text cannot hold NUL, so one is dropped; nothing else changes. */
 const clean = (text) => text.replaceAll('\u0000', '').trim();
@@ -64624,8 +64732,9 @@ function tableComment(source, publicationName) {
 }
 /** A column's comment: its title, its description when it adds to the title, and its unit. */
 function columnComment(field) {
-    let text = clean(field.title);
-    if (adds(field.description, field.title))
+    const title = displayTitle(field.title);
+    let text = clean(title);
+    if (adds(field.description, title) && adds(field.description, field.title))
         text += ` — ${clean(field.description)}`;
     if (field.unit)
         text += ` (unit: ${clean(field.unit)})`;
@@ -65327,12 +65436,9 @@ function driftLines(drift) {
 ;// CONCATENATED MODULE: ./src/manifest/physical-name.ts
 
 
+
+
 const MAX_IDENTIFIER = 63;
-/**
- * Footnote markers such as "[1]", "[2, 3]", "[7. 11]", "[note 4]" and superscript digits: kept in titles,
- * not in names.
- */
-const FOOTNOTE_MARKER = /\s*\[\s*(?:notes?\s*)?\d+(?:\s*(?:[,.;&]|and)\s*\d+)*\s*\]|[\u00b9\u00b2\u00b3\u2070-\u2079]+/gi;
 /** How locateTable joins a group label and the label under it. */
 const GROUP_SEPARATOR = / > /g;
 const SYMBOLS = [
@@ -74863,79 +74969,7 @@ function normaliseUnit(unit) {
 
 ;// CONCATENATED MODULE: ./src/enrich/offline.ts
 
-/** Abbreviations kept upper-case in sentence case, in the form they are written. */
-const ACRONYMS = new Map([
-    'NHS',
-    'GP',
-    'GPs',
-    'PCN',
-    'PCNs',
-    'ICB',
-    'ICBs',
-    'ICS',
-    'FTE',
-    'ID',
-    'IDs',
-    'ODS',
-    'CCG',
-    'CCGs',
-    'STP',
-    'ONS',
-    'UK',
-    'A&E',
-    'ECR',
-    'GPMS',
-    'RTT',
-    'MHSDS',
-    'ADHD',
-    'DNA',
-    'QOF',
-    'LSOA',
-    'CQC',
-    'NWRS',
-    'ARRS',
-    'GMS',
-    'PMS',
-    'APMS',
-    'HC',
-    'OC',
-    'ICD',
-    'SNOMED',
-    'NICE',
-    'IAPT',
-    'ECDS',
-    'HES',
-    'AHP',
-    'AHPs',
-    'NB',
-    'HCHS',
-    'PSTN',
-    'IVR',
-].map((a) => [a.toUpperCase(), a]));
-/** Names that keep their capital in sentence case: nations, months, days. */
-const PROPER = /^(?:england|english|wales|welsh|scotland|scottish|ireland|irish|britain|british|london|january|february|march|april|may|june|july|august|september|october|november|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|monday|tuesday|wednesday|thursday|friday|saturday|sunday)$/i;
-/**
- * A header as a person would write it as a title: words split on underscores, lower case but for the first
- * letter, abbreviations kept (`REPORTING_PERIOD_START` → "Reporting period start", `PCN_CODE` → "PCN code",
- * "Total GP Registered Patients" → "Total GP registered patients"). Footnote markers are left out.
- */
-function sentenceCase(header) {
-    const text = cleanHeader(header.replace(/_+/g, ' ')).replace(/\s+,/g, ',');
-    // Capitals throughout, over two words or more (REPORTING_PERIOD_START): a name in capitals, not acronyms.
-    const shouting = !/[a-z]/.test(text) && (text.match(/[A-Z]{2,}/g) ?? []).length >= 2;
-    const words = text.split(' ').map((word) => {
-        const known = ACRONYMS.get(word.replace(/[^A-Za-z&]/g, '').toUpperCase());
-        if (known !== undefined && /[A-Za-z]/.test(word))
-            return word.replace(/[A-Za-z&]+/, known);
-        // Written mixed-case, an all-capital word or one with a capital inside ("CSV", "McCann") is kept as written.
-        if (!shouting && (/^[^a-z]*[A-Z][^a-z]*[A-Z]/.test(word) || /^.[a-z]*[A-Z]/.test(word)))
-            return word;
-        const lower = word.toLowerCase();
-        return PROPER.test(word) ? lower.charAt(0).toUpperCase() + lower.slice(1) : lower;
-    });
-    const joined = words.join(' ');
-    return joined.charAt(0).toUpperCase() + joined.slice(1);
-}
+
 const comparable = (text) => cleanHeader(text.replace(/_+/g, ' '))
     .toLowerCase()
     .replace(/[^a-z0-9%£]+/g, '');
@@ -74973,14 +75007,6 @@ function footnoteNumbers(header) {
         }
     }
     return numbers;
-}
-/** The header without footnote markers, the labels of a multi-row header joined with ", ", spaces collapsed. */
-function cleanHeader(header) {
-    return header
-        .replace(new RegExp(FOOTNOTE_MARKER.source, 'gi'), ' ')
-        .replace(/ > /g, ', ')
-        .replace(/\s+/g, ' ')
-        .trim();
 }
 const NOTE_LINE = /^\s*\[?\s*(?:notes?\s*)?(\d{1,3})\s*\]?\s*[:.)\-–—]?\s+(\S.*)$/i;
 /** Note texts by number, from lines such as "Note 3: …", "[3] …", "3. …" in the notes sheet. */
