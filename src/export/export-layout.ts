@@ -87,25 +87,55 @@ export function periodOfFileName(name: string): string | undefined {
   }
 }
 
+/** A file of an exports folder's layout: at its top, or in a source folder `<publication>/<source_key>/`. */
+export interface ExportFolderFile {
+  readonly path: string
+  /** Relative to the exports folder, `/` separators. */
+  readonly relativePath: string
+  readonly name: string
+  readonly inSourceFolder: boolean
+}
+
 /**
- * Every file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog),
- * datapackage.json, and the Parquet files of each source folder `<publication>/<source_key>/`. Temporary files and
- * other folders are left out.
+ * The files an export may have written, in directory order: those at the top of the exports folder, and those of
+ * each source folder `<publication>/<source_key>/`. Nothing else is looked at: folders not named as codes, deeper
+ * folders, symbolic links.
  */
-export function exportFilesUnder(exportsDir: string): string[] {
-  if (!existsSync(exportsDir)) return []
-  const files: string[] = []
+export function* exportFolderFiles(exportsDir: string): Generator<ExportFolderFile> {
   for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
-    if (entry.isFile() && (entry.name.endsWith(PARQUET) || entry.name === DATAPACKAGE_FILE))
-      files.push(join(exportsDir, entry.name))
+    if (entry.isFile()) {
+      yield {
+        path: join(exportsDir, entry.name),
+        relativePath: entry.name,
+        name: entry.name,
+        inSourceFolder: false,
+      }
+    }
     if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name)) continue
     for (const source of readdirSync(join(exportsDir, entry.name), { withFileTypes: true })) {
       if (!source.isDirectory() || !SNAKE_CODE.test(source.name)) continue
       const folder = join(exportsDir, entry.name, source.name)
       for (const file of readdirSync(folder, { withFileTypes: true })) {
-        if (file.isFile() && file.name.endsWith(PARQUET)) files.push(join(folder, file.name))
+        if (!file.isFile()) continue
+        yield {
+          path: join(folder, file.name),
+          relativePath: `${entry.name}/${source.name}/${file.name}`,
+          name: file.name,
+          inSourceFolder: true,
+        }
       }
     }
   }
-  return files.sort()
+}
+
+/**
+ * Every file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog),
+ * datapackage.json, and the Parquet files of each source folder. Temporary files and other folders are left out.
+ */
+export function exportFilesUnder(exportsDir: string): string[] {
+  if (!existsSync(exportsDir)) return []
+  return [...exportFolderFiles(exportsDir)]
+    .filter((f) => f.name.endsWith(PARQUET) || (!f.inSourceFolder && f.name === DATAPACKAGE_FILE))
+    .map((f) => f.path)
+    .sort()
 }

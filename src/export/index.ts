@@ -10,8 +10,10 @@ export {
 export {
   EMPTY_SOURCE_FILE,
   type ExportedFile,
+  type ExportFolderFile,
   exportedFilesOf,
   exportFilesUnder,
+  exportFolderFiles,
   periodFileName,
   periodOfFileName,
   singleFileName,

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync } from 'node:fs'
 import { dirname, join, relative, sep } from 'node:path'
 import type pg from 'pg'
-import { exportRunning } from '../export/index.js'
-import { type Settings, SNAKE_CODE } from '../model/config.js'
+import { exportFolderFiles, exportRunning } from '../export/index.js'
+import type { Settings } from '../model/config.js'
 import { type ProjectPaths, projectPaths } from '../model/layout.js'
 import { appendToArchive, type EventLogFile, listEventLogs } from './log-archive.js'
 import { bytesUnder, newestChange } from './sizes.js'
@@ -282,8 +282,9 @@ async function cleanExports(
     ctx.notes.push(`${ctx.rel(catalogPath)}: ${listed.problem}: exports left as they are`)
     return
   }
-  for (const { path, relativePath, name } of exportFiles(exportsDir)) {
-    if (name === CATALOG || listed.files.has(relativePath)) continue
+  for (const { path, relativePath, name } of exportFolderFiles(exportsDir)) {
+    // The Parquet files (and `.tmp` leftovers) an export may have written; nothing else is touched.
+    if (!EXPORT_FILE.test(name) || name === CATALOG || listed.files.has(relativePath)) continue
     const stat = statSync(path)
     if (ctx.noExportRunning && name.includes('.parquet.tmp')) {
       ctx.remove(path, stat.size, 'leftover of a killed export: no export is running')
@@ -301,33 +302,8 @@ async function cleanExports(
   }
 }
 
+/** The Parquet files an export writes, and the `.tmp` leftovers of one killed. */
 const EXPORT_FILE = /\.parquet(\.tmp(-\d+)?)?$/
-
-/**
- * The Parquet files (and `.tmp` leftovers) an export may have written: in the top folder (the catalog, and the
- * single files of the layout before), and in each source folder `<publication>/<source_key>/`. Nothing else is
- * looked at: folders not named as codes, deeper folders, symbolic links.
- */
-function* exportFiles(exportsDir: string): Generator<{ path: string; relativePath: string; name: string }> {
-  for (const entry of readdirSync(exportsDir, { withFileTypes: true })) {
-    if (entry.isFile() && EXPORT_FILE.test(entry.name)) {
-      yield { path: join(exportsDir, entry.name), relativePath: entry.name, name: entry.name }
-    }
-    if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name)) continue
-    for (const source of readdirSync(join(exportsDir, entry.name), { withFileTypes: true })) {
-      if (!source.isDirectory() || !SNAKE_CODE.test(source.name)) continue
-      const folder = join(exportsDir, entry.name, source.name)
-      for (const file of readdirSync(folder, { withFileTypes: true })) {
-        if (!file.isFile() || !EXPORT_FILE.test(file.name)) continue
-        yield {
-          path: join(folder, file.name),
-          relativePath: `${entry.name}/${source.name}/${file.name}`,
-          name: file.name,
-        }
-      }
-    }
-  }
-}
 
 /**
  * The files catalog.parquet lists, relative to the exports folder, read with hyparquet: each source's
