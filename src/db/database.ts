@@ -4,6 +4,30 @@ import { join, resolve, sep } from 'node:path'
 import pg from 'pg'
 import { redactConnectionString } from '../model/connection-string.js'
 
+/**
+ * Runs `work` in one transaction on a pooled connection: committed when it returns, rolled back when it throws.
+ * A connection whose transaction failed is discarded, not returned to the pool.
+ */
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (client: pg.PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    await client.query('BEGIN')
+    const result = await work(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    broken = error as Error
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}
+
 /** One code path for both: a PostgreSQL server from DATABASE_URL, or the embedded one kept under data/db/. */
 export interface Database {
   readonly pool: pg.Pool

@@ -2,7 +2,7 @@
  * The database layer every stage may use: the connection (a URL or the embedded server), the ledger and its
  * schema, the HTTP and LLM caches, the publication lock, and SQL types and quoting.
  */
-export { type Database, openDatabase, redactUrl, startEmbedded } from './database.js'
+export { type Database, inTransaction, openDatabase, redactUrl, startEmbedded } from './database.js'
 export { type CachedResponse, readHttpCache, touchHttpCache, writeHttpCache } from './http-cache.js'
 export {
   isUpToDate,
@@ -15,5 +15,5 @@ export {
 } from './ledger.js'
 export { ensureLedger, LEDGER_SCHEMA_VERSION, openWithLedger } from './ledger-schema.js'
 export { readLlmCache, writeLlmCache } from './llm-cache.js'
-export { withPublicationLock } from './publication-lock.js'
+export { lockPublicationLoad, withPublicationLock } from './publication-lock.js'
 export { LINEAGE_COLUMNS, quoteIdent, quoteLiteral, SQL_TYPE } from './sql-types.js'

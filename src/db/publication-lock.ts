@@ -1,9 +1,17 @@
 import type pg from 'pg'
 
 /**
+ * Takes the publication's load lock for the rest of the client's transaction: one load (or text refresh) of a
+ * publication writes at a time.
+ */
+export async function lockPublicationLoad(client: pg.ClientBase, code: string): Promise<void> {
+  await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code])
+}
+
+/**
  * Runs `work` while holding a session-level advisory lock on the publication, so two runs on one database never
  * process the same publication at once: the second waits, then finds the periods loaded and skips them as
- * unchanged. The key differs from the per-load transaction lock (load-period.ts), which a load takes on another
+ * unchanged. The key differs from the per-load transaction lock (lockPublicationLoad), which a load takes on another
  * connection while this one is held. The lock goes with the connection if the process dies.
  */
 export async function withPublicationLock<T>(

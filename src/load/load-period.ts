@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { quoteIdent } from '../db/sql-types.js'
+import { inTransaction, lockPublicationLoad, quoteIdent } from '../db/index.js'
 import { MissingValues, type SourceBinding } from '../manifest/index.js'
 import { type CanonicalManifest, physicalNameChanges, type Source } from '../model/manifest.js'
 import { DataWarpError, type ExtractedTable } from '../model/table.js'
@@ -53,10 +53,6 @@ export interface PeriodLoadResult {
   readonly schemaChanges: readonly string[]
   readonly durationMs: number
 }
-
-/** A publication's schema and lock key; one load of a publication runs at a time. */
-const lockPublication = (client: pg.PoolClient, code: string) =>
-  client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code])
 
 /**
  * Loads one (publication, period) in ONE transaction: tables created or widened, the period's earlier rows
@@ -122,7 +118,7 @@ export async function beginPeriodLoad(
   }
   try {
     await client.query('BEGIN')
-    await lockPublication(client, load.publication.code)
+    await lockPublicationLoad(client, load.publication.code)
     const schema = load.publication.code
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`)
 
@@ -352,23 +348,13 @@ export async function recordLoadText(
     llm?: LlmUsage
   },
 ): Promise<void> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
-    await client.query('BEGIN')
+  await inTransaction(pool, async (client) => {
     await upsertSources(client, settled.publication, settled.manifest, [...settled.sourceKeys])
     await client.query(
       'UPDATE datawarp.loads SET manifest_hash = $2, llm_tokens = $3, llm_cost_usd = $4 WHERE load_id = $1',
       [settled.loadId, settled.manifestHash, settled.llm?.tokens ?? null, settled.llm?.costUsd ?? null],
     )
-    await client.query('COMMIT')
-  } catch (error) {
-    broken = error as Error
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release(broken)
-  }
+  })
 }
 
 /** Records a failed attempt after its transaction rolled back, so the ledger says what happened and why. */

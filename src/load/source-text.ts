@@ -4,6 +4,7 @@
  * `datawarp.sources` (and so the catalog and the exports) and the tables' comments on the next run.
  */
 import type pg from 'pg'
+import { inTransaction, lockPublicationLoad } from '../db/index.js'
 import type { CanonicalManifest, Field, Source } from '../model/manifest.js'
 import { commentSources } from './comments.js'
 
@@ -58,16 +59,11 @@ export interface TextRefresh {
  * exports stay current; one whose text changed gets a new updated_at, so the next export rewrites it.
  */
 export async function refreshSourceText(pool: pg.Pool, manifest: CanonicalManifest): Promise<TextRefresh> {
-  const client = await pool.connect()
-  let broken: Error | undefined
-  try {
-    await client.query('BEGIN')
-    await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [
-      manifest.publication,
-    ])
+  return inTransaction(pool, async (client) => {
+    await lockPublicationLoad(client, manifest.publication)
     const { rows } = await client.query<StoredSource>(
       `SELECT source_key, table_name, publication_name, title, description, description_source, fields
-         FROM datawarp.sources WHERE publication = $1 FOR UPDATE`,
+           FROM datawarp.sources WHERE publication = $1 FOR UPDATE`,
       [manifest.publication],
     )
     const changed: string[] = []
@@ -87,8 +83,8 @@ export async function refreshSourceText(pool: pg.Pool, manifest: CanonicalManife
       if (same) continue
       await client.query(
         `UPDATE datawarp.sources SET publication_name = $3, title = $4, description = $5, description_source = $6,
-           fields = $7, updated_at = now()
-         WHERE publication = $1 AND source_key = $2`,
+             fields = $7, updated_at = now()
+           WHERE publication = $1 AND source_key = $2`,
         [
           manifest.publication,
           source.key,
@@ -102,13 +98,6 @@ export async function refreshSourceText(pool: pg.Pool, manifest: CanonicalManife
       changed.push(source.key)
     }
     const comments = await commentSources(client, manifest.publication, manifest, kept)
-    await client.query('COMMIT')
     return { sources: changed, comments }
-  } catch (error) {
-    broken = error as Error
-    await client.query('ROLLBACK').catch(() => undefined)
-    throw error
-  } finally {
-    client.release(broken)
-  }
+  })
 }
