@@ -28,12 +28,11 @@ import {
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
+import { scratchDatabase } from './scratch-database.mjs'
 
 const PERIOD_ROWS = Number(process.env.BENCH_PERIOD_ROWS ?? 100_000)
 const HISTORY = Number(process.env.BENCH_HISTORY ?? 36)
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2)
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const BUILD = new URL('../build/pipeline/index.js', import.meta.url).pathname
 const CLI = new URL('../bin/datawarp.js', import.meta.url).pathname
 const LOCAL = process.env.BENCH_FILES === 'local'
@@ -91,32 +90,22 @@ const server = {
   },
 }
 
-async function sql(url, text) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
-
 class Project {
   constructor(name) {
     this.name = name
     this.root = join(dir, name)
-    this.db = `dw_bench_history_${name}_${process.pid}`
-    this.url = Object.assign(new URL(ADMIN_URL), { pathname: `/${this.db}` }).toString()
+    this.db = scratchDatabase(`dw_bench_history_${name}_${process.pid}`)
+    this.url = this.db.url
     this.periods = []
     mkdirSync(join(this.root, 'config'), { recursive: true })
   }
 
   async create() {
-    await sql(ADMIN_URL, `CREATE DATABASE ${this.db}`)
+    await this.db.create()
   }
 
   async drop() {
-    await sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${this.db} WITH (FORCE)`)
+    await this.db.drop()
   }
 
   /**

@@ -26,14 +26,13 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { DuckDBInstance } from '@duckdb/node-api'
-import pg from 'pg'
 import { MHSDS_CORPUS, mhsdsCorpusFiles, writeMhsdsFile } from './mhsds-file.mjs'
+import { scratchDatabase, sql } from './scratch-database.mjs'
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const REPEATS = Math.max(0, Number(process.env.BENCH_REPEATS ?? 3))
 const BIG_ROWS = Number(process.env.BENCH_BIG_ROWS ?? 5 * ROWS)
 const FILES = (process.env.BENCH_FILES ?? 'generated,mhsds').split(',').map((f) => f.trim())
-const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const CLI = fileURLToPath(new URL('../bin/datawarp.js', import.meta.url))
 const RSS_PRELOAD = fileURLToPath(new URL('./rss-preload.mjs', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'datawarp-bench-'))
@@ -68,29 +67,16 @@ const BENCH_FILES = {
   },
 }
 
-async function sql(url, text) {
-  const client = new pg.Client({ connectionString: url })
-  await client.connect()
-  try {
-    return await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
-
 function timed(fn) {
   const start = performance.now()
   fn()
   return performance.now() - start
 }
 
-async function scratchDatabase() {
-  const name = `dw_bench_${process.pid}_${databases++}`
-  await sql(ADMIN_URL, `CREATE DATABASE ${name}`)
-  return {
-    url: Object.assign(new URL(ADMIN_URL), { pathname: `/${name}` }).toString(),
-    drop: () => sql(ADMIN_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
-  }
+async function freshDatabase() {
+  const db = scratchDatabase(`dw_bench_${process.pid}_${databases++}`)
+  await db.create()
+  return db
 }
 
 /** psql \copy of the file into a new table of text columns, one per header. */
@@ -195,7 +181,7 @@ const stageOf = (events, name) =>
 
 /** One round on one file, everything back to back: \copy, DuckDB, first load, usual month, no-op rerun. */
 async function round(root, csv, duck, warm) {
-  const db = await scratchDatabase()
+  const db = await freshDatabase()
   try {
     const copyMs = await psqlCopy(db.url, csv)
     const duckMs = await duckdbToParquet(duck, csv, warm)
@@ -233,7 +219,7 @@ async function peakRss(write, rows) {
   const root = join(dir, `rss-${rows}`)
   mkdirSync(root, { recursive: true })
   await write(join(root, 'data.csv'), rows)
-  const db = await scratchDatabase()
+  const db = await freshDatabase()
   try {
     writeProject(root, '../data.csv', ['2024-01'])
     return runDataWarp(root, db.url).rssMb
