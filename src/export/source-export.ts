@@ -81,16 +81,19 @@ export function qualifiedTableName(source: Pick<SourceRow, 'tableSchema' | 'tabl
  * came from (the manifest's rule applied: a description that does not say was written by a reviewer).
  */
 export function describeFields(fields: readonly SourceField[]) {
-  return fields.map((f) => ({
-    name: f.name,
-    title: displayTitle(f.title),
-    // The header as published, when the title shown differs from it (a machine name read in sentence case).
-    ...(displayTitle(f.title) !== f.title ? { header: f.title } : {}),
-    type: f.type,
-    description: f.description ?? null,
-    descriptionSource: descriptionSourceOf(f) ?? null,
-    ...fieldNotes(f),
-  }))
+  return fields.map((f) => {
+    const title = displayTitle(f.title)
+    return {
+      name: f.name,
+      title,
+      // The header as published, when the title shown differs from it (a machine name read in sentence case).
+      ...(title !== f.title ? { header: f.title } : {}),
+      type: f.type,
+      description: f.description ?? null,
+      descriptionSource: descriptionSourceOf(f) ?? null,
+      ...fieldNotes(f),
+    }
+  })
 }
 
 /** What a source's Parquet files describe in their key-value metadata (`datawarp.source`). */
