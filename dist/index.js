@@ -53363,6 +53363,28 @@ function connectionPasswords(text) {
 
 
 
+/**
+ * Runs `work` in one transaction on a pooled connection: committed when it returns, rolled back when it throws.
+ * A connection whose transaction failed is discarded, not returned to the pool.
+ */
+async function inTransaction(pool, work) {
+    const client = await pool.connect();
+    let broken;
+    try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+    }
+    catch (error) {
+        broken = error;
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+    }
+    finally {
+        client.release(broken);
+    }
+}
 const EMBEDDED_USER = 'postgres';
 const EMBEDDED_PASSWORD = 'datawarp-embedded';
 function redactUrl(url) {
@@ -53834,9 +53856,16 @@ async function openWithLedger(options) {
 
 ;// CONCATENATED MODULE: ./src/db/publication-lock.ts
 /**
+ * Takes the publication's load lock for the rest of the client's transaction: one load (or text refresh) of a
+ * publication writes at a time.
+ */
+async function lockPublicationLoad(client, code) {
+    await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code]);
+}
+/**
  * Runs `work` while holding a session-level advisory lock on the publication, so two runs on one database never
  * process the same publication at once: the second waits, then finds the periods loaded and skips them as
- * unchanged. The key differs from the per-load transaction lock (load-period.ts), which a load takes on another
+ * unchanged. The key differs from the per-load transaction lock (lockPublicationLoad), which a load takes on another
  * connection while this one is held. The lock goes with the connection if the process dies.
  */
 async function withPublicationLock(pool, code, onWait, work) {
@@ -61801,16 +61830,19 @@ function qualifiedTableName(source) {
  * came from (the manifest's rule applied: a description that does not say was written by a reviewer).
  */
 function describeFields(fields) {
-    return fields.map((f) => ({
-        name: f.name,
-        title: displayTitle(f.title),
-        // The header as published, when the title shown differs from it (a machine name read in sentence case).
-        ...(displayTitle(f.title) !== f.title ? { header: f.title } : {}),
-        type: f.type,
-        description: f.description ?? null,
-        descriptionSource: descriptionSourceOf(f) ?? null,
-        ...fieldNotes(f),
-    }));
+    return fields.map((f) => {
+        const title = displayTitle(f.title);
+        return {
+            name: f.name,
+            title,
+            // The header as published, when the title shown differs from it (a machine name read in sentence case).
+            ...(title !== f.title ? { header: f.title } : {}),
+            type: f.type,
+            description: f.description ?? null,
+            descriptionSource: descriptionSourceOf(f) ?? null,
+            ...fieldNotes(f),
+        };
+    });
 }
 /** What a source's Parquet files describe in their key-value metadata (`datawarp.source`). */
 function sourceMetadata(source) {
@@ -62235,17 +62267,20 @@ function periodOfFileName(name) {
     }
 }
 /**
- * Every file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog),
- * datapackage.json, and the Parquet files of each source folder `<publication>/<source_key>/`. Temporary files and
- * other folders are left out.
+ * The files an export may have written, in directory order: those at the top of the exports folder, and those of
+ * each source folder `<publication>/<source_key>/`. Nothing else is looked at: folders not named as codes, deeper
+ * folders, symbolic links.
  */
-function exportFilesUnder(exportsDir) {
-    if (!(0,external_node_fs_.existsSync)(exportsDir))
-        return [];
-    const files = [];
+function* exportFolderFiles(exportsDir) {
     for (const entry of (0,external_node_fs_.readdirSync)(exportsDir, { withFileTypes: true })) {
-        if (entry.isFile() && (entry.name.endsWith(PARQUET) || entry.name === DATAPACKAGE_FILE))
-            files.push((0,external_node_path_.join)(exportsDir, entry.name));
+        if (entry.isFile()) {
+            yield {
+                path: (0,external_node_path_.join)(exportsDir, entry.name),
+                relativePath: entry.name,
+                name: entry.name,
+                inSourceFolder: false,
+            };
+        }
         if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name))
             continue;
         for (const source of (0,external_node_fs_.readdirSync)((0,external_node_path_.join)(exportsDir, entry.name), { withFileTypes: true })) {
@@ -62253,12 +62288,29 @@ function exportFilesUnder(exportsDir) {
                 continue;
             const folder = (0,external_node_path_.join)(exportsDir, entry.name, source.name);
             for (const file of (0,external_node_fs_.readdirSync)(folder, { withFileTypes: true })) {
-                if (file.isFile() && file.name.endsWith(PARQUET))
-                    files.push((0,external_node_path_.join)(folder, file.name));
+                if (!file.isFile())
+                    continue;
+                yield {
+                    path: (0,external_node_path_.join)(folder, file.name),
+                    relativePath: `${entry.name}/${source.name}/${file.name}`,
+                    name: file.name,
+                    inSourceFolder: true,
+                };
             }
         }
     }
-    return files.sort();
+}
+/**
+ * Every file of an exports folder, absolute paths, sorted: the `*.parquet` files at the top (the catalog),
+ * datapackage.json, and the Parquet files of each source folder. Temporary files and other folders are left out.
+ */
+function exportFilesUnder(exportsDir) {
+    if (!(0,external_node_fs_.existsSync)(exportsDir))
+        return [];
+    return [...exportFolderFiles(exportsDir)]
+        .filter((f) => f.name.endsWith(PARQUET) || (!f.inSourceFolder && f.name === DATAPACKAGE_FILE))
+        .map((f) => f.path)
+        .sort();
 }
 
 ;// CONCATENATED MODULE: ./src/export/datapackage.ts
@@ -64371,7 +64423,6 @@ function humanBytes(bytes) {
 
 
 
-
 /** A run folder or export modified this recently may belong to work in progress: it is never deleted. */
 const ACTIVE_HOURS = 24;
 const HOUR = 3_600_000;
@@ -64590,8 +64641,9 @@ async function cleanExports(exportsDir, now, ctx) {
         ctx.notes.push(`${ctx.rel(catalogPath)}: ${listed.problem}: exports left as they are`);
         return;
     }
-    for (const { path, relativePath, name } of exportFiles(exportsDir)) {
-        if (name === CATALOG || listed.files.has(relativePath))
+    for (const { path, relativePath, name } of exportFolderFiles(exportsDir)) {
+        // The Parquet files (and `.tmp` leftovers) an export may have written; nothing else is touched.
+        if (!EXPORT_FILE.test(name) || name === CATALOG || listed.files.has(relativePath))
             continue;
         const stat = (0,external_node_fs_.statSync)(path);
         if (ctx.noExportRunning && name.includes('.parquet.tmp')) {
@@ -64609,35 +64661,8 @@ async function cleanExports(exportsDir, now, ctx) {
         ctx.remove(path, stat.size, `not in ${CATALOG} (exports: latest only)`);
     }
 }
+/** The Parquet files an export writes, and the `.tmp` leftovers of one killed. */
 const EXPORT_FILE = /\.parquet(\.tmp(-\d+)?)?$/;
-/**
- * The Parquet files (and `.tmp` leftovers) an export may have written: in the top folder (the catalog, and the
- * single files of the layout before), and in each source folder `<publication>/<source_key>/`. Nothing else is
- * looked at: folders not named as codes, deeper folders, symbolic links.
- */
-function* exportFiles(exportsDir) {
-    for (const entry of (0,external_node_fs_.readdirSync)(exportsDir, { withFileTypes: true })) {
-        if (entry.isFile() && EXPORT_FILE.test(entry.name)) {
-            yield { path: (0,external_node_path_.join)(exportsDir, entry.name), relativePath: entry.name, name: entry.name };
-        }
-        if (!entry.isDirectory() || !SNAKE_CODE.test(entry.name))
-            continue;
-        for (const source of (0,external_node_fs_.readdirSync)((0,external_node_path_.join)(exportsDir, entry.name), { withFileTypes: true })) {
-            if (!source.isDirectory() || !SNAKE_CODE.test(source.name))
-                continue;
-            const folder = (0,external_node_path_.join)(exportsDir, entry.name, source.name);
-            for (const file of (0,external_node_fs_.readdirSync)(folder, { withFileTypes: true })) {
-                if (!file.isFile() || !EXPORT_FILE.test(file.name))
-                    continue;
-                yield {
-                    path: (0,external_node_path_.join)(folder, file.name),
-                    relativePath: `${entry.name}/${source.name}/${file.name}`,
-                    name: file.name,
-                };
-            }
-        }
-    }
-}
 /**
  * The files catalog.parquet lists, relative to the exports folder, read with hyparquet: each source's
  * `parquet_files`, and its `parquet_path` (for a catalog of the single-file layout before, that is its file).
@@ -66979,8 +67004,6 @@ async function fromText(client, qualified, source, name, type) {
 
 
 
-/** A publication's schema and lock key; one load of a publication runs at a time. */
-const lockPublication = (client, code) => client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [code]);
 /**
  * Loads one (publication, period) in ONE transaction: tables created or widened, the period's earlier rows
  * deleted from every table of the publication, the new rows copied in, the ledger written. Any failure rolls
@@ -67025,7 +67048,7 @@ async function beginPeriodLoad(pool, load, taps = []) {
     };
     try {
         await client.query('BEGIN');
-        await lockPublication(client, load.publication.code);
+        await lockPublicationLoad(client, load.publication.code);
         const schema = load.publication.code;
         await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
         const used = new Map(load.tables.map((t) => [t.binding.source.key, t.binding.source]));
@@ -67195,22 +67218,10 @@ async function upsertSources(client, publication, manifest, keys) {
  * commit) and the LLM usage, in a short transaction of its own, so a load never waits on the network.
  */
 async function recordLoadText(pool, settled) {
-    const client = await pool.connect();
-    let broken;
-    try {
-        await client.query('BEGIN');
+    await inTransaction(pool, async (client) => {
         await upsertSources(client, settled.publication, settled.manifest, [...settled.sourceKeys]);
         await client.query('UPDATE datawarp.loads SET manifest_hash = $2, llm_tokens = $3, llm_cost_usd = $4 WHERE load_id = $1', [settled.loadId, settled.manifestHash, settled.llm?.tokens ?? null, settled.llm?.costUsd ?? null]);
-        await client.query('COMMIT');
-    }
-    catch (error) {
-        broken = error;
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-    }
-    finally {
-        client.release(broken);
-    }
+    });
 }
 /** Records a failed attempt after its transaction rolled back, so the ledger says what happened and why. */
 async function recordFailedLoad(pool, failure) {
@@ -67245,6 +67256,7 @@ async function recordHeldLoad(pool, held) {
 
 ;// CONCATENATED MODULE: ./src/load/source-text.ts
 
+
 /** The keys of a stored field that are text about it, not what was loaded (name, type, periods). */
 const FIELD_TEXT = ['title', 'description', 'descriptionSource', 'unit', 'role'];
 /** The stored fields with the manifest's text: same fields, names and types; text taken from the manifest. */
@@ -67274,15 +67286,10 @@ const canonicalJson = (value) => JSON.stringify(value, (_, v) => v && typeof v =
  * exports stay current; one whose text changed gets a new updated_at, so the next export rewrites it.
  */
 async function refreshSourceText(pool, manifest) {
-    const client = await pool.connect();
-    let broken;
-    try {
-        await client.query('BEGIN');
-        await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.publication'), hashtext($1))`, [
-            manifest.publication,
-        ]);
+    return inTransaction(pool, async (client) => {
+        await lockPublicationLoad(client, manifest.publication);
         const { rows } = await client.query(`SELECT source_key, table_name, publication_name, title, description, description_source, fields
-         FROM datawarp.sources WHERE publication = $1 FOR UPDATE`, [manifest.publication]);
+           FROM datawarp.sources WHERE publication = $1 FOR UPDATE`, [manifest.publication]);
         const changed = [];
         const kept = [];
         for (const row of rows) {
@@ -67300,8 +67307,8 @@ async function refreshSourceText(pool, manifest) {
             if (same)
                 continue;
             await client.query(`UPDATE datawarp.sources SET publication_name = $3, title = $4, description = $5, description_source = $6,
-           fields = $7, updated_at = now()
-         WHERE publication = $1 AND source_key = $2`, [
+             fields = $7, updated_at = now()
+           WHERE publication = $1 AND source_key = $2`, [
                 manifest.publication,
                 source.key,
                 manifest.name,
@@ -67313,17 +67320,8 @@ async function refreshSourceText(pool, manifest) {
             changed.push(source.key);
         }
         const comments = await commentSources(client, manifest.publication, manifest, kept);
-        await client.query('COMMIT');
         return { sources: changed, comments };
-    }
-    catch (error) {
-        broken = error;
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw error;
-    }
-    finally {
-        client.release(broken);
-    }
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/load/index.ts
