@@ -96,9 +96,15 @@ export function cellLine(v: CellValue | undefined): string {
 const END_OF_TABLE =
   /^\s*(?:(?:sources?|notes?|footnotes?|return to (?:contents|top|index|menu)|back to (?:contents|top)|contents|copyright|end of (?:table|sheet|worksheet))(?:\s*:|\s*$|\s+(?![a-z]))|copyright\b|©)/i
 
+/** The ASCII letters END_OF_TABLE can start with (lower-cased): a value starting with another ASCII character is let go at once. */
+const END_OF_TABLE_START = new Set([...'sfnrbce'].map((c) => c.charCodeAt(0)))
+
 /** A text that ends a table when it is the first value of a row. */
 export function isEndOfTableText(v: CellValue | undefined): boolean {
-  return typeof v === 'string' && END_OF_TABLE.test(v)
+  if (typeof v !== 'string') return false
+  const first = v.charCodeAt(0)
+  if (first > 32 && first < 128 && !END_OF_TABLE_START.has(first | 32)) return false
+  return END_OF_TABLE.test(v)
 }
 
 /**

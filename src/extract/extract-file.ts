@@ -9,7 +9,7 @@ import {
 import { cellLine } from './cells.js'
 import { detectCsvFormat, readCsvBatches } from './csv/index.js'
 import { separateDocumentation } from './documentation.js'
-import { findTables } from './find-tables.js'
+import { checkedLayout, findFirstTables, findTables, LayoutChanged } from './find-tables.js'
 import { OdsWorkbook } from './ods/workbook.js'
 import type { SheetRow, Workbook } from './spreadsheet/workbook.js'
 import { makeTable, type RowSource, tableRows } from './table-rows.js'
@@ -22,15 +22,28 @@ const NOT_DATA_SHEET =
 
 const NO_TABLE = 'no table found (no header row above rows of data)'
 
-async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
+export interface ExtractOptions {
+  /**
+   * Where a CSV's tables are found: in all its rows (a pass of their own), or in its first rows, the rest being
+   * checked as the tables are read, which throws LayoutChanged when they hold another layout.
+   */
+  readonly csvTablesFrom?: 'all-rows' | 'first-rows'
+}
+
+async function extractCsv(file: LocalFile, options: ExtractOptions): Promise<ExtractedFile> {
   const format = await detectCsvFormat(file.path)
-  const source: RowSource = async function* () {
-    for await (const records of readCsvBatches(file.path, format)) {
-      yield records.map((r) => ({ position: r.line, cells: r.cells }))
+  const records: RowSource = async function* () {
+    for await (const batch of readCsvBatches(file.path, format)) {
+      yield batch.map((r) => ({ position: r.line, cells: r.cells }))
     }
   }
-  const layouts = await findTables(source, { extendRight: false })
+  const find = { extendRight: false }
+  const { layouts, complete } =
+    options.csvTablesFrom === 'first-rows'
+      ? await findFirstTables(records, find)
+      : { layouts: await findTables(records, find), complete: true }
   if (layouts.length === 0) return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] }
+  const source = complete ? records : checkedLayout(records, find, layouts, file.fileName)
   const found = layouts.map((layout) => {
     const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' }, { outside: 'error' })
     return makeTable(
@@ -40,7 +53,11 @@ async function extractCsv(file: LocalFile): Promise<ExtractedFile> {
       detectWide(layout.headers),
     )
   })
-  const { tables, documentation } = await separateDocumentation(found)
+  // A table of definitions is read here in full: its layout is checked here, and found again if it changed.
+  const separated = await separateDocumentation(found).catch((error: unknown) => error)
+  if (separated instanceof LayoutChanged) return extractCsv(file, {})
+  if (separated instanceof Error) throw separated
+  const { tables, documentation } = separated as Awaited<ReturnType<typeof separateDocumentation>>
   return { tables, skipped: [], ...(documentation.length > 0 ? { documentation } : {}) }
 }
 
@@ -145,10 +162,10 @@ async function* readSheet(open: Open, path: string, sheet: string): AsyncIterabl
 }
 
 /** Every table in a file, and every part of it that is not a table, with the reason. */
-export async function extractFile(file: LocalFile): Promise<ExtractedFile> {
+export async function extractFile(file: LocalFile, options: ExtractOptions = {}): Promise<ExtractedFile> {
   switch (file.kind) {
     case 'csv':
-      return extractCsv(file)
+      return extractCsv(file, options)
     case 'xlsx':
       return extractWorkbook(file, (path) => XlsxWorkbook.open(path))
     case 'ods':

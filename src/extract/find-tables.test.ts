@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { CellValue } from '../model/table.js'
-import { findTables } from './find-tables.js'
+import { checkedLayout, FIRST_ROWS, findFirstTables, findTables, LayoutChanged } from './find-tables.js'
 import type { SampleRow } from './layout.js'
 import type { RowSource } from './table-rows.js'
 
@@ -160,5 +160,51 @@ describe('findTables', () => {
 
   it('finds no table in rows of notes only', async () => {
     expect(await findTables(source(from(1, ['Just a title'], ['Another line'], [1, 2, 3])))).toEqual([])
+  })
+})
+
+describe("findFirstTables: a CSV's tables from its first rows, the rest checked as it is read", () => {
+  const header: [number, CellValue[]] = [1, ['Code', 'Name', 'Patients']]
+  const long = [header, ...from(2, ...practices(FIRST_ROWS + 500))]
+
+  async function readAll(rows: RowSource): Promise<number> {
+    let n = 0
+    for await (const batch of rows()) n += batch.length
+    return n
+  }
+
+  it('a file ending within its first rows is found in full', async () => {
+    const found = await findFirstTables(source([header, ...from(2, ...practices(20))]))
+    expect(found.complete).toBe(true)
+    expect(found.layouts).toEqual(await findTables(source([header, ...from(2, ...practices(20))])))
+  })
+
+  it('a long file is found from its first rows, and reading all of it the same way raises nothing', async () => {
+    const found = await findFirstTables(source(long))
+    expect(found.complete).toBe(false)
+    expect(found.layouts).toEqual(await findTables(source(long)))
+    expect(await readAll(checkedLayout(source(long), {}, found.layouts, 'long.csv'))).toBe(long.length)
+  })
+
+  it('a second table far below the first rows is caught once the rows are read, naming the file', async () => {
+    const next = long.length + 3
+    const rows = [
+      ...long,
+      [next, ['Table 2: Regions']] as [number, CellValue[]],
+      ...from(next + 1, ['Region', 'Total'], ['North', 10], ['South', 20]),
+    ]
+    const found = await findFirstTables(source(rows))
+    expect(found.layouts).toHaveLength(1)
+    expect(await findTables(source(rows))).toHaveLength(2)
+    const reading = readAll(checkedLayout(source(rows), {}, found.layouts, 'stacked.csv'))
+    await expect(reading).rejects.toThrow(LayoutChanged)
+    await expect(reading).rejects.toThrow(/^stacked\.csv: rows below the first 1000/)
+  })
+
+  it('notes after the last rows leave the layout as it was: reading them raises nothing', async () => {
+    const rows = [...long, [long.length + 2, ['Source: NHS England']] as [number, CellValue[]]]
+    const found = await findFirstTables(source(rows))
+    expect(await findTables(source(rows))).toEqual(found.layouts)
+    expect(await readAll(checkedLayout(source(rows), {}, found.layouts, 'notes.csv'))).toBe(rows.length)
   })
 })

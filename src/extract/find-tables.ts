@@ -3,7 +3,7 @@
  * later table that starts below the end of the one before (after its notes, or after blank rows, with a title
  * or a header of its own). Only a bounded window of rows is held at a time.
  */
-import type { CellValue } from '../model/table.js'
+import { type CellValue, DataWarpError } from '../model/table.js'
 import {
   isEmpty,
   isEndRow,
@@ -87,8 +87,24 @@ class TableFinder {
   }
 
   push(row: SampleRow): void {
-    this.queue.push({ row, looked: false })
+    // Inside a table, with nothing queued or being looked at (most rows): stepped at once.
+    // (A look it starts holds one row, short of any limit it is judged at.)
+    if (this.queue.length === 0 && !this.look) this.step(row, false)
+    else this.queue.push({ row, looked: false })
     this.drain(false)
+  }
+
+  /**
+   * The tables finish() would give if the rows ended here, once the rows read so far are judged (no table start
+   * is being looked at); undefined before that, or while no table is found yet.
+   */
+  settled(): TableLayout[] | undefined {
+    const current = this.current
+    if (this.look || this.queue.length > 0 || !current) return undefined
+    const last = this.options.dropEmptyColumns
+      ? withoutEmptyColumns(current.layout, current.filled)
+      : current.layout
+    return [...this.tables, last]
   }
 
   finish(): void {
@@ -100,7 +116,8 @@ class TableFinder {
   private drain(final: boolean): void {
     for (;;) {
       while (this.queue.length > 0) {
-        this.step(this.queue.shift()!)
+        const item = this.queue.shift()!
+        this.step(item.row, item.looked)
         if (this.look && this.look.length >= this.lookLimit) this.decide(false)
       }
       if (!final || !this.look || this.look.length === 0) return
@@ -108,20 +125,19 @@ class TableFinder {
     }
   }
 
-  private step(item: Queued): void {
+  private step(row: SampleRow, looked: boolean): void {
     if (this.look) {
-      this.look.push(item)
+      this.look.push({ row, looked })
       return
     }
     const current = this.current!
-    const row = item.row
     if (row.position <= current.lastHeader) return
     const gap = row.position > current.lastPosition + 1
     current.lastPosition = row.position
     const { firstColumn, lastColumn } = current.layout
-    if (!item.looked && (current.afterEnd || (current.ended && gap) || (gap && this.mayStartTable(row)))) {
+    if (!looked && (current.afterEnd || (current.ended && gap) || (gap && this.mayStartTable(row)))) {
       current.afterEnd = false
-      this.look = [item]
+      this.look = [{ row, looked }]
       return
     }
     if (current.ended) return
@@ -130,6 +146,8 @@ class TableFinder {
       current.afterEnd = true
       return
     }
+    // Only spacer columns are dropped by what the rows fill.
+    if (!this.options.dropEmptyColumns) return
     const cells = row.cells
     for (let c = firstColumn; c <= lastColumn && c < cells.length; c++)
       if (!isEmpty(cells[c])) current.filled.add(c)
@@ -266,4 +284,59 @@ export async function findTables(source: RowSource, options: FindOptions = {}): 
   for await (const batch of source()) for (const row of batch) finder.push(row)
   finder.finish()
   return finder.tables
+}
+
+/** Rows a CSV's tables are found in when the rest of its rows are checked as they are read (findFirstTables). */
+export const FIRST_ROWS = 1000
+
+/** The rows of a CSV hold other tables than its first rows showed: it must be read again with findTables. */
+export class LayoutChanged extends DataWarpError {}
+
+/**
+ * The tables of a source as its first rows show them, without reading the rest: what findTables gives, when the
+ * rows end within `firstRows` (then `complete`), or else the tables settled by then. Rows further down may still
+ * start another table or end one; read such a source through checkedLayout, which says so.
+ */
+export async function findFirstTables(
+  source: RowSource,
+  options: FindOptions = {},
+  firstRows = FIRST_ROWS,
+): Promise<{ layouts: TableLayout[]; complete: boolean }> {
+  const finder = new TableFinder(options)
+  let rows = 0
+  for await (const batch of source()) {
+    for (const row of batch) finder.push(row)
+    rows += batch.length
+    const settled = rows >= firstRows ? finder.settled() : undefined
+    if (settled) return { layouts: settled, complete: false }
+  }
+  finder.finish()
+  return { layouts: finder.tables, complete: true }
+}
+
+/**
+ * The rows of `source`, looked over for tables as they pass: after the last row, when the tables in all of them
+ * are not `expected` (found by findFirstTables), a LayoutChanged error names the file.
+ */
+export function checkedLayout(
+  source: RowSource,
+  options: FindOptions,
+  expected: readonly TableLayout[],
+  file: string,
+): RowSource {
+  const want = JSON.stringify(expected)
+  return async function* () {
+    const finder = new TableFinder(options)
+    for await (const batch of source()) {
+      for (const row of batch) finder.push(row)
+      yield batch
+    }
+    finder.finish()
+    if (JSON.stringify(finder.tables) !== want) {
+      throw new LayoutChanged(
+        `${file}: rows below the first ${FIRST_ROWS} start or end a table, so its tables are found again from all its rows`,
+        { file },
+      )
+    }
+  }
 }

@@ -1,2 +1,3 @@
-export { extractFile } from './extract-file.js'
+export { type ExtractOptions, extractFile } from './extract-file.js'
+export { LayoutChanged } from './find-tables.js'
 export { detectWide, unpivotTable } from './wide.js'

@@ -85,18 +85,18 @@ export function tableRows(
           continue
         }
         let count = 0
-        const outsideColumns: number[] = []
+        let outsideColumns: number[] | undefined
         const cells = row.cells
         for (let i = 0; i < cells.length; i++) {
           if (isEmpty(cells[i])) continue
           if (i <= lastColumn && inTable[i] === 1) count++
-          else outsideColumns.push(i)
+          else (outsideColumns ??= []).push(i)
         }
         if (count === 0) {
-          skip(row.position, outsideColumns.length > 0 ? 'no value inside the table columns' : 'blank')
+          skip(row.position, outsideColumns ? 'no value inside the table columns' : 'blank')
           continue
         }
-        if (outsideColumns.length > 0) {
+        if (outsideColumns) {
           if (outside === 'error') {
             throw new DataWarpError(
               `a value lies outside the table's ${width} columns (found in column ${columnRef(outsideColumns[0]!, where.unit)})`,

@@ -45,8 +45,18 @@ export function binaryFieldWriter(type: BinaryType): BinaryFieldWriter {
       return (w, text) => (text === null ? w.null() : w.numeric(text))
     case 'boolean':
       return (w, text) => (text === null ? w.null() : w.bool(text))
-    case 'date':
-      return (w, text) => (text === null ? w.null() : w.date(text))
+    case 'date': {
+      // A date column mostly repeats the date of the row before (a period's start and end): its bytes too.
+      let lastText: string | undefined
+      let lastDays = 0
+      return (w, text) => {
+        if (text === null) return w.null()
+        if (text !== lastText) {
+          lastDays = w.date(text)
+          lastText = text
+        } else w.days(lastDays)
+      }
+    }
     case 'datetime':
       return (w, text) => (text === null ? w.null() : w.timestamp(text))
     case 'timestamptz':
@@ -294,14 +304,20 @@ export class BinaryCopyWriter {
     this.buf[this.pos++] = value ? 1 : 0
   }
 
-  /** date (date_recv) from 'YYYY-MM-DD', 'infinity', '-infinity' or 'epoch'. */
-  date(text: string): void {
+  /** date (date_recv) from 'YYYY-MM-DD', 'infinity', '-infinity' or 'epoch'; returns the days written. */
+  date(text: string): number {
     let days = text.length === 10 ? isoDays(text) : undefined
     if (days === undefined) {
       const word = text.toLowerCase()
       if (!DATE_SPECIAL.has(word)) fail(text, 'date', "expected 'YYYY-MM-DD'")
       days = word === 'epoch' ? EPOCH_DAYS : word === 'infinity' ? 0x7fffffff : -0x80000000
     }
+    this.days(days)
+    return days
+  }
+
+  /** A date as its days since 2000-01-01, as date() gives them. */
+  days(days: number): void {
     this.reserve(8)
     this.putInt32(4)
     this.putInt32(days)

@@ -31,6 +31,9 @@ const SAMPLE_COUNT = 3
 
 interface ColumnProfile {
   kinds: Set<ValueKind>
+  /** The cell before and its kind: columns repeat their values (dates, codes, markers), which are judged once. */
+  lastValue: CellValue | undefined
+  lastKind: ValueKind
   /** Once a column holds text its type is settled: later cells are only checked for emptiness. */
   isText: boolean
   nulls: number
@@ -72,6 +75,8 @@ export class TableProfile implements RowObserver {
       )
     this.columns = table.headers.map(() => ({
       kinds: new Set(),
+      lastValue: undefined,
+      lastKind: 'empty',
       isText: false,
       nulls: 0,
       markers: 0,
@@ -92,7 +97,15 @@ export class TableProfile implements RowObserver {
       for (let i = 0; i < columns.length; i++) {
         const value = row.cells[i] ?? null
         const column = columns[i]!
-        const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value, missing)
+        let kind: ValueKind
+        if (column.isText) kind = isEmptyCell(value) ? 'empty' : 'string'
+        else if (value === column.lastValue) kind = column.lastKind
+        else {
+          kind = classify(value, missing)
+          // A Date is compared by identity above, so only texts and numbers are remembered.
+          column.lastValue = value instanceof Date ? undefined : value
+          column.lastKind = kind
+        }
         if (kind === 'empty') column.nulls++
         else if (kind === 'marker') column.markers++
         else if (!column.isText) {

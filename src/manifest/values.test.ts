@@ -31,18 +31,31 @@ describe('classify: text', () => {
     expect(classify(text)).toBe('integer')
   })
 
-  it.each(['00123', '007', '0001', '00.5'])('%j with a leading zero stays a string (a code)', (text) => {
-    expect(classify(text)).toBe('string')
-  })
-
-  it.each(['1,23', '1234,567', '1 234', '£5', '5%', '0x10', '1_000', 'NaN', 'Infinity', '--'])(
-    '%j is not a number but a string',
+  it.each(['00123', '007', '0001', '00.5', '01.5', '-01.25'])(
+    '%j with a leading zero stays a string (a code)',
     (text) => {
       expect(classify(text)).toBe('string')
     },
   )
 
-  it.each(['1.5', '.5', '5.', '-0.5', '0.5', '1e5', '1.2E-3', '-3e+2', '1,234.56'])(
+  it.each([
+    '1,23',
+    '1234,567',
+    '1 234',
+    '£5',
+    '5%',
+    '0x10',
+    '1_000',
+    'NaN',
+    'Infinity',
+    '--',
+    '1.2.3',
+    '1.5x',
+  ])('%j is not a number but a string', (text) => {
+    expect(classify(text)).toBe('string')
+  })
+
+  it.each(['1.5', '.5', '5.', '-0.5', '0.5', '+3.25', '12.50', '1e5', '1.2E-3', '-3e+2', '1,234.56'])(
     '%j is a number',
     (text) => {
       expect(classify(text)).toBe('number')

@@ -247,6 +247,21 @@ function plainInteger(text: string): boolean {
   return true
 }
 
+/** Digits, a point and digits, with an optional sign and no leading zero ("12.5", "-0.25"): the common decimal. */
+function plainDecimal(text: string): boolean {
+  const n = text.length
+  const start = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0
+  let i = start
+  while (i < n && isDigit(text.charCodeAt(i))) i++
+  if (i === start || (i - start > 1 && text.charCodeAt(start) === 48)) return false
+  if (i >= n || text.charCodeAt(i) !== 46) return false
+  const fraction = ++i
+  while (i < n && isDigit(text.charCodeAt(i))) i++
+  return i === n && i > fraction
+}
+
+const isDigit = (c: number) => c >= 48 && c <= 57
+
 function classifyText(raw: string, missing: MissingValues): ValueKind {
   if (raw.length === 0) return 'empty'
   const text = trimmed(raw)
@@ -256,8 +271,11 @@ function classifyText(raw: string, missing: MissingValues): ValueKind {
   const first = text.charCodeAt(0)
   const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46
   if (numericStart) {
-    if (plainInteger(text))
-      return text.replace(/^[+-]/, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
+    if (plainInteger(text)) {
+      const digits = first === 43 || first === 45 ? text.length - 1 : text.length
+      return digits <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
+    }
+    if (plainDecimal(text)) return 'number'
     if (INTEGER_GROUPED.test(text))
       return text.replace(/[^0-9]/g, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number'
     if (NUMBER.test(text) && !/^[+-]?0\d/.test(text)) return 'number'

@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { extractFile, unpivotTable } from '../extract/index.js'
+import { type ExtractOptions, extractFile, LayoutChanged, unpivotTable } from '../extract/index.js'
 import { defaultZipLimits, type FetchedFile, unpackZip } from '../fetch/index.js'
 import {
   describeDocumentation,
@@ -38,8 +38,46 @@ export async function draftPeriod(
   state: ManifestState,
   pending: PendingPeriodLoad,
 ): Promise<DraftedPeriod> {
+  const unpacked = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
+  const extracted = await extractPeriod(ctx, period, fetched, unpacked, 'first-rows')
+  try {
+    return await draftTables(ctx, period, extracted, dir, state, pending)
+  } catch (error) {
+    if (!foundAgainInAllRows(error)) throw error
+    ctx.log.emit({
+      publication: ctx.publication.code,
+      period,
+      event: 'extract.layout_changed',
+      source: error.where.file,
+      message: error.message,
+    })
+    const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows')
+    return draftTables(ctx, period, again, dir, state, pending)
+  }
+}
+
+/**
+ * A CSV's tables are found in its first rows and checked as it is read: when the rest holds another layout, or
+ * a row of it does not fit the table (a wider table further down), its tables are found again from all its rows.
+ * An error that recurs then stands.
+ */
+function foundAgainInAllRows(error: unknown): error is DataWarpError {
+  return error instanceof LayoutChanged || (error instanceof DataWarpError && error.where.line !== undefined)
+}
+
+type ExtractedPeriod = Awaited<ReturnType<typeof extractPeriod>>
+
+async function draftTables(
+  ctx: PeriodContext,
+  period: string,
+  extracted: ExtractedPeriod,
+  dir: string,
+  state: ManifestState,
+  pending: PendingPeriodLoad,
+): Promise<DraftedPeriod> {
   const scope = { publication: ctx.publication.code, period }
-  const { tables, notes, skipped, documentation } = await extractPeriod(ctx, period, fetched, dir)
+  const { notes, skipped, documentation } = extracted
+  const tables = [...extracted.tables]
   const canonical = state.current
   const keys = draftKeys(tables.map((t) => t.table))
   // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
@@ -99,7 +137,8 @@ async function extractPeriod(
   ctx: PeriodContext,
   period: string,
   fetched: readonly FetchedFile[],
-  dir: string,
+  unpacked: UnpackedFiles,
+  csvTablesFrom: ExtractOptions['csvTablesFrom'],
 ): Promise<{
   tables: PeriodTableFile[]
   notes: Map<string, string[]>
@@ -107,7 +146,8 @@ async function extractPeriod(
   documentation: Documentation[]
 }> {
   const scope = { publication: ctx.publication.code, period }
-  const { files, skipped } = await unpackAll(ctx, fetched, join(dir, 'unpacked'))
+  const files = unpacked.files
+  const skipped = [...unpacked.skipped]
   const tables: PeriodTableFile[] = []
   const notes = new Map<string, string[]>()
   const documentation: Documentation[] = []
@@ -115,7 +155,7 @@ async function extractPeriod(
     const extracted = await ctx.log.stage(
       'extract',
       { ...scope, source: file.fileName },
-      () => extractFile(file),
+      () => extractFile(file, { csvTablesFrom }),
       (r) => r.tables.length,
     )
     skipped.push(...extracted.skipped)
@@ -146,11 +186,16 @@ async function extractPeriod(
   return { tables, notes, skipped, documentation }
 }
 
+interface UnpackedFiles {
+  readonly files: readonly { file: LocalFile; fetched: FetchedFile }[]
+  readonly skipped: readonly SkippedPart[]
+}
+
 async function unpackAll(
   ctx: PeriodContext,
   fetched: readonly FetchedFile[],
   dir: string,
-): Promise<{ files: { file: LocalFile; fetched: FetchedFile }[]; skipped: SkippedPart[] }> {
+): Promise<UnpackedFiles> {
   const files: { file: LocalFile; fetched: FetchedFile }[] = []
   const skipped: SkippedPart[] = []
   for (const f of fetched) {

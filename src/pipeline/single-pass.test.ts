@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createTestDatabase, query } from '../../test/support/database.js'
+import { READ_BYTES } from '../extract/csv/reader.js'
+import { FIRST_ROWS } from '../extract/find-tables.js'
 import { runPipeline } from './index.js'
 import { SAMPLE_ROWS } from './single-pass.js'
 
@@ -70,6 +72,9 @@ describe('a period read in one pass', () => {
   })
 })
 
+/** Rows of "A1,1" and the like well past FIRST_ROWS and the first read of the file. */
+const LONG = Math.max(2 * FIRST_ROWS, Math.ceil(READ_BYTES / 5))
+
 describe("a publication's first period", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>
   let root: string
@@ -113,6 +118,31 @@ describe("a publication's first period", () => {
     expect(events).toContain('load.single_pass')
     expect(events).not.toContain('profile.start')
     expect(await query(db.url, `SELECT sum("count")::int AS n FROM once.once`)).toEqual([{ n: 1225 }])
+  })
+
+  it('finds a second table far below the first rows: the file is read again and both tables load', async () => {
+    // Past the first read of the file too (64 KiB), which is all findFirstTables looks at when it holds more.
+    const rows = Array.from({ length: LONG }, (_, i) => `A${i},${i}`)
+    rows.push('', 'Table 2: Regions', 'Region,Total,Share', 'North,10,0.5', 'South,20,0.25', 'East,30,0.25')
+    const { period, events } = await firstRun('stacked', rows)
+    expect(period.error ?? period.status).toBe('loaded')
+    expect(events).toContain('extract.layout_changed')
+    expect(
+      await query(
+        db.url,
+        `SELECT s.rows_loaded::int FROM datawarp.load_sources s JOIN datawarp.loads l USING (load_id)
+          WHERE l.publication = 'stacked' ORDER BY s.rows_loaded`,
+      ),
+    ).toEqual([{ rows_loaded: 3 }, { rows_loaded: LONG }])
+  })
+
+  it('a wider table far below the first rows is no error: it is found when the file is read again', async () => {
+    const rows = Array.from({ length: LONG }, (_, i) => `A${i},${i}`)
+    rows.push('', 'Region,Total,Share,Rank', 'North,10,0.5,1', 'South,20,0.25,2', 'East,30,0.25,3')
+    const { period, events } = await firstRun('wider', rows)
+    expect(period.error ?? period.status).toBe('loaded')
+    expect(events).toContain('extract.layout_changed')
+    expect(await query(db.url, `SELECT count(*)::int AS n FROM wider.wider`)).toEqual([{ n: LONG }])
   })
 
   it('is read the usual way when a row past the sample does not fit the guessed type', async () => {

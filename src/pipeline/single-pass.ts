@@ -1,4 +1,5 @@
 /** Reading a period once: profiling it while it is copied into PostgreSQL, when its headers match the manifest. */
+import { LayoutChanged } from '../extract/index.js'
 import { beginPeriodLoad, type PendingLoad, type PeriodTable } from '../load/index.js'
 import { type MissingValues, manifestHash, reconcile, TableProfile } from '../manifest/index.js'
 import type { Publication } from '../model/config.js'
@@ -74,6 +75,8 @@ export async function startSinglePass(
       fits: (wanted) => sameLoad(copied, wanted),
     }
   } catch (error) {
+    // Rows further down hold another layout: the period is extracted again, not read the usual way.
+    if (error instanceof LayoutChanged) throw error
     ctx.log.emit({
       ...scope,
       level: guessed ? 'info' : 'warn',
