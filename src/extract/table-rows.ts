@@ -90,7 +90,8 @@ export function tableRows(
         for (let i = 0; i < cells.length; i++) {
           if (isEmpty(cells[i])) continue
           if (i <= lastColumn && inTable[i] === 1) count++
-          else (outsideColumns ??= []).push(i)
+          else if (outsideColumns) outsideColumns.push(i)
+          else outsideColumns = [i]
         }
         if (count === 0) {
           skip(row.position, outsideColumns ? 'no value inside the table columns' : 'blank')
