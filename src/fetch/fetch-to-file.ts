@@ -106,6 +106,8 @@ export function localFileEtag(info: BigIntStats): string {
   return `W/"${[info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].map((n) => n.toString(36)).join('-')}"`
 }
 
+const LOCAL_READ_BYTES = 1024 * 1024
+
 async function copyLocal(
   url: string,
   path: string,
@@ -134,12 +136,16 @@ async function copyLocal(
   if (conditional?.etag === etag) return { url, notModified: true, etag }
   const part = partPath(destDir)
   try {
-    const written = await streamToFile(createReadStream(path), part, (bytes) =>
-      bytes > options.maxBytes
-        ? new DataWarpError(`${from} grew past the limit of ${options.maxBytes} bytes while copying`, {
-            file: url,
-          })
-        : undefined,
+    // Read in large pieces: a copy in 64 KiB ones (the default) takes twice as long.
+    const written = await streamToFile(
+      createReadStream(path, { highWaterMark: LOCAL_READ_BYTES }),
+      part,
+      (bytes) =>
+        bytes > options.maxBytes
+          ? new DataWarpError(`${from} grew past the limit of ${options.maxBytes} bytes while copying`, {
+              file: url,
+            })
+          : undefined,
     )
     const fetched = await finish(url, part, safeFileName(basename(path)), written, destDir, undefined)
     // Taken before the copy: a file changed while it was copied has another ETag next time, so it is read again.

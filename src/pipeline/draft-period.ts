@@ -44,6 +44,8 @@ export async function draftPeriod(
     return await draftTables(ctx, period, extracted, dir, state, pending)
   } catch (error) {
     if (!foundAgainInAllRows(error)) throw error
+    // A copy made before the error holds the publication's lock: the second reading takes it again.
+    await pending.release()
     ctx.log.emit({
       publication: ctx.publication.code,
       period,
