@@ -15,16 +15,28 @@ export async function inTransaction<T>(
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    await client.query('BEGIN')
-    const result = await work(client)
-    await client.query('COMMIT')
-    return result
+    return await inClientTransaction(client, () => work(client))
   } catch (error) {
     broken = error as Error
-    await client.query('ROLLBACK').catch(() => undefined)
     throw error
   } finally {
     client.release(broken)
+  }
+}
+
+/**
+ * Runs `work` in one transaction on a connection the caller holds: committed when it returns, rolled back when it
+ * throws (the work's error is the one thrown, even when the rollback fails too).
+ */
+export async function inClientTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query('BEGIN')
+  try {
+    const result = await work()
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined)
+    throw error
   }
 }
 

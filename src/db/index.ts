@@ -2,7 +2,14 @@
  * The database layer every stage may use: the connection (a URL or the embedded server), the ledger and its
  * schema, the HTTP and LLM caches, the publication lock, and SQL types and quoting.
  */
-export { type Database, inTransaction, openDatabase, redactUrl, startEmbedded } from './database.js'
+export {
+  type Database,
+  inClientTransaction,
+  inTransaction,
+  openDatabase,
+  redactUrl,
+  startEmbedded,
+} from './database.js'
 export { type CachedResponse, readHttpCache, touchHttpCache, writeHttpCache } from './http-cache.js'
 export {
   isUpToDate,

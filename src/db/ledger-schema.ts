@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { type Database, openDatabase } from './database.js'
+import { type Database, inClientTransaction, openDatabase } from './database.js'
 
 /**
  * The `datawarp` schema: the load ledger and the catalog metadata the exports are built from.
@@ -116,8 +116,7 @@ CREATE TABLE IF NOT EXISTS datawarp.http_cache (
 
 /** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
 export async function ensureLedger(client: pg.ClientBase): Promise<void> {
-  await client.query('BEGIN')
-  try {
+  await inClientTransaction(client, async () => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.ledger'))`)
     await client.query(DDL)
     const { rows } = await client.query<{ version: number | null }>(
@@ -131,11 +130,7 @@ export async function ensureLedger(client: pg.ClientBase): Promise<void> {
     await client.query('INSERT INTO datawarp.schema_version VALUES ($1) ON CONFLICT DO NOTHING', [
       LEDGER_SCHEMA_VERSION,
     ])
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK')
-    throw error
-  }
+  })
 }
 
 /** The database (a URL, else the embedded server) with the ledger schema in place; closed again when that fails. */

@@ -6,6 +6,7 @@
 import { renameSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { LINEAGE_COLUMNS } from '../db/sql-types.js'
+import { type StoredField, storedFields, storedText } from '../model/stored-field.js'
 import { CATALOG_FIELDS, CATALOG_FILE, type CatalogRow } from './catalog.js'
 import { DATAPACKAGE_FILE } from './export-layout.js'
 
@@ -50,19 +51,6 @@ export interface DataPackage {
   readonly resources: readonly DataResource[]
 }
 
-/** A column of the catalog's `columns` JSON (see describeFields). */
-interface CatalogColumn {
-  name: string
-  title?: unknown
-  type: string
-  description?: unknown
-  descriptionSource?: unknown
-  unit?: unknown
-  role?: unknown
-  since?: unknown
-  retiredSince?: unknown
-}
-
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined
 
@@ -80,10 +68,10 @@ function present(entries: Record<string, unknown>): Record<string, string> {
  * A data column as a Table Schema field. Manifest field types are Table Schema's (integer, number, boolean, date,
  * datetime, string), and Parquet's types carry the values, so the names map one to one.
  */
-function dataField(column: CatalogColumn): TableSchemaField {
+function dataField(column: StoredField & { readonly name: string }): TableSchemaField {
   return {
     name: column.name,
-    type: column.type,
+    type: storedText(column.type) ?? 'string',
     ...present({
       title: column.title,
       description: column.description,
@@ -104,10 +92,11 @@ const LINEAGE_FIELDS: readonly TableSchemaField[] = LINEAGE_COLUMNS.map((c) => (
   [`${NS}:lineage`]: true,
 }))
 
-function columnsOf(row: CatalogRow): CatalogColumn[] {
-  const parsed: unknown = JSON.parse(row.columns)
-  if (!Array.isArray(parsed)) throw new Error(`catalog row ${row.sourceCode}: columns is not a JSON array`)
-  return parsed as CatalogColumn[]
+/** The catalog's `columns` JSON of a row (see describeFields). */
+function columnsOf(row: CatalogRow) {
+  const columns = storedFields(row.columns)
+  if (!columns) throw new Error(`catalog row ${row.sourceCode}: columns is not a JSON array`)
+  return columns
 }
 
 /** One path as a string, several as the array a multipart resource has. */

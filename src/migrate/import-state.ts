@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type pg from 'pg'
 import { z } from 'zod'
+import { inTransaction } from '../db/index.js'
 import { legacyPeriod } from './legacy-period.js'
 
 /** The old pipeline's state/state.json: which (publication, period) it processed, and which failed. */
@@ -119,9 +120,7 @@ export async function importLoads(
   source: string,
 ): Promise<void> {
   if (loads.length === 0) return
-  const client = await pool.connect()
-  try {
-    await client.query('BEGIN')
+  await inTransaction(pool, async (client) => {
     await client.query(
       `INSERT INTO datawarp.runs (run_id, started_at, finished_at, status, summary)
        VALUES ($1, now(), now(), 'succeeded', $2) ON CONFLICT (run_id) DO NOTHING`,
@@ -135,11 +134,5 @@ export async function importLoads(
         [runId, load.publication, load.period, load.rows, load.finishedAt],
       )
     }
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK')
-    throw error
-  } finally {
-    client.release()
-  }
+  })
 }

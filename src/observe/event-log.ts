@@ -11,6 +11,8 @@ export interface RunEvent {
   readonly period?: string
   readonly source?: string
   readonly duration_ms?: number
+  /** CPU time the process spent while the stage ran (user and system, all its threads), on a stage's end. */
+  readonly cpu_ms?: number
   readonly rows?: number
   readonly message?: string
   readonly error?: { message: string; where?: string }
@@ -54,6 +56,7 @@ export class EventLog {
     rows?: (result: T) => number,
   ) {
     const started = Date.now()
+    const cpu = cpuClock()
     this.emit({ ...context, level: 'debug', event: `${stage}.start` })
     try {
       const result = await work()
@@ -62,6 +65,7 @@ export class EventLog {
         ...context,
         event: `${stage}.end`,
         duration_ms: Date.now() - started,
+        cpu_ms: cpu(),
         ...(counted !== undefined ? { rows: counted } : {}),
       })
       return result
@@ -83,4 +87,16 @@ export function errorDetail(error: unknown): { message: string; where?: string }
   const where = (error as { where?: Location } | undefined)?.where
   const described = where ? describeLocation(where) : ''
   return described ? { message, where: described } : { message }
+}
+
+/**
+ * Starts a CPU clock of the process: the milliseconds of CPU (user and system, every thread) spent since, which
+ * beside a stage's duration says whether the stage waited (on PostgreSQL, the network) or computed.
+ */
+export function cpuClock(): () => number {
+  const start = process.cpuUsage()
+  return () => {
+    const used = process.cpuUsage(start)
+    return Math.round((used.user + used.system) / 1000)
+  }
 }

@@ -4,7 +4,7 @@ import { beginPeriodLoad, type PendingLoad, type PeriodTable } from '../load/ind
 import { type MissingValues, manifestHash, reconcile, TableProfile } from '../manifest/index.js'
 import type { Publication } from '../model/config.js'
 import type { CanonicalManifest, DraftSource } from '../model/manifest.js'
-import { errorDetail } from '../observe/index.js'
+import { cpuClock, errorDetail } from '../observe/index.js'
 import { type PeriodContext, type PeriodTableFile, periodTablesOf } from './period-context.js'
 
 /**
@@ -51,6 +51,7 @@ export async function startSinglePass(
   const copied = periodTablesOf(matched.bindings, tables)
   // Timed like a stage, but a copy given up on is a warning: the period is then read the usual way.
   const started = Date.now()
+  const cpu = cpuClock()
   const stage = { ...scope, message: 'profiled while copied (one pass)' }
   ctx.log.emit({ ...stage, level: 'debug', event: 'load.start' })
   try {
@@ -68,7 +69,7 @@ export async function startSinglePass(
       profiles,
     )
     const rows = pending.sources.reduce((n, s) => n + s.rows, 0)
-    ctx.log.emit({ ...stage, event: 'load.end', duration_ms: Date.now() - started, rows })
+    ctx.log.emit({ ...stage, event: 'load.end', duration_ms: Date.now() - started, cpu_ms: cpu(), rows })
     return {
       sources: profiles.map((p) => p.result()),
       pending,

@@ -1,21 +1,9 @@
 import { displayTitle } from '../model/header-text.js'
 import { DescriptionSourceSchema, descriptionSourceOf } from '../model/manifest.js'
+import { storedFields, storedText } from '../model/stored-field.js'
 import type { ColumnInfo } from './types.js'
 
-/** A field as `datawarp.sources.fields` and catalog.parquet's `columns` hold it (the canonical manifest's field). */
-interface StoredField {
-  name?: unknown
-  title?: unknown
-  type?: unknown
-  description?: unknown
-  descriptionSource?: unknown
-  unit?: unknown
-  role?: unknown
-  since?: unknown
-  retiredSince?: unknown
-}
-
-const text = (value: unknown): string | null => (typeof value === 'string' ? value : null)
+const text = (value: unknown): string | null => storedText(value) ?? null
 
 /**
  * Where a description came from, by the manifest's rule (a description that does not say was written by a
@@ -48,26 +36,24 @@ export function descriptionSourceLabel(source: string | null): string {
  * source's first); its last is the last loaded period before its `retiredSince` (else the source's last).
  */
 export function columnsFromFields(fields: unknown, loadedPeriods: readonly string[]): ColumnInfo[] {
-  if (!Array.isArray(fields)) return []
+  const stored = Array.isArray(fields) ? storedFields(fields) : undefined
+  if (!stored) return []
   const first = loadedPeriods[0] ?? null
   const last = loadedPeriods.at(-1) ?? null
-  return fields.flatMap((raw: StoredField): ColumnInfo[] => {
-    const name = text(raw?.name)
-    if (!name) return []
+  return stored.map((raw): ColumnInfo => {
+    const name = raw.name
     const retired = text(raw.retiredSince)
     const lastPeriod = retired ? (loadedPeriods.filter((p) => p < retired).at(-1) ?? null) : last
-    return [
-      {
-        name,
-        title: displayTitle(text(raw.title) ?? name),
-        type: text(raw.type) ?? 'string',
-        unit: text(raw.unit),
-        role: text(raw.role),
-        description: text(raw.description),
-        descriptionSource: descriptionSourceText(raw.description, raw.descriptionSource),
-        firstPeriod: text(raw.since) ?? first,
-        lastPeriod,
-      },
-    ]
+    return {
+      name,
+      title: displayTitle(text(raw.title) ?? name),
+      type: text(raw.type) ?? 'string',
+      unit: text(raw.unit),
+      role: text(raw.role),
+      description: text(raw.description),
+      descriptionSource: descriptionSourceText(raw.description, raw.descriptionSource),
+      firstPeriod: text(raw.since) ?? first,
+      lastPeriod,
+    }
   })
 }

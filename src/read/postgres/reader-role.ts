@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type pg from 'pg'
-import { ensureLedger, quoteIdent, quoteLiteral } from '../../db/index.js'
+import { ensureLedger, inClientTransaction, quoteIdent, quoteLiteral } from '../../db/index.js'
 import type { ReadLimits } from '../types.js'
 
 /** The schema of the read-only views consumers see instead of the `datawarp` ledger. */
@@ -68,8 +68,7 @@ export async function ensureReaderRole(
   if (!ROLE_NAME.test(role))
     throw new Error(`reader role ${JSON.stringify(role)} is not a plain lower-case name`)
   await ensureLedger(client)
-  await client.query('BEGIN')
-  try {
+  return inClientTransaction(client, async () => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.reader_role'))`)
     await client.query(CATALOG_VIEWS)
     const existing = await client.query<{ unsafe: boolean; members: number }>(
@@ -116,27 +115,18 @@ export async function ensureReaderRole(
     await client.query(`GRANT USAGE ON SCHEMA ${CATALOG_SCHEMA} TO ${r}`)
     await client.query(`GRANT SELECT ON ALL TABLES IN SCHEMA ${CATALOG_SCHEMA} TO ${r}`)
     await grantPublications(client, r)
-    await client.query('COMMIT')
     return password
-  } catch (error) {
-    await client.query('ROLLBACK')
-    throw error
-  }
+  })
 }
 
 /** Grants the reader the publications loaded since it was set up (a new schema, a table made by another role). */
 export async function refreshReaderGrants(client: pg.ClientBase, role: string): Promise<void> {
   if (!ROLE_NAME.test(role))
     throw new Error(`reader role ${JSON.stringify(role)} is not a plain lower-case name`)
-  await client.query('BEGIN')
-  try {
+  await inClientTransaction(client, async () => {
     await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.reader_role'))`)
     await grantPublications(client, quoteIdent(role))
-    await client.query('COMMIT')
-  } catch (error) {
-    await client.query('ROLLBACK')
-    throw error
-  }
+  })
 }
 
 /** SELECT on every publication schema's tables, now and (by default privileges) those created later in it. */
