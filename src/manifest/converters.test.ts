@@ -57,3 +57,32 @@ describe('converters', () => {
     })
   }
 })
+
+describe('converters on numbers-like text of every shape', () => {
+  // Seeded, so a failure names a case that reproduces.
+  let seed = 20261204
+  const random = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31
+    return seed / 2 ** 31
+  }
+  const ALPHABET = '-0123456789.+e ,'
+  const texts = Array.from({ length: 20_000 }, () => {
+    const length = Math.floor(random() * 22)
+    let text = ''
+    for (let i = 0; i < length; i++) text += ALPHABET[Math.floor(random() * ALPHABET.length)]
+    return text
+  })
+  texts.push('0', '-0', '00', '-', '.', '0.', '.0', '-0.5', '123456789012345678', '1234567890123456789')
+
+  for (const type of ['integer', 'number'] as const) {
+    it(`the ${type} fast path gives what toSqlText gives on ${texts.length} texts`, () => {
+      const convert = converterFor(type)
+      for (const text of texts) {
+        expect(
+          outcome(() => convert(text)),
+          `${type} ${JSON.stringify(text)}`,
+        ).toEqual(outcome(() => toSqlText(text, type)))
+      }
+    })
+  }
+})
