@@ -49,9 +49,12 @@ export async function draftPeriod(
     ctx.log.emit({
       publication: ctx.publication.code,
       period,
-      event: 'extract.layout_changed',
+      event: 'extract.read_again',
       source: error.where.file,
-      message: error.message,
+      message:
+        error instanceof LayoutChanged
+          ? error.message
+          : `${error.message}; its tables were found in its first rows, so they are found again from all its rows`,
     })
     const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows')
     return draftTables(ctx, period, again, dir, state, pending)

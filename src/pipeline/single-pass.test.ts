@@ -126,7 +126,7 @@ describe("a publication's first period", () => {
     rows.push('', 'Table 2: Regions', 'Region,Total,Share', 'North,10,0.5', 'South,20,0.25', 'East,30,0.25')
     const { period, events } = await firstRun('stacked', rows)
     expect(period.error ?? period.status).toBe('loaded')
-    expect(events).toContain('extract.layout_changed')
+    expect(events).toContain('extract.read_again')
     expect(
       await query(
         db.url,
@@ -141,7 +141,7 @@ describe("a publication's first period", () => {
     rows.push('', 'Region,Total,Share,Rank', 'North,10,0.5,1', 'South,20,0.25,2', 'East,30,0.25,3')
     const { period, events } = await firstRun('wider', rows)
     expect(period.error ?? period.status).toBe('loaded')
-    expect(events).toContain('extract.layout_changed')
+    expect(events).toContain('extract.read_again')
     expect(await query(db.url, `SELECT count(*)::int AS n FROM wider.wider`)).toEqual([{ n: LONG }])
   })
 
