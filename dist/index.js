@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(95561);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(11684);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 95561:
+/***/ 11684:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -53371,18 +53371,30 @@ async function inTransaction(pool, work) {
     const client = await pool.connect();
     let broken;
     try {
-        await client.query('BEGIN');
-        const result = await work(client);
-        await client.query('COMMIT');
-        return result;
+        return await inClientTransaction(client, () => work(client));
     }
     catch (error) {
         broken = error;
-        await client.query('ROLLBACK').catch(() => undefined);
         throw error;
     }
     finally {
         client.release(broken);
+    }
+}
+/**
+ * Runs `work` in one transaction on a connection the caller holds: committed when it returns, rolled back when it
+ * throws (the work's error is the one thrown, even when the rollback fails too).
+ */
+async function inClientTransaction(client, work) {
+    await client.query('BEGIN');
+    try {
+        const result = await work();
+        await client.query('COMMIT');
+        return result;
+    }
+    catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
     }
 }
 const EMBEDDED_USER = 'postgres';
@@ -53814,8 +53826,7 @@ CREATE TABLE IF NOT EXISTS datawarp.http_cache (
 `;
 /** Creates or upgrades the ledger. Safe to run concurrently: an advisory lock serialises it. */
 async function ensureLedger(client) {
-    await client.query('BEGIN');
-    try {
+    await inClientTransaction(client, async () => {
         await client.query(`SELECT pg_advisory_xact_lock(hashtext('datawarp.ledger'))`);
         await client.query(DDL);
         const { rows } = await client.query('SELECT max(version) AS version FROM datawarp.schema_version');
@@ -53828,12 +53839,7 @@ async function ensureLedger(client) {
         await client.query('INSERT INTO datawarp.schema_version VALUES ($1) ON CONFLICT DO NOTHING', [
             LEDGER_SCHEMA_VERSION,
         ]);
-        await client.query('COMMIT');
-    }
-    catch (error) {
-        await client.query('ROLLBACK');
-        throw error;
-    }
+    });
 }
 /** The database (a URL, else the embedded server) with the ledger schema in place; closed again when that fails. */
 async function openWithLedger(options) {
@@ -62185,6 +62191,19 @@ async function writeCatalog(path, rows) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/model/stored-field.ts
+/** A stored value that is text, or undefined. */
+function storedText(value) {
+    return typeof value === 'string' ? value : undefined;
+}
+/** The named fields of stored JSON (the text, or the value parsed); undefined when it is not an array. */
+function storedFields(json) {
+    const parsed = typeof json === 'string' ? JSON.parse(json) : json;
+    if (!Array.isArray(parsed))
+        return undefined;
+    return parsed.filter((f) => typeof f === 'object' && f !== null && typeof f.name === 'string' && f.name !== '');
+}
+
 ;// CONCATENATED MODULE: ./src/export/export-layout.ts
 
 
@@ -62325,6 +62344,7 @@ function exportFilesUnder(exportsDir) {
 
 
 
+
 const DATAPACKAGE_PROFILE = 'https://datapackage.org/profiles/2.0/datapackage.json';
 const datapackage_PARQUET = { format: 'parquet', mediatype: 'application/vnd.apache.parquet' };
 /** Custom properties carry a namespace, as the Data Package standard recommends. */
@@ -62354,7 +62374,7 @@ function present(entries) {
 function dataField(column) {
     return {
         name: column.name,
-        type: column.type,
+        type: storedText(column.type) ?? 'string',
         ...present({
             title: column.title,
             description: column.description,
@@ -62373,11 +62393,12 @@ const LINEAGE_FIELDS = LINEAGE_COLUMNS.map((c) => ({
     constraints: { required: true },
     [`${NS}:lineage`]: true,
 }));
+/** The catalog's `columns` JSON of a row (see describeFields). */
 function columnsOf(row) {
-    const parsed = JSON.parse(row.columns);
-    if (!Array.isArray(parsed))
+    const columns = storedFields(row.columns);
+    if (!columns)
         throw new Error(`catalog row ${row.sourceCode}: columns is not a JSON array`);
-    return parsed;
+    return columns;
 }
 /** One path as a string, several as the array a multipart resource has. */
 const pathOf = (files) => (files.length === 1 ? files[0] : files);
@@ -63614,6 +63635,7 @@ function classifySource(url, baseDir) {
 function localFileEtag(info) {
     return `W/"${[info.dev, info.ino, info.size, info.mtimeNs, info.ctimeNs].map((n) => n.toString(36)).join('-')}"`;
 }
+const LOCAL_READ_BYTES = 1024 * 1024;
 async function copyLocal(url, path, destDir, options, conditional) {
     const from = path === url ? path : `${path} (from ${url})`;
     let size;
@@ -63641,7 +63663,8 @@ async function copyLocal(url, path, destDir, options, conditional) {
         return { url, notModified: true, etag };
     const part = partPath(destDir);
     try {
-        const written = await streamToFile((0,external_node_fs_.createReadStream)(path), part, (bytes) => bytes > options.maxBytes
+        // Read in large pieces: a copy in 64 KiB ones (the default) takes twice as long.
+        const written = await streamToFile((0,external_node_fs_.createReadStream)(path, { highWaterMark: LOCAL_READ_BYTES }), part, (bytes) => bytes > options.maxBytes
             ? new DataWarpError(`${from} grew past the limit of ${options.maxBytes} bytes while copying`, {
                 file: url,
             })
@@ -64211,6 +64234,7 @@ class EventLog {
     /** Times a stage: "<stage>.start", then "<stage>.end" with duration_ms, or "<stage>.error" and rethrow. */
     async stage(stage, context, work, rows) {
         const started = Date.now();
+        const cpu = cpuClock();
         this.emit({ ...context, level: 'debug', event: `${stage}.start` });
         try {
             const result = await work();
@@ -64219,6 +64243,7 @@ class EventLog {
                 ...context,
                 event: `${stage}.end`,
                 duration_ms: Date.now() - started,
+                cpu_ms: cpu(),
                 ...(counted !== undefined ? { rows: counted } : {}),
             });
             return result;
@@ -64240,6 +64265,17 @@ function errorDetail(error) {
     const where = error?.where;
     const described = where ? describeLocation(where) : '';
     return described ? { message, where: described } : { message };
+}
+/**
+ * Starts a CPU clock of the process: the milliseconds of CPU (user and system, every thread) spent since, which
+ * beside a stage's duration says whether the stage waited (on PostgreSQL, the network) or computed.
+ */
+function cpuClock() {
+    const start = process.cpuUsage();
+    return () => {
+        const used = process.cpuUsage(start);
+        return Math.round((used.user + used.system) / 1000);
+    };
 }
 
 ;// CONCATENATED MODULE: ./src/observe/state-file.ts
@@ -65224,6 +65260,23 @@ function plainInteger(text) {
     }
     return true;
 }
+/** Digits, a point and digits, with an optional sign and no leading zero ("12.5", "-0.25"): the common decimal. */
+function plainDecimal(text) {
+    const n = text.length;
+    const start = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0;
+    let i = start;
+    while (i < n && isDigit(text.charCodeAt(i)))
+        i++;
+    if (i === start || (i - start > 1 && text.charCodeAt(start) === 48))
+        return false;
+    if (i >= n || text.charCodeAt(i) !== 46)
+        return false;
+    const fraction = ++i;
+    while (i < n && isDigit(text.charCodeAt(i)))
+        i++;
+    return i === n && i > fraction;
+}
+const isDigit = (c) => c >= 48 && c <= 57;
 function classifyText(raw, missing) {
     if (raw.length === 0)
         return 'empty';
@@ -65236,8 +65289,12 @@ function classifyText(raw, missing) {
     const first = text.charCodeAt(0);
     const numericStart = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46;
     if (numericStart) {
-        if (plainInteger(text))
-            return text.replace(/^[+-]/, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number';
+        if (plainInteger(text)) {
+            const digits = first === 43 || first === 45 ? text.length - 1 : text.length;
+            return digits <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number';
+        }
+        if (plainDecimal(text))
+            return 'number';
         if (INTEGER_GROUPED.test(text))
             return text.replace(/[^0-9]/g, '').length <= LARGEST_BIGINT_DIGITS ? 'integer' : 'number';
         if (NUMBER.test(text) && !/^[+-]?0\d/.test(text))
@@ -65364,8 +65421,40 @@ function withoutNul(text) {
         throw new ValueError('a NUL character (byte 0x00), which PostgreSQL text cannot hold: the file is probably damaged or not text');
     return text;
 }
-const PLAIN_INTEGER = /^-?(?:0|[1-9]\d{0,17})$/;
-const PLAIN_DECIMAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+/**
+ * Where the digits after an optional minus end, with no leading zero (but "0" itself); -1 when the
+ * text does not start that way. What /^-?(?:0|[1-9]\d*)/ matches, read by character codes.
+ */
+function plainDigitsEnd(v) {
+    const start = v.charCodeAt(0) === 45 ? 1 : 0;
+    const first = v.charCodeAt(start);
+    if (first === 48)
+        return start + 1;
+    if (!(first >= 49 && first <= 57))
+        return -1;
+    let i = start + 1;
+    while (i < v.length && converters_isDigit(v.charCodeAt(i)))
+        i++;
+    return i;
+}
+const converters_isDigit = (c) => c >= 48 && c <= 57;
+/** /^-?(?:0|[1-9]\d{0,17})$/: an integer PostgreSQL's bigint holds whatever its digits. */
+function isPlainInteger(v) {
+    const end = plainDigitsEnd(v);
+    return end === v.length && end - (v.charCodeAt(0) === 45 ? 1 : 0) <= 18;
+}
+/** /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/: digits, then maybe a point and digits. */
+function isPlainDecimal(v) {
+    let i = plainDigitsEnd(v);
+    if (i === v.length)
+        return true;
+    if (i < 0 || v.charCodeAt(i) !== 46)
+        return false;
+    const fraction = ++i;
+    while (i < v.length && converters_isDigit(v.charCodeAt(i)))
+        i++;
+    return i === v.length && i > fraction;
+}
 /**
  * The converter for a field type: a fast path for the shapes most cells have (plain digits, ISO dates, text),
  * and toSqlText — the one set of rules — for everything else, so both give the same result.
@@ -65384,9 +65473,9 @@ function fastConverter(type, missing) {
         case 'string':
             return (v) => (v === null ? null : typeof v === 'string' ? withoutNul(v) : stringText(v));
         case 'integer':
-            return (v) => (typeof v === 'string' && PLAIN_INTEGER.test(v) ? v : toSqlText(v, 'integer', missing));
+            return (v) => (typeof v === 'string' && isPlainInteger(v) ? v : toSqlText(v, 'integer', missing));
         case 'number':
-            return (v) => typeof v === 'string' && PLAIN_DECIMAL.test(v)
+            return (v) => typeof v === 'string' && isPlainDecimal(v)
                 ? v
                 : typeof v === 'number' && Number.isFinite(v)
                     ? String(v)
@@ -66175,6 +66264,8 @@ class TableProfile {
             throw new DataWarpError(`${table.headers.length} columns: a PostgreSQL table holds at most ${MAX_TABLE_COLUMNS} (${MAX_FIELDS} besides DataWarp's lineage columns); load a narrower table, or this one long with \`unpivot: true\``, { file: table.file, ...(table.sheet !== undefined ? { sheet: table.sheet } : {}) });
         this.columns = table.headers.map(() => ({
             kinds: new Set(),
+            lastValue: undefined,
+            lastKind: 'empty',
             isText: false,
             nulls: 0,
             markers: 0,
@@ -66193,7 +66284,17 @@ class TableProfile {
             for (let i = 0; i < columns.length; i++) {
                 const value = row.cells[i] ?? null;
                 const column = columns[i];
-                const kind = column.isText ? (isEmptyCell(value) ? 'empty' : 'string') : classify(value, missing);
+                let kind;
+                if (column.isText)
+                    kind = isEmptyCell(value) ? 'empty' : 'string';
+                else if (value === column.lastValue)
+                    kind = column.lastKind;
+                else {
+                    kind = classify(value, missing);
+                    // A Date is compared by identity above, so only texts and numbers are remembered.
+                    column.lastValue = value instanceof Date ? undefined : value;
+                    column.lastKind = kind;
+                }
                 if (kind === 'empty')
                     column.nulls++;
                 else if (kind === 'marker')
@@ -66338,8 +66439,21 @@ function binaryFieldWriter(type) {
             return (w, text) => (text === null ? w.null() : w.numeric(text));
         case 'boolean':
             return (w, text) => (text === null ? w.null() : w.bool(text));
-        case 'date':
-            return (w, text) => (text === null ? w.null() : w.date(text));
+        case 'date': {
+            // A date column mostly repeats the date of the row before (a period's start and end): its bytes too.
+            let lastText;
+            let lastDays = 0;
+            return (w, text) => {
+                if (text === null)
+                    return w.null();
+                if (text !== lastText) {
+                    lastDays = w.date(text);
+                    lastText = text;
+                }
+                else
+                    w.days(lastDays);
+            };
+        }
         case 'datetime':
             return (w, text) => (text === null ? w.null() : w.timestamp(text));
         case 'timestamptz':
@@ -66591,7 +66705,7 @@ class BinaryCopyWriter {
         this.putInt32(1);
         this.buf[this.pos++] = value ? 1 : 0;
     }
-    /** date (date_recv) from 'YYYY-MM-DD', 'infinity', '-infinity' or 'epoch'. */
+    /** date (date_recv) from 'YYYY-MM-DD', 'infinity', '-infinity' or 'epoch'; returns the days written. */
     date(text) {
         let days = text.length === 10 ? isoDays(text) : undefined;
         if (days === undefined) {
@@ -66600,6 +66714,11 @@ class BinaryCopyWriter {
                 fail(text, 'date', "expected 'YYYY-MM-DD'");
             days = word === 'epoch' ? EPOCH_DAYS : word === 'infinity' ? 0x7fffffff : -0x80000000;
         }
+        this.days(days);
+        return days;
+    }
+    /** A date as its days since 2000-01-01, as date() gives them. */
+    days(days) {
         this.reserve(8);
         this.putInt32(4);
         this.putInt32(days);
@@ -71248,9 +71367,16 @@ function cellLine(v) {
  * ("Sources of data" is not one: the word must end there, or be followed by a colon.)
  */
 const END_OF_TABLE = /^\s*(?:(?:sources?|notes?|footnotes?|return to (?:contents|top|index|menu)|back to (?:contents|top)|contents|copyright|end of (?:table|sheet|worksheet))(?:\s*:|\s*$|\s+(?![a-z]))|copyright\b|©)/i;
+/** The ASCII letters END_OF_TABLE can start with (lower-cased): a value starting with another ASCII character is let go at once. */
+const END_OF_TABLE_START = new Set([...'sfnrbce'].map((c) => c.charCodeAt(0)));
 /** A text that ends a table when it is the first value of a row. */
 function isEndOfTableText(v) {
-    return typeof v === 'string' && END_OF_TABLE.test(v);
+    if (typeof v !== 'string')
+        return false;
+    const first = v.charCodeAt(0);
+    if (first > 32 && first < 128 && !END_OF_TABLE_START.has(first | 32))
+        return false;
+    return END_OF_TABLE.test(v);
 }
 /**
  * A row that ends the table: its first value is an end-of-table text and the row is otherwise empty, or it
@@ -72263,6 +72389,12 @@ function findTitle(above, notes) {
 }
 
 ;// CONCATENATED MODULE: ./src/extract/find-tables.ts
+/**
+ * One pass over a sheet (or CSV) to find every table on it: the first table in the first rows, and each
+ * later table that starts below the end of the one before (after its notes, or after blank rows, with a title
+ * or a header of its own). Only a bounded window of rows is held at a time.
+ */
+
 
 
 /** Rows read to find a table's header; the table itself is always read in full. */
@@ -72302,8 +72434,26 @@ class TableFinder {
         this.tables.push(this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout);
     }
     push(row) {
-        this.queue.push({ row, looked: false });
+        // Inside a table, with nothing queued or being looked at (most rows): stepped at once.
+        // (A look it starts holds one row, short of any limit it is judged at.)
+        if (this.queue.length === 0 && !this.look)
+            this.step(row, false);
+        else
+            this.queue.push({ row, looked: false });
         this.drain(false);
+    }
+    /**
+     * The tables finish() would give if the rows ended here, once the rows read so far are judged (no table start
+     * is being looked at); undefined before that, or while no table is found yet.
+     */
+    settled() {
+        const current = this.current;
+        if (this.look || this.queue.length > 0 || !current)
+            return undefined;
+        const last = this.options.dropEmptyColumns
+            ? withoutEmptyColumns(current.layout, current.filled)
+            : current.layout;
+        return [...this.tables, last];
     }
     finish() {
         this.drain(true);
@@ -72314,7 +72464,8 @@ class TableFinder {
     drain(final) {
         for (;;) {
             while (this.queue.length > 0) {
-                this.step(this.queue.shift());
+                const item = this.queue.shift();
+                this.step(item.row, item.looked);
                 if (this.look && this.look.length >= this.lookLimit)
                     this.decide(false);
             }
@@ -72323,21 +72474,20 @@ class TableFinder {
             this.decide(true);
         }
     }
-    step(item) {
+    step(row, looked) {
         if (this.look) {
-            this.look.push(item);
+            this.look.push({ row, looked });
             return;
         }
         const current = this.current;
-        const row = item.row;
         if (row.position <= current.lastHeader)
             return;
         const gap = row.position > current.lastPosition + 1;
         current.lastPosition = row.position;
         const { firstColumn, lastColumn } = current.layout;
-        if (!item.looked && (current.afterEnd || (current.ended && gap) || (gap && this.mayStartTable(row)))) {
+        if (!looked && (current.afterEnd || (current.ended && gap) || (gap && this.mayStartTable(row)))) {
             current.afterEnd = false;
-            this.look = [item];
+            this.look = [{ row, looked }];
             return;
         }
         if (current.ended)
@@ -72347,6 +72497,9 @@ class TableFinder {
             current.afterEnd = true;
             return;
         }
+        // Only spacer columns are dropped by what the rows fill.
+        if (!this.options.dropEmptyColumns)
+            return;
         const cells = row.cells;
         for (let c = firstColumn; c <= lastColumn && c < cells.length; c++)
             if (!isEmpty(cells[c]))
@@ -72491,6 +72644,49 @@ async function findTables(source, options = {}) {
             finder.push(row);
     finder.finish();
     return finder.tables;
+}
+/** Rows a CSV's tables are found in when the rest of its rows are checked as they are read (findFirstTables). */
+const FIRST_ROWS = 1000;
+/** The rows of a CSV hold other tables than its first rows showed: it must be read again with findTables. */
+class LayoutChanged extends DataWarpError {
+}
+/**
+ * The tables of a source as its first rows show them, without reading the rest: what findTables gives, when the
+ * rows end within `firstRows` (then `complete`), or else the tables settled by then. Rows further down may still
+ * start another table or end one; read such a source through checkedLayout, which says so.
+ */
+async function findFirstTables(source, options = {}, firstRows = FIRST_ROWS) {
+    const finder = new TableFinder(options);
+    let rows = 0;
+    for await (const batch of source()) {
+        for (const row of batch)
+            finder.push(row);
+        rows += batch.length;
+        const settled = rows >= firstRows ? finder.settled() : undefined;
+        if (settled)
+            return { layouts: settled, complete: false };
+    }
+    finder.finish();
+    return { layouts: finder.tables, complete: true };
+}
+/**
+ * The rows of `source`, looked over for tables as they pass: after the last row, when the tables in all of them
+ * are not `expected` (found by findFirstTables), a LayoutChanged error names the file.
+ */
+function checkedLayout(source, options, expected, file) {
+    const want = JSON.stringify(expected);
+    return async function* () {
+        const finder = new TableFinder(options);
+        for await (const batch of source()) {
+            for (const row of batch)
+                finder.push(row);
+            yield batch;
+        }
+        finder.finish();
+        if (JSON.stringify(finder.tables) !== want) {
+            throw new LayoutChanged(`${file}: rows below the first ${FIRST_ROWS} start or end a table, so its tables are found again from all its rows`, { file });
+        }
+    };
 }
 
 // EXTERNAL MODULE: external "node:util"
@@ -73224,21 +73420,23 @@ function tableRows(source, layout, where, options = {}) {
                     continue;
                 }
                 let count = 0;
-                const outsideColumns = [];
+                let outsideColumns;
                 const cells = row.cells;
                 for (let i = 0; i < cells.length; i++) {
                     if (isEmpty(cells[i]))
                         continue;
                     if (i <= lastColumn && inTable[i] === 1)
                         count++;
-                    else
+                    else if (outsideColumns)
                         outsideColumns.push(i);
+                    else
+                        outsideColumns = [i];
                 }
                 if (count === 0) {
-                    skip(row.position, outsideColumns.length > 0 ? 'no value inside the table columns' : 'blank');
+                    skip(row.position, outsideColumns ? 'no value inside the table columns' : 'blank');
                     continue;
                 }
-                if (outsideColumns.length > 0) {
+                if (outsideColumns) {
                     if (outside === 'error') {
                         throw new DataWarpError(`a value lies outside the table's ${width} columns (found in column ${columnRef(outsideColumns[0], where.unit)})`, { file: where.file, sheet: where.sheet, [where.unit]: row.position });
                     }
@@ -74309,21 +74507,31 @@ async function notAZip(path, error) {
 /** Sheets that describe a publication rather than hold its data. */
 const NOT_DATA_SHEET = /^\s*(cover|cover sheet|title|title sheet|title page|front sheet|contents?|table of contents|index|notes?|notes and definitions|definitions?( and changes)?|glossary|about|about this (release|publication|data)|introduction|background|methodology|metadata|read ?me|data quality|dq|guidance|information|info|key facts|summary of changes|revisions?|version ?control|version ?history|change ?log|accessibility)\s*$/i;
 const NO_TABLE = 'no table found (no header row above rows of data)';
-async function extractCsv(file) {
+async function extractCsv(file, options) {
     const format = await detectCsvFormat(file.path);
-    const source = async function* () {
-        for await (const records of readCsvBatches(file.path, format)) {
-            yield records.map((r) => ({ position: r.line, cells: r.cells }));
+    const records = async function* () {
+        for await (const batch of readCsvBatches(file.path, format)) {
+            yield batch.map((r) => ({ position: r.line, cells: r.cells }));
         }
     };
-    const layouts = await findTables(source, { extendRight: false });
+    const find = { extendRight: false };
+    const { layouts, complete } = options.csvTablesFrom === 'first-rows'
+        ? await findFirstTables(records, find)
+        : { layouts: await findTables(records, find), complete: true };
     if (layouts.length === 0)
         return { tables: [], skipped: [{ file: file.fileName, reason: NO_TABLE }] };
+    const source = complete ? records : checkedLayout(records, find, layouts, file.fileName);
     const found = layouts.map((layout) => {
         const rows = tableRows(source, layout, { file: file.fileName, unit: 'line' }, { outside: 'error' });
         return makeTable({ file: file.fileName, zip: file.zip, unit: 'line' }, layout, rows, detectWide(layout.headers));
     });
-    const { tables, documentation } = await separateDocumentation(found);
+    // A table of definitions is read here in full: its layout is checked here, and found again if it changed.
+    const separated = await separateDocumentation(found).catch((error) => error);
+    if (separated instanceof LayoutChanged)
+        return extractCsv(file, {});
+    if (separated instanceof Error)
+        throw separated;
+    const { tables, documentation } = separated;
     return { tables, skipped: [], ...(documentation.length > 0 ? { documentation } : {}) };
 }
 async function extractWorkbook(file, open) {
@@ -74419,10 +74627,10 @@ async function* readSheet(open, path, sheet) {
     }
 }
 /** Every table in a file, and every part of it that is not a table, with the reason. */
-async function extractFile(file) {
+async function extractFile(file, options = {}) {
     switch (file.kind) {
         case 'csv':
-            return extractCsv(file);
+            return extractCsv(file, options);
         case 'xlsx':
             return extractWorkbook(file, (path) => XlsxWorkbook.open(path));
         case 'ods':
@@ -74442,8 +74650,10 @@ async function extractFile(file) {
 
 
 
+
 ;// CONCATENATED MODULE: ./src/pipeline/single-pass.ts
 /** Reading a period once: profiling it while it is copied into PostgreSQL, when its headers match the manifest. */
+
 
 
 
@@ -74473,6 +74683,7 @@ guessed = false) {
     const copied = periodTablesOf(matched.bindings, tables);
     // Timed like a stage, but a copy given up on is a warning: the period is then read the usual way.
     const started = Date.now();
+    const cpu = cpuClock();
     const stage = { ...scope, message: 'profiled while copied (one pass)' };
     ctx.log.emit({ ...stage, level: 'debug', event: 'load.start' });
     try {
@@ -74486,7 +74697,7 @@ guessed = false) {
             onRows: ctx.onRows,
         }, profiles);
         const rows = pending.sources.reduce((n, s) => n + s.rows, 0);
-        ctx.log.emit({ ...stage, event: 'load.end', duration_ms: Date.now() - started, rows });
+        ctx.log.emit({ ...stage, event: 'load.end', duration_ms: Date.now() - started, cpu_ms: cpu(), rows });
         return {
             sources: profiles.map((p) => p.result()),
             pending,
@@ -74494,6 +74705,9 @@ guessed = false) {
         };
     }
     catch (error) {
+        // Rows further down hold another layout: the period is extracted again, not read the usual way.
+        if (error instanceof LayoutChanged)
+            throw error;
         ctx.log.emit({
             ...scope,
             level: guessed ? 'info' : 'warn',
@@ -74569,8 +74783,41 @@ async function guessFirstManifest(ctx, publication, period, tables, keys, missin
  * manifest, the tables are profiled while copied in one pass; the copy is handed to `pending` at once.
  */
 async function draftPeriod(ctx, period, fetched, dir, state, pending) {
+    const unpacked = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
+    const extracted = await extractPeriod(ctx, period, fetched, unpacked, 'first-rows');
+    try {
+        return await draftTables(ctx, period, extracted, dir, state, pending);
+    }
+    catch (error) {
+        if (!foundAgainInAllRows(error))
+            throw error;
+        // A copy made before the error holds the publication's lock: the second reading takes it again.
+        await pending.release();
+        ctx.log.emit({
+            publication: ctx.publication.code,
+            period,
+            event: 'extract.read_again',
+            source: error.where.file,
+            message: error instanceof LayoutChanged
+                ? error.message
+                : `${error.message}; its tables were found in its first rows, so they are found again from all its rows`,
+        });
+        const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows');
+        return draftTables(ctx, period, again, dir, state, pending);
+    }
+}
+/**
+ * A CSV's tables are found in its first rows and checked as it is read: when the rest holds another layout, or
+ * a row of it does not fit the table (a wider table further down), its tables are found again from all its rows.
+ * An error that recurs then stands.
+ */
+function foundAgainInAllRows(error) {
+    return error instanceof LayoutChanged || (error instanceof DataWarpError && error.where.line !== undefined);
+}
+async function draftTables(ctx, period, extracted, dir, state, pending) {
     const scope = { publication: ctx.publication.code, period };
-    const { tables, notes, skipped, documentation } = await extractPeriod(ctx, period, fetched, dir);
+    const { notes, skipped, documentation } = extracted;
+    const tables = [...extracted.tables];
     const canonical = state.current;
     const keys = draftKeys(tables.map((t) => t.table));
     // A source set to `unpivot` in the canonical manifest is drafted and loaded long (a row per period).
@@ -74611,14 +74858,15 @@ async function draftPeriod(ctx, period, fetched, dir, state, pending) {
     return { draft, tables, notes, documentation };
 }
 /** Every table of the period's files (ZIPs unpacked), with the notes found and the parts skipped (logged). */
-async function extractPeriod(ctx, period, fetched, dir) {
+async function extractPeriod(ctx, period, fetched, unpacked, csvTablesFrom) {
     const scope = { publication: ctx.publication.code, period };
-    const { files, skipped } = await unpackAll(ctx, fetched, (0,external_node_path_.join)(dir, 'unpacked'));
+    const files = unpacked.files;
+    const skipped = [...unpacked.skipped];
     const tables = [];
     const notes = new Map();
     const documentation = [];
     for (const { file, fetched: from } of files) {
-        const extracted = await ctx.log.stage('extract', { ...scope, source: file.fileName }, () => extractFile(file), (r) => r.tables.length);
+        const extracted = await ctx.log.stage('extract', { ...scope, source: file.fileName }, () => extractFile(file, { csvTablesFrom }), (r) => r.tables.length);
         skipped.push(...extracted.skipped);
         documentation.push(...(extracted.documentation ?? []));
         if (extracted.notes)
