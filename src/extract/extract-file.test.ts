@@ -435,6 +435,22 @@ describe('extractFile on ODS and CSV', () => {
     )
   })
 
+  it('a long definitions CSV with a wider table below its first rows gives what reading all its rows gives', async () => {
+    const definitions = Array.from(
+      { length: 1500 },
+      (_, i) => `F${i},Meaning of field ${i}: ${'the count of patients seen in the month '.repeat(2)}`,
+    )
+    const text = `Field name,Definition\n${definitions.join('\n')}\n\nRegion,Total,Share\nNorth,10,0.5\nSouth,20,0.25\n`
+    writeFileSync(join(dir, 'defs.csv'), text)
+    const all = await extractFile(local('defs.csv', 'csv'))
+    const first = await extractFile(local('defs.csv', 'csv'), { csvTablesFrom: 'first-rows' })
+    expect(all.documentation).toHaveLength(1)
+    expect(all.tables.map((t) => t.headers)).toEqual([['Region', 'Total', 'Share']])
+    expect(first.documentation).toEqual(all.documentation)
+    expect(first.tables.map((t) => t.headers)).toEqual([['Region', 'Total', 'Share']])
+    expect(first.tablesFromFirstRows).toBeUndefined()
+  })
+
   it('a CSV with a wide month layout is flagged wide', async () => {
     writeFileSync(join(dir, 'wide.csv'), 'Region,Apr-24,May-24,Jun-24\r\nNorth,1,2,3\r\n')
     const [table] = (await extractFile(local('wide.csv', 'csv'))).tables

@@ -9,7 +9,7 @@ import {
 import { cellLine } from './cells.js'
 import { detectCsvFormat, readCsvBatches } from './csv/index.js'
 import { separateDocumentation } from './documentation.js'
-import { checkedLayout, findFirstTables, findTables, LayoutChanged } from './find-tables.js'
+import { checkedLayout, findFirstTables, findTables, mayMeanAnotherLayout } from './find-tables.js'
 import { OdsWorkbook } from './ods/workbook.js'
 import type { SheetRow, Workbook } from './spreadsheet/workbook.js'
 import { makeTable, type RowSource, tableRows } from './table-rows.js'
@@ -55,10 +55,15 @@ async function extractCsv(file: LocalFile, options: ExtractOptions): Promise<Ext
   })
   // A table of definitions is read here in full: its layout is checked here, and found again if it changed.
   const separated = await separateDocumentation(found).catch((error: unknown) => error)
-  if (separated instanceof LayoutChanged) return extractCsv(file, {})
+  if (!complete && mayMeanAnotherLayout(separated)) return extractCsv(file, {})
   if (separated instanceof Error) throw separated
   const { tables, documentation } = separated as Awaited<ReturnType<typeof separateDocumentation>>
-  return { tables, skipped: [], ...(documentation.length > 0 ? { documentation } : {}) }
+  return {
+    tables,
+    skipped: [],
+    ...(documentation.length > 0 ? { documentation } : {}),
+    ...(complete ? {} : { tablesFromFirstRows: true as const }),
+  }
 }
 
 type Open = (path: string) => Promise<Workbook>

@@ -293,6 +293,14 @@ export const FIRST_ROWS = 1000
 export class LayoutChanged extends DataWarpError {}
 
 /**
+ * An error reading a CSV with the tables of its first rows can give when the rest holds another layout: a
+ * LayoutChanged, or a row that does not fit the table (a wider table further down), located at a line.
+ */
+export function mayMeanAnotherLayout(error: unknown): error is DataWarpError {
+  return error instanceof LayoutChanged || (error instanceof DataWarpError && error.where.line !== undefined)
+}
+
+/**
  * The tables of a source as its first rows show them, without reading the rest: what findTables gives, when the
  * rows end within `firstRows` (then `complete`), or else the tables settled by then. Rows further down may still
  * start another table or end one; read such a source through checkedLayout, which says so.

@@ -108,6 +108,11 @@ export interface ExtractedFile {
    * region", "Note 3: …"): what enrichment explains sources and footnote markers with.
    */
   readonly notes?: readonly string[]
+  /**
+   * A CSV's tables found in its first rows only: the rest of its rows are checked as they are read, and an error
+   * that may mean another layout calls for extracting it again with its tables found in all its rows.
+   */
+  readonly tablesFromFirstRows?: true
 }
 
 /** Names the place a problem was found, so an error message can say it. */

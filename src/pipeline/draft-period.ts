@@ -2,7 +2,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'yaml'
-import { type ExtractOptions, extractFile, LayoutChanged, unpivotTable } from '../extract/index.js'
+import {
+  type ExtractOptions,
+  extractFile,
+  LayoutChanged,
+  mayMeanAnotherLayout,
+  unpivotTable,
+} from '../extract/index.js'
 import { defaultZipLimits, type FetchedFile, unpackZip } from '../fetch/index.js'
 import {
   describeDocumentation,
@@ -43,7 +49,7 @@ export async function draftPeriod(
   try {
     return await draftTables(ctx, period, extracted, dir, state, pending)
   } catch (error) {
-    if (!foundAgainInAllRows(error)) throw error
+    if (!foundAgainInAllRows(error, extracted.tablesFromFirstRows)) throw error
     // A copy made before the error holds the publication's lock: the second reading takes it again.
     await pending.release()
     ctx.log.emit({
@@ -56,7 +62,7 @@ export async function draftPeriod(
           ? error.message
           : `${error.message}; its tables were found in its first rows, so they are found again from all its rows`,
     })
-    const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows')
+    const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows', extracted.skipped)
     return draftTables(ctx, period, again, dir, state, pending)
   }
 }
@@ -66,8 +72,8 @@ export async function draftPeriod(
  * a row of it does not fit the table (a wider table further down), its tables are found again from all its rows.
  * An error that recurs then stands.
  */
-function foundAgainInAllRows(error: unknown): error is DataWarpError {
-  return error instanceof LayoutChanged || (error instanceof DataWarpError && error.where.line !== undefined)
+function foundAgainInAllRows(error: unknown, fromFirstRows: ReadonlySet<string>): error is DataWarpError {
+  return mayMeanAnotherLayout(error) && fromFirstRows.has(error.where.file ?? '')
 }
 
 type ExtractedPeriod = Awaited<ReturnType<typeof extractPeriod>>
@@ -144,15 +150,20 @@ async function extractPeriod(
   fetched: readonly FetchedFile[],
   unpacked: UnpackedFiles,
   csvTablesFrom: ExtractOptions['csvTablesFrom'],
+  /** Parts an earlier extraction of the period logged already. */
+  logged: readonly SkippedPart[] = [],
 ): Promise<{
   tables: PeriodTableFile[]
   notes: Map<string, string[]>
   skipped: SkippedPart[]
   documentation: Documentation[]
+  /** The files whose tables were found in their first rows only (by their names, as errors give them). */
+  tablesFromFirstRows: Set<string>
 }> {
   const scope = { publication: ctx.publication.code, period }
   const files = unpacked.files
   const skipped = [...unpacked.skipped]
+  const tablesFromFirstRows = new Set<string>()
   const tables: PeriodTableFile[] = []
   const notes = new Map<string, string[]>()
   const documentation: Documentation[] = []
@@ -164,13 +175,15 @@ async function extractPeriod(
       (r) => r.tables.length,
     )
     skipped.push(...extracted.skipped)
+    if (extracted.tablesFromFirstRows) tablesFromFirstRows.add(file.fileName)
     documentation.push(...(extracted.documentation ?? []))
     if (extracted.notes) notes.set(file.fileName, [...(notes.get(file.fileName) ?? []), ...extracted.notes])
     for (const table of extracted.tables) {
       tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName })
     }
   }
-  for (const part of skipped) {
+  const seen = new Set(logged.map((part) => JSON.stringify(part)))
+  for (const part of skipped.filter((p) => !seen.has(JSON.stringify(p)))) {
     ctx.log.emit({
       ...scope,
       event: 'extract.skipped_part',
@@ -188,7 +201,7 @@ async function extractPeriod(
       file: fetched[0]?.fileName,
     })
   }
-  return { tables, notes, skipped, documentation }
+  return { tables, notes, skipped, documentation, tablesFromFirstRows }
 }
 
 interface UnpackedFiles {

@@ -136,6 +136,32 @@ describe("a publication's first period", () => {
     ).toEqual([{ rows_loaded: 3 }, { rows_loaded: LONG }])
   })
 
+  it('read again, a period logs each part it leaves out once', async () => {
+    const title = join(root, 'title.csv')
+    fs.writeFileSync(title, 'Just a title\nAnother line\n')
+    const rows = Array.from({ length: LONG }, (_, i) => `A${i},${i}`)
+    rows.push('', 'Table 2: Regions', 'Region,Total,Share', 'North,10,0.5', 'South,20,0.25')
+    const csv = join(root, 'parts.csv')
+    fs.writeFileSync(csv, `Code,Count\n${rows.join('\n')}\n`)
+    const configPath = join(root, 'config', 'parts.yaml')
+    fs.writeFileSync(
+      configPath,
+      `settings:\n  contract: evolve\npublications:\n  parts:\n    name: parts\n    urls:\n` +
+        `      - { period: 2024-01, url: "${title}" }\n      - { period: 2024-01, url: "${csv}" }\n`,
+    )
+    const summary = await runPipeline({ configPath, root, databaseUrl: db.url })
+    expect(summary.publications[0]!.periods[0]!.status).toBe('loaded')
+    const events = fs
+      .readFileSync(summary.eventLog, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { event: string; source?: string })
+    expect(events.map((e) => e.event)).toContain('extract.read_again')
+    expect(events.filter((e) => e.event === 'extract.skipped_part').map((e) => e.source)).toEqual([
+      'title.csv',
+    ])
+  })
+
   it('a wider table far below the first rows is no error: it is found when the file is read again', async () => {
     const rows = Array.from({ length: LONG }, (_, i) => `A${i},${i}`)
     rows.push('', 'Region,Total,Share,Rank', 'North,10,0.5,1', 'South,20,0.25,2', 'East,30,0.25,3')
@@ -143,6 +169,16 @@ describe("a publication's first period", () => {
     expect(period.error ?? period.status).toBe('loaded')
     expect(events).toContain('extract.read_again')
     expect(await query(db.url, `SELECT count(*)::int AS n FROM wider.wider`)).toEqual([{ n: LONG }])
+  })
+
+  it('a bad row in a CSV read to its end in its first rows fails the period once, without a second reading', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `A${i},${i}`)
+    rows[20] = 'B,1,extra'
+    const { period, events } = await firstRun('ragged', rows)
+    expect(period.status).toBe('failed')
+    expect(period.error).toContain("a value lies outside the table's 2 columns")
+    expect(events).not.toContain('extract.read_again')
+    expect(events.filter((e) => e === 'extract.end')).toHaveLength(1)
   })
 
   it('is read the usual way when a row past the sample does not fit the guessed type', async () => {

@@ -1,5 +1,5 @@
 /** Reading a period once: profiling it while it is copied into PostgreSQL, when its headers match the manifest. */
-import { LayoutChanged } from '../extract/index.js'
+import { mayMeanAnotherLayout } from '../extract/index.js'
 import { beginPeriodLoad, type PendingLoad, type PeriodTable } from '../load/index.js'
 import { type MissingValues, manifestHash, reconcile, TableProfile } from '../manifest/index.js'
 import type { Publication } from '../model/config.js'
@@ -76,8 +76,8 @@ export async function startSinglePass(
       fits: (wanted) => sameLoad(copied, wanted),
     }
   } catch (error) {
-    // Rows further down hold another layout: the period is extracted again, not read the usual way.
-    if (error instanceof LayoutChanged) throw error
+    // A reading error, not a value: the usual way would meet it again (and the period may be extracted again).
+    if (mayMeanAnotherLayout(error)) throw error
     ctx.log.emit({
       ...scope,
       level: guessed ? 'info' : 'warn',
