@@ -42606,7 +42606,7 @@ function defaultCallback(err) {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(33838);
-/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(11684);
+/* harmony import */ var _run_action_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(35726);
 
 
 /**
@@ -42641,7 +42641,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 11684:
+/***/ 35726:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -71652,8 +71652,135 @@ function columnCounts(text, delimiter, complete) {
 // EXTERNAL MODULE: ./node_modules/papaparse/papaparse.js
 var papaparse = __nccwpck_require__(28728);
 var papaparse_default = /*#__PURE__*/__nccwpck_require__.n(papaparse);
+;// CONCATENATED MODULE: ./src/extract/csv/split-records.ts
+/**
+ * Splits CSV text into records the way papaparse does, for the text every release has: fields unquoted, or
+ * quoted with the closing quote right before a delimiter, a line break or the end. Found by indexOf and slice,
+ * it takes about two thirds of papaparse's time. Anything else (a closing quote followed by other text, a
+ * quote never closed at the end of the file) is left to papaparse, which knows how to report it: undefined.
+ */
+const QUOTE = 34;
+/**
+ * The records of `text` (a piece of a file from a record's start), split on `delimiter` and `newline` (one
+ * character each). When not `final`, the last record is left out unless a line break ends it, as papaparse's
+ * parse(text, 0, true) does. Undefined when the text holds a quote it does not handle.
+ */
+function splitRecords(text, delimiter, newline, final) {
+    const n = text.length;
+    const rows = [];
+    if (n === 0)
+        return { rows, cursor: 0 };
+    let rowStart = 0;
+    let pos = 0;
+    let row = [];
+    // The next delimiter and line break at or after pos (-1: none), searched again only once passed.
+    let nextDelimiter = text.indexOf(delimiter);
+    let nextNewline = text.indexOf(newline);
+    let nextQuote = text.indexOf('"');
+    for (;;) {
+        if (nextQuote !== -1 && nextQuote < pos)
+            nextQuote = text.indexOf('"', pos);
+        if (row.length === 0 && nextNewline !== -1 && (nextQuote === -1 || nextQuote > nextNewline)) {
+            // A whole record without a quote (most are): its fields between the delimiters before its line break.
+            const end = nextNewline;
+            while (nextDelimiter !== -1 && nextDelimiter < end) {
+                row.push(text.slice(pos, nextDelimiter));
+                pos = nextDelimiter + 1;
+                nextDelimiter = text.indexOf(delimiter, pos);
+            }
+            row.push(text.slice(pos, end));
+            rows.push(row);
+            row = [];
+            pos = end + 1;
+            rowStart = pos;
+            nextNewline = text.indexOf(newline, pos);
+            continue;
+        }
+        if (text.charCodeAt(pos) === QUOTE) {
+            const quoted = quotedField(text, pos);
+            if (quoted === undefined)
+                return undefined;
+            if (quoted === INCOMPLETE)
+                break;
+            const [value, end] = quoted;
+            // The closing quote is followed by a delimiter, a line break or the end of the text.
+            row.push(value);
+            pos = end + 1;
+            if (end === n) {
+                if (!final)
+                    break;
+                rows.push(row);
+                return { rows, cursor: n };
+            }
+            if (nextDelimiter !== -1 && nextDelimiter < pos)
+                nextDelimiter = text.indexOf(delimiter, pos);
+            if (nextNewline !== -1 && nextNewline < pos)
+                nextNewline = text.indexOf(newline, pos);
+            if (text[end] === newline) {
+                rows.push(row);
+                row = [];
+                rowStart = pos;
+            }
+            continue;
+        }
+        if (nextDelimiter !== -1 && (nextNewline === -1 || nextDelimiter < nextNewline)) {
+            row.push(text.slice(pos, nextDelimiter));
+            pos = nextDelimiter + 1;
+            nextDelimiter = text.indexOf(delimiter, pos);
+            continue;
+        }
+        if (nextNewline !== -1) {
+            row.push(text.slice(pos, nextNewline));
+            rows.push(row);
+            row = [];
+            pos = nextNewline + 1;
+            rowStart = pos;
+            nextNewline = text.indexOf(newline, pos);
+            continue;
+        }
+        // The last field runs to the end of the text.
+        if (!final)
+            break;
+        row.push(text.slice(pos));
+        rows.push(row);
+        return { rows, cursor: n };
+    }
+    return { rows, cursor: rowStart };
+    /**
+     * The quoted field opening at `start`: its value and the index just after its closing quote; INCOMPLETE when
+     * the text ends inside it (more text may close it); undefined when the closing quote is followed by text.
+     */
+    function quotedField(text, start) {
+        let from = start + 1;
+        let value = '';
+        for (;;) {
+            const close = text.indexOf('"', from);
+            if (close === -1)
+                return final ? undefined : INCOMPLETE;
+            if (text.charCodeAt(close + 1) === QUOTE) {
+                value += text.slice(from, close + 1);
+                from = close + 2;
+                continue;
+            }
+            value += text.slice(from, close);
+            const after = close + 1;
+            if (after === n)
+                return final ? [value, n] : INCOMPLETE;
+            const c = text[after];
+            if (c === delimiter || c === newline)
+                return [value, after];
+            // CRLF after the last field of a record: papaparse drops the CR, as the spaces it allows there.
+            if (c === '\r' && newline === '\n' && text[after + 1] === '\n')
+                return [value, after + 1];
+            return undefined;
+        }
+    }
+}
+const INCOMPLETE = Symbol('incomplete');
+
 ;// CONCATENATED MODULE: ./src/extract/csv/reader.ts
 /** Streams the records of a CSV file, each with the physical line it starts on. */
+
 
 
 
@@ -71802,7 +71929,11 @@ class CsvRecordIterator {
                 quoteChar: '"',
             });
         }
-        const result = this.parser.parse(text, 0, !final);
+        // The records most text holds are split faster here; papaparse takes the rest, and reports what is malformed.
+        const split = splitRecords(text, this.format.delimiter, this.newline, final);
+        const result = split
+            ? { data: split.rows, errors: [], meta: { cursor: split.cursor } }
+            : this.parser.parse(text, 0, !final);
         const rows = result.data;
         const consumed = final ? text.length : result.meta.cursor;
         // A non-final parse also reports errors in the cut-off last record; they come back when it is complete.
@@ -72649,6 +72780,13 @@ async function findTables(source, options = {}) {
 const FIRST_ROWS = 1000;
 /** The rows of a CSV hold other tables than its first rows showed: it must be read again with findTables. */
 class LayoutChanged extends DataWarpError {
+}
+/**
+ * An error reading a CSV with the tables of its first rows can give when the rest holds another layout: a
+ * LayoutChanged, or a row that does not fit the table (a wider table further down), located at a line.
+ */
+function mayMeanAnotherLayout(error) {
+    return error instanceof LayoutChanged || (error instanceof DataWarpError && error.where.line !== undefined);
 }
 /**
  * The tables of a source as its first rows show them, without reading the rest: what findTables gives, when the
@@ -74527,12 +74665,17 @@ async function extractCsv(file, options) {
     });
     // A table of definitions is read here in full: its layout is checked here, and found again if it changed.
     const separated = await separateDocumentation(found).catch((error) => error);
-    if (separated instanceof LayoutChanged)
+    if (!complete && mayMeanAnotherLayout(separated))
         return extractCsv(file, {});
     if (separated instanceof Error)
         throw separated;
     const { tables, documentation } = separated;
-    return { tables, skipped: [], ...(documentation.length > 0 ? { documentation } : {}) };
+    return {
+        tables,
+        skipped: [],
+        ...(documentation.length > 0 ? { documentation } : {}),
+        ...(complete ? {} : { tablesFromFirstRows: true }),
+    };
 }
 async function extractWorkbook(file, open) {
     const workbook = await open(file.path);
@@ -74705,8 +74848,8 @@ guessed = false) {
         };
     }
     catch (error) {
-        // Rows further down hold another layout: the period is extracted again, not read the usual way.
-        if (error instanceof LayoutChanged)
+        // A reading error, not a value: the usual way would meet it again (and the period may be extracted again).
+        if (mayMeanAnotherLayout(error))
             throw error;
         ctx.log.emit({
             ...scope,
@@ -74789,7 +74932,7 @@ async function draftPeriod(ctx, period, fetched, dir, state, pending) {
         return await draftTables(ctx, period, extracted, dir, state, pending);
     }
     catch (error) {
-        if (!foundAgainInAllRows(error))
+        if (!foundAgainInAllRows(error, extracted.tablesFromFirstRows))
             throw error;
         // A copy made before the error holds the publication's lock: the second reading takes it again.
         await pending.release();
@@ -74802,7 +74945,7 @@ async function draftPeriod(ctx, period, fetched, dir, state, pending) {
                 ? error.message
                 : `${error.message}; its tables were found in its first rows, so they are found again from all its rows`,
         });
-        const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows');
+        const again = await extractPeriod(ctx, period, fetched, unpacked, 'all-rows', extracted.skipped);
         return draftTables(ctx, period, again, dir, state, pending);
     }
 }
@@ -74811,8 +74954,8 @@ async function draftPeriod(ctx, period, fetched, dir, state, pending) {
  * a row of it does not fit the table (a wider table further down), its tables are found again from all its rows.
  * An error that recurs then stands.
  */
-function foundAgainInAllRows(error) {
-    return error instanceof LayoutChanged || (error instanceof DataWarpError && error.where.line !== undefined);
+function foundAgainInAllRows(error, fromFirstRows) {
+    return mayMeanAnotherLayout(error) && fromFirstRows.has(error.where.file ?? '');
 }
 async function draftTables(ctx, period, extracted, dir, state, pending) {
     const scope = { publication: ctx.publication.code, period };
@@ -74858,16 +75001,21 @@ async function draftTables(ctx, period, extracted, dir, state, pending) {
     return { draft, tables, notes, documentation };
 }
 /** Every table of the period's files (ZIPs unpacked), with the notes found and the parts skipped (logged). */
-async function extractPeriod(ctx, period, fetched, unpacked, csvTablesFrom) {
+async function extractPeriod(ctx, period, fetched, unpacked, csvTablesFrom, 
+/** Parts an earlier extraction of the period logged already. */
+logged = []) {
     const scope = { publication: ctx.publication.code, period };
     const files = unpacked.files;
     const skipped = [...unpacked.skipped];
+    const tablesFromFirstRows = new Set();
     const tables = [];
     const notes = new Map();
     const documentation = [];
     for (const { file, fetched: from } of files) {
         const extracted = await ctx.log.stage('extract', { ...scope, source: file.fileName }, () => extractFile(file, { csvTablesFrom }), (r) => r.tables.length);
         skipped.push(...extracted.skipped);
+        if (extracted.tablesFromFirstRows)
+            tablesFromFirstRows.add(file.fileName);
         documentation.push(...(extracted.documentation ?? []));
         if (extracted.notes)
             notes.set(file.fileName, [...(notes.get(file.fileName) ?? []), ...extracted.notes]);
@@ -74875,7 +75023,8 @@ async function extractPeriod(ctx, period, fetched, unpacked, csvTablesFrom) {
             tables.push({ table, fetched: from, name: file.zip ? `${file.zip}/${file.fileName}` : file.fileName });
         }
     }
-    for (const part of skipped) {
+    const seen = new Set(logged.map((part) => JSON.stringify(part)));
+    for (const part of skipped.filter((p) => !seen.has(JSON.stringify(p)))) {
         ctx.log.emit({
             ...scope,
             event: 'extract.skipped_part',
@@ -74892,7 +75041,7 @@ async function extractPeriod(ctx, period, fetched, unpacked, csvTablesFrom) {
             file: fetched[0]?.fileName,
         });
     }
-    return { tables, notes, skipped, documentation };
+    return { tables, notes, skipped, documentation, tablesFromFirstRows };
 }
 async function unpackAll(ctx, fetched, dir) {
     const files = [];
