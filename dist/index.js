@@ -71681,20 +71681,12 @@ function splitRecords(text, delimiter, newline, final) {
         if (nextQuote !== -1 && nextQuote < pos)
             nextQuote = text.indexOf('"', pos);
         if (row.length === 0 && nextNewline !== -1 && (nextQuote === -1 || nextQuote > nextNewline)) {
-            // A whole record without a quote (most are): its fields between the delimiters before its line break.
-            const end = nextNewline;
-            while (nextDelimiter !== -1 && nextDelimiter < end) {
+            // A whole record without a quote (most are): the fields before its last, in one go; the last ends it below.
+            while (nextDelimiter !== -1 && nextDelimiter < nextNewline) {
                 row.push(text.slice(pos, nextDelimiter));
                 pos = nextDelimiter + 1;
                 nextDelimiter = text.indexOf(delimiter, pos);
             }
-            row.push(text.slice(pos, end));
-            rows.push(row);
-            row = [];
-            pos = end + 1;
-            rowStart = pos;
-            nextNewline = text.indexOf(newline, pos);
-            continue;
         }
         if (text.charCodeAt(pos) === QUOTE) {
             const quoted = quotedField(text, pos);
