@@ -1,4 +1,4 @@
-import { isoDateAt, twoDigits } from '../manifest/index.js'
+import { digitsEnd, isoDateAt, twoDigits } from '../manifest/index.js'
 import { daysFromCivil } from '../model/calendar.js'
 import type { FieldType } from '../model/manifest.js'
 
@@ -448,17 +448,6 @@ export class BinaryCopyWriter {
 
 function fail(text: string, type: string, why?: string): never {
   throw new BinaryEncodingError(`cannot encode ${JSON.stringify(text)} as ${type}${why ? `: ${why}` : ''}`)
-}
-
-/** The index after the run of ASCII digits starting at i. Reading past the end would slow V8's code down. */
-function digitsEnd(text: string, i: number): number {
-  const n = text.length
-  while (i < n) {
-    const c = text.charCodeAt(i)
-    if (c < 48 || c > 57) break
-    i++
-  }
-  return i
 }
 
 /** Digit k of the digits before the point followed by those after it. */

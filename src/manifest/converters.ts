@@ -4,6 +4,8 @@ import {
   DEFAULT_MISSING_VALUES,
   isIsoDate,
   type MissingValues,
+  plainDecimal,
+  plainInteger,
   stringText,
   toSqlText,
   trimmed,
@@ -25,37 +27,17 @@ function withoutNul(text: string): string {
 /** Turns a cell into the text COPY gets for one field type (null for NULL). */
 export type Converter = (value: CellValue) => string | null
 
-/**
- * Where the digits after an optional minus end, with no leading zero (but "0" itself); -1 when the
- * text does not start that way. What /^-?(?:0|[1-9]\d*)/ matches, read by character codes.
- */
-function plainDigitsEnd(v: string): number {
-  const start = v.charCodeAt(0) === 45 ? 1 : 0
-  const first = v.charCodeAt(start)
-  if (first === 48) return start + 1
-  if (!(first >= 49 && first <= 57)) return -1
-  let i = start + 1
-  while (i < v.length && isDigit(v.charCodeAt(i))) i++
-  return i
-}
-
-const isDigit = (c: number) => c >= 48 && c <= 57
-
-/** /^-?(?:0|[1-9]\d{0,17})$/: an integer PostgreSQL's bigint holds whatever its digits. */
+/** /^-?(?:0|[1-9]\d{0,17})$/: an integer PostgreSQL's bigint holds whatever its digits (a plus is left to toSqlText). */
 function isPlainInteger(v: string): boolean {
-  const end = plainDigitsEnd(v)
-  return end === v.length && end - (v.charCodeAt(0) === 45 ? 1 : 0) <= 18
+  const first = v.charCodeAt(0)
+  return first !== 43 && plainInteger(v) && v.length - (first === 45 ? 1 : 0) <= 18
 }
 
 /** /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/: digits, then maybe a point and digits. */
 function isPlainDecimal(v: string): boolean {
-  let i = plainDigitsEnd(v)
-  if (i === v.length) return true
-  if (i < 0 || v.charCodeAt(i) !== 46) return false
-  const fraction = ++i
-  while (i < v.length && isDigit(v.charCodeAt(i))) i++
-  return i === v.length && i > fraction
+  return v.charCodeAt(0) !== 43 && (plainInteger(v) || plainDecimal(v))
 }
+
 /**
  * The converter for a field type: a fast path for the shapes most cells have (plain digits, ISO dates, text),
  * and toSqlText — the one set of rules — for everything else, so both give the same result.

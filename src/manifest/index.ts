@@ -18,4 +18,12 @@ export { physicalName, physicalNames } from './physical-name.js'
 export { draftKeys, profileTable, TableProfile } from './profile.js'
 export { headerKey, type Reconciliation, reconcile, type SourceBinding } from './reconcile.js'
 export { wantsUnpivot } from './unpivot.js'
-export { isoDateAt, MISSING_MARKERS, MissingValues, toSqlText, twoDigits, ValueError } from './values.js'
+export {
+  digitsEnd,
+  isoDateAt,
+  MISSING_MARKERS,
+  MissingValues,
+  toSqlText,
+  twoDigits,
+  ValueError,
+} from './values.js'

@@ -236,7 +236,7 @@ export function trimmed(text: string): string {
 }
 
 /** Plain digits with an optional sign, no leading zero: the common integer, checked without a regex. */
-function plainInteger(text: string): boolean {
+export function plainInteger(text: string): boolean {
   let i = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0
   if (i >= text.length) return false
   if (text.charCodeAt(i) === 48) return text.length === i + 1
@@ -248,19 +248,25 @@ function plainInteger(text: string): boolean {
 }
 
 /** Digits, a point and digits, with an optional sign and no leading zero ("12.5", "-0.25"): the common decimal. */
-function plainDecimal(text: string): boolean {
-  const n = text.length
+export function plainDecimal(text: string): boolean {
   const start = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0
-  let i = start
-  while (i < n && isDigit(text.charCodeAt(i))) i++
-  if (i === start || (i - start > 1 && text.charCodeAt(start) === 48)) return false
-  if (i >= n || text.charCodeAt(i) !== 46) return false
-  const fraction = ++i
-  while (i < n && isDigit(text.charCodeAt(i))) i++
-  return i === n && i > fraction
+  const point = digitsEnd(text, start)
+  if (point === start || (point - start > 1 && text.charCodeAt(start) === 48)) return false
+  if (text.charCodeAt(point) !== 46) return false
+  const end = digitsEnd(text, point + 1)
+  return end === text.length && end > point + 1
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57
+/** The index after the run of ASCII digits starting at i. Reading past the end would slow V8's code down. */
+export function digitsEnd(text: string, i: number): number {
+  const n = text.length
+  while (i < n) {
+    const c = text.charCodeAt(i)
+    if (c < 48 || c > 57) break
+    i++
+  }
+  return i
+}
 
 function classifyText(raw: string, missing: MissingValues): ValueKind {
   if (raw.length === 0) return 'empty'
