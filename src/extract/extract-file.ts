@@ -54,10 +54,14 @@ async function extractCsv(file: LocalFile, options: ExtractOptions): Promise<Ext
     )
   })
   // A table of definitions is read here in full: its layout is checked here, and found again if it changed.
-  const separated = await separateDocumentation(found).catch((error: unknown) => error)
-  if (!complete && mayMeanAnotherLayout(separated)) return extractCsv(file, {})
-  if (separated instanceof Error) throw separated
-  const { tables, documentation } = separated as Awaited<ReturnType<typeof separateDocumentation>>
+  let separated: Awaited<ReturnType<typeof separateDocumentation>>
+  try {
+    separated = await separateDocumentation(found)
+  } catch (error) {
+    if (!complete && mayMeanAnotherLayout(error)) return extractCsv(file, {})
+    throw error
+  }
+  const { tables, documentation } = separated
   return {
     tables,
     skipped: [],
