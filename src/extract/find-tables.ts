@@ -82,8 +82,14 @@ class TableFinder {
   /** Ends the current table (before `endBefore`, when another table follows on the sheet). */
   private close(endBefore?: number): void {
     const current = this.current!
-    const layout = endBefore === undefined ? current.layout : { ...current.layout, endBefore }
-    this.tables.push(this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout)
+    this.tables.push(
+      this.closed(current, endBefore === undefined ? current.layout : { ...current.layout, endBefore }),
+    )
+  }
+
+  /** A table's layout as it is given out: without its spacer columns, when those are dropped. */
+  private closed(current: Current, layout: TableLayout): TableLayout {
+    return this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout
   }
 
   push(row: SampleRow): void {
@@ -101,10 +107,7 @@ class TableFinder {
   settled(): TableLayout[] | undefined {
     const current = this.current
     if (this.look || this.queue.length > 0 || !current) return undefined
-    const last = this.options.dropEmptyColumns
-      ? withoutEmptyColumns(current.layout, current.filled)
-      : current.layout
-    return [...this.tables, last]
+    return [...this.tables, this.closed(current, current.layout)]
   }
 
   finish(): void {
