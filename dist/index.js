@@ -65262,21 +65262,26 @@ function plainInteger(text) {
 }
 /** Digits, a point and digits, with an optional sign and no leading zero ("12.5", "-0.25"): the common decimal. */
 function plainDecimal(text) {
-    const n = text.length;
     const start = text.charCodeAt(0) === 45 || text.charCodeAt(0) === 43 ? 1 : 0;
-    let i = start;
-    while (i < n && isDigit(text.charCodeAt(i)))
-        i++;
-    if (i === start || (i - start > 1 && text.charCodeAt(start) === 48))
+    const point = digitsEnd(text, start);
+    if (point === start || (point - start > 1 && text.charCodeAt(start) === 48))
         return false;
-    if (i >= n || text.charCodeAt(i) !== 46)
+    if (text.charCodeAt(point) !== 46)
         return false;
-    const fraction = ++i;
-    while (i < n && isDigit(text.charCodeAt(i)))
-        i++;
-    return i === n && i > fraction;
+    const end = digitsEnd(text, point + 1);
+    return end === text.length && end > point + 1;
 }
-const isDigit = (c) => c >= 48 && c <= 57;
+/** The index after the run of ASCII digits starting at i. Reading past the end would slow V8's code down. */
+function digitsEnd(text, i) {
+    const n = text.length;
+    while (i < n) {
+        const c = text.charCodeAt(i);
+        if (c < 48 || c > 57)
+            break;
+        i++;
+    }
+    return i;
+}
 function classifyText(raw, missing) {
     if (raw.length === 0)
         return 'empty';
@@ -65421,39 +65426,14 @@ function withoutNul(text) {
         throw new ValueError('a NUL character (byte 0x00), which PostgreSQL text cannot hold: the file is probably damaged or not text');
     return text;
 }
-/**
- * Where the digits after an optional minus end, with no leading zero (but "0" itself); -1 when the
- * text does not start that way. What /^-?(?:0|[1-9]\d*)/ matches, read by character codes.
- */
-function plainDigitsEnd(v) {
-    const start = v.charCodeAt(0) === 45 ? 1 : 0;
-    const first = v.charCodeAt(start);
-    if (first === 48)
-        return start + 1;
-    if (!(first >= 49 && first <= 57))
-        return -1;
-    let i = start + 1;
-    while (i < v.length && converters_isDigit(v.charCodeAt(i)))
-        i++;
-    return i;
-}
-const converters_isDigit = (c) => c >= 48 && c <= 57;
-/** /^-?(?:0|[1-9]\d{0,17})$/: an integer PostgreSQL's bigint holds whatever its digits. */
+/** /^-?(?:0|[1-9]\d{0,17})$/: an integer PostgreSQL's bigint holds whatever its digits (a plus is left to toSqlText). */
 function isPlainInteger(v) {
-    const end = plainDigitsEnd(v);
-    return end === v.length && end - (v.charCodeAt(0) === 45 ? 1 : 0) <= 18;
+    const first = v.charCodeAt(0);
+    return first !== 43 && plainInteger(v) && v.length - (first === 45 ? 1 : 0) <= 18;
 }
 /** /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/: digits, then maybe a point and digits. */
 function isPlainDecimal(v) {
-    let i = plainDigitsEnd(v);
-    if (i === v.length)
-        return true;
-    if (i < 0 || v.charCodeAt(i) !== 46)
-        return false;
-    const fraction = ++i;
-    while (i < v.length && converters_isDigit(v.charCodeAt(i)))
-        i++;
-    return i === v.length && i > fraction;
+    return v.charCodeAt(0) !== 43 && (plainInteger(v) || plainDecimal(v));
 }
 /**
  * The converter for a field type: a fast path for the shapes most cells have (plain digits, ISO dates, text),
@@ -66850,17 +66830,6 @@ class BinaryCopyWriter {
 }
 function fail(text, type, why) {
     throw new BinaryEncodingError(`cannot encode ${JSON.stringify(text)} as ${type}${why ? `: ${why}` : ''}`);
-}
-/** The index after the run of ASCII digits starting at i. Reading past the end would slow V8's code down. */
-function digitsEnd(text, i) {
-    const n = text.length;
-    while (i < n) {
-        const c = text.charCodeAt(i);
-        if (c < 48 || c > 57)
-            break;
-        i++;
-    }
-    return i;
 }
 /** Digit k of the digits before the point followed by those after it. */
 function digitAt(text, intStart, intLen, fracStart, k) {
@@ -72553,8 +72522,11 @@ class TableFinder {
     /** Ends the current table (before `endBefore`, when another table follows on the sheet). */
     close(endBefore) {
         const current = this.current;
-        const layout = endBefore === undefined ? current.layout : { ...current.layout, endBefore };
-        this.tables.push(this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout);
+        this.tables.push(this.closed(current, endBefore === undefined ? current.layout : { ...current.layout, endBefore }));
+    }
+    /** A table's layout as it is given out: without its spacer columns, when those are dropped. */
+    closed(current, layout) {
+        return this.options.dropEmptyColumns ? withoutEmptyColumns(layout, current.filled) : layout;
     }
     push(row) {
         // Inside a table, with nothing queued or being looked at (most rows): stepped at once.
@@ -72573,10 +72545,7 @@ class TableFinder {
         const current = this.current;
         if (this.look || this.queue.length > 0 || !current)
             return undefined;
-        const last = this.options.dropEmptyColumns
-            ? withoutEmptyColumns(current.layout, current.filled)
-            : current.layout;
-        return [...this.tables, last];
+        return [...this.tables, this.closed(current, current.layout)];
     }
     finish() {
         this.drain(true);
@@ -74656,11 +74625,15 @@ async function extractCsv(file, options) {
         return makeTable({ file: file.fileName, zip: file.zip, unit: 'line' }, layout, rows, detectWide(layout.headers));
     });
     // A table of definitions is read here in full: its layout is checked here, and found again if it changed.
-    const separated = await separateDocumentation(found).catch((error) => error);
-    if (!complete && mayMeanAnotherLayout(separated))
-        return extractCsv(file, {});
-    if (separated instanceof Error)
-        throw separated;
+    let separated;
+    try {
+        separated = await separateDocumentation(found);
+    }
+    catch (error) {
+        if (!complete && mayMeanAnotherLayout(error))
+            return extractCsv(file, {});
+        throw error;
+    }
     const { tables, documentation } = separated;
     return {
         tables,
